@@ -1,0 +1,73 @@
+"""Settings for every stage, from the environment (and an optional .env file).
+
+The embedded default needs none: SQLite store and search, in-memory LSH, Celery
+tasks run in process. Setting REDIS_URL and/or ELASTICSEARCH_URL selects the
+distributed setup; the code path is the same.
+
+Each stage owns one section below; add a setting to your own section, with a
+default and a one-line description (the README's configuration reference is
+generated from these descriptions by `newsagg config`).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    # Accept both NEWSAGG_X and the conventional bare name (REDIS_URL, ...).
+    return AliasChoices(f"NEWSAGG_{name}", name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSAGG_", env_file=".env", extra="ignore",
+                                      populate_by_name=True)
+
+    # --- general
+    data_dir: Path = Field(Path("./newsagg-data"), description="Where the embedded default keeps its SQLite store, LSH state and dead letters.")
+    log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
+    log_json: bool = Field(True, description="Structured JSON logs (one object a line); false for plain text.")
+
+    # --- distributed switches
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"), description="Redis for the Celery broker, the shared LSH index, the crawl frontier and dead letters. Unset: embedded default.")
+    elasticsearch_url: str | None = Field(None, validation_alias=_env("ELASTICSEARCH_URL"), description="Elasticsearch cluster URL(s), comma separated. Unset: SQLite FTS5 search.")
+    elasticsearch_api_key: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_API_KEY"), description="Elasticsearch API key (base64 id:key).")
+    elasticsearch_username: str | None = Field(None, validation_alias=_env("ELASTICSEARCH_USERNAME"), description="Elasticsearch user (basic auth).")
+    elasticsearch_password: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_PASSWORD"), description="Elasticsearch password (basic auth).")
+    elasticsearch_ca_file: Path | None = Field(None, validation_alias=_env("ELASTICSEARCH_CA_FILE"), description="CA certificate file for TLS to Elasticsearch.")
+    index_prefix: str = Field("newsagg", description="Prefix of Elasticsearch indices, aliases and templates.")
+
+    # --- crawler
+    sources_file: Path = Field(Path("sources.yaml"), description="The sources file (YAML) listing outlets.")
+    user_agent: str = Field("newsagg/0.1 (+https://github.com/newsagg/newsagg)", description="User-Agent sent to outlets.")
+    contact: str | None = Field(None, description="Contact (email or URL) appended to the User-Agent so outlets can reach the operator.")
+    allow_private_addresses: bool = Field(False, description="Allow fetching private, loopback and link-local addresses (tests and demo only).")
+    recency_days: float = Field(3.0, description="Only articles published within this many days are fetched.")
+    concurrent_per_domain: int = Field(2, description="Concurrent requests per outlet domain.")
+    download_maxsize_mb: int = Field(10, description="Largest page downloaded, in MB; larger responses are dropped.")
+    download_timeout_s: int = Field(30, description="Timeout for one download, in seconds.")
+
+    # --- story engine (dedupe)
+    cluster_quiet_hours: float = Field(72.0, description="An event cluster closes after this many hours without a new article; its LSH entries expire.")
+
+    # --- workers
+    task_max_retries: int = Field(5, description="Retries of a task on a transient failure before it is dead-lettered.")
+    max_article_bytes: int = Field(2_000_000, description="Largest article payload accepted by the pipeline, in bytes.")
+    metrics_port: int = Field(9808, description="Port of the Prometheus metrics endpoint of a worker (0: off).")
+
+    @property
+    def distributed(self) -> bool:
+        return bool(self.redis_url)
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call get_settings.cache_clear() after changing env."""
+    return Settings()

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The one test command: installs what the suite needs on a fresh Debian/Ubuntu
+# machine (redis-server, the Python packages) and runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
+if ! command -v redis-server >/dev/null; then
+  echo "== installing redis-server (apt-get)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+fi
+# The test suite starts its own redis-server on free ports; a system one is not needed.
+$SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+
+echo "== installing newsagg with its dev extra (pip)"
+python3 -m pip install -q --disable-pip-version-check -e ".[dev,ops]"
+
+echo "== running the test suite"
+exec python3 -m pytest -q -p no:cacheprovider "$@"
