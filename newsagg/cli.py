@@ -15,7 +15,8 @@ from newsagg.settings import Settings, get_settings
 
 # module path -> names of the click commands/groups it defines
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
-    "crawler.cli": ("crawl", "extract"),
+    "crawler.cli": ("crawl",),
+    "crawler.extract.cli": ("extract",),
     "dedupe.cli": ("eval_",),
     "workers.cli": ("worker", "deadletter", "beat"),
     "index.cli": ("index", "search", "story", "kibana"),
