@@ -1,0 +1,73 @@
+"""Sources file: loads a valid file; a wrong one fails naming file, line and field."""
+from pathlib import Path
+
+import pytest
+
+from crawler.sources import SourcesError, load_sources
+
+GOOD = """\
+outlets:
+  - name: Harbour Gazette
+    url: http://127.0.0.1:8001/
+    country: GB
+    language: en
+    feeds: [http://127.0.0.1:8001/feed.xml]
+    sitemaps: [http://127.0.0.1:8001/sitemap.xml]
+    allow: ['^/news/', '^/amp/']
+    deny: ['^/video/']
+    crawl_delay: 0
+    interval_minutes: 15
+  - name: Rhein Bote
+    url: https://rheinbote.example/
+    language: de
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_file_loads_every_field(tmp_path):
+    first, second = load_sources(write(tmp_path, GOOD))
+    assert first.name == "Harbour Gazette" and first.country == "GB" and first.language == "en"
+    assert first.feeds == ("http://127.0.0.1:8001/feed.xml",)
+    assert first.crawl_delay == 0.0 and first.interval_minutes == 15.0
+    assert first.path_allowed("http://127.0.0.1:8001/news/2026/01/a.html")
+    assert not first.path_allowed("http://127.0.0.1:8001/video/clip.html")
+    assert not first.path_allowed("http://127.0.0.1:8001/about.html")  # not in allow
+    assert second.crawl_delay is None and second.feeds == () and second.path_allowed("https://x/any")
+
+
+@pytest.mark.parametrize("bad_line, replacement, line, field_name, words", [
+    ("    country: GB\n", "    country: Britain\n", 4, "country", "ISO 3166"),
+    ("    feeds: [http://127.0.0.1:8001/feed.xml]\n", "    feeds: [ftp://x/feed]\n", 6, "feeds", "http(s) URL"),
+    ("    allow: ['^/news/', '^/amp/']\n", "    allow: ['^/news/(']\n", 8, "allow", "regular expression"),
+    ("    crawl_delay: 0\n", "    crawl_delay: -2\n", 10, "crawl_delay", "non-negative"),
+    ("    interval_minutes: 15\n", "    intervall_minutes: 15\n", 11, "intervall_minutes", "unknown field"),
+    ("    url: https://rheinbote.example/\n", "    url: rheinbote\n", 13, "url", "http(s) URL"),
+    ("    language: de\n", "    language: German\n", 14, "language", "language code"),
+])
+def test_wrong_field_names_file_line_and_field(tmp_path, bad_line, replacement, line, field_name, words):
+    assert bad_line in GOOD
+    path = write(tmp_path, GOOD.replace(bad_line, replacement))
+    with pytest.raises(SourcesError) as err:
+        load_sources(path)
+    assert (err.value.line, err.value.field) == (line, field_name)
+    message = str(err.value)
+    assert str(path) in message and f"line {line}" in message and field_name in message and words in message
+
+
+def test_missing_name_duplicate_name_and_broken_yaml(tmp_path):
+    with pytest.raises(SourcesError, match=r"line 2: field 'name': missing"):
+        load_sources(write(tmp_path, "outlets:\n  - url: http://a/\n"))
+    dup = GOOD + "  - name: Harbour Gazette\n    url: http://b/\n"
+    with pytest.raises(SourcesError, match=r"line 15: field 'name': duplicate .*first on line 2"):
+        load_sources(write(tmp_path, dup))
+    with pytest.raises(SourcesError, match=r"line 3: not valid YAML"):
+        load_sources(write(tmp_path, "outlets:\n  - name: [a\n    url: b\n"))
+    with pytest.raises(SourcesError, match=r"field 'outlets': missing"):
+        load_sources(write(tmp_path, "sources: []\n"))
+    with pytest.raises(SourcesError, match=r"cannot read"):
+        load_sources(tmp_path / "absent.yaml")
