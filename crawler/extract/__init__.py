@@ -1,0 +1,178 @@
+"""Article extraction: one page's HTML -> clean article fields, or a reason to skip it.
+
+Body text comes from trafilatura (precision mode, no comments); the page's own
+metadata (JSON-LD NewsArticle, OpenGraph) gives title, authors, dates, image and
+canonical URL, and trims a repeated headline and promo lines from the body;
+htmldate fills in the date when the page declares none.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import charset_normalizer
+import htmldate
+import lxml.etree
+import lxml.html
+import trafilatura
+from w3lib.encoding import html_to_unicode
+
+from crawler.extract.metadata import PageMeta, parse_datetime, read_metadata
+from crawler.extract.urls import clean_url, is_http_url
+
+log = logging.getLogger(__name__)
+
+MIN_ARTICLE_WORDS = 60  # fewer words in the body: not an article (video page, teaser, empty)
+FRONT_MAX_WORDS = 150  # a page without article markup and this few words of prose is a front/list page
+
+# Lines that sell other pages, not part of the story (matched on a whole body line).
+PROMO_LINE = re.compile(
+    r"^(read (more|also|next)|see (more|also)|related( articles?| stories| coverage)?|more on this( story)?|"
+    r"don'?t miss|recommended|must read|watch( now)?|sign up|subscribe|advertisement|click here|"
+    r"tell us what you think|share (this|on)|follow us)\b.{0,200}$",
+    re.IGNORECASE)
+
+
+class NotHtmlError(ValueError):
+    """The bytes are not an HTML document (binary data, an image served as text/html...)."""
+
+
+@dataclass
+class ExtractedPage:
+    url: str
+    canonical_url: str
+    title: str = ""
+    text: str = ""
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    modified: datetime | None = None
+    language: str | None = None
+    image: str | None = None
+    section: str | None = None
+    description: str | None = None
+    is_amp: bool = False
+    skip_reason: str | None = None  # set when the page is not an article
+
+    @property
+    def is_article(self) -> bool:
+        return self.skip_reason is None
+
+    def to_cli_json(self) -> dict:
+        return {"url": self.url, "canonical_url": self.canonical_url, "title": self.title, "text": self.text,
+                "authors": self.authors, "published": self.published.isoformat() if self.published else None,
+                "language": self.language, "image": self.image}
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def looks_binary(body: bytes) -> bool:
+    """NUL bytes or mostly control characters in the head of the body: not text."""
+    head = body[:8192]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls / len(head) > 0.05
+
+
+def _detect_encoding(body: bytes) -> str | None:
+    best = charset_normalizer.from_bytes(body[:65536]).best()
+    return best.encoding if best else None
+
+
+def decode_html(body: bytes | str, content_type: str | None = None) -> str:
+    """Text of an HTML page: BOM, then HTTP header charset, then <meta charset>, then detection."""
+    if isinstance(body, str):
+        return body
+    if looks_binary(body):
+        raise NotHtmlError("binary content, not an HTML page")
+    _, text = html_to_unicode(content_type, body, auto_detect_fun=_detect_encoding)
+    return text
+
+
+def parse_tree(text: str):
+    # XML declarations with an encoding break lxml on str input; the text is already decoded.
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+    if not text.strip():
+        raise NotHtmlError("empty document")
+    try:
+        return lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise NotHtmlError(f"not parseable as HTML: {exc}") from None
+
+
+def _normalize(line: str) -> str:
+    return re.sub(r"\W+", " ", unicodedata.normalize("NFKC", line)).strip().lower()
+
+
+def clean_body(text: str, title: str | None) -> str:
+    """Drop a leading repeat of the headline and promo lines from extracted body text."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    lines = [line for line in lines if line]
+    if lines and title and _normalize(lines[0]) == _normalize(title):
+        lines = lines[1:]
+    return "\n".join(line for line in lines if not PROMO_LINE.match(line))
+
+
+def extract_body(html_text: str, url: str | None = None, title: str | None = None) -> str:
+    """Body text of an article page (the benchmark measures this)."""
+    body = trafilatura.extract(html_text, url=url, include_comments=False, favor_precision=True,
+                               include_tables=True) or ""
+    return clean_body(body, title)
+
+
+def _canonical(page_url: str, meta: PageMeta) -> str:
+    """rel=canonical, else og:url, else the page's own URL; only http(s) on any host of the web."""
+    for candidate in (meta.canonical, meta.og_url):
+        if candidate:
+            absolute = clean_url(candidate, base=page_url)
+            if is_http_url(absolute):
+                return absolute
+    return clean_url(page_url)
+
+
+def _front_page(tree, words: int) -> bool:
+    """Mostly links and little prose: a section front, tag or list page."""
+    link_text = sum(len((a.text_content() or "").split()) for a in tree.iter("a"))
+    all_text = len((tree.body.text_content() if tree.body is not None else "").split()) or 1
+    return words < FRONT_MAX_WORDS and link_text / all_text > 0.3
+
+
+def extract_article(html: bytes | str, url: str, content_type: str | None = None) -> ExtractedPage:
+    """Extract one page. Never raises on bad pages: `skip_reason` says why it is not an article."""
+    try:
+        text = decode_html(html, content_type)
+        tree = parse_tree(text)
+    except NotHtmlError as exc:
+        return ExtractedPage(url=url, canonical_url=clean_url(url), skip_reason=str(exc))
+    meta = read_metadata(tree)
+    page = ExtractedPage(url=url, canonical_url=_canonical(url, meta), is_amp=meta.amp,
+                         title=meta.title or "", authors=meta.authors, published=meta.published,
+                         modified=meta.modified, language=meta.language, section=meta.section,
+                         description=meta.description,
+                         image=clean_url(meta.image, base=url) if meta.image else None)
+    if page.published is None:
+        found = htmldate.find_date(tree, extensive_search=False, original_date=True, url=url,
+                                   outputformat="%Y-%m-%dT%H:%M:%S%z")
+        page.published = parse_datetime(found)
+    # trafilatura gets the text, not our tree: it parses and cleans its own copy (better recall).
+    body = extract_body(text, url=url, title=page.title)
+    if not body and meta.ld_body:
+        body = meta.ld_body
+    page.text = body
+    words = len(body.split())
+    if meta.declares_video and words < FRONT_MAX_WORDS or "/video" in urlsplit(url).path and words < FRONT_MAX_WORDS:
+        page.skip_reason = "video page"
+    elif not meta.declares_article and _front_page(tree, words):
+        page.skip_reason = "section front or list page"
+    elif words < MIN_ARTICLE_WORDS:
+        page.skip_reason = f"body too short ({words} words)"
+    elif not page.title:
+        page.skip_reason = "no title"
+    return page

@@ -1,0 +1,173 @@
+"""Page metadata from JSON-LD, OpenGraph and plain HTML: pure functions on an lxml tree."""
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from dateutil import parser as dateparser
+
+ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
+                 "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
+                 "report", "scholarlyarticle", "techarticle", "socialmediaposting"}
+VIDEO_TYPES = {"videoobject", "clip", "movie", "episode"}
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A date or datetime in any common format as aware UTC (naive means UTC); None if unreadable."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                with warnings.catch_warnings():  # unknown zone names (EST, IST) are read as UTC below
+                    warnings.simplefilter("ignore")
+                    dt = dateparser.parse(text)
+            except (ValueError, OverflowError, TypeError):
+                return None
+    else:
+        return None
+    if dt is None or not 1990 <= dt.year <= 2100:
+        return None
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+@dataclass
+class PageMeta:
+    """What a page declares about itself."""
+
+    canonical: str | None = None
+    og_url: str | None = None
+    amp: bool = False
+    title: str | None = None  # JSON-LD headline, else og:title, else <title>
+    html_title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    modified: datetime | None = None
+    language: str | None = None
+    image: str | None = None
+    section: str | None = None
+    description: str | None = None
+    og_type: str | None = None
+    ld_types: set[str] = field(default_factory=set)
+    ld_body: str | None = None
+
+    @property
+    def declares_article(self) -> bool:
+        return bool(self.ld_types & ARTICLE_TYPES) or (self.og_type or "").lower() == "article" \
+            or self.published is not None
+
+    @property
+    def declares_video(self) -> bool:
+        return (self.og_type or "").lower().startswith("video") or (
+            bool(self.ld_types & VIDEO_TYPES) and not self.ld_types & ARTICLE_TYPES)
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return re.sub(r"\s+", " ", value).strip() or None
+    if isinstance(value, dict):
+        return _text(value.get("name") or value.get("url") or value.get("@id"))
+    if isinstance(value, list) and value:
+        return _text(value[0])
+    return None
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    name = _text(value.get("name") if isinstance(value, dict) else value)
+    return [name] if name else []
+
+
+def _types(obj: dict) -> set[str]:
+    t = obj.get("@type")
+    return {str(x).lower() for x in (t if isinstance(t, list) else [t]) if x}
+
+
+def _ld_objects(data: Any) -> Iterator[dict]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_objects(item)
+    elif isinstance(data, dict):
+        yield data
+        if "@graph" in data:
+            yield from _ld_objects(data["@graph"])
+
+
+def _json_ld(tree) -> list[dict]:
+    objects = []
+    for script in tree.xpath('//script[contains(translate(@type, "JSONLD", "jsonld"), "ld+json")]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            try:  # control characters inside strings are common on the web
+                data = json.loads(raw, strict=False)
+            except ValueError:
+                continue
+        objects.extend(_ld_objects(data))
+    return objects
+
+
+def _meta(tree, *names: str) -> str | None:
+    for name in names:
+        for value in tree.xpath(f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'):
+            if value and value.strip():
+                return value.strip()
+    return None
+
+
+def read_metadata(tree) -> PageMeta:
+    meta = PageMeta()
+    html = tree.getroottree().getroot()
+    meta.amp = html.get("amp") is not None or html.get("\u26a1") is not None
+    canonical = tree.xpath('//link[contains(concat(" ", normalize-space(translate(@rel, "CANONIL", "canonil")), " "), " canonical ")]/@href')
+    meta.canonical = canonical[0].strip() if canonical and canonical[0].strip() else None
+    meta.og_url = _meta(tree, "og:url")
+    meta.og_type = _meta(tree, "og:type")
+    titles = tree.xpath("//title/text()")
+    meta.html_title = _text(titles[0]) if titles else None
+
+    article = {}
+    for obj in _json_ld(tree):
+        types = _types(obj)
+        meta.ld_types |= types
+        if types & ARTICLE_TYPES and not article:
+            article = obj
+    if article:
+        meta.title = _text(article.get("headline") or article.get("name"))
+        meta.authors = _names(article.get("author"))
+        meta.published = parse_datetime(article.get("datePublished"))
+        meta.modified = parse_datetime(article.get("dateModified"))
+        meta.image = _text(article.get("image") or article.get("thumbnailUrl"))
+        meta.section = _text(article.get("articleSection"))
+        meta.language = _text(article.get("inLanguage"))
+        meta.description = _text(article.get("description"))
+        body = article.get("articleBody")
+        meta.ld_body = body.strip() if isinstance(body, str) else None
+    meta.title = meta.title or _meta(tree, "og:title", "twitter:title") or meta.html_title
+    if not meta.authors:
+        author = _meta(tree, "author", "article:author", "parsely-author", "sailthru.author")
+        meta.authors = [author] if author and not author.startswith("http") else []
+    meta.published = meta.published or parse_datetime(_meta(tree, "article:published_time", "datePublished",
+                                                            "pubdate", "publishdate", "date", "dc.date"))
+    meta.modified = meta.modified or parse_datetime(_meta(tree, "article:modified_time", "dateModified",
+                                                          "og:updated_time"))
+    meta.image = meta.image or _meta(tree, "og:image", "twitter:image")
+    meta.section = meta.section or _meta(tree, "article:section")
+    meta.description = meta.description or _meta(tree, "og:description", "description")
+    lang = html.get("lang") or html.get("{http://www.w3.org/XML/1998/namespace}lang") \
+        or _meta(tree, "og:locale", "content-language", "language")
+    meta.language = meta.language or lang
+    if meta.language:
+        meta.language = meta.language.replace("_", "-").split("-")[0].lower()[:3] or None
+    return meta
