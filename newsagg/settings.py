@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     max_article_bytes: int = Field(2_000_000, description="Largest article payload accepted by the pipeline, in bytes.")
     metrics_port: int = Field(9808, description="Port of the Prometheus metrics endpoint of a worker (0: off).")
 
+    # --- index (search stores, Kibana)
+    elasticsearch_timeout_s: float = Field(30.0, description="Timeout of one Elasticsearch request, in seconds.")
+    articles_rollover_age: str = Field("7d", description="Articles roll over to a new index after this age (ILM, or `newsagg index rollover`).")
+    kibana_url: str | None = Field(None, validation_alias=_env("KIBANA_URL"), description="Kibana URL for `newsagg kibana setup`.")
+    kibana_api_key: SecretStr | None = Field(None, validation_alias=_env("KIBANA_API_KEY"), description="Kibana API key (base64 id:key); else the Elasticsearch credentials are used.")
+
     @property
     def distributed(self) -> bool:
         return bool(self.redis_url)

@@ -1,0 +1,236 @@
+"""The embedded store: articles, clusters and full-text search in one SQLite file (FTS5).
+
+Thin adapter: documents, cluster building and result shaping come from index.documents.
+Safe for several processes on one file: WAL journal, a busy timeout, and every cluster
+rebuild reads its articles and writes the cluster in one write transaction.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from newsagg.schema import Article
+
+from index.base import StoreBase
+from index.documents import article_to_doc, build_cluster, doc_to_article, fts_query, iso
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, event_id TEXT, group_id TEXT, outlet TEXT, language TEXT,
+    date TEXT, indexed_at TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_event ON articles(event_id);
+CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, summary, text, keywords, entities, tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS clusters (
+    event_id TEXT PRIMARY KEY, last_updated TEXT, first_seen TEXT, article_count INTEGER, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS merges (absorbed TEXT PRIMARY KEY, survivor TEXT NOT NULL, merged_at TEXT NOT NULL);
+"""
+
+
+class SqliteStore(StoreBase):
+    """See index.store for the interface."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._dirty: set[str] = set()
+
+    # ---------------------------------------------------------------- plumbing
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)  # idempotent; a store works without an explicit setup()
+            self._local.conn = conn
+        return conn
+
+    def _tx(self):
+        return _Tx(self.db)
+
+    def setup(self) -> None:
+        self.db.executescript(_SCHEMA)
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        log.info("sqlite store ready", extra={"path": str(self.path)})
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # ---------------------------------------------------------------- writes
+    def _write_article(self, db: sqlite3.Connection, article: Article) -> None:
+        doc = article_to_doc(article)
+        row = db.execute("SELECT rowid, event_id FROM articles WHERE id = ?", (article.id,)).fetchone()
+        if row:
+            if row[1] and row[1] != article.event_id:
+                self._dirty.add(row[1])
+            db.execute("DELETE FROM articles_fts WHERE rowid = ?", (row[0],))
+            db.execute("UPDATE articles SET event_id=?, group_id=?, outlet=?, language=?, date=?, indexed_at=?, doc=? "
+                       "WHERE rowid=?", (article.event_id, article.group_id, article.outlet, article.language,
+                                         doc["date"], doc["indexed_at"], json.dumps(doc), row[0]))
+            rowid = row[0]
+        else:
+            cur = db.execute("INSERT INTO articles (id, event_id, group_id, outlet, language, date, indexed_at, doc) "
+                             "VALUES (?,?,?,?,?,?,?,?)", (article.id, article.event_id, article.group_id, article.outlet,
+                                                          article.language, doc["date"], doc["indexed_at"], json.dumps(doc)))
+            rowid = cur.lastrowid
+        db.execute("INSERT INTO articles_fts (rowid, title, summary, text, keywords, entities) VALUES (?,?,?,?,?,?)",
+                   (rowid, article.title, article.summary, article.text, " ".join(article.keywords),
+                    " ".join(doc["entity_names"])))
+        if article.event_id:
+            self._dirty.add(article.event_id)
+
+    def upsert_articles(self, articles: list[Article]) -> list[dict[str, Any]]:
+        """Insert or replace articles by id. Returns the failures ({id, error, article}); the others are stored."""
+        failures: list[dict[str, Any]] = []
+        db = self.db
+        for art in articles:
+            try:
+                if not isinstance(art, Article):
+                    art = Article.model_validate(art)
+                with self._tx():
+                    self._write_article(db, art)
+            except Exception as exc:  # one bad article must not lose the batch
+                aid = getattr(art, "id", None) or (art.get("id") if isinstance(art, dict) else None)
+                log.warning("article rejected", extra={"article_id": aid, "error": str(exc)})
+                failures.append({"id": aid, "error": f"{type(exc).__name__}: {exc}",
+                                 "article": art.to_json() if isinstance(art, Article) else art})
+        return failures
+
+    def update_articles(self, updates: dict[str, dict[str, Any]]) -> list[str]:
+        """Partial updates {article_id: {field: value}}; returns the ids not found."""
+        missing = []
+        db = self.db
+        for aid, fields in updates.items():
+            with self._tx():
+                row = db.execute("SELECT doc FROM articles WHERE id = ?", (aid,)).fetchone()
+                if not row:
+                    missing.append(aid)
+                    continue
+                art = doc_to_article(json.loads(row[0]))
+                merged = art.model_validate({**art.to_json(), **fields})
+                self._write_article(db, merged)
+        if missing:
+            log.warning("updates for unknown articles", extra={"article_ids": missing})
+        return missing
+
+    def apply_merges(self, merges: Iterable[tuple[str, str]]) -> None:
+        now = iso(datetime.now(timezone.utc))
+        survivors = set()
+        db = self.db
+        for absorbed, survivor in merges:
+            if absorbed == survivor:
+                continue
+            with self._tx():
+                for (doc,) in db.execute("SELECT doc FROM articles WHERE event_id = ?", (absorbed,)).fetchall():
+                    art = doc_to_article(json.loads(doc))
+                    art.event_id = survivor
+                    self._write_article(db, art)
+                db.execute("DELETE FROM clusters WHERE event_id = ?", (absorbed,))
+                db.execute("INSERT OR REPLACE INTO merges VALUES (?,?,?)", (absorbed, survivor, now))
+                # earlier redirects to the absorbed cluster now lead to the survivor
+                db.execute("UPDATE merges SET survivor = ? WHERE survivor = ?", (survivor, absorbed))
+            self._dirty.discard(absorbed)
+            survivors.add(survivor)
+            log.info("clusters merged", extra={"absorbed": absorbed, "survivor": survivor})
+        if survivors:
+            self.refresh_clusters(survivors)
+
+    def refresh_clusters(self, event_ids: Iterable[str]) -> None:
+        """Rebuild each cluster document from its articles (also those this store saw change)."""
+        ids = set(e for e in event_ids if e) | self._dirty
+        self._dirty = set()
+        db = self.db
+        for eid in sorted(ids):
+            with self._tx():
+                arts = self._articles_of(eid)
+                cluster = build_cluster(eid, arts)
+                if cluster is None:
+                    db.execute("DELETE FROM clusters WHERE event_id = ?", (eid,))
+                else:
+                    db.execute("INSERT OR REPLACE INTO clusters VALUES (?,?,?,?,?)",
+                               (eid, cluster["last_updated"], cluster["first_seen"], cluster["article_count"],
+                                json.dumps(cluster)))
+
+    # ---------------------------------------------------------------- read primitives (see index.base)
+    def _find_articles(self, query, since, outlet, lang, size):
+        where, params = [], []
+        if since:
+            where.append("a.date >= ?")
+            params.append(iso(since))
+        if outlet:
+            where.append("a.outlet = ?")
+            params.append(outlet)
+        if lang:
+            where.append("a.language = ?")
+            params.append(lang)
+        match = fts_query(query)
+        if match:
+            # bm25 weights: title, summary, text, keywords, entities; negated so higher is better
+            sql = ("SELECT a.doc, -bm25(articles_fts, 4.0, 2.0, 1.0, 2.0, 2.0) AS score FROM articles_fts "
+                   "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ?")
+            params.insert(0, match)
+            sql += "".join(f" AND {w}" for w in where) + " ORDER BY score DESC LIMIT ?"
+        else:
+            sql = "SELECT a.doc, 0.0 FROM articles a" + (" WHERE " + " AND ".join(where) if where else "")
+            sql += " ORDER BY a.date DESC LIMIT ?"
+        params.append(size)
+        return [(doc_to_article(json.loads(d)), float(sc)) for d, sc in self.db.execute(sql, params)]
+
+    def _cluster_docs(self, ids):
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT event_id, doc FROM clusters WHERE event_id IN ({marks})", list(ids))
+        return {eid: json.loads(doc) for eid, doc in rows}
+
+    def _articles_of(self, cluster_id):
+        return [doc_to_article(json.loads(d)) for (d,) in
+                self.db.execute("SELECT doc FROM articles WHERE event_id = ?", (cluster_id,))]
+
+    def _redirect(self, cluster_id):
+        row = self.db.execute("SELECT survivor FROM merges WHERE absorbed = ?", (cluster_id,)).fetchone()
+        return row[0] if row else None
+
+    def get_article(self, article_id: str) -> Article | None:
+        row = self.db.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return doc_to_article(json.loads(row[0])) if row else None
+
+    def count_articles(self) -> int:
+        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def count_clusters(self) -> int:
+        return self.db.execute("SELECT count(*) FROM clusters").fetchone()[0]
+
+
+class _Tx:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error): one writer at a time across processes."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,44 @@
+"""The one entry point other stages use: `get_store(settings)`.
+
+    store = get_store(get_settings())
+    store.setup()                                   # idempotent
+    failures = store.upsert_articles(articles)      # [{id, status, error, article}] rejected, rest stored
+    store.update_articles({aid: {"is_originator": True}})
+    store.apply_merges([(absorbed_event_id, surviving_event_id)])
+    store.refresh_clusters(event_ids)               # rebuild cluster documents from their articles
+    store.search("storm harbour", since="24h", outlet=None, lang=None, limit=10)
+    store.story(cluster_id); store.get_article(aid); store.count_articles(); store.close()
+
+SQLite FTS5 under settings.data_dir when ELASTICSEARCH_URL is unset, else Elasticsearch.
+"""
+from __future__ import annotations
+
+from newsagg.settings import Settings, get_settings
+
+from index.base import StoreUnavailable
+from index.documents import SearchInputError
+from index.sqlite_store import SqliteStore
+
+__all__ = ["get_store", "SqliteStore", "ElasticStore", "StoreUnavailable", "SearchInputError", "sqlite_path"]
+
+
+def sqlite_path(settings: Settings):
+    return settings.data_dir / "newsagg.sqlite"
+
+
+def get_store(settings: Settings | None = None):
+    """SqliteStore (settings.data_dir/newsagg.sqlite) unless settings.elasticsearch_url is set."""
+    settings = settings or get_settings()
+    if settings.elasticsearch_url:
+        from index.es_store import ElasticStore
+
+        return ElasticStore(settings)
+    return SqliteStore(sqlite_path(settings))
+
+
+def __getattr__(name):  # ElasticStore importable from here without importing elasticsearch eagerly
+    if name == "ElasticStore":
+        from index.es_store import ElasticStore
+
+        return ElasticStore
+    raise AttributeError(name)
