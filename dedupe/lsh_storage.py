@@ -1,0 +1,412 @@
+"""Where an LSH index keeps its band keys: in memory or in Redis.
+
+A storage maps article keys (str) to their band keys (uint64, one per band)
+and answers "which keys share any of these band keys". `dedupe.lsh.LSHIndex`
+computes the band keys and is the class to use; storages are what differs
+between the embedded default and the distributed setup.
+
+    >>> import numpy as np
+    >>> from dedupe.lsh_storage import MemoryLSHStorage
+    >>> store = MemoryLSHStorage()
+    >>> store.bind({"num_perm": 4, "bands": 2, "rows": 2})
+    >>> store.add(["a", "b"], np.array([[1, 2], [3, 2]], dtype=np.uint64), np.array([1.0, 5.0]))
+    >>> store.candidates(np.array([9, 2], dtype=np.uint64))
+    ['a', 'b']
+    >>> store.expire(before_ts=2.0), store.candidates(np.array([9, 2], dtype=np.uint64))
+    (1, ['b'])
+
+`MemoryLSHStorage` keeps no Python object per band entry: entries are sorted
+runs of (band key, integer id) numpy arrays (about 12 bytes an entry), merged
+log-structured, plus a small dict for the newest entries. `RedisLSHStorage`
+keeps one Redis set per band key, written by Lua scripts so that concurrent
+workers never leave half an entry.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+class LSHStorage(ABC):
+    """Key -> band keys, and band key -> keys, with insertion times for expiry."""
+
+    @abstractmethod
+    def bind(self, config: dict) -> None:
+        """Record the index parameters; raise ValueError if the storage holds other ones."""
+
+    @abstractmethod
+    def add(self, keys: list[str], band_keys: np.ndarray, ts: np.ndarray) -> None:
+        """Index keys[i] under band_keys[i] (n, bands) at ts[i]; a key present is replaced."""
+
+    @abstractmethod
+    def candidates(self, band_keys: np.ndarray) -> list[str]:
+        """Sorted keys with at least one of `band_keys` (bands,)."""
+
+    @abstractmethod
+    def remove(self, keys: list[str]) -> int:
+        """Remove keys; returns how many were present."""
+
+    @abstractmethod
+    def expire(self, before_ts: float) -> int:
+        """Remove keys inserted with ts < before_ts; returns how many."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove everything, parameters included."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def __contains__(self, key: str) -> bool: ...
+
+
+def _check_config(stored: dict | None, config: dict) -> dict:
+    config = {k: int(v) for k, v in config.items()}
+    if stored and stored != config:
+        raise ValueError(f"LSH storage holds an index with {stored}, opened with {config}: "
+                         "use another prefix/path for other parameters")
+    return config
+
+
+class MemoryLSHStorage(LSHStorage):
+    """Compact in-process storage; `save(path)` / `MemoryLSHStorage.load(path)` persist it."""
+
+    # Band entries kept in the dict before they become a sorted run.
+    DELTA_ENTRIES = 65536
+    # A run is merged into the one before it unless that one is this many times larger,
+    # so there are about log_8(entries / DELTA_ENTRIES) runs to search.
+    RUN_RATIO = 8
+    # Renumber ids and drop removed entries once removed keys outnumber live ones
+    # (and are at least this many), so a long-running index stays compact.
+    COMPACT_MIN_DEAD = 1024
+
+    def __init__(self):
+        self._lock = threading.RLock()
+        self.config: dict | None = None
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self._id_of: dict[str, int] = {}       # live key -> integer id
+        self._key_of: list[str | None] = []    # id -> key (None once removed)
+        self._ts = np.empty(1024, dtype=np.float64)
+        self._alive = np.zeros(1024, dtype=bool)
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # sorted (band keys, ids)
+        self._delta: dict[int, list[int]] = {}
+        self._delta_entries = 0
+        self._dead_ids = 0
+
+    # -- interface
+
+    def bind(self, config: dict) -> None:
+        with self._lock:
+            self.config = _check_config(self.config, config)
+
+    def add(self, keys: list[str], band_keys: np.ndarray, ts: np.ndarray) -> None:
+        with self._lock:
+            present = [k for k in keys if k in self._id_of]
+            if present:
+                self._remove_keys(present)
+            ids = self._new_ids(keys, ts)
+            if band_keys.size >= self.DELTA_ENTRIES:
+                # Bulk load: straight into a sorted run, no per-entry Python work.
+                self._flush_delta()
+                flat_ids = np.repeat(ids, band_keys.shape[1])
+                self._push_run(band_keys.ravel(), flat_ids)
+                return
+            delta = self._delta
+            for i, row in zip(ids.tolist(), band_keys.tolist()):
+                for band_key in row:
+                    bucket = delta.get(band_key)
+                    if bucket is None:
+                        delta[band_key] = [i]
+                    else:
+                        bucket.append(i)
+            self._delta_entries += band_keys.size
+            if self._delta_entries >= self.DELTA_ENTRIES:
+                self._flush_delta()
+
+    def candidates(self, band_keys: np.ndarray) -> list[str]:
+        band_keys = np.ascontiguousarray(band_keys, dtype=np.uint64)
+        with self._lock:
+            found: set[int] = set()
+            for run_keys, run_ids in self._runs:
+                lo = np.searchsorted(run_keys, band_keys, "left")
+                hi = np.searchsorted(run_keys, band_keys, "right")
+                for a, b in zip(lo.tolist(), hi.tolist()):
+                    if b > a:
+                        found.update(run_ids[a:b].tolist())
+            for band_key in band_keys.tolist():
+                bucket = self._delta.get(band_key)
+                if bucket:
+                    found.update(bucket)
+            key_of = self._key_of
+            return sorted(k for k in map(key_of.__getitem__, found) if k is not None)
+
+    def remove(self, keys: list[str]) -> int:
+        with self._lock:
+            return self._remove_keys([k for k in keys if k in self._id_of])
+
+    def expire(self, before_ts: float) -> int:
+        with self._lock:
+            n = len(self._key_of)
+            old = np.flatnonzero(self._alive[:n] & (self._ts[:n] < before_ts))
+            return self._remove_keys([self._key_of[i] for i in old.tolist()])
+
+    def clear(self) -> None:
+        with self._lock:
+            self.config = None
+            self._init_state()
+
+    def __len__(self) -> int:
+        return len(self._id_of)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._id_of
+
+    # -- persistence
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the storage to `path` (numpy .npz), atomically."""
+        path = Path(path)
+        with self._lock:
+            self.compact()
+            run_keys, run_ids = self._runs[0] if self._runs else (np.empty(0, np.uint64), np.empty(0, np.int32))
+            encoded = [k.encode("utf-8") for k in self._key_of]
+            offsets = np.cumsum([0] + [len(b) for b in encoded], dtype=np.int64)
+            tmp = path.with_name(path.name + ".tmp")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:
+                np.savez(f, run_keys=run_keys, run_ids=run_ids, ts=self._ts[:len(encoded)],
+                         key_bytes=np.frombuffer(b"".join(encoded), dtype=np.uint8),
+                         key_offsets=offsets, config=np.array(json.dumps(self.config)))
+            os.replace(tmp, path)
+        log.info("lsh storage saved", extra={"path": str(path), "keys": len(encoded),
+                                             "entries": int(run_keys.size)})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "MemoryLSHStorage":
+        """A storage as `save(path)` left it."""
+        store = cls()
+        with np.load(path) as data:
+            store.config = json.loads(str(data["config"])) or None
+            blob = data["key_bytes"].tobytes()
+            offsets = data["key_offsets"].tolist()
+            store._key_of = [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])]
+            store._id_of = {k: i for i, k in enumerate(store._key_of)}
+            n = len(store._key_of)
+            store._ts = np.array(data["ts"], dtype=np.float64)
+            store._alive = np.ones(n, dtype=bool)
+            if data["run_keys"].size:
+                store._runs = [(np.array(data["run_keys"]), np.array(data["run_ids"]))]
+        log.info("lsh storage loaded", extra={"path": str(path), "keys": n})
+        return store
+
+    def compact(self) -> None:
+        """One sorted run without removed entries, ids renumbered 0..len-1."""
+        with self._lock:
+            self._flush_delta()
+            n = len(self._key_of)
+            live = np.flatnonzero(self._alive[:n])
+            new_id = np.full(n, -1, dtype=np.int32)
+            new_id[live] = np.arange(live.size, dtype=np.int32)
+            if self._runs:
+                keys, ids = self._merge(self._runs)
+                self._runs = [(keys, new_id[ids])] if keys.size else []
+            self._key_of = [self._key_of[i] for i in live.tolist()]
+            self._id_of = {k: i for i, k in enumerate(self._key_of)}
+            self._ts = self._ts[live]
+            self._alive = np.ones(live.size, dtype=bool)
+            self._dead_ids = 0
+
+    def nbytes(self) -> int:
+        """Bytes held in numpy arrays (the Python key dict and list not included)."""
+        arrays = [self._ts, self._alive] + [a for run in self._runs for a in run]
+        return sum(a.nbytes for a in arrays)
+
+    # -- internals
+
+    def _new_ids(self, keys: list[str], ts: np.ndarray) -> np.ndarray:
+        first = len(self._key_of)
+        end = first + len(keys)
+        if end > self._ts.size:
+            capacity = max(end, 2 * self._ts.size)
+            self._ts = np.resize(self._ts, capacity)
+            self._alive = np.concatenate([self._alive, np.zeros(capacity - self._alive.size, dtype=bool)])
+        self._ts[first:end] = ts
+        self._alive[first:end] = True
+        self._key_of.extend(keys)
+        self._id_of.update(zip(keys, range(first, end)))
+        return np.arange(first, end, dtype=np.int32)
+
+    def _remove_keys(self, keys: list[str]) -> int:
+        # Entries stay in the runs until a merge drops them; queries skip dead ids.
+        for key in keys:
+            i = self._id_of.pop(key)
+            self._key_of[i] = None
+            self._alive[i] = False
+        self._dead_ids += len(keys)
+        if self._dead_ids > max(len(self._id_of), self.COMPACT_MIN_DEAD):
+            self.compact()
+        return len(keys)
+
+    def _flush_delta(self) -> None:
+        if not self._delta:
+            return
+        sizes = np.fromiter(map(len, self._delta.values()), dtype=np.int64, count=len(self._delta))
+        keys = np.repeat(np.fromiter(self._delta.keys(), dtype=np.uint64, count=len(self._delta)), sizes)
+        ids = np.fromiter((i for bucket in self._delta.values() for i in bucket), dtype=np.int32,
+                          count=int(sizes.sum()))
+        self._delta, self._delta_entries = {}, 0
+        self._push_run(keys, ids)
+
+    def _push_run(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self._runs.append((keys[order], ids[order]))
+        while len(self._runs) > 1 and self._runs[-2][0].size < self.RUN_RATIO * self._runs[-1][0].size:
+            merged = self._merge(self._runs[-2:])
+            self._runs[-2:] = [merged] if merged[0].size else []
+
+    def _merge(self, runs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        keys = np.concatenate([r[0] for r in runs])
+        ids = np.concatenate([r[1] for r in runs])
+        keep = self._alive[ids]
+        keys, ids = keys[keep], ids[keep]
+        # Timsort finds the already sorted runs: this is a linear merge.
+        order = np.argsort(keys, kind="stable")
+        return keys[order], ids[order]
+
+
+# Lua keeps each article's band entries, band-key list and time consistent even
+# with several workers writing: a script runs atomically in Redis.
+_ADD_LUA = """
+local prefix, key, ts, packed = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local kkey = prefix .. ':k:' .. key
+local old = redis.call('GET', kkey)
+if old then
+  for i = 1, #old, 8 do redis.call('SREM', prefix .. ':b:' .. string.sub(old, i, i + 7), key) end
+end
+for i = 1, #packed, 8 do redis.call('SADD', prefix .. ':b:' .. string.sub(packed, i, i + 7), key) end
+redis.call('SET', kkey, packed)
+redis.call('ZADD', prefix .. ':ts', ts, key)
+return old and 0 or 1
+"""
+
+# ARGV: prefix, before ('' = unconditional), keys...; with `before`, a key
+# re-inserted since (ts >= before) by another worker is kept.
+_REMOVE_LUA = """
+local prefix, before = ARGV[1], tonumber(ARGV[2])
+local removed = 0
+for j = 3, #ARGV do
+  local key = ARGV[j]
+  local score = redis.call('ZSCORE', prefix .. ':ts', key)
+  if score and (not before or tonumber(score) < before) then
+    local kkey = prefix .. ':k:' .. key
+    local old = redis.call('GET', kkey)
+    if old then
+      for i = 1, #old, 8 do redis.call('SREM', prefix .. ':b:' .. string.sub(old, i, i + 7), key) end
+    end
+    redis.call('DEL', kkey)
+    redis.call('ZREM', prefix .. ':ts', key)
+    removed = removed + 1
+  end
+end
+return removed
+"""
+
+
+class RedisLSHStorage(LSHStorage):
+    """Storage in Redis under `prefix`: shared by every process using that prefix.
+
+    Layout: `{prefix}:meta` (hash of parameters), `{prefix}:ts` (sorted set
+    key -> ts), `{prefix}:k:{key}` (packed band keys, for removal) and
+    `{prefix}:b:{8-byte band key}` (set of keys). A query is one SUNION
+    (one round trip); writes go in pipelines of `batch_size` scripts.
+    Not for Redis Cluster: a query spans band keys in many slots.
+    """
+
+    def __init__(self, client, prefix: str = "newsagg:lsh", batch_size: int = 1000):
+        self.client = client
+        self.prefix = prefix
+        self.batch_size = batch_size
+        self._bucket_prefix = f"{prefix}:b:".encode()
+        self._meta_key, self._ts_key = f"{prefix}:meta", f"{prefix}:ts"
+        self._add_script = client.register_script(_ADD_LUA)
+        self._remove_script = client.register_script(_REMOVE_LUA)
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "newsagg:lsh") -> "RedisLSHStorage":
+        import redis
+
+        return cls(redis.Redis.from_url(url), prefix=prefix)
+
+    def bind(self, config: dict) -> None:
+        stored = {_text(k): int(v) for k, v in self.client.hgetall(self._meta_key).items()}
+        config = _check_config(stored, config)
+        if not stored:
+            self.client.hset(self._meta_key, mapping=config)
+
+    def add(self, keys: list[str], band_keys: np.ndarray, ts: np.ndarray) -> None:
+        packed = np.ascontiguousarray(band_keys, dtype="<u8")
+        with self.client.pipeline(transaction=False) as pipe:
+            for i, key in enumerate(keys):
+                self._add_script(args=[self.prefix, key, repr(float(ts[i])), packed[i].tobytes()],
+                                 client=pipe)
+                if (i + 1) % self.batch_size == 0:
+                    pipe.execute()
+            pipe.execute()
+
+    def candidates(self, band_keys: np.ndarray) -> list[str]:
+        buckets = [self._bucket_prefix + k.tobytes()
+                   for k in np.ascontiguousarray(band_keys, dtype="<u8")]
+        return sorted(_text(k) for k in self.client.sunion(buckets))
+
+    def remove(self, keys: list[str], before_ts: float | None = None) -> int:
+        removed = 0
+        before = "" if before_ts is None else repr(float(before_ts))
+        for lo in range(0, len(keys), self.batch_size):
+            chunk = keys[lo:lo + self.batch_size]
+            removed += self._remove_script(args=[self.prefix, before, *chunk])
+        return removed
+
+    def expire(self, before_ts: float) -> int:
+        removed = 0
+        while True:
+            old = self.client.zrangebyscore(self._ts_key, "-inf", f"({before_ts!r}",
+                                            start=0, num=self.batch_size)
+            if not old:
+                return removed
+            removed += self.remove([_text(k) for k in old], before_ts=before_ts)
+
+    def clear(self) -> None:
+        for batch in _batched(self.client.scan_iter(match=f"{self.prefix}:*", count=1000), 1000):
+            self.client.delete(*batch)
+
+    def __len__(self) -> int:
+        return self.client.zcard(self._ts_key)
+
+    def __contains__(self, key: str) -> bool:
+        return self.client.zscore(self._ts_key, key) is not None
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def _batched(iterable, n: int):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,83 @@
+"""Shingles as 64-bit hashes, the input of MinHash signatures.
+
+A shingle is k consecutive tokens (words, or characters). Each token is hashed
+once (xxh3, stable across processes and machines, unlike Python's `hash`), and
+the k token hashes of every window are combined in one vectorised step, so a
+600-word article costs one Python-level hash per word and a few numpy calls.
+
+    >>> from dedupe.shingles import word_shingles
+    >>> h = word_shingles("the cat sat on the mat".split(), k=5)
+    >>> h.dtype, len(h)                 # 6 tokens, 5-word windows
+    (dtype('uint64'), 2)
+    >>> len(word_shingles(["breaking"], k=5))   # shorter than k: one shingle
+    1
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xxhash
+from numpy.lib.stride_tricks import sliding_window_view
+
+_hash_bytes = xxhash.xxh3_64_intdigest
+
+# Odd multipliers for the position of a token inside its window, so that
+# "a b" and "b a" give different shingles (fixed: hashes must stay stable).
+_POSITION_MULTIPLIERS = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+     0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
+     0x2545F4914F6CDD1D, 0x9FB21C651E98DF25, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB,
+     0x8EBC6AF09C88C6E3, 0x589965CC75374CC3, 0x1D8E4E27C47D124F, 0xD1B54A32D192ED03],
+    dtype=np.uint64)
+MAX_K = len(_POSITION_MULTIPLIERS)
+
+
+def fmix64(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: an avalanching bijection on uint64."""
+    h = values ^ (values >> np.uint64(33))
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+def token_hashes(tokens: Sequence[str]) -> np.ndarray:
+    """xxh3-64 of each token's UTF-8 bytes, as uint64."""
+    return np.array([_hash_bytes(t.encode("utf-8")) for t in tokens], dtype=np.uint64)
+
+
+def shingles_from_token_hashes(hashes: np.ndarray, k: int) -> np.ndarray:
+    """Combine the token hashes of every k-window into one hash per shingle.
+
+    `hashes` is (n,) for one text or (batch, n) for equal-length texts (the
+    benchmark signs a million synthetic articles this way); the result has
+    n - k + 1 shingles along the last axis, or one when n < k.
+    """
+    if not 1 <= k <= MAX_K:
+        raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
+    n = hashes.shape[-1]
+    if n == 0:
+        return np.empty(hashes.shape, dtype=np.uint64)
+    width = min(k, n)  # a text shorter than k is one shingle of all its tokens
+    windows = sliding_window_view(hashes, width, axis=-1)
+    # Wrapping uint64 arithmetic is the intended mod 2**64; the window length
+    # is mixed in so that a short text's single shingle differs from a k-gram.
+    combined = windows @ _POSITION_MULTIPLIERS[:width] + np.uint64(width)
+    return fmix64(combined)
+
+
+def word_shingles(tokens: Sequence[str], k: int = 5) -> np.ndarray:
+    """Hashes (uint64) of the k-word shingles of `tokens`, in text order.
+
+    Texts with fewer than k tokens give one shingle; no tokens give none.
+    """
+    return shingles_from_token_hashes(token_hashes(tokens), k)
+
+
+def char_shingles(text: str, k: int = 5) -> np.ndarray:
+    """Hashes (uint64) of the k-character shingles of `text` (code points)."""
+    codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    # Code points are small and structured: spread them before combining.
+    return shingles_from_token_hashes(fmix64(codepoints + np.uint64(0x9E3779B97F4A7C15)), k)

@@ -1,0 +1,203 @@
+"""LSH index: recall against theory, and memory and Redis storages answering alike."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import redis
+from datasketch.lsh import _optimal_param
+
+from dedupe.lsh import LSHIndex, MemoryLSHStorage, RedisLSHStorage, optimal_params
+from dedupe.minhash import Signer
+
+SIGNER = Signer(num_perm=128, seed=1)
+
+
+def _pair_at(rng: np.random.Generator, jaccard: float, union: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """Two shingle-hash sets with exactly this Jaccard similarity."""
+    values = rng.integers(0, 1 << 63, union, dtype=np.uint64)
+    shared = round(jaccard * union)
+    half = (union - shared) // 2
+    return values[:shared + half], np.concatenate([values[:shared], values[shared + half:shared + 2 * half]])
+
+
+def _corpus(seed: int, families: int = 30, copies: int = 3) -> tuple[list[str], np.ndarray]:
+    """Signatures of `families` groups of near-duplicates (Jaccard ~0.8) plus unrelated texts."""
+    rng = np.random.default_rng(seed)
+    keys, sets = [], []
+    for f in range(families):
+        base = rng.integers(0, 1 << 63, 300, dtype=np.uint64)
+        for c in range(copies):
+            edited = base.copy()
+            edited[rng.choice(300, 30, replace=False)] = rng.integers(0, 1 << 63, 30, dtype=np.uint64)
+            keys.append(f"fam{f}-copy{c}")
+            sets.append(edited)
+        keys.append(f"unrelated{f}")
+        sets.append(rng.integers(0, 1 << 63, 300, dtype=np.uint64))
+    return keys, SIGNER.sign_many(sets)
+
+
+def _redis_index(server, prefix="test:lsh", **params) -> LSHIndex:
+    client = redis.Redis.from_url(server.url)
+    return LSHIndex(storage=RedisLSHStorage(client, prefix=prefix), **params)
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.8])
+def test_parameters_are_datasketchs_optimum(threshold):
+    assert optimal_params(threshold, 128) == _optimal_param(threshold, 128, 0.5, 0.5)
+    index = LSHIndex(num_perm=128, threshold=threshold)
+    assert (index.bands, index.rows) == _optimal_param(threshold, 128, 0.5, 0.5)
+
+
+def test_candidate_rate_matches_theory_on_synthetic_pairs():
+    rng = np.random.default_rng(5)
+    pairs = 300
+    for s in (0.2, 0.4, 0.5, 0.6, 0.8):
+        index = LSHIndex(num_perm=128, threshold=0.5)
+        firsts, seconds = zip(*(_pair_at(rng, s) for _ in range(pairs)))
+        index.insert_many([f"p{i}" for i in range(pairs)], SIGNER.sign_many(firsts), ts=0.0)
+        hits = sum(f"p{i}" in index.query(sig) for i, sig in enumerate(SIGNER.sign_many(seconds)))
+        expected = float(index.probability(s))
+        sd = np.sqrt(expected * (1 - expected) / pairs)
+        assert abs(hits / pairs - expected) <= 4 * sd + 0.02, (s, hits / pairs, expected)
+
+
+def test_near_duplicates_are_found_and_unrelated_texts_are_not():
+    keys, sigs = _corpus(6)
+    index = LSHIndex(num_perm=128, threshold=0.5)
+    index.insert_many(keys, sigs, ts=100.0)
+    family_found = 0
+    for key, sig in zip(keys, sigs):
+        found = index.query(sig)
+        assert key in found
+        if key.startswith("fam"):
+            family = key.split("-")[0]
+            family_found += all(k.startswith(family + "-") for k in found) and len(found) == 3
+        else:
+            assert found == [key]
+    assert family_found >= 0.95 * 90
+
+
+def test_memory_and_redis_return_the_same_candidates(redis_server):
+    keys, sigs = _corpus(7)
+    rng = np.random.default_rng(7)
+    ts = rng.uniform(0, 100, len(keys))
+    memory = LSHIndex(num_perm=128, threshold=0.5)
+    shared = _redis_index(redis_server)
+    for index in (memory, shared):
+        index.insert_many(keys[:60], sigs[:60], ts[:60])
+        for key, sig, t in zip(keys[60:], sigs[60:], ts[60:]):
+            index.insert(key, sig, t)
+        assert index.remove(keys[0]) and not index.remove("never-inserted")
+    probes = list(sigs) + list(_corpus(8)[1])
+    assert [memory.query(s) for s in probes] == [shared.query(s) for s in probes]
+    assert memory.expire(50.0) == shared.expire(50.0) > 0
+    assert [memory.query(s) for s in probes] == [shared.query(s) for s in probes]
+    assert len(memory) == len(shared) and sorted(k for k in keys if k in memory) == \
+        sorted(k for k in keys if k in shared)
+
+
+def test_expire_removes_old_entries_and_leaves_nothing_behind(redis_server):
+    keys, sigs = _corpus(9)
+    for index in (LSHIndex(), _redis_index(redis_server)):
+        index.insert_many(keys[:40], sigs[:40], ts=10.0)
+        index.insert_many(keys[40:], sigs[40:], ts=20.0)
+        assert index.expire(15.0) == 40
+        assert len(index) == len(keys) - 40
+        assert keys[0] not in index and keys[-1] in index
+        assert all(not set(index.query(s)) & set(keys[:40]) for s in sigs)
+        assert index.expire(15.0) == 0
+        assert index.expire(25.0) == len(keys) - 40
+        assert len(index) == 0 and index.query(sigs[-1]) == []
+    client = redis.Redis.from_url(redis_server.url)
+    # no orphaned band sets or band-key lists in Redis
+    assert sorted(client.keys("test:lsh:*")) == [b"test:lsh:meta"]
+
+
+def test_reinserting_a_key_replaces_its_entry(redis_server):
+    keys, sigs = _corpus(10)
+    for index in (LSHIndex(), _redis_index(redis_server)):
+        index.insert("moved", sigs[0], ts=1.0)
+        index.insert("moved", sigs[3], ts=2.0)  # another family
+        assert "moved" not in index.query(sigs[0])
+        assert "moved" in index.query(sigs[3])
+        assert len(index) == 1
+        assert index.expire(1.5) == 0  # its time was updated too
+
+
+def test_saved_and_loaded_memory_index_answers_the_same(tmp_path):
+    keys, sigs = _corpus(11)
+    index = LSHIndex(num_perm=128, threshold=0.5)
+    index.insert_many(keys, sigs, np.arange(len(keys), dtype=float))
+    index.remove(keys[1])
+    path = tmp_path / "lsh" / "copies.npz"
+    index.storage.save(path)
+    restored = LSHIndex(num_perm=128, threshold=0.5, storage=MemoryLSHStorage.load(path))
+    assert [restored.query(s) for s in sigs] == [index.query(s) for s in sigs]
+    assert len(restored) == len(index) and keys[1] not in restored
+    assert restored.expire(10.0) == 9  # times survive the restart (key 1 was removed)
+    with pytest.raises(ValueError):
+        LSHIndex(num_perm=128, threshold=0.8, storage=MemoryLSHStorage.load(path))
+
+
+def test_memory_storage_answers_like_a_plain_model_through_merges_and_compaction():
+    rng = np.random.default_rng(12)
+    storage = MemoryLSHStorage()
+    storage.DELTA_ENTRIES = 64  # force many runs, merges and compactions
+    storage.COMPACT_MIN_DEAD = 32
+    index = LSHIndex(num_perm=16, bands=4, rows=4, storage=storage)
+    model: dict[str, tuple[set[int], float]] = {}
+    pool = rng.integers(0, 40, (300, 16)).astype(np.uint32)  # few values: many collisions
+    for step in range(1500):
+        op = rng.random()
+        key = f"k{rng.integers(120)}"
+        if op < 0.7:
+            sig, t = pool[rng.integers(len(pool))], float(step)
+            index.insert(key, sig, t)
+            model[key] = (set(index.band_keys(sig).tolist()), t)
+        elif op < 0.95:
+            assert index.remove(key) == (model.pop(key, None) is not None)
+        else:
+            before = float(step - 100)
+            expired = [k for k, (_, t) in model.items() if t < before]
+            assert index.expire(before) == len(expired)
+            for k in expired:
+                del model[k]
+        if step % 50 == 0:
+            probe = pool[rng.integers(len(pool))]
+            wanted = set(index.band_keys(probe).tolist())
+            assert index.query(probe) == sorted(k for k, (bk, _) in model.items() if bk & wanted)
+            assert len(index) == len(model)
+
+
+def test_indexes_under_different_prefixes_are_separate(redis_server):
+    keys, sigs = _corpus(13)
+    copies = _redis_index(redis_server, prefix="t:copies", threshold=0.8)
+    events = _redis_index(redis_server, prefix="t:events", threshold=0.3)
+    copies.insert(keys[0], sigs[0], ts=1.0)
+    assert events.query(sigs[0]) == [] and copies.query(sigs[0]) == [keys[0]]
+    with pytest.raises(ValueError):
+        _redis_index(redis_server, prefix="t:copies", threshold=0.5)
+    assert _redis_index(redis_server, prefix="t:copies", threshold=0.8).query(sigs[0]) == [keys[0]]
+
+
+def test_worker_processes_share_one_redis_index(redis_server):
+    keys, sigs = _corpus(14)
+    code = """
+import sys, numpy as np, redis
+from dedupe.lsh import LSHIndex, RedisLSHStorage
+url, key = sys.argv[1], sys.argv[2]
+sig = np.array([int(x) for x in sys.argv[3].split(",")], dtype=np.uint32)
+index = LSHIndex(storage=RedisLSHStorage(redis.Redis.from_url(url), prefix="test:lsh"))
+print(",".join(index.query(sig)))
+index.insert(key, sig, ts=5.0)
+"""
+    mine = _redis_index(redis_server)
+    mine.insert(keys[0], sigs[0], ts=1.0)
+    out = subprocess.run([sys.executable, "-c", code, redis_server.url, keys[1],
+                          ",".join(map(str, sigs[1].tolist()))],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == keys[0]  # the worker saw my entry ...
+    assert mine.query(sigs[1]) == sorted(keys[:2])  # ... and I see the worker's
