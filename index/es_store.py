@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 KINDS = ("articles", "clusters", "merges")
 MAX_CLUSTER_ARTICLES = 10_000
 CONFLICT_RETRIES = 10
+WRITTEN_AT = {"articles": "indexed_at", "clusters": "updated_at", "merges": "merged_at"}
 
 
 def load_template(kind: str) -> dict[str, Any]:
@@ -209,18 +210,19 @@ class ElasticStore(StoreBase):
             started = iso(datetime.now(timezone.utc))
             self._call(self.es.indices.create, index=new_index)
             alias = self.alias(kind)
+            self._call(self.es.indices.refresh, index=alias)
             resp = self._call(self.es.reindex, source={"index": alias}, dest={"index": new_index},
                               refresh=True, wait_for_completion=True, conflicts="proceed").body
             actions: list[dict[str, Any]] = [{"remove": {"index": i, "alias": alias}} for i in old]
             actions.append({"add": {"index": new_index, "alias": alias,
                                     **({"is_write_index": True} if kind == "articles" else {})}})
             self._call(self.es.indices.update_aliases, actions=actions)
-            # Articles written to the old indices while the reindex ran (indexed_at >= start).
-            caught_up = 0
-            if kind == "articles":
-                r2 = self._call(self.es.reindex, source={"index": list(old), "query": {"range": {"indexed_at": {"gte": started}}}},
-                                dest={"index": new_index}, refresh=True, wait_for_completion=True, conflicts="proceed").body
-                caught_up = r2.get("total", 0)
+            # Documents written to the old indices while the reindex ran: copy them again.
+            self._call(self.es.indices.refresh, index=",".join(old))
+            r2 = self._call(self.es.reindex, source={"index": ",".join(old),
+                                                     "query": {"range": {WRITTEN_AT[kind]: {"gte": started}}}},
+                            dest={"index": new_index}, refresh=True, wait_for_completion=True, conflicts="proceed").body
+            caught_up = r2.get("total", 0)
             if delete_old:
                 self._call(self.es.indices.delete, index=",".join(old))
             report[kind] = {"version": new_version, "migrated": True, "index": new_index,
@@ -228,6 +230,23 @@ class ElasticStore(StoreBase):
                             "old_indices": sorted(old), "old_deleted": delete_old}
             log.info("index migrated", extra={"kind": kind, **report[kind]})
         return report
+
+    def drop(self) -> list[str]:
+        """Delete every index of this prefix (tests, and `newsagg index drop` on a scratch cluster)."""
+        names = []
+        for kind in KINDS:
+            try:
+                names += list(self._call(self.es.indices.get, index=f"{self.alias(kind)}-v*").body)
+            except NotFoundError:
+                pass
+        if names:
+            self._call(self.es.indices.delete, index=",".join(sorted(names)))
+        for kind in KINDS:
+            try:
+                self._call(self.es.indices.delete_index_template, name=self.alias(kind))
+            except NotFoundError:
+                pass
+        return sorted(names)
 
     def close(self) -> None:
         self.es.close()

@@ -66,6 +66,8 @@ def store(request, tmp_path):
         s = ElasticStore(Settings(elasticsearch_url=url, index_prefix=f"t{uuid.uuid4().hex[:10]}"))
     s.setup()
     yield s
+    if request.param == "elasticsearch":
+        s.drop()
     s.close()
 
 
