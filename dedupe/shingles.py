@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import xxhash
-from numpy.lib.stride_tricks import sliding_window_view
 
 _hash_bytes = xxhash.xxh3_64_intdigest
 
@@ -61,10 +60,15 @@ def shingles_from_token_hashes(hashes: np.ndarray, k: int) -> np.ndarray:
     if n == 0:
         return np.empty(hashes.shape, dtype=np.uint64)
     width = min(k, n)  # a text shorter than k is one shingle of all its tokens
-    windows = sliding_window_view(hashes, width, axis=-1)
-    # Wrapping uint64 arithmetic is the intended mod 2**64; the window length
-    # is mixed in so that a short text's single shingle differs from a k-gram.
-    combined = windows @ _POSITION_MULTIPLIERS[:width] + np.uint64(width)
+    count = n - width + 1
+    # sum_j hash[i + j] * M_j, in wrapping uint64 arithmetic (the intended mod
+    # 2**64); the window length is added so a short text's single shingle
+    # differs from a k-gram. One shifted slice per position: no Python loop
+    # over shingles.
+    combined = hashes[..., :count] * _POSITION_MULTIPLIERS[0]
+    for j in range(1, width):
+        combined += hashes[..., j:j + count] * _POSITION_MULTIPLIERS[j]
+    combined += np.uint64(width)
     return fmix64(combined)
 
 
