@@ -1,0 +1,48 @@
+"""What a copy changed against its copy group's originator: added, removed and
+changed passages (sentences), and whether the headline changed. Pure function.
+"""
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from newsagg.schema import Changes
+
+from dedupe.normalize import fold, sentences, tokens
+
+# Two sentences at least this alike (token sequence ratio) are one passage changed
+# (a typo, a new figure) rather than one removed and another added.
+CHANGED_SENTENCE_RATIO = 0.5
+
+
+def _key(sentence: str) -> str:
+    return " ".join(tokens(sentence))
+
+
+def diff_texts(original_title: str, original_text: str, copy_title: str, copy_text: str) -> Changes:
+    """Changes of the copy against the original; texts are cleaned article texts."""
+    a = sentences(original_text)
+    b = sentences(copy_text)
+    ka, kb = [_key(s) for s in a], [_key(s) for s in b]
+    added: list[str] = []
+    removed: list[str] = []
+    changed: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, ka, kb, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        old, new = list(range(i1, i2)), list(range(j1, j2))
+        # Pair sentences of a replaced block that are still alike; the rest
+        # were removed from the original or added by the copy.
+        for i in list(old):
+            best, best_ratio = None, CHANGED_SENTENCE_RATIO
+            for j in new:
+                ratio = SequenceMatcher(None, ka[i].split(), kb[j].split(), autojunk=False).ratio()
+                if ratio >= best_ratio:
+                    best, best_ratio = j, ratio
+            if best is not None:
+                changed.append((a[i], b[best]))
+                old.remove(i)
+                new.remove(best)
+        removed.extend(a[i] for i in old)
+        added.extend(b[j] for j in new)
+    title_changed = bool(original_title or copy_title) and fold(original_title).strip() != fold(copy_title).strip()
+    return Changes(added=added, removed=removed, changed=changed, title_changed=title_changed)

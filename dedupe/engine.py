@@ -1,0 +1,553 @@
+"""The story engine: assigns each article, as it arrives, to a copy group (the
+same written text) and an event cluster (every report of one happening).
+
+Flow of `StoryEngine.assign`:
+
+1. `featurize` (pure): cleaned lines, tokens, content terms, "key" terms (names,
+   numbers: they survive translation), the article's time.
+2. Candidates: MinHash signature of the key terms, looked up in the LSH index
+   (part B's `dedupe.lsh`). Copies share most key terms, so one index serves
+   both levels; only candidates are ever scored.
+3. Scores (pure): copy score = shared word 3-shingles over the shorter text,
+   same language only; event score = TF-IDF cosine against each candidate
+   event's centroid (document frequencies counted by the engine as it goes),
+   key-term cosine across languages, damped when the times are far apart.
+4. Decision: join the best copy group / event, merge events the article links
+   (older id survives), or found new ones; record it all through the state.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import py3langid
+import xxhash
+
+from dedupe.changes import diff_texts
+from dedupe.lsh import LSHIndex
+from dedupe.minhash import Signer
+from dedupe.normalize import article_lines, capitalised_tokens, page_date, tokens
+from dedupe.shingles import word_shingles
+from dedupe.state import EngineState, LocalState, RedisState
+from newsagg.schema import Article, Changes
+
+log = logging.getLogger(__name__)
+
+# Function words of the outlets' main languages: never content terms or keys.
+STOPWORDS = frozenset("""
+a an the and or but if of to in on at for with by from as is are was were be been being has have had
+do does did it its this that these those he she they we you i me him her his their our your them us
+not no so than then such which who whom whose what when where while after before into over under about
+more most also said says say will would can could may might must one two new up out all any some there
+here just only other very de la el los las en y del que un una por con para se al lo su sus es como
+der die das und den dem des ein eine einer im ist zu von mit auf fur nicht sich auch es an als bei
+nach wie wird wurde hat sind war le les et du au aux pour dans sur par pas est une qui ne plus ce cette
+o os do da dos das em no na com um uma e yang di dan ke ini itu dengan untuk dari ng sa ang mga
+monday tuesday wednesday thursday friday saturday sunday
+""".split())
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Decision thresholds and weights (tuned on the tune split only, see dedupe/eval.py)."""
+
+    shingle_k: int = 3
+    copy_threshold: float = 0.45  # shared 3-shingles / shingles of the shorter text
+    event_threshold: float = 0.15  # TF-IDF cosine to an event's centroid
+    merge_threshold: float = 0.25  # a second event must match this well to be merged
+    cross_lang_threshold: float = 0.25  # key-term cosine across languages
+    max_gap_days: float = 4.0  # reports of one happening are this close in time
+    stem_length: int = 6  # crude language-independent stemming: word prefixes
+    centroid_terms: int = 400  # terms kept per event centroid
+    idf_prior_docs: int = 50  # pseudo-documents holding no term: a cold start does not zero every idf
+    max_candidates: int = 200
+    num_perm: int = 128
+    lsh_bands: int = 64
+    lsh_rows: int = 2
+
+
+@dataclass
+class Features:
+    """What the engine reads of one article (pure function of it: `featurize`)."""
+
+    id: str
+    lang: str
+    title: str
+    lines: list[str]
+    time: float  # published, else the page's date line, else fetched (epoch seconds)
+    anchor: float | None  # a known publication time (published or page date), else None
+    terms: Counter = field(default_factory=Counter)  # content-word stems -> count
+    keys: Counter = field(default_factory=Counter)  # names and numbers -> count
+    shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def stored(self) -> dict[str, Any]:
+        return {"lang": self.lang, "title": self.title, "lines": self.lines, "time": self.time,
+                "anchor": self.anchor}
+
+
+@dataclass
+class Assignment:
+    """Where one article belongs (the fields the pipeline copies onto the Article)."""
+
+    article_id: str
+    event_id: str
+    group_id: str
+    copies_of: str | None
+    similarity: float | None
+    is_originator: bool
+    changes: Changes | None
+    merged: list[tuple[str, str]] = field(default_factory=list)
+    updates: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class EngineError(ValueError):
+    """An article the engine cannot assign."""
+
+
+def _epoch(value: datetime | None) -> float | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp()
+
+
+def detect_language(text: str) -> str:
+    lang, _ = py3langid.classify(text[:2000])
+    return lang
+
+
+def _features_from(article_id: str, lang: str, title: str, lines: list[str], when: float,
+                   anchor: float | None, tuning: Tuning) -> Features:
+    body = "\n".join(lines)
+    words = tokens(body)
+    head = tokens(title) if title and (not lines or title != lines[0]) else []
+    terms = Counter(w[:tuning.stem_length] for w in head + words
+                    if w not in STOPWORDS and (len(w) > 2 or w.isdigit()))
+    keys = Counter(w for w in capitalised_tokens(f"{title}\n{body}")
+                   if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
+    shingles = word_shingles(words, tuning.shingle_k) if words else np.empty(0, np.uint64)
+    return Features(article_id, lang, title, lines, when, anchor, terms, keys, np.unique(shingles))
+
+
+def featurize(article: Article, tuning: Tuning) -> Features:
+    """Features of an article: cleaned text, terms, keys, shingles, time."""
+    if not (article.text or "").strip() and not (article.title or "").strip():
+        raise EngineError(f"article {article.id} has neither title nor text")
+    lines = article_lines(article.text or "")
+    title = (article.title or "").strip()
+    anchor = _epoch(article.published) or _epoch(page_date(article.text or ""))
+    when = anchor or _epoch(article.fetched) or time.time()
+    lang = (article.language or "").split("-")[0].lower() or detect_language(f"{title}\n" + "\n".join(lines))
+    return _features_from(article.id, lang, title, lines, when, anchor, tuning)
+
+
+def _term_id(term: str, space: str) -> int:
+    # Positive 62-bit ids: SQLite integers are signed; 0 is the document counter.
+    return (xxhash.xxh3_64_intdigest(f"{space}:{term}".encode("utf-8")) & ((1 << 62) - 1)) | 1
+
+
+def copy_score(a: Features, b: Features) -> float:
+    """Share of the shorter text's word shingles found in the other (0 across languages)."""
+    if a.lang != b.lang or not len(a.shingles) or not len(b.shingles):
+        return 0.0
+    shared = np.intersect1d(a.shingles, b.shingles, assume_unique=True).size
+    return shared / min(len(a.shingles), len(b.shingles))
+
+
+def tfidf(counts: dict[str, float], space: str, df: dict[int, int], docs: int) -> dict[str, float]:
+    """Unit-length TF-IDF vector (sublinear tf) under the engine's running document
+    frequencies (`docs` includes the prior pseudo-documents)."""
+    vec = {}
+    for term, n in counts.items():
+        if n <= 0:
+            continue
+        idf = math.log((docs + 1) / (df.get(_term_id(term, space), 0) + 1))
+        if idf > 0:
+            vec[term] = (1 + math.log(n)) * idf if n >= 1 else n * idf
+    norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
+    return {t: x / norm for t, x in vec.items()}
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(x * b.get(t, 0.0) for t, x in a.items())
+
+
+def time_factor(a: float | None, b: float | None, tuning: Tuning) -> float:
+    """1 when the two times may be one happening, falling to 0 as they drift apart."""
+    if a is None or b is None:
+        return 1.0
+    gap_days = abs(a - b) / 86400.0
+    if gap_days <= tuning.max_gap_days:
+        return 1.0
+    return max(0.0, 1.0 - (gap_days - tuning.max_gap_days) / tuning.max_gap_days)
+
+
+def _normalised_tf(counts: Counter) -> dict[str, float]:
+    # What one document adds to its event's centroid: sublinear tf, unit sum.
+    weights = {t: 1 + math.log(n) for t, n in counts.items()}
+    total = sum(weights.values()) or 1.0
+    return {t: w / total for t, w in weights.items()}
+
+
+def _add_to_centroid(centroid: dict[str, float], counts: Counter, limit: int, sign: float = 1.0) -> dict[str, float]:
+    out = dict(centroid)
+    for t, w in _normalised_tf(counts).items():
+        out[t] = out.get(t, 0.0) + sign * w
+    out = {t: w for t, w in out.items() if w > 1e-9}
+    if len(out) > limit:
+        out = dict(sorted(out.items(), key=lambda kv: -kv[1])[:limit])
+    return out
+
+
+class StoryEngine:
+    """Incremental two-level clustering over an `EngineState` (local or Redis)."""
+
+    COPY_INDEX = "keys"
+
+    def __init__(self, state: EngineState, tuning: Tuning | None = None, quiet_hours: float = 72.0):
+        self.state = state
+        self.tuning = tuning or Tuning()
+        self.quiet_seconds = quiet_hours * 3600.0
+        self.signer = Signer(num_perm=self.tuning.num_perm, seed=1)
+        self.lsh = LSHIndex(num_perm=self.tuning.num_perm, bands=self.tuning.lsh_bands,
+                            rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.COPY_INDEX))
+        # Parsed features of recent articles by (id, content hash): scoring reads
+        # the same candidates again and again. Bounded; the state has them all.
+        self._features_cache: dict[tuple[str, str], Features] = {}
+        # The in-process LSH of the local state starts empty: refill it from the
+        # signatures kept on disk (the Redis LSH persists itself).
+        keys, sigs, times = [], [], []
+        for key, sig, ts in state.stored_signatures(self.COPY_INDEX):
+            keys.append(key), sigs.append(sig), times.append(ts)
+        if keys:
+            self.lsh.insert_many(keys, np.vstack(sigs), np.array(times))
+
+    @classmethod
+    def from_settings(cls, settings) -> "StoryEngine":
+        if settings.redis_url:
+            import redis
+
+            state: EngineState = RedisState(redis.Redis.from_url(settings.redis_url))
+        else:
+            state = LocalState(settings.ensure_data_dir())
+        return cls(state, quiet_hours=settings.cluster_quiet_hours)
+
+    def close(self) -> None:
+        self.state.close()
+
+    # ------------------------------------------------------------------ lookups
+    def _signature(self, f: Features) -> np.ndarray:
+        keys = list(f.keys) or list(f.terms)
+        return self.signer.sign(word_shingles(sorted(keys), 1))
+
+    def _load_features(self, hashes: dict[str, str]) -> dict[str, Features]:
+        """Features of articles given {id: content_hash}, from the cache or the state."""
+        out = {aid: self._features_cache[(aid, h)] for aid, h in hashes.items() if (aid, h) in self._features_cache}
+        for aid, rec in self.state.get_many("features", [a for a in hashes if a not in out]).items():
+            f = _features_from(aid, rec["lang"], rec["title"], rec["lines"], rec["time"], rec["anchor"], self.tuning)
+            self._remember(aid, hashes[aid], f)
+            out[aid] = f
+        return out
+
+    def _remember(self, aid: str, content_hash: str, f: Features) -> None:
+        if len(self._features_cache) > 20000:
+            self._features_cache.clear()
+        self._features_cache[(aid, content_hash)] = f
+
+    def _resolve_events(self, event_ids: set[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+        """({event id: surviving event id}, {surviving id: record}), following merges."""
+        survivor = {e: e for e in event_ids}
+        records: dict[str, dict[str, Any]] = {}
+        for _ in range(64):  # merge chains are short; the bound guards against a cycle
+            pending = {s for s in survivor.values() if s not in records}
+            if not pending:
+                break
+            recs = self.state.get_many("event", pending)
+            for eid in pending:
+                rec = recs.get(eid)
+                if rec and rec.get("merged_into"):
+                    survivor = {k: (rec["merged_into"] if v == eid else v) for k, v in survivor.items()}
+                elif rec:
+                    records[eid] = rec
+        return survivor, records
+
+    def _current_event(self, event_id: str) -> str:
+        return self._resolve_events({event_id})[0][event_id]
+
+    # ------------------------------------------------------------------ assign
+    def lookup(self, article_id: str) -> Assignment | None:
+        """The current assignment of an article assigned before (merges applied), or None."""
+        rec = self.state.get("article", article_id)
+        return self._stored_assignment(article_id, rec) if rec else None
+
+    def assign(self, article: Article) -> Assignment:
+        """Assign one article; re-assigning an unchanged article returns its assignment."""
+        if not isinstance(article, Article):
+            raise EngineError(f"assign() takes a newsagg.schema.Article, got {type(article).__name__}")
+        features = featurize(article, self.tuning)
+        started = time.perf_counter()
+        with self.state.lock():
+            previous = self.state.get("article", article.id)
+            if previous and previous["content_hash"] == article.content_hash:
+                return self._stored_assignment(article.id, previous)
+            if previous:
+                self._withdraw(article.id, previous)
+            result = self._assign_new(article, features)
+        log.debug("story engine assigned article", extra={
+            "article_id": article.id, "event_id": result.event_id, "group_id": result.group_id,
+            "copies_of": result.copies_of, "similarity": result.similarity, "merged": len(result.merged),
+            "reassigned": bool(previous), "ms": round((time.perf_counter() - started) * 1000, 2)})
+        return result
+
+    def _stored_assignment(self, aid: str, rec: dict[str, Any]) -> Assignment:
+        changes = Changes.model_validate(rec["changes"]) if rec.get("changes") else None
+        group = self.state.get("group", rec["group_id"]) or {}
+        return Assignment(aid, self._current_event(rec["event_id"]), rec["group_id"],
+                          rec.get("copies_of"), rec.get("similarity"),
+                          group.get("originator") == aid, changes)
+
+    def _assign_new(self, article: Article, f: Features) -> Assignment:
+        t = self.tuning
+        sig = self._signature(f)
+        candidate_ids = [c for c in self.lsh.query(sig) if c != article.id][: t.max_candidates]
+        records = self.state.get_many("article", candidate_ids)
+        survivor, events = self._resolve_events({r["event_id"] for r in records.values()})
+        live_events = {e: r for e, r in events.items() if not r.get("closed")}
+        cand_event = {aid: survivor[r["event_id"]] for aid, r in records.items()}
+        cand_features = self._load_features({c: records[c]["content_hash"] for c in records
+                                             if cand_event[c] in live_events})
+
+        # Document frequencies: the article counts itself, so none of its terms is unseen.
+        self.state.df_add([_term_id(x, "t") for x in f.terms] + [_term_id(x, "k") for x in f.keys])
+        centroid_terms = set()
+        for rec in live_events.values():
+            centroid_terms.update(rec["terms"])
+            centroid_terms.update(rec["keys"])
+        counted, df = self.state.df_get([_term_id(x, "t") for x in set(f.terms) | centroid_terms]
+                                     + [_term_id(x, "k") for x in set(f.keys) | centroid_terms])
+        docs = counted + t.idf_prior_docs
+        vec_terms = tfidf(f.terms, "t", df, docs)
+        vec_keys = tfidf(f.keys, "k", df, docs)
+
+        # Copy group: the most similar earlier text in the same language.
+        best_copy, best_copy_score = None, 0.0
+        for cid, cf in cand_features.items():
+            s = copy_score(f, cf)
+            if s > best_copy_score:
+                best_copy, best_copy_score = cid, s
+        if best_copy_score < t.copy_threshold:
+            best_copy = None
+
+        # Event: similarity to each candidate event's centroid, damped by time.
+        event_scores: dict[str, float] = {}
+        for eid, rec in live_events.items():
+            same_lang = f.lang in rec.get("langs", [])
+            s_terms = cosine(vec_terms, tfidf(rec["terms"], "t", df, docs)) if same_lang else 0.0
+            s_keys = cosine(vec_keys, tfidf(rec["keys"], "k", df, docs))
+            s = s_terms if same_lang else (s_keys if s_keys >= t.cross_lang_threshold else 0.0)
+            s *= time_factor(f.anchor, rec.get("anchor"), t)
+            event_scores[eid] = s
+
+        joined: list[str] = []
+        if best_copy is not None:
+            joined.append(cand_event[best_copy])
+        ranked = sorted(event_scores.items(), key=lambda kv: -kv[1])
+        for i, (eid, s) in enumerate(ranked):
+            if eid in joined:
+                continue
+            needed = t.event_threshold if not joined else t.merge_threshold
+            if s >= needed:
+                joined.append(eid)
+        return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events, event_scores)
+
+    # ------------------------------------------------------------------ record
+    def _record(self, article: Article, f: Features, sig: np.ndarray, best_copy: str | None,
+                copy_sim: float, joined: list[str], events: dict[str, dict[str, Any]],
+                event_scores: dict[str, float]) -> Assignment:
+        t = self.tuning
+        st = self.state
+        aid = article.id
+        updates: dict[str, dict[str, Any]] = {}
+        merged: list[tuple[str, str]] = []
+
+        # Event: join, merge (the oldest event survives) or found.
+        if joined:
+            recs = {e: events[e] for e in joined}
+            survivor = min(joined, key=lambda e: (recs[e]["created"], e))
+            for absorbed in joined:
+                if absorbed == survivor:
+                    continue
+                merged.append((absorbed, survivor))
+                updates.update(self._merge_events(absorbed, survivor, recs))
+            event_id = survivor
+            event = recs[survivor]
+        else:
+            event_id = f"ev-{aid}"
+            event = {"created": f.time, "last": f.time, "anchor": f.anchor, "terms": {}, "keys": {},
+                     "langs": [], "size": 0, "absorbed": []}
+        event["terms"] = _add_to_centroid(event["terms"], f.terms, t.centroid_terms)
+        event["keys"] = _add_to_centroid(event["keys"], f.keys, t.centroid_terms)
+        event["langs"] = sorted(set(event["langs"]) | {f.lang})
+        event["last"] = max(event["last"], f.time)
+        if event.get("anchor") is None or (f.anchor is not None and f.anchor < event["anchor"]):
+            event["anchor"] = f.anchor if f.anchor is not None else event.get("anchor")
+        event["size"] += 1
+        st.put("event", event_id, event)
+        st.add_members(f"event:{event_id}", [aid])
+        st.touch("open-events", event_id, event["last"])
+
+        # Copy group: join the copied text's group or found one.
+        copies_of, similarity, changes, is_originator = None, None, None, True
+        if best_copy is not None:
+            group_id = st.get("article", best_copy)["group_id"]
+            group = st.get("group", group_id)
+            originator = group["originator"]
+            orig_hash = st.get("article", originator)["content_hash"]
+            orig_time = group["originator_anchor"]
+            if f.anchor is not None and (orig_time is None or f.anchor < orig_time):
+                # Published before the group's originator: it becomes the originator.
+                group.update(originator=aid, originator_anchor=f.anchor)
+                updates.update(self._new_originator(group_id, aid, f))
+                similarity = copy_sim
+            else:
+                is_originator = False
+                copies_of, similarity = best_copy, round(copy_sim, 4)
+                orig = self._load_features({originator: orig_hash}).get(originator)
+                if orig is not None:
+                    changes = diff_texts(orig.title, orig.text, f.title, f.text)
+            group["size"] = group.get("size", 1) + 1
+        else:
+            group_id = f"gr-{aid}"
+            group = {"originator": aid, "originator_anchor": f.anchor, "event_id": event_id, "size": 1}
+            if joined:
+                similarity = round(event_scores.get(event_id, 0.0), 4) or None
+        group["event_id"] = event_id
+        st.put("group", group_id, group)
+        st.add_members(f"group:{group_id}", [aid])
+
+        st.put("article", aid, {"content_hash": article.content_hash, "event_id": event_id,
+                                "group_id": group_id, "copies_of": copies_of, "similarity": similarity,
+                                "changes": changes.model_dump(mode="json") if changes else None})
+        st.put("features", aid, f.stored())
+        self._remember(aid, article.content_hash, f)
+        self.lsh.insert(aid, sig, f.time)
+        st.remember_signature(self.COPY_INDEX, aid, sig, f.time)
+        return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
+                          merged, updates)
+
+    def _merge_events(self, absorbed: str, survivor: str, recs: dict[str, dict[str, Any]]) -> dict[str, dict]:
+        """Move every member of `absorbed` into `survivor`; field updates for those articles."""
+        st = self.state
+        a, s = recs[absorbed], recs[survivor]
+        for space in ("terms", "keys"):
+            merged = dict(s[space])
+            for term, w in a[space].items():
+                merged[term] = merged.get(term, 0.0) + w
+            s[space] = dict(sorted(merged.items(), key=lambda kv: -kv[1])[: self.tuning.centroid_terms])
+        s["langs"] = sorted(set(s["langs"]) | set(a["langs"]))
+        s["last"] = max(s["last"], a["last"])
+        s["size"] += a["size"]
+        s["absorbed"] = sorted(set(s.get("absorbed", [])) | {absorbed} | set(a.get("absorbed", [])))
+        if a.get("anchor") is not None and (s.get("anchor") is None or a["anchor"] < s["anchor"]):
+            s["anchor"] = a["anchor"]
+        members = st.members(f"event:{absorbed}")
+        st.add_members(f"event:{survivor}", members)
+        st.put("event", absorbed, {"merged_into": survivor, "created": a["created"]})
+        st.untouch("open-events", [absorbed])
+        arts = st.get_many("article", members)
+        for aid, rec in arts.items():
+            rec["event_id"] = survivor
+        st.put_many("article", arts)
+        groups = st.get_many("group", {r["group_id"] for r in arts.values()})
+        for g in groups.values():
+            g["event_id"] = survivor
+        st.put_many("group", groups)
+        log.info("story engine merged events", extra={"absorbed": absorbed, "survivor": survivor,
+                                                       "articles": len(members)})
+        return {aid: {"event_id": survivor} for aid in members}
+
+    def _new_originator(self, group_id: str, aid: str, f: Features) -> dict[str, dict]:
+        """The new article predates the group: every member now copies it."""
+        st = self.state
+        members = st.members(f"group:{group_id}")
+        arts = st.get_many("article", members)
+        feats = self._load_features({m: r["content_hash"] for m, r in arts.items()})
+        updates = {}
+        for mid, rec in arts.items():
+            mf = feats.get(mid)
+            changes = diff_texts(f.title, f.text, mf.title, mf.text) if mf else None
+            sim = round(copy_score(f, mf), 4) if mf else None
+            rec.update(copies_of=rec.get("copies_of") or aid, similarity=rec.get("similarity") or sim,
+                       changes=changes.model_dump(mode="json") if changes else None)
+            updates[mid] = {"is_originator": False, "copies_of": rec["copies_of"],
+                            "similarity": rec["similarity"], "changes": rec["changes"]}
+        st.put_many("article", arts)
+        return updates
+
+    def _withdraw(self, aid: str, rec: dict[str, Any]) -> None:
+        """Take a changed article out of its group, event and the index before re-assigning it."""
+        st = self.state
+        self.lsh.remove(aid)
+        st.forget_signatures(self.COPY_INDEX, [aid])
+        old = self._load_features({aid: rec["content_hash"]}).get(aid)
+        event_id = self._current_event(rec["event_id"])
+        event = st.get("event", event_id)
+        if event and old is not None:
+            event["terms"] = _add_to_centroid(event["terms"], old.terms, self.tuning.centroid_terms, -1.0)
+            event["keys"] = _add_to_centroid(event["keys"], old.keys, self.tuning.centroid_terms, -1.0)
+            event["size"] = max(0, event["size"] - 1)
+            st.put("event", event_id, event)
+        st.remove_members(f"event:{event_id}", [aid])
+        group_id = rec["group_id"]
+        st.remove_members(f"group:{group_id}", [aid])
+        group = st.get("group", group_id)
+        if group and group["originator"] == aid:
+            rest = st.get_many("article", st.members(f"group:{group_id}"))
+            if rest:
+                feats = self._load_features({m: r["content_hash"] for m, r in rest.items()})
+                first = min(feats.values(), key=lambda x: (x.anchor is None, x.anchor or x.time))
+                group["originator"] = first.id
+                group["originator_anchor"] = first.anchor
+            st.put("group", group_id, group)
+        st.delete("article", aid)
+
+    # ------------------------------------------------------------------ maintain
+    def maintain(self, now: datetime | float | None = None) -> list[str]:
+        """Close events quiet for `cluster_quiet_hours` and expire their LSH entries.
+
+        Returns the closed event ids.
+        """
+        if now is None:
+            now_ts = time.time()
+        elif isinstance(now, datetime):
+            now_ts = _epoch(now)
+        else:
+            now_ts = float(now)
+        before = now_ts - self.quiet_seconds
+        with self.state.lock():
+            quiet = self.state.older_than("open-events", before)
+            recs = self.state.get_many("event", quiet)
+            for rec in recs.values():
+                rec["closed"] = True
+            self.state.put_many("event", recs)
+            self.state.untouch("open-events", quiet)
+            # Every entry older than the quiet period goes: closed events lose all
+            # of theirs, open ones keep their recent articles to be found by.
+            self.lsh.expire(before)
+            self.state.forget_signatures_before(self.COPY_INDEX, before)
+        log.info("story engine closed quiet events", extra={"closed": len(quiet), "before": before})
+        return quiet

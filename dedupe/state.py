@@ -1,0 +1,307 @@
+"""Where the story engine keeps its state, behind one small storage interface.
+
+Two implementations, one engine:
+
+- `LocalState` (embedded default): records in a SQLite file under
+  `settings.data_dir` (so a restart loses nothing; texts and features stay on
+  disk, not in memory), the LSH index in process memory, rebuilt from the
+  signatures SQLite keeps for the entries that have not expired.
+- `RedisState` (distributed): records, features and the LSH index in Redis,
+  shared by the worker processes; a Redis lock serialises assignments.
+
+Records are small JSON documents addressed by (kind, key). "Open" sets are
+sorted by a timestamp so that `maintain` finds quiet clusters without a scan.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import zlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dedupe.lsh import MemoryLSHStorage, RedisLSHStorage
+
+
+class StateError(RuntimeError):
+    """The engine state cannot be reached or read."""
+
+
+def _dump(value: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 3)
+
+
+def _load(blob: bytes | None) -> dict[str, Any] | None:
+    if blob is None:
+        return None
+    return json.loads(zlib.decompress(blob))
+
+
+class EngineState(ABC):
+    """Storage interface of the story engine."""
+
+    @abstractmethod
+    def lock(self):
+        """Context manager held around one assignment (or maintenance) run."""
+
+    @abstractmethod
+    def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Records of `kind` by key; missing keys are left out."""
+
+    @abstractmethod
+    def put_many(self, kind: str, records: dict[str, dict[str, Any]]) -> None: ...
+
+    @abstractmethod
+    def delete(self, kind: str, key: str) -> None: ...
+
+    @abstractmethod
+    def add_members(self, name: str, members: Iterable[str]) -> None: ...
+
+    @abstractmethod
+    def members(self, name: str) -> list[str]: ...
+
+    @abstractmethod
+    def remove_members(self, name: str, members: Iterable[str]) -> None: ...
+
+    @abstractmethod
+    def touch(self, name: str, key: str, ts: float) -> None:
+        """Set `key`'s timestamp in the sorted set `name`."""
+
+    @abstractmethod
+    def older_than(self, name: str, ts: float) -> list[str]:
+        """Keys of sorted set `name` whose timestamp is before `ts`."""
+
+    @abstractmethod
+    def untouch(self, name: str, keys: Iterable[str]) -> None: ...
+
+    @abstractmethod
+    def df_add(self, term_ids: Iterable[int]) -> None:
+        """Count one more document holding each term (and one more document)."""
+
+    @abstractmethod
+    def df_get(self, term_ids: Iterable[int]) -> tuple[int, dict[int, int]]:
+        """(documents counted, document frequency of each term asked)."""
+
+    @abstractmethod
+    def lsh_storage(self, name: str): ...
+
+    def remember_signature(self, name: str, key: str, sig: np.ndarray, ts: float) -> None:
+        """Keep a signature where the LSH storage does not persist it itself."""
+
+    def forget_signatures(self, name: str, keys: Iterable[str]) -> None: ...
+
+    def forget_signatures_before(self, name: str, ts: float) -> None: ...
+
+    def stored_signatures(self, name: str) -> Iterator[tuple[str, np.ndarray, float]]:
+        return iter(())
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        return self.get_many(kind, [key]).get(key)
+
+    def put(self, kind: str, key: str, record: dict[str, Any]) -> None:
+        self.put_many(kind, {key: record})
+
+    def close(self) -> None:
+        pass
+
+
+class LocalState(EngineState):
+    """SQLite file under `data_dir` plus an in-process LSH (one process)."""
+
+    def __init__(self, data_dir: Path | str):
+        self.path = Path(data_dir) / "story-engine.sqlite3"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS records(kind TEXT, key TEXT, value BLOB, PRIMARY KEY(kind, key));
+            CREATE TABLE IF NOT EXISTS members(name TEXT, member TEXT, PRIMARY KEY(name, member));
+            CREATE TABLE IF NOT EXISTS sorted(name TEXT, key TEXT, ts REAL, PRIMARY KEY(name, key));
+            CREATE INDEX IF NOT EXISTS sorted_ts ON sorted(name, ts);
+            CREATE TABLE IF NOT EXISTS df(term INTEGER PRIMARY KEY, n INTEGER);
+            CREATE TABLE IF NOT EXISTS signatures(name TEXT, key TEXT, sig BLOB, ts REAL, PRIMARY KEY(name, key));
+            """)
+        self._storages: dict[str, MemoryLSHStorage] = {}
+        self._in_tx = 0
+
+    @contextmanager
+    def lock(self):
+        # One transaction per assignment: all of its writes land or none do.
+        with self._lock:
+            self._in_tx += 1
+            if self._in_tx == 1:
+                self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self._in_tx == 1:
+                    self.db.execute("ROLLBACK")
+                raise
+            else:
+                if self._in_tx == 1:
+                    self.db.execute("COMMIT")
+            finally:
+                self._in_tx -= 1
+
+    def get_many(self, kind, keys):
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, dict[str, Any]] = {}
+        for lo in range(0, len(keys), 500):
+            chunk = keys[lo:lo + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self.db.execute(
+                    f"SELECT key, value FROM records WHERE kind=? AND key IN ({marks})", (kind, *chunk)):
+                out[key] = _load(blob)
+        return out
+
+    def put_many(self, kind, records):
+        self.db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?)",
+                            [(kind, k, _dump(v)) for k, v in records.items()])
+
+    def delete(self, kind, key):
+        self.db.execute("DELETE FROM records WHERE kind=? AND key=?", (kind, key))
+
+    def add_members(self, name, members):
+        self.db.executemany("INSERT OR IGNORE INTO members VALUES (?,?)", [(name, m) for m in members])
+
+    def members(self, name):
+        return [m for (m,) in self.db.execute("SELECT member FROM members WHERE name=? ORDER BY rowid", (name,))]
+
+    def remove_members(self, name, members):
+        self.db.executemany("DELETE FROM members WHERE name=? AND member=?", [(name, m) for m in members])
+
+    def touch(self, name, key, ts):
+        self.db.execute("INSERT OR REPLACE INTO sorted VALUES (?,?,?)", (name, key, ts))
+
+    def older_than(self, name, ts):
+        return [k for (k,) in self.db.execute("SELECT key FROM sorted WHERE name=? AND ts<? ORDER BY ts", (name, ts))]
+
+    def untouch(self, name, keys):
+        self.db.executemany("DELETE FROM sorted WHERE name=? AND key=?", [(name, k) for k in keys])
+
+    def df_add(self, term_ids):
+        rows = [(int(t),) for t in set(term_ids)] + [(0,)]  # term 0 counts documents
+        self.db.executemany("INSERT INTO df VALUES (?,1) ON CONFLICT(term) DO UPDATE SET n=n+1", rows)
+
+    def df_get(self, term_ids):
+        terms = list({int(t) for t in term_ids})
+        out: dict[int, int] = {}
+        for lo in range(0, len(terms), 500):
+            chunk = terms[lo:lo + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.db.execute(f"SELECT term, n FROM df WHERE term IN ({marks})", chunk).fetchall())
+        docs = self.db.execute("SELECT n FROM df WHERE term=0").fetchone()
+        return (docs[0] if docs else 0), out
+
+    def lsh_storage(self, name):
+        return self._storages.setdefault(name, MemoryLSHStorage())
+
+    def remember_signature(self, name, key, sig, ts):
+        self.db.execute("INSERT OR REPLACE INTO signatures VALUES (?,?,?,?)",
+                        (name, key, np.asarray(sig, dtype=np.uint32).tobytes(), ts))
+
+    def forget_signatures(self, name, keys):
+        self.db.executemany("DELETE FROM signatures WHERE name=? AND key=?", [(name, k) for k in keys])
+
+    def forget_signatures_before(self, name, ts):
+        self.db.execute("DELETE FROM signatures WHERE name=? AND ts<?", (name, ts))
+
+    def stored_signatures(self, name):
+        for key, blob, ts in self.db.execute("SELECT key, sig, ts FROM signatures WHERE name=?", (name,)):
+            yield key, np.frombuffer(blob, dtype=np.uint32), ts
+
+    def close(self):
+        self.db.close()
+
+
+# Atomically add 1 to many hash fields (and the document count) in one round trip.
+_DF_ADD = """
+for i, term in ipairs(ARGV) do redis.call('HINCRBY', KEYS[1], term, 1) end
+return redis.call('HINCRBY', KEYS[1], '0', 1)
+"""
+
+
+class RedisState(EngineState):
+    """Records, features and LSH in Redis, shared by worker processes."""
+
+    def __init__(self, client, prefix: str = "newsagg:story", lock_timeout: float = 60.0):
+        self.r = client
+        self.prefix = prefix
+        self.lock_timeout = lock_timeout
+        self._df_add = client.register_script(_DF_ADD)
+
+    def _k(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    @contextmanager
+    def lock(self):
+        # One assignment at a time across all workers: the stream is then
+        # assigned in lock order exactly as a sequential run would assign it.
+        # The timeout frees the lock of a worker that died holding it.
+        lock = self.r.lock(self._k("lock"), timeout=self.lock_timeout, blocking_timeout=self.lock_timeout)
+        if not lock.acquire():
+            raise StateError(f"story engine lock {self._k('lock')} not acquired in {self.lock_timeout}s")
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def get_many(self, kind, keys):
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return {}
+        blobs = self.r.mget([self._k(kind, k) for k in keys])
+        return {k: _load(b) for k, b in zip(keys, blobs) if b is not None}
+
+    def put_many(self, kind, records):
+        if records:
+            self.r.mset({self._k(kind, k): _dump(v) for k, v in records.items()})
+
+    def delete(self, kind, key):
+        self.r.delete(self._k(kind, key))
+
+    def add_members(self, name, members):
+        members = list(members)
+        if members:
+            self.r.rpush(self._k("members", name), *members)
+
+    def members(self, name):
+        return list(dict.fromkeys(m.decode() for m in self.r.lrange(self._k("members", name), 0, -1)))
+
+    def remove_members(self, name, members):
+        pipe = self.r.pipeline()
+        for m in members:
+            pipe.lrem(self._k("members", name), 0, m)
+        pipe.execute()
+
+    def touch(self, name, key, ts):
+        self.r.zadd(self._k("sorted", name), {key: ts})
+
+    def older_than(self, name, ts):
+        return [k.decode() for k in self.r.zrangebyscore(self._k("sorted", name), "-inf", f"({ts}")]
+
+    def untouch(self, name, keys):
+        keys = list(keys)
+        if keys:
+            self.r.zrem(self._k("sorted", name), *keys)
+
+    def df_add(self, term_ids):
+        self._df_add(keys=[self._k("df")], args=[int(t) for t in set(term_ids)])
+
+    def df_get(self, term_ids):
+        terms = list({int(t) for t in term_ids})
+        values = self.r.hmget(self._k("df"), ["0", *terms])
+        docs = int(values[0] or 0)
+        return docs, {t: int(v) for t, v in zip(terms, values[1:]) if v is not None}
+
+    def lsh_storage(self, name):
+        return RedisLSHStorage(self.r, self._k("lsh", name))

@@ -1,0 +1,165 @@
+"""Story engine behaviour on articles written for these tests (tests/test_engine_texts.py)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dedupe.engine import EngineError, StoryEngine
+from dedupe.state import LocalState
+from newsagg.schema import Article
+from newsagg.settings import get_settings
+from test_engine_texts import (DAY, FOLLOW_UP_TEXT, FOLLOW_UP_TITLE, GERMAN_TEXT, GERMAN_TITLE,
+                               INDEPENDENT_TEXT, INDEPENDENT_TITLE, WIRE_PARAGRAPHS, WIRE_TITLE,
+                               article, background, copy_with_clutter, wire)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    eng = StoryEngine(LocalState(tmp_path / "state"))
+    for a in background():
+        eng.assign(a)
+    yield eng
+    eng.close()
+
+
+def test_copies_with_new_headline_read_also_typo_and_cut_paragraph_form_one_group(engine):
+    original = engine.assign(wire())
+    hour = timedelta(hours=1)
+    new_headline = engine.assign(copy_with_clutter(
+        "herald", DAY + hour, "Two hurt as crane crashes onto ship in Port Ellison", WIRE_PARAGRAPHS))
+    typo = [p.replace("refrigerated container", "refridgerated container") for p in WIRE_PARAGRAPHS]
+    with_typo = engine.assign(copy_with_clutter("gazette", DAY + 2 * hour, WIRE_TITLE, typo))
+    cut = engine.assign(copy_with_clutter("courier", DAY + 3 * hour, WIRE_TITLE, WIRE_PARAGRAPHS[:3]))
+
+    for copy in (new_headline, with_typo, cut):
+        assert copy.group_id == original.group_id
+        assert copy.event_id == original.event_id
+        assert not copy.is_originator and copy.copies_of is not None
+        assert 0.5 < copy.similarity <= 1.0
+    assert original.is_originator and original.copies_of is None
+
+    # What each copy changed against the originator, clutter left out.
+    assert new_headline.changes.title_changed
+    assert new_headline.changes.added == [] and new_headline.changes.removed == []
+    assert not with_typo.changes.title_changed
+    assert len(with_typo.changes.changed) == 1 and "refridgerated" in with_typo.changes.changed[0][1]
+    assert len(cut.changes.removed) >= 3 and cut.changes.added == []
+    assert not any("READ ALSO" in s or "cookies" in s for s in cut.changes.added + cut.changes.removed)
+
+
+def test_independent_report_joins_the_event_but_not_the_copy_group(engine):
+    original = engine.assign(wire())
+    other = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
+    assert other.event_id == original.event_id
+    assert other.group_id != original.group_id
+    assert other.is_originator and other.copies_of is None
+
+
+def test_follow_up_a_week_later_is_another_event(engine):
+    original = engine.assign(wire())
+    engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
+    follow_up = engine.assign(article("dailyvarn", FOLLOW_UP_TITLE, FOLLOW_UP_TEXT, DAY + timedelta(days=7)))
+    assert follow_up.event_id != original.event_id
+
+
+def test_unrelated_news_is_neither_group_nor_event(engine):
+    original = engine.assign(wire())
+    for a in background():  # already assigned: their events are their own
+        assert engine.lookup(a.id).event_id != original.event_id
+
+
+def test_other_language_never_joins_the_copy_group_but_joins_the_event(engine):
+    original = engine.assign(wire())
+    german = engine.assign(article("nordpost", GERMAN_TITLE, GERMAN_TEXT, DAY + timedelta(hours=3), "de"))
+    assert german.group_id != original.group_id
+    assert german.event_id == original.event_id
+
+
+def test_copy_published_earlier_becomes_originator(engine):
+    later = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), WIRE_TITLE, WIRE_PARAGRAPHS))
+    earlier = engine.assign(wire(DAY))
+    assert earlier.group_id == later.group_id
+    assert earlier.is_originator
+    assert engine.lookup(later.article_id).is_originator is False
+    assert earlier.updates[later.article_id]["is_originator"] is False
+    assert earlier.updates[later.article_id]["copies_of"] == earlier.article_id
+
+
+def test_article_linking_two_events_merges_them_and_the_older_id_survives(engine):
+    # Two reports of the collapse that share almost no wording: two events at first.
+    rescue = article("rescue", "Rescue at the quay", WIRE_PARAGRAPHS[1] + "\n\n" + WIRE_PARAGRAPHS[2], DAY)
+    ships = article("ships", "Ships wait off the coast", "\n\n".join(WIRE_PARAGRAPHS[3:]), DAY + timedelta(hours=1))
+    a = engine.assign(rescue)
+    b = engine.assign(ships)
+    assert a.event_id != b.event_id, "texts too alike for this test: they should start as two events"
+    # A full report holding both passages links them.
+    full = engine.assign(wire(DAY + timedelta(hours=2)))
+    assert full.event_id == a.event_id
+    assert full.merged == [(b.event_id, a.event_id)]
+    assert full.updates[b.article_id]["event_id"] == a.event_id
+    assert engine.lookup(b.article_id).event_id == a.event_id
+    # The merged event keeps taking new reports.
+    other = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=3)))
+    assert other.event_id == a.event_id
+
+
+def test_reassigning_an_unchanged_article_is_idempotent_and_a_changed_one_moves(engine):
+    first = engine.assign(wire())
+    herald = copy_with_clutter("herald", DAY + timedelta(hours=1), WIRE_TITLE, WIRE_PARAGRAPHS)
+    copy = engine.assign(herald)
+    again = engine.assign(herald.model_copy())
+    assert (again.event_id, again.group_id, again.copies_of, again.similarity, again.changes) == \
+           (copy.event_id, copy.group_id, copy.copies_of, copy.similarity, copy.changes)
+    assert engine.assign(wire()).group_id == first.group_id
+    assert len(engine.lsh) == 5  # three background articles, the wire and one copy: nothing twice
+
+    # The same URL now carries another story: it leaves the group and the event.
+    changed = Article(url=herald.url, title=FOLLOW_UP_TITLE,
+                      text=FOLLOW_UP_TEXT, published=DAY + timedelta(days=7), language="en")
+    moved = engine.assign(changed)
+    assert moved.article_id == copy.article_id
+    assert moved.group_id != first.group_id and moved.event_id != first.event_id
+
+
+def test_restart_of_local_state_keeps_groups_events_and_index(tmp_path):
+    state_dir = tmp_path / "state"
+    eng = StoryEngine(LocalState(state_dir))
+    original = eng.assign(wire())
+    eng.close()
+
+    eng = StoryEngine(LocalState(state_dir))
+    try:
+        assert eng.lookup(original.article_id).group_id == original.group_id
+        copy = eng.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "New headline here", WIRE_PARAGRAPHS))
+        assert copy.group_id == original.group_id and copy.copies_of == original.article_id
+    finally:
+        eng.close()
+
+
+def test_from_settings_uses_the_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSAGG_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    eng = StoryEngine.from_settings(get_settings())
+    try:
+        eng.assign(wire())
+    finally:
+        eng.close()
+    assert (tmp_path / "data" / "story-engine.sqlite3").is_file()
+
+
+def test_maintain_closes_quiet_events_and_empties_the_index(engine):
+    original = engine.assign(wire())
+    assert len(engine.lsh) == 4
+    closed = engine.maintain(DAY + timedelta(hours=engine.quiet_seconds / 3600 + 1))
+    assert original.event_id in closed
+    assert len(engine.lsh) == 0
+    late = engine.assign(copy_with_clutter("herald", DAY + timedelta(days=5), WIRE_TITLE, WIRE_PARAGRAPHS))
+    assert late.event_id != original.event_id and late.group_id != original.group_id
+
+
+def test_bad_input_gets_a_clear_error(engine):
+    with pytest.raises(EngineError, match="neither title nor text"):
+        engine.assign(Article(url="https://x.example.test/a", title=" ", text=""))
+    with pytest.raises(EngineError, match="takes a newsagg.schema.Article"):
+        engine.assign({"url": "https://x.example.test/a", "text": "hello"})

@@ -1,0 +1,116 @@
+"""Articles written for the story engine tests (invented places, people, events); no tests here.
+
+One happening: a container crane collapses at the harbour of Port Ellison on
+2 March 2026. The wire report and its copies, an independent report of the
+same collapse, a German report, a follow-up a week later, and unrelated news.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from newsagg.schema import Article
+
+DAY = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+
+WIRE_TITLE = "Crane collapses at Port Ellison harbour, two dock workers injured"
+WIRE_PARAGRAPHS = [
+    "PORT ELLISON (Northwire) — A container crane collapsed onto a cargo ship at the Port Ellison "
+    "harbour on Monday morning, injuring two dock workers and halting traffic at the busiest terminal "
+    "on the Varn coast, harbour officials said.",
+    "The 60-metre crane buckled shortly after 7 a.m. while lifting a refrigerated container from the "
+    "freighter Margit Holm, according to the Port Ellison Harbour Authority. Both injured workers were "
+    "taken to St. Brenna Hospital; one of them is in serious condition.",
+    "Harbour master Tomas Reilly told reporters that strong gusts had been measured at the quay in the "
+    "minutes before the collapse, but that it was too early to name a cause. The terminal operator, "
+    "Quayline Logistics, said the crane had passed an inspection in January.",
+    "About 40 ships were waiting outside the harbour by the afternoon. The authority expects the terminal "
+    "to stay closed until at least Wednesday while engineers check the remaining eleven cranes.",
+    "The Varn Dockworkers Union called for an independent investigation and said it had warned about "
+    "worn cables on the older cranes at the terminal last autumn.",
+]
+WIRE_TEXT = "\n\n".join(WIRE_PARAGRAPHS)
+
+INDEPENDENT_TITLE = "Port Ellison terminal shut after giant crane falls on freighter"
+INDEPENDENT_TEXT = "\n\n".join([
+    "Work at Port Ellison's main container terminal came to a standstill on Monday after one of its "
+    "cranes fell onto the freighter Margit Holm, leaving two dock workers hurt.",
+    "Witnesses on the quay described a loud crack before the crane's boom folded over the ship's deck. "
+    "Rescue crews needed almost an hour to free one of the injured men, who was brought to St. Brenna "
+    "Hospital with serious injuries.",
+    "Quayline Logistics, which runs the terminal, insisted its cranes are regularly checked. Union "
+    "representatives disagreed, pointing to complaints about cables that they say were ignored.",
+    "Harbour master Tomas Reilly said wind may have played a role. Dozens of ships queued off the Varn "
+    "coast as the harbour authority kept the terminal closed for inspections.",
+])
+
+FOLLOW_UP_TITLE = "Port Ellison terminal reopens as inspectors blame corroded cable for crane collapse"
+FOLLOW_UP_TEXT = "\n\n".join([
+    "The container terminal at Port Ellison reopened on Monday, a week after a crane collapse, once "
+    "inspectors cleared ten of the remaining cranes for work.",
+    "The Varn Maritime Safety Board said in a preliminary finding that a corroded hoist cable, not the "
+    "wind, caused the crane to fail. Quayline Logistics announced it would replace the cables on all of "
+    "its older cranes by the summer.",
+    "The dockworkers union welcomed the finding and demanded compensation for the injured workers, one of "
+    "whom left hospital on Friday. Shipping lines said the backlog of waiting vessels should clear within "
+    "days.",
+])
+
+GERMAN_TITLE = "Kran stürzt im Hafen von Port Ellison auf Frachter"
+GERMAN_TEXT = "\n\n".join([
+    "Im Hafen von Port Ellison ist am Montagmorgen ein Containerkran auf den Frachter Margit Holm "
+    "gestürzt. Zwei Hafenarbeiter wurden verletzt, einer von ihnen schwer, teilte die Port Ellison "
+    "Harbour Authority mit.",
+    "Der 60 Meter hohe Kran knickte kurz nach 7 Uhr ein. Hafenmeister Tomas Reilly sprach von starken "
+    "Böen, wollte sich aber nicht auf eine Ursache festlegen. Der Betreiber Quayline Logistics erklärte, "
+    "der Kran sei im Januar geprüft worden.",
+    "Rund 40 Schiffe warteten am Nachmittag vor dem Hafen. Die Gewerkschaft der Hafenarbeiter an der "
+    "Küste von Varn fordert eine unabhängige Untersuchung.",
+])
+
+UNRELATED = [
+    ("Lindmoor council approves new tram line to the university district",
+     "The city council of Lindmoor voted 31 to 12 on Tuesday to build a tram line linking the central "
+     "station with the university district, ending a decade of debate over the route.\n\n"
+     "The line will run for nine kilometres with fourteen stops and is expected to open in 2030. "
+     "Opponents had argued for electric buses instead, citing the cost of laying new track through the "
+     "old town.\n\nMayor Ilse Varga said construction would begin next spring and that residents along "
+     "the route would be compensated for noise."),
+    ("Quarry Town Rovers sign goalkeeper from relegated Ashby",
+     "Quarry Town Rovers have signed goalkeeper Daniel Okafor from Ashby on a three-year contract, the "
+     "club announced on Thursday.\n\nThe 27-year-old kept eleven clean sheets last season despite "
+     "Ashby's relegation and had attracted interest from two other clubs.\n\nRovers manager Petra Lund "
+     "said Okafor's distribution from the back would suit the team's style of play."),
+    ("Orchard growers in the Selby valley expect record apple harvest",
+     "Fruit growers in the Selby valley are preparing for what could be the largest apple harvest in "
+     "twenty years after a mild spring and a wet summer.\n\nThe growers' cooperative estimates a crop of "
+     "48,000 tonnes, a quarter more than last year, and is hiring extra pickers.\n\nPrices could fall as a "
+     "result, the cooperative warned, unless new export contracts are signed before the autumn."),
+]
+
+
+def article(slug: str, title: str, text: str, published: datetime | None = DAY,
+            language: str | None = "en") -> Article:
+    return Article(url=f"https://{slug}.example.test/news/{slug}", title=title, text=text,
+                   published=published, language=language)
+
+
+def wire(published: datetime = DAY) -> Article:
+    return article("northwire", WIRE_TITLE, WIRE_TEXT, published)
+
+
+def copy_with_clutter(slug: str, published: datetime, title: str, paragraphs: list[str]) -> Article:
+    """A syndicated copy as a page shows it: menu, READ ALSO box, share prompts, byline."""
+    text = "\n".join([
+        "Skip to content", "Home", "News", "Sport", "Weather",
+        "By Northwire staff",
+        paragraphs[0],
+        "READ ALSO: Ferry timetable changes for the spring season",
+        *paragraphs[1:],
+        "Share this article", "Subscribe to our newsletter",
+        "We use cookies to improve your experience. Accept all cookies",
+    ])
+    return article(slug, title, text, published)
+
+
+def background() -> list[Article]:
+    return [article(f"other{i}", t, x, DAY - timedelta(days=1)) for i, (t, x) in enumerate(UNRELATED)]

@@ -1,0 +1,100 @@
+"""`newsagg eval clusters`: the measures, the input checks, the command, and the
+engine against the baseline on the real labelled data."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from dedupe.eval import EvalInputError, bcubed, evaluate, load_labelled, pairwise, select_split, split_of
+from newsagg.cli import main
+from test_engine_texts import (INDEPENDENT_TEXT, INDEPENDENT_TITLE, UNRELATED, WIRE_PARAGRAPHS, WIRE_TEXT,
+                               WIRE_TITLE)
+
+
+def test_bcubed_and_pairwise_on_a_worked_example():
+    gold = ["a", "a", "a", "b", "b"]
+    pred = ["x", "x", "y", "y", "y"]
+    # BCubed precision: items 1,2 -> 1; item 3 -> 1/3; items 4,5 -> 2/3. Recall: 2/3,2/3,1/3,1,1.
+    b = bcubed(pred, gold)
+    assert b["precision"] == pytest.approx((1 + 1 + 1 / 3 + 2 / 3 + 2 / 3) / 5, abs=1e-4)
+    assert b["recall"] == pytest.approx((2 / 3 + 2 / 3 + 1 / 3 + 1 + 1) / 5, abs=1e-4)
+    # Pairs: predicted {12, 34, 35, 45}, gold {12, 13, 23, 45}: 2 shared.
+    p = pairwise(pred, gold)
+    assert (p["precision"], p["recall"], p["f1"]) == (0.5, 0.5, 0.5)
+    assert bcubed(gold, gold)["f1"] == 1.0 and pairwise(gold, gold)["f1"] == 1.0
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _labelled_rows():
+    rows = [
+        {"id": "w1", "title": WIRE_TITLE, "text": WIRE_TEXT, "lang": "en", "published": "2026-03-02T09:00:00Z",
+         "event": "2026-03-02-crane", "group": "g-wire"},
+        {"id": "w2", "title": "Crane falls onto ship at Port Ellison", "text": "\n\n".join(WIRE_PARAGRAPHS[:4]),
+         "lang": "en", "published": "2026-03-02T11:00:00Z", "event": "2026-03-02-crane", "group": "g-wire"},
+        {"id": "i1", "title": INDEPENDENT_TITLE, "text": INDEPENDENT_TEXT, "lang": "en",
+         "published": "2026-03-02T12:00:00Z", "event": "2026-03-02-crane", "group": "i1"},
+    ]
+    rows += [{"id": f"u{i}", "title": t, "text": x, "lang": "en", "event": f"u{i}", "group": f"u{i}"}
+             for i, (t, x) in enumerate(UNRELATED)]
+    return rows
+
+
+def test_eval_clusters_json_reports_both_levels_and_the_baseline(tmp_path):
+    path = _write(tmp_path / "small.jsonl", _labelled_rows())
+    result = CliRunner().invoke(main, ["eval", "clusters", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["articles"] == 6 and report["seconds"] >= 0
+    for level in ("events", "copies"):
+        for measure in ("bcubed", "pairwise"):
+            assert set(report[level][measure]) == {"precision", "recall", "f1"}
+    assert report["events"]["bcubed"]["f1"] == 1.0 and report["copies"]["pairwise"]["f1"] == 1.0
+    assert report["baseline"]["events"]["bcubed"]["f1"] < 1.0  # 5-shingles miss the independent report
+
+
+def test_eval_clusters_text_output(tmp_path):
+    path = _write(tmp_path / "small.jsonl", _labelled_rows())
+    result = CliRunner().invoke(main, ["eval", "clusters", str(path), "--no-baseline"])
+    assert result.exit_code == 0, result.output
+    assert "events   BCubed P 1.000 R 1.000 F1 1.000" in result.output
+    assert "baseline" not in result.output
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"id": "a", "text": "x"}\n', ":1: field 'event' missing"),
+    ('{"id": "a", "text": "x", "event": "e"}\nnot json\n', ":2: not JSON"),
+    ('{"id": "a", "text": "x", "event": "e"}\n{"id": "a", "text": "y", "event": "e"}\n', "id 'a' occurs twice"),
+    ("", "no articles"),
+])
+def test_bad_labelled_files_get_clear_errors(tmp_path, content, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(EvalInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_labelled(path)
+    result = CliRunner().invoke(main, ["eval", "clusters", str(path)])
+    assert result.exit_code != 0 and message.split(": ")[-1] in result.output
+
+
+def test_splits_never_cut_a_topic():
+    assert split_of("2025-02-26-gene-hackman-found-dead") == split_of("2025-03-07-hackman-cause-of-death") == "tune"
+    assert split_of("2025-07-22-ozzy-osbourne-dies") == split_of("2025-07-05-black-sabbath-farewell-concert") == "holdout"
+    assert split_of("topic12-a") == split_of("topic12-b")
+    rows = [{"event": e} for e in ("2025-07-22-ozzy-osbourne-dies", "2025-02-26-gene-hackman-found-dead")]
+    assert select_split(rows, "holdout") == rows[:1] and select_split(rows, "all") == rows
+    with pytest.raises(EvalInputError, match="unknown split"):
+        select_split(rows, "train")
+
+
+@pytest.mark.realdata
+def test_engine_beats_the_baseline_on_held_out_real_pages(shared_data):
+    report = evaluate(shared_data / "news-events-dev.jsonl", split="holdout")
+    base = report["baseline"]
+    assert report["articles"] == 143
+    assert report["events"]["bcubed"]["f1"] >= base["events"]["bcubed"]["f1"] + 0.3
+    assert report["copies"]["pairwise"]["f1"] >= base["copies"]["pairwise"]["f1"] + 0.3

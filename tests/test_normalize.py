@@ -1,0 +1,63 @@
+"""Text normalisation: clutter lines go, article text stays, tokens are folded."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from dedupe.normalize import (article_lines, capitalised_tokens, clean_text, fold, is_boilerplate, page_date,
+                              sentences, tokens)
+
+PAGE = """ date 2026-03-02
+Skip to content
+  • Home
+  • Politics
+  • Sport
+By Mara Quist
+Updated 14:32 GMT, 2 March 2026
+The council of Lindmoor voted on Tuesday to build a tram line to the university.
+![Tram stop at night](https://img.example.test/tram.jpg)
+READ ALSO: Lindmoor tram plan divides residents
+Advertisement
+Construction will begin next spring, Mayor Ilse Varga said.
+Share this article
+Follow us on social media for more news
+We use cookies to personalise content. Accept cookies
+Photo: Lindmoor city archive
+© 2026 Lindmoor Evening Post. All rights reserved.
+Lesen Sie auch: Straßenbahn in Lindmoor
+Construction will begin next spring, Mayor Ilse Varga said.
+"""
+
+
+def test_page_clutter_is_removed_and_article_lines_are_kept_in_order():
+    assert article_lines(PAGE) == [
+        "The council of Lindmoor voted on Tuesday to build a tram line to the university.",
+        "Construction will begin next spring, Mayor Ilse Varga said.",
+    ]
+
+
+def test_headline_without_punctuation_is_kept_but_menu_entries_are_not():
+    assert not is_boilerplate("Council approves tram line to the university district")
+    assert is_boilerplate("World News")
+    assert is_boilerplate("  ")
+
+
+def test_page_date_line_is_metadata():
+    assert page_date(PAGE) == datetime(2026, 3, 2, tzinfo=timezone.utc)
+    assert page_date("No date here\nat all") is None
+    assert page_date(" date 2026-13-45\ntext") is None  # not a real date: ignored, not an error
+    assert "date 2026" not in clean_text(PAGE)
+
+
+def test_unicode_case_and_accents_fold_for_matching():
+    assert fold("Ｓtraße ÉLYSÉE") == fold("strasse elysee")
+    assert tokens("Mayor Ilse Varga’s plan: 9 km, 14 stops!") == ["mayor", "ilse", "varga’s", "plan", "9", "km", "14", "stops"]
+    assert tokens("non\u00a0breaking") == ["non", "breaking"]
+
+
+def test_capitalised_tokens_are_names_and_numbers():
+    assert capitalised_tokens("The Varn coast saw 40 ships near Port Ellison.") == ["the", "varn", "40", "port", "ellison"]
+
+
+def test_sentences_split_on_end_punctuation_and_paragraphs():
+    assert sentences("One sentence here. Another one follows! Third?\nNew paragraph") == [
+        "One sentence here.", "Another one follows!", "Third?", "New paragraph"]
