@@ -1,0 +1,89 @@
+"""The story engine on a real redis-server: shared by processes, same clusters
+as a sequential run of the same stream."""
+from __future__ import annotations
+
+import multiprocessing as mp
+from datetime import timedelta
+
+import redis
+
+from dedupe.engine import StoryEngine
+from dedupe.state import RedisState
+from newsagg.settings import get_settings
+from test_engine_texts import (DAY, INDEPENDENT_TEXT, INDEPENDENT_TITLE, UNRELATED, WIRE_PARAGRAPHS, WIRE_TITLE,
+                               article, copy_with_clutter, wire)
+
+
+def stream():
+    """Four stories, each with copies on other sites; one with an independent report."""
+    hour = timedelta(hours=1)
+    out = [wire()]
+    out += [copy_with_clutter(f"copy{i}", DAY + i * hour, f"{WIRE_TITLE} ({i})", WIRE_PARAGRAPHS[: 5 - i % 2])
+            for i in range(1, 4)]
+    out.append(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + 2 * hour))
+    for n, (title, text) in enumerate(UNRELATED):
+        paragraphs = text.split("\n\n")
+        out.append(article(f"story{n}", title, text, DAY - timedelta(days=1)))
+        out += [copy_with_clutter(f"story{n}copy{i}", DAY - timedelta(days=1) + i * hour, title, paragraphs)
+                for i in (1, 2)]
+    return out
+
+
+def partition(engine: StoryEngine, articles, level: str) -> set[frozenset[str]]:
+    clusters: dict[str, set[str]] = {}
+    for a in articles:
+        assigned = engine.lookup(a.id)
+        clusters.setdefault(getattr(assigned, level), set()).add(a.id)
+    return {frozenset(c) for c in clusters.values()}
+
+
+def _worker(url: str, prefix: str, indexes: list[int], barrier) -> None:
+    engine = StoryEngine(RedisState(redis.Redis.from_url(url), prefix=prefix))
+    articles = stream()
+    barrier.wait()  # all workers start assigning at the same moment
+    for i in indexes:
+        engine.assign(articles[i])
+
+
+def test_parallel_processes_give_the_same_clusters_as_sequential_assignment(redis_server):
+    articles = stream()
+    sequential = StoryEngine(RedisState(redis.Redis.from_url(redis_server.url), prefix="seq"))
+    for a in articles:
+        sequential.assign(a)
+
+    ctx = mp.get_context("spawn")
+    workers = 4
+    barrier = ctx.Barrier(workers)
+    procs = [ctx.Process(target=_worker, args=(redis_server.url, "par", list(range(w, len(articles), workers)), barrier))
+             for w in range(workers)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+
+    parallel = StoryEngine(RedisState(redis.Redis.from_url(redis_server.url), prefix="par"))
+    for level in ("group_id", "event_id"):
+        assert partition(parallel, articles, level) == partition(sequential, articles, level)
+    # The stream's true structure: four copy groups (one with the independent report beside it).
+    groups = partition(sequential, articles, "group_id")
+    assert sorted(len(g) for g in groups) == [1, 3, 3, 3, 4]
+    assert len(partition(sequential, articles, "event_id")) == 4
+
+
+def test_engine_from_settings_shares_state_through_redis(redis_server, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    get_settings.cache_clear()
+    first_worker = StoryEngine.from_settings(get_settings())
+    second_worker = StoryEngine.from_settings(get_settings())
+    assert isinstance(first_worker.state, RedisState)
+    original = first_worker.assign(wire())
+    copy = second_worker.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "Another title", WIRE_PARAGRAPHS))
+    assert copy.group_id == original.group_id and copy.copies_of == original.article_id
+    # Redis restarts (AOF on): nothing is lost.
+    redis_server.restart()
+    again = StoryEngine.from_settings(get_settings())
+    assert again.lookup(copy.article_id).group_id == original.group_id
+    assert again.assign(wire()).group_id == original.group_id
+    closed = again.maintain(DAY + timedelta(days=10))
+    assert original.event_id in closed and len(again.lsh) == 0
