@@ -29,6 +29,8 @@ from index.base import StoreBase, StoreUnavailable
 from index.documents import article_to_doc, build_cluster, doc_to_article, iso
 
 log = logging.getLogger(__name__)
+# one INFO line per HTTP request drowns the CLI's output; warnings and errors still show
+logging.getLogger("elastic_transport.transport").setLevel(logging.WARNING)
 
 KINDS = ("articles", "clusters", "merges")
 MAX_CLUSTER_ARTICLES = 10_000
@@ -117,6 +119,11 @@ class ElasticStore(StoreBase):
             return fn(*args, **kwargs)
         except (ESConnectionError, AuthenticationException, AuthorizationException) as exc:
             raise self._unavailable(exc) from None
+        except NotFoundError as exc:
+            if exc.error == "index_not_found_exception":
+                raise StoreUnavailable(f"the newsagg indices (prefix {self.prefix!r}) do not exist on Elasticsearch at "
+                                       f"{self.url}: run `newsagg index setup` first") from None
+            raise
 
     # ---------------------------------------------------------------- setup, versions, rollover
     def _ilm_available(self) -> bool:
@@ -449,6 +456,10 @@ class ElasticStore(StoreBase):
     def get_article(self, article_id: str) -> Article | None:
         hit = self._locate([article_id], source=True).get(article_id)
         return doc_to_article(hit["_source"]) if hit else None
+
+    def make_visible(self) -> None:
+        """Refresh the aliases so counts include the last second's writes (status, tests)."""
+        self._call(self.es.indices.refresh, index=",".join(self.alias(k) for k in KINDS))
 
     def count_articles(self) -> int:
         return int(self._call(self.es.count, index=self.alias("articles"))["count"])

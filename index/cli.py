@@ -1,0 +1,275 @@
+"""Commands of the index stage: `newsagg index …`, `newsagg search`, `newsagg story`, `newsagg kibana …`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from newsagg.settings import get_settings
+
+from index.base import StoreUnavailable
+from index.documents import SearchInputError
+from index.store import get_store
+
+
+def _store():
+    try:
+        return get_store(get_settings())
+    except StoreUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+class _Guard:
+    """Turn the errors a user can act on into one clear line (no traceback)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type and issubclass(exc_type, (StoreUnavailable, SearchInputError)):
+            raise click.ClickException(str(exc)) from None
+        return False
+
+
+def _es_store():
+    store = _store()
+    if store.kind != "elasticsearch":
+        store.close()
+        raise click.ClickException(
+            "this command manages Elasticsearch indices: set ELASTICSEARCH_URL (and ELASTICSEARCH_API_KEY or "
+            "ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD). The embedded SQLite store needs no setup.")
+    return store
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+# ---------------------------------------------------------------- newsagg index
+@click.group("index")
+def index() -> None:
+    """Set up and maintain the search store (Elasticsearch indices, or the embedded SQLite file).
+
+    \b
+    Example:
+      ELASTICSEARCH_URL=https://es.example:9200 newsagg index setup
+      newsagg index status
+    """
+
+
+@index.command("setup")
+def index_setup() -> None:
+    """Create what the store needs (idempotent): templates, versioned indices, aliases.
+
+    \b
+    Example:
+      newsagg index setup
+    """
+    with _Guard(), _store() as store:
+        result = store.setup()
+        if store.kind == "sqlite":
+            click.echo(f"SQLite store ready at {store.path}")
+        else:
+            click.echo(f"templates {result['templates']}; created {result['created'] or 'nothing (already there)'}")
+
+
+@index.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def index_status(as_json: bool) -> None:
+    """Counts of articles and clusters, and (Elasticsearch) which indices each alias points to.
+
+    \b
+    Example:
+      newsagg index status --json
+    """
+    with _Guard(), _store() as store:
+        if store.kind == "elasticsearch":
+            store.make_visible()
+        info: dict[str, Any] = {"store": store.kind, "articles": store.count_articles(),
+                                "clusters": store.count_clusters()}
+        if store.kind == "elasticsearch":
+            info["url"] = store.url
+            info["aliases"] = {store.alias(k): sorted(store.alias_indices(k)) for k in ("articles", "clusters", "merges")}
+        else:
+            info["path"] = str(store.path)
+    if as_json:
+        _echo_json(info)
+    else:
+        for k, v in info.items():
+            click.echo(f"{k:10s} {v}")
+
+
+@index.command("migrate")
+@click.option("--force", is_flag=True, help="Build a new version even if the mapping did not change.")
+@click.option("--delete-old", is_flag=True, help="Delete the old indices after the alias swap.")
+def index_migrate(force: bool, delete_old: bool) -> None:
+    """Build the next index version, reindex into it and swap the aliases (no downtime).
+
+    Run it after upgrading newsagg when the index templates changed.
+
+    \b
+    Example:
+      newsagg index migrate              # only indices whose template version is newer
+      newsagg index migrate --force --delete-old
+    """
+    with _Guard(), _es_store() as store:
+        _echo_json(store.migrate(force=force, delete_old=delete_old))
+
+
+@index.command("rollover")
+@click.option("--max-age", default=None, help="Roll over only if the write index is older than this (e.g. 7d).")
+@click.option("--max-docs", type=int, default=None, help="Roll over only if the write index holds this many articles.")
+def index_rollover(max_age: str | None, max_docs: int | None) -> None:
+    """Start a new articles index behind the alias (clusters without ILM: run it from cron or beat).
+
+    \b
+    Example:
+      newsagg index rollover --max-age 7d
+    """
+    with _Guard(), _es_store() as store:
+        r = store.rollover(max_age=max_age, max_docs=max_docs)
+        click.echo(f"rolled over: {r.get('rolled_over')} ({r.get('old_index')} -> {r.get('new_index')})")
+
+
+# ---------------------------------------------------------------- newsagg search / story
+def _print_results(results: list[dict[str, Any]]) -> None:
+    if not results:
+        click.echo("No stories match. Try fewer words, a longer --since, or check `newsagg index status`.")
+        return
+    for n, r in enumerate(results, 1):
+        click.secho(f"{n}. {r['headline']}", bold=True)
+        click.echo(f"   {r['article_count']} articles, {r['outlet_count']} outlets, {r['copy_count']} copies, "
+                   f"languages {', '.join(r['languages']) or '-'}; first seen {r['first_seen']}, "
+                   f"updated {r['last_updated']}")
+        orig = r.get("originator") or {}
+        if orig:
+            click.echo(f"   first: {orig.get('outlet')} {orig.get('url')}")
+        for a in r["top_articles"]:
+            copies = f" (+{a['copies']} copies)" if a["copies"] else ""
+            click.echo(f"   - [{a['outlet']}] {a['title']}{copies}  {a['url']}")
+        click.echo(f"   story: newsagg story {r['cluster_id']}")
+
+
+@click.command("search")
+@click.argument("query", required=False, default="")
+@click.option("--since", default=None, help="Only articles from this far back: 24h, 7d, 90m, or a date (2026-05-01).")
+@click.option("--outlet", default=None, help="Only articles of this outlet (its name in the sources file).")
+@click.option("--lang", default=None, help="Only articles in this language (ISO 639-1, e.g. en, de).")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 200), help="How many stories.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (the same shape on every store).")
+def search(query: str, since: str | None, outlet: str | None, lang: str | None, limit: int, as_json: bool) -> None:
+    """Search the stories: clusters ranked by relevance and recency, with their top articles and copies.
+
+    With no QUERY: the latest stories.
+
+    \b
+    Example:
+      newsagg search "storm harbour" --since 24h
+      newsagg search election --lang de --json
+    """
+    with _Guard(), _store() as store:
+        results = store.search(query, since=since, outlet=outlet, lang=lang, limit=limit)
+    if as_json:
+        _echo_json(results)
+    else:
+        _print_results(results)
+
+
+def _print_story(s: dict[str, Any]) -> None:
+    if s.get("redirected_from"):
+        click.echo(f"({s['redirected_from']} was merged into {s['event_id']})")
+    click.secho(s["headline"], bold=True)
+    click.echo(f"{s['article_count']} articles from {s['outlet_count']} outlets in "
+               f"{', '.join(s['languages']) or '-'}; first seen {s['first_seen']}, updated {s['last_updated']}")
+    if s.get("summary"):
+        click.echo(s["summary"])
+    o = s["originator"]
+    click.echo(f"\nOriginator: {o['outlet']} at {o['published']}  {o['url']}")
+    click.echo(f"Outlets: {', '.join(s['outlets'])}")
+    if s.get("top_entities"):
+        click.echo("Entities: " + ", ".join(f"{e['name']} ({e['count']})" for e in s["top_entities"][:10]))
+    click.echo("\nTimeline (articles per hour):")
+    peak = max(t["count"] for t in s["timeline"])
+    for t in s["timeline"]:
+        click.echo(f"  {t['hour']}  {'#' * max(1, round(20 * t['count'] / peak))} {t['count']}")
+    arts = {a["id"]: a for a in s["articles"]}
+    click.echo(f"\nCopy groups ({s['group_count']}):")
+    for g in s["groups"]:
+        click.echo(f"  {g['group_id']}: {g['size']} articles, first by {g['originator_outlet']}")
+        for aid in g["article_ids"]:
+            a = arts.get(aid)
+            if not a:
+                continue
+            role = "original" if not a["copies_of"] else f"copy (similarity {a['similarity'] or 0:.2f})"
+            click.echo(f"    - {a['published']} [{a['outlet']}] {a['title']} - {role}")
+            ch = a.get("changes") or {}
+            if ch.get("title_changed"):
+                click.echo("        new headline")
+            for p in ch.get("added", [])[:3]:
+                click.echo(f"        + {p[:160]}")
+            for p in ch.get("removed", [])[:3]:
+                click.echo(f"        - {p[:160]}")
+            for old, new in ch.get("changed", [])[:3]:
+                click.echo(f"        ~ {old[:75]} -> {new[:75]}")
+
+
+@click.command("story")
+@click.argument("cluster_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the story as JSON.")
+def story(cluster_id: str, as_json: bool) -> None:
+    """Show one story: timeline, outlets, originator, copy groups and what each copy changed.
+
+    CLUSTER_ID is the id `newsagg search` prints (a merged cluster's old id still works).
+
+    \b
+    Example:
+      newsagg story 3f1c9a0e7b2d4c55aa01
+    """
+    with _Guard(), _store() as store:
+        s = store.story(cluster_id)
+    if s is None:
+        raise click.ClickException(f"no story {cluster_id!r}: take an id from `newsagg search QUERY`")
+    if as_json:
+        _echo_json(s)
+    else:
+        _print_story(s)
+
+
+# ---------------------------------------------------------------- newsagg kibana
+@click.group("kibana")
+def kibana() -> None:
+    """Kibana for editors: data views, saved searches and a dashboard over the newsagg indices.
+
+    \b
+    Example:
+      KIBANA_URL=https://kibana.example:5601 newsagg kibana setup
+    """
+
+
+@kibana.command("setup")
+@click.option("--url", default=None, help="Kibana URL (default: KIBANA_URL).")
+@click.option("--space", default=None, help="Kibana space id (default: the default space).")
+@click.option("--objects", "objects_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Directory of saved objects (*.ndjson); default: deploy/kibana.")
+def kibana_setup(url: str | None, space: str | None, objects_dir: Path | None) -> None:
+    """Import the saved objects (overwriting older copies) through Kibana's saved-objects API.
+
+    Credentials: KIBANA_API_KEY, else ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/PASSWORD.
+
+    \b
+    Example:
+      newsagg kibana setup --url http://127.0.0.1:5601
+    """
+    from index.kibana import KibanaError, import_saved_objects
+
+    settings = get_settings()
+    url = url or settings.kibana_url
+    if not url:
+        raise click.ClickException("give the Kibana URL: --url http://HOST:5601 or KIBANA_URL")
+    try:
+        result = import_saved_objects(url, settings, space=space, objects_dir=objects_dir)
+    except KibanaError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"imported {result['successCount']} saved objects into Kibana at {result['url']}")

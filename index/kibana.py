@@ -1,0 +1,89 @@
+"""Kibana saved objects (deploy/kibana/*.ndjson) and their import through the saved-objects API.
+
+The objects name the indices `newsagg-articles` / `newsagg-clusters`; with another
+index prefix the data views are rewritten on the way in.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import urllib3
+
+from newsagg.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PREFIX = "newsagg"
+OBJECTS_DIR = Path(__file__).resolve().parents[1] / "deploy" / "kibana"
+
+
+class KibanaError(RuntimeError):
+    """Kibana unreachable, refusing the credentials, or rejecting objects; says what to do next."""
+
+
+def load_objects(objects_dir: Path | None = None, prefix: str = DEFAULT_PREFIX) -> list[dict[str, Any]]:
+    """Every saved object in the directory's *.ndjson files, in file order (data views first)."""
+    objects_dir = objects_dir or OBJECTS_DIR
+    files = sorted(objects_dir.glob("*.ndjson"))
+    if not files:
+        raise KibanaError(f"no saved objects (*.ndjson) in {objects_dir}")
+    out = []
+    for path in files:
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise KibanaError(f"{path}:{n}: not JSON ({exc.msg})") from None
+            if obj.get("type") == "index-pattern" and prefix != DEFAULT_PREFIX:
+                title = obj["attributes"]["title"]
+                obj["attributes"]["title"] = title.replace(f"{DEFAULT_PREFIX}-", f"{prefix}-", 1)
+            out.append(obj)
+    return out
+
+
+def _auth_header(settings: Settings) -> dict[str, str]:
+    if settings.kibana_api_key:
+        return {"Authorization": f"ApiKey {settings.kibana_api_key.get_secret_value()}"}
+    if settings.elasticsearch_api_key:
+        return {"Authorization": f"ApiKey {settings.elasticsearch_api_key.get_secret_value()}"}
+    if settings.elasticsearch_username:
+        pw = settings.elasticsearch_password.get_secret_value() if settings.elasticsearch_password else ""
+        token = base64.b64encode(f"{settings.elasticsearch_username}:{pw}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+    return {}
+
+
+def import_saved_objects(url: str, settings: Settings, space: str | None = None,
+                         objects_dir: Path | None = None, timeout: float = 30.0) -> dict[str, Any]:
+    """POST the objects to {url}[/s/{space}]/api/saved_objects/_import?overwrite=true."""
+    objects = load_objects(objects_dir, settings.index_prefix)
+    payload = "\n".join(json.dumps(o, ensure_ascii=False) for o in objects).encode("utf-8") + b"\n"
+    base = url.rstrip("/") + (f"/s/{space}" if space else "")
+    endpoint = f"{base}/api/saved_objects/_import?overwrite=true"
+    headers = {"kbn-xsrf": "newsagg", **_auth_header(settings)}
+    ca = str(settings.elasticsearch_ca_file) if settings.elasticsearch_ca_file else None
+    http = urllib3.PoolManager(ca_certs=ca, timeout=urllib3.Timeout(total=timeout), retries=urllib3.Retry(2))
+    try:
+        resp = http.request("POST", endpoint, headers=headers,
+                            fields={"file": ("newsagg.ndjson", payload, "application/ndjson")})
+    except urllib3.exceptions.HTTPError as exc:
+        raise KibanaError(f"Kibana at {url} is unreachable ({type(exc).__name__}): check --url / KIBANA_URL "
+                          "and that Kibana is up (it takes a minute after `docker compose up`).") from None
+    if resp.status in (401, 403):
+        raise KibanaError(f"Kibana at {url} refused the credentials (HTTP {resp.status}): set KIBANA_API_KEY, "
+                          "or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD of a user allowed to manage saved objects.")
+    try:
+        body = json.loads(resp.data or b"{}")
+    except json.JSONDecodeError:
+        body = {}
+    if resp.status != 200 or not body.get("success", False):
+        errors = body.get("errors") or body.get("message") or resp.data[:300].decode("utf-8", "replace")
+        raise KibanaError(f"Kibana at {url} did not import the saved objects (HTTP {resp.status}): {errors}")
+    log.info("kibana saved objects imported", extra={"kibana": url, "count": body.get("successCount")})
+    return {"url": url, "successCount": body.get("successCount", len(objects)), "objects": len(objects)}
