@@ -378,8 +378,7 @@ class OutletSite:
 
     def published(self) -> list[FixtureArticle]:
         """What the outlet has published in the current phase, newest first."""
-        arts = [a for a in self.web.articles if a.outlet_key == self.outlet.key and a.phase <= self.web.phase]
-        return sorted(arts, key=lambda a: a.published, reverse=True)
+        return sorted(self.web.published(self.outlet.key), key=lambda a: a.published, reverse=True)
 
     def trap(self, name: str) -> bool:
         return self.web.traps and name in self.outlet.traps
@@ -541,8 +540,12 @@ class FixtureWeb:
         return self
 
     def stop(self) -> None:
-        for o in self._outlets.values():
-            o.site.stop()
+        # Each Site.stop() waits up to half a second for its serve loop; stop them side by side.
+        stoppers = [threading.Thread(target=o.site.stop) for o in self._outlets.values()]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
 
     def __enter__(self) -> "FixtureWeb":
         return self.start()
@@ -578,9 +581,13 @@ class FixtureWeb:
                 self.articles[i] = replace(a, title=upd.title or a.title, text=text, modified=stamp)
         log.info("fixture web advanced", extra={"phase": self.phase, "updated": sorted(updates)})
 
+    def published(self, outlet_key: str | None = None) -> list[FixtureArticle]:
+        """Every article served in the current phase (also the old and the disallowed ones)."""
+        return [a for a in self.articles if a.phase <= self.phase and outlet_key in (None, a.outlet_key)]
+
     def expected_articles(self) -> list[FixtureArticle]:
         """Gold records of what a crawl must find now: published, recent, not disallowed by robots.txt."""
-        return [a for a in self.articles if a.phase <= self.phase and a.expect == CRAWL]
+        return [a for a in self.published() if a.expect == CRAWL]
 
     def article(self, key: str) -> FixtureArticle:
         return next(a for a in self.articles if a.key == key)
