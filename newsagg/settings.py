@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     concurrent_per_domain: int = Field(2, description="Concurrent requests per outlet domain.")
     download_maxsize_mb: int = Field(10, description="Largest page downloaded, in MB; larger responses are dropped.")
     download_timeout_s: int = Field(30, description="Timeout for one download, in seconds.")
+    crawl_delay_default_s: float = Field(1.0, description="Seconds between requests to one outlet when its sources entry sets no crawl_delay (AutoThrottle adapts from there).")
+    crawl_retries: int = Field(2, description="Retries of a failed download (5xx, 429, timeouts) before giving up.")
+    crawl_handoff: bool = Field(True, description="Hand each crawled article to the pipeline (workers.handoff.submit_article); false: only export JSON Lines.")
 
     # --- story engine (dedupe)
     cluster_quiet_hours: float = Field(72.0, description="An event cluster closes after this many hours without a new article; its LSH entries expire.")

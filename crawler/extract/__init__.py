@@ -137,6 +137,15 @@ def _canonical(page_url: str, meta: PageMeta) -> str:
     return clean_url(page_url)
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def word_count(text: str) -> int:
+    """Words, counting two CJK characters as one word (those scripts use no spaces)."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub(" ", text).split()) + cjk // 2
+
+
 def _front_page(tree, words: int) -> bool:
     """Mostly links and little prose: a section front, tag or list page."""
     link_text = sum(len((a.text_content() or "").split()) for a in tree.iter("a"))
@@ -166,7 +175,7 @@ def extract_article(html: bytes | str, url: str, content_type: str | None = None
     if not body and meta.ld_body:
         body = meta.ld_body
     page.text = body
-    words = len(body.split())
+    words = word_count(body)
     if meta.declares_video and words < FRONT_MAX_WORDS or "/video" in urlsplit(url).path and words < FRONT_MAX_WORDS:
         page.skip_reason = "video page"
     elif not meta.declares_article and _front_page(tree, words):

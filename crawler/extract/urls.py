@@ -17,7 +17,8 @@ def is_tracking_param(name: str) -> bool:
 
 
 def clean_url(url: str, base: str | None = None) -> str:
-    """Absolute URL without tracking parameters and fragment; host lower-cased."""
+    """Absolute URL without tracking parameters and fragment; host lower-cased.
+    Raises ValueError for a URL that cannot be parsed."""
     url = (url or "").strip()
     if base:
         url = urljoin(base, url)
@@ -32,5 +33,8 @@ def clean_url(url: str, base: str | None = None) -> str:
 def is_http_url(url: str | None) -> bool:
     if not url:
         return False
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a broken IPv6 literal
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -1,0 +1,218 @@
+"""The news spider: feeds, sitemaps and robots.txt -> article pages -> Article items."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.discovery import DiscoveryError, Entry, parse_feed, parse_sitemap, robots_sitemaps
+from crawler.extract import extract_article
+from crawler.extract.urls import clean_url
+from crawler.sources import Source, load_sources
+from crawler.store import open_store
+from newsagg.schema import Article, utcnow
+from newsagg.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+MAX_SITEMAP_DEPTH = 3  # index -> index -> sitemap is already unusual
+
+
+def same_site(url_a: str, url_b: str) -> bool:
+    """Same host:port for addresses, same registered-ish domain (last two labels) for names."""
+    a, b = urlsplit(url_a), urlsplit(url_b)
+    host_a, host_b = (a.hostname or ""), (b.hostname or "")
+    if host_a.replace(".", "").isdigit() or ":" in host_a:
+        return a.netloc == b.netloc
+    return host_a.split(".")[-2:] == host_b.split(".")[-2:]
+
+
+def _merge_hints(old: dict, entry: Entry, kind: str) -> dict:
+    hints = dict(old)
+    for name in ("title", "published", "language"):
+        value = getattr(entry, name)
+        if value is not None and hints.get(name) is None:
+            hints[name] = value
+    if kind == "feed":
+        hints.setdefault("feed_title", entry.title)
+        hints.setdefault("feed_summary", entry.summary)
+    return hints
+
+
+class NewsSpider(scrapy.Spider):
+    name = "newsagg"
+
+    def __init__(self, sources_file: str, app_settings: Settings | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources: list[Source] = load_sources(sources_file)
+        self.app_settings: Settings = app_settings or get_settings()
+        self.cutoff: datetime = utcnow() - timedelta(days=self.app_settings.recency_days)
+        self.store = open_store(self.app_settings)
+        self.requested: set[str] = set()  # article and sitemap URLs requested in this run
+        self.hints: dict[str, dict] = {}
+        self.emitted: set[str] = set()  # canonical URLs emitted in this run
+
+    def closed(self, reason):
+        self.store.close()
+
+    def _stat(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newsagg/{key}", count)
+
+    def _source(self, response_or_request) -> Source:
+        return self.sources[response_or_request.meta["source"]]
+
+    def _request(self, url: str, kind: str, index: int, callback, **meta) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, dont_filter=kind != "article",
+            priority={"robots": 30, "feed": 20, "sitemap": 10, "article": 0}[kind],
+            meta={"kind": kind, "source": index, "download_slot": urlsplit(url).netloc,
+                  "handle_httpstatus_list": [304] if kind != "article" else [], **meta})
+
+    async def start(self):
+        for i, source in enumerate(self.sources):
+            base = f"{urlsplit(source.url).scheme}://{source.netloc}"
+            yield self._request(f"{base}/robots.txt", "robots", i, self.parse_robots)
+            for url in source.feeds:
+                yield self._request(url, "feed", i, self.parse_feed)
+            for url in source.sitemaps:
+                self.requested.add(url)
+                yield self._request(url, "sitemap", i, self.parse_sitemap, depth=0)
+
+    # --- discovery
+    def parse_robots(self, response):
+        if response.status != 200:
+            return
+        for url in robots_sitemaps(response.text if hasattr(response, "text") else "", response.url):
+            if url not in self.requested:
+                self.requested.add(url)
+                yield self._request(url, "sitemap", response.meta["source"], self.parse_sitemap, depth=0)
+
+    def parse_feed(self, response):
+        self._stat("feeds_fetched")
+        if response.status == 304:
+            self._stat("not_modified")
+            return
+        try:
+            entries = parse_feed(response.body, response.url)
+        except DiscoveryError as exc:
+            self._stat("errors/bad_feed")
+            log.warning("feed unreadable", extra={"url": response.url, "reason": str(exc)})
+            return
+        yield from self._articles(entries, response.meta["source"], "feed")
+
+    def parse_sitemap(self, response):
+        self._stat("sitemaps_fetched")
+        if response.status == 304:
+            self._stat("not_modified")
+            return
+        max_size = self.settings.getint("NEWSAGG_SITEMAP_MAXSIZE")
+        try:
+            sitemap = parse_sitemap(response.body, response.url, max_size)
+        except DiscoveryError as exc:
+            self._stat("errors/bad_sitemap")
+            log.warning("sitemap unreadable", extra={"url": response.url, "reason": str(exc)})
+            return
+        if not sitemap.is_index:
+            yield from self._articles(sitemap.entries, response.meta["source"], "sitemap")
+            return
+        depth = response.meta.get("depth", 0) + 1
+        for entry in sitemap.entries:
+            if depth > MAX_SITEMAP_DEPTH or entry.url in self.requested:
+                continue
+            if entry.published and entry.published < self.cutoff:
+                continue  # a child sitemap last changed before the window holds nothing new
+            self.requested.add(entry.url)
+            yield self._request(entry.url, "sitemap", response.meta["source"], self.parse_sitemap, depth=depth)
+
+    def _articles(self, entries: list[Entry], index: int, kind: str):
+        source = self.sources[index]
+        for entry in entries:
+            url = entry.url
+            if not source.path_allowed(url):
+                self._stat("skipped/pattern")
+                continue
+            if entry.published and entry.published < self.cutoff:
+                self._stat("skipped/too_old")
+                continue
+            self.hints[url] = _merge_hints(self.hints.get(url, {}), entry, kind)
+            if url in self.requested:
+                continue
+            self.requested.add(url)
+            if self.store.seen(url):
+                self._stat("skipped/already_fetched")
+                continue
+            yield self._request(url, "article", index, self.parse_article, hints=self.hints[url])
+
+    # --- articles
+    def _fetched(self, request, *urls: str) -> None:
+        self.store.mark(clean_url(request.url), *request.meta.get("redirect_urls", []), *urls)
+
+    def parse_article(self, response):
+        self._stat("pages_fetched")
+        source = self._source(response)
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        page = extract_article(response.body, response.url, content_type)
+        url = clean_url(response.url)
+        canonical = page.canonical_url
+        if not same_site(canonical, url):
+            canonical = url  # a copy pointing at another outlet is still this outlet's article
+        if page.is_amp and canonical != url:
+            self._fetched(response.request)
+            self._stat("amp_resolved")
+            if canonical not in self.requested and not self.store.seen(canonical):
+                self.requested.add(canonical)
+                log.info("AMP page resolved to canonical", extra={"url": url, "canonical_url": canonical})
+                yield self._request(canonical, "article", response.meta["source"], self.parse_article,
+                                    hints=response.meta.get("hints", {}))
+            return
+        duplicate = canonical in self.emitted or (canonical != url and self.store.seen(canonical))
+        self._fetched(response.request, canonical)
+        hints = {**response.meta.get("hints", {}), **self.hints.get(url, {})}
+        published = page.published or hints.get("published")
+        reason = page.skip_reason
+        if reason is None and duplicate:
+            reason = "duplicate of an article already crawled"
+        if reason is None and published is not None and published < self.cutoff:
+            reason = "published before the recency window"
+        if reason:
+            self._stat(f"skipped/{reason.split(' (')[0].replace(' ', '_')}")
+            log.info("page skipped", extra={"url": url, "reason": reason, "outlet": source.name})
+            return
+        self.emitted.add(canonical)
+        article = Article(
+            url=url, canonical_url=canonical, outlet=source.name, domain=urlsplit(canonical).hostname,
+            country=source.country, title=page.title or hints.get("title") or "", text=page.text,
+            authors=page.authors, published=published, modified=page.modified,
+            language=page.language or hints.get("language") or source.language, image=page.image,
+            section=page.section, feed_title=hints.get("feed_title"), feed_summary=hints.get("feed_summary"))
+        self._stat("articles")
+        log.info("article extracted", extra={"url": url, "article_id": article.id, "outlet": source.name})
+        yield article.to_json()
+
+    def on_error(self, failure):
+        request = failure.request
+        kind = request.meta.get("kind")
+        error = failure.value
+        if isinstance(error, HttpError):
+            status = error.response.status
+            self._stat(f"errors/http_{status}")
+            permanent = True  # 4xx, or 5xx after RETRY_TIMES retries: give the URL up
+        elif isinstance(error, IgnoreRequest):
+            message = str(error)
+            if "already fetched" in message:
+                return
+            self._stat("errors/ignored")
+            permanent = "robots" not in message.lower() and "refused" not in message
+        elif isinstance(error, DownloadCancelledError):  # larger than the download size limit
+            self._stat("errors/too_large")
+            permanent = True
+        else:  # timeouts, refused connections, DNS: the next run tries again
+            self._stat("errors/network")
+            permanent = False
+        log.warning("request failed", extra={"url": request.url, "kind": kind, "error": repr(error)[:300]})
+        if kind == "article" and permanent:
+            self._fetched(request)  # a dead link is not retried on every run

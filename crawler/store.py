@@ -1,0 +1,73 @@
+"""What the crawler remembers between runs: URLs already fetched, and the ETag /
+Last-Modified of each feed and sitemap for conditional GET.
+
+Embedded: SQLite under settings.data_dir. Distributed: Redis, shared by every
+crawler process.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from newsagg.settings import Settings
+
+REDIS_PREFIX = "newsagg:crawl:"
+
+
+class SqliteCrawlStore:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, at REAL NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    def seen(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM fetched WHERE url = ?", (url,)).fetchone() is not None
+
+    def mark(self, *urls: str) -> None:
+        now = time.time()
+        self.db.executemany("INSERT OR IGNORE INTO fetched VALUES (?, ?)", [(u, now) for u in urls if u])
+
+    def validators(self, url: str) -> dict[str, str]:
+        row = self.db.execute("SELECT value FROM validators WHERE url = ?", (url,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def save_validators(self, url: str, values: dict[str, str]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?)", (url, json.dumps(values)))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class RedisCrawlStore:
+    def __init__(self, url: str):
+        import redis
+
+        self.r = redis.Redis.from_url(url)
+
+    def seen(self, url: str) -> bool:
+        return bool(self.r.sismember(REDIS_PREFIX + "fetched", url))
+
+    def mark(self, *urls: str) -> None:
+        urls = [u for u in urls if u]
+        if urls:
+            self.r.sadd(REDIS_PREFIX + "fetched", *urls)
+
+    def validators(self, url: str) -> dict[str, str]:
+        raw = self.r.hget(REDIS_PREFIX + "validators", url)
+        return json.loads(raw) if raw else {}
+
+    def save_validators(self, url: str, values: dict[str, str]) -> None:
+        self.r.hset(REDIS_PREFIX + "validators", url, json.dumps(values))
+
+    def close(self) -> None:
+        self.r.close()
+
+
+def open_store(settings: Settings) -> SqliteCrawlStore | RedisCrawlStore:
+    if settings.redis_url:
+        return RedisCrawlStore(settings.redis_url)
+    return SqliteCrawlStore(settings.ensure_data_dir() / "crawl-state.sqlite")
