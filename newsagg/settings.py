@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     task_max_retries: int = Field(5, description="Retries of a task on a transient failure before it is dead-lettered.")
     max_article_bytes: int = Field(2_000_000, description="Largest article payload accepted by the pipeline, in bytes.")
     metrics_port: int = Field(9808, description="Port of the Prometheus metrics endpoint of a worker (0: off).")
+    retry_backoff_s: float = Field(2.0, description="First retry delay of a task after a transient failure, in seconds; doubles each retry (with jitter).")
+    retry_backoff_max_s: float = Field(300.0, description="Longest retry delay, in seconds (keep it below visibility_timeout_s).")
+    visibility_timeout_s: int = Field(3600, description="Seconds before a task taken by a worker that vanished (kill -9, lost machine) is redelivered to another worker.")
+    task_time_limit_s: int = Field(300, description="Hard time limit of one pipeline task, in seconds; a stuck task is killed and retried.")
+    maintain_interval_minutes: float = Field(15.0, description="How often Celery beat runs the cluster maintenance (close quiet clusters, expire LSH entries).")
 
     # --- index (search stores, Kibana)
     elasticsearch_timeout_s: float = Field(30.0, description="Timeout of one Elasticsearch request, in seconds.")

@@ -1,0 +1,135 @@
+"""Real `celery worker` processes on a real redis-server: dead letters, retries, replay."""
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+import redis
+from click.testing import CliRunner
+
+from newsagg.schema import Article
+from newsagg.settings import get_settings
+from workers.app import configure
+from workers.deadletter import get_deadletters
+from workers.procs import WorkerCluster, wait_until
+from workers.synthetic import synthetic_articles
+
+ROOT = str(Path(__file__).resolve().parents[1])
+
+# Fast retries and redelivery for tests; the same settings reach the workers through env.
+FAST = {
+    "NEWSAGG_TASK_MAX_RETRIES": "3",
+    "NEWSAGG_RETRY_BACKOFF_S": "0.2",
+    "NEWSAGG_RETRY_BACKOFF_MAX_S": "1.0",
+    "NEWSAGG_VISIBILITY_TIMEOUT_S": "6",
+    "NEWSAGG_METRICS_PORT": "0",
+    "NEWSAGG_LOG_LEVEL": "WARNING",
+}
+
+# Test-only fault injection, loaded by the worker instead of the plain app: the index
+# step of any article titled "POISON ..." fails like an unreachable search backend
+# until the key test:fault-fixed exists in Redis.
+FAULT_APP = textwrap.dedent('''
+    import os
+    import redis
+    from workers import app  # noqa: F401  (celery -A faultapp finds it)
+    import workers.tasks  # noqa: F401
+    from workers import pipeline
+
+    _r = redis.Redis.from_url(os.environ["REDIS_URL"])
+    _index = pipeline.STEP_FUNCTIONS["index"]
+
+    def index_with_fault(payload, settings):
+        if payload["article"]["title"].startswith("POISON") and not _r.exists("test:fault-fixed"):
+            _r.incr("test:poison-attempts")
+            raise ConnectionError("search backend refused the connection")
+        return _index(payload, settings)
+
+    pipeline.STEP_FUNCTIONS["index"] = index_with_fault
+''')
+
+
+@pytest.fixture
+def distributed(redis_server, tmp_path, monkeypatch):
+    """Test process and workers share Redis, data dir and the fast retry settings."""
+    env = {**FAST, "REDIS_URL": redis_server.url, "NEWSAGG_DATA_DIR": str(tmp_path / "data"),
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), ROOT, os.environ.get("PYTHONPATH", "")])}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    get_settings.cache_clear()
+    configure(get_settings())
+    yield env
+    get_settings.cache_clear()
+    configure(get_settings())
+
+
+def _store():
+    from index.store import get_store
+
+    return get_store(get_settings())
+
+
+def test_bad_input_is_deadlettered_with_its_reason_and_never_retried(distributed, tmp_path, redis_server):
+    from workers.handoff import submit_article
+    from workers.tasks import enrich
+
+    r = redis.Redis.from_url(redis_server.url)
+    # Through the hand-off: rejected before it reaches a queue.
+    aid = submit_article({"url": "https://a.example/empty", "title": "Empty", "text": "   "})
+    assert r.llen("enrich") == 0
+    # Straight into the queue (another producer, an old message): the worker rejects it.
+    enrich.apply_async(({"url": "https://a.example/types", "text": ["not", "text"]},))
+    enrich.apply_async(({"url": "https://a.example/big", "text": "word " * 600_000},))
+    with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
+        wc.start("w1")
+        dl = get_deadletters()
+        wait_until(lambda: dl.count() == 3, 60, what="3 dead letters")
+    letters = {d.url: d for d in dl.list()}
+    assert letters["https://a.example/empty"].article_id == aid
+    assert "empty text" in letters["https://a.example/empty"].error
+    assert "text: Input should be a valid string" in letters["https://a.example/types"].error
+    assert "larger than max_article_bytes" in letters["https://a.example/big"].error
+    assert all(d.reason == "invalid" and d.attempts == 1 for d in letters.values())
+    assert letters["https://a.example/big"].payload["text"].count("word") == 600_000  # nothing lost
+
+
+def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_replay_works(
+        distributed, tmp_path, redis_server):
+    from newsagg.cli import main
+    from workers.handoff import submit_article
+
+    (tmp_path / "faultapp.py").write_text(FAULT_APP)
+    r = redis.Redis.from_url(redis_server.url)
+    good = synthetic_articles(30, seed=3)
+    poison = {**good[0], "url": "https://poison.example/1", "title": "POISON storm report"}
+    ids = [submit_article(a) for a in good[:15]] + [submit_article(poison)] + [submit_article(a) for a in good[15:]]
+    with WorkerCluster(distributed, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
+        wc.start("w1")
+        dl = get_deadletters()
+        try:
+            wait_until(lambda: dl.count() == 1 and _store().count_articles() == 30, 90, what="30 indexed + 1 dead")
+        except TimeoutError:
+            raise AssertionError(wc.logs())
+        letter = dl.list()[0]
+        assert letter.article_id == Article.model_validate(poison).id == ids[15]
+        assert (letter.step, letter.reason, letter.attempts) == ("index", "retries-exhausted", 4)
+        assert "search backend refused" in letter.error
+        assert int(r.get("test:poison-attempts")) == 4  # first try + 3 retries
+        assert _store().get_article(ids[15]) is None
+        assert all(_store().get_article(i) is not None for i in ids if i != ids[15])
+
+        # Replay before the fix: fails again, back in the store.
+        res = CliRunner().invoke(main, ["deadletter", "replay", "--all"])
+        assert res.exit_code == 0, res.output
+        wait_until(lambda: int(r.get("test:poison-attempts")) == 8 and dl.count() == 1, 60, what="second failure")
+
+        r.set("test:fault-fixed", 1)
+        res = CliRunner().invoke(main, ["deadletter", "replay", ids[15]])
+        assert res.exit_code == 0 and "replayed 1" in res.output, res.output
+        wait_until(lambda: _store().get_article(ids[15]) is not None, 60, what="poison indexed after replay")
+    assert dl.count() == 0
+    stored = _store().get_article(ids[15])
+    assert stored.event_id and stored.entities  # enriched and clustered, not just written
+    assert _store().count_articles() == 31

@@ -1,0 +1,53 @@
+"""Hand-off from the crawler into the pipeline.
+
+Embedded default (no redis_url): the Celery tasks run eagerly in this process,
+step after step. Distributed: the enrich task goes to Redis and the workers do
+the rest. Bad input never enters a queue: it is dead-lettered here with its reason.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from newsagg.schema import Article
+from newsagg.settings import Settings, get_settings
+from workers import metrics
+from workers.app import configure
+from workers.deadletter import DeadLetter, add_with_retry
+from workers.pipeline import InvalidArticle, validate
+
+log = logging.getLogger(__name__)
+
+
+def submit_step(step: str, payload: Any, settings: Settings | None = None) -> None:
+    """Run (embedded) or queue (distributed) one pipeline step; the rest follows."""
+    from workers.tasks import STEP_TASKS
+
+    settings = settings or get_settings()
+    configure(settings)
+    task = STEP_TASKS[step]
+    if settings.distributed:
+        task.apply_async((payload,))
+    else:
+        task.apply((payload,))  # eager: failures end in the dead-letter store, not here
+
+
+def submit_article(article: Article | dict, settings: Settings | None = None) -> str:
+    """Hand one crawled article to the pipeline; returns its id.
+
+    An invalid article (empty text, wrong types, oversized) is dead-lettered with
+    the reason and its id returned; it is logged, not raised, so a crawl goes on.
+    """
+    settings = settings or get_settings()
+    try:
+        art = validate(article, settings)
+    except InvalidArticle as exc:
+        payload = article.to_json() if isinstance(article, Article) else article
+        add_with_retry(settings, DeadLetter(article_id=exc.article_id, step="enrich", reason="invalid",
+                                            error=exc.reason, payload=payload))
+        metrics.DEADLETTERED.labels("handoff", "invalid").inc()
+        log.warning("invalid article dead-lettered", extra={"article_id": exc.article_id, "reason": exc.reason})
+        return exc.article_id
+    submit_step("enrich", art.to_json(), settings)
+    log.debug("article submitted", extra={"article_id": art.id, "distributed": settings.distributed})
+    return art.id

@@ -1,0 +1,62 @@
+"""Prometheus metrics of a worker process: articles processed, failed and
+dead-lettered per step, per-step latency, and the depth of the pipeline queues
+(read from the broker at scrape time).
+"""
+from __future__ import annotations
+
+import logging
+
+from prometheus_client import REGISTRY, Counter, Histogram, start_http_server
+from prometheus_client.core import GaugeMetricFamily
+
+log = logging.getLogger(__name__)
+
+PROCESSED = Counter("newsagg_articles_processed_total", "Articles a pipeline step completed.", ["step"])
+FAILED = Counter("newsagg_articles_failed_total", "Failed attempts of a pipeline step (each retry counts).", ["step", "kind"])
+DEADLETTERED = Counter("newsagg_articles_deadlettered_total", "Articles put in the dead-letter store.", ["step", "reason"])
+LATENCY = Histogram("newsagg_step_latency_seconds", "Time one pipeline step took for one article.", ["step"],
+                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+
+
+class QueueDepthCollector:
+    """`newsagg_queue_depth{queue}`: messages waiting in each Redis queue, read when scraped."""
+
+    def __init__(self, redis_url: str, queues: tuple[str, ...]):
+        import redis
+
+        self.r = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        self.queues = queues
+
+    def collect(self):
+        g = GaugeMetricFamily("newsagg_queue_depth", "Messages waiting in a pipeline queue.", labels=["queue"])
+        try:
+            with self.r.pipeline(transaction=False) as p:
+                for q in self.queues:
+                    p.llen(q)
+                for q, n in zip(self.queues, p.execute()):
+                    g.add_metric([q], n)
+        except Exception as exc:  # a scrape during a Redis outage reports nothing, not an error page
+            log.warning("queue depth unavailable", extra={"error": str(exc)})
+        yield g
+
+
+_server_started = False
+_collector: QueueDepthCollector | None = None
+
+
+def serve(port: int, redis_url: str | None, queues: tuple[str, ...]) -> int | None:
+    """Start the /metrics endpoint once per process; returns the port, None if off or taken."""
+    global _server_started, _collector
+    if redis_url and _collector is None:
+        _collector = QueueDepthCollector(redis_url, queues)
+        REGISTRY.register(_collector)
+    if not port or _server_started:
+        return None
+    try:
+        start_http_server(port, addr="0.0.0.0")
+    except OSError as exc:  # a second worker on the same machine: run it with another NEWSAGG_METRICS_PORT
+        log.warning("metrics port in use; metrics endpoint off", extra={"port": port, "error": str(exc)})
+        return None
+    _server_started = True
+    log.info("metrics endpoint up", extra={"port": port})
+    return port

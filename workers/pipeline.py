@@ -1,0 +1,236 @@
+"""The pipeline steps enrich -> assign -> index as plain functions of JSON payloads.
+
+The Celery tasks (workers.tasks) call one step each; `process_article` runs all
+three in process. Steps are idempotent: the article id comes from the canonical
+URL, the store upserts by id and the story engine re-assigns an unchanged
+article to the same clusters, so a redelivered message changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import threading
+from typing import Any
+
+from pydantic import ValidationError
+
+from newsagg.schema import Article, article_id
+from newsagg.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+STEPS = ("enrich", "assign", "index")
+
+
+class InvalidArticle(ValueError):
+    """Input that no retry can fix: dead-lettered at once with `reason`."""
+
+    def __init__(self, reason: str, article_id: str):
+        super().__init__(reason, article_id)  # both in args: Celery re-creates exceptions from args
+        self.reason = reason
+        self.article_id = article_id
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class TransientError(RuntimeError):
+    """A failure worth retrying (store refused a write, backend busy)."""
+
+
+def payload_article_id(payload: Any) -> str:
+    """The article id of a payload, even a broken one (dead letters need a key)."""
+    if isinstance(payload, dict):
+        if isinstance(payload.get("article"), dict):  # assign/index payloads wrap the article
+            payload = payload["article"]
+        if isinstance(payload.get("id"), str) and payload["id"]:
+            return payload["id"]
+        for key in ("canonical_url", "url"):
+            if isinstance(payload.get(key), str) and payload[key].strip():
+                return article_id(payload[key])
+    try:
+        raw = json.dumps(payload, sort_keys=True, default=repr)
+    except (TypeError, ValueError):
+        raw = repr(payload)
+    return "invalid-" + hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()[:14]
+
+
+def payload_size(payload: Any) -> int:
+    return len(json.dumps(payload, ensure_ascii=False, default=repr).encode("utf-8"))
+
+
+def validate(payload: Any, settings: Settings | None = None) -> Article:
+    """Check a crawler payload; raise InvalidArticle with a reason a person can act on."""
+    settings = settings or get_settings()
+    aid = payload_article_id(payload)
+    if isinstance(payload, Article):
+        payload = payload.to_json()
+    if not isinstance(payload, dict):
+        raise InvalidArticle(f"payload must be a JSON object with url and text, got {type(payload).__name__}", aid)
+    size = payload_size(payload)
+    if size > settings.max_article_bytes:
+        raise InvalidArticle(f"payload is {size:,} bytes, larger than max_article_bytes={settings.max_article_bytes:,}", aid)
+    try:
+        article = Article.model_validate(payload)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'payload'}: {e['msg']}" for e in exc.errors()[:5])
+        raise InvalidArticle(f"wrong field types: {problems}", aid) from None
+    if not article.url.lower().startswith(("http://", "https://")):
+        raise InvalidArticle(f"url must be http(s), got {article.url[:100]!r}", aid)
+    if not article.text.strip():
+        raise InvalidArticle("empty text: nothing to enrich, cluster or index", aid)
+    return article
+
+
+# --- per-process components (story engine, store), built once per configuration
+
+_components: dict[tuple, tuple[Any, Any]] = {}
+_components_lock = threading.Lock()
+_assign_lock = threading.Lock()  # the engine is not assumed thread-safe
+
+
+def _key(settings: Settings) -> tuple:
+    return (str(settings.data_dir.resolve()), settings.redis_url, settings.elasticsearch_url, settings.index_prefix)
+
+
+def components(settings: Settings) -> tuple[Any, Any]:
+    """(story engine, store) for these settings, created on first use in this process."""
+    key = _key(settings)
+    with _components_lock:
+        if key not in _components:
+            from dedupe.engine import StoryEngine
+            from index.store import get_store
+
+            settings.ensure_data_dir()
+            store = get_store(settings)
+            store.setup()
+            _components[key] = (StoryEngine.from_settings(settings), store)
+        return _components[key]
+
+
+def reset_components() -> None:
+    """Forget cached engines and stores (tests that restart servers, CLI replays)."""
+    with _components_lock:
+        for engine, store in _components.values():
+            for obj in (store, engine):
+                close = getattr(obj, "close", None)
+                if callable(close):
+                    try:
+                        close()
+                    except Exception:  # closing is best effort
+                        log.debug("close failed", exc_info=True)
+        _components.clear()
+
+
+# --- the steps
+
+def enrich_step(payload: Any, settings: Settings) -> dict:
+    """Validate and enrich; returns the enriched article as JSON."""
+    from workers.enrich import enrich
+
+    article = validate(payload, settings)
+    return enrich(article).to_json()
+
+
+def _changes_json(changes: Any) -> Any:
+    if changes is None:
+        return None
+    if hasattr(changes, "model_dump"):
+        return changes.model_dump(mode="json")
+    return changes
+
+
+def assign_step(payload: dict, settings: Settings) -> dict:
+    """Assign the article to its copy group and event; returns what the index step writes."""
+    article = Article.model_validate(payload)
+    engine, _ = components(settings)
+    with _assign_lock:
+        a = engine.assign(article)
+    article = Article.model_validate({
+        **payload, "event_id": a.event_id, "group_id": a.group_id, "copies_of": a.copies_of,
+        "similarity": a.similarity, "is_originator": bool(a.is_originator),
+        "changes": _changes_json(a.changes)})
+    merged = [list(pair) for pair in (a.merged or [])]
+    updates = {k: dict(v) for k, v in (a.updates or {}).items()}
+    return {"article": article.to_json(), "merged": merged, "updates": updates}
+
+
+def changed_events(result: dict) -> list[str]:
+    """Event clusters whose summary an assignment changed (pure)."""
+    events = {result["article"].get("event_id")}
+    events.update(survivor for _, survivor in result.get("merged", []))
+    events.update(u.get("event_id") for u in result.get("updates", {}).values())
+    return sorted(e for e in events if e)
+
+
+def index_step(payload: dict, settings: Settings) -> dict:
+    """Write the article, the other articles' updates, merges and the changed clusters."""
+    article = Article.model_validate(payload["article"])
+    _, store = components(settings)
+    failures = store.upsert_articles([article])
+    if failures:
+        raise TransientError(f"store refused article {article.id}: {failures[0]!r}"[:500])
+    if payload.get("updates"):
+        store.update_articles(payload["updates"])
+    if payload.get("merged"):
+        store.apply_merges([tuple(p) for p in payload["merged"]])
+    events = changed_events(payload)
+    store.refresh_clusters(events)
+    return {"article_id": article.id, "event_id": article.event_id, "events": events}
+
+
+STEP_FUNCTIONS = {"enrich": enrich_step, "assign": assign_step, "index": index_step}
+
+
+def process_article(payload: dict, settings: Settings | None = None) -> dict:
+    """enrich -> assign -> index in process, without Celery (benchmarks, scripts)."""
+    settings = settings or get_settings()
+    return index_step(assign_step(enrich_step(payload, settings), settings), settings)
+
+
+# --- which failures are worth a retry
+
+def _transient_types() -> tuple[type[BaseException], ...]:
+    import kombu.exceptions
+    import redis.exceptions
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    types: list[type[BaseException]] = [
+        TransientError, ConnectionError, TimeoutError, sqlite3.OperationalError,
+        redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, redis.exceptions.BusyLoadingError,
+        redis.exceptions.TryAgainError, kombu.exceptions.OperationalError, SoftTimeLimitExceeded]
+    try:
+        import elasticsearch
+
+        types += [elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout]
+    except (ImportError, AttributeError):
+        pass
+    return tuple(types)
+
+
+_TRANSIENT: tuple[type[BaseException], ...] | None = None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Retry connection trouble, timeouts, locks and overloaded backends; not bugs or bad input."""
+    global _TRANSIENT
+    if _TRANSIENT is None:
+        _TRANSIENT = _transient_types()
+    if isinstance(exc, InvalidArticle):
+        return False
+    if isinstance(exc, _TRANSIENT):
+        return True
+    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "meta", None), "status", None)
+    return status in (429, 502, 503, 504)
+
+
+def retry_delay(retries: int, base: float, cap: float, rand: float) -> float:
+    """Exponential back-off with equal jitter: uniform in [c/2, c], c = min(cap, base * 2**retries).
+
+    Jitter keeps workers that failed together from retrying together; the floor
+    of c/2 keeps the back-off growing. `rand` in [0, 1) is passed in to stay pure.
+    """
+    ceiling = min(cap, base * (2 ** max(0, retries)))
+    return max(0.0, ceiling / 2 + ceiling / 2 * rand)

@@ -1,0 +1,188 @@
+"""Celery tasks: one per pipeline step (own queue each), crawl and maintenance.
+
+Each step task runs its pipeline function, then sends the next step. A transient
+failure retries with exponential back-off and jitter; the last failed retry, bad
+input and unexpected errors go to the dead-letter store with the error.
+"""
+from __future__ import annotations
+
+import contextvars
+import logging
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from celery import Task, signals
+from celery.exceptions import Reject
+
+from newsagg.logs import configure_logging
+from newsagg.schema import utcnow
+from newsagg.settings import get_settings
+from workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
+from workers import metrics
+from workers.app import PIPELINE_QUEUES, app, configure
+from workers.deadletter import DeadLetter, add_with_retry
+from workers.pipeline import (STEP_FUNCTIONS, InvalidArticle, components, is_transient, payload_article_id,
+                              retry_delay)
+
+log = logging.getLogger(__name__)
+
+ARTICLE_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("article_id", default=None)
+
+
+class ArticleIdFilter(logging.Filter):
+    """Adds the article id of the task running in this context to every log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        aid = ARTICLE_ID.get()
+        if aid and not hasattr(record, "article_id"):
+            record.article_id = aid
+        return True
+
+
+def install_log_filter() -> None:
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, ArticleIdFilter) for f in handler.filters):
+            handler.addFilter(ArticleIdFilter())
+
+
+@signals.setup_logging.connect
+def _setup_logging(**_: Any) -> None:
+    # Connected: Celery leaves logging to us (JSON lines with the article id).
+    s = get_settings()
+    configure_logging(s.log_level, json_lines=s.log_json)
+    install_log_filter()
+
+
+@signals.worker_ready.connect
+def _worker_ready(**_: Any) -> None:
+    s = get_settings()
+    metrics.serve(s.metrics_port, s.redis_url, PIPELINE_QUEUES)
+
+
+class PipelineTask(Task):
+    """Base of the step tasks: retry policy, metrics, dead letters."""
+
+    step = ""
+
+    def run_step(self, payload: Any, then: Callable[[Any], Any] | None = None) -> Any:
+        settings = get_settings()
+        token = ARTICLE_ID.set(payload_article_id(payload))
+        started = time.perf_counter()
+        try:
+            out = STEP_FUNCTIONS[self.step](payload, settings)
+            if then is not None:
+                then(out)
+        except InvalidArticle as exc:
+            metrics.FAILED.labels(self.step, "invalid").inc()
+            log.warning("invalid article", extra={"step": self.step, "reason": exc.reason})
+            raise
+        except Exception as exc:
+            if not is_transient(exc):
+                metrics.FAILED.labels(self.step, "error").inc()
+                log.exception("step failed", extra={"step": self.step})
+                raise
+            metrics.FAILED.labels(self.step, "transient").inc()
+            retries = self.request.retries or 0
+            if retries >= settings.task_max_retries:
+                raise
+            delay = retry_delay(retries, settings.retry_backoff_s, settings.retry_backoff_max_s, random.random())
+            log.warning("transient failure, retrying", extra={
+                "step": self.step, "retry": retries + 1, "of": settings.task_max_retries,
+                "countdown_s": round(delay, 3), "error": f"{type(exc).__name__}: {exc}"[:300]})
+            if self.request.is_eager:
+                time.sleep(delay)  # eager retries run at once; the back-off happens here
+            try:
+                raise self.retry(exc=exc, countdown=delay, max_retries=settings.task_max_retries)
+            except Reject as rej:
+                # The retry could not be published (broker down): put the message back
+                # instead of letting Celery drop it.
+                log.error("retry not published; requeueing", extra={"step": self.step})
+                raise Reject(rej.reason, requeue=True) from None
+        else:
+            metrics.PROCESSED.labels(self.step).inc()
+            metrics.LATENCY.labels(self.step).observe(time.perf_counter() - started)
+            return out
+        finally:
+            ARTICLE_ID.reset(token)
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        payload = args[0] if args else kwargs.get("payload")
+        if isinstance(exc, InvalidArticle):
+            reason, error = "invalid", exc.reason
+        elif is_transient(exc):
+            reason, error = "retries-exhausted", f"{type(exc).__name__}: {exc}"
+        else:
+            reason = "error"
+            error = f"{type(exc).__name__}: {exc}\n{str(einfo.traceback)[-3000:] if einfo else ''}".strip()
+        letter = DeadLetter(article_id=payload_article_id(payload), step=self.step, reason=reason,
+                            error=error[:5000], payload=payload, attempts=(self.request.retries or 0) + 1)
+        add_with_retry(get_settings(), letter)
+        metrics.DEADLETTERED.labels(self.step, reason).inc()
+        log.error("article dead-lettered", extra={"article_id": letter.article_id, "step": self.step,
+                                                  "reason": reason, "error": error[:300]})
+
+
+@app.task(bind=True, base=PipelineTask, name="newsagg.enrich", step="enrich")
+def enrich(self: PipelineTask, payload: Any) -> str:
+    self.run_step(payload, then=lambda out: assign.apply_async((out,)))
+    return payload_article_id(payload)
+
+
+@app.task(bind=True, base=PipelineTask, name="newsagg.assign", step="assign")
+def assign(self: PipelineTask, payload: dict) -> str:
+    self.run_step(payload, then=lambda out: index.apply_async((out,)))
+    return payload_article_id(payload)
+
+
+@app.task(bind=True, base=PipelineTask, name="newsagg.index", step="index")
+def index(self: PipelineTask, payload: dict) -> dict:
+    return self.run_step(payload)
+
+
+STEP_TASKS = {"enrich": enrich, "assign": assign, "index": index}
+
+
+@app.task(name="newsagg.maintain", acks_late=True)
+def maintain() -> dict:
+    """Close quiet clusters and expire their LSH entries; refresh what changed."""
+    settings = get_settings()
+    engine, store = components(settings)
+    result = engine.maintain(utcnow())
+    closed = list(result or []) if isinstance(result, (list, tuple, set)) else []
+    if closed:
+        store.refresh_clusters(closed)
+    log.info("cluster maintenance done", extra={"closed": len(closed)})
+    return {"closed": len(closed)}
+
+
+def outlet_sources_yaml(sources_text: str, outlet: str) -> str:
+    """The sources YAML reduced to one outlet (pure); KeyError if it is not there."""
+    import yaml
+
+    data = yaml.safe_load(sources_text)
+    picked = [o for o in data.get("outlets", []) if isinstance(o, dict) and str(o.get("name", "")).strip() == outlet]
+    if not picked:
+        raise KeyError(f"outlet {outlet!r} is not in the sources file")
+    return yaml.safe_dump({"outlets": picked}, allow_unicode=True, sort_keys=False)
+
+
+@app.task(name="newsagg.crawl", acks_late=False)  # a crawl lost with its worker waits for the next beat
+def crawl(outlet: str, sources_file: str | None = None) -> dict:
+    """Crawl one outlet of the sources file (scheduled by beat at its interval)."""
+    from crawler.run import run_crawl
+
+    settings = get_settings()
+    path = Path(sources_file or settings.sources_file)
+    one = outlet_sources_yaml(path.read_text(encoding="utf-8"), outlet)
+    with tempfile.TemporaryDirectory(prefix="newsagg-crawl-") as tmp:
+        single = Path(tmp) / "sources.yaml"
+        single.write_text(one, encoding="utf-8")
+        stats = run_crawl(single, settings=settings)
+    log.info("crawl done", extra={"outlet": outlet})
+    return stats if isinstance(stats, dict) else getattr(stats, "__dict__", {"done": True})
+
+
+configure()
