@@ -285,35 +285,64 @@ class MemoryLSHStorage(LSHStorage):
         return keys[order], ids[order]
 
 
-# Lua keeps each article's band entries, band-key list and time consistent even
-# with several workers writing: a script runs atomically in Redis.
-_ADD_LUA = """
-local prefix, key, ts, packed = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+# Band entries live in `buckets` Redis hashes (field: 8-byte band key, value:
+# the keys sharing it, joined by NUL): small hashes stay in Redis's compact
+# listpack encoding, about 35 bytes an entry, where a set per band key costs
+# some 150. Lua scripts keep each article's entries, its band-key list and its
+# time consistent with several workers writing: a script runs atomically.
+_LUA_HELPERS = """
+local prefix, nbuckets = ARGV[1], tonumber(ARGV[2])
+local function bucket(bk)
+  local a, b, c = string.byte(bk, 1, 3)
+  return prefix .. ':h:' .. ((a * 65536 + b * 256 + c) % nbuckets)
+end
+local function unlink(key, packed)
+  for i = 1, #packed, 8 do
+    local bk = string.sub(packed, i, i + 7)
+    local h = bucket(bk)
+    local value = redis.call('HGET', h, bk)
+    if value then
+      local kept = {}
+      for member in string.gmatch(value, '[^%z]+') do
+        if member ~= key then kept[#kept + 1] = member end
+      end
+      if #kept == 0 then redis.call('HDEL', h, bk)
+      else redis.call('HSET', h, bk, table.concat(kept, '\\0')) end
+    end
+  end
+end
+"""
+
+# ARGV: prefix, buckets, key, ts, packed band keys.
+_ADD_LUA = _LUA_HELPERS + """
+local key, ts, packed = ARGV[3], ARGV[4], ARGV[5]
 local kkey = prefix .. ':k:' .. key
 local old = redis.call('GET', kkey)
-if old then
-  for i = 1, #old, 8 do redis.call('SREM', prefix .. ':b:' .. string.sub(old, i, i + 7), key) end
+if old then unlink(key, old) end
+for i = 1, #packed, 8 do
+  local bk = string.sub(packed, i, i + 7)
+  local h = bucket(bk)
+  local value = redis.call('HGET', h, bk)
+  if value then redis.call('HSET', h, bk, value .. '\\0' .. key)
+  else redis.call('HSET', h, bk, key) end
 end
-for i = 1, #packed, 8 do redis.call('SADD', prefix .. ':b:' .. string.sub(packed, i, i + 7), key) end
 redis.call('SET', kkey, packed)
 redis.call('ZADD', prefix .. ':ts', ts, key)
 return old and 0 or 1
 """
 
-# ARGV: prefix, before ('' = unconditional), keys...; with `before`, a key
-# re-inserted since (ts >= before) by another worker is kept.
-_REMOVE_LUA = """
-local prefix, before = ARGV[1], tonumber(ARGV[2])
+# ARGV: prefix, buckets, before ('' = unconditional), keys...; with `before`,
+# a key re-inserted since (ts >= before) by another worker is kept.
+_REMOVE_LUA = _LUA_HELPERS + """
+local before = tonumber(ARGV[3])
 local removed = 0
-for j = 3, #ARGV do
+for j = 4, #ARGV do
   local key = ARGV[j]
   local score = redis.call('ZSCORE', prefix .. ':ts', key)
   if score and (not before or tonumber(score) < before) then
     local kkey = prefix .. ':k:' .. key
     local old = redis.call('GET', kkey)
-    if old then
-      for i = 1, #old, 8 do redis.call('SREM', prefix .. ':b:' .. string.sub(old, i, i + 7), key) end
-    end
+    if old then unlink(key, old) end
     redis.call('DEL', kkey)
     redis.call('ZREM', prefix .. ':ts', key)
     removed = removed + 1
@@ -322,25 +351,42 @@ end
 return removed
 """
 
+# ARGV: prefix, buckets, packed band keys; returns the values of those that exist.
+_QUERY_LUA = _LUA_HELPERS + """
+local found = {}
+local packed = ARGV[3]
+for i = 1, #packed, 8 do
+  local bk = string.sub(packed, i, i + 7)
+  local value = redis.call('HGET', bucket(bk), bk)
+  if value then found[#found + 1] = value end
+end
+return found
+"""
+
 
 class RedisLSHStorage(LSHStorage):
     """Storage in Redis under `prefix`: shared by every process using that prefix.
 
     Layout: `{prefix}:meta` (hash of parameters), `{prefix}:ts` (sorted set
     key -> ts), `{prefix}:k:{key}` (packed band keys, for removal) and
-    `{prefix}:b:{8-byte band key}` (set of keys). A query is one SUNION
-    (one round trip); writes go in pipelines of `batch_size` scripts.
-    Not for Redis Cluster: a query spans band keys in many slots.
+    `{prefix}:h:{0..buckets-1}` (hashes: band key -> NUL-joined keys). A query
+    is one script call (one round trip); writes go in pipelines of
+    `batch_size` script calls. `buckets` is fixed when a prefix is first used;
+    keep entries per bucket (articles x bands / buckets) under Redis's
+    hash-max-listpack-entries (128) for the compact encoding.
+    Not for Redis Cluster: one script touches many hashes.
     """
 
-    def __init__(self, client, prefix: str = "newsagg:lsh", batch_size: int = 1000):
+    def __init__(self, client, prefix: str = "newsagg:lsh", buckets: int = 1 << 18,
+                 batch_size: int = 1000):
         self.client = client
         self.prefix = prefix
+        self.buckets = buckets
         self.batch_size = batch_size
-        self._bucket_prefix = f"{prefix}:b:".encode()
         self._meta_key, self._ts_key = f"{prefix}:meta", f"{prefix}:ts"
         self._add_script = client.register_script(_ADD_LUA)
         self._remove_script = client.register_script(_REMOVE_LUA)
+        self._query_script = client.register_script(_QUERY_LUA)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "newsagg:lsh") -> "RedisLSHStorage":
@@ -350,31 +396,37 @@ class RedisLSHStorage(LSHStorage):
 
     def bind(self, config: dict) -> None:
         stored = {_text(k): int(v) for k, v in self.client.hgetall(self._meta_key).items()}
-        config = _check_config(stored, config)
+        if stored:
+            self.buckets = stored.get("buckets", self.buckets)  # the index's, not ours
+        config = _check_config(stored, {**config, "buckets": self.buckets})
         if not stored:
             self.client.hset(self._meta_key, mapping=config)
 
     def add(self, keys: list[str], band_keys: np.ndarray, ts: np.ndarray) -> None:
-        packed = np.ascontiguousarray(band_keys, dtype="<u8")
+        if any("\0" in key for key in keys):
+            raise ValueError("LSH keys must not contain NUL")
+        packed = np.ascontiguousarray(band_keys, dtype=">u8")
         with self.client.pipeline(transaction=False) as pipe:
             for i, key in enumerate(keys):
-                self._add_script(args=[self.prefix, key, repr(float(ts[i])), packed[i].tobytes()],
-                                 client=pipe)
+                self._add_script(args=[self.prefix, self.buckets, key, repr(float(ts[i])),
+                                       packed[i].tobytes()], client=pipe)
                 if (i + 1) % self.batch_size == 0:
                     pipe.execute()
             pipe.execute()
 
     def candidates(self, band_keys: np.ndarray) -> list[str]:
-        buckets = [self._bucket_prefix + k.tobytes()
-                   for k in np.ascontiguousarray(band_keys, dtype="<u8")]
-        return sorted(_text(k) for k in self.client.sunion(buckets))
+        packed = np.ascontiguousarray(band_keys, dtype=">u8").tobytes()
+        found = set()
+        for value in self._query_script(args=[self.prefix, self.buckets, packed]):
+            found.update(_text(value).split("\0"))
+        return sorted(found)
 
     def remove(self, keys: list[str], before_ts: float | None = None) -> int:
         removed = 0
         before = "" if before_ts is None else repr(float(before_ts))
         for lo in range(0, len(keys), self.batch_size):
             chunk = keys[lo:lo + self.batch_size]
-            removed += self._remove_script(args=[self.prefix, before, *chunk])
+            removed += self._remove_script(args=[self.prefix, self.buckets, before, *chunk])
         return removed
 
     def expire(self, before_ts: float) -> int:

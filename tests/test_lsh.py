@@ -39,9 +39,9 @@ def _corpus(seed: int, families: int = 30, copies: int = 3) -> tuple[list[str], 
     return keys, SIGNER.sign_many(sets)
 
 
-def _redis_index(server, prefix="test:lsh", **params) -> LSHIndex:
+def _redis_index(server, prefix="test:lsh", buckets=1 << 18, **params) -> LSHIndex:
     client = redis.Redis.from_url(server.url)
-    return LSHIndex(storage=RedisLSHStorage(client, prefix=prefix), **params)
+    return LSHIndex(storage=RedisLSHStorage(client, prefix=prefix, buckets=buckets), **params)
 
 
 @pytest.mark.parametrize("threshold", [0.3, 0.5, 0.8])
@@ -80,12 +80,13 @@ def test_near_duplicates_are_found_and_unrelated_texts_are_not():
     assert family_found >= 0.95 * 90
 
 
-def test_memory_and_redis_return_the_same_candidates(redis_server):
+@pytest.mark.parametrize("buckets", [1 << 18, 4])  # 4: large hashes, Redis's hashtable encoding
+def test_memory_and_redis_return_the_same_candidates(redis_server, buckets):
     keys, sigs = _corpus(7)
     rng = np.random.default_rng(7)
     ts = rng.uniform(0, 100, len(keys))
     memory = LSHIndex(num_perm=128, threshold=0.5)
-    shared = _redis_index(redis_server)
+    shared = _redis_index(redis_server, buckets=buckets)
     for index in (memory, shared):
         index.insert_many(keys[:60], sigs[:60], ts[:60])
         for key, sig, t in zip(keys[60:], sigs[60:], ts[60:]):
