@@ -79,11 +79,22 @@ def _text(value: Any) -> str | None:
     return None
 
 
+_NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
+
+
+def split_names(text: str | None) -> list[str]:
+    """'A, B and C' -> ['A', 'B', 'C'] (bylines list several people in one string)."""
+    text = re.sub(r"^(by|von|par|por)\s+", "", (text or "").strip(), flags=re.IGNORECASE)
+    return [n for n in (part.strip() for part in _NAME_SEPARATORS.split(text)) if n]
+
+
 def _names(value: Any) -> list[str]:
     if isinstance(value, list):
         return [n for v in value for n in _names(v)]
-    name = _text(value.get("name") if isinstance(value, dict) else value)
-    return [name] if name else []
+    if isinstance(value, dict):
+        name = _text(value.get("name"))
+        return [name] if name else []
+    return split_names(_text(value))
 
 
 def _types(obj: dict) -> set[str]:
@@ -157,7 +168,7 @@ def read_metadata(tree) -> PageMeta:
     meta.title = meta.title or _meta(tree, "og:title", "twitter:title") or meta.html_title
     if not meta.authors:
         author = _meta(tree, "author", "article:author", "parsely-author", "sailthru.author")
-        meta.authors = [author] if author and not author.startswith("http") else []
+        meta.authors = split_names(author) if author and not author.startswith("http") else []
     meta.published = meta.published or parse_datetime(_meta(tree, "article:published_time", "datePublished",
                                                             "pubdate", "publishdate", "date", "dc.date"))
     meta.modified = meta.modified or parse_datetime(_meta(tree, "article:modified_time", "dateModified",
