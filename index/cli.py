@@ -68,7 +68,7 @@ def index_setup() -> None:
       newsagg index setup
     """
     with _Guard(), _store() as store:
-        result = store.setup()
+        result = store.setup() if store.kind == "sqlite" else store.setup(force_templates=True)
         if store.kind == "sqlite":
             click.echo(f"SQLite store ready at {store.path}")
         else:
@@ -131,6 +131,21 @@ def index_rollover(max_age: str | None, max_docs: int | None) -> None:
     with _Guard(), _es_store() as store:
         r = store.rollover(max_age=max_age, max_docs=max_docs)
         click.echo(f"rolled over: {r.get('rolled_over')} ({r.get('old_index')} -> {r.get('new_index')})")
+
+
+@index.command("roles")
+@click.option("--file", "roles_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Role definitions (default: deploy/elasticsearch/roles.json).")
+def index_roles(roles_file: Path | None) -> None:
+    """Create the Elasticsearch roles: newsagg_editor (read-only), newsagg_writer (workers),
+    newsagg_admin (index setup/migrate). Run it as a user allowed to manage security.
+
+    \b
+    Example:
+      ELASTICSEARCH_USERNAME=elastic ELASTICSEARCH_PASSWORD=... newsagg index roles
+    """
+    with _Guard(), _es_store() as store:
+        click.echo("roles: " + ", ".join(store.put_roles(roles_file)))
 
 
 # ---------------------------------------------------------------- newsagg search / story

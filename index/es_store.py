@@ -16,6 +16,7 @@ import re
 import time
 from datetime import datetime, timezone
 from importlib import resources
+from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("elastic_transport.transport").setLevel(logging.WARNING)
 
 KINDS = ("articles", "clusters", "merges")
+ROLES_FILE = Path(__file__).resolve().parents[1] / "deploy" / "elasticsearch" / "roles.json"
 MAX_CLUSTER_ARTICLES = 10_000
 CONFLICT_RETRIES = 10
 WRITTEN_AT = {"articles": "indexed_at", "clusters": "updated_at", "merges": "merged_at"}
@@ -165,17 +167,23 @@ class ElasticStore(StoreBase):
     def current_version(self, kind: str) -> int:
         return max((self.version_of(i) for i in self.alias_indices(kind)), default=0)
 
-    def setup(self) -> dict[str, Any]:
-        """Idempotent: templates, then each alias with its first index if it does not exist yet."""
-        versions = self.put_templates()
-        created = []
-        for kind in KINDS:
-            have = self.alias_indices(kind)
-            if have:
-                cur = max(self.version_of(i) for i in have)
+    def setup(self, force_templates: bool = False) -> dict[str, Any]:
+        """Idempotent. When every alias exists it only checks versions (so workers holding just
+        the newsagg_writer role can call it); else templates, then each missing alias with its
+        first index. `force_templates` re-installs the templates anyway (`newsagg index setup`)."""
+        have = {kind: self.alias_indices(kind) for kind in KINDS}
+        versions = {kind: load_template(kind)["version"] for kind in KINDS}
+        if all(have.values()) and not force_templates:
+            for kind, indices in have.items():
+                cur = max(self.version_of(i) for i in indices)
                 if cur < versions[kind]:
                     log.warning("index mapping is older than the template: run `newsagg index migrate`",
                                 extra={"kind": kind, "current": cur, "template": versions[kind]})
+            return {"templates": versions, "created": []}
+        self.put_templates()
+        created = []
+        for kind in KINDS:
+            if have[kind]:
                 continue
             index = self.index_name(kind, versions[kind])
             try:
@@ -237,6 +245,22 @@ class ElasticStore(StoreBase):
                             "old_indices": sorted(old), "old_deleted": delete_old}
             log.info("index migrated", extra={"kind": kind, **report[kind]})
         return report
+
+    def role_definitions(self, path: Path | None = None) -> dict[str, dict[str, Any]]:
+        """deploy/elasticsearch/roles.json with the index names following this store's prefix."""
+        path = path or ROLES_FILE
+        text = path.read_text("utf-8")
+        if self.prefix != "newsagg":
+            text = text.replace('"newsagg-', f'"{self.prefix}-')
+        return json.loads(text)
+
+    def put_roles(self, path: Path | None = None) -> list[str]:
+        """Create or update the newsagg roles (needs the manage_security privilege, e.g. `elastic`)."""
+        roles = self.role_definitions(path)
+        for name, body in roles.items():
+            self._call(self.es.security.put_role, name=name, **body)
+        log.info("roles installed", extra={"roles": sorted(roles)})
+        return sorted(roles)
 
     def drop(self) -> list[str]:
         """Delete every index of this prefix (tests, and `newsagg index drop` on a scratch cluster)."""

@@ -1,0 +1,119 @@
+"""deploy/: the compose file's structure (no docker here), .env.example and the role definitions."""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import real_elasticsearch
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+COMPOSE = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+ENV_EXAMPLE = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=([^#\n]*)", (DEPLOY / ".env.example").read_text(), re.M))
+ROLES = json.loads((DEPLOY / "elasticsearch" / "roles.json").read_text())
+VAR = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::?[-?][^}]*)?\}")
+
+
+def _env(service: str) -> dict[str, str]:
+    return {k: str(v) for k, v in SERVICES[service].get("environment", {}).items()}
+
+
+def _command(service: str) -> str:
+    cmd = SERVICES[service]["command"]
+    return " ".join(cmd) if isinstance(cmd, list) else cmd
+
+
+def test_every_service_is_there():
+    assert {"elasticsearch", "kibana", "redis", "workers", "beat", "crawler", "flower",
+            "newsagg-init"} <= set(SERVICES)
+    assert "worker -Q enrich,assign,index" in _command("workers")
+    assert _command("beat") == "newsagg beat" and _command("crawler") == "newsagg crawl"
+    assert "celery -A workers flower" in _command("flower")
+    assert "newsagg index setup" in _command("newsagg-init") and "newsagg kibana setup" in _command("newsagg-init")
+
+
+def test_images_are_pinned_by_a_version_variable_defined_in_env_example():
+    for name, svc in SERVICES.items():
+        image = svc["image"]
+        m = re.search(r":\$\{([A-Z_]+_VERSION)\}$", image)
+        assert m, f"{name}: image {image} is not pinned by a *_VERSION variable"
+        assert ENV_EXAMPLE.get(m.group(1), "").strip(), f"{m.group(1)} has no value in .env.example"
+    assert "latest" not in (DEPLOY / "docker-compose.yml").read_text()
+
+
+def test_every_variable_the_compose_file_uses_is_in_env_example():
+    used = set(VAR.findall((DEPLOY / "docker-compose.yml").read_text()))
+    assert used and used <= set(ENV_EXAMPLE), f"missing from .env.example: {used - set(ENV_EXAMPLE)}"
+
+
+def test_security_is_on_and_secrets_come_only_from_the_environment():
+    es = _env("elasticsearch")
+    assert es["xpack.security.enabled"] == "true" and es["xpack.security.http.ssl.enabled"] == "true"
+    for name in SERVICES:
+        for key, value in _env(name).items():
+            if re.search(r"PASSWORD|API_KEY|ENCRYPTIONKEY|BASIC_AUTH", key):
+                assert VAR.fullmatch(value), f"{name}.{key} must come from .env, not be written here"
+    for key in ("ELASTIC_PASSWORD", "KIBANA_PASSWORD", "NEWSAGG_WRITER_PASSWORD", "KIBANA_ENCRYPTION_KEY"):
+        assert ENV_EXAMPLE[key].strip() == "", f"{key} must be left empty in .env.example"
+
+
+def test_newsagg_services_reach_redis_and_elasticsearch_over_tls_as_the_writer():
+    for name in ("workers", "beat", "crawler", "flower", "crawl-workers"):
+        env = _env(name)
+        assert env["REDIS_URL"].startswith("redis://redis:")
+        assert env["ELASTICSEARCH_URL"] == "https://elasticsearch:9200"
+        assert env["ELASTICSEARCH_CA_FILE"] == "/certs/ca/ca.crt"
+        assert env["ELASTICSEARCH_USERNAME"] == "newsagg_writer"
+        assert "certs:/certs:ro" in SERVICES[name]["volumes"]
+        deps = SERVICES[name]["depends_on"]
+        assert deps["newsagg-init"]["condition"] == "service_completed_successfully"
+        assert deps["redis"]["condition"] == "service_healthy"
+    assert _env("newsagg-init")["ELASTICSEARCH_USERNAME"] == "elastic"  # bootstrap only
+    assert _env("kibana")["ELASTICSEARCH_HOSTS"] == "https://elasticsearch:9200"
+    for name in ("elasticsearch", "kibana", "redis"):
+        assert "healthcheck" in SERVICES[name]
+    for name, svc in SERVICES.items():
+        for port in svc.get("ports", []):
+            assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond this host"
+
+
+def test_editors_read_only_and_writers_cannot_manage_indices():
+    editor, writer = ROLES["newsagg_editor"], ROLES["newsagg_writer"]
+    assert all(set(p["privileges"]) <= {"read", "view_index_metadata"} for p in editor["indices"])
+    assert not editor["cluster"]
+    app = editor["applications"][0]
+    assert all(p.endswith(".read") for p in app["privileges"])
+    assert {"read", "write"} <= set(writer["indices"][0]["privileges"])
+    assert not {"manage", "all", "delete_index"} & set(writer["indices"][0]["privileges"])
+    from index.es_store import KINDS
+
+    for role in (editor, writer):
+        names = role["indices"][0]["names"]
+        for kind in KINDS:  # every newsagg index is covered
+            assert any(re.fullmatch(n.replace("*", ".*"), f"newsagg-{kind}-v1") for n in names)
+
+
+def test_roles_follow_the_index_prefix():
+    from index.es_store import ElasticStore
+    from newsagg.settings import Settings
+
+    s = ElasticStore(Settings(elasticsearch_url="http://127.0.0.1:9", index_prefix="news2"))
+    names = s.role_definitions()["newsagg_editor"]["indices"][0]["names"]
+    assert names == ["news2-articles*", "news2-clusters*", "news2-merges*"]
+
+
+@pytest.mark.needs_real_es
+@pytest.mark.skipif(not real_elasticsearch(), reason="noida-db has no security API; set ELASTICSEARCH_URL to a real cluster")
+def test_roles_install_on_a_real_cluster(elasticsearch_url):
+    from index.es_store import ElasticStore
+    from newsagg.settings import Settings
+
+    s = ElasticStore(Settings(elasticsearch_url=elasticsearch_url, index_prefix=f"t{uuid.uuid4().hex[:8]}"))
+    assert s.put_roles() == sorted(ROLES)
+    got = s.es.security.get_role(name="newsagg_editor")["newsagg_editor"]
+    assert got["indices"][0]["privileges"] == ["read", "view_index_metadata"]
