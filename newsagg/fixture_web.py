@@ -294,9 +294,9 @@ def render_news_sitemap(outlet: Outlet, base: str, articles: list[FixtureArticle
             'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n' + urls + "\n</urlset>\n")
 
 
-def render_articles_sitemap(base: str, articles: list[FixtureArticle]) -> str:
-    urls = "\n".join(f"<url><loc>{_e(base + a.path)}</loc><lastmod>{(a.modified or a.published).isoformat()}</lastmod></url>"
-                     for a in articles)
+def render_articles_sitemap(base: str, articles: list[FixtureArticle], extra_paths: list[str] = ()) -> str:
+    urls = "\n".join([f"<url><loc>{_e(base + a.path)}</loc><lastmod>{(a.modified or a.published).isoformat()}</lastmod></url>"
+                       for a in articles] + [f"<url><loc>{_e(base + p)}</loc></url>" for p in extra_paths])
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "\n</urlset>\n")
 
@@ -404,6 +404,11 @@ class OutletSite:
     def _last_modified(arts: list[FixtureArticle]) -> datetime | None:
         return max((a.modified or a.published for a in arts), default=None)
 
+    def trap_paths(self) -> list[str]:
+        """Trap pages that the home page and the article sitemap link to."""
+        return (["/loop/a"] if self.trap("redirect_loop") else []) + \
+               (["/huge/archive.html"] if self.trap("huge_page") else [])
+
     def home(self, arts: list[FixtureArticle]) -> str:
         public = [a for a in arts if a.expect != ROBOTS]
         links = [(a.path, a.title) for a in public]
@@ -411,10 +416,7 @@ class OutletSite:
             links.append((f"/video/{public[0].path.rsplit('/', 1)[-1]}", f"{_words(self.outlet)['video']}: {public[0].title}"))
         links += [(f"/tag/{slugify(s)}.html", s) for s in self.sections(public)]
         links.append(("/about.html", _words(self.outlet)["about"]))
-        if self.trap("redirect_loop"):
-            links.append(("/loop/a", "Live coverage"))
-        if self.trap("huge_page"):
-            links.append(("/huge/archive.html", "The complete archive"))
+        links += [(p, "More") for p in self.trap_paths()]
         return render_listing(self.outlet, self.outlet.name, links, self.sections(public))
 
     def route(self, path: str, headers: Mapping[str, str]) -> Page | None:
@@ -435,7 +437,7 @@ class OutletSite:
             return conditional(self._xml(render_news_sitemap(self.outlet, self.base, recent)),
                                self._last_modified(recent), headers)
         if path == ARTICLES_SITEMAP_PATH:
-            body = gzip.compress(render_articles_sitemap(self.base, arts).encode("utf-8"), mtime=0)
+            body = gzip.compress(render_articles_sitemap(self.base, arts, self.trap_paths()).encode("utf-8"), mtime=0)
             return conditional(Page(body, content_type="application/gzip"), newest, headers)
         by_path = {a.path: a for a in arts}
         if path in by_path:

@@ -236,17 +236,19 @@ def test_old_article_is_served_but_not_expected(web):
 def test_traps_only_when_asked():
     with FixtureWeb(["harbour-herald", "metro-digest", "northwire"], traps=True) as web:
         herald = web.base_url("harbour-herald")
+        sitemap = gzip.decompress(fetch(herald + "/sitemap-articles.xml.gz")[2]).decode()
+        assert herald + "/loop/a" in sitemap and herald + "/huge/archive.html" in sitemap
         assert fetch(herald + "/loop/a")[1]["Location"] == "/loop/b"
         assert fetch(herald + "/loop/b")[1]["Location"] == "/loop/a"
         with urllib.request.urlopen(herald + "/huge/archive.html", timeout=10) as r:
             assert len(r.read(3_000_000)) == 3_000_000  # streamed: no Content-Length to trust
         with pytest.raises(ET.ParseError):
             ET.fromstring(fetch(web.feed_url("metro-digest"))[2])
-        first = web.expected_articles()[0]
         wire = next(a for a in web.expected_articles() if a.outlet_key == "northwire")
         assert [fetch(wire.canonical_url)[0] for _ in range(2)] == [503, 200]
     with FixtureWeb(["harbour-herald"]) as web:
         assert fetch(web.base_url("harbour-herald") + "/loop/a")[0] == 404
+        assert b"/loop/" not in gzip.decompress(fetch(web.base_url("harbour-herald") + "/sitemap-articles.xml.gz")[2])
 
 
 def test_a_subset_of_outlets_and_a_fixed_clock():
