@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Iterable, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 CORPUS_DIR = Path(__file__).resolve().parent
 
@@ -40,6 +40,21 @@ class CorpusError(ValueError):
     """The corpus files are wrong: names the file and what to fix."""
 
 
+def _one_of(known: Iterable[str], what: str) -> AfterValidator:
+    names = sorted(known)
+
+    def check(value: str) -> str:
+        if value not in names:
+            raise ValueError(f"unknown {what} {value!r}; known: {names}")
+        return value
+
+    return AfterValidator(check)
+
+
+TrapName = Annotated[str, _one_of(TRAPS, "trap")]
+EditName = Annotated[str, _one_of(EDITS, "edit")]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -55,15 +70,7 @@ class Outlet(_Strict):
     json_ld: bool = True
     amp: bool = False
     encoding: str = "utf-8"
-    traps: tuple[str, ...] = ()
-
-    @field_validator("traps")
-    @classmethod
-    def _known_traps(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = sorted(set(v) - set(TRAPS))
-        if unknown:
-            raise ValueError(f"unknown trap(s) {unknown}; known: {sorted(TRAPS)}")
-        return v
+    traps: tuple[TrapName, ...] = ()
 
 
 class CopySpec(_Strict):
@@ -73,17 +80,9 @@ class CopySpec(_Strict):
     title: str | None = None  # a new headline; None keeps the original's
     section: str | None = None
     authors: tuple[str, ...] | None = None
-    edits: tuple[str, ...] = ()
+    edits: tuple[EditName, ...] = ()
     local: str = ""  # the paragraph the "local" edit adds (after the first)
     figures: dict[str, str] = Field(default_factory=dict)  # the "figures" edit: old -> new wording
-
-    @field_validator("edits")
-    @classmethod
-    def _known_edits(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = sorted(set(v) - set(EDITS))
-        if unknown:
-            raise ValueError(f"unknown edit(s) {unknown}; known: {list(EDITS)}")
-        return v
 
 
 class Update(_Strict):
