@@ -6,12 +6,15 @@ the Elasticsearch store answer the same query with the same shape.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from newsagg.schema import Article
 
 from index.documents import build_cluster, parse_since, shape_results, shape_story
+
+log = logging.getLogger(__name__)
 
 CANDIDATES = 300  # matching articles considered per search before grouping into clusters
 MAX_REDIRECTS = 20
@@ -23,6 +26,34 @@ class StoreUnavailable(RuntimeError):
 
 class StoreBase:
     kind = "base"
+    _dirty: set[str]  # clusters whose membership this store object changed since the last refresh
+
+    def _take_dirty(self, event_ids: Iterable[str]) -> set[str]:
+        """The clusters to rebuild: those asked for plus those this store saw change."""
+        ids = {e for e in event_ids if e} | self._dirty
+        self._dirty = set()
+        return ids
+
+    def _merge_one(self, absorbed: str, survivor: str) -> None:
+        """Move the absorbed cluster's articles, drop its document, leave a redirect."""
+        raise NotImplementedError
+
+    def refresh_clusters(self, event_ids: Iterable[str]) -> None:
+        raise NotImplementedError
+
+    def apply_merges(self, merges: Iterable[tuple[str, str]]) -> None:
+        """Merge each absorbed cluster into its survivor (story(absorbed) then shows the
+        survivor) and rebuild the survivors."""
+        survivors = set()
+        for absorbed, survivor in merges:
+            if absorbed == survivor:
+                continue
+            self._merge_one(absorbed, survivor)
+            self._dirty.discard(absorbed)
+            survivors.add(survivor)
+            log.info("clusters merged", extra={"absorbed": absorbed, "survivor": survivor})
+        if survivors:
+            self.refresh_clusters(survivors)
 
     # --- primitives each store implements
     def _find_articles(self, query: str, since: datetime | None, outlet: str | None, lang: str | None,

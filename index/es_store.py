@@ -373,36 +373,26 @@ class ElasticStore(StoreBase):
             log.warning("updates for unknown articles", extra={"article_ids": missing})
         return missing
 
-    def apply_merges(self, merges: Iterable[tuple[str, str]]) -> None:
-        """Move the absorbed clusters' articles to the survivors, delete the absorbed cluster
-        documents and leave redirects (story(absorbed) shows the survivor)."""
-        survivors = set()
-        for absorbed, survivor in merges:
-            if absorbed == survivor:
-                continue
-            for _ in range(CONFLICT_RETRIES):  # conflicts="proceed" skips docs written meanwhile: go again
-                self._call(self.es.update_by_query, index=self.alias("articles"), conflicts="proceed", refresh=True,
-                           query={"term": {"event_id": absorbed}},
-                           script={"source": "ctx._source.event_id = params.survivor", "lang": "painless",
-                                   "params": {"survivor": survivor}})
-                left = self._call(self.es.count, index=self.alias("articles"), query={"term": {"event_id": absorbed}})
-                if left["count"] == 0:
-                    break
-            self._call(self.es.index, index=self.alias("merges"), id=absorbed, refresh="wait_for",
-                       document={"absorbed": absorbed, "survivor": survivor, "merged_at": iso(datetime.now(timezone.utc))})
-            self._call(self.es.update_by_query, index=self.alias("merges"), conflicts="proceed", refresh=True,
-                       query={"term": {"survivor": absorbed}},
-                       script={"source": "ctx._source.survivor = params.survivor", "lang": "painless",
+    def _merge_one(self, absorbed: str, survivor: str) -> None:
+        for _ in range(CONFLICT_RETRIES):  # conflicts="proceed" skips docs written meanwhile: go again
+            self._call(self.es.update_by_query, index=self.alias("articles"), conflicts="proceed", refresh=True,
+                       query={"term": {"event_id": absorbed}},
+                       script={"source": "ctx._source.event_id = params.survivor", "lang": "painless",
                                "params": {"survivor": survivor}})
-            try:
-                self._call(self.es.delete, index=self.alias("clusters"), id=absorbed, refresh="wait_for")
-            except NotFoundError:
-                pass
-            self._dirty.discard(absorbed)
-            survivors.add(survivor)
-            log.info("clusters merged", extra={"absorbed": absorbed, "survivor": survivor})
-        if survivors:
-            self.refresh_clusters(survivors)
+            left = self._call(self.es.count, index=self.alias("articles"), query={"term": {"event_id": absorbed}})
+            if left["count"] == 0:
+                break
+        self._call(self.es.index, index=self.alias("merges"), id=absorbed, refresh="wait_for",
+                   document={"absorbed": absorbed, "survivor": survivor, "merged_at": iso(datetime.now(timezone.utc))})
+        # earlier redirects to the absorbed cluster now lead to the survivor
+        self._call(self.es.update_by_query, index=self.alias("merges"), conflicts="proceed", refresh=True,
+                   query={"term": {"survivor": absorbed}},
+                   script={"source": "ctx._source.survivor = params.survivor", "lang": "painless",
+                           "params": {"survivor": survivor}})
+        try:
+            self._call(self.es.delete, index=self.alias("clusters"), id=absorbed, refresh="wait_for")
+        except NotFoundError:
+            pass
 
     def refresh_clusters(self, event_ids: Iterable[str]) -> None:
         """Rebuild each cluster document from its articles (plus those this store saw change).
@@ -410,8 +400,7 @@ class ElasticStore(StoreBase):
         Safe under concurrent writers: the document is written only if nobody wrote it since we
         read its seq_no (create if absent); otherwise re-read the articles and try again, so the
         last write always saw every article indexed before it."""
-        ids = {e for e in event_ids if e} | self._dirty
-        self._dirty = set()
+        ids = self._take_dirty(event_ids)
         for eid in sorted(ids):
             for attempt in range(CONFLICT_RETRIES):
                 try:

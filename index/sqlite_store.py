@@ -133,32 +133,21 @@ class SqliteStore(StoreBase):
             log.warning("updates for unknown articles", extra={"article_ids": missing})
         return missing
 
-    def apply_merges(self, merges: Iterable[tuple[str, str]]) -> None:
-        now = iso(datetime.now(timezone.utc))
-        survivors = set()
+    def _merge_one(self, absorbed: str, survivor: str) -> None:
         db = self.db
-        for absorbed, survivor in merges:
-            if absorbed == survivor:
-                continue
-            with self._tx():
-                for (doc,) in db.execute("SELECT doc FROM articles WHERE event_id = ?", (absorbed,)).fetchall():
-                    art = doc_to_article(json.loads(doc))
-                    art.event_id = survivor
-                    self._write_article(db, art)
-                db.execute("DELETE FROM clusters WHERE event_id = ?", (absorbed,))
-                db.execute("INSERT OR REPLACE INTO merges VALUES (?,?,?)", (absorbed, survivor, now))
-                # earlier redirects to the absorbed cluster now lead to the survivor
-                db.execute("UPDATE merges SET survivor = ? WHERE survivor = ?", (survivor, absorbed))
-            self._dirty.discard(absorbed)
-            survivors.add(survivor)
-            log.info("clusters merged", extra={"absorbed": absorbed, "survivor": survivor})
-        if survivors:
-            self.refresh_clusters(survivors)
+        with self._tx():
+            for art in self._articles_of(absorbed):
+                art.event_id = survivor
+                self._write_article(db, art)
+            db.execute("DELETE FROM clusters WHERE event_id = ?", (absorbed,))
+            db.execute("INSERT OR REPLACE INTO merges VALUES (?,?,?)",
+                       (absorbed, survivor, iso(datetime.now(timezone.utc))))
+            # earlier redirects to the absorbed cluster now lead to the survivor
+            db.execute("UPDATE merges SET survivor = ? WHERE survivor = ?", (survivor, absorbed))
 
     def refresh_clusters(self, event_ids: Iterable[str]) -> None:
         """Rebuild each cluster document from its articles (also those this store saw change)."""
-        ids = set(e for e in event_ids if e) | self._dirty
-        self._dirty = set()
+        ids = self._take_dirty(event_ids)
         db = self.db
         for eid in sorted(ids):
             with self._tx():

@@ -3,7 +3,6 @@ migration with an alias swap, per-item bulk errors, connection and credential er
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 
 import pytest
