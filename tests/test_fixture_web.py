@@ -140,6 +140,10 @@ def test_a_wrong_corpus_file_names_file_and_field(tmp_path: Path):
     with pytest.raises(CorpusError, match=r"ev\.yaml: articles\.0\.hours_ago"):
         load_corpus(tmp_path)
     (tmp_path / "ev.yaml").write_text(
+        "event: e\narticles:\n  - {key: k, outlet: a, hours_ago: 1, title: T, text: x, copies: [{key: c, outlet: a}]}\n")
+    with pytest.raises(CorpusError, match="'k' and 'c' of outlet 'a' have the same URL slug"):
+        load_corpus(tmp_path)
+    (tmp_path / "ev.yaml").write_text(
         "event: e\narticles:\n  - {key: k, outlet: a, hours_ago: 1, title: T, text: x,\n"
         "     copies: [{key: c, outlet: a, edits: [typo, rewrite]}]}\n")
     with pytest.raises(CorpusError, match=r"ev\.yaml: articles\.0\.copies\.0\.edits\.1: .*unknown edit 'rewrite'"):

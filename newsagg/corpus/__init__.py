@@ -288,4 +288,12 @@ def load_corpus(directory: Path = CORPUS_DIR) -> Corpus:
             authors=spec.authors if spec.authors is not None else original.authors,
             hours_ago=max(0.0, original.hours_ago - spec.delay_hours), phase=original.phase,
             copy_of=original.key, edits=spec.edits))
+
+    # An outlet's article URLs are made from slugs of titles: two equal slugs would share a URL.
+    slugs: dict[tuple[str, str], str] = {}
+    for a in corpus.articles:
+        other = slugs.setdefault((a.outlet, a.slug), a.key)
+        if other != a.key:
+            raise CorpusError(f"{directory}: articles {other!r} and {a.key!r} of outlet {a.outlet!r} "
+                              f"have the same URL slug {a.slug!r}; give one another title")
     return corpus
