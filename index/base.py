@@ -20,6 +20,21 @@ CANDIDATES = 300  # matching articles considered per search before grouping into
 MAX_REDIRECTS = 20
 
 
+RETRYABLE_STATUS = {429, 502, 503, 504}
+
+
+def failure(article: Any, error: str, status: int | None = None, retryable: bool = False) -> dict[str, Any]:
+    """One rejected article, the same shape from both stores: {id, status, error, retryable,
+    article (its JSON, for the dead-letter store)}. `retryable`: worth trying again later
+    (overload, lock timeout) rather than a document the store will always refuse."""
+    if isinstance(article, Article):
+        aid, payload = article.id, article.to_json()
+    else:
+        aid = article.get("id") if isinstance(article, dict) else getattr(article, "id", None)
+        payload = article if isinstance(article, dict) else None
+    return {"id": aid, "status": status, "error": error, "retryable": retryable, "article": payload}
+
+
 class StoreUnavailable(RuntimeError):
     """The store cannot be reached or refuses us; the message says what to do next."""
 

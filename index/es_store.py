@@ -26,7 +26,7 @@ from elasticsearch import ApiError, AuthenticationException, AuthorizationExcept
 from newsagg.schema import Article
 from newsagg.settings import Settings
 
-from index.base import StoreBase, StoreUnavailable
+from index.base import RETRYABLE_STATUS, StoreBase, StoreUnavailable, failure
 from index.documents import article_to_doc, build_cluster, doc_to_article, iso
 
 log = logging.getLogger(__name__)
@@ -319,9 +319,7 @@ class ElasticStore(StoreBase):
                 art = raw if isinstance(raw, Article) else Article.model_validate(raw)
                 docs[art.id] = (art, article_to_doc(art))
             except Exception as exc:
-                aid = raw.get("id") if isinstance(raw, dict) else getattr(raw, "id", None)
-                failures.append({"id": aid, "status": None, "error": f"{type(exc).__name__}: {exc}",
-                                 "article": raw if isinstance(raw, dict) else None})
+                failures.append(failure(raw, f"{type(exc).__name__}: {exc}"))
         if not docs:
             return failures
         where = self._locate(list(docs), source=["event_id"])
@@ -336,9 +334,7 @@ class ElasticStore(StoreBase):
             actions.append({"_op_type": "index", "_index": hit["_index"] if hit else self.alias("articles"),
                             "_id": aid, "_source": doc})
         for f in self._bulk(actions):
-            art, _ = docs[f["id"]]
-            f["article"] = art.to_json()
-            failures.append(f)
+            failures.append(failure(docs[f["id"]][0], f["error"], f["status"], f["status"] in RETRYABLE_STATUS))
             log.warning("article rejected by elasticsearch",
                         extra={"article_id": f["id"], "status": f["status"], "error": f["error"]})
         return failures

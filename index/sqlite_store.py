@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from newsagg.schema import Article
 
-from index.base import StoreBase
+from index.base import StoreBase, failure
 from index.documents import article_to_doc, build_cluster, doc_to_article, fts_query, iso
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class SqliteStore(StoreBase):
             self._dirty.add(article.event_id)
 
     def upsert_articles(self, articles: list[Article]) -> list[dict[str, Any]]:
-        """Insert or replace articles by id. Returns the failures ({id, error, article}); the others are stored."""
+        """Insert or replace articles by id. Returns the failures (index.base.failure); the others are stored."""
         failures: list[dict[str, Any]] = []
         db = self.db
         for art in articles:
@@ -110,10 +110,10 @@ class SqliteStore(StoreBase):
                 with self._tx():
                     self._write_article(db, art)
             except Exception as exc:  # one bad article must not lose the batch
-                aid = getattr(art, "id", None) or (art.get("id") if isinstance(art, dict) else None)
-                log.warning("article rejected", extra={"article_id": aid, "error": str(exc)})
-                failures.append({"id": aid, "error": f"{type(exc).__name__}: {exc}",
-                                 "article": art.to_json() if isinstance(art, Article) else art})
+                f = failure(art, f"{type(exc).__name__}: {exc}",
+                            retryable=isinstance(exc, sqlite3.OperationalError))  # locked, disk full
+                log.warning("article rejected", extra={"article_id": f["id"], "error": f["error"]})
+                failures.append(f)
         return failures
 
     def update_articles(self, updates: dict[str, dict[str, Any]]) -> list[str]:

@@ -48,6 +48,7 @@ def test_rejected_document_is_reported_per_item(es_store):
     failures = es_store.upsert_articles([good, bad])
     assert [f["id"] for f in failures] == [bad.id]
     assert failures[0]["status"] == 400 and failures[0]["article"]["url"] == bad.url
+    assert failures[0]["retryable"] is False and "word_count" in str(failures[0]["error"])
     assert es_store.count_articles() == 1
 
 

@@ -68,6 +68,7 @@ def test_rejected_article_comes_back_and_the_batch_goes_on(store):
     bad = {"url": "https://broken.example/x", "title": "no text field"}
     failures = store.upsert_articles([good[0], bad, good[1]])
     assert len(failures) == 1 and "text" in failures[0]["error"]
+    assert failures[0]["retryable"] is False  # a retry would fail the same way: dead-letter it
     assert failures[0]["article"] == bad  # nothing lost: the dead-letter store gets the payload
     assert store.count_articles() == 2
 
