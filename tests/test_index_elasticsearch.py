@@ -2,13 +2,20 @@
 migration with an alias swap, per-item bulk errors, connection and credential errors."""
 from __future__ import annotations
 
+import base64
+import json
 import logging
+import ssl
+import subprocess
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from conftest import real_elasticsearch
 from index.base import StoreUnavailable
+from index.documents import article_to_doc
 from index.es_store import ElasticStore, load_template, redact_url
 from newsagg.settings import Settings
 from test_index_helpers import election_articles, index_all, storm_articles
@@ -115,3 +122,94 @@ def test_templates_are_versioned_json():
     for kind in ("articles", "clusters", "merges"):
         tpl = load_template(kind)
         assert isinstance(tpl["version"], int) and tpl["mappings"]["_meta"]["newsagg_version"] == tpl["version"]
+
+
+class _FakeES(BaseHTTPRequestHandler):
+    """Answers every request like a secured cluster with wrong credentials; records the headers."""
+    seen: list[dict] = []
+
+    def _reply(self):
+        type(self).seen.append({k.lower(): v for k, v in self.headers.items()})
+        body = json.dumps({"error": {"type": "security_exception", "reason": "unable to authenticate"},
+                           "status": 401}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Elastic-Product", "Elasticsearch")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_HEAD = _reply
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def fake_es(tmp_path):
+    """(http_url, https_url, ca_file): the same fake cluster in plain HTTP and behind TLS."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", str(key),
+                    "-out", str(cert), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), _FakeES) for _ in range(2)]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    servers[1].socket = ctx.wrap_socket(servers[1].socket, server_side=True)
+    for s in servers:
+        threading.Thread(target=s.serve_forever, daemon=True).start()
+    _FakeES.seen = []
+    yield (f"http://127.0.0.1:{servers[0].server_address[1]}", f"https://127.0.0.1:{servers[1].server_address[1]}", cert)
+    for s in servers:
+        s.shutdown()
+        s.server_close()
+
+
+def test_api_key_and_basic_auth_are_sent_and_never_shown(fake_es, caplog):
+    http_url, _, _ = fake_es
+    with caplog.at_level(logging.DEBUG):
+        s = ElasticStore(Settings(elasticsearch_url=http_url, elasticsearch_api_key="c2VjcmV0LWtleS12YWx1ZQ=="))
+        with pytest.raises(StoreUnavailable, match="rejected the credentials") as err:
+            s.count_articles()
+        s2 = ElasticStore(Settings(elasticsearch_url=http_url, elasticsearch_username="newsagg_writer",
+                                   elasticsearch_password="pw-do-not-print"))
+        with pytest.raises(StoreUnavailable, match="ELASTICSEARCH_USERNAME"):
+            s2.search("storm")
+    assert _FakeES.seen[0]["authorization"] == "ApiKey c2VjcmV0LWtleS12YWx1ZQ=="
+    assert _FakeES.seen[-1]["authorization"] == "Basic " + base64.b64encode(b"newsagg_writer:pw-do-not-print").decode()
+    for secret in ("c2VjcmV0LWtleS12YWx1ZQ==", "pw-do-not-print"):
+        assert secret not in str(err.value) and secret not in caplog.text
+
+
+def test_tls_with_a_ca_file(fake_es):
+    _, https_url, ca = fake_es
+    trusted = ElasticStore(Settings(elasticsearch_url=https_url, elasticsearch_api_key="a2V5", elasticsearch_ca_file=ca))
+    with pytest.raises(StoreUnavailable, match="rejected the credentials"):  # TLS handshake done, request answered
+        trusted.count_articles()
+    untrusted = ElasticStore(Settings(elasticsearch_url=https_url, elasticsearch_api_key="a2V5"))
+    untrusted.es = untrusted.es.options(max_retries=0)
+    with pytest.raises(StoreUnavailable, match="unreachable"):  # the self-signed certificate is not trusted
+        untrusted.count_articles()
+
+
+def test_migrate_copies_what_was_written_during_the_reindex(es_store):
+    index_all(es_store, storm_articles())
+    old_index = next(iter(es_store.alias_indices("articles")))
+    late = election_articles()[0]
+    reindex = es_store.es.reindex
+    calls = []
+
+    def reindex_while_a_worker_writes(**kw):
+        resp = reindex(**kw)
+        if not calls:  # a worker indexes through the old alias after the bulk copy, before the swap
+            es_store.es.index(index=old_index, id=late.id, document=article_to_doc(late), refresh=True)
+        calls.append(kw)
+        return resp
+
+    es_store.es.reindex = reindex_while_a_worker_writes
+    report = es_store.migrate(force=True)
+    assert report["articles"]["copied"] == 4 and report["articles"]["caught_up"] == 1
+    es_store.make_visible()
+    assert es_store.count_articles() == 5
+    assert list(es_store.alias_indices("articles")) == [f"{es_store.prefix}-articles-v2-000001"]
+    assert es_store.get_article(late.id).title == late.title
