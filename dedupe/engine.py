@@ -9,9 +9,12 @@ Flow of `StoryEngine.assign`:
    (part B's `dedupe.lsh`). Copies share most key terms, so one index serves
    both levels; only candidates are ever scored.
 3. Scores (pure): copy score = shared word 3-shingles over the shorter text,
-   same language only; event score = TF-IDF cosine against each candidate
-   event's centroid (document frequencies counted by the engine as it goes),
-   key-term cosine across languages, damped when the times are far apart.
+   same language only; event score = average TF-IDF similarity to the event's
+   members (kept as the sum of their unit vectors; document frequencies are
+   counted by the engine as it goes), content words and key terms mixed in one
+   language, key terms alone across languages, and zero when the article's
+   time (published, page date or latest date in its text) is far from the
+   event's.
 4. Decision: join the best copy group / event, merge events the article links
    (older id survives), or found new ones; record it all through the state.
 """
@@ -33,7 +36,7 @@ import xxhash
 from dedupe.changes import diff_texts
 from dedupe.lsh import LSHIndex
 from dedupe.minhash import Signer
-from dedupe.normalize import article_lines, capitalised_tokens, page_date, tokens
+from dedupe.normalize import article_lines, capitalised_tokens, mentioned_dates, page_date, tokens
 from dedupe.shingles import word_shingles
 from dedupe.state import EngineState, LocalState, RedisState
 from newsagg.schema import Article, Changes
@@ -60,9 +63,10 @@ class Tuning:
 
     shingle_k: int = 3
     copy_threshold: float = 0.45  # shared 3-shingles / shingles of the shorter text
-    event_threshold: float = 0.15  # TF-IDF cosine to an event's centroid
-    merge_threshold: float = 0.25  # a second event must match this well to be merged
-    cross_lang_threshold: float = 0.25  # key-term cosine across languages
+    event_threshold: float = 0.17  # average similarity to an event's members
+    merge_threshold: float = 0.3  # a second event must match this well to be merged
+    key_weight: float = 0.3  # share of the key-term similarity in the event score
+    cross_lang_threshold: float = 0.12  # average key-term similarity across languages
     max_gap_days: float = 4.0  # reports of one happening are this close in time
     stem_length: int = 6  # crude language-independent stemming: word prefixes
     centroid_terms: int = 400  # terms kept per event centroid
@@ -83,6 +87,7 @@ class Features:
     lines: list[str]
     time: float  # published, else the page's date line, else fetched (epoch seconds)
     anchor: float | None  # a known publication time (published or page date), else None
+    hint: float | None  # anchor, else the latest full date written in the text
     terms: Counter = field(default_factory=Counter)  # content-word stems -> count
     keys: Counter = field(default_factory=Counter)  # names and numbers -> count
     shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
@@ -93,7 +98,7 @@ class Features:
 
     def stored(self) -> dict[str, Any]:
         return {"lang": self.lang, "title": self.title, "lines": self.lines, "time": self.time,
-                "anchor": self.anchor}
+                "anchor": self.anchor, "hint": self.hint}
 
 
 @dataclass
@@ -129,7 +134,7 @@ def detect_language(text: str) -> str:
 
 
 def _features_from(article_id: str, lang: str, title: str, lines: list[str], when: float,
-                   anchor: float | None, tuning: Tuning) -> Features:
+                   anchor: float | None, hint: float | None, tuning: Tuning) -> Features:
     body = "\n".join(lines)
     words = tokens(body)
     head = tokens(title) if title and (not lines or title != lines[0]) else []
@@ -138,7 +143,7 @@ def _features_from(article_id: str, lang: str, title: str, lines: list[str], whe
     keys = Counter(w for w in capitalised_tokens(f"{title}\n{body}")
                    if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
     shingles = word_shingles(words, tuning.shingle_k) if words else np.empty(0, np.uint64)
-    return Features(article_id, lang, title, lines, when, anchor, terms, keys, np.unique(shingles))
+    return Features(article_id, lang, title, lines, when, anchor, hint, terms, keys, np.unique(shingles))
 
 
 def featurize(article: Article, tuning: Tuning) -> Features:
@@ -150,7 +155,9 @@ def featurize(article: Article, tuning: Tuning) -> Features:
     anchor = _epoch(article.published) or _epoch(page_date(article.text or ""))
     when = anchor or _epoch(article.fetched) or time.time()
     lang = (article.language or "").split("-")[0].lower() or detect_language(f"{title}\n" + "\n".join(lines))
-    return _features_from(article.id, lang, title, lines, when, anchor, tuning)
+    written = mentioned_dates(f"{title}\n" + "\n".join(lines))
+    hint = anchor or (written[-1].timestamp() if written else None)
+    return _features_from(article.id, lang, title, lines, when, anchor, hint, tuning)
 
 
 def _term_id(term: str, space: str) -> int:
@@ -180,37 +187,49 @@ def tfidf(counts: dict[str, float], space: str, df: dict[int, int], docs: int) -
     return {t: x / norm for t, x in vec.items()}
 
 
-def cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(x * b.get(t, 0.0) for t, x in a.items())
-
-
-def time_factor(a: float | None, b: float | None, tuning: Tuning) -> float:
-    """1 when the two times may be one happening, falling to 0 as they drift apart."""
-    if a is None or b is None:
+def time_factor(hint: float | None, first: float | None, last: float | None, tuning: Tuning) -> float:
+    """1 when a time may belong to an event spanning [first, last], 0 when too far apart."""
+    if hint is None or first is None or last is None:
         return 1.0
-    gap_days = abs(a - b) / 86400.0
-    if gap_days <= tuning.max_gap_days:
-        return 1.0
-    return max(0.0, 1.0 - (gap_days - tuning.max_gap_days) / tuning.max_gap_days)
+    gap_days = max(first - hint, hint - last, 0.0) / 86400.0
+    return 1.0 if gap_days <= tuning.max_gap_days else 0.0
 
 
-def _normalised_tf(counts: Counter) -> dict[str, float]:
-    # What one document adds to its event's centroid: sublinear tf, unit sum.
-    weights = {t: 1 + math.log(n) for t, n in counts.items()}
-    total = sum(weights.values()) or 1.0
-    return {t: w / total for t, w in weights.items()}
-
-
-def _add_to_centroid(centroid: dict[str, float], counts: Counter, limit: int, sign: float = 1.0) -> dict[str, float]:
-    out = dict(centroid)
-    for t, w in _normalised_tf(counts).items():
-        out[t] = out.get(t, 0.0) + sign * w
-    out = {t: w for t, w in out.items() if w > 1e-9}
+def add_vectors(total: dict[str, float], vec: dict[str, float], limit: int, sign: float = 1.0) -> dict[str, float]:
+    """total + sign * vec, keeping the `limit` heaviest terms (bounded event records)."""
+    out = dict(total)
+    for term, w in vec.items():
+        out[term] = out.get(term, 0.0) + sign * w
+    out = {term: w for term, w in out.items() if w > 1e-9}
     if len(out) > limit:
         out = dict(sorted(out.items(), key=lambda kv: -kv[1])[:limit])
     return out
+
+
+def event_score(vec_terms: dict[str, float], vec_keys: dict[str, float], lang: str, hint: float | None,
+                event: dict[str, Any], tuning: Tuning) -> float:
+    """Average similarity of an article to the members of an event (0 when out of its time)."""
+    size = max(event["size"], 1)
+    keys = sum(w * event["kv"].get(t, 0.0) for t, w in vec_keys.items()) / size
+    if lang in event["langs"]:
+        terms = sum(w * event["tv"].get(t, 0.0) for t, w in vec_terms.items()) / size
+        score = (1 - tuning.key_weight) * terms + tuning.key_weight * keys
+    else:
+        # Across languages only names and numbers carry over.
+        score = keys if keys >= tuning.cross_lang_threshold else 0.0
+        score *= tuning.event_threshold / tuning.cross_lang_threshold
+    return score * time_factor(hint, event.get("hint_min"), event.get("hint_max"), tuning)
+
+
+def _top(vec: dict[str, float], limit: int) -> dict[str, float]:
+    return dict(sorted(vec.items(), key=lambda kv: -kv[1])[:limit]) if len(vec) > limit else vec
+
+
+def _widen_hints(event: dict[str, Any], low: float | None, high: float | None) -> None:
+    if low is not None:
+        event["hint_min"] = low if event.get("hint_min") is None else min(event["hint_min"], low)
+    if high is not None:
+        event["hint_max"] = high if event.get("hint_max") is None else max(event["hint_max"], high)
 
 
 class StoryEngine:
@@ -258,7 +277,8 @@ class StoryEngine:
         """Features of articles given {id: content_hash}, from the cache or the state."""
         out = {aid: self._features_cache[(aid, h)] for aid, h in hashes.items() if (aid, h) in self._features_cache}
         for aid, rec in self.state.get_many("features", [a for a in hashes if a not in out]).items():
-            f = _features_from(aid, rec["lang"], rec["title"], rec["lines"], rec["time"], rec["anchor"], self.tuning)
+            f = _features_from(aid, rec["lang"], rec["title"], rec["lines"], rec["time"], rec["anchor"],
+                               rec.get("hint"), self.tuning)
             self._remember(aid, hashes[aid], f)
             out[aid] = f
         return out
@@ -332,13 +352,9 @@ class StoryEngine:
                                              if cand_event[c] in live_events})
 
         # Document frequencies: the article counts itself, so none of its terms is unseen.
-        self.state.df_add([_term_id(x, "t") for x in f.terms] + [_term_id(x, "k") for x in f.keys])
-        centroid_terms = set()
-        for rec in live_events.values():
-            centroid_terms.update(rec["terms"])
-            centroid_terms.update(rec["keys"])
-        counted, df = self.state.df_get([_term_id(x, "t") for x in set(f.terms) | centroid_terms]
-                                     + [_term_id(x, "k") for x in set(f.keys) | centroid_terms])
+        term_ids = [_term_id(x, "t") for x in f.terms] + [_term_id(x, "k") for x in f.keys]
+        self.state.df_add(term_ids)
+        counted, df = self.state.df_get(term_ids)
         docs = counted + t.idf_prior_docs
         vec_terms = tfidf(f.terms, "t", df, docs)
         vec_keys = tfidf(f.keys, "k", df, docs)
@@ -352,15 +368,8 @@ class StoryEngine:
         if best_copy_score < t.copy_threshold:
             best_copy = None
 
-        # Event: similarity to each candidate event's centroid, damped by time.
-        event_scores: dict[str, float] = {}
-        for eid, rec in live_events.items():
-            same_lang = f.lang in rec.get("langs", [])
-            s_terms = cosine(vec_terms, tfidf(rec["terms"], "t", df, docs)) if same_lang else 0.0
-            s_keys = cosine(vec_keys, tfidf(rec["keys"], "k", df, docs))
-            s = s_terms if same_lang else (s_keys if s_keys >= t.cross_lang_threshold else 0.0)
-            s *= time_factor(f.anchor, rec.get("anchor"), t)
-            event_scores[eid] = s
+        event_scores = {eid: event_score(vec_terms, vec_keys, f.lang, f.hint, rec, t)
+                        for eid, rec in live_events.items()}
 
         joined: list[str] = []
         if best_copy is not None:
@@ -372,12 +381,14 @@ class StoryEngine:
             needed = t.event_threshold if not joined else t.merge_threshold
             if s >= needed:
                 joined.append(eid)
-        return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events, event_scores)
+        return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events, event_scores,
+                            vec_terms, vec_keys)
 
     # ------------------------------------------------------------------ record
     def _record(self, article: Article, f: Features, sig: np.ndarray, best_copy: str | None,
                 copy_sim: float, joined: list[str], events: dict[str, dict[str, Any]],
-                event_scores: dict[str, float]) -> Assignment:
+                event_scores: dict[str, float], vec_terms: dict[str, float],
+                vec_keys: dict[str, float]) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
@@ -397,14 +408,13 @@ class StoryEngine:
             event = recs[survivor]
         else:
             event_id = f"ev-{aid}"
-            event = {"created": f.time, "last": f.time, "anchor": f.anchor, "terms": {}, "keys": {},
+            event = {"created": f.time, "last": f.time, "hint_min": None, "hint_max": None, "tv": {}, "kv": {},
                      "langs": [], "size": 0, "absorbed": []}
-        event["terms"] = _add_to_centroid(event["terms"], f.terms, t.centroid_terms)
-        event["keys"] = _add_to_centroid(event["keys"], f.keys, t.centroid_terms)
+        event["tv"] = add_vectors(event["tv"], vec_terms, t.centroid_terms)
+        event["kv"] = add_vectors(event["kv"], vec_keys, t.centroid_terms)
         event["langs"] = sorted(set(event["langs"]) | {f.lang})
         event["last"] = max(event["last"], f.time)
-        if event.get("anchor") is None or (f.anchor is not None and f.anchor < event["anchor"]):
-            event["anchor"] = f.anchor if f.anchor is not None else event.get("anchor")
+        _widen_hints(event, f.hint, f.hint)
         event["size"] += 1
         st.put("event", event_id, event)
         st.add_members(f"event:{event_id}", [aid])
@@ -442,7 +452,8 @@ class StoryEngine:
         st.put("article", aid, {"content_hash": article.content_hash, "event_id": event_id,
                                 "group_id": group_id, "copies_of": copies_of, "similarity": similarity,
                                 "changes": changes.model_dump(mode="json") if changes else None})
-        st.put("features", aid, f.stored())
+        st.put("features", aid, {**f.stored(), "tv": _top(vec_terms, t.centroid_terms),
+                                 "kv": _top(vec_keys, t.centroid_terms)})
         self._remember(aid, article.content_hash, f)
         self.lsh.insert(aid, sig, f.time)
         st.remember_signature(self.COPY_INDEX, aid, sig, f.time)
@@ -453,17 +464,13 @@ class StoryEngine:
         """Move every member of `absorbed` into `survivor`; field updates for those articles."""
         st = self.state
         a, s = recs[absorbed], recs[survivor]
-        for space in ("terms", "keys"):
-            merged = dict(s[space])
-            for term, w in a[space].items():
-                merged[term] = merged.get(term, 0.0) + w
-            s[space] = dict(sorted(merged.items(), key=lambda kv: -kv[1])[: self.tuning.centroid_terms])
+        for space in ("tv", "kv"):
+            s[space] = add_vectors(s[space], a[space], self.tuning.centroid_terms)
         s["langs"] = sorted(set(s["langs"]) | set(a["langs"]))
         s["last"] = max(s["last"], a["last"])
         s["size"] += a["size"]
         s["absorbed"] = sorted(set(s.get("absorbed", [])) | {absorbed} | set(a.get("absorbed", [])))
-        if a.get("anchor") is not None and (s.get("anchor") is None or a["anchor"] < s["anchor"]):
-            s["anchor"] = a["anchor"]
+        _widen_hints(s, a.get("hint_min"), a.get("hint_max"))
         members = st.members(f"event:{absorbed}")
         st.add_members(f"event:{survivor}", members)
         st.put("event", absorbed, {"merged_into": survivor, "created": a["created"]})
@@ -504,11 +511,12 @@ class StoryEngine:
         self.lsh.remove(aid)
         st.forget_signatures(self.COPY_INDEX, [aid])
         old = self._load_features({aid: rec["content_hash"]}).get(aid)
+        stored = st.get("features", aid) or {}
         event_id = self._current_event(rec["event_id"])
         event = st.get("event", event_id)
-        if event and old is not None:
-            event["terms"] = _add_to_centroid(event["terms"], old.terms, self.tuning.centroid_terms, -1.0)
-            event["keys"] = _add_to_centroid(event["keys"], old.keys, self.tuning.centroid_terms, -1.0)
+        if event:
+            event["tv"] = add_vectors(event["tv"], stored.get("tv", {}), self.tuning.centroid_terms, -1.0)
+            event["kv"] = add_vectors(event["kv"], stored.get("kv", {}), self.tuning.centroid_terms, -1.0)
             event["size"] = max(0, event["size"] - 1)
             st.put("event", event_id, event)
         st.remove_members(f"event:{event_id}", [aid])

@@ -13,8 +13,9 @@ from datetime import datetime, timezone
 
 import regex
 
-# A leading " date YYYY-MM-DD" line is page metadata recorded with some pages.
-_DATE_LINE = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})\s*$")
+# A leading " date YYYY-MM-DD" is page metadata recorded with some pages, on
+# its own line or run into the first line of text.
+_DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})(?:\s+|$)")
 
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -82,9 +83,8 @@ def is_boilerplate(line: str) -> bool:
 
 
 def page_date(text: str) -> datetime | None:
-    """The date of a leading ` date YYYY-MM-DD` metadata line, if the page has one."""
-    first = text.lstrip("\n").split("\n", 1)[0]
-    m = _DATE_LINE.match(first)
+    """The date of a leading ` date YYYY-MM-DD` metadata prefix, if the page has one."""
+    m = _DATE_PREFIX.match(text)
     if not m:
         return None
     try:
@@ -97,9 +97,7 @@ def article_lines(text: str) -> list[str]:
     """The article's own lines: metadata, clutter and repeated lines removed, order kept."""
     out: list[str] = []
     seen: set[str] = set()
-    for i, raw in enumerate(text.split("\n")):
-        if i == 0 and _DATE_LINE.match(raw):
-            continue
+    for raw in _DATE_PREFIX.sub("", text, count=1).split("\n"):
         line = clean_line(raw)
         if is_boilerplate(line):
             continue
@@ -140,3 +138,42 @@ def capitalised_tokens(text: str) -> list[str]:
         if _CAPITALISED.match(tok) or tok[0].isdigit():
             out.append(fold(tok))
     return out
+
+
+# Month names of the outlets' languages (folded), for dates written in the text.
+_MONTHS = {
+    **{m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                   "nov", "dec"), 1)},
+    "sept": 9, "januar": 1, "februar": 2, "marz": 3, "mai": 5, "juni": 6, "juli": 7, "oktober": 10,
+    "dezember": 12, "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+    "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7, "aout": 8, "septembre": 9,
+    "octobre": 10, "novembre": 11, "decembre": 12, "janeiro": 1, "fevereiro": 2, "marco": 3, "maio": 5,
+    "junho": 6, "julho": 7, "setembro": 9, "outubro": 10, "novembro": 11, "dezembro": 12,
+}
+_MONTH_DAY_YEAR = re.compile(r"\b([a-z]{3,10})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b")
+_DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?([a-z]{3,10})\.?,?\s+(?:de\s+)?((?:19|20)\d\d)\b")
+_ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+
+
+def _month(name: str) -> int | None:
+    return _MONTHS.get(name) or (_MONTHS.get(name[:3]) if name[:3] in _MONTHS and len(name) <= 9 else None)
+
+
+def mentioned_dates(text: str) -> list[datetime]:
+    """Full dates written in a text ("Feb. 26, 2025", "26 de febrero de 2025",
+    "2025-02-26"), in the languages of our outlets. Impossible dates are skipped."""
+    folded = fold(text)
+    found: list[tuple[int, int | None, int]] = []
+    found += [(int(y), _month(m), int(d)) for m, d, y in _MONTH_DAY_YEAR.findall(folded)]
+    found += [(int(y), _month(m), int(d)) for d, m, y in _DAY_MONTH_YEAR.findall(folded)]
+    found += [(int(y), int(m), int(d)) for y, m, d in _ISO_DATE.findall(folded)]
+    out = []
+    for y, m, d in found:
+        if m is None:
+            continue
+        try:
+            out.append(datetime(y, m, d, tzinfo=timezone.utc))
+        except ValueError:
+            continue
+    return sorted(set(out))

@@ -46,6 +46,10 @@ def test_page_date_line_is_metadata():
     assert page_date("No date here\nat all") is None
     assert page_date(" date 2026-13-45\ntext") is None  # not a real date: ignored, not an error
     assert "date 2026" not in clean_text(PAGE)
+    # Run into the first line of text: the text after it stays.
+    run_in = " date 2024-11-05 Dock workers at the Varn terminal voted to end their strike."
+    assert page_date(run_in) == datetime(2024, 11, 5, tzinfo=timezone.utc)
+    assert clean_text(run_in) == "Dock workers at the Varn terminal voted to end their strike."
 
 
 def test_unicode_case_and_accents_fold_for_matching():
