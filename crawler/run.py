@@ -116,6 +116,8 @@ def _child_main() -> None:
     sources = load_sources(job["sources_file"])
     jsonl = Path(job["jsonl"]) if job.get("jsonl") else None
     process = CrawlerProcess({**scrapy_settings(settings, sources, jsonl), **job.get("overrides", {})})
+    for name in ("scrapy", "twisted", "py.warnings"):  # Scrapy's dictConfig set these to DEBUG
+        logging.getLogger(name).setLevel(settings.log_level.upper())
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, sources_file=job["sources_file"], app_settings=settings)
     process.start()

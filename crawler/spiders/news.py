@@ -213,6 +213,7 @@ class NewsSpider(scrapy.Spider):
         else:  # timeouts, refused connections, DNS: the next run tries again
             self._stat("errors/network")
             permanent = False
-        log.warning("request failed", extra={"url": request.url, "kind": kind, "error": repr(error)[:300]})
+        level = logging.INFO if isinstance(error, IgnoreRequest) else logging.WARNING  # robots.txt: expected
+        log.log(level, "request not fetched", extra={"url": request.url, "kind": kind, "error": repr(error)[:300]})
         if kind == "article" and permanent:
             self._fetched(request)  # a dead link is not retried on every run
