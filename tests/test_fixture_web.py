@@ -325,3 +325,14 @@ def test_a_crawl_of_the_fixture_web_finds_exactly_the_gold_articles(tmp_path):
             assert jaccard(c["text"], a.text) >= 0.8, a.key
         private = [a.path for a in web.articles if a.expect == ROBOTS]
         assert private and not set(private) & set(web.site_for("harbour-herald").hits)
+
+
+def test_the_extractor_reads_no_article_from_non_article_pages(web):
+    extract = pytest.importorskip("crawler.extract").extract_article
+    for key in ("metro-digest", "rheinblatt"):
+        base = web.base_url(key)
+        home = fetch(base + "/")[2].decode(web.corpus.outlets[key].encoding)
+        paths = ["/", "/about.html"] + re.findall(r'href="(/(?:video|tag)/[^"]+)"', home)
+        assert any(p.startswith("/video/") for p in paths)
+        for path in paths:
+            assert not extract(fetch(base + path)[2], base + path).is_article, path
