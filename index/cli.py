@@ -43,6 +43,10 @@ def _es_store():
     return store
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -155,7 +159,8 @@ def _print_results(results: list[dict[str, Any]]) -> None:
         return
     for n, r in enumerate(results, 1):
         click.secho(f"{n}. {r['headline']}", bold=True)
-        click.echo(f"   {r['article_count']} articles, {r['outlet_count']} outlets, {r['copy_count']} copies, "
+        click.echo(f"   {_n(r['article_count'], 'article')}, {_n(r['outlet_count'], 'outlet')}, "
+                   f"{r['copy_count']} {'copy' if r['copy_count'] == 1 else 'copies'}, "
                    f"languages {', '.join(r['languages']) or '-'}; first seen {r['first_seen']}, "
                    f"updated {r['last_updated']}")
         orig = r.get("originator") or {}
@@ -196,7 +201,7 @@ def _print_story(s: dict[str, Any]) -> None:
     if s.get("redirected_from"):
         click.echo(f"({s['redirected_from']} was merged into {s['event_id']})")
     click.secho(s["headline"], bold=True)
-    click.echo(f"{s['article_count']} articles from {s['outlet_count']} outlets in "
+    click.echo(f"{_n(s['article_count'], 'article')} from {_n(s['outlet_count'], 'outlet')} in "
                f"{', '.join(s['languages']) or '-'}; first seen {s['first_seen']}, updated {s['last_updated']}")
     if s.get("summary"):
         click.echo(s["summary"])
@@ -212,7 +217,7 @@ def _print_story(s: dict[str, Any]) -> None:
     arts = {a["id"]: a for a in s["articles"]}
     click.echo(f"\nCopy groups ({s['group_count']}):")
     for g in s["groups"]:
-        click.echo(f"  {g['group_id']}: {g['size']} articles, first by {g['originator_outlet']}")
+        click.echo(f"  {g['group_id']}: {_n(g['size'], 'article')}, first by {g['originator_outlet']}")
         for aid in g["article_ids"]:
             a = arts.get(aid)
             if not a:
