@@ -592,7 +592,10 @@ class FixtureWeb:
         return [a for a in self.published() if a.expect == CRAWL]
 
     def article(self, key: str) -> FixtureArticle:
-        return next(a for a in self.articles if a.key == key)
+        for a in self.articles:
+            if a.key == key:
+                return a
+        raise KeyError(f"no fixture article {key!r} among the served outlets")
 
     def sources(self) -> list[dict]:
         """The outlets as entries of a sources file (crawler.sources format)."""
