@@ -71,3 +71,12 @@ def test_missing_name_duplicate_name_and_broken_yaml(tmp_path):
         load_sources(write(tmp_path, "sources: []\n"))
     with pytest.raises(SourcesError, match=r"cannot read"):
         load_sources(tmp_path / "absent.yaml")
+
+
+def test_shipped_example_sources_file_is_valid_and_broad():
+    example = Path(__file__).resolve().parents[1] / "deploy" / "sources.example.yaml"
+    sources = load_sources(example)
+    assert len(sources) >= 20
+    assert len({s.language.split("-")[0] for s in sources}) >= 8
+    assert all(s.feeds or s.sitemaps for s in sources)
+    assert all(s.url.startswith("https://") for s in sources)
