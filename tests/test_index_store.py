@@ -43,6 +43,8 @@ def test_search_groups_articles_into_ranked_clusters(store):
     both = store.search("harbour OR council")  # words of both events: both clusters come back
     assert {r["cluster_id"] for r in both} == {"ev-storm", "ev-election"}
     assert store.search("volcano") == []
+    # inflections: the articles say "ferries", "flooding", "stranded"
+    assert [r["cluster_id"] for r in store.search("ferry flooded")] == ["ev-storm"]
 
 
 def test_equally_relevant_fresher_story_ranks_first(store):
