@@ -4,7 +4,6 @@ crawler is sent to answers as announced."""
 from __future__ import annotations
 
 import gzip
-import json
 import re
 import urllib.error
 import urllib.request
@@ -302,29 +301,6 @@ def test_advance_publishes_phase_two_and_updates_an_article():
         assert "1.5 million" in updated.title and updated.text.startswith(breach.text)
         status, _, body = fetch(breach.canonical_url, {"If-None-Match": headers["ETag"]})
         assert status == 200 and "1.5 million" in body.decode()
-
-
-@pytest.mark.slow
-def test_a_crawl_of_the_fixture_web_finds_exactly_the_gold_articles(tmp_path):
-    """Acceptance of the fixture web against our crawler: every expected article once, with
-    its title, outlet, country, language, date and text; no disallowed, old or non-article page."""
-    run_crawl = pytest.importorskip("crawler.run").run_crawl
-    from newsagg.settings import get_settings
-
-    settings = get_settings().model_copy(update={"crawl_handoff": False})
-    with FixtureWeb() as web:
-        out = tmp_path / "crawl.jsonl"
-        run_crawl(web.write_sources(tmp_path / "sources.yaml"), settings=settings, jsonl=out, timeout_s=120)
-        crawled = [json.loads(line) for line in out.read_text().splitlines()]
-        gold = {a.canonical_url: a for a in web.expected_articles()}
-        assert sorted(c["canonical_url"] for c in crawled) == sorted(gold)
-        for c in crawled:
-            a = gold[c["canonical_url"]]
-            assert (c["title"], c["outlet"], c["country"], c["language"]) == (a.title, a.outlet, a.country, a.lang)
-            assert datetime.fromisoformat(c["published"]) == a.published, a.key
-            assert jaccard(c["text"], a.text) >= 0.8, a.key
-        private = [a.path for a in web.articles if a.expect == ROBOTS]
-        assert private and not set(private) & set(web.site_for("harbour-herald").hits)
 
 
 def test_the_extractor_reads_no_article_from_non_article_pages(web):
