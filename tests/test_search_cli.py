@@ -98,6 +98,25 @@ def test_bad_input_and_unreachable_elasticsearch_say_what_to_do(monkeypatch):
     assert code == 1 and "unreachable" in out
 
 
+def test_rollover_and_migrate_from_the_command_line(monkeypatch, elasticsearch_url):
+    monkeypatch.setenv("ELASTICSEARCH_URL", elasticsearch_url)
+    monkeypatch.setenv("NEWSAGG_INDEX_PREFIX", f"t{uuid.uuid4().hex[:10]}")
+    get_settings.cache_clear()
+    assert run("index", "setup")[0] == 0
+    store = get_store(get_settings())
+    index_all(store, storm_articles())
+    code, out = run("index", "rollover")
+    assert code == 0 and "rolled over: True" in out and "-000002" in out
+    code, out = run("index", "migrate", "--force", "--delete-old")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["articles"]["copied"] == 4 and report["clusters"]["copied"] == 1
+    code, out = run("search", "storm harbour", "--json")
+    assert [r["cluster_id"] for r in json.loads(out)] == ["ev-storm"]
+    store.drop()
+    store.close()
+
+
 def test_index_management_needs_elasticsearch():
     code, out = run("index", "migrate")
     assert code == 1 and "ELASTICSEARCH_URL" in out
@@ -112,7 +131,8 @@ def test_missing_indices_say_run_setup(monkeypatch, elasticsearch_url):
 
 
 @pytest.mark.parametrize("cmd", [["search"], ["story"], ["index"], ["index", "setup"], ["index", "migrate"],
-                                 ["index", "rollover"], ["index", "status"], ["kibana"], ["kibana", "setup"]])
+                                 ["index", "rollover"], ["index", "status"], ["index", "roles"], ["kibana"],
+                                 ["kibana", "setup"]])
 def test_every_command_has_help_with_an_example(cmd):
     code, out = run(*cmd, "--help")
     assert code == 0 and "Example:" in out and "newsagg" in out
