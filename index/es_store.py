@@ -132,7 +132,9 @@ class ElasticStore(StoreBase):
         try:
             self.es.ilm.get_status()
             return True
-        except (ApiError, TransportError):
+        except (ApiError, TransportError) as exc:
+            log.warning("no ILM on this cluster (or no right to use it): articles roll over only when "
+                        "`newsagg index rollover --max-age 7d` runs", extra={"reason": type(exc).__name__})
             return False
 
     def put_templates(self) -> dict[str, int]:
@@ -163,9 +165,6 @@ class ElasticStore(StoreBase):
         except NotFoundError:
             return {}
         return {idx: info["aliases"][self.alias(kind)] for idx, info in found.items()}
-
-    def current_version(self, kind: str) -> int:
-        return max((self.version_of(i) for i in self.alias_indices(kind)), default=0)
 
     def setup(self, force_templates: bool = False) -> dict[str, Any]:
         """Idempotent. When every alias exists it only checks versions (so workers holding just
