@@ -7,11 +7,14 @@ or 127.0.0.1 is refused too.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
+
+log = logging.getLogger(__name__)
 
 LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
@@ -45,6 +48,7 @@ class PublicAddressResolver(CachingThreadedResolver):
     """Scrapy's caching resolver that fails names resolving to non-public addresses."""
 
     allow_private = False
+    refused: set[str] = set()  # names refused in this process, for the crawl's error counts
 
     @classmethod
     def from_crawler(cls, crawler, reactor):
@@ -58,8 +62,10 @@ class PublicAddressResolver(CachingThreadedResolver):
             d.addCallback(self._check, name)
         return d
 
-    @staticmethod
-    def _check(ip: str, name: str) -> str:
+    def _check(self, ip: str, name: str) -> str:
         if not is_public_ip(ip):
+            # Twisted reports any resolver error as "no results"; remember and log the real reason.
+            PublicAddressResolver.refused.add(name.lower())
+            log.warning("host refused", extra={"host": name, "address": ip, "reason": "non-public DNS answer"})
             raise PrivateAddressRefused(f"{name} resolves to non-public address {ip}")
         return ip

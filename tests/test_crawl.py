@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
+import socket
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -250,7 +250,16 @@ def test_crawl_finds_every_article_once_and_survives_hostile_pages(outlets, tmp_
 @pytest.mark.timeout(60)
 def test_loopback_refused_when_private_addresses_not_allowed(outlets, tmp_path, monkeypatch):
     courier, hostile, _, sources = outlets
+    # a host *name* whose DNS answer is loopback (this machine's own name, from /etc/hosts)
+    name = socket.gethostname()
+    by_name = name != "localhost" and socket.gethostbyname(name).startswith("127.")
+    if by_name:
+        with sources.open("a", encoding="utf-8") as f:
+            f.write(f"  - name: Named Loopback\n    url: http://{name}:{courier.site.port}/\n"
+                    f"    feeds: [http://{name}:{courier.site.port}/feed.xml]\n    crawl_delay: 0\n")
     monkeypatch.setenv("NEWSAGG_ALLOW_PRIVATE_ADDRESSES", "false")
     get_settings.cache_clear()
     stats = run_crawl(sources, jsonl=tmp_path / "none.jsonl", timeout_s=50)
     assert stats.articles == 0 and courier.site.hits == [] and hostile.site.hits == []
+    if by_name:
+        assert stats.errors.get("refused_address", 0) >= 1  # refused on the DNS answer

@@ -12,6 +12,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler.discovery import DiscoveryError, Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extract import extract_article
 from crawler.extract.urls import clean_url
+from crawler.netguard import PublicAddressResolver
 from crawler.sources import Source, load_sources
 from crawler.store import open_store
 from newsagg.schema import Article, utcnow
@@ -210,6 +211,9 @@ class NewsSpider(scrapy.Spider):
         elif isinstance(error, DownloadCancelledError):  # larger than the download size limit
             self._stat("errors/too_large")
             permanent = True
+        elif (urlsplit(request.url).hostname or "") in PublicAddressResolver.refused:
+            self._stat("errors/refused_address")  # its DNS answer is a private address
+            permanent = False
         else:  # timeouts, refused connections, DNS: the next run tries again
             self._stat("errors/network")
             permanent = False
