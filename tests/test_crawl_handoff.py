@@ -1,0 +1,33 @@
+"""The hand-off: a crawl with the pipeline on puts every article into the search store."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from crawler.run import run_crawl
+from newsagg.fixture_web import FixtureWeb
+from newsagg.schema import article_id
+from newsagg.settings import get_settings
+
+
+@pytest.mark.timeout(150)
+def test_crawled_articles_reach_the_store_through_submit_article(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSAGG_CRAWL_HANDOFF", "true")
+    monkeypatch.setenv("NEWSAGG_METRICS_PORT", "0")
+    get_settings.cache_clear()
+    from index.store import get_store  # the next stages' public interface
+
+    with FixtureWeb() as web:
+        first_two = [s["name"] for s in web.sources()[:2]]
+        sources = web.write_sources(tmp_path / "sources.yaml")
+        data = yaml.safe_load(sources.read_text(encoding="utf-8"))
+        data["outlets"] = data["outlets"][:2]  # keep the test quick: two outlets
+        sources.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        expected = {a.canonical_url for a in web.expected_articles() if a.outlet in first_two}
+        stats = run_crawl(sources, timeout_s=140)
+    assert stats.articles == len(expected) > 0
+    store = get_store(get_settings())
+    assert store.count_articles() == len(expected)
+    hit = next(iter(expected))
+    stored = store.get_article(article_id(hit))
+    assert stored is not None and (stored.get("canonical_url") if isinstance(stored, dict) else stored.canonical_url) == hit
