@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
@@ -40,10 +41,26 @@ CONFLICT_RETRIES = 10
 WRITTEN_AT = {"articles": "indexed_at", "clusters": "updated_at", "merges": "merged_at"}
 
 
+def analyzed_languages() -> set[str]:
+    """Languages with their own analyzer sub-field (title.de, text.de, …) in the articles template."""
+    return set(load_template("articles")["mappings"]["properties"]["text"]["fields"])
+
+
+def search_fields(lang: str | None) -> list[str]:
+    """Fields a query searches: every language sub-field, or only the one of --lang when it has one."""
+    sub = f".{lang}" if lang and lang in analyzed_languages() else ".*"
+    return ["title^4", f"title{sub}^4", "summary^2", f"summary{sub}^2", "text", f"text{sub}",
+            "keywords^2", "entity_names^2"]
+
+
 def load_template(kind: str) -> dict[str, Any]:
     """The template body (version, settings, mappings) shipped in index/templates/{kind}.json."""
-    text = resources.files("index").joinpath("templates", f"{kind}.json").read_text("utf-8")
-    return json.loads(text)
+    return json.loads(_template_text(kind))
+
+
+@lru_cache(maxsize=None)
+def _template_text(kind: str) -> str:
+    return resources.files("index").joinpath("templates", f"{kind}.json").read_text("utf-8")
 
 
 def redact_url(url: str) -> str:
@@ -430,8 +447,7 @@ class ElasticStore(StoreBase):
             filters.append({"term": {"language": lang}})
         if query.strip():
             must = [{"multi_match": {"query": query, "type": "best_fields", "tie_breaker": 0.3, "lenient": True,
-                                     "fields": ["title^4", "title.*^4", "summary^2", "summary.*^2", "text", "text.*",
-                                                "keywords^2", "entity_names^2"]}}]
+                                     "fields": search_fields(lang)}}]
             sort = None
         else:
             must, sort = [{"match_all": {}}], [{"date": "desc"}]

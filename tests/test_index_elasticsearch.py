@@ -48,6 +48,8 @@ def test_language_subfields_find_inflected_words(es_store):
     results = es_store.search("Busfahrt")
     assert [r["cluster_id"] for r in results] == ["ev-election"]
     assert results[0]["top_articles"][0]["outlet"] == "tagesbote"
+    assert [r["cluster_id"] for r in es_store.search("Busfahrt", lang="de")] == ["ev-election"]
+    assert es_store.search("Busfahrt", lang="en") == []
     plain = es_store.es.search(index=es_store.alias("articles"), query={"match": {"text": "Busfahrt"}})
     assert plain["hits"]["total"]["value"] == 0  # the standard field alone would miss it
 
