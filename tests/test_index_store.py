@@ -166,3 +166,33 @@ def test_article_without_cluster_is_its_own_story(store):
     results = store.search("lighthouse keeper")
     assert results[0]["cluster_id"] == lone.id and results[0]["article_count"] == 1
     assert store.story(lone.id)["articles"][0]["id"] == lone.id
+
+
+def test_both_stores_give_the_same_answers(tmp_path, elasticsearch_url):
+    """The same articles in SQLite and in Elasticsearch: the same stories, counts and copies."""
+    import uuid
+
+    from index.es_store import ElasticStore
+    from index.store import SqliteStore
+    from newsagg.settings import Settings
+
+    stores = [SqliteStore(tmp_path / "same.sqlite"),
+              ElasticStore(Settings(elasticsearch_url=elasticsearch_url, index_prefix=f"t{uuid.uuid4().hex[:10]}"))]
+    for s in stores:
+        s.setup()
+        index_all(s, storm_articles() + election_articles())
+
+    def answer(s, query, **kw):
+        return [(r["cluster_id"], r["headline"], r["article_count"], r["copy_count"], r["outlets"],
+                 r["first_seen"], r["last_updated"], r["originator"],
+                 sorted(a["copies"] for a in r["top_articles"])) for r in s.search(query, **kw)]
+
+    for query, kw in [("storm harbour", {}), ("Maranth council", {}), ("harbour", {"outlet": "bayherald"}),
+                      ("Maranth", {"lang": "de"}), ("", {"since": "12h"}), ("lighthouse", {"since": "1h"})]:
+        assert answer(stores[0], query, **kw) == answer(stores[1], query, **kw), (query, kw)
+    sqlite_story, es_story = (s.story("ev-storm") for s in stores)
+    for key in ("timeline", "groups", "originator", "top_entities", "keywords", "articles"):
+        assert sqlite_story[key] == es_story[key], key
+    stores[1].drop()
+    for s in stores:
+        s.close()
