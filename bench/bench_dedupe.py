@@ -1,0 +1,404 @@
+"""Speed and scale of the story engine's core: signatures and the LSH index.
+
+    python bench/bench_dedupe.py --json                  # full size: 1,000,000 articles
+    python bench/bench_dedupe.py --articles 100000       # smaller
+
+Figures (all printed with --json and written to bench/results/dedupe.json):
+- signatures: articles/s of `word_shingles` + `Signer` against datasketch's plain
+  `MinHash.update` per shingle on the same synthetic 600-word articles, same run.
+- index: with N articles in the index (and with 10,000, the baseline of the same
+  run), the latency of one assignment's LSH work (query + insert), p50/p99, for
+  the memory storage and for Redis (a real redis-server on loopback); memory per
+  article (tracemalloc: Python and numpy allocations of the index, keys
+  included; RSS delta too), Redis bytes per article (INFO used_memory delta / N),
+  and the growth of the per-article cost from 10,000 to N.
+- engine: `StoryEngine.assign` latency p50/p99 with N entries in its index
+  (2,000 assigned for real, the rest bulk-filled; see `bench_engine`).
+
+The corpus is generated here: words drawn from a 50,000-word vocabulary with a
+Zipf-like (1/rank) law, 600 words an article, and 20% planted near-duplicates
+(copies of an earlier article with 5% of the words changed), so that queries
+find candidates. The index is filled with signatures of these articles (signed
+in numpy batches by the same code as `word_shingles`); timed queries go through
+the public API one article at a time.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dedupe.lsh import LSHIndex, MemoryLSHStorage, RedisLSHStorage  # noqa: E402
+from dedupe.minhash import Signer  # noqa: E402
+from dedupe.shingles import shingles_from_token_hashes, token_hashes, word_shingles  # noqa: E402
+
+WORDS = 600
+SHINGLE_K = 5
+BASELINE_ARTICLES = 10_000
+BATCH = 10_000
+SIGN_CHUNK = 500  # articles shingled at once: temporaries stay in cache
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def percentiles(ns: list[int]) -> dict[str, float]:
+    ms = np.array(ns, dtype=np.float64) / 1e6
+    return {"p50_ms": round(float(np.percentile(ms, 50)), 4), "p99_ms": round(float(np.percentile(ms, 99)), 4),
+            "max_ms": round(float(ms.max()), 3), "mean_ms": round(float(ms.mean()), 4)}
+
+
+class Corpus:
+    """Synthetic 600-word articles, as vocabulary ids; batch b is the same in every run."""
+
+    def __init__(self, seed: int = 42, vocabulary: int = 50_000, dup_share: float = 0.2,
+                 edit_share: float = 0.05):
+        rng = np.random.default_rng(seed)
+        letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+        words: dict[str, None] = {}
+        while len(words) < vocabulary:
+            word = "".join(rng.choice(letters, int(rng.integers(3, 11))))
+            # one word in ten is a name, as in news text
+            words.setdefault(word.capitalize() if len(words) % 10 == 9 else word)
+        self.vocabulary = list(words)
+        self.vocab_hashes = token_hashes(self.vocabulary)
+        self.seed, self.dup_share, self.edit_share = seed, dup_share, edit_share
+        # floor(V ** u) for uniform u has density ~ 1/rank, a Zipf-like law; tabulated
+        # at 2**16 quantiles so that drawing is one table lookup a word.
+        u = (np.arange(1 << 16) + 0.5) / (1 << 16)
+        self._zipf_table = (np.power(vocabulary, u) - 1).astype(np.int32)
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self._zipf_table[rng.integers(0, 1 << 16, (n, WORDS), dtype=np.uint16)]
+
+    def edit(self, rng: np.random.Generator, rows: np.ndarray) -> np.ndarray:
+        edited = rows.copy()
+        mask = rng.random(edited.shape) < self.edit_share
+        edited[mask] = rng.integers(0, len(self.vocabulary), int(mask.sum()))
+        return edited
+
+    def batch(self, b: int, n: int) -> np.ndarray:
+        """Token ids (n, WORDS) of batch b, dup_share of them near-copies of earlier rows."""
+        rng = np.random.default_rng((self.seed, b))
+        ids = self.draw(rng, n)
+        copies = np.flatnonzero(rng.random(n) < self.dup_share)
+        copies = copies[copies > 0]
+        sources = (rng.random(copies.size) * copies).astype(np.int64)  # an earlier row
+        ids[copies] = self.edit(rng, ids[sources])
+        return ids
+
+    def words(self, row: np.ndarray) -> list[str]:
+        return [self.vocabulary[i] for i in row.tolist()]
+
+    def shingles(self, ids: np.ndarray) -> np.ndarray:
+        return shingles_from_token_hashes(self.vocab_hashes[ids], SHINGLE_K)
+
+
+def bench_signatures(corpus: Corpus, articles: int, num_perm: int) -> dict:
+    from datasketch import MinHash
+
+    rng = np.random.default_rng(7)
+    texts = [corpus.words(row) for row in corpus.draw(rng, articles)]
+    signer = Signer(num_perm=num_perm, seed=1)
+
+    def datasketch_plain() -> None:
+        for tokens in texts:
+            m = MinHash(num_perm=num_perm, seed=1)
+            for i in range(len(tokens) - SHINGLE_K + 1):
+                m.update(" ".join(tokens[i:i + SHINGLE_K]).encode("utf-8"))
+
+    def datasketch_batch() -> None:
+        for tokens in texts:
+            m = MinHash(num_perm=num_perm, seed=1)
+            m.update_batch([" ".join(tokens[i:i + SHINGLE_K]).encode("utf-8")
+                            for i in range(len(tokens) - SHINGLE_K + 1)])
+
+    def ours_one_by_one() -> None:
+        for tokens in texts:
+            signer.sign(word_shingles(tokens, SHINGLE_K))
+
+    def ours_many() -> None:
+        for lo in range(0, len(texts), 100):
+            signer.sign_many([word_shingles(t, SHINGLE_K) for t in texts[lo:lo + 100]])
+
+    def rate(fn, repeat: int) -> float:
+        best = float("inf")
+        for _ in range(repeat):  # best of: the machine is shared, noise only slows down
+            t0 = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - t0)
+        return articles / best
+
+    plain = rate(datasketch_plain, 1)
+    out = {"articles": articles, "words_per_article": WORDS, "shingle_k": SHINGLE_K, "num_perm": num_perm,
+           "datasketch_update_articles_per_s": round(plain, 1),
+           "datasketch_update_batch_articles_per_s": round(rate(datasketch_batch, 1), 1),
+           "sign_articles_per_s": round(rate(ours_one_by_one, 3), 1),
+           "sign_many_articles_per_s": round(rate(ours_many, 3), 1)}
+    out["speedup_sign_vs_datasketch_update"] = round(out["sign_articles_per_s"] / plain, 1)
+    out["speedup_sign_many_vs_datasketch_update"] = round(out["sign_many_articles_per_s"] / plain, 1)
+    return out
+
+
+def sign_corpus(corpus: Corpus, n: int, signer: Signer) -> np.ndarray:
+    sigs = np.empty((n, signer.num_perm), dtype=np.uint32)
+    for b, lo in enumerate(range(0, n, BATCH)):
+        ids = corpus.batch(b, min(BATCH, n - lo))
+        for c in range(0, len(ids), SIGN_CHUNK):
+            sigs[lo + c:lo + c + SIGN_CHUNK] = signer.sign_matrix(corpus.shingles(ids[c:c + SIGN_CHUNK]))
+    return sigs
+
+
+def article_key(i: int) -> str:
+    return f"{i:020x}"  # as long as an Article.id
+
+
+def fill(index: LSHIndex, sigs: np.ndarray, n: int) -> float:
+    t0 = time.perf_counter()
+    for lo in range(0, n, BATCH):
+        hi = min(n, lo + BATCH)
+        index.insert_many([article_key(i) for i in range(lo, hi)], sigs[lo:hi],
+                          np.arange(lo, hi, dtype=np.float64))
+    return time.perf_counter() - t0
+
+
+def make_queries(corpus: Corpus, n_index: int, count: int, signer: Signer) -> list[dict]:
+    """Half near-copies of indexed articles (expected found), half new articles."""
+    rng = np.random.default_rng(99)
+    queries = []
+    for q in range(count):
+        if q % 2 == 0:
+            target = int(rng.integers(n_index))
+            row = corpus.batch(target // BATCH, min(BATCH, n_index - target // BATCH * BATCH))[target % BATCH]
+            row, source = corpus.edit(rng, row[None])[0], article_key(target)
+        else:
+            row, source = corpus.draw(rng, 1)[0], None
+        tokens = corpus.words(row)
+        queries.append({"tokens": tokens, "sig": signer.sign(word_shingles(tokens, SHINGLE_K)),
+                        "source": source})
+    return queries
+
+
+def timed_assignments(index: LSHIndex, queries: list[dict], signer: Signer, first_key: int,
+                      full: bool) -> dict:
+    """LSH work of one assignment (query + insert); with `full`, shingling and signing too."""
+    lat, found, sources, candidates = [], 0, 0, 0
+    clock = time.perf_counter_ns
+    for j, q in enumerate(queries):
+        key = article_key(first_key + j)
+        t0 = clock()
+        sig = signer.sign(word_shingles(q["tokens"], SHINGLE_K)) if full else q["sig"]
+        result = index.query(sig)
+        index.insert(key, sig, float(first_key + j))
+        lat.append(clock() - t0)
+        candidates += len(result)
+        if q["source"]:
+            sources += 1
+            found += q["source"] in result
+    return {**percentiles(lat), "queries": len(queries),
+            "planted_source_found": round(found / max(sources, 1), 3),
+            "mean_candidates": round(candidates / len(queries), 2)}
+
+
+def bench_memory(sigs: np.ndarray, n: int, queries: list[dict], signer: Signer, bands: int, rows: int) -> dict:
+    gc.collect()
+    rss0 = rss_bytes()
+    tracemalloc.start()
+    traced0 = tracemalloc.get_traced_memory()[0]
+    index = LSHIndex(num_perm=signer.num_perm, bands=bands, rows=rows, storage=MemoryLSHStorage())
+    fill_s = fill(index, sigs, n)
+    traced = tracemalloc.get_traced_memory()[0] - traced0
+    tracemalloc.stop()
+    rss = rss_bytes() - rss0
+    out = {"articles": n, "bands": bands, "rows": rows, "fill_s": round(fill_s, 2),
+           "bytes_per_article_tracemalloc": round(traced / n, 1),
+           "bytes_per_article_rss_delta": round(rss / n, 1),
+           "lsh_query_insert": timed_assignments(index, queries, signer, n, full=False),
+           "shingle_sign_query_insert": timed_assignments(index, queries, signer, n + len(queries), full=True)}
+    del index
+    gc.collect()
+    return out
+
+
+def bench_redis(sigs: np.ndarray, n: int, queries: list[dict], signer: Signer, bands: int, rows: int) -> dict:
+    import redis
+
+    from newsagg.testing import RedisServer
+
+    # No AOF: bulk loading is what is timed here, not fsync.
+    with RedisServer(appendonly=False) as server:
+        client = redis.Redis.from_url(server.url)
+        used0 = client.info("memory")["used_memory"]
+        index = LSHIndex(num_perm=signer.num_perm, bands=bands, rows=rows,
+                         storage=RedisLSHStorage(client, prefix="bench:lsh"))
+        fill_s = fill(index, sigs, n)
+        used = client.info("memory")["used_memory"] - used0
+        out = {"articles": n, "bands": bands, "rows": rows, "fill_s": round(fill_s, 1),
+               "fill_articles_per_s": round(n / fill_s), "bytes_per_article_used_memory": round(used / n, 1),
+               "lsh_query_insert": timed_assignments(index, queries, signer, n, full=False)}
+        client.close()
+    return out
+
+
+def bench_engine(sigs: np.ndarray, n: int, corpus: Corpus, warm: int, count: int) -> dict:
+    """`StoryEngine.assign` latency with n entries in the engine's LSH index.
+
+    `warm` articles are assigned for real first (their records and features are
+    what candidates are scored against); the index is then bulk-filled to n with
+    the corpus signatures (entries without records, as the index of a long run
+    holds far more articles than are scored), and `count` assignments are timed:
+    half near-copies of warm articles, half new ones.
+    """
+    try:
+        from dedupe.engine import StoryEngine
+        from dedupe.state import LocalState
+    except ImportError as exc:  # part A's engine not committed yet
+        return {"skipped": f"dedupe.engine not available: {exc}"}
+    from newsagg.schema import Article
+
+    rng = np.random.default_rng(5)
+    warm_rows = corpus.batch(10_000, warm)
+    timed_rows = [corpus.edit(rng, warm_rows[rng.integers(warm)][None])[0] if j % 2 == 0
+                  else corpus.draw(rng, 1)[0] for j in range(count)]
+    now = datetime.now(timezone.utc)
+
+    def article(j: int, row: np.ndarray) -> Article:
+        words = corpus.words(row)
+        return Article(url=f"https://bench.example/a/{j}", title=" ".join(words[:10]),
+                       text=" ".join(words), published=now)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = StoryEngine(LocalState(tmp))
+        t0 = time.perf_counter()
+        for j, row in enumerate(warm_rows):
+            engine.assign(article(j, row))
+        warm_s = time.perf_counter() - t0
+        bulk = n - warm
+        engine.lsh.insert_many([article_key(i) for i in range(bulk)], sigs[:bulk],
+                               np.full(bulk, now.timestamp()))
+        lat, joined = [], 0
+        for j, row in enumerate(timed_rows):
+            a = article(warm + j, row)
+            t0 = time.perf_counter_ns()
+            result = engine.assign(a)
+            lat.append(time.perf_counter_ns() - t0)
+            joined += j % 2 == 0 and result.copies_of is not None
+        engine.close()
+    return {"articles_in_index": n, "assigned_for_real": warm, "warm_assign_ms_mean": round(warm_s / warm * 1e3, 3),
+            "assignments": count, "near_copies_found_as_copies": round(joined / ((count + 1) // 2), 3),
+            **percentiles(lat)}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=1_000_000, help="articles in the index (default 1M)")
+    parser.add_argument("--redis-articles", type=int, default=None,
+                        help="articles in the Redis index (default: --articles)")
+    parser.add_argument("--queries", type=int, default=2000, help="timed assignments per measurement")
+    parser.add_argument("--sign-articles", type=int, default=300, help="articles for the signature speed")
+    parser.add_argument("--threshold", type=float, default=0.5, help="LSH threshold of the default index")
+    parser.add_argument("--engine-warm", type=int, default=2000,
+                        help="articles assigned through the engine before timing it")
+    parser.add_argument("--skip-redis", action="store_true")
+    parser.add_argument("--skip-engine", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print all figures as JSON")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "dedupe.json")
+    args = parser.parse_args(argv)
+    n = args.articles
+    n_redis = min(args.redis_articles or n, n)
+    started = time.perf_counter()
+    signer = Signer(num_perm=128, seed=1)
+    probe = LSHIndex(num_perm=128, threshold=args.threshold)
+    bands, rows = probe.bands, probe.rows
+    corpus = Corpus()
+    ids = corpus.batch(0, 1)
+    assert np.array_equal(corpus.shingles(ids)[0], word_shingles(corpus.words(ids[0]), SHINGLE_K))
+
+    results: dict = {"command": " ".join(["python", "bench/bench_dedupe.py", *(argv or sys.argv[1:])]),
+                     "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                     "machine": {"python": platform.python_version(), "numpy": np.__version__,
+                                 "cpus": os.cpu_count()}}
+
+    def report(name: str, value: dict) -> None:
+        results[name] = value
+        if not args.json:
+            print(f"{name}: {json.dumps(value)}", flush=True)
+
+    report("signatures", bench_signatures(corpus, args.sign_articles, signer.num_perm))
+
+    t0 = time.perf_counter()
+    sigs = sign_corpus(corpus, n, signer)
+    results["corpus"] = {"articles": n, "sign_s": round(time.perf_counter() - t0, 1),
+                         "near_duplicate_share": corpus.dup_share}
+    small = min(BASELINE_ARTICLES, n)
+    queries = make_queries(corpus, small, args.queries, signer)
+    queries_large = make_queries(corpus, n, args.queries, signer)
+
+    memory_small = bench_memory(sigs, small, queries, signer, bands, rows)
+    report(f"memory_{small}", memory_small)
+    memory_large = bench_memory(sigs, n, queries_large, signer, bands, rows)
+    report(f"memory_{n}", memory_large)
+    results["growth_10k_to_n"] = {
+        "bytes_per_article": round(memory_large["bytes_per_article_tracemalloc"]
+                                   / memory_small["bytes_per_article_tracemalloc"], 3),
+        "lsh_query_insert_p50": round(memory_large["lsh_query_insert"]["p50_ms"]
+                                      / memory_small["lsh_query_insert"]["p50_ms"], 3),
+        "lsh_query_insert_mean": round(memory_large["lsh_query_insert"]["mean_ms"]
+                                       / memory_small["lsh_query_insert"]["mean_ms"], 3)}
+    if not args.json:
+        print(f"growth_10k_to_n: {json.dumps(results['growth_10k_to_n'])}", flush=True)
+
+    if not args.skip_redis:
+        if n_redis < n:
+            results["redis_note"] = f"Redis measured at {n_redis} articles (asked with --redis-articles)"
+        report(f"redis_{n_redis}", bench_redis(sigs, n_redis, make_queries(corpus, n_redis, args.queries, signer)
+                                               if n_redis != n else queries_large, signer, bands, rows))
+    if not args.skip_engine:
+        report(f"engine_{n}", bench_engine(sigs, n, corpus, min(args.engine_warm, n), min(args.queries, 1000)))
+
+    results["targets"] = targets(results, n, n_redis)
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(f"targets: {json.dumps(results['targets'])}\nwritten to {args.out}")
+    return results
+
+
+def targets(results: dict, n: int, n_redis: int) -> dict:
+    """Each issue-3 target: the figure and whether it is met."""
+    mem = results[f"memory_{n}"]
+    out = {
+        "signatures_10x_datasketch": results["signatures"]["speedup_sign_vs_datasketch_update"] >= 10,
+        "memory_p99_le_5ms": mem["lsh_query_insert"]["p99_ms"] <= 5,
+        "memory_le_1kb_per_article": mem["bytes_per_article_tracemalloc"] <= 1024,
+        "growth_le_1_3x": max(results["growth_10k_to_n"]["bytes_per_article"],
+                              results["growth_10k_to_n"]["lsh_query_insert_p50"]) <= 1.3,
+    }
+    if f"redis_{n_redis}" in results:
+        out["redis_p99_le_10ms"] = results[f"redis_{n_redis}"]["lsh_query_insert"]["p99_ms"] <= 10
+    engine = results.get(f"engine_{n}", {})
+    if "p99_ms" in engine:
+        out["engine_assign_p99_le_5ms"] = engine["p99_ms"] <= 5
+    return out
+
+
+if __name__ == "__main__":
+    main()
