@@ -21,13 +21,20 @@ def run(*args):
     return result.exit_code, result.stdout if result.exit_code == 0 else result.output
 
 
+def use_elasticsearch(monkeypatch, url: str, **env: str) -> None:
+    """Point the CLI at Elasticsearch (a fresh index prefix) the way a user does: environment."""
+    monkeypatch.setenv("ELASTICSEARCH_URL", url)
+    monkeypatch.setenv("NEWSAGG_INDEX_PREFIX", f"t{uuid.uuid4().hex[:10]}")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+
+
 @pytest.fixture(params=["sqlite", "elasticsearch"])
 def loaded(request, monkeypatch):
     """The configured store (by environment, as a user sets it) with both events indexed."""
     if request.param == "elasticsearch":
-        monkeypatch.setenv("ELASTICSEARCH_URL", request.getfixturevalue("elasticsearch_url"))
-        monkeypatch.setenv("NEWSAGG_INDEX_PREFIX", f"t{uuid.uuid4().hex[:10]}")
-    get_settings.cache_clear()
+        use_elasticsearch(monkeypatch, request.getfixturevalue("elasticsearch_url"))
     assert run("index", "setup")[0] == 0
     store = get_store(get_settings())
     index_all(store, storm_articles() + election_articles())
@@ -89,9 +96,7 @@ def test_index_status_counts(loaded):
 def test_bad_input_and_unreachable_elasticsearch_say_what_to_do(monkeypatch):
     code, out = run("search", "storm", "--since", "last tuesday")
     assert code == 1 and "24h" in out and "Traceback" not in out
-    monkeypatch.setenv("ELASTICSEARCH_URL", f"http://127.0.0.1:{free_port()}")
-    monkeypatch.setenv("NEWSAGG_ELASTICSEARCH_TIMEOUT_S", "1")
-    get_settings.cache_clear()
+    use_elasticsearch(monkeypatch, f"http://127.0.0.1:{free_port()}", NEWSAGG_ELASTICSEARCH_TIMEOUT_S="1")
     code, out = run("search", "storm")
     assert code == 1 and "unreachable" in out and "unset ELASTICSEARCH_URL" in out
     code, out = run("index", "migrate")
@@ -99,9 +104,7 @@ def test_bad_input_and_unreachable_elasticsearch_say_what_to_do(monkeypatch):
 
 
 def test_rollover_and_migrate_from_the_command_line(monkeypatch, elasticsearch_url):
-    monkeypatch.setenv("ELASTICSEARCH_URL", elasticsearch_url)
-    monkeypatch.setenv("NEWSAGG_INDEX_PREFIX", f"t{uuid.uuid4().hex[:10]}")
-    get_settings.cache_clear()
+    use_elasticsearch(monkeypatch, elasticsearch_url)
     assert run("index", "setup")[0] == 0
     store = get_store(get_settings())
     index_all(store, storm_articles())
@@ -123,9 +126,7 @@ def test_index_management_needs_elasticsearch():
 
 
 def test_missing_indices_say_run_setup(monkeypatch, elasticsearch_url):
-    monkeypatch.setenv("ELASTICSEARCH_URL", elasticsearch_url)
-    monkeypatch.setenv("NEWSAGG_INDEX_PREFIX", f"never{uuid.uuid4().hex[:8]}")
-    get_settings.cache_clear()
+    use_elasticsearch(monkeypatch, elasticsearch_url)  # a prefix nobody set up
     code, out = run("search", "storm")
     assert code == 1 and "newsagg index setup" in out
 
