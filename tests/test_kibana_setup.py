@@ -153,3 +153,11 @@ def test_kibana_setup_reports_rejected_objects_and_unreachable_kibana(kibana):
     assert result.exit_code == 1 and "unreachable" in result.output and "KIBANA_URL" in result.output
     result = CliRunner().invoke(main, ["kibana", "setup"])
     assert result.exit_code == 1 and "--url" in result.output
+
+
+def test_a_broken_objects_file_is_named_with_its_line(kibana, tmp_path):
+    url, rec = kibana
+    (tmp_path / "mine.ndjson").write_text('{"type": "index-pattern", "id": "x", "attributes": {"title": "x"}}\n{oops\n')
+    result = CliRunner().invoke(main, ["kibana", "setup", "--url", url, "--objects", str(tmp_path)])
+    assert result.exit_code == 1 and "mine.ndjson:2: not JSON" in result.output
+    assert rec.requests == []  # nothing half-imported
