@@ -228,6 +228,8 @@ def test_crawl_finds_every_article_once_and_survives_hostile_pages(outlets, tmp_
     assert "/news/2019/old.html" not in hits  # outside the recency window
     assert not any("utm_" in h for h in hits)  # tracking parameters removed before fetching
     assert hits.count("/news/2026/storm-0.html") == 1
+    assert hits.count("/robots.txt") == 1  # read once: for its rules and its Sitemap: lines
+    assert "/sitemap-news.xml" in hits and "/sitemap-2026.xml.gz" in hits  # found through robots.txt only
     assert stats.skipped.get("section_front_or_list_page") == 1  # "/" from the feed: fetched, not an article
     busy = hostile.times["/news/busy.html"]
     assert len(busy) == 2 and busy[1] - busy[0] >= 0.9  # Retry-After honoured

@@ -43,3 +43,4 @@ def test_crawl_of_fixture_outlets_finds_each_expected_article_once(web, tmp_path
         assert item["authors"] == list(gold.authors)
     for site in web.sites:
         assert not any(h.startswith("/private/") for h in site.hits)  # robots.txt obeyed
+        assert site.hits.count("/robots.txt") == 1

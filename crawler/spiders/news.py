@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -56,6 +57,13 @@ class NewsSpider(scrapy.Spider):
         self.requested: set[str] = set()  # article and sitemap URLs requested in this run
         self.hints: dict[str, dict] = {}
         self.emitted: set[str] = set()  # canonical URLs emitted in this run
+        self.netloc_source = {netloc: i for i, s in enumerate(self.sources) for netloc in s.netlocs()}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.robots_fetched, signal=signals.response_received)
+        return spider
 
     def closed(self, reason):
         self.store.close()
@@ -75,8 +83,12 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self):
         for i, source in enumerate(self.sources):
-            base = f"{urlsplit(source.url).scheme}://{source.netloc}"
-            yield self._request(f"{base}/robots.txt", "robots", i, self.parse_robots)
+            own = {urlsplit(u).netloc.lower() for u in (*source.feeds, *source.sitemaps)}
+            if source.netloc not in own:
+                # Nothing else will make Scrapy read this host's robots.txt: ask for its Sitemap: lines.
+                base = f"{urlsplit(source.url).scheme}://{source.netloc}"
+                yield self._request(f"{base}/robots.txt", "robots", i, self.parse_robots,
+                                    dont_obey_robotstxt=True)
             for url in source.feeds:
                 yield self._request(url, "feed", i, self.parse_feed)
             for url in source.sitemaps:
@@ -84,13 +96,27 @@ class NewsSpider(scrapy.Spider):
                 yield self._request(url, "sitemap", i, self.parse_sitemap, depth=0)
 
     # --- discovery
+    def robots_fetched(self, response, request, spider=None):
+        """robots.txt that Scrapy's RobotsTxtMiddleware fetched: follow its Sitemap: lines too."""
+        if not request.meta.get("dont_obey_robotstxt") or urlsplit(request.url).path != "/robots.txt" \
+                or request.meta.get("kind") == "robots":
+            return
+        index = self.netloc_source.get(urlsplit(request.url).netloc.lower())
+        if index is not None:
+            for sitemap_request in self._robots_requests(response, index):
+                self.crawler.engine.crawl(sitemap_request)
+
     def parse_robots(self, response):
+        yield from self._robots_requests(response, response.meta["source"])
+
+    def _robots_requests(self, response, index: int):
         if response.status != 200:
             return
-        for url in robots_sitemaps(response.text if hasattr(response, "text") else "", response.url):
+        text = response.body.decode("utf-8", errors="replace")
+        for url in robots_sitemaps(text, response.url):
             if url not in self.requested:
                 self.requested.add(url)
-                yield self._request(url, "sitemap", response.meta["source"], self.parse_sitemap, depth=0)
+                yield self._request(url, "sitemap", index, self.parse_sitemap, depth=0)
 
     def parse_feed(self, response):
         self._stat("feeds_fetched")
