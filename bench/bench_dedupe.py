@@ -13,7 +13,7 @@ Figures (all printed with --json and written to bench/results/dedupe.json):
   included; RSS delta too), Redis bytes per article (INFO used_memory delta / N),
   and the growth of the per-article cost from 10,000 to N.
 - engine: `StoryEngine.assign` latency p50/p99 with N entries in its index
-  (2,000 assigned for real, the rest bulk-filled; see `bench_engine`).
+  (1,000 assigned for real, the rest bulk-filled; 500 timed; see `bench_engine`).
 
 The corpus is generated here: words drawn from a 50,000-word vocabulary with a
 Zipf-like (1/rank) law, 600 words an article, and 20% planted near-duplicates
@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--queries", type=int, default=2000, help="timed assignments per measurement")
     parser.add_argument("--sign-articles", type=int, default=300, help="articles for the signature speed")
     parser.add_argument("--threshold", type=float, default=0.5, help="LSH threshold of the default index")
-    parser.add_argument("--engine-warm", type=int, default=2000,
+    parser.add_argument("--engine-warm", type=int, default=1000,
                         help="articles assigned through the engine before timing it")
     parser.add_argument("--skip-redis", action="store_true")
     parser.add_argument("--skip-engine", action="store_true")
@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> dict:
         report(f"redis_{n_redis}", bench_redis(sigs, n_redis, make_queries(corpus, n_redis, args.queries, signer)
                                                if n_redis != n else queries_large, signer, bands, rows))
     if not args.skip_engine:
-        report(f"engine_{n}", bench_engine(sigs, n, corpus, min(args.engine_warm, n), min(args.queries, 1000)))
+        report(f"engine_{n}", bench_engine(sigs, n, corpus, min(args.engine_warm, n), min(args.queries, 500)))
 
     results["targets"] = targets(results, n, n_redis)
     results["total_s"] = round(time.perf_counter() - started, 1)

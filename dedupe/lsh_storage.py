@@ -111,6 +111,10 @@ class MemoryLSHStorage(LSHStorage):
             self.config = _check_config(self.config, config)
 
     def add(self, keys: list[str], band_keys: np.ndarray, ts: np.ndarray) -> None:
+        if len(set(keys)) < len(keys):  # a key twice in one batch: the last one counts
+            last = {k: i for i, k in enumerate(keys)}
+            rows = sorted(last.values())
+            keys, band_keys, ts = [keys[i] for i in rows], band_keys[rows], ts[rows]
         with self._lock:
             present = [k for k in keys if k in self._id_of]
             if present:
@@ -313,22 +317,26 @@ local function unlink(key, packed)
 end
 """
 
-# ARGV: prefix, buckets, key, ts, packed band keys.
+# ARGV: prefix, buckets, then (key, ts, packed band keys) per article.
 _ADD_LUA = _LUA_HELPERS + """
-local key, ts, packed = ARGV[3], ARGV[4], ARGV[5]
-local kkey = prefix .. ':k:' .. key
-local old = redis.call('GET', kkey)
-if old then unlink(key, old) end
-for i = 1, #packed, 8 do
-  local bk = string.sub(packed, i, i + 7)
-  local h = bucket(bk)
-  local value = redis.call('HGET', h, bk)
-  if value then redis.call('HSET', h, bk, value .. '\\0' .. key)
-  else redis.call('HSET', h, bk, key) end
+local added = 0
+for j = 3, #ARGV, 3 do
+  local key, ts, packed = ARGV[j], ARGV[j + 1], ARGV[j + 2]
+  local kkey = prefix .. ':k:' .. key
+  local old = redis.call('GET', kkey)
+  if old then unlink(key, old) else added = added + 1 end
+  for i = 1, #packed, 8 do
+    local bk = string.sub(packed, i, i + 7)
+    local h = bucket(bk)
+    -- most band keys are new: one call; else append to the keys already there
+    if redis.call('HSETNX', h, bk, key) == 0 then
+      redis.call('HSET', h, bk, redis.call('HGET', h, bk) .. '\\0' .. key)
+    end
+  end
+  redis.call('SET', kkey, packed)
+  redis.call('ZADD', prefix .. ':ts', ts, key)
 end
-redis.call('SET', kkey, packed)
-redis.call('ZADD', prefix .. ':ts', ts, key)
-return old and 0 or 1
+return added
 """
 
 # ARGV: prefix, buckets, before ('' = unconditional), keys...; with `before`,
@@ -372,12 +380,15 @@ class RedisLSHStorage(LSHStorage):
     `{prefix}:h:{0..buckets-1}` (hashes: band key -> NUL-joined keys). A query
     is one script call (one round trip); writes go in pipelines of
     `batch_size` script calls. `buckets` is fixed when a prefix is first used;
-    keep entries per bucket (articles x bands / buckets) under Redis's
-    hash-max-listpack-entries (128) for the compact encoding.
+    entries per bucket (articles x bands / buckets: 64 at 1M articles and 64
+    bands with the default) under Redis's hash-max-listpack-entries (128) keep
+    the compact encoding.
     Not for Redis Cluster: one script touches many hashes.
     """
 
-    def __init__(self, client, prefix: str = "newsagg:lsh", buckets: int = 1 << 18,
+    ARTICLES_PER_CALL = 50  # small enough not to hold Redis up for long
+
+    def __init__(self, client, prefix: str = "newsagg:lsh", buckets: int = 1 << 20,
                  batch_size: int = 1000):
         self.client = client
         self.prefix = prefix
@@ -407,10 +418,14 @@ class RedisLSHStorage(LSHStorage):
             raise ValueError("LSH keys must not contain NUL")
         packed = np.ascontiguousarray(band_keys, dtype=">u8")
         with self.client.pipeline(transaction=False) as pipe:
-            for i, key in enumerate(keys):
-                self._add_script(args=[self.prefix, self.buckets, key, repr(float(ts[i])),
-                                       packed[i].tobytes()], client=pipe)
-                if (i + 1) % self.batch_size == 0:
+            # One script call per ARTICLES_PER_CALL articles: Redis runs each
+            # atomically; a pipeline carries batch_size articles a round trip.
+            for lo in range(0, len(keys), self.ARTICLES_PER_CALL):
+                args = [self.prefix, self.buckets]
+                for i in range(lo, min(lo + self.ARTICLES_PER_CALL, len(keys))):
+                    args += [keys[i], repr(float(ts[i])), packed[i].tobytes()]
+                self._add_script(args=args, client=pipe)
+                if (lo + self.ARTICLES_PER_CALL) % self.batch_size == 0:
                     pipe.execute()
             pipe.execute()
 

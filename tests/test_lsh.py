@@ -39,7 +39,7 @@ def _corpus(seed: int, families: int = 30, copies: int = 3) -> tuple[list[str], 
     return keys, SIGNER.sign_many(sets)
 
 
-def _redis_index(server, prefix="test:lsh", buckets=1 << 18, **params) -> LSHIndex:
+def _redis_index(server, prefix="test:lsh", buckets=1 << 20, **params) -> LSHIndex:
     client = redis.Redis.from_url(server.url)
     return LSHIndex(storage=RedisLSHStorage(client, prefix=prefix, buckets=buckets), **params)
 
@@ -80,7 +80,7 @@ def test_near_duplicates_are_found_and_unrelated_texts_are_not():
     assert family_found >= 0.95 * 90
 
 
-@pytest.mark.parametrize("buckets", [1 << 18, 4])  # 4: large hashes, Redis's hashtable encoding
+@pytest.mark.parametrize("buckets", [1 << 20, 4])  # 4: large hashes, Redis's hashtable encoding
 def test_memory_and_redis_return_the_same_candidates(redis_server, buckets):
     keys, sigs = _corpus(7)
     rng = np.random.default_rng(7)
@@ -126,6 +126,9 @@ def test_reinserting_a_key_replaces_its_entry(redis_server):
         assert "moved" in index.query(sigs[3])
         assert len(index) == 1
         assert index.expire(1.5) == 0  # its time was updated too
+        index.insert_many(["twice", "twice"], sigs[[0, 3]], ts=[3.0, 4.0])  # the last one counts
+        assert "twice" not in index.query(sigs[0]) and "twice" in index.query(sigs[3])
+        assert len(index) == 2
 
 
 def test_saved_and_loaded_memory_index_answers_the_same(tmp_path):
