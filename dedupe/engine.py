@@ -20,14 +20,17 @@ Flow of `StoryEngine.assign`:
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import math
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import py3langid
@@ -36,7 +39,7 @@ import xxhash
 from dedupe.changes import diff_texts
 from dedupe.lsh import LSHIndex
 from dedupe.minhash import Signer
-from dedupe.normalize import article_lines, capitalised_tokens, mentioned_dates, page_date, tokens
+from dedupe.normalize import article_lines, capitalised_tokens, mentioned_dates, page_date, sentences, tokens
 from dedupe.shingles import word_shingles
 from dedupe.state import EngineState, LocalState, RedisState
 from newsagg.schema import Article, Changes
@@ -63,11 +66,18 @@ class Tuning:
 
     shingle_k: int = 3
     copy_threshold: float = 0.45  # shared 3-shingles / shingles of the shorter text
+    sentence_match: float = 0.25  # Jaccard of two sentences' stems for "the same sentence, reworded"
+    rewrite_alignment: float = 0.5  # share of sentences lined up that makes a rewrite a copy
+    rewrite_min_sentences: int = 4
+    rewrite_min_containment: float = 0.03  # below this no alignment is tried (speed)
+    slug_min_words: int = 7  # an identical URL slug this long marks a copy
     event_threshold: float = 0.17  # average similarity to an event's members
     merge_threshold: float = 0.3  # a second event must match this well to be merged
     key_weight: float = 0.3  # share of the key-term similarity in the event score
+
     cross_lang_threshold: float = 0.12  # average key-term similarity across languages
     max_gap_days: float = 4.0  # reports of one happening are this close in time
+    written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
     stem_length: int = 6  # crude language-independent stemming: word prefixes
     centroid_terms: int = 400  # terms kept per event centroid
     idf_prior_docs: int = 50  # pseudo-documents holding no term: a cold start does not zero every idf
@@ -87,10 +97,14 @@ class Features:
     lines: list[str]
     time: float  # published, else the page's date line, else fetched (epoch seconds)
     anchor: float | None  # a known publication time (published or page date), else None
-    hint: float | None  # anchor, else the latest full date written in the text
+    written: float | None  # the latest full date written in the text: it was published after it
+    slug: frozenset  # words of the URL slug
     terms: Counter = field(default_factory=Counter)  # content-word stems -> count
     keys: Counter = field(default_factory=Counter)  # names and numbers -> count
     shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    sentence_terms: list[frozenset] = field(default_factory=list)  # content stems of each longer sentence
+    term_vector: dict[str, float] = field(default_factory=dict)  # unit TF-IDF vector when assigned
+    key_vector: dict[str, float] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -98,7 +112,7 @@ class Features:
 
     def stored(self) -> dict[str, Any]:
         return {"lang": self.lang, "title": self.title, "lines": self.lines, "time": self.time,
-                "anchor": self.anchor, "hint": self.hint}
+                "anchor": self.anchor, "written": self.written, "slug": sorted(self.slug)}
 
 
 @dataclass
@@ -133,8 +147,12 @@ def detect_language(text: str) -> str:
     return lang
 
 
-def _features_from(article_id: str, lang: str, title: str, lines: list[str], when: float,
-                   anchor: float | None, hint: float | None, tuning: Tuning) -> Features:
+_QUOTE = re.compile(r"[\"“”„«»]")
+
+
+def _features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Features:
+    """Features from what the state keeps of an article (`Features.stored()`)."""
+    title, lines = stored["title"], stored["lines"]
     body = "\n".join(lines)
     words = tokens(body)
     head = tokens(title) if title and (not lines or title != lines[0]) else []
@@ -143,7 +161,16 @@ def _features_from(article_id: str, lang: str, title: str, lines: list[str], whe
     keys = Counter(w for w in capitalised_tokens(f"{title}\n{body}")
                    if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
     shingles = word_shingles(words, tuning.shingle_k) if words else np.empty(0, np.uint64)
-    return Features(article_id, lang, title, lines, when, anchor, hint, terms, keys, np.unique(shingles))
+    sentence_terms = []
+    for sentence in sentences(body):
+        if _QUOTE.search(sentence):
+            continue  # independent reports quote the same statements in the same order
+        stems = frozenset(w[:tuning.stem_length] for w in tokens(sentence) if w not in STOPWORDS)
+        if len(stems) >= 4:
+            sentence_terms.append(stems)
+    return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
+                    frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), sentence_terms,
+                    stored.get("tv", {}), stored.get("kv", {}))
 
 
 def featurize(article: Article, tuning: Tuning) -> Features:
@@ -156,8 +183,19 @@ def featurize(article: Article, tuning: Tuning) -> Features:
     when = anchor or _epoch(article.fetched) or time.time()
     lang = (article.language or "").split("-")[0].lower() or detect_language(f"{title}\n" + "\n".join(lines))
     written = mentioned_dates(f"{title}\n" + "\n".join(lines))
-    hint = anchor or (written[-1].timestamp() if written else None)
-    return _features_from(article.id, lang, title, lines, when, anchor, hint, tuning)
+    return _features_from(article.id, {"lang": lang, "title": title, "lines": lines, "time": when, "anchor": anchor,
+                                       "written": written[-1].timestamp() if written else None, "slug": url_slug(article.canonical_url or article.url)}, tuning)
+
+
+def url_slug(url: str) -> list[str]:
+    """Words of a URL's slug (its most hyphenated path segment): republished wire
+    copies often keep the original's slug, independent reports rarely match it all."""
+    segments = [seg for seg in urlsplit(url).path.split("/") if seg]
+    if not segments:
+        return []
+    slug = re.sub(r"\.\w{2,5}$", "", max(segments, key=lambda seg: seg.count("-")))
+    # Words with digits are ids and dates that differ between the sites of one copy.
+    return sorted({w for w in re.split(r"[-_+]+", slug.lower()) if len(w) > 1 and not re.search(r"\d", w)})
 
 
 def _term_id(term: str, space: str) -> int:
@@ -165,12 +203,57 @@ def _term_id(term: str, space: str) -> int:
     return (xxhash.xxh3_64_intdigest(f"{space}:{term}".encode("utf-8")) & ((1 << 62) - 1)) | 1
 
 
-def copy_score(a: Features, b: Features) -> float:
-    """Share of the shorter text's word shingles found in the other (0 across languages)."""
-    if a.lang != b.lang or not len(a.shingles) or not len(b.shingles):
+def shingle_containment(a: Features, b: Features) -> float:
+    """Share of the shorter text's word shingles found in the other."""
+    if not len(a.shingles) or not len(b.shingles):
         return 0.0
     shared = np.intersect1d(a.shingles, b.shingles, assume_unique=True).size
     return shared / min(len(a.shingles), len(b.shingles))
+
+
+def _longest_increasing(seq: list[int]) -> int:
+    tails: list[int] = []
+    for x in seq:
+        i = bisect.bisect_left(tails, x)
+        if i == len(tails):
+            tails.append(x)
+        else:
+            tails[i] = x
+    return len(tails)
+
+
+def sentence_alignment(a: Features, b: Features, tuning: Tuning) -> tuple[float, int]:
+    """(share, count) of the shorter text's sentences that have a look-alike in the
+    other text, in the same order: what survives a sentence-by-sentence rewrite."""
+    short, long_ = sorted((a.sentence_terms, b.sentence_terms), key=len)
+    if not short:
+        return 0.0, 0
+    matches = []
+    for s in short:
+        best, best_j = tuning.sentence_match, -1
+        for j, other in enumerate(long_):
+            sim = len(s & other) / len(s | other)
+            if sim >= best:
+                best, best_j = sim, j
+        if best_j >= 0:
+            matches.append(best_j)
+    aligned = _longest_increasing(matches)
+    return aligned / len(short), aligned
+
+
+def copy_score(a: Features, b: Features, tuning: Tuning) -> float:
+    """How surely b is the same written text as a (0 across languages): shared
+    shingles, or sentences that line up one by one (a light rewrite)."""
+    if a.lang != b.lang:
+        return 0.0
+    score = shingle_containment(a, b)
+    if len(a.slug) >= tuning.slug_min_words and a.slug == b.slug:
+        score = max(score, tuning.copy_threshold)
+    if score < tuning.copy_threshold and score >= tuning.rewrite_min_containment:
+        share, count = sentence_alignment(a, b, tuning)
+        if count >= tuning.rewrite_min_sentences:
+            score = max(score, share * tuning.copy_threshold / tuning.rewrite_alignment)
+    return score
 
 
 def tfidf(counts: dict[str, float], space: str, df: dict[int, int], docs: int) -> dict[str, float]:
@@ -187,12 +270,22 @@ def tfidf(counts: dict[str, float], space: str, df: dict[int, int], docs: int) -
     return {t: x / norm for t, x in vec.items()}
 
 
-def time_factor(hint: float | None, first: float | None, last: float | None, tuning: Tuning) -> float:
-    """1 when a time may belong to an event spanning [first, last], 0 when too far apart."""
-    if hint is None or first is None or last is None:
-        return 1.0
-    gap_days = max(first - hint, hint - last, 0.0) / 86400.0
-    return 1.0 if gap_days <= tuning.max_gap_days else 0.0
+def time_compatible(f: Features, event: dict[str, Any], tuning: Tuning) -> bool:
+    """Whether an article's time fits an event's. Published times (anchors) are
+    exact; a date written in a text only says the text is not older than it."""
+    gap = tuning.max_gap_days * 86400.0
+    lo, hi, written = event.get("anchor_min"), event.get("anchor_max"), event.get("written_max")
+    if f.anchor is not None:
+        if lo is not None and not lo - gap <= f.anchor <= hi + gap:
+            return False
+        if written is not None and written > f.anchor + gap:
+            return False
+    if f.written is not None and hi is not None and f.written > hi + gap:
+        return False
+    if tuning.written_dates_both_ways and f.anchor is None and lo is None and f.written is not None \
+            and written is not None and not event["written_min"] - gap <= f.written <= written + gap:
+        return False
+    return True
 
 
 def add_vectors(total: dict[str, float], vec: dict[str, float], limit: int, sign: float = 1.0) -> dict[str, float]:
@@ -206,30 +299,43 @@ def add_vectors(total: dict[str, float], vec: dict[str, float], limit: int, sign
     return out
 
 
-def event_score(vec_terms: dict[str, float], vec_keys: dict[str, float], lang: str, hint: float | None,
-                event: dict[str, Any], tuning: Tuning) -> float:
-    """Average similarity of an article to the members of an event (0 when out of its time)."""
-    size = max(event["size"], 1)
-    keys = sum(w * event["kv"].get(t, 0.0) for t, w in vec_keys.items()) / size
-    if lang in event["langs"]:
-        terms = sum(w * event["tv"].get(t, 0.0) for t, w in vec_terms.items()) / size
-        score = (1 - tuning.key_weight) * terms + tuning.key_weight * keys
-    else:
-        # Across languages only names and numbers carry over.
-        score = keys if keys >= tuning.cross_lang_threshold else 0.0
-        score *= tuning.event_threshold / tuning.cross_lang_threshold
-    return score * time_factor(hint, event.get("hint_min"), event.get("hint_max"), tuning)
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def similarity(f: Features, term_sum: dict[str, float], key_sum: dict[str, float], langs, size: int,
+               tuning: Tuning) -> float:
+    """Average similarity of an article to `size` articles whose unit vectors sum to
+    (term_sum, key_sum): content words and names/numbers mixed within a language,
+    names/numbers alone (rescaled to the same threshold) across languages."""
+    size = max(size, 1)
+    keys = _dot(f.key_vector, key_sum) / size
+    if f.lang in langs:
+        return (1 - tuning.key_weight) * _dot(f.term_vector, term_sum) / size + tuning.key_weight * keys
+    if keys < tuning.cross_lang_threshold:
+        return 0.0
+    return keys * tuning.event_threshold / tuning.cross_lang_threshold
+
+
+def event_score(f: Features, event: dict[str, Any], tuning: Tuning) -> float:
+    """How well an article fits an event: its average similarity to the members
+    (average link: a diffuse topic-wide cluster does not attract everything),
+    0 when out of the event's time."""
+    average = similarity(f, event["tv"], event["kv"], event["langs"], event["size"], tuning)
+    return average if time_compatible(f, event, tuning) else 0.0
 
 
 def _top(vec: dict[str, float], limit: int) -> dict[str, float]:
     return dict(sorted(vec.items(), key=lambda kv: -kv[1])[:limit]) if len(vec) > limit else vec
 
 
-def _widen_hints(event: dict[str, Any], low: float | None, high: float | None) -> None:
-    if low is not None:
-        event["hint_min"] = low if event.get("hint_min") is None else min(event["hint_min"], low)
-    if high is not None:
-        event["hint_max"] = high if event.get("hint_max") is None else max(event["hint_max"], high)
+def _widen_times(event: dict[str, Any], other: dict[str, Any]) -> None:
+    """Widen an event's time span by another's (an article's or an absorbed event's)."""
+    for key, pick in (("anchor_min", min), ("anchor_max", max), ("written_min", min), ("written_max", max)):
+        values = [v for v in (event.get(key), other.get(key)) if v is not None]
+        event[key] = pick(values) if values else None
 
 
 class StoryEngine:
@@ -277,8 +383,7 @@ class StoryEngine:
         """Features of articles given {id: content_hash}, from the cache or the state."""
         out = {aid: self._features_cache[(aid, h)] for aid, h in hashes.items() if (aid, h) in self._features_cache}
         for aid, rec in self.state.get_many("features", [a for a in hashes if a not in out]).items():
-            f = _features_from(aid, rec["lang"], rec["title"], rec["lines"], rec["time"], rec["anchor"],
-                               rec.get("hint"), self.tuning)
+            f = _features_from(aid, rec, self.tuning)
             self._remember(aid, hashes[aid], f)
             out[aid] = f
         return out
@@ -356,20 +461,19 @@ class StoryEngine:
         self.state.df_add(term_ids)
         counted, df = self.state.df_get(term_ids)
         docs = counted + t.idf_prior_docs
-        vec_terms = tfidf(f.terms, "t", df, docs)
-        vec_keys = tfidf(f.keys, "k", df, docs)
+        f.term_vector = vec_terms = tfidf(f.terms, "t", df, docs)
+        f.key_vector = vec_keys = tfidf(f.keys, "k", df, docs)
 
         # Copy group: the most similar earlier text in the same language.
         best_copy, best_copy_score = None, 0.0
         for cid, cf in cand_features.items():
-            s = copy_score(f, cf)
+            s = copy_score(f, cf, t)
             if s > best_copy_score:
                 best_copy, best_copy_score = cid, s
         if best_copy_score < t.copy_threshold:
             best_copy = None
 
-        event_scores = {eid: event_score(vec_terms, vec_keys, f.lang, f.hint, rec, t)
-                        for eid, rec in live_events.items()}
+        event_scores = {eid: event_score(f, rec, t) for eid, rec in live_events.items()}
 
         joined: list[str] = []
         if best_copy is not None:
@@ -408,13 +512,14 @@ class StoryEngine:
             event = recs[survivor]
         else:
             event_id = f"ev-{aid}"
-            event = {"created": f.time, "last": f.time, "hint_min": None, "hint_max": None, "tv": {}, "kv": {},
+            event = {"created": f.time, "last": f.time, "tv": {}, "kv": {},
                      "langs": [], "size": 0, "absorbed": []}
         event["tv"] = add_vectors(event["tv"], vec_terms, t.centroid_terms)
         event["kv"] = add_vectors(event["kv"], vec_keys, t.centroid_terms)
         event["langs"] = sorted(set(event["langs"]) | {f.lang})
         event["last"] = max(event["last"], f.time)
-        _widen_hints(event, f.hint, f.hint)
+        _widen_times(event, {"anchor_min": f.anchor, "anchor_max": f.anchor, "written_min": f.written,
+                             "written_max": f.written})
         event["size"] += 1
         st.put("event", event_id, event)
         st.add_members(f"event:{event_id}", [aid])
@@ -470,7 +575,7 @@ class StoryEngine:
         s["last"] = max(s["last"], a["last"])
         s["size"] += a["size"]
         s["absorbed"] = sorted(set(s.get("absorbed", [])) | {absorbed} | set(a.get("absorbed", [])))
-        _widen_hints(s, a.get("hint_min"), a.get("hint_max"))
+        _widen_times(s, a)
         members = st.members(f"event:{absorbed}")
         st.add_members(f"event:{survivor}", members)
         st.put("event", absorbed, {"merged_into": survivor, "created": a["created"]})
@@ -497,7 +602,7 @@ class StoryEngine:
         for mid, rec in arts.items():
             mf = feats.get(mid)
             changes = diff_texts(f.title, f.text, mf.title, mf.text) if mf else None
-            sim = round(copy_score(f, mf), 4) if mf else None
+            sim = round(copy_score(f, mf, self.tuning), 4) if mf else None
             rec.update(copies_of=rec.get("copies_of") or aid, similarity=rec.get("similarity") or sim,
                        changes=changes.model_dump(mode="json") if changes else None)
             updates[mid] = {"is_originator": False, "copies_of": rec["copies_of"],
