@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from newsagg.schema import Article
 from newsagg.settings import get_settings
+from newsagg.testing import RedisServer
 from workers.app import configure
 from workers.deadletter import get_deadletters
 from workers.procs import WorkerCluster, wait_until
@@ -51,18 +52,34 @@ FAULT_APP = textwrap.dedent('''
 ''')
 
 
-@pytest.fixture
-def distributed(redis_server, tmp_path, monkeypatch):
-    """Test process and workers share Redis, data dir and the fast retry settings."""
-    env = {**FAST, "REDIS_URL": redis_server.url, "NEWSAGG_DATA_DIR": str(tmp_path / "data"),
+def _use(redis_url: str, tmp_path, monkeypatch):
+    env = {**FAST, "REDIS_URL": redis_url, "NEWSAGG_DATA_DIR": str(tmp_path / "data"),
            "PYTHONPATH": os.pathsep.join([str(tmp_path), ROOT, os.environ.get("PYTHONPATH", "")])}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     get_settings.cache_clear()
     configure(get_settings())
-    yield env
+    return env
+
+
+@pytest.fixture
+def distributed(redis_server, tmp_path, monkeypatch):
+    """Test process and workers share Redis (AOF on: restartable), data dir and the fast
+    retry settings."""
+    yield _use(redis_server.url, tmp_path, monkeypatch)
+    monkeypatch.undo()
     get_settings.cache_clear()
     configure(get_settings())
+
+
+@pytest.fixture
+def distributed_fast(tmp_path, monkeypatch):
+    """Same on a redis-server without AOF: no fsync per write, for the big runs."""
+    with RedisServer(appendonly=False) as server:
+        yield _use(server.url, tmp_path, monkeypatch)
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        configure(get_settings())
 
 
 def _store():

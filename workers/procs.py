@@ -79,8 +79,10 @@ class WorkerCluster:
         self.procs: dict[str, subprocess.Popen] = {}
         self.log_dir.mkdir(parents=True, exist_ok=True)
 
-    def start(self, name: str, queues: tuple[str, ...] = PIPELINE_QUEUES, pool: str = "solo") -> subprocess.Popen:
-        proc = start_worker(name, self.env, self.log_dir / f"{name}.log", queues, pool, self.app, self.cwd)
+    def start(self, name: str, queues: tuple[str, ...] = PIPELINE_QUEUES, pool: str = "solo",
+              env: dict[str, str] | None = None) -> subprocess.Popen:
+        proc = start_worker(name, {**self.env, **(env or {})}, self.log_dir / f"{name}.log", queues, pool,
+                            self.app, self.cwd)
         self.procs[name] = proc
         return proc
 
@@ -90,8 +92,9 @@ class WorkerCluster:
         kill_worker(proc)
         proc.wait(10)
 
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-4000:]}"
+    def logs(self, tail: int | None = 4000) -> str:
+        """The workers' logs (the last `tail` characters of each; None: all)."""
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-(tail or 0):]}"
                          for p in sorted(self.log_dir.glob("*.log")))
 
     def close(self) -> None:
