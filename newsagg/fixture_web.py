@@ -368,10 +368,10 @@ def conditional(page: Page, last_modified: datetime | None, headers: Mapping[str
 class OutletSite:
     """One outlet's pages for the current phase, answering on its own Site."""
 
-    def __init__(self, web: "FixtureWeb", outlet: Outlet):
+    def __init__(self, web: "FixtureWeb", outlet: Outlet, port: int = 0):
         self.web = web
         self.outlet = outlet
-        self.site = Site(self.route)
+        self.site = Site(self.route, port=port)
         self.base = self.site.base_url
         self._failed_once: set[str] = set()  # paths the flaky trap already answered 503
         self._lock = threading.Lock()
@@ -506,11 +506,13 @@ class FixtureWeb:
     now: the moment the articles' `hours_ago` count back from (default: the current time).
     recency: articles older than this are served but not expected in a crawl (the
     crawler's recency window, settings.recency_days).
+    base_port: serve the outlets on base_port, base_port+1, ... (the demo's fixed addresses,
+    so a second run finds the same URLs); default: free ports.
     """
 
     def __init__(self, outlets: Iterable[str] | None = None, *, traps: bool = False,
                  now: datetime | None = None, recency: timedelta = timedelta(days=3),
-                 corpus: Corpus | None = None):
+                 corpus: Corpus | None = None, base_port: int | None = None):
         self.corpus = corpus or load_corpus()
         keys = list(outlets) if outlets is not None else list(self.corpus.outlets)
         unknown = [k for k in keys if k not in self.corpus.outlets]
@@ -520,7 +522,8 @@ class FixtureWeb:
         self.now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
         self.recency = recency
         self.phase = 1
-        self._outlets = {key: OutletSite(self, self.corpus.outlets[key]) for key in keys}
+        self._outlets = {key: OutletSite(self, self.corpus.outlets[key], port=base_port + i if base_port else 0)
+                         for i, key in enumerate(keys)}
         self.articles = [self._fixture_article(a) for a in self.corpus.articles if a.outlet in self._outlets]
 
     def _fixture_article(self, a: CorpusArticle) -> FixtureArticle:

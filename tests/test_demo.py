@@ -1,0 +1,74 @@
+"""`newsagg demo` as a newcomer runs it: real outlets on loopback, the real crawler and
+pipeline, and a store that `newsagg search` and `newsagg story` query afterwards."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def newsagg(*args: str, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "newsagg.cli", "--log-level", "WARNING", *args],
+                          env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def demo_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "ELASTICSEARCH_URL")}
+    env["NEWSAGG_DATA_DIR"] = str(tmp_path / "data")
+    # The demo must allow its own loopback outlets by itself: no help from the test.
+    env.pop("NEWSAGG_ALLOW_PRIVATE_ADDRESSES", None)
+    return env
+
+
+def storm_story(stories: list[dict]) -> dict:
+    matches = [s for s in stories if "Storm Odile" in s["headline"]]
+    assert matches, [s["headline"] for s in stories]
+    return matches[0]
+
+
+def test_demo_crawls_clusters_and_leaves_a_searchable_store(demo_env):
+    run = newsagg("demo", "--json", "--port", "0", "--top", "10", env=demo_env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = json.loads(run.stdout)
+
+    # every article the demo outlets publish (and robots allow) was crawled and indexed once
+    assert summary["articles_expected"] >= 55
+    assert summary["articles_indexed"] == summary["articles_expected"]
+    assert summary["crawl"]["articles"] == summary["articles_expected"]
+    assert "crawl + process" in run.stderr  # progress was shown
+
+    # the storm story: the wire copy's originator and the outlets that copied it
+    storm = storm_story(summary["stories"])
+    assert storm["outlet_count"] >= 5
+    assert storm["originator"]["outlet"] == "Northwire"
+    wire = max(storm["groups"], key=lambda g: g["size"])
+    assert wire["size"] >= 4 and wire["originator_outlet"] == "Northwire"
+
+    # the store stays: search and story read it afterwards
+    found = newsagg("search", "storm harbour", "--json", env=demo_env)
+    assert found.returncode == 0, found.stderr[-2000:]
+    ids = [r["cluster_id"] for r in json.loads(found.stdout)]
+    assert storm["event_id"] in ids
+
+    shown = newsagg("story", storm["event_id"], env=demo_env)
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert "Storm Odile" in shown.stdout and "Northwire" in shown.stdout
+
+
+def test_demo_port_in_use_says_what_to_do(demo_env):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = newsagg("demo", "--port", str(port), env=demo_env, timeout=60)
+    assert run.returncode != 0
+    assert "in use" in run.stderr and "--port" in run.stderr
+    assert "Traceback" not in run.stderr
