@@ -79,7 +79,7 @@ class Tuning:
     max_gap_days: float = 4.0  # reports of one happening are this close in time
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
     stem_length: int = 6  # crude language-independent stemming: word prefixes
-    centroid_terms: int = 400  # terms kept per event centroid
+    centroid_terms: int = 250  # terms kept per event centroid
     idf_prior_docs: int = 50  # pseudo-documents holding no term: a cold start does not zero every idf
     max_candidates: int = 200
     num_perm: int = 128

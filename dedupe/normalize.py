@@ -52,10 +52,14 @@ _TOKEN = regex.compile(r"[\p{L}\p{N}]+(?:['’.\-][\p{L}\p{N}]+)*")
 _CAPITALISED = regex.compile(r"^\p{Lu}")
 
 
+_COMBINING = regex.compile(r"\p{Mn}+")
+
+
 def fold(text: str) -> str:
     """Unicode-compatible, casefolded, accent-free form used for all matching."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def clean_line(line: str) -> str:

@@ -14,7 +14,6 @@ sorted by a timestamp so that `maintain` finds quiet clusters without a scan.
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import zlib
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from dedupe.lsh import MemoryLSHStorage, RedisLSHStorage
 
@@ -33,14 +33,20 @@ class StateError(RuntimeError):
     """The engine state cannot be reached or read."""
 
 
+# Records are JSON; long ones (texts) are stored compressed, marked by a first byte.
+_COMPRESS_OVER = 2048
+
+
 def _dump(value: dict[str, Any]) -> bytes:
-    return zlib.compress(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 3)
+    raw = orjson.dumps(value)
+    return b"z" + zlib.compress(raw, 1) if len(raw) > _COMPRESS_OVER else b"j" + raw
 
 
 def _load(blob: bytes | None) -> dict[str, Any] | None:
     if blob is None:
         return None
-    return json.loads(zlib.decompress(blob))
+    blob = bytes(blob)
+    return orjson.loads(zlib.decompress(blob[1:]) if blob[:1] == b"z" else blob[1:])
 
 
 class EngineState(ABC):
