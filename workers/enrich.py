@@ -28,9 +28,11 @@ _WORD = re.compile(r"[^\W\d_](?:[\w’'&.-]*\w)?")
 _SENT_END = re.compile(r"(?<=[.!?…])[\"”’')\]]*\s+(?=[\"“‘(\[]?[^\W\d_])|\n\s*\n+|\n")
 _ABBREV_DOT = re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|St|Capt|Sgt|Gen|Col|Gov|Sen|Rep|Insp)\.")
 _CONNECTORS = {"of", "de", "del", "da", "von", "van", "der", "den", "du", "la", "le", "for", "&", "am", "an"}
-_PLACE_PREPS = {"in", "at", "near", "from", "outside", "across", "towards", "toward", "into", "around",
+_PLACE_PREPS = {"in", "near", "from", "outside", "across", "towards", "toward", "into", "around",
                 "nach", "aus", "bei"}
 _SPEECH = {"said", "says", "told", "added", "explained", "warned", "sagte", "sagt", "erklärte"}
+_LIST_JOIN = {"and", "or", "und", "oder"}
+_DE_OF = ("der", "des", "von")
 
 
 # --- language ---------------------------------------------------------------------
@@ -72,6 +74,8 @@ class Gazetteer:
     given_names: frozenset[str]
     org_words: frozenset[str]
     place_words: frozenset[str]
+    place_prefixes: frozenset[str]
+    org_prefixes: frozenset[str]
     de_place_suffixes: tuple[str, ...]
     places: dict[str, str | None]  # name -> ISO country (None: unknown)
     countries: dict[str, str]  # country name or alias -> ISO code
@@ -106,6 +110,7 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(
         person_titles=frozenset(g["person_titles"]), given_names=frozenset(g["given_names"]),
         org_words=frozenset(g["org_words"]), place_words=frozenset(g["place_words"]),
+        place_prefixes=frozenset(g["place_prefixes"]), org_prefixes=frozenset(g["org_prefixes"]),
         de_place_suffixes=tuple(g["de_place_suffixes"]), places=places, countries=countries,
         demonyms={k: str(v) for k, v in g["demonyms"].items()},
         stopwords=frozenset(w for ws in stop.values() for w in ws), country_re=country_re)
@@ -165,19 +170,27 @@ def _spans(sentence: str) -> list[tuple[list[str], str, str, bool]]:
     return out
 
 
+def _is_title(tok: str, lang: str, g: Gazetteer) -> bool:
+    low = tok.lower()
+    # German compounds: Oberbürgermeister, Bundeskanzler, Verhandlungsführerin
+    return low in g.person_titles or (lang == "de" and any(
+        low.endswith(t) for t in g.person_titles if len(t) >= 6))
+
+
 def _classify(span: list[str], before: str, after: str, lang: str, g: Gazetteer) -> str | None:
     name = " ".join(span)
     low = [t.lower() for t in span]
     if name in g.countries or name in g.places:
         return "place"
-    if before.lower() in g.person_titles and len(span) <= 3:
-        return "person"
-    if any(t in g.org_words for t in low) or any(
-            lang == "de" and len(t) > 6 and t.endswith(w) and len(w) >= 4 for t in low for w in g.org_words):
+    if any(t in g.org_words for t in low) or (len(span) > 1 and lang == "de" and any(
+            len(t) > 6 and t.endswith(w) for t in low for w in g.org_words if len(w) >= 4)):
         return "organisation"
-    if low[-1] in g.place_words and len(span) >= 2:
+    if _is_title(before, lang, g) and len(span) <= 3:
+        return "person"
+    if len(span) >= 2 and (low[-1] in g.place_words or low[0] in g.place_prefixes
+                           or (low[0] in g.place_words and low[1] == "of")):
         return "place"
-    if len(span) == 1 and span[0].isupper() and 2 <= len(span[0]) <= 6:
+    if len(span) == 1 and span[0].isupper() and span[0].isalpha() and 2 <= len(span[0]) <= 6:
         return "organisation"  # acronyms: NATO, RNLI, BBC
     if low[0] in g.given_names and 2 <= len(span) <= 3:
         return "person"
@@ -190,9 +203,28 @@ def _classify(span: list[str], before: str, after: str, lang: str, g: Gazetteer)
         return None  # German capitalises every noun: without a cue, not a name
     if before.lower() in _PLACE_PREPS and len(span) <= 3 and low[0] not in g.given_names:
         return "place"
-    if 2 <= len(span) <= 3 and not any(t in _CONNECTORS for t in low):
+    if 2 <= len(span) <= 3 and not any(t in _CONNECTORS for t in low) and after.lower() in _SPEECH:
         return "person"
     return None
+
+
+def _trim(span: list[str], before: str, lang: str, g: Gazetteer) -> tuple[list[str], str]:
+    """Drop what precedes a name: sentence-initial function words, titles and roles
+    ("Mayor", "Local MP", "Firma"), keeping the title as the cue word before it."""
+    while span and (span[0].lower() in g.stopwords or span[0].lower() in g.org_prefixes
+                    or _is_title(span[0], lang, g)):
+        if _is_title(span[0], lang, g):
+            before = span[0]
+        span = span[1:]
+    while span and span[-1].lower() in _CONNECTORS:
+        span = span[:-1]
+    low = [t.lower() for t in span]
+    # "Local MP Helen Price", "Resident Julia Marsh": the name starts at the given name
+    for k in range(1, len(span)):
+        if low[k] in g.given_names and 2 <= len(span) - k <= 3 and low[k - 1] not in g.given_names \
+                and not any(t in _CONNECTORS for t in low[k:]) and not any(t in g.org_words for t in low):
+            return span[k:], "mr"
+    return span, before
 
 
 def extract_entities(text: str, lang: str = "en", title: str = "") -> dict[str, dict[str, int]]:
@@ -201,34 +233,38 @@ def extract_entities(text: str, lang: str = "en", title: str = "") -> dict[str, 
     found: list[tuple[str, str]] = []  # (kind, name) in order
     unresolved: list[str] = []  # single capitalised words, resolved against full names later
     for sent in ([title] if title else []) + sentences(text):
+        prev_kind = None
         for span, before, after, first in _spans(sent):
             span = [_clean(t) for t in span]
-            while span and (span[0].lower() in g.stopwords or span[0].lower() in g.person_titles):
-                if span[0].lower() in g.person_titles:
-                    before = span[0]
-                span, first = span[1:], False
-            while span and span[-1].lower() in _CONNECTORS:
-                span = span[:-1]
+            trimmed, before = _trim(span, before, lang, g)
+            first = first and trimmed == span
+            span = trimmed
             if not span:
                 continue
+            low = [t.lower() for t in span]
+            for cut in ("of", "von") + (_DE_OF if lang == "de" else ()):
+                if cut in low and 0 < low.index(cut) < len(span) - 1:
+                    k = low.index(cut)
+                    left = _classify(span[:k], before, cut, lang, g)
+                    if left == "person":  # "Samuel Okafor of Plymouth University"
+                        found.append(("person", " ".join(span[:k])))
+                        span, before = span[k + 1:], cut
+                    elif left is None and lang == "de":  # "Forscher der Universität Leipzig"
+                        span, before = span[k + 1:], cut
+                    break
             if first and len(span) == 1 and span[0] not in g.places and span[0] not in g.countries \
                     and not span[0].isupper():
                 unresolved.append(span[0])  # "Officials", "Rescuers": maybe a surname seen before
+                prev_kind = None
                 continue
-            low = [t.lower() for t in span]
-            for cut in ("of", "von"):
-                # "Samuel Okafor of Plymouth University": a person, then an organisation
-                if cut in low and 0 < low.index(cut) < len(span) - 1:
-                    k = low.index(cut)
-                    if _classify(span[:k], before, cut, lang, g) == "person":
-                        found.append(("person", " ".join(span[:k])))
-                        span, before = span[k + 1:], cut
-                    break
             kind = _classify(span, before, after, lang, g)
+            if kind is None and prev_kind == "place" and before.lower() in _LIST_JOIN and len(span) <= 2:
+                kind = "place"  # "ferries to Dublin and Cherbourg"
             if kind is None and len(span) == 1:
                 unresolved.append(span[0])
             elif kind is not None:
                 found.append((kind, " ".join(span)))
+            prev_kind = kind
     counts: dict[str, Counter] = {"person": Counter(), "organisation": Counter(), "place": Counter()}
     for kind, name in found:
         counts[kind][name] += 1
