@@ -50,7 +50,8 @@ def _sentence(rng: random.Random, keys: list[str]) -> str:
         words.append(rng.choice(_FILL) if i % 3 == 1 else rng.choices(lexicon, cum_weights=cum)[0])
     for key in rng.sample(keys, k=min(len(keys), rng.randint(1, 2))):
         words.insert(rng.randint(1, len(words)), key)
-    return " ".join(words).capitalize() + "."
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] + "."  # not str.capitalize(): it lower-cases the names
 
 
 def _paragraphs(rng: random.Random, keys: list[str], n: int) -> list[str]:
