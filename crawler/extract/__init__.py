@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 import charset_normalizer
@@ -21,7 +20,7 @@ import lxml.html
 import trafilatura
 from w3lib.encoding import html_to_unicode
 
-from crawler.extract.metadata import PageMeta, parse_datetime, read_metadata
+from crawler.extract.metadata import ArticleFields, PageMeta, parse_datetime, read_metadata
 from crawler.extract.urls import clean_url, is_http_url
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ FRONT_MAX_WORDS = 150  # a page without article markup and this few words of pro
 # Lines that sell other pages, not part of the story (matched on a whole body line).
 PROMO_LINE = re.compile(
     r"^(read (more|also|next)|see (more|also)|related( articles?| stories| coverage)?|more on this( story)?|"
-    r"don'?t miss|recommended|must read|watch( now)?|sign up|subscribe|advertisement|click here|"
+    r"don'?t miss|recommended|must read|watch( now)?|sign up|subscribe|advertisement|"
     r"tell us what you think|share (this|on)|follow us)\b.{0,200}$",
     re.IGNORECASE)
 
@@ -41,19 +40,12 @@ class NotHtmlError(ValueError):
     """The bytes are not an HTML document (binary data, an image served as text/html...)."""
 
 
-@dataclass
-class ExtractedPage:
+@dataclass(kw_only=True)
+class ExtractedPage(ArticleFields):
     url: str
     canonical_url: str
     title: str = ""
     text: str = ""
-    authors: list[str] = field(default_factory=list)
-    published: datetime | None = None
-    modified: datetime | None = None
-    language: str | None = None
-    image: str | None = None
-    section: str | None = None
-    description: str | None = None
     is_amp: bool = False
     skip_reason: str | None = None  # set when the page is not an article
 

@@ -38,15 +38,11 @@ def parse_datetime(value: Any) -> datetime | None:
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
-@dataclass
-class PageMeta:
-    """What a page declares about itself."""
+@dataclass(kw_only=True)
+class ArticleFields:
+    """What a page says about the article on it (shared by the metadata and the result)."""
 
-    canonical: str | None = None
-    og_url: str | None = None
-    amp: bool = False
-    title: str | None = None  # JSON-LD headline, else og:title, else <title>
-    html_title: str | None = None
+    title: str | None = None
     authors: list[str] = field(default_factory=list)
     published: datetime | None = None
     modified: datetime | None = None
@@ -54,6 +50,16 @@ class PageMeta:
     image: str | None = None
     section: str | None = None
     description: str | None = None
+
+
+@dataclass(kw_only=True)
+class PageMeta(ArticleFields):
+    """What a page declares about itself: title is JSON-LD headline, else og:title, else <title>."""
+
+    canonical: str | None = None
+    og_url: str | None = None
+    amp: bool = False
+    html_title: str | None = None
     og_type: str | None = None
     ld_types: set[str] = field(default_factory=set)
     ld_body: str | None = None
