@@ -71,8 +71,8 @@ class Tuning:
     rewrite_min_sentences: int = 4
     rewrite_min_containment: float = 0.03  # below this no alignment is tried (speed)
     slug_min_words: int = 7  # an identical URL slug this long marks a copy
-    event_threshold: float = 0.17  # average similarity to an event's members
-    merge_threshold: float = 0.3  # a second event must match this well to be merged
+    event_threshold: float = 0.17  # least average similarity to an event's members that joins it
+    merge_fit: float = 1.75  # a second event must fit this well (1 = the joining bar) to be merged
     key_weight: float = 0.3  # share of the key-term similarity in the event score
 
     cross_lang_threshold: float = 0.12  # average key-term similarity across languages
@@ -305,26 +305,32 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(w * b.get(t, 0.0) for t, w in a.items())
 
 
-def similarity(f: Features, term_sum: dict[str, float], key_sum: dict[str, float], langs, size: int,
-               tuning: Tuning) -> float:
-    """Average similarity of an article to `size` articles whose unit vectors sum to
-    (term_sum, key_sum): content words and names/numbers mixed within a language,
-    names/numbers alone (rescaled to the same threshold) across languages."""
-    size = max(size, 1)
-    keys = _dot(f.key_vector, key_sum) / size
-    if f.lang in langs:
-        return (1 - tuning.key_weight) * _dot(f.term_vector, term_sum) / size + tuning.key_weight * keys
+def average_link(a: dict[str, Any], b: dict[str, Any], tuning: Tuning) -> float:
+    """Average similarity between the articles of two sets, each given as the sums
+    of their unit vectors {"tv", "kv", "langs", "size"}: content words and
+    names/numbers mixed within a language, names/numbers alone (rescaled to the
+    same threshold) across languages."""
+    pairs = max(a["size"], 1) * max(b["size"], 1)
+    keys = _dot(a["kv"], b["kv"]) / pairs
+    if set(a["langs"]) & set(b["langs"]):
+        return (1 - tuning.key_weight) * _dot(a["tv"], b["tv"]) / pairs + tuning.key_weight * keys
     if keys < tuning.cross_lang_threshold:
         return 0.0
     return keys * tuning.event_threshold / tuning.cross_lang_threshold
 
 
-def event_score(f: Features, event: dict[str, Any], tuning: Tuning) -> float:
-    """How well an article fits an event: its average similarity to the members
-    (average link: a diffuse topic-wide cluster does not attract everything),
-    0 when out of the event's time."""
-    average = similarity(f, event["tv"], event["kv"], event["langs"], event["size"], tuning)
-    return average if time_compatible(f, event, tuning) else 0.0
+def as_set(f: Features) -> dict[str, Any]:
+    """One article in the form `average_link` takes."""
+    return {"tv": f.term_vector, "kv": f.key_vector, "langs": [f.lang], "size": 1}
+
+
+def event_fit(f: Features, event: dict[str, Any], tuning: Tuning) -> float:
+    """How well an article fits an event, 1 at the joining bar: its average
+    similarity to the members (average link: a diffuse topic-wide cluster does
+    not attract everything) over the bar; 0 when out of the event's time."""
+    if not time_compatible(f, event, tuning):
+        return 0.0
+    return average_link(as_set(f), event, tuning) / tuning.event_threshold
 
 
 def _top(vec: dict[str, float], limit: int) -> dict[str, float]:
@@ -376,6 +382,7 @@ class StoryEngine:
 
     # ------------------------------------------------------------------ lookups
     def _signature(self, f: Features) -> np.ndarray:
+        """MinHash of the article's names and numbers (its content words if it has none)."""
         keys = list(f.keys) or list(f.terms)
         return self.signer.sign(word_shingles(sorted(keys), 1))
 
@@ -473,7 +480,7 @@ class StoryEngine:
         if best_copy_score < t.copy_threshold:
             best_copy = None
 
-        event_scores = {eid: event_score(f, rec, t) for eid, rec in live_events.items()}
+        event_scores = {eid: event_fit(f, rec, t) for eid, rec in live_events.items()}
 
         joined: list[str] = []
         if best_copy is not None:
@@ -482,7 +489,7 @@ class StoryEngine:
         for i, (eid, s) in enumerate(ranked):
             if eid in joined:
                 continue
-            needed = t.event_threshold if not joined else t.merge_threshold
+            needed = 1.0 if not joined else t.merge_fit
             if s >= needed:
                 joined.append(eid)
         return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events, event_scores,
@@ -548,8 +555,6 @@ class StoryEngine:
         else:
             group_id = f"gr-{aid}"
             group = {"originator": aid, "originator_anchor": f.anchor, "event_id": event_id, "size": 1}
-            if joined:
-                similarity = round(event_scores.get(event_id, 0.0), 4) or None
         group["event_id"] = event_id
         st.put("group", group_id, group)
         st.add_members(f"group:{group_id}", [aid])
