@@ -28,7 +28,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -436,9 +435,9 @@ class StoryEngine:
             previous = self.state.get("article", article.id)
             if previous and previous["content_hash"] == article.content_hash:
                 return self._stored_assignment(article.id, previous)
-            if previous:
-                self._withdraw(article.id, previous)
+            withdrawn = self._withdraw(article.id, previous) if previous else {}
             result = self._assign_new(article, features)
+            result.updates = {**withdrawn, **result.updates}
         log.debug("story engine assigned article", extra={
             "article_id": article.id, "event_id": result.event_id, "group_id": result.group_id,
             "copies_of": result.copies_of, "similarity": result.similarity, "merged": len(result.merged),
@@ -518,7 +517,7 @@ class StoryEngine:
             event_id = survivor
             event = recs[survivor]
         else:
-            event_id = f"ev-{aid}"
+            event_id = self._fresh_id("event", f"ev-{aid}", article.content_hash)
             event = {"created": f.time, "last": f.time, "tv": {}, "kv": {},
                      "langs": [], "size": 0, "absorbed": []}
         event["tv"] = add_vectors(event["tv"], vec_terms, t.centroid_terms)
@@ -553,7 +552,7 @@ class StoryEngine:
                     changes = diff_texts(orig.title, orig.text, f.title, f.text)
             group["size"] = group.get("size", 1) + 1
         else:
-            group_id = f"gr-{aid}"
+            group_id = self._fresh_id("group", f"gr-{aid}", article.content_hash)
             group = {"originator": aid, "originator_anchor": f.anchor, "event_id": event_id, "size": 1}
         group["event_id"] = event_id
         st.put("group", group_id, group)
@@ -569,6 +568,15 @@ class StoryEngine:
         st.remember_signature(self.COPY_INDEX, aid, sig, f.time)
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates)
+
+    def _fresh_id(self, kind: str, base: str, content_hash: str) -> str:
+        """Id of a new event/group: from the founding article, and its version when
+        an earlier version of the article founded one already (ids never reused)."""
+        candidate, n = base, 1
+        while self.state.get(kind, candidate) is not None:
+            candidate = f"{base}-{content_hash[:8]}" + (f"-{n}" if n > 1 else "")
+            n += 1
+        return candidate
 
     def _merge_events(self, absorbed: str, survivor: str, recs: dict[str, dict[str, Any]]) -> dict[str, dict]:
         """Move every member of `absorbed` into `survivor`; field updates for those articles."""
@@ -615,12 +623,13 @@ class StoryEngine:
         st.put_many("article", arts)
         return updates
 
-    def _withdraw(self, aid: str, rec: dict[str, Any]) -> None:
-        """Take a changed article out of its group, event and the index before re-assigning it."""
+    def _withdraw(self, aid: str, rec: dict[str, Any]) -> dict[str, dict]:
+        """Take a changed article out of its group, event and the index before
+        re-assigning it; field updates for a member that becomes originator."""
         st = self.state
+        updates: dict[str, dict] = {}
         self.lsh.remove(aid)
         st.forget_signatures(self.COPY_INDEX, [aid])
-        old = self._load_features({aid: rec["content_hash"]}).get(aid)
         stored = st.get("features", aid) or {}
         event_id = self._current_event(rec["event_id"])
         event = st.get("event", event_id)
@@ -640,8 +649,13 @@ class StoryEngine:
                 first = min(feats.values(), key=lambda x: (x.anchor is None, x.anchor or x.time))
                 group["originator"] = first.id
                 group["originator_anchor"] = first.anchor
+                fields = {"is_originator": True, "copies_of": None, "similarity": None, "changes": None}
+                rest[first.id].update({k: v for k, v in fields.items() if k != "is_originator"})
+                st.put("article", first.id, rest[first.id])
+                updates[first.id] = fields
             st.put("group", group_id, group)
         st.delete("article", aid)
+        return updates
 
     # ------------------------------------------------------------------ maintain
     def maintain(self, now: datetime | float | None = None) -> list[str]:

@@ -122,6 +122,18 @@ def test_reassigning_an_unchanged_article_is_idempotent_and_a_changed_one_moves(
     assert moved.group_id != first.group_id and moved.event_id != first.event_id
 
 
+def test_changed_originator_hands_the_group_to_its_copy(engine):
+    first = engine.assign(wire())
+    copy = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), WIRE_TITLE, WIRE_PARAGRAPHS))
+    rewritten = engine.assign(Article(url=wire().url, title=FOLLOW_UP_TITLE, text=FOLLOW_UP_TEXT,
+                                      published=DAY + timedelta(days=7), language="en"))
+    assert rewritten.group_id != first.group_id
+    assert rewritten.updates[copy.article_id] == {"is_originator": True, "copies_of": None, "similarity": None,
+                                                   "changes": None}
+    now = engine.lookup(copy.article_id)
+    assert now.is_originator and now.copies_of is None and now.group_id == first.group_id
+
+
 def test_restart_of_local_state_keeps_groups_events_and_index(tmp_path):
     state_dir = tmp_path / "state"
     eng = StoryEngine(LocalState(state_dir))
