@@ -181,9 +181,12 @@ def featurize(article: Article, tuning: Tuning) -> Features:
     anchor = _epoch(article.published) or _epoch(page_date(article.text or ""))
     when = anchor or _epoch(article.fetched) or time.time()
     lang = (article.language or "").split("-")[0].lower() or detect_language(f"{title}\n" + "\n".join(lines))
-    written = mentioned_dates(f"{title}\n" + "\n".join(lines))
-    return _features_from(article.id, {"lang": lang, "title": title, "lines": lines, "time": when, "anchor": anchor,
-                                       "written": written[-1].timestamp() if written else None, "slug": url_slug(article.canonical_url or article.url)}, tuning)
+    full_text = f"{title}\n" + "\n".join(lines)
+    written = mentioned_dates(full_text)
+    return _features_from(article.id, {
+        "lang": lang, "title": title, "lines": lines, "time": when, "anchor": anchor,
+        "written": written[-1].timestamp() if written else None,
+        "slug": url_slug(article.canonical_url or article.url)}, tuning)
 
 
 def url_slug(url: str) -> list[str]:
@@ -522,11 +525,11 @@ class StoryEngine:
                      "langs": [], "size": 0, "absorbed": []}
         event["tv"] = add_vectors(event["tv"], vec_terms, t.centroid_terms)
         event["kv"] = add_vectors(event["kv"], vec_keys, t.centroid_terms)
+        event["size"] += 1
         event["langs"] = sorted(set(event["langs"]) | {f.lang})
         event["last"] = max(event["last"], f.time)
         _widen_times(event, {"anchor_min": f.anchor, "anchor_max": f.anchor, "written_min": f.written,
                              "written_max": f.written})
-        event["size"] += 1
         st.put("event", event_id, event)
         st.add_members(f"event:{event_id}", [aid])
         st.touch("open-events", event_id, event["last"])
