@@ -48,7 +48,9 @@ def clusters(file: Path, split: str, baseline: bool, as_json: bool) -> None:
         return
     click.echo(f"{result['file']} split={split}: {result['articles']} articles, gold {result['gold']['events']} "
                f"events / {result['gold']['groups'] or '-'} copy groups, {result['seconds']}s")
-    click.echo(f"story engine ({result['clusters']['events']} events, {result['clusters']['groups']} groups)")
+    ms = result["assign_ms"]
+    click.echo(f"story engine ({result['clusters']['events']} events, {result['clusters']['groups']} groups; "
+               f"assign p50 {ms['p50']} ms, p99 {ms['p99']} ms)")
     click.echo(_line("events", result["events"]))
     click.echo(_line("copies", result["copies"]))
     if baseline:

@@ -23,7 +23,7 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -161,6 +161,7 @@ class RunResult:
     events: list[str]
     groups: list[str]
     seconds: float
+    latencies_ms: list[float] = field(default_factory=list)  # per assignment
 
 
 def run_engine(rows: Sequence[dict[str, Any]], tuning=None) -> RunResult:
@@ -174,16 +175,20 @@ def run_engine(rows: Sequence[dict[str, Any]], tuning=None) -> RunResult:
         engine = StoryEngine(LocalState(tmp), tuning=tuning)
         event_of: dict[str, str] = {}
         group_of: dict[str, str] = {}
+        latencies = []
         try:
             for row in rows:
-                a = engine.assign(to_article(row, arrival))
+                article = to_article(row, arrival)
+                t0 = time.perf_counter()
+                a = engine.assign(article)
+                latencies.append((time.perf_counter() - t0) * 1000)
                 event_of[a.article_id], group_of[a.article_id] = a.event_id, a.group_id
                 for aid, fields in a.updates.items():
                     event_of[aid] = fields.get("event_id", event_of.get(aid))
         finally:
             engine.close()
     seconds = time.perf_counter() - started
-    return RunResult([event_of[r["id"]] for r in rows], [group_of[r["id"]] for r in rows], seconds)
+    return RunResult([event_of[r["id"]] for r in rows], [group_of[r["id"]] for r in rows], seconds, latencies)
 
 
 def run_baseline(rows: Sequence[dict[str, Any]], threshold: float = 0.5, num_perm: int = 128) -> RunResult:
@@ -231,6 +236,11 @@ def evaluate(path: Path | str, split: str = "all", baseline: bool = True, tuning
         out["copies"] = score(run.groups, gold_groups) if gold_groups else None
         out["clusters"] = {"events": len(set(run.events)), "groups": len(set(run.groups))}
         out["seconds"] = round(run.seconds, 3)
+        if run.latencies_ms:
+            ordered = sorted(run.latencies_ms)
+            out["assign_ms"] = {"p50": round(ordered[len(ordered) // 2], 2),
+                                "p99": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
+                                "max": round(ordered[-1], 2)}
         return out
 
     engine_run = run_engine(rows, tuning=tuning)
