@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import scrapy
+from protego import Protego
 from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -57,6 +58,7 @@ class NewsSpider(scrapy.Spider):
         self.requested: set[str] = set()  # article and sitemap URLs requested in this run
         self.hints: dict[str, dict] = {}
         self.emitted: set[str] = set()  # canonical URLs emitted in this run
+        self.robots: dict[str, Protego] = {}  # host -> rules, from each robots.txt fetched
         self.netloc_source = {netloc: i for i, s in enumerate(self.sources) for netloc in s.netlocs()}
 
     @classmethod
@@ -113,6 +115,7 @@ class NewsSpider(scrapy.Spider):
         if response.status != 200:
             return
         text = response.body.decode("utf-8", errors="replace")
+        self.robots[urlsplit(response.url).netloc.lower()] = Protego.parse(text)
         for url in robots_sitemaps(text, response.url):
             if url not in self.requested:
                 self.requested.add(url)
@@ -162,6 +165,9 @@ class NewsSpider(scrapy.Spider):
             if not source.path_allowed(url):
                 self._stat("skipped/pattern")
                 continue
+            if not self._robots_allow(url):
+                self._stat("skipped/robots")
+                continue
             if entry.published and entry.published < self.cutoff:
                 self._stat("skipped/too_old")
                 continue
@@ -173,6 +179,12 @@ class NewsSpider(scrapy.Spider):
                 self._stat("skipped/already_fetched")
                 continue
             yield self._request(url, "article", index, self.parse_article, hints=self.hints[url])
+
+    def _robots_allow(self, url: str) -> bool:
+        """Robots rules already read for this host (RobotsTxtMiddleware checks again before
+        any download); filtering here keeps disallowed URLs out of a shared frontier."""
+        rules = self.robots.get(urlsplit(url).netloc.lower())
+        return rules is None or rules.can_fetch(url, self.settings.get("USER_AGENT"))
 
     # --- articles
     def _fetched(self, request, *urls: str) -> None:
