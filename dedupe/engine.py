@@ -349,7 +349,8 @@ def _widen_times(event: dict[str, Any], other: dict[str, Any]) -> None:
 class StoryEngine:
     """Incremental two-level clustering over an `EngineState` (local or Redis)."""
 
-    COPY_INDEX = "keys"
+    INDEX_NAME = "keys"  # the one LSH index: names and numbers of each article
+    FEATURES_CACHE = 2048
 
     def __init__(self, state: EngineState, tuning: Tuning | None = None, quiet_hours: float = 72.0):
         self.state = state
@@ -357,14 +358,14 @@ class StoryEngine:
         self.quiet_seconds = quiet_hours * 3600.0
         self.signer = Signer(num_perm=self.tuning.num_perm, seed=1)
         self.lsh = LSHIndex(num_perm=self.tuning.num_perm, bands=self.tuning.lsh_bands,
-                            rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.COPY_INDEX))
+                            rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.INDEX_NAME))
         # Parsed features of recent articles by (id, content hash): scoring reads
         # the same candidates again and again. Bounded; the state has them all.
         self._features_cache: dict[tuple[str, str], Features] = {}
         # The in-process LSH of the local state starts empty: refill it from the
         # signatures kept on disk (the Redis LSH persists itself).
         keys, sigs, times = [], [], []
-        for key, sig, ts in state.stored_signatures(self.COPY_INDEX):
+        for key, sig, ts in state.stored_signatures(self.INDEX_NAME):
             keys.append(key), sigs.append(sig), times.append(ts)
         if keys:
             self.lsh.insert_many(keys, np.vstack(sigs), np.array(times))
@@ -398,8 +399,9 @@ class StoryEngine:
         return out
 
     def _remember(self, aid: str, content_hash: str, f: Features) -> None:
-        if len(self._features_cache) > 20000:
-            self._features_cache.clear()
+        # Parsed features weigh tens of KB: keep a few recent ones, oldest out first.
+        while len(self._features_cache) >= self.FEATURES_CACHE:
+            del self._features_cache[next(iter(self._features_cache))]
         self._features_cache[(aid, content_hash)] = f
 
     def _resolve_events(self, event_ids: set[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
@@ -568,7 +570,7 @@ class StoryEngine:
                                  "kv": _top(vec_keys, t.centroid_terms)})
         self._remember(aid, article.content_hash, f)
         self.lsh.insert(aid, sig, f.time)
-        st.remember_signature(self.COPY_INDEX, aid, sig, f.time)
+        st.remember_signature(self.INDEX_NAME, aid, sig, f.time)
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates)
 
@@ -632,7 +634,7 @@ class StoryEngine:
         st = self.state
         updates: dict[str, dict] = {}
         self.lsh.remove(aid)
-        st.forget_signatures(self.COPY_INDEX, [aid])
+        st.forget_signatures(self.INDEX_NAME, [aid])
         stored = st.get("features", aid) or {}
         event_id = self._current_event(rec["event_id"])
         event = st.get("event", event_id)
@@ -683,6 +685,6 @@ class StoryEngine:
             # Every entry older than the quiet period goes: closed events lose all
             # of theirs, open ones keep their recent articles to be found by.
             self.lsh.expire(before)
-            self.state.forget_signatures_before(self.COPY_INDEX, before)
+            self.state.forget_signatures_before(self.INDEX_NAME, before)
         log.info("story engine closed quiet events", extra={"closed": len(quiet), "before": before})
         return quiet
