@@ -1,10 +1,13 @@
-"""The hand-off: a crawl with the pipeline on puts every article into the search store."""
+"""The hand-off: `newsagg crawl` with the pipeline on puts every article into the search store."""
 from __future__ import annotations
+
+import json
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
-from crawler.run import run_crawl
+from newsagg.cli import main
 from newsagg.fixture_web import FixtureWeb
 from newsagg.schema import article_id
 from newsagg.settings import get_settings
@@ -24,8 +27,10 @@ def test_crawled_articles_reach_the_store_through_submit_article(tmp_path, monke
         data["outlets"] = data["outlets"][:2]  # keep the test quick: two outlets
         sources.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         expected = {a.canonical_url for a in web.expected_articles() if a.outlet in first_two}
-        stats = run_crawl(sources, timeout_s=140)
-    assert stats.articles == len(expected) > 0
+        result = CliRunner().invoke(main, ["crawl", "--sources", str(sources), "--json"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.output)
+    assert stats["articles"] == len(expected) > 0
     store = get_store(get_settings())
     assert store.count_articles() == len(expected)
     hit = next(iter(expected))
