@@ -94,7 +94,10 @@ def _child_main() -> None:
     import os
     import sys
 
+    import warnings
+
     from scrapy.crawler import CrawlerProcess
+    from scrapy.exceptions import ScrapyDeprecationWarning
 
     from crawler.settings import scrapy_settings
     from crawler.spiders.news import NewsSpider
@@ -118,6 +121,8 @@ def _child_main() -> None:
     process = CrawlerProcess({**scrapy_settings(settings, sources, jsonl), **job.get("overrides", {})})
     for name in ("scrapy", "twisted", "py.warnings"):  # Scrapy's dictConfig set these to DEBUG
         logging.getLogger(name).setLevel(settings.log_level.upper())
+    # scrapy-redis 0.9 still uses APIs Scrapy 2.13+ deprecates; nothing an operator can act on
+    warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, sources_file=job["sources_file"], app_settings=settings)
     process.start()

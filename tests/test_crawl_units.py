@@ -124,3 +124,21 @@ def test_scrapy_settings_are_polite_and_follow_the_sources():
     assert "SCHEDULER" not in conf
     distributed = scrapy_settings(Settings(redis_url="redis://127.0.0.1:1/0"), sources)
     assert distributed["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler" and distributed["SCHEDULER_PERSIST"]
+
+
+def test_address_guard_refuses_every_hop_including_redirects():
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import AddressGuardMiddleware
+
+    guard = AddressGuardMiddleware(get_crawler(settings_dict={"NEWSAGG_ALLOW_PRIVATE_ADDRESSES": False}))
+    start = Request("https://news.example.org/a.html")
+    assert guard.process_request(start) is None
+    # RedirectMiddleware sends the Location target back through every process_request
+    hop = start.replace(url="http://169.254.169.254/latest/meta-data/")
+    with pytest.raises(IgnoreRequest, match="non-public address"):
+        guard.process_request(hop)
+    allowed = AddressGuardMiddleware(get_crawler(settings_dict={"NEWSAGG_ALLOW_PRIVATE_ADDRESSES": True}))
+    assert allowed.process_request(hop) is None
