@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 
+from dedupe.changes import diff_texts
 from dedupe.engine import EngineError, StoryEngine
 from dedupe.state import LocalState
-from newsagg.schema import Article
+from newsagg.schema import Article, Changes
 from newsagg.settings import get_settings
 from test_engine_texts import (DAY, FOLLOW_UP_TEXT, FOLLOW_UP_TITLE, GERMAN_TEXT, GERMAN_TITLE,
                                INDEPENDENT_TEXT, INDEPENDENT_TITLE, WIRE_PARAGRAPHS, WIRE_TITLE,
@@ -175,3 +176,14 @@ def test_bad_input_gets_a_clear_error(engine):
         engine.assign(Article(url="https://x.example.test/a", title=" ", text=""))
     with pytest.raises(EngineError, match="takes a newsagg.schema.Article"):
         engine.assign({"url": "https://x.example.test/a", "text": "hello"})
+
+
+def test_changes_name_added_removed_and_changed_passages():
+    original = "The ferry left at noon. It carried forty cars. The crossing took two hours."
+    copy = "The ferry left at noon. It carried forty-five cars. Passengers praised the crew."
+    changes = diff_texts("Ferry crosses the bay", original, "Ferry crosses the bay", copy)
+    assert changes.changed == [("It carried forty cars.", "It carried forty-five cars.")]
+    assert changes.removed == ["The crossing took two hours."]
+    assert changes.added == ["Passengers praised the crew."]
+    assert not changes.title_changed
+    assert diff_texts("A", original, "B", original) == Changes(title_changed=True)
