@@ -472,8 +472,8 @@ class StoryEngine:
         self.state.df_add(term_ids)
         counted, df = self.state.df_get(term_ids)
         docs = counted + t.idf_prior_docs
-        f.term_vector = vec_terms = tfidf(f.terms, "t", df, docs)
-        f.key_vector = vec_keys = tfidf(f.keys, "k", df, docs)
+        f.term_vector = tfidf(f.terms, "t", df, docs)
+        f.key_vector = tfidf(f.keys, "k", df, docs)
 
         # Copy group: the most similar earlier text in the same language.
         best_copy, best_copy_score = None, 0.0
@@ -490,20 +490,17 @@ class StoryEngine:
         if best_copy is not None:
             joined.append(cand_event[best_copy])
         ranked = sorted(event_scores.items(), key=lambda kv: -kv[1])
-        for i, (eid, s) in enumerate(ranked):
+        for eid, s in ranked:
             if eid in joined:
                 continue
             needed = 1.0 if not joined else t.merge_fit
             if s >= needed:
                 joined.append(eid)
-        return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events, event_scores,
-                            vec_terms, vec_keys)
+        return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events)
 
     # ------------------------------------------------------------------ record
     def _record(self, article: Article, f: Features, sig: np.ndarray, best_copy: str | None,
-                copy_sim: float, joined: list[str], events: dict[str, dict[str, Any]],
-                event_scores: dict[str, float], vec_terms: dict[str, float],
-                vec_keys: dict[str, float]) -> Assignment:
+                copy_sim: float, joined: list[str], events: dict[str, dict[str, Any]]) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
@@ -525,8 +522,8 @@ class StoryEngine:
             event_id = self._fresh_id("event", f"ev-{aid}", article.content_hash)
             event = {"created": f.time, "last": f.time, "tv": {}, "kv": {},
                      "langs": [], "size": 0, "absorbed": []}
-        event["tv"] = add_vectors(event["tv"], vec_terms, t.centroid_terms)
-        event["kv"] = add_vectors(event["kv"], vec_keys, t.centroid_terms)
+        event["tv"] = add_vectors(event["tv"], f.term_vector, t.centroid_terms)
+        event["kv"] = add_vectors(event["kv"], f.key_vector, t.centroid_terms)
         event["size"] += 1
         event["langs"] = sorted(set(event["langs"]) | {f.lang})
         event["last"] = max(event["last"], f.time)
@@ -566,8 +563,8 @@ class StoryEngine:
         st.put("article", aid, {"content_hash": article.content_hash, "event_id": event_id,
                                 "group_id": group_id, "copies_of": copies_of, "similarity": similarity,
                                 "changes": changes.model_dump(mode="json") if changes else None})
-        st.put("features", aid, {**f.stored(), "tv": _top(vec_terms, t.centroid_terms),
-                                 "kv": _top(vec_keys, t.centroid_terms)})
+        st.put("features", aid, {**f.stored(), "tv": _top(f.term_vector, t.centroid_terms),
+                                 "kv": _top(f.key_vector, t.centroid_terms)})
         self._remember(aid, article.content_hash, f)
         self.lsh.insert(aid, sig, f.time)
         st.remember_signature(self.INDEX_NAME, aid, sig, f.time)
