@@ -201,6 +201,12 @@ def _transient_types() -> tuple[type[BaseException], ...]:
         TransientError, ConnectionError, TimeoutError, sqlite3.OperationalError,
         redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, redis.exceptions.BusyLoadingError,
         redis.exceptions.TryAgainError, kombu.exceptions.OperationalError, SoftTimeLimitExceeded]
+    try:  # the story engine's shared lock not acquired in time (its holder died): wait and retry
+        from dedupe.state import StateError
+
+        types.append(StateError)
+    except ImportError:
+        pass
     try:
         import elasticsearch
 
