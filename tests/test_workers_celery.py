@@ -1,8 +1,12 @@
 """Real `celery worker` processes on a real redis-server: dead letters, retries, replay."""
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import textwrap
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -150,3 +154,35 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
     stored = _store().get_article(ids[15])
     assert stored.event_id and stored.entities  # enriched and clustered, not just written
     assert _store().count_articles() == 31
+
+
+def test_flower_follows_the_workers_and_every_pipeline_log_line_names_its_article(
+        distributed, tmp_path, redis_server):
+    from newsagg.testing import free_port, wait_for_port
+    from workers.handoff import submit_article
+    from workers.procs import stop_worker
+
+    port = free_port()
+    flower_log = open(tmp_path / "flower.log", "wb")
+    flower = subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers", "flower", f"--port={port}",
+                               "--address=127.0.0.1"], env={**os.environ, **distributed}, cwd=ROOT,
+                              stdout=flower_log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_port(port, 60)
+        with WorkerCluster({**distributed, "NEWSAGG_LOG_LEVEL": "DEBUG"}, tmp_path / "logs", cwd=ROOT) as wc:
+            wc.start("w1")
+            ids = [submit_article(a) for a in synthetic_articles(5, seed=9)]
+            wait_until(lambda: _store().count_articles() == 5, 60, what="5 indexed")
+
+            def flower_saw_them():
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+                return [l for l in body.splitlines() if l.startswith("flower_events_total")
+                        and 'task="newsagg.index"' in l and 'type="task-succeeded"' in l
+                        and float(l.rsplit(" ", 1)[1]) >= 5]
+            wait_until(flower_saw_them, 30, 0.5, "flower counted the index tasks")
+        ours = [json.loads(l) for l in wc.logs(None).splitlines()
+                if l.startswith("{") and '"logger": "workers.' in l]
+    finally:
+        stop_worker(flower)
+        flower_log.close()
+    assert ours and all(rec.get("article_id") in ids for rec in ours), ours[:3]

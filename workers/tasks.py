@@ -102,8 +102,10 @@ class PipelineTask(Task):
                 log.error("retry not published; requeueing", extra={"step": self.step})
                 raise Reject(rej.reason, requeue=True) from None
         else:
+            elapsed = time.perf_counter() - started
             metrics.PROCESSED.labels(self.step).inc()
-            metrics.LATENCY.labels(self.step).observe(time.perf_counter() - started)
+            metrics.LATENCY.labels(self.step).observe(elapsed)
+            log.debug("step done", extra={"step": self.step, "seconds": round(elapsed, 4)})
             return out
         finally:
             ARTICLE_ID.reset(token)
