@@ -9,9 +9,13 @@ from newsagg.schema import Changes
 
 from dedupe.normalize import fold, sentences, tokens
 
-# Two sentences at least this alike (token sequence ratio) are one passage changed
-# (a typo, a new figure) rather than one removed and another added.
+# Two sentences at least this alike (Dice coefficient of their word sets) are one
+# passage changed (a typo, a new figure) rather than one removed and another added.
 CHANGED_SENTENCE_RATIO = 0.5
+
+
+def _alike(a: set[str], b: set[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 1.0
 
 
 def _key(sentence: str) -> str:
@@ -23,6 +27,7 @@ def diff_texts(original_title: str, original_text: str, copy_title: str, copy_te
     a = sentences(original_text)
     b = sentences(copy_text)
     ka, kb = [_key(s) for s in a], [_key(s) for s in b]
+    wa, wb = [set(k.split()) for k in ka], [set(k.split()) for k in kb]
     added: list[str] = []
     removed: list[str] = []
     changed: list[tuple[str, str]] = []
@@ -35,7 +40,7 @@ def diff_texts(original_title: str, original_text: str, copy_title: str, copy_te
         for i in list(old):
             best, best_ratio = None, CHANGED_SENTENCE_RATIO
             for j in new:
-                ratio = SequenceMatcher(None, ka[i].split(), kb[j].split(), autojunk=False).ratio()
+                ratio = _alike(wa[i], wb[j])
                 if ratio >= best_ratio:
                     best, best_ratio = j, ratio
             if best is not None:

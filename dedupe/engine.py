@@ -230,11 +230,16 @@ def sentence_alignment(a: Features, b: Features, tuning: Tuning) -> tuple[float,
     short, long_ = sorted((a.sentence_terms, b.sentence_terms), key=len)
     if not short:
         return 0.0, 0
+    where: dict[str, list[int]] = {}  # stem -> sentences of the longer text holding it
+    for j, other in enumerate(long_):
+        for stem in other:
+            where.setdefault(stem, []).append(j)
     matches = []
     for s in short:
+        shared = Counter(j for stem in s for j in where.get(stem, ()))
         best, best_j = tuning.sentence_match, -1
-        for j, other in enumerate(long_):
-            sim = len(s & other) / len(s | other)
+        for j in sorted(shared):
+            sim = shared[j] / (len(s) + len(long_[j]) - shared[j])  # Jaccard
             if sim >= best:
                 best, best_j = sim, j
         if best_j >= 0:
