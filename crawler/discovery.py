@@ -32,6 +32,7 @@ class Entry:
     summary: str | None = None
     published: datetime | None = None
     language: str | None = None
+    modified: datetime | None = None  # sitemap lastmod / Atom updated: when the page last changed
 
 
 def _parser() -> lxml.etree.XMLParser:
@@ -44,7 +45,8 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(\[.*?\]\s*)?>", re.DOTALL | re.IGNOREC
 
 def parse_xml(body: bytes) -> lxml.etree._Element:
     # A feed or sitemap has no business declaring entities: drop any DTD before parsing.
-    body = _DOCTYPE.sub(b"", body, count=1)
+    # Leading blank lines before <?xml (common from CMS templates) would fail the parse.
+    body = _DOCTYPE.sub(b"", body.lstrip(), count=1)
     try:
         root = lxml.etree.fromstring(body, _parser())
     except lxml.etree.XMLSyntaxError as exc:
@@ -137,7 +139,8 @@ def parse_feed(body: bytes, base_url: str) -> list[Entry]:
         published = parse_datetime(_child_text(node, "pubdate", "published", "date", "issued", "updated", "modified"))
         entries.append(Entry(url=url, title=_child_text(node, "title"),
                              summary=_child_text(node, "description", "summary", "encoded", "content"),
-                             published=published, language=_child_text(node, "language")))
+                             published=published, language=_child_text(node, "language"),
+                             modified=parse_datetime(_child_text(node, "updated", "modified"))))
     return entries
 
 
@@ -166,8 +169,9 @@ def parse_sitemap(body: bytes, base_url: str, max_size: int) -> Sitemap:
             published = parse_datetime(_child_text(news, "publication_date"))
             publication = next(iter(_children(news, "publication")), None)
             language = _child_text(publication, "language") if publication is not None else None
-        published = published or parse_datetime(_child_text(node, "lastmod"))
-        entries.append(Entry(url=clean_url(loc, base_url), title=title, published=published, language=language))
+        lastmod = parse_datetime(_child_text(node, "lastmod"))
+        entries.append(Entry(url=clean_url(loc, base_url), title=title, published=published or lastmod,
+                             language=language, modified=lastmod))
     return Sitemap(is_index=kind == "sitemapindex", entries=entries)
 
 

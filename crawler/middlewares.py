@@ -54,7 +54,7 @@ class IncrementalMiddleware:
 
     def process_request(self, request, spider=None):
         kind = request.meta.get("kind")
-        if kind == "article" and self.store.seen(request.url):
+        if kind == "article" and not request.meta.get("refetch") and self.store.seen(request.url):
             self.crawler.stats.inc_value("newsagg/skipped/already_fetched")
             raise IgnoreRequest("already fetched")
         if kind in FEED_KINDS and not request.meta.get("conditional_sent"):

@@ -1,5 +1,6 @@
-"""What the crawler remembers between runs: URLs already fetched, and the ETag /
-Last-Modified of each feed and sitemap for conditional GET.
+"""What the crawler remembers between runs: URLs already fetched (and when), the
+ETag / Last-Modified of each feed and sitemap for conditional GET, and the child
+sitemaps of each sitemap index (an unchanged index can still have changed children).
 
 Embedded: SQLite under settings.data_dir. Distributed: Redis, shared by every
 crawler process.
@@ -23,13 +24,18 @@ class SqliteCrawlStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, at REAL NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS children (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
     def seen(self, url: str) -> bool:
-        return self.db.execute("SELECT 1 FROM fetched WHERE url = ?", (url,)).fetchone() is not None
+        return self.fetched_at(url) is not None
+
+    def fetched_at(self, url: str) -> float | None:
+        row = self.db.execute("SELECT at FROM fetched WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
 
     def mark(self, *urls: str) -> None:
         now = time.time()
-        self.db.executemany("INSERT OR IGNORE INTO fetched VALUES (?, ?)", [(u, now) for u in urls if u])
+        self.db.executemany("INSERT OR REPLACE INTO fetched VALUES (?, ?)", [(u, now) for u in urls if u])
 
     def validators(self, url: str) -> dict[str, str]:
         row = self.db.execute("SELECT value FROM validators WHERE url = ?", (url,)).fetchone()
@@ -37,6 +43,13 @@ class SqliteCrawlStore:
 
     def save_validators(self, url: str, values: dict[str, str]) -> None:
         self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?)", (url, json.dumps(values)))
+
+    def children(self, url: str) -> list[str]:
+        row = self.db.execute("SELECT value FROM children WHERE url = ?", (url,)).fetchone()
+        return json.loads(row[0]) if row else []
+
+    def save_children(self, url: str, urls: list[str]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO children VALUES (?, ?)", (url, json.dumps(urls)))
 
     def close(self) -> None:
         self.db.close()
@@ -49,12 +62,17 @@ class RedisCrawlStore:
         self.r = redis.Redis.from_url(url)
 
     def seen(self, url: str) -> bool:
-        return bool(self.r.sismember(REDIS_PREFIX + "fetched", url))
+        return bool(self.r.hexists(REDIS_PREFIX + "fetched", url))
+
+    def fetched_at(self, url: str) -> float | None:
+        value = self.r.hget(REDIS_PREFIX + "fetched", url)
+        return float(value) if value is not None else None
 
     def mark(self, *urls: str) -> None:
         urls = [u for u in urls if u]
         if urls:
-            self.r.sadd(REDIS_PREFIX + "fetched", *urls)
+            now = time.time()
+            self.r.hset(REDIS_PREFIX + "fetched", mapping={u: now for u in urls})
 
     def validators(self, url: str) -> dict[str, str]:
         raw = self.r.hget(REDIS_PREFIX + "validators", url)
@@ -62,6 +80,13 @@ class RedisCrawlStore:
 
     def save_validators(self, url: str, values: dict[str, str]) -> None:
         self.r.hset(REDIS_PREFIX + "validators", url, json.dumps(values))
+
+    def children(self, url: str) -> list[str]:
+        raw = self.r.hget(REDIS_PREFIX + "children", url)
+        return json.loads(raw) if raw else []
+
+    def save_children(self, url: str, urls: list[str]) -> None:
+        self.r.hset(REDIS_PREFIX + "children", url, json.dumps(urls))
 
     def close(self) -> None:
         self.r.close()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -44,3 +45,17 @@ def test_crawl_of_fixture_outlets_finds_each_expected_article_once(web, tmp_path
     for site in web.sites:
         assert not any(h.startswith("/private/") for h in site.hits)  # robots.txt obeyed
         assert site.hits.count("/robots.txt") == 1
+
+    # phase 2: new articles appear and some are updated; the next crawl fetches exactly those
+    first_texts = {i["canonical_url"]: i["text"] for i in items}
+    time.sleep(1.0)  # updates carry second-precision timestamps
+    web.advance()
+    changed = {a.canonical_url: a for a in web.expected_articles()
+               if a.canonical_url not in expected or a.modified is not None}
+    assert any(url in expected for url in changed) and any(url not in expected for url in changed)
+    out2 = tmp_path / "phase2.jsonl"
+    run_crawl(sources, jsonl=out2, timeout_s=100)
+    second = {json.loads(line)["canonical_url"]: json.loads(line) for line in out2.read_text(encoding="utf-8").splitlines()}
+    assert set(second) == set(changed)
+    for url, item in second.items():
+        assert item["title"] == changed[url].title and item["text"] != first_texts.get(url)

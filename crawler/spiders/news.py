@@ -34,6 +34,13 @@ def same_site(url_a: str, url_b: str) -> bool:
     return host_a.split(".")[-2:] == host_b.split(".")[-2:]
 
 
+def changed_since(modified: datetime | None, fetched_at: float) -> bool:
+    """A page's announced change time is after our fetch (and not in the future: clock skew)."""
+    if modified is None:
+        return False
+    return fetched_at < modified.timestamp() <= utcnow().timestamp() + 300
+
+
 def _merge_hints(old: dict, entry: Entry, kind: str) -> dict:
     hints = dict(old)
     for name in ("title", "published", "language"):
@@ -138,6 +145,8 @@ class NewsSpider(scrapy.Spider):
         self._stat("sitemaps_fetched")
         if response.status == 304:
             self._stat("not_modified")
+            # An unchanged index says nothing about its children: poll them (conditionally) too.
+            yield from self._child_sitemaps(self.store.children(response.url), response)
             return
         max_size = self.settings.getint("NEWSAGG_SITEMAP_MAXSIZE")
         try:
@@ -149,14 +158,19 @@ class NewsSpider(scrapy.Spider):
         if not sitemap.is_index:
             yield from self._articles(sitemap.entries, response.meta["source"], "sitemap")
             return
+        # a child sitemap last changed before the window holds nothing new
+        children = [e.url for e in sitemap.entries if not (e.published and e.published < self.cutoff)]
+        self.store.save_children(response.url, children)
+        yield from self._child_sitemaps(children, response)
+
+    def _child_sitemaps(self, urls: list[str], response):
         depth = response.meta.get("depth", 0) + 1
-        for entry in sitemap.entries:
-            if depth > MAX_SITEMAP_DEPTH or entry.url in self.requested:
-                continue
-            if entry.published and entry.published < self.cutoff:
-                continue  # a child sitemap last changed before the window holds nothing new
-            self.requested.add(entry.url)
-            yield self._request(entry.url, "sitemap", response.meta["source"], self.parse_sitemap, depth=depth)
+        if depth > MAX_SITEMAP_DEPTH:
+            return
+        for url in urls:
+            if url not in self.requested:
+                self.requested.add(url)
+                yield self._request(url, "sitemap", response.meta["source"], self.parse_sitemap, depth=depth)
 
     def _articles(self, entries: list[Entry], index: int, kind: str):
         source = self.sources[index]
@@ -174,11 +188,18 @@ class NewsSpider(scrapy.Spider):
             self.hints[url] = _merge_hints(self.hints.get(url, {}), entry, kind)
             if url in self.requested:
                 continue
+            refetch = False
+            fetched_at = self.store.fetched_at(url)
+            if fetched_at is not None:
+                if not changed_since(entry.modified, fetched_at):
+                    # not marked requested: a sitemap read later may still announce a change
+                    self._stat("skipped/already_fetched")
+                    continue
+                refetch = True  # the feed or sitemap says the page changed since we fetched it
+                self._stat("refetched_updated")
             self.requested.add(url)
-            if self.store.seen(url):
-                self._stat("skipped/already_fetched")
-                continue
-            yield self._request(url, "article", index, self.parse_article, hints=self.hints[url])
+            request = self._request(url, "article", index, self.parse_article, hints=self.hints[url], refetch=refetch)
+            yield request.replace(dont_filter=True) if refetch else request
 
     def _robots_allow(self, url: str) -> bool:
         """Robots rules already read for this host (RobotsTxtMiddleware checks again before
@@ -199,16 +220,18 @@ class NewsSpider(scrapy.Spider):
         canonical = page.canonical_url
         if not same_site(canonical, url):
             canonical = url  # a copy pointing at another outlet is still this outlet's article
+        refetch = bool(response.meta.get("refetch"))
         if page.is_amp and canonical != url:
             self._fetched(response.request)
             self._stat("amp_resolved")
-            if canonical not in self.requested and not self.store.seen(canonical):
+            if canonical not in self.requested and (refetch or not self.store.seen(canonical)):
                 self.requested.add(canonical)
                 log.info("AMP page resolved to canonical", extra={"url": url, "canonical_url": canonical})
-                yield self._request(canonical, "article", response.meta["source"], self.parse_article,
-                                    hints=response.meta.get("hints", {}))
+                request = self._request(canonical, "article", response.meta["source"], self.parse_article,
+                                        hints=response.meta.get("hints", {}), refetch=refetch)
+                yield request.replace(dont_filter=True) if refetch else request
             return
-        duplicate = canonical in self.emitted or (canonical != url and self.store.seen(canonical))
+        duplicate = canonical in self.emitted or (canonical != url and self.store.seen(canonical) and not refetch)
         self._fetched(response.request, canonical)
         hints = {**response.meta.get("hints", {}), **self.hints.get(url, {})}
         published = page.published or hints.get("published")
