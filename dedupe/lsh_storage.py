@@ -77,14 +77,59 @@ def _check_config(stored: dict | None, config: dict) -> dict:
     return config
 
 
+class _SortedRun:
+    """Band entries sorted by band key, with a directory on the keys' top bits.
+
+    Band keys are uniform 64-bit hashes, so the top `bits` bits split the run
+    into buckets of about ENTRIES_PER_BUCKET entries: a lookup reads one
+    directory slot and one short slice, however large the run (a binary search
+    over 25M entries costs ~20 cache misses a key).
+    """
+
+    ENTRIES_PER_BUCKET = 8
+
+    def __init__(self, keys: np.ndarray, ids: np.ndarray):
+        self.keys, self.ids = keys, ids
+        self.bits = max(1, min(40, int(np.log2(max(keys.size, 1) / self.ENTRIES_PER_BUCKET))))
+        self.shift = np.uint64(64 - self.bits)
+        counts = np.bincount((keys >> self.shift).astype(np.int64), minlength=1 << self.bits)
+        self.directory = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+
+    @classmethod
+    def build(cls, keys: np.ndarray, ids: np.ndarray) -> "_SortedRun":
+        # Timsort finds runs already sorted: merging sorted runs is linear.
+        order = np.argsort(keys, kind="stable")
+        return cls(keys[order], ids[order])
+
+    @property
+    def size(self) -> int:
+        return self.keys.size
+
+    def find(self, band_keys: np.ndarray) -> np.ndarray:
+        """Ids of the entries whose band key is one of `band_keys`."""
+        bucket = (band_keys >> self.shift).astype(np.int64)
+        start, end = self.directory[bucket], self.directory[bucket + 1]
+        width = int((end - start).max())
+        if width == 0:
+            return self.ids[:0]
+        pos = start[:, None] + np.arange(width)
+        inside = pos < end[:, None]
+        pos = np.where(inside, pos, 0)
+        return self.ids[pos[inside & (self.keys[pos] == band_keys[:, None])]]
+
+    def nbytes(self) -> int:
+        return self.keys.nbytes + self.ids.nbytes + self.directory.nbytes
+
+
 class MemoryLSHStorage(LSHStorage):
     """Compact in-process storage; `save(path)` / `MemoryLSHStorage.load(path)` persist it."""
 
     # Band entries kept in the dict before they become a sorted run.
     DELTA_ENTRIES = 65536
-    # A run is merged into the one before it unless that one is this many times larger,
-    # so there are about log_8(entries / DELTA_ENTRIES) runs to search.
-    RUN_RATIO = 8
+    # Two sorted levels: `recent` takes the dict's entries until it holds 1/RECENT_SHARE
+    # of `main`, then merges into it. A query reads at most two runs; each entry is
+    # copied about RECENT_SHARE times by main merges.
+    RECENT_SHARE = 8
     # Renumber ids and drop removed entries once removed keys outnumber live ones
     # (and are at least this many), so a long-running index stays compact.
     COMPACT_MIN_DEAD = 1024
@@ -99,7 +144,8 @@ class MemoryLSHStorage(LSHStorage):
         self._key_of: list[str | None] = []    # id -> key (None once removed)
         self._ts = np.empty(1024, dtype=np.float64)
         self._alive = np.zeros(1024, dtype=bool)
-        self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # sorted (band keys, ids)
+        self._main: _SortedRun | None = None
+        self._recent: _SortedRun | None = None
         self._delta: dict[int, list[int]] = {}
         self._delta_entries = 0
         self._dead_ids = 0
@@ -142,12 +188,8 @@ class MemoryLSHStorage(LSHStorage):
         band_keys = np.ascontiguousarray(band_keys, dtype=np.uint64)
         with self._lock:
             found: set[int] = set()
-            for run_keys, run_ids in self._runs:
-                lo = np.searchsorted(run_keys, band_keys, "left")
-                hi = np.searchsorted(run_keys, band_keys, "right")
-                for a, b in zip(lo.tolist(), hi.tolist()):
-                    if b > a:
-                        found.update(run_ids[a:b].tolist())
+            for run in self._runs():
+                found.update(run.find(band_keys).tolist())
             for band_key in band_keys.tolist():
                 bucket = self._delta.get(band_key)
                 if bucket:
@@ -183,7 +225,10 @@ class MemoryLSHStorage(LSHStorage):
         path = Path(path)
         with self._lock:
             self.compact()
-            run_keys, run_ids = self._runs[0] if self._runs else (np.empty(0, np.uint64), np.empty(0, np.int32))
+            if self._main:
+                run_keys, run_ids = self._main.keys, self._main.ids
+            else:
+                run_keys, run_ids = np.empty(0, np.uint64), np.empty(0, np.int32)
             encoded = [k.encode("utf-8") for k in self._key_of]
             offsets = np.cumsum([0] + [len(b) for b in encoded], dtype=np.int64)
             tmp = path.with_name(path.name + ".tmp")
@@ -210,7 +255,7 @@ class MemoryLSHStorage(LSHStorage):
             store._ts = np.array(data["ts"], dtype=np.float64)
             store._alive = np.ones(n, dtype=bool)
             if data["run_keys"].size:
-                store._runs = [(np.array(data["run_keys"]), np.array(data["run_ids"]))]
+                store._main = _SortedRun(np.array(data["run_keys"]), np.array(data["run_ids"]))
         log.info("lsh storage loaded", extra={"path": str(path), "keys": n})
         return store
 
@@ -222,9 +267,9 @@ class MemoryLSHStorage(LSHStorage):
             live = np.flatnonzero(self._alive[:n])
             new_id = np.full(n, -1, dtype=np.int32)
             new_id[live] = np.arange(live.size, dtype=np.int32)
-            if self._runs:
-                keys, ids = self._merge(self._runs)
-                self._runs = [(keys, new_id[ids])] if keys.size else []
+            merged = self._merge(self._runs())
+            self._main = _SortedRun(merged.keys, new_id[merged.ids]) if merged else None
+            self._recent = None
             self._key_of = [self._key_of[i] for i in live.tolist()]
             self._id_of = {k: i for i, k in enumerate(self._key_of)}
             self._ts = self._ts[live]
@@ -233,8 +278,7 @@ class MemoryLSHStorage(LSHStorage):
 
     def nbytes(self) -> int:
         """Bytes held in numpy arrays (the Python key dict and list not included)."""
-        arrays = [self._ts, self._alive] + [a for run in self._runs for a in run]
-        return sum(a.nbytes for a in arrays)
+        return self._ts.nbytes + self._alive.nbytes + sum(run.nbytes() for run in self._runs())
 
     # -- internals
 
@@ -272,21 +316,26 @@ class MemoryLSHStorage(LSHStorage):
         self._delta, self._delta_entries = {}, 0
         self._push_run(keys, ids)
 
-    def _push_run(self, keys: np.ndarray, ids: np.ndarray) -> None:
-        order = np.argsort(keys, kind="stable")
-        self._runs.append((keys[order], ids[order]))
-        while len(self._runs) > 1 and self._runs[-2][0].size < self.RUN_RATIO * self._runs[-1][0].size:
-            merged = self._merge(self._runs[-2:])
-            self._runs[-2:] = [merged] if merged[0].size else []
+    def _runs(self) -> list[_SortedRun]:
+        return [run for run in (self._main, self._recent) if run is not None]
 
-    def _merge(self, runs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-        keys = np.concatenate([r[0] for r in runs])
-        ids = np.concatenate([r[1] for r in runs])
+    def _push_run(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        if self._main is None:
+            self._main = _SortedRun.build(keys, ids)
+            return
+        self._recent = self._merge([r for r in (self._recent, _SortedRun.build(keys, ids)) if r])
+        if self._recent and self._recent.size * self.RECENT_SHARE > self._main.size:
+            self._main, self._recent = self._merge([self._main, self._recent]), None
+            log.debug("lsh runs merged", extra={"entries": self._main.size if self._main else 0})
+
+    def _merge(self, runs: list[_SortedRun]) -> _SortedRun | None:
+        """One run of the live entries of `runs` (None if there are none)."""
+        keys = np.concatenate([r.keys for r in runs]) if runs else np.empty(0, np.uint64)
+        ids = np.concatenate([r.ids for r in runs]) if runs else np.empty(0, np.int32)
         keep = self._alive[ids]
-        keys, ids = keys[keep], ids[keep]
-        # Timsort finds the already sorted runs: this is a linear merge.
-        order = np.argsort(keys, kind="stable")
-        return keys[order], ids[order]
+        if not keep.any():
+            return None
+        return _SortedRun.build(keys[keep], ids[keep])
 
 
 # Band entries live in `buckets` Redis hashes (field: 8-byte band key, value:
