@@ -474,8 +474,7 @@ class StoryEngine:
 
         # Document frequencies: the article counts itself, so none of its terms is unseen.
         term_ids = [_term_id(x, "t") for x in f.terms] + [_term_id(x, "k") for x in f.keys]
-        self.state.df_add(term_ids)
-        counted, df = self.state.df_get(term_ids)
+        counted, df = self.state.count_document(term_ids)
         docs = counted + t.idf_prior_docs
         f.term_vector = tfidf(f.terms, "t", df, docs)
         f.key_vector = tfidf(f.keys, "k", df, docs)

@@ -20,6 +20,7 @@ import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,12 +88,9 @@ class EngineState(ABC):
     def untouch(self, name: str, keys: Iterable[str]) -> None: ...
 
     @abstractmethod
-    def df_add(self, term_ids: Iterable[int]) -> None:
-        """Count one more document holding each term (and one more document)."""
-
-    @abstractmethod
-    def df_get(self, term_ids: Iterable[int]) -> tuple[int, dict[int, int]]:
-        """(documents counted, document frequency of each term asked)."""
+    def count_document(self, term_ids: Iterable[int]) -> tuple[int, dict[int, int]]:
+        """Count one more document holding these terms; returns (documents
+        counted, document frequency of each of the terms), this one included."""
 
     @abstractmethod
     def lsh_storage(self, name: str): ...
@@ -194,12 +192,10 @@ class LocalState(EngineState):
     def untouch(self, name, keys):
         self.db.executemany("DELETE FROM sorted WHERE name=? AND key=?", [(name, k) for k in keys])
 
-    def df_add(self, term_ids):
-        rows = [(int(t),) for t in set(term_ids)] + [(0,)]  # term 0 counts documents
-        self.db.executemany("INSERT INTO df VALUES (?,1) ON CONFLICT(term) DO UPDATE SET n=n+1", rows)
-
-    def df_get(self, term_ids):
+    def count_document(self, term_ids):
         terms = list({int(t) for t in term_ids})
+        rows = [(t,) for t in terms] + [(0,)]  # term 0 counts documents
+        self.db.executemany("INSERT INTO df VALUES (?,1) ON CONFLICT(term) DO UPDATE SET n=n+1", rows)
         out: dict[int, int] = {}
         for lo in range(0, len(terms), 500):
             chunk = terms[lo:lo + 500]
@@ -229,11 +225,24 @@ class LocalState(EngineState):
         self.db.close()
 
 
-# Atomically add 1 to many hash fields (and the document count) in one round trip.
-_DF_ADD = """
-for i, term in ipairs(ARGV) do redis.call('HINCRBY', KEYS[1], term, 1) end
-return redis.call('HINCRBY', KEYS[1], '0', 1)
+# Add 1 to many hash fields and the document count ("0"), return the new counts,
+# in one round trip: [documents, count of ARGV[1], count of ARGV[2], ...].
+_COUNT_DOCUMENT = """
+local out = {redis.call('HINCRBY', KEYS[1], '0', 1)}
+for i, term in ipairs(ARGV) do out[i + 1] = redis.call('HINCRBY', KEYS[1], term, 1) end
+return out
 """
+
+
+@dataclass
+class _PendingWrites:
+    """Writes of one assignment, queued on a transaction pipeline, and what they
+    change, so that the assignment reads its own writes before they are sent."""
+
+    pipe: Any
+    records: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)  # None: deleted
+    added: dict[str, list[str]] = field(default_factory=dict)
+    removed: dict[str, set[str]] = field(default_factory=dict)
 
 
 class RedisState(EngineState):
@@ -243,7 +252,8 @@ class RedisState(EngineState):
         self.r = client
         self.prefix = prefix
         self.lock_timeout = lock_timeout
-        self._df_add = client.register_script(_DF_ADD)
+        self._count_document = client.register_script(_COUNT_DOCUMENT)
+        self._tx: _PendingWrites | None = None
 
     def _k(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -253,44 +263,79 @@ class RedisState(EngineState):
         # One assignment at a time across all workers: the stream is then
         # assigned in lock order exactly as a sequential run would assign it.
         # The timeout frees the lock of a worker that died holding it.
+        # Writes are queued and sent at the end in one MULTI/EXEC: one round trip,
+        # and an assignment that fails half-way leaves nothing behind.
+        if self._tx is not None:  # already held by this engine (re-entrant use)
+            yield
+            return
         lock = self.r.lock(self._k("lock"), timeout=self.lock_timeout, blocking_timeout=self.lock_timeout)
         if not lock.acquire():
             raise StateError(f"story engine lock {self._k('lock')} not acquired in {self.lock_timeout}s")
+        self._tx = _PendingWrites(self.r.pipeline(transaction=True))
         try:
             yield
+            self._tx.pipe.execute()
         finally:
+            self._tx.pipe.reset()
+            self._tx = None
             lock.release()
+
+    @property
+    def _w(self):
+        """Where writes go: the pending transaction inside `lock`, else Redis directly."""
+        return self._tx.pipe if self._tx is not None else self.r
 
     def get_many(self, kind, keys):
         keys = list(dict.fromkeys(keys))
-        if not keys:
-            return {}
-        blobs = self.r.mget([self._k(kind, k) for k in keys])
-        return {k: _load(b) for k, b in zip(keys, blobs) if b is not None}
+        out: dict[str, dict[str, Any]] = {}
+        if self._tx is not None:  # read this assignment's own writes
+            for k in keys:
+                if (kind, k) in self._tx.records:
+                    value = self._tx.records[kind, k]
+                    if value is not None:
+                        out[k] = value
+            keys = [k for k in keys if (kind, k) not in self._tx.records]
+        if keys:
+            blobs = self.r.mget([self._k(kind, k) for k in keys])
+            out.update({k: _load(b) for k, b in zip(keys, blobs) if b is not None})
+        return out
 
     def put_many(self, kind, records):
         if records:
-            self.r.mset({self._k(kind, k): _dump(v) for k, v in records.items()})
+            self._w.mset({self._k(kind, k): _dump(v) for k, v in records.items()})
+            if self._tx is not None:
+                self._tx.records.update({(kind, k): orjson.loads(orjson.dumps(v)) for k, v in records.items()})
 
     def delete(self, kind, key):
-        self.r.delete(self._k(kind, key))
+        self._w.delete(self._k(kind, key))
+        if self._tx is not None:
+            self._tx.records[kind, key] = None
 
     def add_members(self, name, members):
         members = list(members)
         if members:
-            self.r.rpush(self._k("members", name), *members)
+            self._w.rpush(self._k("members", name), *members)
+            if self._tx is not None:
+                self._tx.added.setdefault(name, []).extend(members)
+                self._tx.removed.get(name, set()).difference_update(members)
 
     def members(self, name):
-        return list(dict.fromkeys(m.decode() for m in self.r.lrange(self._k("members", name), 0, -1)))
+        stored = [m.decode() for m in self.r.lrange(self._k("members", name), 0, -1)]
+        if self._tx is not None:
+            removed = self._tx.removed.get(name, set())
+            stored = [m for m in stored + self._tx.added.get(name, []) if m not in removed]
+        return list(dict.fromkeys(stored))
 
     def remove_members(self, name, members):
-        pipe = self.r.pipeline()
+        members = list(members)
         for m in members:
-            pipe.lrem(self._k("members", name), 0, m)
-        pipe.execute()
+            self._w.lrem(self._k("members", name), 0, m)
+        if self._tx is not None:
+            self._tx.removed.setdefault(name, set()).update(members)
+            self._tx.added[name] = [m for m in self._tx.added.get(name, []) if m not in set(members)]
 
     def touch(self, name, key, ts):
-        self.r.zadd(self._k("sorted", name), {key: ts})
+        self._w.zadd(self._k("sorted", name), {key: ts})
 
     def older_than(self, name, ts):
         return [k.decode() for k in self.r.zrangebyscore(self._k("sorted", name), "-inf", f"({ts}")]
@@ -298,16 +343,12 @@ class RedisState(EngineState):
     def untouch(self, name, keys):
         keys = list(keys)
         if keys:
-            self.r.zrem(self._k("sorted", name), *keys)
+            self._w.zrem(self._k("sorted", name), *keys)
 
-    def df_add(self, term_ids):
-        self._df_add(keys=[self._k("df")], args=[int(t) for t in set(term_ids)])
-
-    def df_get(self, term_ids):
+    def count_document(self, term_ids):
         terms = list({int(t) for t in term_ids})
-        values = self.r.hmget(self._k("df"), ["0", *terms])
-        docs = int(values[0] or 0)
-        return docs, {t: int(v) for t, v in zip(terms, values[1:]) if v is not None}
+        counts = self._count_document(keys=[self._k("df")], args=terms)
+        return int(counts[0]), {t: int(n) for t, n in zip(terms, counts[1:])}
 
     def lsh_storage(self, name):
         return RedisLSHStorage(self.r, self._k("lsh", name))

@@ -1,14 +1,15 @@
 """The story engine on a real redis-server: shared by processes, same clusters
-as a sequential run of the same stream."""
+as a sequential run of the same stream; assignments are all-or-nothing."""
 from __future__ import annotations
 
 import multiprocessing as mp
 from datetime import timedelta
 
+import pytest
 import redis
 
 from dedupe.engine import StoryEngine
-from dedupe.state import RedisState
+from dedupe.state import LocalState, RedisState
 from newsagg.settings import get_settings
 from test_engine_texts import (DAY, INDEPENDENT_TEXT, INDEPENDENT_TITLE, UNRELATED, WIRE_PARAGRAPHS, WIRE_TITLE,
                                article, copy_with_clutter, wire)
@@ -87,3 +88,28 @@ def test_engine_from_settings_shares_state_through_redis(redis_server, monkeypat
     assert again.assign(wire()).group_id == original.group_id
     closed = again.maintain(DAY + timedelta(days=10))
     assert original.event_id in closed and len(again.lsh) == 0
+
+
+@pytest.mark.parametrize("backend", ["local", "redis"])
+def test_an_assignment_failing_half_way_leaves_nothing_behind(backend, request, tmp_path, monkeypatch):
+    if backend == "redis":
+        server = request.getfixturevalue("redis_server")
+        engine = StoryEngine(RedisState(redis.Redis.from_url(server.url)))
+    else:
+        engine = StoryEngine(LocalState(tmp_path / "state"))
+    original = engine.assign(wire())
+
+    def broken_touch(*args, **kwargs):
+        raise ConnectionError("storage went away")
+
+    copy = copy_with_clutter("herald", DAY + timedelta(hours=1), WIRE_TITLE, WIRE_PARAGRAPHS)
+    with monkeypatch.context() as m:
+        m.setattr(engine.state, "touch", broken_touch)  # fails after the event record was written
+        with pytest.raises(ConnectionError):
+            engine.assign(copy)
+    assert engine.lookup(copy.id) is None
+    assert engine.state.get("event", original.event_id)["size"] == 1
+    # Once the storage is back the same article is assigned normally.
+    again = engine.assign(copy)
+    assert again.group_id == original.group_id
+    assert engine.state.get("event", original.event_id)["size"] == 2
