@@ -8,15 +8,24 @@ Flow of `StoryEngine.assign`:
 2. Candidates: MinHash signature of the key terms, looked up in the LSH index
    (part B's `dedupe.lsh`). Copies share most key terms, so one index serves
    both levels; only candidates are ever scored.
-3. Scores (pure): copy score = shared word 3-shingles over the shorter text,
-   same language only; event score = average TF-IDF similarity to the event's
-   members (kept as the sum of their unit vectors; document frequencies are
-   counted by the engine as it goes), content words and key terms mixed in one
-   language, key terms alone across languages, and zero when the article's
-   time (published, page date or latest date in its text) is far from the
-   event's.
-4. Decision: join the best copy group / event, merge events the article links
-   (older id survives), or found new ones; record it all through the state.
+3. Scores (pure): copy score (same language only) = shared word 3-shingles
+   over the shorter text, or, for a light rewrite, the share of its sentences
+   that line up in order with look-alike sentences of the other text (quotes
+   left out: independent reports quote the same statements), or an identical
+   long URL slug (a republished wire story keeps its slug). Event score =
+   average TF-IDF similarity to the event's members (kept as the sums of their
+   unit vectors; document frequencies are counted by the engine as it goes),
+   content words and key terms mixed within a language, key terms alone across
+   languages; zero when the article's time (published, page date, or the
+   latest date written in it) cannot fit the event's.
+4. Decision: a copy joins its original's group and event; otherwise the best
+   event at or above the bar; an article that also fits another event well
+   (merge_fit) merges them, the older id surviving; else it founds new ones.
+   All writes of one assignment go through the state in one transaction.
+
+Concurrency: `EngineState.lock()` serialises assignments (SQLite transaction in
+process; a Redis lock plus one MULTI/EXEC across workers), so parallel workers
+produce exactly what a sequential run in lock order would.
 """
 from __future__ import annotations
 
