@@ -55,10 +55,16 @@ _CAPITALISED = regex.compile(r"^\p{Lu}")
 _COMBINING = regex.compile(r"\p{Mn}+")
 
 
+# Typographic apostrophes, quotes and dashes differ between sites of one copy.
+_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "‛": "'", "ʼ": "'", "´": "'", "“": '"', "”": '"', "„": '"',
+                             "«": '"', "»": '"', "–": "-", "—": "-", "‐": "-", "‑": "-"})
+
+
 def fold(text: str) -> str:
     """Unicode-compatible, casefolded, accent-free form used for all matching."""
     if text.isascii():
         return text.lower()
+    text = text.translate(_TYPOGRAPHY)
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 

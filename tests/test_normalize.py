@@ -54,8 +54,9 @@ def test_page_date_line_is_metadata():
 
 def test_unicode_case_and_accents_fold_for_matching():
     assert fold("Ｓtraße ÉLYSÉE") == fold("strasse elysee")
-    assert tokens("Mayor Ilse Varga’s plan: 9 km, 14 stops!") == ["mayor", "ilse", "varga’s", "plan", "9", "km", "14", "stops"]
+    assert tokens("Mayor Ilse Varga’s plan: 9 km, 14 stops!") == ["mayor", "ilse", "varga's", "plan", "9", "km", "14", "stops"]
     assert tokens("non\u00a0breaking") == ["non", "breaking"]
+    assert tokens("Varga’s “plan” — approved") == tokens("Varga's \"plan\" - approved") == ["varga's", "plan", "approved"]
 
 
 def test_capitalised_tokens_are_names_and_numbers():
