@@ -7,6 +7,7 @@ input and unexpected errors go to the dead-letter store with the error.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import logging
 import random
 import tempfile
@@ -182,9 +183,10 @@ def crawl(outlet: str, sources_file: str | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="newsagg-crawl-") as tmp:
         single = Path(tmp) / "sources.yaml"
         single.write_text(one, encoding="utf-8")
-        stats = run_crawl(single, settings=settings)
-    log.info("crawl done", extra={"outlet": outlet})
-    return stats if isinstance(stats, dict) else getattr(stats, "__dict__", {"done": True})
+        stats = run_crawl(single, settings=settings, timeout_s=settings.crawl_task_timeout_s)
+    result = dataclasses.asdict(stats)
+    log.info("crawl done", extra={"outlet": outlet, **{k: v for k, v in result.items() if isinstance(v, int)}})
+    return result
 
 
 configure()
