@@ -7,7 +7,9 @@ loopback demo) are crawled without delay.
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+
 from crawler.sources import Source
 from newsagg.settings import Settings
 
@@ -19,6 +21,10 @@ def user_agent(settings: Settings) -> str:
     if base.endswith(")"):
         return f"{base[:-1]}; {settings.contact})"
     return f"{base} ({settings.contact})"
+
+
+def frontier_id(sources: list[Source]) -> str:
+    return hashlib.sha1("\n".join(sorted(s.name for s in sources)).encode("utf-8")).hexdigest()[:12]
 
 
 def scrapy_settings(settings: Settings, sources: list[Source], jsonl: Path | None = None) -> dict:
@@ -72,6 +78,10 @@ def scrapy_settings(settings: Settings, sources: list[Source], jsonl: Path | Non
             "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
             "SCHEDULER_PERSIST": True,
             "REDIS_URL": settings.redis_url,
+            # One frontier per set of outlets: processes crawling the same sources share it, while a
+            # crawl of other outlets (e.g. beat's per-outlet crawls) never pops requests it cannot serve.
+            "SCHEDULER_QUEUE_KEY": f"newsagg:crawl:requests:{frontier_id(sources)}",
+            "SCHEDULER_DUPEFILTER_KEY": "newsagg:crawl:dupefilter",
         })
     return out
 

@@ -124,6 +124,10 @@ def test_scrapy_settings_are_polite_and_follow_the_sources():
     assert "SCHEDULER" not in conf
     distributed = scrapy_settings(Settings(redis_url="redis://127.0.0.1:1/0"), sources)
     assert distributed["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler" and distributed["SCHEDULER_PERSIST"]
+    # crawls of the same outlets share a frontier; a crawl of only one of them gets its own
+    same = scrapy_settings(Settings(redis_url="redis://127.0.0.1:1/0"), list(reversed(sources)))
+    only_a = scrapy_settings(Settings(redis_url="redis://127.0.0.1:1/0"), sources[:1])
+    assert same["SCHEDULER_QUEUE_KEY"] == distributed["SCHEDULER_QUEUE_KEY"] != only_a["SCHEDULER_QUEUE_KEY"]
 
 
 def test_address_guard_refuses_every_hop_including_redirects():

@@ -66,7 +66,8 @@ class NewsSpider(scrapy.Spider):
         self.hints: dict[str, dict] = {}
         self.emitted: set[str] = set()  # canonical URLs emitted in this run
         self.robots: dict[str, Protego] = {}  # host -> rules, from each robots.txt fetched
-        self.netloc_source = {netloc: i for i, s in enumerate(self.sources) for netloc in s.netlocs()}
+        self.by_name = {s.name: s for s in self.sources}
+        self.netloc_source = {netloc: s for s in self.sources for netloc in s.netlocs()}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -81,28 +82,29 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"newsagg/{key}", count)
 
     def _source(self, response_or_request) -> Source:
-        return self.sources[response_or_request.meta["source"]]
+        # by name: in distributed mode a request may come from another process's list
+        return self.by_name[response_or_request.meta["source"]]
 
-    def _request(self, url: str, kind: str, index: int, callback, **meta) -> scrapy.Request:
+    def _request(self, url: str, kind: str, source: Source, callback, **meta) -> scrapy.Request:
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, dont_filter=kind != "article",
             priority={"robots": 30, "feed": 20, "sitemap": 10, "article": 0}[kind],
-            meta={"kind": kind, "source": index, "download_slot": urlsplit(url).netloc,
+            meta={"kind": kind, "source": source.name, "download_slot": urlsplit(url).netloc,
                   "handle_httpstatus_list": [304] if kind != "article" else [], **meta})
 
     async def start(self):
-        for i, source in enumerate(self.sources):
+        for source in self.sources:
             own = {urlsplit(u).netloc.lower() for u in (*source.feeds, *source.sitemaps)}
             if source.netloc not in own:
                 # Nothing else will make Scrapy read this host's robots.txt: ask for its Sitemap: lines.
                 base = f"{urlsplit(source.url).scheme}://{source.netloc}"
-                yield self._request(f"{base}/robots.txt", "robots", i, self.parse_robots,
+                yield self._request(f"{base}/robots.txt", "robots", source, self.parse_robots,
                                     dont_obey_robotstxt=True)
             for url in source.feeds:
-                yield self._request(url, "feed", i, self.parse_feed)
+                yield self._request(url, "feed", source, self.parse_feed)
             for url in source.sitemaps:
                 self.requested.add(url)
-                yield self._request(url, "sitemap", i, self.parse_sitemap, depth=0)
+                yield self._request(url, "sitemap", source, self.parse_sitemap, depth=0)
 
     # --- discovery
     def robots_fetched(self, response, request, spider=None):
@@ -110,15 +112,15 @@ class NewsSpider(scrapy.Spider):
         if not request.meta.get("dont_obey_robotstxt") or urlsplit(request.url).path != "/robots.txt" \
                 or request.meta.get("kind") == "robots":
             return
-        index = self.netloc_source.get(urlsplit(request.url).netloc.lower())
-        if index is not None:
-            for sitemap_request in self._robots_requests(response, index):
+        source = self.netloc_source.get(urlsplit(request.url).netloc.lower())
+        if source is not None:
+            for sitemap_request in self._robots_requests(response, source):
                 self.crawler.engine.crawl(sitemap_request)
 
     def parse_robots(self, response):
-        yield from self._robots_requests(response, response.meta["source"])
+        yield from self._robots_requests(response, self._source(response))
 
-    def _robots_requests(self, response, index: int):
+    def _robots_requests(self, response, source: Source):
         if response.status != 200:
             return
         text = response.body.decode("utf-8", errors="replace")
@@ -126,7 +128,7 @@ class NewsSpider(scrapy.Spider):
         for url in robots_sitemaps(text, response.url):
             if url not in self.requested:
                 self.requested.add(url)
-                yield self._request(url, "sitemap", index, self.parse_sitemap, depth=0)
+                yield self._request(url, "sitemap", source, self.parse_sitemap, depth=0)
 
     def parse_feed(self, response):
         self._stat("feeds_fetched")
@@ -139,7 +141,7 @@ class NewsSpider(scrapy.Spider):
             self._stat("errors/bad_feed")
             log.warning("feed unreadable", extra={"url": response.url, "reason": str(exc)})
             return
-        yield from self._articles(entries, response.meta["source"], "feed")
+        yield from self._articles(entries, self._source(response), "feed")
 
     def parse_sitemap(self, response):
         self._stat("sitemaps_fetched")
@@ -156,7 +158,7 @@ class NewsSpider(scrapy.Spider):
             log.warning("sitemap unreadable", extra={"url": response.url, "reason": str(exc)})
             return
         if not sitemap.is_index:
-            yield from self._articles(sitemap.entries, response.meta["source"], "sitemap")
+            yield from self._articles(sitemap.entries, self._source(response), "sitemap")
             return
         # a child sitemap last changed before the window holds nothing new
         children = [e.url for e in sitemap.entries if not (e.published and e.published < self.cutoff)]
@@ -170,10 +172,9 @@ class NewsSpider(scrapy.Spider):
         for url in urls:
             if url not in self.requested:
                 self.requested.add(url)
-                yield self._request(url, "sitemap", response.meta["source"], self.parse_sitemap, depth=depth)
+                yield self._request(url, "sitemap", self._source(response), self.parse_sitemap, depth=depth)
 
-    def _articles(self, entries: list[Entry], index: int, kind: str):
-        source = self.sources[index]
+    def _articles(self, entries: list[Entry], source: Source, kind: str):
         for entry in entries:
             url = entry.url
             if not source.path_allowed(url):
@@ -198,7 +199,7 @@ class NewsSpider(scrapy.Spider):
                 refetch = True  # the feed or sitemap says the page changed since we fetched it
                 self._stat("refetched_updated")
             self.requested.add(url)
-            request = self._request(url, "article", index, self.parse_article, hints=self.hints[url], refetch=refetch)
+            request = self._request(url, "article", source, self.parse_article, hints=self.hints[url], refetch=refetch)
             yield request.replace(dont_filter=True) if refetch else request
 
     def _robots_allow(self, url: str) -> bool:
@@ -227,7 +228,7 @@ class NewsSpider(scrapy.Spider):
             if canonical not in self.requested and (refetch or not self.store.seen(canonical)):
                 self.requested.add(canonical)
                 log.info("AMP page resolved to canonical", extra={"url": url, "canonical_url": canonical})
-                request = self._request(canonical, "article", response.meta["source"], self.parse_article,
+                request = self._request(canonical, "article", source, self.parse_article,
                                         hints=response.meta.get("hints", {}), refetch=refetch)
                 yield request.replace(dont_filter=True) if refetch else request
             return
