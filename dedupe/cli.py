@@ -28,8 +28,10 @@ def _line(name: str, scores: dict | None) -> str:
               help="Part of the file to score: the tune topics, the held-out topics, or all (see dedupe/eval.py).")
 @click.option("--baseline/--no-baseline", default=True, show_default=True,
               help="Also score plain datasketch MinHashLSH on word 5-shingles in the same run.")
+@click.option("--shuffle", type=int, default=None, metavar="SEED",
+              help="Stream the articles in an order shuffled with this seed instead of file order.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def clusters(file: Path, split: str, baseline: bool, as_json: bool) -> None:
+def clusters(file: Path, split: str, baseline: bool, shuffle: int | None, as_json: bool) -> None:
     """Stream labelled articles (JSON lines: id, text, title?, url?, published?,
     lang?, event, group?) through the story engine and score its event clusters
     and copy groups: BCubed and pairwise precision/recall/F1.
@@ -40,13 +42,14 @@ def clusters(file: Path, split: str, baseline: bool, as_json: bool) -> None:
       newsagg eval clusters ../shared/data/ecbplus-events.jsonl --json
     """
     try:
-        result = evaluate(file, split=split, baseline=baseline)
+        result = evaluate(file, split=split, baseline=baseline, shuffle=shuffle)
     except EvalInputError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
-    click.echo(f"{result['file']} split={split}: {result['articles']} articles, gold {result['gold']['events']} "
+    order = "file order" if shuffle is None else f"shuffled (seed {shuffle})"
+    click.echo(f"{result['file']} split={split}, {order}: {result['articles']} articles, gold {result['gold']['events']} "
                f"events / {result['gold']['groups'] or '-'} copy groups, {result['seconds']}s")
     ms = result["assign_ms"]
     click.echo(f"story engine ({result['clusters']['events']} events, {result['clusters']['groups']} groups; "

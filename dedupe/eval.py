@@ -18,6 +18,7 @@ ECB+ was not used for tuning at all: report it with `--split all`.
 from __future__ import annotations
 
 import json
+import random
 import tempfile
 import time
 import zlib
@@ -222,11 +223,15 @@ def run_baseline(rows: Sequence[dict[str, Any]], threshold: float = 0.5, num_per
     return RunResult(labels, labels, time.perf_counter() - started)
 
 
-def evaluate(path: Path | str, split: str = "all", baseline: bool = True, tuning=None) -> dict[str, Any]:
-    """The report `newsagg eval clusters` prints."""
+def evaluate(path: Path | str, split: str = "all", baseline: bool = True, tuning=None,
+             shuffle: int | None = None) -> dict[str, Any]:
+    """The report `newsagg eval clusters` prints. `shuffle`: a seed to stream the
+    articles in a shuffled order instead of file order (how much order matters)."""
     rows = select_split(load_labelled(path), split)
     if not rows:
         raise EvalInputError(f"{path}: no articles in split {split!r}")
+    if shuffle is not None:
+        random.Random(shuffle).shuffle(rows)
     gold_events = [r["event"] for r in rows]
     has_groups = all(r.get("group") for r in rows)
     gold_groups = [r["group"] for r in rows] if has_groups else None
@@ -245,7 +250,7 @@ def evaluate(path: Path | str, split: str = "all", baseline: bool = True, tuning
 
     engine_run = run_engine(rows, tuning=tuning)
     result = report(engine_run)
-    result.update(file=str(path), split=split, articles=len(rows),
+    result.update(file=str(path), split=split, shuffle=shuffle, articles=len(rows),
                   gold={"events": len(set(gold_events)), "groups": len(set(gold_groups)) if gold_groups else None})
     if baseline:
         result["baseline"] = report(run_baseline(rows))

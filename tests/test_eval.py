@@ -58,6 +58,15 @@ def test_eval_clusters_json_reports_both_levels_and_the_baseline(tmp_path):
     assert report["baseline"]["events"]["bcubed"]["f1"] < 1.0  # 5-shingles miss the independent report
 
 
+def test_eval_clusters_can_shuffle_the_stream(tmp_path):
+    path = _write(tmp_path / "small.jsonl", _labelled_rows())
+    result = CliRunner().invoke(main, ["eval", "clusters", str(path), "--json", "--no-baseline", "--shuffle", "7"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["shuffle"] == 7 and report["articles"] == 6 and "baseline" not in report
+    assert report["copies"]["pairwise"]["f1"] == 1.0  # copies are found in any order
+
+
 def test_eval_clusters_text_output(tmp_path):
     path = _write(tmp_path / "small.jsonl", _labelled_rows())
     result = CliRunner().invoke(main, ["eval", "clusters", str(path), "--no-baseline"])
