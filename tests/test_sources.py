@@ -80,3 +80,16 @@ def test_shipped_example_sources_file_is_valid_and_broad():
     assert len({s.language.split("-")[0] for s in sources}) >= 8
     assert all(s.feeds or s.sitemaps for s in sources)
     assert all(s.url.startswith("https://") for s in sources)
+
+
+def test_crawl_command_reports_a_bad_sources_file_without_crawling(tmp_path):
+    from click.testing import CliRunner
+
+    from newsagg.cli import main
+
+    path = write(tmp_path, GOOD.replace("    crawl_delay: 0\n", "    crawl_delay: soon\n"))
+    result = CliRunner().invoke(main, ["crawl", "--sources", str(path)])
+    assert result.exit_code != 0
+    assert f"{path}, line 10: field 'crawl_delay'" in result.output and "Traceback" not in result.output
+    missing = CliRunner().invoke(main, ["crawl", "--sources", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code != 0 and "sources.example.yaml" in missing.output
