@@ -237,6 +237,7 @@ def test_crawl_finds_every_article_once_and_survives_hostile_pages(outlets, tmp_
     assert stats.errors.get("bad_feed") == 1  # the HTML "feed"; the truncated one is read up to the break
     assert stats.errors.get("bad_sitemap") == 1  # the gzip bomb; the malformed one yields no usable URL
     assert stats.errors.get("too_large") == 1 and stats.errors.get("http_404") == 1
+    assert stats.skipped.get("binary_content") == 1  # the PNG served as text/html
 
     # second run: feeds answer 304, known URLs are not fetched again, nothing new is emitted
     before_c, before_h = len(courier.site.hits), len(hostile.site.hits)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -32,6 +33,12 @@ def same_site(url_a: str, url_b: str) -> bool:
     if host_a.replace(".", "").isdigit() or ":" in host_a:
         return a.netloc == b.netloc
     return host_a.split(".")[-2:] == host_b.split(".")[-2:]
+
+
+def reason_key(reason: str) -> str:
+    """'body too short (12 words)' -> 'body_too_short': a stats key for a skip reason."""
+    head = re.split(r"[(,:]", reason, maxsplit=1)[0].strip().lower()
+    return re.sub(r"\W+", "_", head).strip("_") or "other"
 
 
 def changed_since(modified: datetime | None, fetched_at: float) -> bool:
@@ -242,7 +249,7 @@ class NewsSpider(scrapy.Spider):
         if reason is None and published is not None and published < self.cutoff:
             reason = "published before the recency window"
         if reason:
-            self._stat(f"skipped/{reason.split(' (')[0].replace(' ', '_')}")
+            self._stat(f"skipped/{reason_key(reason)}")
             log.info("page skipped", extra={"url": url, "reason": reason, "outlet": source.name})
             return
         self.emitted.add(canonical)
