@@ -1,11 +1,12 @@
-"""Downloader middlewares: address guard, incremental fetching, conditional GET,
-and Retry-After back-off."""
+"""Downloader middlewares (address guard, incremental fetching, conditional GET,
+Retry-After back-off) and the per-outlet AutoThrottle."""
 from __future__ import annotations
 
 import logging
 from email.utils import parsedate_to_datetime
 
 from scrapy.exceptions import IgnoreRequest
+from scrapy.extensions.throttle import AutoThrottle
 
 from crawler.netguard import refused_host
 from newsagg.schema import utcnow
@@ -120,3 +121,23 @@ class RetryAfterMiddleware:
             log.info("outlet asked to back off", extra={"url": request.url, "status": response.status,
                                                         "slot": key, "delay_s": wait})
         return response
+
+
+class OutletAutoThrottle(AutoThrottle):
+    """AutoThrottle that never goes below an outlet's own crawl delay.
+
+    Scrapy's AutoThrottle has one floor for all sites (DOWNLOAD_DELAY); with a loopback
+    outlet at delay 0 in the same crawl, a real outlet could be sped up to no delay at all.
+    """
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.floors = {key: float(conf.get("delay", 0.0))
+                       for key, conf in crawler.settings.getdict("DOWNLOAD_SLOTS").items()}
+
+    def _adjust_delay(self, slot, latency, response):
+        super()._adjust_delay(slot, latency, response)
+        key = response.meta.get("download_slot") if response.request is not None else None
+        floor = self.floors.get(key)
+        if floor is not None and slot.delay < floor:
+            slot.delay = floor

@@ -68,6 +68,8 @@ def scrapy_settings(settings: Settings, sources: list[Source], jsonl: Path | Non
         },
         "ITEM_PIPELINES": {"crawler.pipelines.HandoffPipeline": 300} if settings.crawl_handoff else {},
         "EXTENSIONS": {"crawler.run.ProgressExtension": 500,
+                       "scrapy.extensions.throttle.AutoThrottle": None,
+                       "crawler.middlewares.OutletAutoThrottle": 0,  # keeps each outlet's crawl_delay as floor
                        "scrapy.extensions.remote_control.RemoteControl": None},  # no open port
     }
     if jsonl:

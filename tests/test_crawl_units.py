@@ -146,3 +146,24 @@ def test_address_guard_refuses_every_hop_including_redirects():
         guard.process_request(hop)
     allowed = AddressGuardMiddleware(get_crawler(settings_dict={"NEWSAGG_ALLOW_PRIVATE_ADDRESSES": True}))
     assert allowed.process_request(hop) is None
+
+
+def test_autothrottle_keeps_each_outlets_crawl_delay_as_floor():
+    from scrapy import Request
+    from scrapy.core.downloader import Slot
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import OutletAutoThrottle
+
+    sources = parse_sources("outlets:\n  - {name: Fast, url: 'http://127.0.0.1:9/', crawl_delay: 0}\n"
+                            "  - {name: Slow, url: 'https://slow.example/', crawl_delay: 5}\n")
+    crawler = get_crawler(settings_dict=scrapy_settings(Settings(), sources))
+    throttle = OutletAutoThrottle(crawler)
+    throttle.mindelay, throttle.maxdelay = 0.0, 60.0  # what spider_opened sets from DOWNLOAD_DELAY
+    for key, floor in (("slow.example", 5.0), ("127.0.0.1:9", 0.0)):
+        slot = Slot(2, floor, 0.0)  # concurrency, delay, no jitter
+        request = Request(f"http://{key}/a", meta={"download_slot": key})
+        for _ in range(10):  # fast answers pull the delay down towards the latency
+            throttle._adjust_delay(slot, 0.01, Response(request.url, request=request))
+        assert slot.delay == pytest.approx(floor, abs=0.02)
