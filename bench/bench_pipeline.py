@@ -55,7 +55,7 @@ def run_embedded(articles: list[dict], data_dir: Path) -> dict:
 
 def run_workers(articles: list[dict], data_dir: Path, workers: int, timeout: float = 900) -> dict:
     from index.store import get_store
-    from newsagg.testing import RedisServer
+    from newsagg.testing import RedisServer, free_port
     from workers.app import app, configure
     from workers.handoff import submit_article
     from workers.procs import WorkerCluster, wait_ready, wait_until
@@ -67,8 +67,9 @@ def run_workers(articles: list[dict], data_dir: Path, workers: int, timeout: flo
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
         with WorkerCluster(env, data_dir / "logs", cwd=str(ROOT)) as wc:
             names = [f"bench{i}" for i in range(workers)]
-            for n in names:
-                wc.start(n)
+            ports = [free_port() for _ in names]
+            for n, port in zip(names, ports):
+                wc.start(n, env={"NEWSAGG_METRICS_PORT": str(port)})
             wait_ready(app, names)
             store = get_store(settings)
             start = time.perf_counter()
@@ -78,8 +79,24 @@ def run_workers(articles: list[dict], data_dir: Path, workers: int, timeout: flo
             wait_until(lambda: store.count_articles() >= len(articles), timeout, 0.05, "all articles indexed")
             elapsed = time.perf_counter() - start
             count = store.count_articles()
+            step_ms = _step_latency_ms(ports)
     return {"workers": workers, "seconds": round(elapsed, 3), "enqueue_seconds": round(enqueued, 3),
-            "articles_per_s": round(len(articles) / elapsed, 1), "indexed": count}
+            "articles_per_s": round(len(articles) / elapsed, 1), "indexed": count, "step_ms": step_ms}
+
+
+def _step_latency_ms(ports: list[int]) -> dict[str, float]:
+    """Mean time of each step per article, from the workers' Prometheus endpoints."""
+    import urllib.request
+
+    sums: dict[str, list[float]] = {}
+    for port in ports:
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        for line in body.splitlines():
+            for part, idx in (("_sum{", 0), ("_count{", 1)):
+                if line.startswith("newsagg_step_latency_seconds" + part):
+                    step = line.split('step="')[1].split('"')[0]
+                    sums.setdefault(step, [0.0, 0.0])[idx] += float(line.rsplit(" ", 1)[1])
+    return {step: round(1000 * s / c, 2) for step, (s, c) in sorted(sums.items()) if c}
 
 
 def main() -> None:
