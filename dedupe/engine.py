@@ -80,7 +80,7 @@ class Tuning:
     rewrite_min_containment: float = 0.03  # below this no alignment is tried (speed)
     slug_min_words: int = 7  # an identical URL slug this long marks a copy
     event_threshold: float = 0.17  # least average similarity to an event's members that joins it
-    merge_fit: float = 1.75  # a second event must fit this well (1 = the joining bar) to be merged
+    merge_fit: float = 1.3  # a second event must fit this well (1 = the joining bar) to be merged
     key_weight: float = 0.3  # share of the key-term similarity in the event score
 
     cross_lang_threshold: float = 0.12  # average key-term similarity across languages
