@@ -186,3 +186,36 @@ def test_flower_follows_the_workers_and_every_pipeline_log_line_names_its_articl
         stop_worker(flower)
         flower_log.close()
     assert ours and all(rec.get("article_id") in ids for rec in ours), ours[:3]
+
+
+def test_unreachable_elasticsearch_retries_then_deadletters_and_replay_indexes_once_fixed(
+        distributed, tmp_path, elasticsearch_url):
+    from newsagg.cli import main
+    from newsagg.testing import free_port
+    from workers.handoff import submit_article
+
+    prefix = f"wk{os.getpid()}{free_port()}"
+    wrong = {**distributed, "ELASTICSEARCH_URL": f"http://127.0.0.1:{free_port()}", "NEWSAGG_INDEX_PREFIX": prefix}
+    fixed = {**wrong, "ELASTICSEARCH_URL": elasticsearch_url}
+    ids = [submit_article(a) for a in synthetic_articles(3, seed=4)]
+    dl = get_deadletters()
+    with WorkerCluster(wrong, tmp_path / "logs-wrong", cwd=ROOT) as wc:
+        wc.start("w1")
+        try:
+            wait_until(lambda: dl.count() == 3, 90, 0.3, "3 dead letters")
+        except TimeoutError:
+            raise AssertionError(wc.logs())
+    assert {d.article_id for d in dl.list()} == set(ids)
+    assert all(d.reason == "retries-exhausted" and d.attempts == 4 and "unreachable" in d.error for d in dl.list())
+    # The operator fixes ELASTICSEARCH_URL, restarts the workers and replays.
+    with WorkerCluster(fixed, tmp_path / "logs-fixed", cwd=ROOT) as wc:
+        wc.start("w2")
+        res = CliRunner().invoke(main, ["deadletter", "replay", "--all"])
+        assert "replayed 3" in res.output, res.output
+        from index.store import get_store
+        from newsagg.settings import Settings
+
+        es = get_store(Settings(elasticsearch_url=elasticsearch_url, index_prefix=prefix, data_dir=tmp_path / "es"))
+        es.setup()
+        wait_until(lambda: es.count_articles() == 3, 60, 0.5, "3 articles in Elasticsearch")
+    assert dl.count() == 0 and all(es.get_article(i).event_id for i in ids)

@@ -37,7 +37,11 @@ class InvalidArticle(ValueError):
 
 
 class TransientError(RuntimeError):
-    """A failure worth retrying (store refused a write, backend busy)."""
+    """A failure worth retrying (store overloaded, lock timeout)."""
+
+
+class StoreRejected(RuntimeError):
+    """The store refused the document itself (mapping, size): retrying cannot help."""
 
 
 def payload_article_id(payload: Any) -> str:
@@ -171,7 +175,11 @@ def index_step(payload: dict, settings: Settings) -> dict:
     _, store = components(settings)
     failures = store.upsert_articles([article])
     if failures:
-        raise TransientError(f"store refused article {article.id}: {failures[0]!r}"[:500])
+        f = failures[0]
+        message = f"store refused article {article.id} (status {f.get('status')}): {f.get('error')}"[:500]
+        if f.get("retryable"):
+            raise TransientError(message)
+        raise StoreRejected(message)  # the same document would be refused again: dead-letter now
     if payload.get("updates"):
         store.update_articles(payload["updates"])
     if payload.get("merged"):
@@ -201,6 +209,12 @@ def _transient_types() -> tuple[type[BaseException], ...]:
         TransientError, ConnectionError, TimeoutError, sqlite3.OperationalError,
         redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, redis.exceptions.BusyLoadingError,
         redis.exceptions.TryAgainError, kombu.exceptions.OperationalError, SoftTimeLimitExceeded]
+    try:  # Elasticsearch unreachable (or refusing us): the store says so with StoreUnavailable
+        from index.base import StoreUnavailable
+
+        types.append(StoreUnavailable)
+    except ImportError:
+        pass
     try:  # the story engine's shared lock not acquired in time (its holder died): wait and retry
         from dedupe.state import StateError
 
