@@ -660,14 +660,16 @@ class StoryEngine:
         if group and group["originator"] == aid:
             rest = st.get_many("article", st.members(f"group:{group_id}"))
             if rest:
+                # The earliest remaining copy (texts of closed events are gone: any member).
                 feats = self._load_features({m: r["content_hash"] for m, r in rest.items()})
-                first = min(feats.values(), key=lambda x: (x.anchor is None, x.anchor or x.time))
-                group["originator"] = first.id
-                group["originator_anchor"] = first.anchor
+                first = min(feats.values(), key=lambda x: (x.anchor is None, x.anchor or x.time), default=None)
+                first_id = first.id if first else next(iter(rest))
+                group["originator"] = first_id
+                group["originator_anchor"] = first.anchor if first else None
                 fields = {"is_originator": True, "copies_of": None, "similarity": None, "changes": None}
-                rest[first.id].update({k: v for k, v in fields.items() if k != "is_originator"})
-                st.put("article", first.id, rest[first.id])
-                updates[first.id] = fields
+                rest[first_id].update({k: v for k, v in fields.items() if k != "is_originator"})
+                st.put("article", first_id, rest[first_id])
+                updates[first_id] = fields
             st.put("group", group_id, group)
         st.delete("article", aid)
         return updates
@@ -675,6 +677,8 @@ class StoryEngine:
     # ------------------------------------------------------------------ maintain
     def maintain(self, now: datetime | float | None = None) -> list[str]:
         """Close events quiet for `cluster_quiet_hours` and expire their LSH entries.
+        A closed event is never scored again: its vectors and its articles' texts
+        are dropped too, so the state grows only by small per-article records.
 
         Returns the closed event ids.
         """
@@ -688,8 +692,10 @@ class StoryEngine:
         with self.state.lock():
             quiet = self.state.older_than("open-events", before)
             recs = self.state.get_many("event", quiet)
-            for rec in recs.values():
-                rec["closed"] = True
+            for eid, rec in recs.items():
+                rec.update(closed=True, tv={}, kv={})
+                for aid in self.state.members(f"event:{eid}"):
+                    self.state.delete("features", aid)
             self.state.put_many("event", recs)
             self.state.untouch("open-events", quiet)
             # Every entry older than the quiet period goes: closed events lose all

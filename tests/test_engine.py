@@ -167,6 +167,9 @@ def test_maintain_closes_quiet_events_and_empties_the_index(engine):
     closed = engine.maintain(DAY + timedelta(hours=engine.quiet_seconds / 3600 + 1))
     assert original.event_id in closed
     assert len(engine.lsh) == 0
+    # Closed: texts dropped, the assignment itself kept.
+    assert engine.state.get("features", original.article_id) is None
+    assert engine.lookup(original.article_id).group_id == original.group_id
     late = engine.assign(copy_with_clutter("herald", DAY + timedelta(days=5), WIRE_TITLE, WIRE_PARAGRAPHS))
     assert late.event_id != original.event_id and late.group_id != original.group_id
 
@@ -187,3 +190,13 @@ def test_changes_name_added_removed_and_changed_passages():
     assert changes.added == ["Passengers praised the crew."]
     assert not changes.title_changed
     assert diff_texts("A", original, "B", original) == Changes(title_changed=True)
+
+
+def test_changed_article_of_a_closed_event_is_assigned_afresh(engine):
+    first = engine.assign(wire())
+    copy = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), WIRE_TITLE, WIRE_PARAGRAPHS))
+    engine.maintain(DAY + timedelta(days=10))
+    rewritten = engine.assign(Article(url=wire().url, title=FOLLOW_UP_TITLE, text=FOLLOW_UP_TEXT,
+                                      published=DAY + timedelta(days=11), language="en"))
+    assert rewritten.event_id not in (first.event_id,) and rewritten.group_id != first.group_id
+    assert engine.lookup(copy.article_id).is_originator
