@@ -14,10 +14,6 @@ import dataclasses
 import errno
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -52,23 +48,6 @@ def _wait_for_index(store, expected: int, timeout: float, progress) -> int:
     return count
 
 
-def _start_worker(settings: Settings) -> subprocess.Popen:
-    """A Celery worker on all pipeline queues, for a distributed demo on one machine."""
-    cmd = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--loglevel", "WARNING",
-           "--concurrency", "2", "-Q", "enrich,cluster,index"]
-    return subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
 def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_worker: bool = False,
              serve_seconds: float = 0.0, verbose: bool = False, base_port: int | None = None) -> dict[str, Any]:
     """Serve the demo outlets, crawl them, process every article, return the top stories."""
@@ -82,7 +61,12 @@ def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_wor
     console = console or Console(stderr=True)
     data_dir = settings.ensure_data_dir()
     started = time.monotonic()
-    worker = _start_worker(settings) if (start_worker and settings.distributed) else None
+    worker = None
+    if start_worker and settings.distributed:
+        from workers.procs import start_worker as start_celery_worker
+
+        # one pipeline worker (enrich, assign, index); its log goes next to the data
+        worker = start_celery_worker("demo", {}, data_dir / "demo-worker.log")
     try:
         with FixtureWeb(base_port=base_port or None) as web:
             sources = web.write_sources(data_dir / "demo-sources.yaml")
@@ -115,7 +99,9 @@ def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_wor
                 time.sleep(serve_seconds)
     finally:
         if worker is not None:
-            _stop(worker)
+            from workers.procs import stop_worker
+
+            stop_worker(worker)
     stories = top_stories(store, top)
     summary = {
         "seconds": round(time.monotonic() - started, 2),

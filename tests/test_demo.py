@@ -72,3 +72,19 @@ def test_demo_port_in_use_says_what_to_do(demo_env):
     assert run.returncode != 0
     assert "in use" in run.stderr and "--port" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_the_same_demo_runs_distributed_on_redis_celery_and_elasticsearch(demo_env, redis_server, elasticsearch_url):
+    env = {**demo_env, "REDIS_URL": redis_server.url, "ELASTICSEARCH_URL": elasticsearch_url,
+           "NEWSAGG_INDEX_PREFIX": "demotest"}
+    run = newsagg("demo", "--json", "--port", "0", "--start-worker", "--top", "10", env=env, timeout=400)
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = json.loads(run.stdout)
+    assert summary["articles_indexed"] == summary["articles_expected"] >= 55
+    assert "workers indexing" in run.stderr
+    storm = storm_story(summary["stories"])
+    assert storm["outlet_count"] >= 5 and storm["originator"]["outlet"] == "Northwire"
+
+    found = newsagg("search", "storm harbour", "--json", env=env)
+    assert found.returncode == 0, found.stderr[-2000:]
+    assert storm["event_id"] in [r["cluster_id"] for r in json.loads(found.stdout)]
