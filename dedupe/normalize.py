@@ -35,7 +35,6 @@ _BOILERPLATE = re.compile(
     | (subscribe|sign\ up|newsletter|follow\ us|get\ the\ app|download\ the\ app|abonnieren|suscribete|abonnez)\b
     | .*\b(cookies?|privacy\ policy|terms\ of\ (use|service)|all\ rights\ reserved|datenschutz)\b
     | (c|\(c\)|copyright)\ \d{4}\b | ©
-    | (by|von|por|par|oleh)\ [\w.'\- ]{2,60}$
     | (photo|image|foto|picture|credit|source|quelle|fuente|bild)\s*[:/].*
     | .*\((ap|afp|reuters|getty|epa|dpa)\ (photo|images?|foto)[^)]*\)\s*$
     | .*\bgetty\ images\s*$
@@ -77,6 +76,20 @@ def clean_line(line: str) -> str:
     return line.lstrip("•·*-–—|>#").strip()
 
 
+_BYLINE_START = ("by", "von", "por", "par", "oleh")
+# Words a byline may hold besides capitalised names ("By Ana Ruiz and Tom Lee, Reuters staff").
+_BYLINE_WORDS = frozenset("and und y e et & staff reporter reporters correspondent writer in de da van der la le".split())
+
+
+def is_byline(line: str) -> bool:
+    """'By NAME(S)' (and its translations): capitalised names, not a sentence
+    that happens to start with "By" ("By noon the harbour had reopened")."""
+    words = line.replace(",", " ").split()
+    if not 2 <= len(words) <= 9 or words[0].casefold() not in _BYLINE_START:
+        return False
+    return all(w[0].isupper() or w.casefold() in _BYLINE_WORDS for w in words[1:])
+
+
 def is_boilerplate(line: str) -> bool:
     """True for a line of page clutter rather than article text.
 
@@ -86,7 +99,7 @@ def is_boilerplate(line: str) -> bool:
     folded = fold(line).strip()
     if not folded:
         return True
-    if _BOILERPLATE.match(folded):
+    if _BOILERPLATE.match(folded) or is_byline(line):
         return True
     words = len(folded.split())
     return words < 5 and not _SENTENCE_END.search(line)

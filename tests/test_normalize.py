@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from dedupe.normalize import (article_lines, capitalised_tokens, clean_text, fold, is_boilerplate, page_date,
-                              sentences, tokens)
+from dedupe.normalize import (article_lines, capitalised_tokens, clean_text, fold, is_boilerplate, is_byline,
+                              page_date, sentences, tokens)
 
 PAGE = """ date 2026-03-02
 Skip to content
@@ -33,6 +33,14 @@ def test_page_clutter_is_removed_and_article_lines_are_kept_in_order():
         "The council of Lindmoor voted on Tuesday to build a tram line to the university.",
         "Construction will begin next spring, Mayor Ilse Varga said.",
     ]
+
+
+def test_bylines_go_but_sentences_starting_with_by_stay():
+    assert is_byline("By MARA QUIST and TOM LEE, Associated Press")
+    assert is_byline("Por Ana Ruiz")
+    assert is_byline("By Northwire staff")
+    assert not is_byline("By noon the harbour had reopened to ships")
+    assert not is_boilerplate("By Tuesday evening forty ships were waiting outside the harbour")
 
 
 def test_headline_without_punctuation_is_kept_but_menu_entries_are_not():
