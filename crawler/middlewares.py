@@ -132,12 +132,36 @@ class OutletAutoThrottle(AutoThrottle):
 
     def __init__(self, crawler):
         super().__init__(crawler)
-        self.floors = {key: float(conf.get("delay", 0.0))
-                       for key, conf in crawler.settings.getdict("DOWNLOAD_SLOTS").items()}
+        self.floors = slot_floors(crawler)
 
-    def _adjust_delay(self, slot, latency, response):
-        super()._adjust_delay(slot, latency, response)
-        key = response.meta.get("download_slot") if response.request is not None else None
+    def _response_downloaded(self, response, request, spider=None):
+        super()._response_downloaded(response, request, spider)
+        # (response.request is not set yet when this signal fires: use the request)
+        key, slot = self._get_slot(request, spider)
         floor = self.floors.get(key)
-        if floor is not None and slot.delay < floor:
+        if slot is not None and floor is not None and slot.delay < floor:
             slot.delay = floor
+
+
+def slot_floors(crawler) -> dict[str, float]:
+    """Smallest delay per download slot (outlet host): the sources' crawl_delay, raised by a
+    robots.txt Crawl-delay. One dict per crawler, shared by the throttle and the spider."""
+    floors = getattr(crawler, "_newsagg_slot_floors", None)
+    if floors is None:
+        floors = {key: float(conf.get("delay", 0.0)) for key, conf in crawler.settings.getdict("DOWNLOAD_SLOTS").items()}
+        crawler._newsagg_slot_floors = floors
+    return floors
+
+
+def raise_slot_floor(crawler, key: str, delay: float) -> None:
+    """Make a slot wait at least `delay` seconds between requests from now on."""
+    floors = slot_floors(crawler)
+    if delay <= floors.get(key, 0.0):
+        return
+    floors[key] = delay
+    downloader = crawler.engine.downloader
+    # no random jitter for this slot: a site's Crawl-delay is a minimum, not an average
+    downloader.per_slot_settings.setdefault(key, {}).update(delay=delay, jitter=0.0)  # a slot not created yet
+    slot = downloader.slots.get(key)
+    if slot is not None:
+        slot.delay, slot.jitter = max(slot.delay, delay), 0.0

@@ -266,3 +266,28 @@ def test_loopback_refused_when_private_addresses_not_allowed(outlets, tmp_path, 
     assert stats.articles == 0 and courier.site.hits == [] and hostile.site.hits == []
     if by_name:
         assert stats.errors.get("refused_address", 0) >= 1  # refused on the DNS answer
+
+
+@pytest.mark.timeout(60)
+def test_robots_crawl_delay_is_honoured(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSAGG_CRAWL_HANDOFF", "false")
+    get_settings.cache_clear()
+    o = Outlet()
+    b = o.base
+    paths = [f"/news/slow-{i}.html" for i in range(3)]
+    for i, path in enumerate(paths):
+        o.routes[path] = Page(article_html(title=f"Slow {i}", paragraphs=prose(70 + i), canonical=b + path,
+                                           published=NOW))
+    o.routes["/feed.xml"] = Page(rss([(p, b + p, NOW) for p in paths]), content_type=RSS)
+    o.routes["/robots.txt"] = Page("User-agent: *\nCrawl-delay: 1\n", content_type="text/plain")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"outlets:\n  - name: Slow Site\n    url: {b}/\n    feeds: [{b}/feed.xml]\n    crawl_delay: 0\n",
+                       encoding="utf-8")
+    try:
+        stats = run_crawl(sources, jsonl=tmp_path / "a.jsonl", timeout_s=50)
+    finally:
+        o.site.stop()
+    assert stats.articles == 3
+    times = sorted(t for p in ["/feed.xml", *paths] for t in o.times[p])
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert min(gaps) >= 0.9, gaps  # one request a second, as robots.txt asks (sources said 0)

@@ -161,9 +161,11 @@ def test_autothrottle_keeps_each_outlets_crawl_delay_as_floor():
     crawler = get_crawler(settings_dict=scrapy_settings(Settings(), sources))
     throttle = OutletAutoThrottle(crawler)
     throttle.mindelay, throttle.maxdelay = 0.0, 60.0  # what spider_opened sets from DOWNLOAD_DELAY
+    crawler.engine = type("Engine", (), {})()
+    crawler.engine.downloader = type("Downloader", (), {"slots": {}})()
     for key, floor in (("slow.example", 5.0), ("127.0.0.1:9", 0.0)):
-        slot = Slot(2, floor, 0.0)  # concurrency, delay, no jitter
-        request = Request(f"http://{key}/a", meta={"download_slot": key})
+        slot = crawler.engine.downloader.slots[key] = Slot(2, floor, 0.0)  # concurrency, delay, no jitter
+        request = Request(f"http://{key}/a", meta={"download_slot": key, "download_latency": 0.01})
         for _ in range(10):  # fast answers pull the delay down towards the latency
-            throttle._adjust_delay(slot, 0.01, Response(request.url, request=request))
+            throttle._response_downloaded(Response(request.url), request)
         assert slot.delay == pytest.approx(floor, abs=0.02)

@@ -15,6 +15,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler.discovery import DiscoveryError, Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extract import extract_article
 from crawler.extract.urls import clean_url
+from crawler.middlewares import raise_slot_floor
 from crawler.netguard import PublicAddressResolver
 from crawler.sources import Source, load_sources
 from crawler.store import open_store
@@ -131,7 +132,11 @@ class NewsSpider(scrapy.Spider):
         if response.status != 200:
             return
         text = response.body.decode("utf-8", errors="replace")
-        self.robots[urlsplit(response.url).netloc.lower()] = Protego.parse(text)
+        netloc = urlsplit(response.url).netloc.lower()
+        rules = self.robots[netloc] = Protego.parse(text)
+        delay = rules.crawl_delay(self.settings.get("USER_AGENT"))
+        if delay:  # the site's own Crawl-delay, capped so one line cannot stall a crawl for hours
+            raise_slot_floor(self.crawler, netloc, min(float(delay), self.settings.getfloat("AUTOTHROTTLE_MAX_DELAY")))
         for url in robots_sitemaps(text, response.url):
             if url not in self.requested:
                 self.requested.add(url)
