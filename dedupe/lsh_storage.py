@@ -77,6 +77,9 @@ def _check_config(stored: dict | None, config: dict) -> dict:
     return config
 
 
+_OFFSETS = np.arange(1 << 12, dtype=np.int64)
+
+
 class _SortedRun:
     """Band entries sorted by band key, with a directory on the keys' top bits.
 
@@ -97,9 +100,26 @@ class _SortedRun:
 
     @classmethod
     def build(cls, keys: np.ndarray, ids: np.ndarray) -> "_SortedRun":
-        # Timsort finds runs already sorted: merging sorted runs is linear.
         order = np.argsort(keys, kind="stable")
         return cls(keys[order], ids[order])
+
+    def merged(self, keys: np.ndarray, ids: np.ndarray, alive: np.ndarray | None) -> "_SortedRun":
+        """A new run with these entries added (and, given `alive`, dead ids dropped):
+        one linear pass over this run, not a sort."""
+        old_keys, old_ids = self.keys, self.ids
+        if alive is not None:
+            keep = alive[old_ids]
+            old_keys, old_ids = old_keys[keep], old_ids[keep]
+        order = np.argsort(keys, kind="stable")
+        keys, ids = keys[order], ids[order]
+        size = old_keys.size + keys.size
+        slots = np.searchsorted(old_keys, keys, side="right") + np.arange(keys.size)
+        is_old = np.ones(size, dtype=bool)
+        is_old[slots] = False
+        out_keys, out_ids = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.int32)
+        out_keys[slots], out_ids[slots] = keys, ids
+        out_keys[is_old], out_ids[is_old] = old_keys, old_ids
+        return _SortedRun(out_keys, out_ids)
 
     @property
     def size(self) -> int:
@@ -107,15 +127,17 @@ class _SortedRun:
 
     def find(self, band_keys: np.ndarray) -> np.ndarray:
         """Ids of the entries whose band key is one of `band_keys`."""
-        bucket = (band_keys >> self.shift).astype(np.int64)
-        start, end = self.directory[bucket], self.directory[bucket + 1]
+        # Few numpy calls on tiny arrays: their count, not the data, is the cost.
+        bucket = band_keys >> self.shift
+        start = self.directory[bucket]
+        end = self.directory[bucket + np.uint64(1)]
         width = int((end - start).max())
-        if width == 0:
+        offsets = _OFFSETS[:width] if width <= _OFFSETS.size else np.arange(width)  # a hot band key
+        pos = start[:, None] + offsets
+        equal = np.take(self.keys, pos, mode="clip") == band_keys[:, None]
+        if not equal.any():  # the usual case: none of the keys is in this run
             return self.ids[:0]
-        pos = start[:, None] + np.arange(width)
-        inside = pos < end[:, None]
-        pos = np.where(inside, pos, 0)
-        return self.ids[pos[inside & (self.keys[pos] == band_keys[:, None])]]
+        return self.ids[pos[equal & (pos < end[:, None])]]
 
     def nbytes(self) -> int:
         return self.keys.nbytes + self.ids.nbytes + self.directory.nbytes
@@ -124,12 +146,12 @@ class _SortedRun:
 class MemoryLSHStorage(LSHStorage):
     """Compact in-process storage; `save(path)` / `MemoryLSHStorage.load(path)` persist it."""
 
-    # Band entries kept in the dict before they become a sorted run.
-    DELTA_ENTRIES = 65536
-    # Two sorted levels: `recent` takes the dict's entries until it holds 1/RECENT_SHARE
-    # of `main`, then merges into it. A query reads at most two runs; each entry is
-    # copied about RECENT_SHARE times by main merges.
-    RECENT_SHARE = 8
+    # New entries wait in a dict (cheap to query, ~110 bytes an entry) until they
+    # are 1/DELTA_SHARE of the sorted run, then merge into it in one linear pass.
+    # So a query reads one run and the dict, and each entry is copied about
+    # DELTA_SHARE times over its life, whatever the size of the index.
+    DELTA_SHARE = 16
+    DELTA_MIN_ENTRIES = 8192
     # Renumber ids and drop removed entries once removed keys outnumber live ones
     # (and are at least this many), so a long-running index stays compact.
     COMPACT_MIN_DEAD = 1024
@@ -145,8 +167,7 @@ class MemoryLSHStorage(LSHStorage):
         self._ts = np.empty(1024, dtype=np.float64)
         self._alive = np.zeros(1024, dtype=bool)
         self._main: _SortedRun | None = None
-        self._recent: _SortedRun | None = None
-        self._delta: dict[int, list[int]] = {}
+        self._delta: dict[int, int | list[int]] = {}  # band key -> id, or ids when several
         self._delta_entries = 0
         self._dead_ids = 0
 
@@ -166,34 +187,38 @@ class MemoryLSHStorage(LSHStorage):
             if present:
                 self._remove_keys(present)
             ids = self._new_ids(keys, ts)
-            if band_keys.size >= self.DELTA_ENTRIES:
-                # Bulk load: straight into a sorted run, no per-entry Python work.
-                self._flush_delta()
-                flat_ids = np.repeat(ids, band_keys.shape[1])
-                self._push_run(band_keys.ravel(), flat_ids)
+            if band_keys.size >= self._delta_limit():
+                # Bulk load: merged straight into the run, no per-entry Python work.
+                self._flush_delta(band_keys.ravel(), np.repeat(ids, band_keys.shape[1]))
                 return
             delta = self._delta
             for i, row in zip(ids.tolist(), band_keys.tolist()):
                 for band_key in row:
-                    bucket = delta.get(band_key)
-                    if bucket is None:
-                        delta[band_key] = [i]
+                    held = delta.get(band_key)
+                    if held is None:
+                        delta[band_key] = i
+                    elif type(held) is int:
+                        delta[band_key] = [held, i]
                     else:
-                        bucket.append(i)
+                        held.append(i)
             self._delta_entries += band_keys.size
-            if self._delta_entries >= self.DELTA_ENTRIES:
+            if self._delta_entries >= self._delta_limit():
                 self._flush_delta()
 
     def candidates(self, band_keys: np.ndarray) -> list[str]:
         band_keys = np.ascontiguousarray(band_keys, dtype=np.uint64)
         with self._lock:
             found: set[int] = set()
-            for run in self._runs():
-                found.update(run.find(band_keys).tolist())
+            if self._main is not None:
+                found.update(self._main.find(band_keys).tolist())
             for band_key in band_keys.tolist():
-                bucket = self._delta.get(band_key)
-                if bucket:
-                    found.update(bucket)
+                held = self._delta.get(band_key)
+                if held is None:
+                    continue
+                if type(held) is int:
+                    found.add(held)
+                else:
+                    found.update(held)
             key_of = self._key_of
             return sorted(k for k in map(key_of.__getitem__, found) if k is not None)
 
@@ -267,9 +292,9 @@ class MemoryLSHStorage(LSHStorage):
             live = np.flatnonzero(self._alive[:n])
             new_id = np.full(n, -1, dtype=np.int32)
             new_id[live] = np.arange(live.size, dtype=np.int32)
-            merged = self._merge(self._runs())
-            self._main = _SortedRun(merged.keys, new_id[merged.ids]) if merged else None
-            self._recent = None
+            if self._main is not None:
+                keep = self._alive[self._main.ids]
+                self._main = _SortedRun(self._main.keys[keep], new_id[self._main.ids[keep]])
             self._key_of = [self._key_of[i] for i in live.tolist()]
             self._id_of = {k: i for i, k in enumerate(self._key_of)}
             self._ts = self._ts[live]
@@ -278,7 +303,7 @@ class MemoryLSHStorage(LSHStorage):
 
     def nbytes(self) -> int:
         """Bytes held in numpy arrays (the Python key dict and list not included)."""
-        return self._ts.nbytes + self._alive.nbytes + sum(run.nbytes() for run in self._runs())
+        return self._ts.nbytes + self._alive.nbytes + (self._main.nbytes() if self._main else 0)
 
     # -- internals
 
@@ -306,36 +331,36 @@ class MemoryLSHStorage(LSHStorage):
             self.compact()
         return len(keys)
 
-    def _flush_delta(self) -> None:
-        if not self._delta:
+    def _delta_limit(self) -> int:
+        return max(self.DELTA_MIN_ENTRIES, (self._main.size if self._main else 0) // self.DELTA_SHARE)
+
+    def _flush_delta(self, keys: np.ndarray | None = None, ids: np.ndarray | None = None) -> None:
+        """Merge the dict's entries (and `keys`/`ids`, if given) into the sorted run."""
+        if not self._delta and keys is None:
             return
-        sizes = np.fromiter(map(len, self._delta.values()), dtype=np.int64, count=len(self._delta))
-        keys = np.repeat(np.fromiter(self._delta.keys(), dtype=np.uint64, count=len(self._delta)), sizes)
-        ids = np.fromiter((i for bucket in self._delta.values() for i in bucket), dtype=np.int32,
-                          count=int(sizes.sum()))
+        delta_keys: list[int] = []
+        delta_ids: list[int] = []
+        for band_key, held in self._delta.items():
+            if type(held) is int:
+                delta_keys.append(band_key)
+                delta_ids.append(held)
+            else:
+                delta_keys.extend([band_key] * len(held))
+                delta_ids.extend(held)
         self._delta, self._delta_entries = {}, 0
-        self._push_run(keys, ids)
-
-    def _runs(self) -> list[_SortedRun]:
-        return [run for run in (self._main, self._recent) if run is not None]
-
-    def _push_run(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        new_keys = np.array(delta_keys, dtype=np.uint64)
+        new_ids = np.array(delta_ids, dtype=np.int32)
+        if keys is not None:
+            new_keys, new_ids = np.concatenate([new_keys, keys]), np.concatenate([new_ids, ids])
+        alive = self._alive if self._dead_ids else None  # dead entries are dropped on the way
+        if alive is not None:
+            keep = alive[new_ids]
+            new_keys, new_ids = new_keys[keep], new_ids[keep]
         if self._main is None:
-            self._main = _SortedRun.build(keys, ids)
-            return
-        self._recent = self._merge([r for r in (self._recent, _SortedRun.build(keys, ids)) if r])
-        if self._recent and self._recent.size * self.RECENT_SHARE > self._main.size:
-            self._main, self._recent = self._merge([self._main, self._recent]), None
-            log.debug("lsh runs merged", extra={"entries": self._main.size if self._main else 0})
-
-    def _merge(self, runs: list[_SortedRun]) -> _SortedRun | None:
-        """One run of the live entries of `runs` (None if there are none)."""
-        keys = np.concatenate([r.keys for r in runs]) if runs else np.empty(0, np.uint64)
-        ids = np.concatenate([r.ids for r in runs]) if runs else np.empty(0, np.int32)
-        keep = self._alive[ids]
-        if not keep.any():
-            return None
-        return _SortedRun.build(keys[keep], ids[keep])
+            self._main = _SortedRun.build(new_keys, new_ids)
+        else:
+            self._main = self._main.merged(new_keys, new_ids, alive)
+        log.debug("lsh entries merged", extra={"entries": self._main.size})
 
 
 # Band entries live in `buckets` Redis hashes (field: 8-byte band key, value:

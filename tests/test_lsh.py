@@ -149,19 +149,25 @@ def test_saved_and_loaded_memory_index_answers_the_same(tmp_path):
 def test_memory_storage_answers_like_a_plain_model_through_merges_and_compaction():
     rng = np.random.default_rng(12)
     storage = MemoryLSHStorage()
-    storage.DELTA_ENTRIES = 64  # force many runs, merges and compactions
+    storage.DELTA_MIN_ENTRIES = 64  # force many merges, bulk merges and compactions
     storage.COMPACT_MIN_DEAD = 32
     index = LSHIndex(num_perm=16, bands=4, rows=4, storage=storage)
     model: dict[str, tuple[set[int], float]] = {}
     pool = rng.integers(0, 40, (300, 16)).astype(np.uint32)  # few values: many collisions
     for step in range(1500):
         op = rng.random()
-        key = f"k{rng.integers(120)}"
-        if op < 0.7:
-            sig, t = pool[rng.integers(len(pool))], float(step)
+        if op < 0.6:
+            key, sig, t = f"k{rng.integers(120)}", pool[rng.integers(len(pool))], float(step)
             index.insert(key, sig, t)
             model[key] = (set(index.band_keys(sig).tolist()), t)
+        elif op < 0.7:  # a batch large enough for the bulk path
+            keys = [f"k{k}" for k in rng.integers(120, size=30)]
+            sigs = pool[rng.integers(len(pool), size=30)]
+            index.insert_many(keys, sigs, float(step))
+            for key, sig in zip(keys, sigs):
+                model[key] = (set(index.band_keys(sig).tolist()), float(step))
         elif op < 0.95:
+            key = f"k{rng.integers(120)}"
             assert index.remove(key) == (model.pop(key, None) is not None)
         else:
             before = float(step - 100)
@@ -169,7 +175,7 @@ def test_memory_storage_answers_like_a_plain_model_through_merges_and_compaction
             assert index.expire(before) == len(expired)
             for k in expired:
                 del model[k]
-        if step % 50 == 0:
+        if step % 25 == 0:
             probe = pool[rng.integers(len(pool))]
             wanted = set(index.band_keys(probe).tolist())
             assert index.query(probe) == sorted(k for k, (bk, _) in model.items() if bk & wanted)
