@@ -35,9 +35,10 @@ FAST = {
 
 # Test-only fault injection, loaded by the worker instead of the plain app: the index
 # step of any article titled "POISON ..." fails like an unreachable search backend
-# until the key test:fault-fixed exists in Redis.
+# until the key test:fault-fixed exists in Redis; "HANG ..." never returns.
 FAULT_APP = textwrap.dedent('''
     import os
+    import time
     import redis
     from workers import app  # noqa: F401  (celery -A faultapp finds it)
     import workers.tasks  # noqa: F401
@@ -47,6 +48,9 @@ FAULT_APP = textwrap.dedent('''
     _index = pipeline.STEP_FUNCTIONS["index"]
 
     def index_with_fault(payload, settings):
+        if payload["article"]["title"].startswith("HANG"):
+            _r.incr("test:hang-attempts")
+            time.sleep(3600)  # a backend that never answers
         if payload["article"]["title"].startswith("POISON") and not _r.exists("test:fault-fixed"):
             _r.incr("test:poison-attempts")
             raise ConnectionError("search backend refused the connection")
@@ -219,3 +223,25 @@ def test_unreachable_elasticsearch_retries_then_deadletters_and_replay_indexes_o
         es.setup()
         wait_until(lambda: es.count_articles() == 3, 60, 0.5, "3 articles in Elasticsearch")
     assert dl.count() == 0 and all(es.get_article(i).event_id for i in ids)
+
+
+def test_a_hung_step_is_timed_out_retried_and_deadlettered_without_blocking_the_worker(
+        distributed, tmp_path, redis_server):
+    from workers.handoff import submit_article
+
+    (tmp_path / "faultapp.py").write_text(FAULT_APP)
+    r = redis.Redis.from_url(redis_server.url)
+    good = synthetic_articles(6, seed=6)
+    hang = {**good[0], "url": "https://hang.example/1", "title": "HANG report"}
+    ids = [submit_article(hang)] + [submit_article(a) for a in good]
+    env = {**distributed, "NEWSAGG_TASK_TIME_LIMIT_S": "1"}
+    with WorkerCluster(env, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
+        wc.start("w1")  # one worker: a hang it could not escape would stall everything
+        dl = get_deadletters()
+        try:
+            wait_until(lambda: dl.count() == 1 and _store().count_articles() == 6, 60, 0.3, "6 indexed + 1 dead")
+        except TimeoutError:
+            raise AssertionError(wc.logs())
+    letter = dl.get(ids[0])
+    assert letter.reason == "retries-exhausted" and "task_time_limit_s=1" in letter.error
+    assert int(r.get("test:hang-attempts")) == 4

@@ -6,11 +6,14 @@ input and unexpected errors go to the dead-letter store with the error.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import dataclasses
 import logging
 import random
+import signal
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -23,7 +26,7 @@ from newsagg.schema import utcnow
 from newsagg.settings import get_settings
 from workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
 from workers import metrics
-from workers.app import PIPELINE_QUEUES, app, configure
+from workers.app import QUEUES, app, configure
 from workers.deadletter import DeadLetter, add_with_retry
 from workers.pipeline import (STEP_FUNCTIONS, InvalidArticle, components, is_transient, payload_article_id,
                               retry_delay)
@@ -60,7 +63,48 @@ def _setup_logging(**_: Any) -> None:
 @signals.worker_ready.connect
 def _worker_ready(**_: Any) -> None:
     s = get_settings()
-    metrics.serve(s.metrics_port, s.redis_url, PIPELINE_QUEUES)
+    metrics.serve(s.metrics_port, s.redis_url, QUEUES)
+
+
+_task_tokens: dict[str, contextvars.Token] = {}
+
+
+@signals.task_prerun.connect
+def _task_prerun(task_id: str = "", task=None, args=None, **_: Any) -> None:
+    # Celery's own lines about a pipeline task ("succeeded in ...") carry the article id too.
+    if isinstance(task, PipelineTask) and args:
+        _task_tokens[task_id] = ARTICLE_ID.set(payload_article_id(args[0]))
+
+
+@signals.task_postrun.connect
+def _task_postrun(task_id: str = "", **_: Any) -> None:
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        ARTICLE_ID.reset(token)
+
+
+class StepTimeout(TimeoutError):
+    """A step ran past task_time_limit_s (transient: retried, then dead-lettered)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, enabled: bool):
+    """SIGALRM deadline for a step. The solo pool enforces no Celery time limit, and a
+    hung step would hold its worker forever; only in a worker's main thread."""
+    if not enabled or seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise StepTimeout(f"step exceeded task_time_limit_s={seconds}")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class PipelineTask(Task):
@@ -73,7 +117,8 @@ class PipelineTask(Task):
         token = ARTICLE_ID.set(payload_article_id(payload))
         started = time.perf_counter()
         try:
-            out = STEP_FUNCTIONS[self.step](payload, settings)
+            with _time_limit(settings.task_time_limit_s, enabled=not self.request.is_eager):
+                out = STEP_FUNCTIONS[self.step](payload, settings)
             if then is not None:
                 then(out)
         except InvalidArticle as exc:
