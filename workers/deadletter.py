@@ -24,7 +24,7 @@ REDIS_KEY = "newsagg:deadletters"
 class DeadLetter:
     article_id: str
     step: str  # handoff | enrich | assign | index
-    reason: str  # invalid | retries-exhausted | error
+    reason: str  # invalid | rejected (by the store) | retries-exhausted | error
     error: str
     payload: Any
     attempts: int = 1

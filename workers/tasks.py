@@ -28,8 +28,8 @@ from workers import beat as _beat  # noqa: F401  (connects the beat_init schedul
 from workers import metrics
 from workers.app import QUEUES, app, configure
 from workers.deadletter import DeadLetter, add_with_retry
-from workers.pipeline import (STEP_FUNCTIONS, InvalidArticle, components, is_transient, payload_article_id,
-                              retry_delay)
+from workers.pipeline import (STEP_FUNCTIONS, InvalidArticle, StoreRejected, components, is_transient,
+                              payload_article_id, retry_delay)
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,8 @@ class PipelineTask(Task):
         payload = args[0] if args else kwargs.get("payload")
         if isinstance(exc, InvalidArticle):
             reason, error = "invalid", exc.reason
+        elif isinstance(exc, StoreRejected):
+            reason, error = "rejected", str(exc)
         elif is_transient(exc):
             reason, error = "retries-exhausted", f"{type(exc).__name__}: {exc}"
         else:
