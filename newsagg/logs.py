@@ -44,6 +44,7 @@ def configure_logging(level: str = "INFO", json_lines: bool = True, stream=None)
     """Route all logging (ours, Scrapy's, Celery's) through one structured handler on stderr."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else PlainFormatter())
+    handler.setLevel(level.upper())  # libraries that set their own loggers to DEBUG (Scrapy) stay quiet too
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
