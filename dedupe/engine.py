@@ -378,11 +378,8 @@ class StoryEngine:
         self._features_cache: dict[tuple[str, str], Features] = {}
         # The in-process LSH of the local state starts empty: refill it from the
         # signatures kept on disk (the Redis LSH persists itself).
-        keys, sigs, times = [], [], []
-        for key, sig, ts in state.stored_signatures(self.INDEX_NAME):
-            keys.append(key), sigs.append(sig), times.append(ts)
-        if keys:
-            self.lsh.insert_many(keys, np.vstack(sigs), np.array(times))
+        self._signatures_seen = 0
+        self._catch_up_index()
 
     @classmethod
     def from_settings(cls, settings) -> "StoryEngine":
@@ -398,6 +395,13 @@ class StoryEngine:
         self.state.close()
 
     # ------------------------------------------------------------------ lookups
+    def _catch_up_index(self) -> None:
+        """Index signatures remembered since we last looked (at start, or by another process)."""
+        rows = self.state.signatures_since(self.INDEX_NAME, self._signatures_seen)
+        if rows:
+            self.lsh.insert_many([r[1] for r in rows], np.vstack([r[2] for r in rows]), np.array([r[3] for r in rows]))
+            self._signatures_seen = rows[-1][0]
+
     def _signature(self, f: Features) -> np.ndarray:
         """MinHash of the article's names and numbers (its content words if it has none)."""
         keys = list(f.keys) or list(f.terms)
@@ -472,6 +476,7 @@ class StoryEngine:
 
     def _assign_new(self, article: Article, f: Features) -> Assignment:
         t = self.tuning
+        self._catch_up_index()
         sig = self._signature(f)
         candidate_ids = [c for c in self.lsh.query(sig) if c != article.id][: t.max_candidates]
         records = self.state.get_many("article", candidate_ids)
@@ -580,7 +585,9 @@ class StoryEngine:
                                  "kv": _top(f.key_vector, t.centroid_terms)})
         self._remember(aid, article.content_hash, f)
         self.lsh.insert(aid, sig, f.time)
-        st.remember_signature(self.INDEX_NAME, aid, sig, f.time)
+        position = st.remember_signature(self.INDEX_NAME, aid, sig, f.time)
+        if position is not None:  # under the lock nobody else wrote in between
+            self._signatures_seen = position
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates)
 

@@ -5,7 +5,9 @@ Two implementations, one engine:
 - `LocalState` (embedded default): records in a SQLite file under
   `settings.data_dir` (so a restart loses nothing; texts and features stay on
   disk, not in memory), the LSH index in process memory, rebuilt from the
-  signatures SQLite keeps for the entries that have not expired.
+  signatures SQLite keeps for the entries that have not expired, and caught
+  up before each assignment with those another process on the same data dir
+  added (SQLite's write lock serialises the assignments of those processes).
 - `RedisState` (distributed): records, features and the LSH index in Redis,
   shared by the worker processes; a Redis lock serialises assignments.
 
@@ -18,7 +20,7 @@ import sqlite3
 import threading
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,15 +97,17 @@ class EngineState(ABC):
     @abstractmethod
     def lsh_storage(self, name: str): ...
 
-    def remember_signature(self, name: str, key: str, sig: np.ndarray, ts: float) -> None:
-        """Keep a signature where the LSH storage does not persist it itself."""
+    def remember_signature(self, name: str, key: str, sig: np.ndarray, ts: float) -> int | None:
+        """Keep a signature where the LSH storage does not persist it itself;
+        returns its position in `signatures_since` order."""
 
     def forget_signatures(self, name: str, keys: Iterable[str]) -> None: ...
 
     def forget_signatures_before(self, name: str, ts: float) -> None: ...
 
-    def stored_signatures(self, name: str) -> Iterator[tuple[str, np.ndarray, float]]:
-        return iter(())
+    def signatures_since(self, name: str, position: int) -> list[tuple[int, str, np.ndarray, float]]:
+        """Signatures remembered after `position` (by any process): (position, key, sig, ts)."""
+        return []
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         return self.get_many(kind, [key]).get(key)
@@ -132,7 +136,8 @@ class LocalState(EngineState):
             CREATE TABLE IF NOT EXISTS sorted(name TEXT, key TEXT, ts REAL, PRIMARY KEY(name, key));
             CREATE INDEX IF NOT EXISTS sorted_ts ON sorted(name, ts);
             CREATE TABLE IF NOT EXISTS df(term INTEGER PRIMARY KEY, n INTEGER);
-            CREATE TABLE IF NOT EXISTS signatures(name TEXT, key TEXT, sig BLOB, ts REAL, PRIMARY KEY(name, key));
+            CREATE TABLE IF NOT EXISTS signatures(seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, key TEXT,
+                                                  sig BLOB, ts REAL, UNIQUE(name, key));
             """)
         self._storages: dict[str, MemoryLSHStorage] = {}
         self._in_tx = 0
@@ -208,8 +213,9 @@ class LocalState(EngineState):
         return self._storages.setdefault(name, MemoryLSHStorage())
 
     def remember_signature(self, name, key, sig, ts):
-        self.db.execute("INSERT OR REPLACE INTO signatures VALUES (?,?,?,?)",
-                        (name, key, np.asarray(sig, dtype=np.uint32).tobytes(), ts))
+        cur = self.db.execute("INSERT OR REPLACE INTO signatures(name, key, sig, ts) VALUES (?,?,?,?)",
+                              (name, key, np.asarray(sig, dtype=np.uint32).tobytes(), ts))
+        return cur.lastrowid
 
     def forget_signatures(self, name, keys):
         self.db.executemany("DELETE FROM signatures WHERE name=? AND key=?", [(name, k) for k in keys])
@@ -217,9 +223,12 @@ class LocalState(EngineState):
     def forget_signatures_before(self, name, ts):
         self.db.execute("DELETE FROM signatures WHERE name=? AND ts<?", (name, ts))
 
-    def stored_signatures(self, name):
-        for key, blob, ts in self.db.execute("SELECT key, sig, ts FROM signatures WHERE name=?", (name,)):
-            yield key, np.frombuffer(blob, dtype=np.uint32), ts
+    def signatures_since(self, name, position):
+        # AUTOINCREMENT never reuses a number and a replaced row gets a new one,
+        # so seq order is the order of remembering.
+        rows = self.db.execute("SELECT seq, key, sig, ts FROM signatures WHERE name=? AND seq>? ORDER BY seq",
+                               (name, position))
+        return [(seq, key, np.frombuffer(blob, dtype=np.uint32), ts) for seq, key, blob, ts in rows]
 
     def close(self):
         self.db.close()

@@ -200,3 +200,20 @@ def test_changed_article_of_a_closed_event_is_assigned_afresh(engine):
                                       published=DAY + timedelta(days=11), language="en"))
     assert rewritten.event_id not in (first.event_id,) and rewritten.group_id != first.group_id
     assert engine.lookup(copy.article_id).is_originator
+
+
+def test_two_processes_on_one_data_dir_see_each_others_articles(tmp_path):
+    # Two engines on one data dir stand for two embedded processes (each has its own in-memory LSH).
+    first_process = StoryEngine(LocalState(tmp_path / "state"))
+    second_process = StoryEngine(LocalState(tmp_path / "state"))
+    try:
+        original = first_process.assign(wire())
+        copy = second_process.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "New title",
+                                                       WIRE_PARAGRAPHS))
+        assert copy.group_id == original.group_id
+        again = first_process.assign(copy_with_clutter("gazette", DAY + timedelta(hours=2), WIRE_TITLE,
+                                                       WIRE_PARAGRAPHS[:3]))
+        assert again.group_id == original.group_id
+    finally:
+        first_process.close()
+        second_process.close()
