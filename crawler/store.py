@@ -22,6 +22,9 @@ class SqliteCrawlStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: safe against a crashed process; a power cut may lose the last marks,
+        # which only means those pages are fetched once more. FULL costs ~3 ms per mark.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, at REAL NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS children (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
