@@ -56,6 +56,12 @@ def test_non_articles_are_recognised_with_a_reason(html_text, url, reason):
     assert not got.is_article and reason in got.skip_reason
 
 
+def test_malformed_canonical_and_image_links_fall_back_to_the_page_url():
+    page = article_html(title="Broken links", paragraphs=prose(4), canonical="http://[::1/broken", image="http://[x")
+    got = extract_article(page, "https://courier.example/news/b.html?utm_medium=email")
+    assert got.is_article and got.canonical_url == "https://courier.example/news/b.html" and got.image is None
+
+
 def test_binary_bytes_are_not_an_article():
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
     got = extract_article(png, "https://courier.example/image.html", "text/html")

@@ -122,11 +122,20 @@ def extract_body(html_text: str, url: str | None = None, title: str | None = Non
 def _canonical(page_url: str, meta: PageMeta) -> str:
     """rel=canonical, else og:url, else the page's own URL; only http(s) on any host of the web."""
     for candidate in (meta.canonical, meta.og_url):
-        if candidate:
-            absolute = clean_url(candidate, base=page_url)
-            if is_http_url(absolute):
-                return absolute
+        absolute = _page_link(candidate, page_url)
+        if is_http_url(absolute):
+            return absolute
     return clean_url(page_url)
+
+
+def _page_link(href: str | None, page_url: str) -> str | None:
+    """An absolute, cleaned link from the page, or None when it is missing or malformed."""
+    if not href:
+        return None
+    try:
+        return clean_url(href, base=page_url)
+    except ValueError:
+        return None
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -157,7 +166,7 @@ def extract_article(html: bytes | str, url: str, content_type: str | None = None
                          title=meta.title or "", authors=meta.authors, published=meta.published,
                          modified=meta.modified, language=meta.language, section=meta.section,
                          description=meta.description,
-                         image=clean_url(meta.image, base=url) if meta.image else None)
+                         image=_page_link(meta.image, url))
     if page.published is None:
         found = htmldate.find_date(tree, extensive_search=False, original_date=True, url=url,
                                    outputformat="%Y-%m-%dT%H:%M:%S%z")
