@@ -181,7 +181,10 @@ def robots_sitemaps(text: str, base_url: str) -> list[str]:
     for line in text.splitlines():
         key, _, value = line.partition(":")
         if key.strip().lower() == "sitemap" and value.strip():
-            url = clean_url(value.strip(), base_url)
+            try:
+                url = clean_url(value.strip(), base_url)
+            except ValueError:
+                continue
             if is_http_url(url):
                 urls.append(url)
     return urls

@@ -80,7 +80,8 @@ def test_gzip_bomb_and_garbage_raise_a_discovery_error():
 
 
 def test_robots_sitemap_lines():
-    text = "User-agent: *\nDisallow: /private/\nSitemap: https://x.example/sitemap.xml\nsitemap: /news.xml\n"
+    text = ("User-agent: *\nDisallow: /private/\nSitemap: https://x.example/sitemap.xml\nsitemap: /news.xml\n"
+            "Sitemap: http://[broken/s.xml\n")
     assert robots_sitemaps(text, "https://x.example/robots.txt") == [
         "https://x.example/sitemap.xml", "https://x.example/news.xml"]
 
