@@ -159,6 +159,7 @@ def build_hostile() -> tuple[Outlet, set[str]]:
     o.routes["/broken-sitemap.xml"] = Page("<urlset><url><loc>http://[::1/x</loc><url><<<", content_type="application/xml")
     bomb = gzip.compress(b"<urlset>" + b" " * (40 * 1024 * 1024), compresslevel=9)  # 40 MB of nothing
     o.routes["/bomb-sitemap.xml.gz"] = Page(bomb, content_type="application/x-gzip")
+    o.routes["/bomb-encoded.xml"] = Page(bomb, content_type="application/xml", headers={"Content-Encoding": "gzip"})
     o.routes["/robots.txt"] = Page("User-agent: *\nAllow: /\n", content_type="text/plain")
     return o, {b + good, b + "/news/busy.html", b + "/news/entity.html"}
 
@@ -178,7 +179,7 @@ def write_sources(path: Path, courier: Outlet, hostile: Outlet) -> Path:
     country: IE
     language: en
     feeds: [{h}/feed.xml, {h}/broken-feed.xml, {h}/not-a-feed.xml, {h}/entity-feed.xml]
-    sitemaps: [{h}/broken-sitemap.xml, {h}/bomb-sitemap.xml.gz]
+    sitemaps: [{h}/broken-sitemap.xml, {h}/bomb-sitemap.xml.gz, {h}/bomb-encoded.xml]
     crawl_delay: 0
 """, encoding="utf-8")
     return path
@@ -236,6 +237,7 @@ def test_crawl_finds_every_article_once_and_survives_hostile_pages(outlets, tmp_
     assert hostile.site.hits.count("/loop/a") <= 3  # redirect loop cut short
     assert stats.errors.get("bad_feed") == 1  # the HTML "feed"; the truncated one is read up to the break
     assert stats.errors.get("bad_sitemap") == 1  # the gzip bomb; the malformed one yields no usable URL
+    assert stats.errors.get("ignored") == 1  # the Content-Encoding bomb, stopped at the size limit
     assert stats.errors.get("too_large") == 1 and stats.errors.get("http_404") == 1
     assert stats.skipped.get("binary_content") == 1  # the PNG served as text/html
 
