@@ -168,10 +168,10 @@ def article_key(i: int) -> str:
     return f"{i:020x}"  # as long as an Article.id
 
 
-def fill(index: LSHIndex, sigs: np.ndarray, n: int) -> float:
+def fill(index: LSHIndex, sigs: np.ndarray, n: int, batch: int = 100_000) -> float:
     t0 = time.perf_counter()
-    for lo in range(0, n, BATCH):
-        hi = min(n, lo + BATCH)
+    for lo in range(0, n, batch):
+        hi = min(n, lo + batch)
         index.insert_many([article_key(i) for i in range(lo, hi)], sigs[lo:hi],
                           np.arange(lo, hi, dtype=np.float64))
     return time.perf_counter() - t0
@@ -215,23 +215,39 @@ def timed_assignments(index: LSHIndex, queries: list[dict], signer: Signer, firs
             "mean_candidates": round(candidates / len(queries), 2)}
 
 
-def bench_memory(sigs: np.ndarray, n: int, queries: list[dict], signer: Signer, bands: int, rows: int) -> dict:
+def bench_memory(sigs: np.ndarray, n: int, queries: list[dict] | None, signer: Signer, bands: int,
+                 rows: int) -> dict:
+    """Memory storage with n articles; with `queries`, also fill time, RSS and latencies."""
+    def new_index() -> LSHIndex:
+        return LSHIndex(num_perm=signer.num_perm, bands=bands, rows=rows, storage=MemoryLSHStorage())
+
+    out = {"articles": n, "bands": bands, "rows": rows}
+    if queries:
+        out.update(timed_memory(new_index, sigs, n, queries, signer))
+    # Memory, traced: everything the index allocates while it is filled.
     gc.collect()
-    rss0 = rss_bytes()
     tracemalloc.start()
     traced0 = tracemalloc.get_traced_memory()[0]
-    index = LSHIndex(num_perm=signer.num_perm, bands=bands, rows=rows, storage=MemoryLSHStorage())
-    fill_s = fill(index, sigs, n)
-    traced = tracemalloc.get_traced_memory()[0] - traced0
+    index = new_index()
+    fill(index, sigs, n)
+    out["bytes_per_article_tracemalloc"] = round((tracemalloc.get_traced_memory()[0] - traced0) / n, 1)
     tracemalloc.stop()
+    del index
+    gc.collect()
+    return out
+
+
+def timed_memory(new_index, sigs: np.ndarray, n: int, queries: list[dict], signer: Signer) -> dict:
+    # Fill time, RSS delta (a cross-check: the allocator keeps freed pages) and latencies.
+    gc.collect()
+    rss0 = rss_bytes()
+    index = new_index()
+    fill_s = fill(index, sigs, n)
     rss = rss_bytes() - rss0
-    out = {"articles": n, "bands": bands, "rows": rows, "fill_s": round(fill_s, 2),
-           "bytes_per_article_tracemalloc": round(traced / n, 1),
-           "bytes_per_article_rss_delta": round(rss / n, 1),
+    out = {"fill_s": round(fill_s, 2), "bytes_per_article_rss_delta": round(rss / n, 1),
            "lsh_query_insert": timed_assignments(index, queries, signer, n, full=False),
            "shingle_sign_query_insert": timed_assignments(index, queries, signer, n + len(queries), full=True)}
     del index
-    gc.collect()
     return out
 
 
@@ -336,15 +352,17 @@ def main(argv: list[str] | None = None) -> dict:
 
     def report(name: str, value: dict) -> None:
         results[name] = value
-        if not args.json:
-            print(f"{name}: {json.dumps(value)}", flush=True)
+        line = f"{name}: {json.dumps(value)}"
+        # with --json, stdout is the document only: progress goes to stderr
+        print(f"[{time.perf_counter() - started:.0f}s] {line}" if args.json else line,
+              file=sys.stderr if args.json else sys.stdout, flush=True)
 
     report("signatures", bench_signatures(corpus, args.sign_articles, signer.num_perm))
 
     t0 = time.perf_counter()
     sigs = sign_corpus(corpus, n, signer)
-    results["corpus"] = {"articles": n, "sign_s": round(time.perf_counter() - t0, 1),
-                         "near_duplicate_share": corpus.dup_share}
+    report("corpus", {"articles": n, "sign_s": round(time.perf_counter() - t0, 1),
+                      "near_duplicate_share": corpus.dup_share})
     small = min(BASELINE_ARTICLES, n)
     queries = make_queries(corpus, small, args.queries, signer)
     queries_large = make_queries(corpus, n, args.queries, signer)
@@ -360,8 +378,14 @@ def main(argv: list[str] | None = None) -> dict:
                                       / memory_small["lsh_query_insert"]["p50_ms"], 3),
         "lsh_query_insert_mean": round(memory_large["lsh_query_insert"]["mean_ms"]
                                        / memory_small["lsh_query_insert"]["mean_ms"], 3)}
-    if not args.json:
-        print(f"growth_10k_to_n: {json.dumps(results['growth_10k_to_n'])}", flush=True)
+    report("growth_10k_to_n", results["growth_10k_to_n"])
+    try:  # the story engine's own index parameters, if part A's engine is there
+        from dedupe.engine import Tuning
+
+        engine_bands, engine_rows = Tuning().lsh_bands, Tuning().lsh_rows
+        report(f"memory_{n}_engine_params", bench_memory(sigs, n, None, signer, engine_bands, engine_rows))
+    except ImportError:
+        pass
 
     if not args.skip_redis:
         if n_redis < n:

@@ -96,7 +96,8 @@ class _SortedRun:
         self.bits = max(1, min(40, int(np.log2(max(keys.size, 1) / self.ENTRIES_PER_BUCKET))))
         self.shift = np.uint64(64 - self.bits)
         counts = np.bincount((keys >> self.shift).astype(np.int64), minlength=1 << self.bits)
-        self.directory = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        offset_type = np.int32 if keys.size < 1 << 31 else np.int64
+        self.directory = np.concatenate(([0], np.cumsum(counts))).astype(offset_type)
 
     @classmethod
     def build(cls, keys: np.ndarray, ids: np.ndarray) -> "_SortedRun":
