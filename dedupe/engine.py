@@ -478,7 +478,9 @@ class StoryEngine:
         t = self.tuning
         self._catch_up_index()
         sig = self._signature(f)
-        candidate_ids = [c for c in self.lsh.query(sig) if c != article.id][: t.max_candidates]
+        # Nothing to sign (a page of clutter only): no candidates, and not indexed.
+        found = self.lsh.query(sig) if f.keys or f.terms else []
+        candidate_ids = [c for c in found if c != article.id][: t.max_candidates]
         records = self.state.get_many("article", candidate_ids)
         survivor, events = self._resolve_events({r["event_id"] for r in records.values()})
         live_events = {e: r for e, r in events.items() if not r.get("closed")}
@@ -584,10 +586,11 @@ class StoryEngine:
         st.put("features", aid, {**f.stored(), "tv": _top(f.term_vector, t.centroid_terms),
                                  "kv": _top(f.key_vector, t.centroid_terms)})
         self._remember(aid, article.content_hash, f)
-        self.lsh.insert(aid, sig, f.time)
-        position = st.remember_signature(self.INDEX_NAME, aid, sig, f.time)
-        if position is not None:  # under the lock nobody else wrote in between
-            self._signatures_seen = position
+        if f.keys or f.terms:
+            self.lsh.insert(aid, sig, f.time)
+            position = st.remember_signature(self.INDEX_NAME, aid, sig, f.time)
+            if position is not None:  # under the lock nobody else wrote in between
+                self._signatures_seen = position
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates)
 

@@ -217,3 +217,13 @@ def test_two_processes_on_one_data_dir_see_each_others_articles(tmp_path):
     finally:
         first_process.close()
         second_process.close()
+
+
+def test_title_only_and_clutter_only_pages_are_assigned_without_matching_anything(engine):
+    before = len(engine.lsh)
+    title_only = engine.assign(article("brief", WIRE_TITLE, "", DAY))
+    clutter = [engine.assign(article(f"menu{i}", "", "Skip to content\nHome\nSport\nShare this article", DAY))
+               for i in range(2)]
+    assert title_only.event_id and title_only.copies_of is None
+    assert clutter[0].event_id != clutter[1].event_id and clutter[0].group_id != clutter[1].group_id
+    assert len(engine.lsh) == before + 1  # the title is indexed, pages of clutter are not
