@@ -26,6 +26,7 @@ with other parameters raises, since its band keys would never match.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -113,9 +114,14 @@ class LSHIndex:
         ts = np.broadcast_to(np.asarray(ts, dtype=np.float64), (len(keys),))
         self.storage.add(list(keys), self.band_keys(sigs), ts)
 
-    def query(self, sig: np.ndarray) -> list[str]:
-        """Keys sharing at least one band with `sig`, sorted."""
-        return self.storage.candidates(self.band_keys(sig))
+    def query(self, sig: np.ndarray, limit: int | None = None) -> list[str]:
+        """Keys sharing at least one band with `sig`, sorted; with `limit`, the
+        `limit` keys sharing the most bands (the likeliest to be similar) first."""
+        matches = self.storage.band_matches(self.band_keys(sig))
+        if limit is None:
+            return sorted(set(matches))
+        shared = Counter(matches)
+        return sorted(shared, key=lambda k: (-shared[k], k))[:limit]
 
     def remove(self, key: str) -> bool:
         return self.storage.remove([key]) == 1

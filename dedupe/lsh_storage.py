@@ -10,9 +10,9 @@ between the embedded default and the distributed setup.
     >>> store = MemoryLSHStorage()
     >>> store.bind({"num_perm": 4, "bands": 2, "rows": 2})
     >>> store.add(["a", "b"], np.array([[1, 2], [3, 2]], dtype=np.uint64), np.array([1.0, 5.0]))
-    >>> store.candidates(np.array([9, 2], dtype=np.uint64))
-    ['a', 'b']
-    >>> store.expire(before_ts=2.0), store.candidates(np.array([9, 2], dtype=np.uint64))
+    >>> sorted(store.band_matches(np.array([1, 2], dtype=np.uint64)))
+    ['a', 'a', 'b']
+    >>> store.expire(before_ts=2.0), store.band_matches(np.array([1, 2], dtype=np.uint64))
     (1, ['b'])
 
 `MemoryLSHStorage` keeps no Python object per band entry: entries are sorted
@@ -47,8 +47,8 @@ class LSHStorage(ABC):
         """Index keys[i] under band_keys[i] (n, bands) at ts[i]; a key present is replaced."""
 
     @abstractmethod
-    def candidates(self, band_keys: np.ndarray) -> list[str]:
-        """Sorted keys with at least one of `band_keys` (bands,)."""
+    def band_matches(self, band_keys: np.ndarray) -> list[str]:
+        """Keys indexed under any of `band_keys` (bands,): a key once per band key it has."""
 
     @abstractmethod
     def remove(self, keys: list[str]) -> int:
@@ -206,22 +206,20 @@ class MemoryLSHStorage(LSHStorage):
             if self._delta_entries >= self._delta_limit():
                 self._flush_delta()
 
-    def candidates(self, band_keys: np.ndarray) -> list[str]:
+    def band_matches(self, band_keys: np.ndarray) -> list[str]:
         band_keys = np.ascontiguousarray(band_keys, dtype=np.uint64)
         with self._lock:
-            found: set[int] = set()
-            if self._main is not None:
-                found.update(self._main.find(band_keys).tolist())
+            found: list[int] = self._main.find(band_keys).tolist() if self._main is not None else []
             for band_key in band_keys.tolist():
                 held = self._delta.get(band_key)
                 if held is None:
                     continue
                 if type(held) is int:
-                    found.add(held)
+                    found.append(held)
                 else:
-                    found.update(held)
+                    found.extend(held)
             key_of = self._key_of
-            return sorted(k for k in map(key_of.__getitem__, found) if k is not None)
+            return [k for k in map(key_of.__getitem__, found) if k is not None]  # None: removed
 
     def remove(self, keys: list[str]) -> int:
         with self._lock:
@@ -504,12 +502,10 @@ class RedisLSHStorage(LSHStorage):
                     pipe.execute()
             pipe.execute()
 
-    def candidates(self, band_keys: np.ndarray) -> list[str]:
+    def band_matches(self, band_keys: np.ndarray) -> list[str]:
         packed = np.ascontiguousarray(band_keys, dtype=">u8").tobytes()
-        found = set()
-        for value in self._query_script(args=[self.prefix, self.buckets, packed]):
-            found.update(_text(value).split("\0"))
-        return sorted(found)
+        values = self._query_script(args=[self.prefix, self.buckets, packed])
+        return [key for value in values for key in _text(value).split("\0")]
 
     def remove(self, keys: list[str], before_ts: float | None = None) -> int:
         removed = 0

@@ -80,6 +80,20 @@ def test_near_duplicates_are_found_and_unrelated_texts_are_not():
     assert family_found >= 0.95 * 90
 
 
+def test_limit_keeps_the_candidates_sharing_most_bands():
+    rng = np.random.default_rng(15)
+    index = LSHIndex(num_perm=128, bands=32, rows=4)
+    base, _ = _pair_at(rng, 0.5)
+    copies = {"exact": base, "near": base.copy(), "far": base.copy()}
+    copies["near"][:20] = rng.integers(0, 1 << 63, 20, dtype=np.uint64)  # Jaccard 0.88
+    copies["far"][:90] = rng.integers(0, 1 << 63, 90, dtype=np.uint64)  # Jaccard 0.54
+    index.insert_many(list(copies), SIGNER.sign_many(list(copies.values())), ts=0.0)
+    sig = SIGNER.sign(base)
+    assert index.query(sig) == ["exact", "far", "near"]
+    assert index.query(sig, limit=2) == ["exact", "near"]
+    assert index.query(sig, limit=10) == ["exact", "near", "far"]
+
+
 @pytest.mark.parametrize("buckets", [1 << 20, 4])  # 4: large hashes, Redis's hashtable encoding
 def test_memory_and_redis_return_the_same_candidates(redis_server, buckets):
     keys, sigs = _corpus(7)
@@ -94,6 +108,7 @@ def test_memory_and_redis_return_the_same_candidates(redis_server, buckets):
         assert index.remove(keys[0]) and not index.remove("never-inserted")
     probes = list(sigs) + list(_corpus(8)[1])
     assert [memory.query(s) for s in probes] == [shared.query(s) for s in probes]
+    assert [memory.query(s, limit=2) for s in probes] == [shared.query(s, limit=2) for s in probes]
     assert memory.expire(50.0) == shared.expire(50.0) > 0
     assert [memory.query(s) for s in probes] == [shared.query(s) for s in probes]
     assert len(memory) == len(shared) and sorted(k for k in keys if k in memory) == \
