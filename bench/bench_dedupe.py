@@ -180,12 +180,16 @@ def fill(index: LSHIndex, sigs: np.ndarray, n: int, batch: int = 100_000) -> flo
 def make_queries(corpus: Corpus, n_index: int, count: int, signer: Signer) -> list[dict]:
     """Half near-copies of indexed articles (expected found), half new articles."""
     rng = np.random.default_rng(99)
+    targets = rng.integers(n_index, size=(count + 1) // 2)
+    rows = {}
+    for b in np.unique(targets // BATCH).tolist():  # each corpus batch generated once
+        batch = corpus.batch(b, min(BATCH, n_index - b * BATCH))
+        rows.update({int(t): batch[t % BATCH] for t in targets[targets // BATCH == b]})
     queries = []
     for q in range(count):
         if q % 2 == 0:
-            target = int(rng.integers(n_index))
-            row = corpus.batch(target // BATCH, min(BATCH, n_index - target // BATCH * BATCH))[target % BATCH]
-            row, source = corpus.edit(rng, row[None])[0], article_key(target)
+            target = int(targets[q // 2])
+            row, source = corpus.edit(rng, rows[target][None])[0], article_key(target)
         else:
             row, source = corpus.draw(rng, 1)[0], None
         tokens = corpus.words(row)
