@@ -63,7 +63,8 @@ def run_workers(articles: list[dict], data_dir: Path, workers: int, timeout: flo
     with RedisServer(appendonly=False) as redis_server:
         settings = _settings(data_dir, redis_server.url)
         configure(settings)
-        env = {k: os.environ[k] for k in ("REDIS_URL", "NEWSAGG_DATA_DIR", "NEWSAGG_METRICS_PORT", "NEWSAGG_LOG_LEVEL")}
+        env = {k: os.environ[k] for k in ("REDIS_URL", "NEWSAGG_DATA_DIR", "NEWSAGG_METRICS_PORT", "NEWSAGG_LOG_LEVEL",
+                                          "NEWSAGG_TASK_EVENTS") if k in os.environ}
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
         with WorkerCluster(env, data_dir / "logs", cwd=str(ROOT)) as wc:
             names = [f"bench{i}" for i in range(workers)]

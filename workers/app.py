@@ -60,8 +60,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_publish_retry_policy": {"max_retries": 30, "interval_start": 0.2,
                                       "interval_step": 0.5, "interval_max": 2.0},
         "worker_cancel_long_running_tasks_on_connection_loss": False,
-        "worker_send_task_events": True,  # Flower
-        "task_send_sent_event": True,
+        "worker_send_task_events": settings.task_events,  # Flower
+        "task_send_sent_event": settings.task_events,
         "worker_hijack_root_logger": False,  # keep our JSON logging
         "worker_redirect_stdouts": False,
         "timezone": "UTC",
