@@ -13,6 +13,7 @@ from typing import Any
 
 import urllib3
 
+from newsagg.jsonl import JsonLinesError, read_json_lines
 from newsagg.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,13 +34,11 @@ def load_objects(objects_dir: Path | None = None, prefix: str = DEFAULT_PREFIX) 
         raise KibanaError(f"no saved objects (*.ndjson) in {objects_dir}")
     out = []
     for path in files:
-        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise KibanaError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        try:
+            rows = list(read_json_lines(path))
+        except JsonLinesError as exc:
+            raise KibanaError(str(exc)) from None
+        for _, obj in rows:
             if obj.get("type") == "index-pattern" and prefix != DEFAULT_PREFIX:
                 title = obj["attributes"]["title"]
                 obj["attributes"]["title"] = title.replace(f"{DEFAULT_PREFIX}-", f"{prefix}-", 1)
