@@ -11,7 +11,12 @@ from dedupe.eval import SPLITS, EvalInputError, evaluate
 
 @click.group("eval")
 def eval_() -> None:
-    """Measure newsagg against labelled data."""
+    """Measure newsagg against labelled data.
+
+    \b
+    Example:
+      newsagg eval clusters ../shared/data/news-events-dev.jsonl --split holdout --json
+    """
 
 
 def _line(name: str, scores: dict | None) -> str:
