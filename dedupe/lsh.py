@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from dedupe.lsh_storage import LSHStorage, MemoryLSHStorage, RedisLSHStorage
-from dedupe.shingles import fmix64
+from dedupe.shingles import fmix
 
 __all__ = ["LSHIndex", "LSHStorage", "MemoryLSHStorage", "RedisLSHStorage", "optimal_params",
            "collision_probability"]
@@ -99,7 +99,7 @@ class LSHIndex:
             raise ValueError(f"signature has {sigs.shape[-1]} values, the index takes {self.num_perm}")
         bands = sigs[..., :self.bands * self.rows].astype(np.uint64)
         bands = bands.reshape(sigs.shape[:-1] + (self.bands, self.rows))
-        return fmix64(bands @ self._row_multipliers + self._band_salts)
+        return fmix(bands @ self._row_multipliers + self._band_salts)
 
     def probability(self, s):
         """Probability that a signature of Jaccard `s` to an indexed one finds it."""

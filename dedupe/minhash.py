@@ -26,22 +26,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dedupe.shingles import fmix
+
 SIGNATURE_DTYPE = np.uint32
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)  # every slot of the signature of an empty set
 
 # Shingles signed in one numpy block (x num_perm uint32 values): large enough to
 # amortise numpy call overhead, small enough to stay in cache (4 MiB at 128).
 _BLOCK_SHINGLES = 8192
-
-
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finaliser (datasketch's pre-mix), on uint32."""
-    h = h ^ (h >> np.uint32(16))
-    h *= np.uint32(0x85EBCA6B)
-    h ^= h >> np.uint32(13)
-    h *= np.uint32(0xC2B2AE35)
-    h ^= h >> np.uint32(16)
-    return h
 
 
 class Signer:
@@ -58,7 +50,7 @@ class Signer:
         self.b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
 
     def _premix(self, shingle_hashes: np.ndarray) -> np.ndarray:
-        return _fmix32(np.asarray(shingle_hashes).astype(np.uint32, copy=False))
+        return fmix(np.asarray(shingle_hashes).astype(np.uint32, copy=False), 32)
 
     def sign(self, shingle_hashes: np.ndarray) -> np.ndarray:
         """Signature (num_perm,) uint32 of one set of shingle hashes."""

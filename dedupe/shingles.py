@@ -32,13 +32,22 @@ _POSITION_MULTIPLIERS = np.array(
 MAX_K = len(_POSITION_MULTIPLIERS)
 
 
-def fmix64(values: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser: an avalanching bijection on uint64."""
-    h = values ^ (values >> np.uint64(33))
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= h >> np.uint64(33)
+# MurmurHash3 finaliser constants per width: shift, multiplier, shift, multiplier, shift.
+_FMIX = {
+    32: tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)),
+    64: tuple(np.uint64(c) for c in (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33)),
+}
+
+
+def fmix(values: np.ndarray, width: int = 64) -> np.ndarray:
+    """MurmurHash3's finaliser, an avalanching bijection on uint32 or uint64
+    (datasketch's pre-mix at width 32); multiplication wraps, as intended."""
+    s1, m1, s2, m2, s3 = _FMIX[width]
+    h = values ^ (values >> s1)
+    h *= m1
+    h ^= h >> s2
+    h *= m2
+    h ^= h >> s3
     return h
 
 
@@ -69,7 +78,7 @@ def shingles_from_token_hashes(hashes: np.ndarray, k: int) -> np.ndarray:
     for j in range(1, width):
         combined += hashes[..., j:j + count] * _POSITION_MULTIPLIERS[j]
     combined += np.uint64(width)
-    return fmix64(combined)
+    return fmix(combined)
 
 
 def word_shingles(tokens: Sequence[str], k: int = 5) -> np.ndarray:
@@ -84,4 +93,4 @@ def char_shingles(text: str, k: int = 5) -> np.ndarray:
     """Hashes (uint64) of the k-character shingles of `text` (code points)."""
     codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     # Code points are small and structured: spread them before combining.
-    return shingles_from_token_hashes(fmix64(codepoints + np.uint64(0x9E3779B97F4A7C15)), k)
+    return shingles_from_token_hashes(fmix(codepoints + np.uint64(0x9E3779B97F4A7C15)), k)
