@@ -3,7 +3,6 @@ story engine on Redis and the SQLite store, with a worker killed or Redis restar
 in the middle of the run."""
 from __future__ import annotations
 
-import json
 import urllib.request
 from collections import defaultdict
 
@@ -99,7 +98,7 @@ def test_kill_9_of_a_worker_mid_run_loses_and_duplicates_nothing(distributed_fas
     _check_all_there(ids)
 
 
-def test_redis_restart_mid_run_completes_and_loses_nothing(distributed, tmp_path, redis_server, monkeypatch):
+def test_redis_restart_mid_run_completes_and_loses_nothing(distributed, tmp_path, redis_server):
     env = {**distributed, "NEWSAGG_TASK_MAX_RETRIES": "8"}  # ride out the outage on retries
     arts = synthetic_articles(300, seed=13)
     ids = [submit_article(a) for a in arts]

@@ -13,7 +13,6 @@ import pytest
 import redis
 from click.testing import CliRunner
 
-from newsagg.schema import Article
 from newsagg.settings import get_settings
 from newsagg.testing import RedisServer
 from workers.app import configure
@@ -120,16 +119,23 @@ def test_bad_input_is_deadlettered_with_its_reason_and_never_retried(distributed
     assert letters["https://a.example/big"].payload["text"].count("word") == 600_000  # nothing lost
 
 
-def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_replay_works(
-        distributed, tmp_path, redis_server):
-    from newsagg.cli import main
+def _fault_run(tmp_path, redis_url: str, title: str, n: int, seed: int, at: int):
+    """Writes the fault app for the worker and submits n good articles with one titled
+    `title` at position `at`; returns (redis client, all ids, the faulty one's id)."""
     from workers.handoff import submit_article
 
     (tmp_path / "faultapp.py").write_text(FAULT_APP)
-    r = redis.Redis.from_url(redis_server.url)
-    good = synthetic_articles(30, seed=3)
-    poison = {**good[0], "url": "https://poison.example/1", "title": "POISON storm report"}
-    ids = [submit_article(a) for a in good[:15]] + [submit_article(poison)] + [submit_article(a) for a in good[15:]]
+    good = synthetic_articles(n, seed=seed)
+    bad = {**good[0], "url": f"https://fault.example/{seed}", "title": title}
+    ids = [submit_article(a) for a in good[:at] + [bad] + good[at:]]
+    return redis.Redis.from_url(redis_url), ids, ids[at]
+
+
+def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_replay_works(
+        distributed, tmp_path, redis_server):
+    from newsagg.cli import main
+
+    r, ids, poison_id = _fault_run(tmp_path, redis_server.url, "POISON storm report", 30, seed=3, at=15)
     with WorkerCluster(distributed, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
         wc.start("w1")
         dl = get_deadletters()
@@ -138,7 +144,7 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
         except TimeoutError:
             raise AssertionError(wc.logs())
         letter = dl.list()[0]
-        assert letter.article_id == Article.model_validate(poison).id == ids[15]
+        assert letter.article_id == poison_id == ids[15]
         assert (letter.step, letter.reason, letter.attempts) == ("index", "retries-exhausted", 4)
         assert "search backend refused" in letter.error
         assert int(r.get("test:poison-attempts")) == 4  # first try + 3 retries
@@ -227,13 +233,7 @@ def test_unreachable_elasticsearch_retries_then_deadletters_and_replay_indexes_o
 
 def test_a_hung_step_is_timed_out_retried_and_deadlettered_without_blocking_the_worker(
         distributed, tmp_path, redis_server):
-    from workers.handoff import submit_article
-
-    (tmp_path / "faultapp.py").write_text(FAULT_APP)
-    r = redis.Redis.from_url(redis_server.url)
-    good = synthetic_articles(6, seed=6)
-    hang = {**good[0], "url": "https://hang.example/1", "title": "HANG report"}
-    ids = [submit_article(hang)] + [submit_article(a) for a in good]
+    r, ids, hang_id = _fault_run(tmp_path, redis_server.url, "HANG report", 6, seed=6, at=0)
     env = {**distributed, "NEWSAGG_TASK_TIME_LIMIT_S": "1"}
     with WorkerCluster(env, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
         wc.start("w1")  # one worker: a hang it could not escape would stall everything
@@ -242,6 +242,6 @@ def test_a_hung_step_is_timed_out_retried_and_deadlettered_without_blocking_the_
             wait_until(lambda: dl.count() == 1 and _store().count_articles() == 6, 60, 0.3, "6 indexed + 1 dead")
         except TimeoutError:
             raise AssertionError(wc.logs())
-    letter = dl.get(ids[0])
+    letter = dl.get(hang_id)
     assert letter.reason == "retries-exhausted" and "task_time_limit_s=1" in letter.error
     assert int(r.get("test:hang-attempts")) == 4
