@@ -157,6 +157,8 @@ def test_saved_and_loaded_memory_index_answers_the_same(tmp_path):
     assert [restored.query(s) for s in sigs] == [index.query(s) for s in sigs]
     assert len(restored) == len(index) and keys[1] not in restored
     assert restored.expire(10.0) == 9  # times survive the restart (key 1 was removed)
+    restored.insert("after-restart", sigs[-1], ts=1000.0)  # and it keeps taking entries
+    assert "after-restart" in restored.query(sigs[-1]) and keys[-1] in restored.query(sigs[-1])
     with pytest.raises(ValueError):
         LSHIndex(num_perm=128, threshold=0.8, storage=MemoryLSHStorage.load(path))
 
