@@ -135,9 +135,12 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
         distributed, tmp_path, redis_server):
     from newsagg.cli import main
 
+    from newsagg.testing import free_port
+
     r, ids, poison_id = _fault_run(tmp_path, redis_server.url, "POISON storm report", 30, seed=3, at=15)
+    port = free_port()
     with WorkerCluster(distributed, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
-        wc.start("w1")
+        wc.start("w1", env={"NEWSAGG_METRICS_PORT": str(port)})
         dl = get_deadletters()
         try:
             wait_until(lambda: dl.count() == 1 and _store().count_articles() == 30, 90, what="30 indexed + 1 dead")
@@ -148,6 +151,10 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
         assert (letter.step, letter.reason, letter.attempts) == ("index", "retries-exhausted", 4)
         assert "search backend refused" in letter.error
         assert int(r.get("test:poison-attempts")) == 4  # first try + 3 retries
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        assert 'newsagg_articles_deadlettered_total{reason="retries-exhausted",step="index"} 1.0' in metrics
+        assert 'newsagg_articles_failed_total{kind="transient",step="index"} 4.0' in metrics
+        assert 'newsagg_articles_processed_total{step="index"} 30.0' in metrics
         assert _store().get_article(ids[15]) is None
         assert all(_store().get_article(i) is not None for i in ids if i != ids[15])
 

@@ -110,3 +110,44 @@ def test_cli_lists_and_replays_embedded_deadletters():
     assert _store().get_article(aid).event_id and store.count() == 0
     out = CliRunner().invoke(main, ["deadletter", "replay", "nope"])
     assert out.exit_code == 1 and "not a dead letter: nope" in out.output
+
+
+def test_unreachable_broker_is_a_clear_handoff_error_within_seconds(monkeypatch):
+    import time
+
+    from newsagg.testing import free_port
+    from workers.handoff import HandoffError
+
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    get_settings.cache_clear()
+    art = synthetic_articles(1, seed=8)[0]
+    started = time.monotonic()
+    with pytest.raises(HandoffError, match="did not take article .* nothing was queued"):
+        submit_article(art)
+    assert time.monotonic() - started < 20
+
+
+def test_embedded_transient_failure_retries_in_process_then_dead_letters_and_replay_fixes(
+        monkeypatch, elasticsearch_url, tmp_path):
+    """The same tasks in process: Elasticsearch unreachable is retried with back-off,
+    then dead-lettered; the crawl is not interrupted; replay works once the URL is right."""
+    from newsagg.cli import main
+    from newsagg.testing import free_port
+    from workers.pipeline import reset_components
+
+    prefix = f"emb{free_port()}"
+    for k, v in {"ELASTICSEARCH_URL": f"http://127.0.0.1:{free_port()}", "NEWSAGG_INDEX_PREFIX": prefix,
+                 "NEWSAGG_TASK_MAX_RETRIES": "2", "NEWSAGG_RETRY_BACKOFF_S": "0.1"}.items():
+        monkeypatch.setenv(k, v)
+    get_settings.cache_clear()
+    art = synthetic_articles(1, seed=10)[0]
+    aid = submit_article(art)  # returns: the crawler goes on
+    letter = get_deadletters().get(aid)
+    assert (letter.reason, letter.attempts) == ("retries-exhausted", 3) and "unreachable" in letter.error
+    monkeypatch.setenv("ELASTICSEARCH_URL", elasticsearch_url)
+    get_settings.cache_clear()
+    reset_components()
+    out = CliRunner().invoke(main, ["deadletter", "replay", aid])
+    assert "replayed 1, failed again 0" in out.output, out.output
+    assert _store().get_article(aid).event_id and get_deadletters().count() == 0
+    reset_components()

@@ -14,22 +14,36 @@ from newsagg.settings import Settings, get_settings
 from workers import metrics
 from workers.app import configure
 from workers.deadletter import DeadLetter, add_with_retry
-from workers.pipeline import InvalidArticle, validate
+from workers.pipeline import InvalidArticle, payload_article_id, validate
 
 log = logging.getLogger(__name__)
 
 
+class HandoffError(RuntimeError):
+    """The broker did not take the article: the caller still has it and should retry later."""
+
+
+# The crawler waits this long for an unreachable broker, not the workers' minute.
+HANDOFF_RETRY_POLICY = {"max_retries": 5, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2.0}
+
+
 def submit_step(step: str, payload: Any, settings: Settings | None = None) -> None:
     """Run (embedded) or queue (distributed) one pipeline step; the rest follows."""
+    import kombu.exceptions
+
     from workers.tasks import STEP_TASKS
 
     settings = settings or get_settings()
     configure(settings)
     task = STEP_TASKS[step]
-    if settings.distributed:
-        task.apply_async((payload,))
-    else:
+    if not settings.distributed:
         task.apply((payload,))  # eager: failures end in the dead-letter store, not here
+        return
+    try:
+        task.apply_async((payload,), retry_policy=HANDOFF_RETRY_POLICY)
+    except (kombu.exceptions.OperationalError, OSError) as exc:
+        raise HandoffError(f"broker {settings.redis_url} did not take article "
+                           f"{payload_article_id(payload)} for {step}: {exc}; nothing was queued") from exc
 
 
 def submit_article(article: Article | dict, settings: Settings | None = None) -> str:
@@ -37,6 +51,7 @@ def submit_article(article: Article | dict, settings: Settings | None = None) ->
 
     An invalid article (empty text, wrong types, oversized) is dead-lettered with
     the reason and its id returned; it is logged, not raised, so a crawl goes on.
+    Raises HandoffError when the broker stays unreachable for a few seconds.
     """
     settings = settings or get_settings()
     try:
