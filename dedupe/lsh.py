@@ -16,6 +16,8 @@ The index computes band keys; a storage keeps key -> band keys -> key sets:
     >>> index.insert("a1", signer.sign(word_shingles(text, 3)), ts=1000.0)
     >>> index.query(signer.sign(word_shingles(text[:-1] + ["tuesday"], 3)))
     ['a1']
+    >>> index.query(signer.sign(word_shingles(text, 3)), limit=5)  # most shared bands first
+    ['a1']
     >>> index.expire(before_ts=2000.0), len(index)
     (1, 0)
 

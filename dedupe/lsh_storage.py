@@ -15,11 +15,11 @@ between the embedded default and the distributed setup.
     >>> store.expire(before_ts=2.0), store.band_matches(np.array([1, 2], dtype=np.uint64))
     (1, ['b'])
 
-`MemoryLSHStorage` keeps no Python object per band entry: entries are sorted
-runs of (band key, integer id) numpy arrays (about 12 bytes an entry), merged
-log-structured, plus a small dict for the newest entries. `RedisLSHStorage`
-keeps one Redis set per band key, written by Lua scripts so that concurrent
-workers never leave half an entry.
+`MemoryLSHStorage` keeps no Python object per band entry: one sorted run of
+(band key, integer id) numpy arrays (about 12.5 bytes an entry, directory
+included), plus a dict of the newest entries merged in when it reaches 1/16 of
+the run. `RedisLSHStorage` keeps band entries in bucketed Redis hashes, written
+by Lua scripts so that concurrent workers never leave half an entry.
 """
 from __future__ import annotations
 
