@@ -111,10 +111,12 @@ class PipelineTask(Task):
     """Base of the step tasks: retry policy, metrics, dead letters."""
 
     step = ""
+    throws = (InvalidArticle, StoreRejected)  # expected failures: Celery logs them without a traceback
 
     def run_step(self, payload: Any, then: Callable[[Any], Any] | None = None) -> Any:
         settings = get_settings()
-        token = ARTICLE_ID.set(payload_article_id(payload))
+        aid = payload_article_id(payload)
+        token = ARTICLE_ID.set(aid)
         started = time.perf_counter()
         try:
             with _time_limit(settings.task_time_limit_s, enabled=not self.request.is_eager):
@@ -123,12 +125,12 @@ class PipelineTask(Task):
                 then(out)
         except InvalidArticle as exc:
             metrics.FAILED.labels(self.step, "invalid").inc()
-            log.warning("invalid article", extra={"step": self.step, "reason": exc.reason})
+            log.warning("invalid article", extra={"article_id": aid, "step": self.step, "reason": exc.reason})
             raise
         except Exception as exc:
             if not is_transient(exc):
                 metrics.FAILED.labels(self.step, "error").inc()
-                log.exception("step failed", extra={"step": self.step})
+                log.exception("step failed", extra={"article_id": aid, "step": self.step})
                 raise
             metrics.FAILED.labels(self.step, "transient").inc()
             retries = self.request.retries or 0
@@ -136,7 +138,7 @@ class PipelineTask(Task):
                 raise
             delay = retry_delay(retries, settings.retry_backoff_s, settings.retry_backoff_max_s, random.random())
             log.warning("transient failure, retrying", extra={
-                "step": self.step, "retry": retries + 1, "of": settings.task_max_retries,
+                "article_id": aid, "step": self.step, "retry": retries + 1, "of": settings.task_max_retries,
                 "countdown_s": round(delay, 3), "error": f"{type(exc).__name__}: {exc}"[:300]})
             if self.request.is_eager:
                 time.sleep(delay)  # eager retries run at once; the back-off happens here
@@ -145,13 +147,13 @@ class PipelineTask(Task):
             except Reject as rej:
                 # The retry could not be published (broker down): put the message back
                 # instead of letting Celery drop it.
-                log.error("retry not published; requeueing", extra={"step": self.step})
+                log.error("retry not published; requeueing", extra={"article_id": aid, "step": self.step})
                 raise Reject(rej.reason, requeue=True) from None
         else:
             elapsed = time.perf_counter() - started
             metrics.PROCESSED.labels(self.step).inc()
             metrics.LATENCY.labels(self.step).observe(elapsed)
-            log.debug("step done", extra={"step": self.step, "seconds": round(elapsed, 4)})
+            log.debug("step done", extra={"article_id": aid, "step": self.step, "seconds": round(elapsed, 4)})
             return out
         finally:
             ARTICLE_ID.reset(token)
