@@ -151,3 +151,17 @@ def test_embedded_transient_failure_retries_in_process_then_dead_letters_and_rep
     assert "replayed 1, failed again 0" in out.output, out.output
     assert _store().get_article(aid).event_id and get_deadletters().count() == 0
     reset_components()
+
+
+def test_embedded_pipeline_uses_the_settings_the_caller_passed(tmp_path):
+    from index.store import get_store
+    from newsagg.settings import Settings
+
+    mine = Settings(data_dir=tmp_path / "elsewhere")
+    aid = submit_article(synthetic_articles(1, seed=14)[0], mine)
+    assert get_store(mine).get_article(aid).event_id  # written where the caller said
+    assert _store().count_articles() == 0  # not under the environment's data dir
+    bad = submit_article({"url": "https://x.example/bad", "text": ""}, mine)
+    from workers.deadletter import SqliteDeadLetters
+
+    assert SqliteDeadLetters(tmp_path / "elsewhere" / "deadletters.sqlite").get(bad) is not None

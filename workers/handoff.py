@@ -31,13 +31,17 @@ def submit_step(step: str, payload: Any, settings: Settings | None = None) -> No
     """Run (embedded) or queue (distributed) one pipeline step; the rest follows."""
     import kombu.exceptions
 
-    from workers.tasks import STEP_TASKS
+    from workers.tasks import CALLER_SETTINGS, STEP_TASKS
 
     settings = settings or get_settings()
     configure(settings)
     task = STEP_TASKS[step]
     if not settings.distributed:
-        task.apply((payload,))  # eager: failures end in the dead-letter store, not here
+        token = CALLER_SETTINGS.set(settings)
+        try:
+            task.apply((payload,))  # eager: failures end in the dead-letter store, not here
+        finally:
+            CALLER_SETTINGS.reset(token)
         return
     try:
         task.apply_async((payload,), retry_policy=HANDOFF_RETRY_POLICY)

@@ -23,7 +23,7 @@ from celery.exceptions import Reject
 
 from newsagg.logs import configure_logging
 from newsagg.schema import utcnow
-from newsagg.settings import get_settings
+from newsagg.settings import Settings, get_settings
 from workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
 from workers import metrics
 from workers.app import QUEUES, app, configure
@@ -34,6 +34,13 @@ from workers.pipeline import (STEP_FUNCTIONS, InvalidArticle, StoreRejected, com
 log = logging.getLogger(__name__)
 
 ARTICLE_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("article_id", default=None)
+# Settings a caller passed to submit_article (embedded, eager): the tasks use them rather
+# than the environment's, so a crawl run with Settings(data_dir=...) writes there.
+CALLER_SETTINGS: contextvars.ContextVar[Settings | None] = contextvars.ContextVar("caller_settings", default=None)
+
+
+def task_settings() -> Settings:
+    return CALLER_SETTINGS.get() or get_settings()
 
 
 class ArticleIdFilter(logging.Filter):
@@ -114,7 +121,7 @@ class PipelineTask(Task):
     throws = (InvalidArticle, StoreRejected)  # expected failures: Celery logs them without a traceback
 
     def run_step(self, payload: Any, then: Callable[[Any], Any] | None = None) -> Any:
-        settings = get_settings()
+        settings = task_settings()
         aid = payload_article_id(payload)
         token = ARTICLE_ID.set(aid)
         started = time.perf_counter()
@@ -171,7 +178,7 @@ class PipelineTask(Task):
             error = f"{type(exc).__name__}: {exc}\n{str(einfo.traceback)[-3000:] if einfo else ''}".strip()
         letter = DeadLetter(article_id=payload_article_id(payload), step=self.step, reason=reason,
                             error=error[:5000], payload=payload, attempts=(self.request.retries or 0) + 1)
-        add_with_retry(get_settings(), letter)
+        add_with_retry(task_settings(), letter)
         metrics.DEADLETTERED.labels(self.step, reason).inc()
         log.error("article dead-lettered", extra={"article_id": letter.article_id, "step": self.step,
                                                   "reason": reason, "error": error[:300]})
