@@ -165,3 +165,11 @@ def test_embedded_pipeline_uses_the_settings_the_caller_passed(tmp_path):
     from workers.deadletter import SqliteDeadLetters
 
     assert SqliteDeadLetters(tmp_path / "elsewhere" / "deadletters.sqlite").get(bad) is not None
+
+
+def test_a_dead_letter_is_settled_when_its_article_later_makes_it_through():
+    url = "https://x.example/fixed-at-source"
+    aid = submit_article({"url": url, "title": "Draft", "text": "   "})
+    assert get_deadletters().get(aid) is not None
+    assert submit_article({**synthetic_articles(1, seed=15)[0], "url": url}) == aid  # re-crawled, now whole
+    assert get_deadletters().get(aid) is None and _store().get_article(aid).event_id

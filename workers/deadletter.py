@@ -133,11 +133,17 @@ class RedisDeadLetters:
         return int(self.r.hlen(REDIS_KEY))
 
 
+_stores: dict[tuple, SqliteDeadLetters | RedisDeadLetters] = {}
+
+
 def get_deadletters(settings: Settings | None = None) -> SqliteDeadLetters | RedisDeadLetters:
+    """The dead-letter store for these settings (one per process and configuration)."""
     settings = settings or get_settings()
-    if settings.distributed:
-        return RedisDeadLetters(settings.redis_url)
-    return SqliteDeadLetters(settings.data_dir / "deadletters.sqlite")
+    key = (settings.redis_url,) if settings.distributed else (str(settings.data_dir.resolve()),)
+    if key not in _stores:
+        _stores[key] = (RedisDeadLetters(settings.redis_url) if settings.distributed
+                        else SqliteDeadLetters(settings.data_dir / "deadletters.sqlite"))
+    return _stores[key]
 
 
 def add_with_retry(settings: Settings, letter: DeadLetter, attempts: int = 8) -> DeadLetter:
@@ -162,9 +168,8 @@ class ReplayResult:
 
 
 def replay(settings: Settings | None = None, ids: Iterable[str] | None = None) -> ReplayResult:
-    """Re-run dead letters from the step that failed. Each entry leaves the store
-    before it is resubmitted, so a new failure records a fresh entry; if the
-    resubmission itself fails, the entry is put back."""
+    """Re-run dead letters from the step that failed. An entry stays until its article
+    is indexed (the index step clears it), so a new failure counts on the same entry."""
     from workers.handoff import submit_step
 
     settings = settings or get_settings()
@@ -176,14 +181,10 @@ def replay(settings: Settings | None = None, ids: Iterable[str] | None = None) -
         if letter is None:
             result.missing.append(aid)
             continue
-        store.remove(aid)
         step = letter.step if letter.step in ("enrich", "assign", "index") else "enrich"
-        try:
-            submit_step(step, letter.payload, settings)
-        except Exception:
-            store.add(letter)
-            raise
-        if not settings.distributed and store.get(aid) is not None:
+        submit_step(step, letter.payload, settings)
+        again = store.get(aid) if not settings.distributed else None
+        if again is not None and again.failures > letter.failures:
             result.failed_again.append(aid)
         else:
             result.replayed.append(aid)

@@ -27,7 +27,7 @@ from newsagg.settings import Settings, get_settings
 from workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
 from workers import metrics
 from workers.app import QUEUES, app, configure
-from workers.deadletter import DeadLetter, add_with_retry
+from workers.deadletter import DeadLetter, add_with_retry, get_deadletters
 from workers.pipeline import (STEP_FUNCTIONS, InvalidArticle, StoreRejected, components, is_transient,
                               payload_article_id, retry_delay)
 
@@ -198,7 +198,8 @@ def assign(self: PipelineTask, payload: dict) -> str:
 
 @app.task(bind=True, base=PipelineTask, name="newsagg.index", step="index")
 def index(self: PipelineTask, payload: dict) -> dict:
-    return self.run_step(payload)
+    # Indexed: any dead letter of this article (a replay, a re-crawl that now passes) is settled.
+    return self.run_step(payload, then=lambda out: get_deadletters(task_settings()).remove(out["article_id"]))
 
 
 STEP_TASKS = {"enrich": enrich, "assign": assign, "index": index}
