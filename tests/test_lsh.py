@@ -94,6 +94,17 @@ def test_limit_keeps_the_candidates_sharing_most_bands():
     assert index.query(sig, limit=10) == ["exact", "near", "far"]
 
 
+def test_thousands_of_identical_texts_are_all_found():
+    # Boilerplate: one band key shared by 5,000 entries, in the sorted run and the dict.
+    keys, sigs = _corpus(16)
+    index = LSHIndex(num_perm=128, threshold=0.5)
+    index.insert_many([f"same{i}" for i in range(5000)], np.repeat(sigs[:1], 5000, axis=0), ts=0.0)
+    index.insert("same-late", sigs[0], ts=1.0)
+    index.insert(keys[3], sigs[3], ts=1.0)  # an unrelated text
+    assert len(index.query(sigs[0])) == 5001
+    assert index.query(sigs[3]) == [keys[3]]
+
+
 @pytest.mark.parametrize("buckets", [1 << 20, 4])  # 4: large hashes, Redis's hashtable encoding
 def test_memory_and_redis_return_the_same_candidates(redis_server, buckets):
     keys, sigs = _corpus(7)
