@@ -38,8 +38,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,  # prefork child killed: requeue instead of acking
         "task_acks_on_failure_or_timeout": True,  # failures are in the dead-letter store by then
         "worker_prefetch_multiplier": 1,  # a dead worker strands at most one message per process
-        "task_time_limit": settings.task_time_limit_s,
-        "task_soft_time_limit": max(1, settings.task_time_limit_s - 5),
+        # prefork pools enforce these on the pipeline steps (a crawl has its own timeout);
+        # the solo pool does not, so the steps also carry their own deadline (workers.tasks)
+        "task_annotations": {name: {"time_limit": settings.task_time_limit_s + 5,
+                                    "soft_time_limit": settings.task_time_limit_s}
+                             for name in ("newsagg.enrich", "newsagg.assign", "newsagg.index")},
         "task_routes": {
             "newsagg.enrich": {"queue": "enrich"},
             "newsagg.assign": {"queue": "assign"},
