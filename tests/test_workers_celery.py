@@ -253,3 +253,25 @@ def test_a_hung_step_is_timed_out_retried_and_deadlettered_without_blocking_the_
     letter = dl.get(hang_id)
     assert letter.reason == "retries-exhausted" and "task_time_limit_s=1" in letter.error
     assert int(r.get("test:hang-attempts")) == 4
+
+
+def test_newsagg_worker_command_runs_the_pipeline_and_refuses_bad_setups(distributed, tmp_path, monkeypatch):
+    from newsagg.cli import main
+    from workers.handoff import submit_article
+    from workers.procs import stop_worker
+
+    res = CliRunner().invoke(main, ["worker", "-Q", "enrich,nonsense"])
+    assert res.exit_code != 0 and "unknown queue(s) nonsense" in res.output
+    ids = [submit_article(a) for a in synthetic_articles(3, seed=16)]
+    log = open(tmp_path / "worker.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "newsagg.cli", "worker", "-n", "cli@%h"], env={**os.environ},
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_until(lambda: all(_store().get_article(i) for i in ids), 60, 0.3, "3 indexed by `newsagg worker`")
+    finally:
+        stop_worker(proc)
+        log.close()
+    monkeypatch.delenv("REDIS_URL")
+    get_settings.cache_clear()
+    res = CliRunner().invoke(main, ["worker"])
+    assert res.exit_code != 0 and "a worker needs a broker: set REDIS_URL" in res.output
