@@ -34,6 +34,9 @@ def worker(queues: str, pool: str, concurrency: int, name: str) -> None:
     unknown = [q for q in queues.split(",") if q not in QUEUES]
     if unknown:
         raise UserError(f"unknown queue(s) {', '.join(unknown)}; choose from {', '.join(QUEUES)}")
+    if pool != "solo" and settings.metrics_port:
+        click.echo("note: the metrics endpoint counts what the main process runs; with -P prefork the "
+                   "tasks run in its children, so run solo workers (one per core) to have metrics", err=True)
     configure(settings)
     app.worker_main(["worker", "-Q", queues, "-P", pool, "-c", str(concurrency), "-n", name,
                      "-l", settings.log_level])
