@@ -34,7 +34,7 @@ FAST = {
 
 # Test-only fault injection, loaded by the worker instead of the plain app: the index
 # step of any article titled "POISON ..." fails like an unreachable search backend
-# until the key test:fault-fixed exists in Redis; "HANG ..." never returns.
+# until the key test:fault-fixed exists in Redis; "HANG ..." never returns; "SLOW ..." takes 2 s.
 FAULT_APP = textwrap.dedent('''
     import os
     import time
@@ -47,6 +47,9 @@ FAULT_APP = textwrap.dedent('''
     _index = pipeline.STEP_FUNCTIONS["index"]
 
     def index_with_fault(payload, settings):
+        if payload["article"]["title"].startswith("SLOW"):
+            _r.incr("test:slow-started")
+            time.sleep(2)  # long enough to be killed in the middle
         if payload["article"]["title"].startswith("HANG"):
             _r.incr("test:hang-attempts")
             time.sleep(3600)  # a backend that never answers
@@ -275,3 +278,18 @@ def test_newsagg_worker_command_runs_the_pipeline_and_refuses_bad_setups(distrib
     get_settings.cache_clear()
     res = CliRunner().invoke(main, ["worker"])
     assert res.exit_code != 0 and "a worker needs a broker: set REDIS_URL" in res.output
+
+
+def test_a_task_lost_with_its_worker_is_redelivered_to_another(distributed, tmp_path, redis_server):
+    r, ids, slow_id = _fault_run(tmp_path, redis_server.url, "SLOW report", 4, seed=17, at=2)
+    with WorkerCluster(distributed, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
+        wc.start("w1")
+        wait_until(lambda: r.get("test:slow-started"), 60, 0.05, "w1 inside the slow step")
+        wc.kill("w1")  # kill -9 in the middle of the task: never acknowledged
+        wc.start("w2")
+        try:
+            wait_until(lambda: all(_store().get_article(i) for i in ids), 60, 0.3, "all 5 indexed by w2")
+        except TimeoutError:
+            raise AssertionError(wc.logs())
+    assert int(r.get("test:slow-started")) == 2  # the lost run, then the redelivered one
+    assert _store().count_articles() == 5 and get_deadletters().count() == 0
