@@ -171,5 +171,7 @@ def test_a_dead_letter_is_settled_when_its_article_later_makes_it_through():
     url = "https://x.example/fixed-at-source"
     aid = submit_article({"url": url, "title": "Draft", "text": "   "})
     assert get_deadletters().get(aid) is not None
+    assert get_deadletters().replay().failed_again == [aid]  # same input, same failure
+    assert get_deadletters().get(aid).failures == 2
     assert submit_article({**synthetic_articles(1, seed=15)[0], "url": url}) == aid  # re-crawled, now whole
     assert get_deadletters().get(aid) is None and _store().get_article(aid).event_id

@@ -55,7 +55,15 @@ def _merge(old: DeadLetter | None, new: DeadLetter) -> DeadLetter:
     return new
 
 
-class SqliteDeadLetters:
+class _Replayable:
+    settings: Settings | None = None  # set by get_deadletters
+
+    def replay(self, ids: Iterable[str] | None = None) -> "ReplayResult":
+        """Re-run these dead letters (all when ids is None); see `replay`."""
+        return replay(self.settings, ids)
+
+
+class SqliteDeadLetters(_Replayable):
     """Embedded store: data_dir/deadletters.sqlite."""
 
     def __init__(self, path: Path):
@@ -99,7 +107,7 @@ class SqliteDeadLetters:
             return db.execute("SELECT COUNT(*) FROM deadletters").fetchone()[0]
 
 
-class RedisDeadLetters:
+class RedisDeadLetters(_Replayable):
     """Distributed store: one Redis hash, article id -> JSON."""
 
     def __init__(self, url: str):
@@ -143,6 +151,7 @@ def get_deadletters(settings: Settings | None = None) -> SqliteDeadLetters | Red
     if key not in _stores:
         _stores[key] = (RedisDeadLetters(settings.redis_url) if settings.distributed
                         else SqliteDeadLetters(settings.data_dir / "deadletters.sqlite"))
+    _stores[key].settings = settings
     return _stores[key]
 
 
