@@ -78,6 +78,10 @@ class Tuning:
     rewrite_alignment: float = 0.5  # share of sentences lined up that makes a rewrite a copy
     rewrite_min_sentences: int = 4
     rewrite_min_containment: float = 0.03  # below this no alignment is tried (speed)
+    # A heavier rewrite: this share of shared shingles together with this share of
+    # the sentences lined up (at least 3) makes a copy too.
+    mixed_containment: float = 0.25
+    mixed_alignment: float = 0.3
     slug_min_words: int = 7  # an identical URL slug this long marks a copy
     event_threshold: float = 0.17  # least average similarity to an event's members that joins it
     merge_fit: float = 1.3  # a second event must fit this well (1 = the joining bar) to be merged
@@ -259,16 +263,21 @@ def sentence_alignment(a: Features, b: Features, tuning: Tuning) -> tuple[float,
 
 def copy_score(a: Features, b: Features, tuning: Tuning) -> float:
     """How surely b is the same written text as a (0 across languages): shared
-    shingles, or sentences that line up one by one (a light rewrite)."""
+    shingles, or sentences that line up one by one (a light rewrite), or some of
+    both (a heavier rewrite keeps a quarter of the wording and the order of its
+    sentences; independent reports of one happening rarely have both)."""
     if a.lang != b.lang:
         return 0.0
-    score = shingle_containment(a, b)
+    score = containment = shingle_containment(a, b)
     if len(a.slug) >= tuning.slug_min_words and a.slug == b.slug:
         score = max(score, tuning.copy_threshold)
     if score < tuning.copy_threshold and score >= tuning.rewrite_min_containment:
         share, count = sentence_alignment(a, b, tuning)
         if count >= tuning.rewrite_min_sentences:
             score = max(score, share * tuning.copy_threshold / tuning.rewrite_alignment)
+        if score < tuning.copy_threshold and containment >= tuning.mixed_containment \
+                and share >= tuning.mixed_alignment and count >= 3:
+            score = tuning.copy_threshold
     return score
 
 

@@ -11,8 +11,9 @@ from dedupe.state import LocalState
 from newsagg.schema import Article, Changes
 from newsagg.settings import get_settings
 from test_engine_texts import (DAY, FOLLOW_UP_TEXT, FOLLOW_UP_TITLE, GERMAN_TEXT, GERMAN_TITLE,
-                               INDEPENDENT_TEXT, INDEPENDENT_TITLE, WIRE_PARAGRAPHS, WIRE_TITLE,
-                               article, background, copy_with_clutter, wire)
+                               INDEPENDENT_TEXT, INDEPENDENT_TITLE, QUOTES_LEAD_TEXT, QUOTES_LEAD_TITLE,
+                               REWRITE_TEXT, REWRITE_TITLE, WIRE_PARAGRAPHS, WIRE_TITLE, article, background,
+                               copy_with_clutter, wire)
 
 
 @pytest.fixture
@@ -55,6 +56,22 @@ def test_independent_report_joins_the_event_but_not_the_copy_group(engine):
     assert other.event_id == original.event_id
     assert other.group_id != original.group_id
     assert other.is_originator and other.copies_of is None
+
+
+def test_heavier_rewrite_keeping_some_wording_and_sentence_order_joins_the_copy_group(engine):
+    original = engine.assign(wire())
+    rewrite = engine.assign(article("portnews", REWRITE_TITLE, REWRITE_TEXT, DAY + timedelta(hours=2)))
+    assert rewrite.group_id == original.group_id
+    assert rewrite.copies_of == original.article_id
+    assert rewrite.event_id == original.event_id
+
+
+def test_report_quoting_only_the_wire_lead_is_not_a_copy(engine):
+    original = engine.assign(wire())
+    quoting = engine.assign(article("quaywatch", QUOTES_LEAD_TITLE, QUOTES_LEAD_TEXT, DAY + timedelta(hours=2)))
+    assert quoting.group_id != original.group_id
+    assert quoting.copies_of is None
+    assert quoting.event_id == original.event_id
 
 
 def test_follow_up_a_week_later_is_another_event(engine):

@@ -43,6 +43,32 @@ INDEPENDENT_TEXT = "\n\n".join([
     "coast as the harbour authority kept the terminal closed for inspections.",
 ])
 
+# A heavier rewrite of the wire report: its lead kept word for word, one paragraph
+# reworded, the rest replaced by the outlet's own background.
+REWRITE_TITLE = "Two injured as crane falls onto freighter at Port Ellison"
+REWRITE_TEXT = "\n\n".join([
+    WIRE_PARAGRAPHS[0],
+    "The port, built in the 1960s on reclaimed marshland, handles most of the grain and timber shipped "
+    "from the region. Its container terminal was extended twice in the last decade.",
+    "Harbour master Tomas Reilly told reporters that strong gusts had been recorded on the quay just "
+    "before the crane fell, but he would not yet name a cause. Quayline Logistics, the terminal operator, "
+    "said the crane passed an inspection in January.",
+    "Local shopkeepers near the quay said the sound of the collapse carried across the old town. Several "
+    "ferries to the outer islands left late because of the closure of the harbour road.",
+    "Insurers are expected to send their own assessors this week. Shipping analysts warn that a long "
+    "closure could push freight rates up along the whole Varn coast before the spring season.",
+])
+
+# A report of its own that quotes only the wire's lead paragraph.
+QUOTES_LEAD_TITLE = "Crane accident at Port Ellison: what we know"
+QUOTES_LEAD_TEXT = "\n\n".join([
+    WIRE_PARAGRAPHS[0],
+    "Our reporter at the quay saw fire crews and two ambulances leave the terminal gate before noon. "
+    "Traffic on the coast road was diverted around the harbour district for most of the day.",
+    "Residents of the old town have complained for years about night shifts at the terminal. A petition "
+    "to limit crane work after midnight gathered four thousand signatures last spring.",
+])
+
 FOLLOW_UP_TITLE = "Port Ellison terminal reopens as inspectors blame corroded cable for crane collapse"
 FOLLOW_UP_TEXT = "\n\n".join([
     "The container terminal at Port Ellison reopened on Monday, a week after a crane collapse, once "
