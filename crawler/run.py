@@ -19,6 +19,7 @@ from typing import Any, Callable
 from scrapy import signals
 
 from crawler.sources import load_sources
+from newsagg.services import ServiceUnavailable, require_redis
 from newsagg.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,11 @@ def run_crawl(sources_file: Path | str, settings: Settings | None = None,
     """
     settings = settings or get_settings()
     load_sources(sources_file)  # fail fast, in the caller's process, with the file/line/field message
+    if settings.redis_url:  # the shared frontier: a clear message now, not a traceback from the crawl process
+        try:
+            require_redis(settings.redis_url)
+        except ServiceUnavailable as exc:
+            raise CrawlError(str(exc)) from None
     job = {"sources_file": str(Path(sources_file).resolve()), "settings": _settings_payload(settings),
            "jsonl": str(jsonl) if jsonl else None, "overrides": scrapy_overrides or {}}
     proc = subprocess.Popen([sys.executable, "-m", "crawler.run"], stdin=subprocess.PIPE,

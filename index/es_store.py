@@ -31,8 +31,6 @@ from index.base import RETRYABLE_STATUS, StoreBase, StoreUnavailable, failure
 from index.documents import article_to_doc, build_cluster, doc_to_article, iso
 
 log = logging.getLogger(__name__)
-# one INFO line per HTTP request drowns the CLI's output; warnings and errors still show
-logging.getLogger("elastic_transport.transport").setLevel(logging.WARNING)
 
 KINDS = ("articles", "clusters", "merges")
 ROLES_FILE = Path(__file__).resolve().parents[1] / "deploy" / "elasticsearch" / "roles.json"

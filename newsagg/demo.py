@@ -61,6 +61,8 @@ def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_wor
     console = console or Console(stderr=True)
     data_dir = settings.ensure_data_dir()
     started = time.monotonic()
+    store = get_store(settings)
+    store.setup()  # also tells at once when Elasticsearch is unreachable
     worker = None
     if start_worker and settings.distributed:
         from workers.procs import start_worker as start_celery_worker
@@ -87,8 +89,6 @@ def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_wor
                 quiet = settings.log_level if verbose else "WARNING"
                 crawl_settings = settings.model_copy(update={"allow_private_addresses": True, "log_level": quiet})
                 stats = run_crawl(sources, settings=crawl_settings, progress=on_progress)
-                store = get_store(settings)
-                store.setup()
                 if settings.distributed:
                     index_task = bar.add_task("workers indexing", total=expected)
                     _wait_for_index(store, expected, timeout=120.0,
@@ -164,9 +164,17 @@ def demo(top: int, as_json: bool, start_worker: bool, base_port: int, verbose: b
     console = Console(stderr=True)
     if not verbose:  # progress bars tell the story; log lines only for trouble
         logging.getLogger().setLevel(logging.WARNING)
+    from crawler.run import CrawlError
+    from index.store import StoreUnavailable
+    from newsagg.services import ServiceUnavailable, require_redis
+
     try:
+        if settings.redis_url:
+            require_redis(settings.redis_url)
         summary = run_demo(settings, top=top, console=console, start_worker=start_worker,
                            serve_seconds=serve_seconds, verbose=verbose, base_port=base_port)
+    except (ServiceUnavailable, CrawlError, StoreUnavailable) as exc:
+        raise UserError(str(exc)) from None
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UserError(f"a demo outlet port from {base_port} on is in use ({exc}): stop the other demo, "

@@ -48,3 +48,6 @@ def configure_logging(level: str = "INFO", json_lines: bool = True, stream=None)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # elastic_transport logs a line per request and a full traceback per retried one; the
+    # index store reports an unreachable cluster once, in words, so keep only its errors.
+    logging.getLogger("elastic_transport").setLevel(max(logging.ERROR, root.level))

@@ -88,3 +88,16 @@ def test_the_same_demo_runs_distributed_on_redis_celery_and_elasticsearch(demo_e
     found = newsagg("search", "storm harbour", "--json", env=env)
     assert found.returncode == 0, found.stderr[-2000:]
     assert storm["event_id"] in [r["cluster_id"] for r in json.loads(found.stdout)]
+
+
+@pytest.mark.parametrize("variable, message", [("REDIS_URL", "unset REDIS_URL"),
+                                               ("ELASTICSEARCH_URL", "unset ELASTICSEARCH_URL")])
+def test_demo_with_a_server_down_says_what_to_do(demo_env, variable, message):
+    from newsagg.testing import free_port
+
+    scheme = "redis" if variable == "REDIS_URL" else "http"
+    env = {**demo_env, variable: f"{scheme}://127.0.0.1:{free_port()}"}  # nothing listens there
+    run = newsagg("demo", "--port", "0", env=env, timeout=120)
+    assert run.returncode != 0
+    assert "unreachable" in run.stderr and message in run.stderr
+    assert "Traceback" not in run.stderr
