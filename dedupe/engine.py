@@ -90,6 +90,8 @@ class Tuning:
     cross_lang_threshold: float = 0.12  # average key-term similarity across languages
     max_gap_days: float = 4.0  # reports of one happening are this close in time
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
+    anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out
+    written_before_anchor: bool = True  # keep a text whose dates all lie well before an event's publication out
     stem_length: int = 6  # crude language-independent stemming: word prefixes
     centroid_terms: int = 250  # terms kept per event centroid
     idf_prior_docs: int = 50  # pseudo-documents holding no term: a cold start does not zero every idf
@@ -306,6 +308,14 @@ def time_compatible(f: Features, event: dict[str, Any], tuning: Tuning) -> bool:
         if written is not None and written > f.anchor + gap:
             return False
     if f.written is not None and hi is not None and f.written > hi + gap:
+        return False
+    # The latest date a report writes is, as a rule, the day of its happening:
+    # far from the other side's publication times, it is another happening.
+    if tuning.anchor_after_written and f.anchor is not None and lo is None and written is not None \
+            and f.anchor > written + gap:
+        return False
+    if tuning.written_before_anchor and f.anchor is None and f.written is not None and lo is not None \
+            and f.written < lo - gap:
         return False
     if tuning.written_dates_both_ways and f.anchor is None and lo is None and f.written is not None \
             and written is not None and not event["written_min"] - gap <= f.written <= written + gap:

@@ -12,7 +12,7 @@ from newsagg.schema import Article, Changes
 from newsagg.settings import get_settings
 from test_engine_texts import (DAY, FOLLOW_UP_TEXT, FOLLOW_UP_TITLE, GERMAN_TEXT, GERMAN_TITLE,
                                INDEPENDENT_TEXT, INDEPENDENT_TITLE, QUOTES_LEAD_TEXT, QUOTES_LEAD_TITLE,
-                               REWRITE_TEXT, REWRITE_TITLE, WIRE_PARAGRAPHS, WIRE_TITLE, article, background,
+                               REWRITE_TEXT, REWRITE_TITLE, WIRE_PARAGRAPHS, WIRE_TEXT, WIRE_TITLE, article, background,
                                copy_with_clutter, wire)
 
 
@@ -72,6 +72,25 @@ def test_report_quoting_only_the_wire_lead_is_not_a_copy(engine):
     assert quoting.group_id != original.group_id
     assert quoting.copies_of is None
     assert quoting.event_id == original.event_id
+
+
+def test_report_published_long_after_every_date_the_event_writes_is_another_event(engine):
+    # No publication time, but the wire text writes the day of the collapse.
+    dated = engine.assign(article("northwire", WIRE_TITLE, "On 2 March 2026:\n\n" + WIRE_TEXT, published=None))
+    late = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(days=30)))
+    assert late.event_id != dated.event_id
+    timely = engine.assign(article("quaywatch", QUOTES_LEAD_TITLE, QUOTES_LEAD_TEXT, DAY + timedelta(hours=3)))
+    assert timely.event_id == dated.event_id
+
+
+def test_report_whose_dates_lie_long_before_the_event_is_another_event(engine):
+    original = engine.assign(wire())
+    # No publication time; the latest date it writes is a month before the collapse.
+    earlier = engine.assign(article("dailyvarn", INDEPENDENT_TITLE,
+                                    "On 30 January 2026:\n\n" + INDEPENDENT_TEXT, published=None))
+    assert earlier.event_id != original.event_id
+    undated = engine.assign(article("quaywatch", QUOTES_LEAD_TITLE, QUOTES_LEAD_TEXT, published=None))
+    assert undated.event_id == original.event_id
 
 
 def test_follow_up_a_week_later_is_another_event(engine):
