@@ -1,11 +1,18 @@
-"""The one hand-off from the crawler to the next stage."""
+"""Item pipelines: the one hand-off from the crawler to the next stage, then the record
+that the article's page was fetched (so a later run skips it)."""
 from __future__ import annotations
 
 import logging
 
+from scrapy.exceptions import DropItem
+
 from newsagg.schema import Article
 
 log = logging.getLogger(__name__)
+
+# Item key carrying the URLs (request, redirect hops, canonical) to mark as fetched; not an
+# Article field, removed before the item is exported.
+FETCHED_URLS_KEY = "_fetched_urls"
 
 
 class HandoffPipeline:
@@ -26,9 +33,34 @@ class HandoffPipeline:
         self.submit = submit_article
 
     def process_item(self, item, spider=None):
+        from workers.handoff import HandoffError
+
         spider = spider or self.crawler.spider
         article = Article.model_validate(item)
-        article_id = self.submit(article, spider.app_settings)
+        try:
+            article_id = self.submit(article, spider.app_settings)
+        except HandoffError as exc:
+            # Not marked as fetched: the next run fetches the page again, nothing is lost.
+            self.crawler.stats.inc_value("newsagg/errors/handoff")
+            log.error("article not handed off; it is fetched again on the next run",
+                      extra={"article_id": article.id, "url": article.url, "error": str(exc)})
+            raise DropItem(f"hand-off failed: {exc}") from None
         self.crawler.stats.inc_value("newsagg/handed_off")
         log.debug("article handed off", extra={"article_id": article_id, "url": article.url})
+        return item
+
+
+class MarkFetchedPipeline:
+    """Records the article's URLs as fetched once the stages before it took the article."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item, spider=None):
+        spider = spider or self.crawler.spider
+        spider.store.mark(*item.pop(FETCHED_URLS_KEY, []))
         return item

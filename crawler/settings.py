@@ -66,7 +66,9 @@ def scrapy_settings(settings: Settings, sources: list[Source], jsonl: Path | Non
             "crawler.middlewares.IncrementalMiddleware": 650,  # outside RedirectMiddleware (600)
             "crawler.middlewares.RetryAfterMiddleware": 570,
         },
-        "ITEM_PIPELINES": {"crawler.pipelines.HandoffPipeline": 300} if settings.crawl_handoff else {},
+        # Hand-off first; an article counts as fetched only once the next stage has it.
+        "ITEM_PIPELINES": {**({"crawler.pipelines.HandoffPipeline": 300} if settings.crawl_handoff else {}),
+                           "crawler.pipelines.MarkFetchedPipeline": 900},
         "EXTENSIONS": {"crawler.run.ProgressExtension": 500,
                        "scrapy.extensions.throttle.AutoThrottle": None,
                        "crawler.middlewares.OutletAutoThrottle": 0,  # keeps each outlet's crawl_delay as floor

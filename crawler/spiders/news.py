@@ -17,6 +17,7 @@ from crawler.extract import extract_article
 from crawler.extract.urls import clean_url
 from crawler.middlewares import raise_slot_floor
 from crawler.netguard import PublicAddressResolver
+from crawler.pipelines import FETCHED_URLS_KEY
 from crawler.sources import Source, load_sources
 from crawler.store import open_store
 from newsagg.schema import Article, utcnow
@@ -221,8 +222,12 @@ class NewsSpider(scrapy.Spider):
         return rules is None or rules.can_fetch(url, self.settings.get("USER_AGENT"))
 
     # --- articles
+    @staticmethod
+    def _fetched_urls(request, *urls: str) -> list[str]:
+        return [clean_url(request.url), *request.meta.get("redirect_urls", []), *urls]
+
     def _fetched(self, request, *urls: str) -> None:
-        self.store.mark(clean_url(request.url), *request.meta.get("redirect_urls", []), *urls)
+        self.store.mark(*self._fetched_urls(request, *urls))
 
     def parse_article(self, response):
         self._stat("pages_fetched")
@@ -245,7 +250,7 @@ class NewsSpider(scrapy.Spider):
                 yield request.replace(dont_filter=True) if refetch else request
             return
         duplicate = canonical in self.emitted or (canonical != url and self.store.seen(canonical) and not refetch)
-        self._fetched(response.request, canonical)
+        fetched_urls = self._fetched_urls(response.request, canonical)
         hints = {**response.meta.get("hints", {}), **self.hints.get(url, {})}
         published = page.published or hints.get("published")
         reason = page.skip_reason
@@ -254,6 +259,7 @@ class NewsSpider(scrapy.Spider):
         if reason is None and published is not None and published < self.cutoff:
             reason = "published before the recency window"
         if reason:
+            self.store.mark(*fetched_urls)
             self._stat(f"skipped/{reason_key(reason)}")
             log.info("page skipped", extra={"url": url, "reason": reason, "outlet": source.name})
             return
@@ -266,7 +272,9 @@ class NewsSpider(scrapy.Spider):
             section=page.section, feed_title=hints.get("feed_title"), feed_summary=hints.get("feed_summary"))
         self._stat("articles")
         log.info("article extracted", extra={"url": url, "article_id": article.id, "outlet": source.name})
-        yield article.to_json()
+        # MarkFetchedPipeline marks these once the article is handed off, so a failed hand-off
+        # leaves the page to be fetched again on the next run.
+        yield {**article.to_json(), FETCHED_URLS_KEY: fetched_urls}
 
     def on_error(self, failure):
         request = failure.request
