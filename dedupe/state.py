@@ -277,7 +277,10 @@ class RedisState(EngineState):
         if self._tx is not None:  # already held by this engine (re-entrant use)
             yield
             return
-        lock = self.r.lock(self._k("lock"), timeout=self.lock_timeout, blocking_timeout=self.lock_timeout)
+        # Poll every 2 ms, not redis-py's 100 ms: assignments take a few ms, so a waiting
+        # worker would otherwise idle most of the time (1.5x with 2 workers, measured).
+        lock = self.r.lock(self._k("lock"), timeout=self.lock_timeout, blocking_timeout=self.lock_timeout,
+                           sleep=0.002)
         if not lock.acquire():
             raise StateError(f"story engine lock {self._k('lock')} not acquired in {self.lock_timeout}s")
         self._tx = _PendingWrites(self.r.pipeline(transaction=True))
