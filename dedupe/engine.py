@@ -20,7 +20,12 @@ Flow of `StoryEngine.assign`:
    latest date written in it) cannot fit the event's.
 4. Decision: a copy joins its original's group and event; otherwise the best
    event at or above the bar; an article that also fits another event well
-   (merge_fit) merges them, the older id surviving; else it founds new ones.
+   (merge_fit) merges them, the older id surviving, unless the two events are
+   much less alike than the looser one's own members (merge_cohesion); else it
+   founds new ones. At a few event sizes the event's members are clustered
+   again (average link, copy groups whole): parts of several copy groups each
+   that are much less alike than within themselves (two happenings of one topic
+   that came in one report at a time) are split into events of their own.
    All writes of one assignment go through the state in one transaction.
 
 Concurrency: `EngineState.lock()` serialises assignments (SQLite transaction in
@@ -85,6 +90,10 @@ class Tuning:
     slug_min_words: int = 7  # an identical URL slug this long marks a copy
     event_threshold: float = 0.17  # least average similarity to an event's members that joins it
     merge_fit: float = 1.3  # a second event must fit this well (1 = the joining bar) to be merged
+    merge_cohesion: float = 0.6  # two events merge only if this close to as alike as the looser is within itself
+    split_cohesion: float = 0.7  # two parts of an event this much less alike than within themselves are split
+    split_min_groups: int = 4  # copy groups each part needs for that
+    split_sizes: tuple = (4, 6, 8, 11, 16, 23, 32, 45, 64)  # event sizes at which its parts are checked
     key_weight: float = 0.3  # share of the key-term similarity in the event score
 
     cross_lang_threshold: float = 0.12  # average key-term similarity across languages
@@ -354,6 +363,99 @@ def average_link(a: dict[str, Any], b: dict[str, Any], tuning: Tuning) -> float:
     return keys * tuning.event_threshold / tuning.cross_lang_threshold
 
 
+def cohesion(event: dict[str, Any], tuning: Tuning) -> float | None:
+    """Average similarity between two different members of an event (None below
+    two members), from the sums of their unit vectors: |sum|^2 counts each member
+    with itself once."""
+    n = event.get("size", 0)
+    if n < 2:
+        return None
+    total = average_link(event, event, tuning) * n * n
+    return max(0.0, (total - n) / (n * (n - 1)))
+
+
+def mergeable(a: dict[str, Any], b: dict[str, Any], tuning: Tuning) -> bool:
+    """Whether two events are one happening: as alike to each other as (nearly)
+    their own members are. Reports of a follow-up or an earlier happening of one
+    topic share its vocabulary and clear the joining bar, but stay less alike to
+    each other than each is within itself."""
+    own = [c for c in (cohesion(a, tuning), cohesion(b, tuning)) if c is not None]
+    if not own:
+        return True
+    return average_link(a, b, tuning) >= tuning.merge_cohesion * min(own)
+
+
+def split_parts(members: dict[str, tuple[str, dict[str, Any]]], tuning: Tuning) -> list[list[str]]:
+    """Parts of an event's members ({id: (group id, stored features)}) by average
+    link, copy groups kept whole: the most alike parts join first, but two parts
+    of `split_min_groups` copy groups or more that share a language stay apart when
+    they are less alike than `split_cohesion` of their mean cohesion (counted
+    between different copy groups). Smaller parts, and parts without a shared
+    language, always join their most alike part."""
+    ids = sorted(members)
+    sims = _similarity_matrix([members[m][1] for m in ids], tuning)
+    unit_of: dict[str, int] = {}
+    for m in ids:
+        unit_of.setdefault(members[m][0], len(unit_of))
+    k = len(unit_of)
+    ind = np.zeros((k, len(ids)))
+    ind[[unit_of[members[m][0]] for m in ids], np.arange(len(ids))] = 1.0
+    csum = ind @ sims @ ind.T  # similarity sums between parts (copy groups at first)
+    size = ind.sum(axis=1)  # articles
+    groups = np.ones(k)  # copy groups
+    within = np.zeros(k)  # similarity sums over ordered pairs of articles of different groups
+    pairs = np.zeros(k)
+    langs: list[set[str]] = [set() for _ in range(k)]
+    for m in ids:
+        langs[unit_of[members[m][0]]].add(members[m][1]["lang"])
+    parts = {u: [u] for u in range(k)}
+    allowed = ~np.eye(k, dtype=bool)
+    while len(parts) > 1:
+        link = np.where(allowed, csum / np.outer(size, size), -np.inf)
+        a, b = sorted(np.unravel_index(int(np.argmax(link)), link.shape))
+        if not np.isfinite(link[a, b]):
+            break
+        if groups[a] >= tuning.split_min_groups and groups[b] >= tuning.split_min_groups and langs[a] & langs[b]:
+            own = (within[a] / pairs[a] + within[b] / pairs[b]) / 2
+            if link[a, b] < tuning.split_cohesion * own:
+                allowed[a, b] = allowed[b, a] = False
+                continue
+        within[a] += within[b] + 2 * csum[a, b]
+        pairs[a] += pairs[b] + 2 * size[a] * size[b]
+        size[a] += size[b]
+        groups[a] += groups[b]
+        langs[a] |= langs[b]
+        parts[a] += parts.pop(b)
+        csum[a, :] += csum[b, :]
+        csum[:, a] += csum[:, b]
+        allowed[b, :] = allowed[:, b] = False
+        allowed[a, :] = allowed[:, a] = [u in parts and u != a for u in range(k)]
+    units: list[list[str]] = [[] for _ in range(k)]
+    for m in ids:
+        units[unit_of[members[m][0]]].append(m)
+    return [[m for u in us for m in units[u]] for us in parts.values()]
+
+
+def _similarity_matrix(stored: list[dict[str, Any]], tuning: Tuning) -> np.ndarray:
+    """Pairwise `average_link` similarity of single articles, from stored features."""
+    def dense(space: str) -> np.ndarray:
+        vocab: dict[str, int] = {}
+        for s in stored:
+            for term in s.get(space, {}):
+                vocab.setdefault(term, len(vocab))
+        m = np.zeros((len(stored), max(len(vocab), 1)))
+        for i, s in enumerate(stored):
+            for term, w in s.get(space, {}).items():
+                m[i, vocab[term]] = w
+        return m @ m.T
+
+    terms, keys = dense("tv"), dense("kv")
+    lang = np.array([s["lang"] for s in stored])
+    same = lang[:, None] == lang[None, :]
+    cross = np.where(keys >= tuning.cross_lang_threshold, keys * tuning.event_threshold / tuning.cross_lang_threshold, 0.0)
+    return np.where(same, (1 - tuning.key_weight) * terms + tuning.key_weight * keys, cross)
+
+
 def as_set(f: Features) -> dict[str, Any]:
     """One article in the form `average_link` takes."""
     return {"tv": f.term_vector, "kv": f.key_vector, "langs": [f.lang], "size": 1}
@@ -533,7 +635,7 @@ class StoryEngine:
             if eid in joined:
                 continue
             needed = 1.0 if not joined else t.merge_fit
-            if s >= needed:
+            if s >= needed and all(mergeable(live_events[e], live_events[eid], t) for e in joined):
                 joined.append(eid)
         return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events)
 
@@ -605,6 +707,8 @@ class StoryEngine:
         st.put("features", aid, {**f.stored(), "tv": _top(f.term_vector, t.centroid_terms),
                                  "kv": _top(f.key_vector, t.centroid_terms)})
         self._remember(aid, article.content_hash, f)
+        if event["size"] in t.split_sizes:
+            updates.update(self._split_event(event_id, event, aid))
         if f.keys or f.terms:
             self.lsh.insert(aid, sig, f.time)
             position = st.remember_signature(self.INDEX_NAME, aid, sig, f.time)
@@ -612,6 +716,55 @@ class StoryEngine:
                 self._signatures_seen = position
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates)
+
+    def _split_event(self, event_id: str, event: dict[str, Any], keep: str) -> dict[str, dict]:
+        """Split an event whose parts are less alike than each is within itself
+        (reports that joined one at a time of two happenings of one topic). The
+        part holding `keep` keeps the id; each other part becomes a new event.
+        Field updates for the articles that moved."""
+        st, t = self.state, self.tuning
+        members = st.members(f"event:{event_id}")
+        arts = st.get_many("article", members)
+        feats = st.get_many("features", members)
+        if len(feats) != len(members) or len(arts) != len(members):
+            return {}
+        parts = split_parts({m: (arts[m]["group_id"], feats[m]) for m in members}, t)
+        if len(parts) < 2:
+            return {}
+        updates: dict[str, dict] = {}
+        kept = next(p for p in parts if keep in p)
+        for part in [kept] + [p for p in parts if p is not kept]:
+            rec = {"created": event["created"], "last": 0.0, "tv": {}, "kv": {}, "langs": [], "size": 0,
+                   "absorbed": event.get("absorbed", []) if part is kept else []}
+            for m in part:
+                fm = feats[m]
+                rec["tv"] = add_vectors(rec["tv"], fm.get("tv", {}), t.centroid_terms)
+                rec["kv"] = add_vectors(rec["kv"], fm.get("kv", {}), t.centroid_terms)
+                rec["langs"] = sorted(set(rec["langs"]) | {fm["lang"]})
+                rec["last"] = max(rec["last"], fm["time"])
+                _widen_times(rec, {"anchor_min": fm.get("anchor"), "anchor_max": fm.get("anchor"),
+                                   "written_min": fm.get("written"), "written_max": fm.get("written")})
+            rec["size"] = len(part)
+            if part is kept:
+                st.put("event", event_id, {**event, **rec})
+                continue
+            first = min(part, key=lambda m: (feats[m]["time"], m))
+            new_id = self._fresh_id("event", f"ev-{first}", arts[first]["content_hash"])
+            rec["created"] = min(feats[m]["time"] for m in part)
+            st.put("event", new_id, rec)
+            st.remove_members(f"event:{event_id}", part)
+            st.add_members(f"event:{new_id}", part)
+            st.touch("open-events", new_id, rec["last"])
+            moved = {m: {**arts[m], "event_id": new_id} for m in part}
+            st.put_many("article", moved)
+            groups = st.get_many("group", {arts[m]["group_id"] for m in part})
+            for g in groups.values():
+                g["event_id"] = new_id
+            st.put_many("group", groups)
+            updates.update({m: {"event_id": new_id} for m in part})
+            log.info("story engine split event", extra={"event_id": event_id, "new_event_id": new_id,
+                                                         "articles": len(part)})
+        return updates
 
     def _fresh_id(self, kind: str, base: str, content_hash: str) -> str:
         """Id of a new event/group: from the founding article, and its version when

@@ -10,10 +10,10 @@ from dedupe.engine import EngineError, StoryEngine
 from dedupe.state import LocalState
 from newsagg.schema import Article, Changes
 from newsagg.settings import get_settings
-from test_engine_texts import (DAY, FOLLOW_UP_TEXT, FOLLOW_UP_TITLE, GERMAN_TEXT, GERMAN_TITLE,
-                               INDEPENDENT_TEXT, INDEPENDENT_TITLE, QUOTES_LEAD_TEXT, QUOTES_LEAD_TITLE,
-                               REWRITE_TEXT, REWRITE_TITLE, WIRE_PARAGRAPHS, WIRE_TEXT, WIRE_TITLE, article, background,
-                               copy_with_clutter, wire)
+from test_engine_texts import (COLLAPSE_REPORTS, DAY, FOLLOW_UP_TEXT, FOLLOW_UP_TITLE, GERMAN_TEXT, GERMAN_TITLE,
+                               INDEPENDENT_TEXT, INDEPENDENT_TITLE, INJURED_TEXT, INJURED_TITLE, QUOTES_LEAD_TEXT,
+                               QUOTES_LEAD_TITLE, REOPENING_REPORTS, REWRITE_TEXT, REWRITE_TITLE, WIRE_PARAGRAPHS,
+                               WIRE_TEXT, WIRE_TITLE, article, background, copy_with_clutter, wire)
 
 
 @pytest.fixture
@@ -91,6 +91,40 @@ def test_report_whose_dates_lie_long_before_the_event_is_another_event(engine):
     assert earlier.event_id != original.event_id
     undated = engine.assign(article("quaywatch", QUOTES_LEAD_TITLE, QUOTES_LEAD_TEXT, published=None))
     assert undated.event_id == original.event_id
+
+
+def test_event_that_took_in_two_happenings_one_report_at_a_time_splits_in_two(engine):
+    # Without publication times, reports of the collapse and of the reopening a week
+    # later alternate; each fits the one event on arrival.
+    alternating = [r for pair in zip(COLLAPSE_REPORTS, REOPENING_REPORTS) for r in pair]
+    done = [engine.assign(article(f"site{i}", title, text, published=None))
+            for i, (title, text) in enumerate(alternating)]
+    now = {a.article_id: engine.lookup(a.article_id).event_id for a in done}
+    collapse, reopening = {now[a.article_id] for a in done[0::2]}, {now[a.article_id] for a in done[1::2]}
+    assert len(collapse) == 1 and len(reopening) == 1 and collapse != reopening
+    # The last assignment told the pipeline which articles moved.
+    moved = done[-1].updates
+    assert moved and all(fields["event_id"] in collapse | reopening for fields in moved.values())
+    assert done[-1].event_id in reopening
+    # Later reports find their own happening.
+    more = engine.assign(article("later", INJURED_TITLE, INJURED_TEXT, published=None))
+    assert {more.event_id} == collapse
+
+
+def test_report_fitting_two_happenings_does_not_merge_events_less_alike_than_their_own_reports(engine):
+    collapse = engine.assign(wire())
+    engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), WIRE_TITLE, WIRE_PARAGRAPHS))
+    week = DAY + timedelta(days=7)
+    reopening = engine.assign(article("varnpost", FOLLOW_UP_TITLE, FOLLOW_UP_TEXT, week))
+    engine.assign(copy_with_clutter("gazette", week + timedelta(hours=1), FOLLOW_UP_TITLE,
+                                    FOLLOW_UP_TEXT.split("\n\n")))
+    assert collapse.event_id != reopening.event_id
+    # An undated look back quoting both fits both events, which stay apart.
+    overview = engine.assign(article("overview", "Port Ellison crane collapse and reopening: a look back", "\n\n".join(
+        [WIRE_PARAGRAPHS[0], INDEPENDENT_TEXT.split("\n\n")[3], FOLLOW_UP_TEXT.split("\n\n")[0]]), published=None))
+    assert overview.merged == []
+    assert engine.lookup(reopening.article_id).event_id == reopening.event_id
+    assert engine.lookup(collapse.article_id).event_id == collapse.event_id
 
 
 def test_follow_up_a_week_later_is_another_event(engine):

@@ -114,6 +114,48 @@ UNRELATED = [
 ]
 
 
+# More reports of the collapse and of the reopening a week later, each written on
+# its own (no copies), to stream in one after the other without publication times.
+COLLAPSE_REPORTS = [
+    (WIRE_TITLE, WIRE_TEXT),
+    (INDEPENDENT_TITLE, INDEPENDENT_TEXT),
+    ("Dock workers hurt as Port Ellison crane gives way",
+     "Rescuers hurried to Port Ellison on Monday when a giant crane crashed down on the Margit Holm. Two men "
+     "who work on the docks were brought to St. Brenna Hospital.\n\nWind was strong at the moment of the "
+     "collapse, Tomas Reilly, who runs the harbour, told us. Carla Dunne, who sells coffee near gate four, "
+     "heard metal screeching."),
+    ("Port Ellison: terminal closed after accident with crane",
+     "Cargo operations at Port Ellison were suspended on Monday. A crane collapsed while unloading the Margit "
+     "Holm and two employees of Quayline Logistics ended up in St. Brenna Hospital.\n\nPolice cordoned off "
+     "the quay. Engineers will examine all cranes at the terminal before it opens again."),
+]
+REOPENING_REPORTS = [
+    (FOLLOW_UP_TITLE, FOLLOW_UP_TEXT),
+    ("Corroded cable caused Port Ellison crane collapse, safety board finds",
+     "A corroded hoist cable caused the crane collapse at Port Ellison, the Varn Maritime Safety Board said "
+     "in its preliminary finding, ruling out the wind.\n\nThe terminal reopened after inspectors cleared ten "
+     "cranes. Quayline Logistics will replace the cables on its older cranes by the summer, and the union "
+     "demanded compensation for the injured workers."),
+    ("Port Ellison terminal reopens, cranes cleared by inspectors",
+     "The Port Ellison container terminal reopened on Monday after inspectors cleared ten cranes for work. "
+     "The two oldest cranes stay idle until their hoist cables are replaced.\n\nFreight forwarder Nils "
+     "Aaro said the backlog of ships should clear by the weekend, once the reopened terminal runs around "
+     "the clock."),
+    ("Safety board report: worn hoist cable to blame at Port Ellison",
+     "Investigators of the Varn Maritime Safety Board have traced the Port Ellison accident to a hoist cable "
+     "eaten by corrosion. Weather played no part, their preliminary report says.\n\nQuayline Logistics "
+     "announced an overhaul of its older cranes as the terminal took up work again."),
+]
+
+# A later report of the collapse, after the split.
+INJURED_TITLE = "Injured Port Ellison dock worker out of intensive care"
+INJURED_TEXT = (
+    "One of the two dock workers hurt when the crane fell onto the Margit Holm on Monday has left intensive "
+    "care at St. Brenna Hospital, his family said in the evening.\n\nThe 41-year-old was trapped under the "
+    "boom for almost an hour. His colleague suffered a broken arm. Both had been working on the deck of the "
+    "freighter when the crane buckled in strong wind.")
+
+
 def article(slug: str, title: str, text: str, published: datetime | None = DAY,
             language: str | None = "en") -> Article:
     return Article(url=f"https://{slug}.example.test/news/{slug}", title=title, text=text,
