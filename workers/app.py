@@ -26,7 +26,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery settings derived from ours (pure)."""
     vt = max(1, int(settings.visibility_timeout_s))
     return {
-        "broker_url": settings.redis_url or "memory://",
+        "broker_url": settings.redis_url or "memory://localhost/",  # embedded: tasks run eagerly, nothing is sent
         "result_backend": None,
         "task_ignore_result": True,
         "task_serializer": "json",
