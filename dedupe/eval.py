@@ -17,7 +17,6 @@ ECB+ was not used for tuning at all: report it with `--split all`.
 """
 from __future__ import annotations
 
-import json
 import random
 import tempfile
 import time
@@ -29,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from newsagg.jsonl import JsonLinesError, read_json_lines
 from newsagg.schema import Article
 
 # news-events-dev topics used for tuning (event labels are listed per topic in
@@ -61,14 +61,8 @@ def load_labelled(path: Path | str) -> list[dict[str, Any]]:
     if not path.is_file():
         raise EvalInputError(f"{path}: no such file")
     rows, seen = [], set()
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalInputError(f"{path}:{n}: not JSON ({exc.msg})") from None
+    try:
+        for n, row in read_json_lines(path):
             if not isinstance(row, dict):
                 raise EvalInputError(f"{path}:{n}: expected a JSON object")
             for key in ("id", "text", "event"):
@@ -78,6 +72,8 @@ def load_labelled(path: Path | str) -> list[dict[str, Any]]:
                 raise EvalInputError(f"{path}:{n}: id {row['id']!r} occurs twice")
             seen.add(row["id"])
             rows.append(row)
+    except JsonLinesError as exc:
+        raise EvalInputError(str(exc)) from None
     if not rows:
         raise EvalInputError(f"{path}: no articles")
     return rows

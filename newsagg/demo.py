@@ -15,7 +15,6 @@ import errno
 import json
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 import click
