@@ -104,7 +104,7 @@ class Tuning:
     stem_length: int = 6  # crude language-independent stemming: word prefixes
     centroid_terms: int = 250  # terms kept per event centroid
     idf_prior_docs: int = 50  # pseudo-documents holding no term: a cold start does not zero every idf
-    max_candidates: int = 200
+    max_candidates: int = 30
     num_perm: int = 128
     lsh_bands: int = 64
     lsh_rows: int = 2
@@ -600,7 +600,8 @@ class StoryEngine:
         self._catch_up_index()
         sig = self._signature(f)
         # Nothing to sign (a page of clutter only): no candidates, and not indexed.
-        found = self.lsh.query(sig) if f.keys or f.terms else []
+        # The candidates sharing the most bands first: a cap keeps the likeliest, not arbitrary ones.
+        found = self.lsh.query(sig, limit=t.max_candidates + 1) if f.keys or f.terms else []
         candidate_ids = [c for c in found if c != article.id][: t.max_candidates]
         records = self.state.get_many("article", candidate_ids)
         survivor, events = self._resolve_events({r["event_id"] for r in records.values()})
