@@ -150,6 +150,18 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+_GROUPED_NUMBER = regex.compile(r"(?<![\p{L}\p{N}.,])\d{1,3}(?:([.,\u00a0\u202f])\d{3})(?:\1\d{3})*(?![.,]?\d)")
+_DECIMAL_COMMA = regex.compile(r"(?<![\p{L}\p{N}.,])(\d+),(\d+)(?![.,]?\d)")
+
+
+def canonical_numbers(text: str) -> str:
+    """Numbers written the same way in every language: thousands separators dropped
+    ("1,200", "1.200" -> "1200"), decimal commas made points ("4,5" -> "4.5"), so a
+    figure links a translation to its source."""
+    text = _GROUPED_NUMBER.sub(lambda m: regex.sub(r"\D", "", m.group(0)), text)
+    return _DECIMAL_COMMA.sub(r"\1.\2", text)
+
+
 def capitalised_tokens(text: str) -> list[str]:
     """Folded tokens written with a capital (names, places, organisations) or digits.
 
@@ -157,7 +169,7 @@ def capitalised_tokens(text: str) -> list[str]:
     of one event across languages.
     """
     out = []
-    for tok in _TOKEN.findall(unicodedata.normalize("NFKC", text)):
+    for tok in _TOKEN.findall(canonical_numbers(unicodedata.normalize("NFKC", text))):
         if _CAPITALISED.match(tok) or tok[0].isdigit():
             out.append(fold(tok))
     return out

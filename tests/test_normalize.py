@@ -74,3 +74,14 @@ def test_capitalised_tokens_are_names_and_numbers():
 def test_sentences_split_on_end_punctuation_and_paragraphs():
     assert sentences("One sentence here. Another one follows! Third?\nNew paragraph") == [
         "One sentence here.", "Another one follows!", "Third?", "New paragraph"]
+
+
+def test_figures_read_the_same_in_english_and_german_reports():
+    from dedupe.normalize import canonical_numbers
+
+    assert canonical_numbers("4,5 Prozent; 1.200 Menschen; 1,200,000 people; 3,25 %") == \
+        "4.5 Prozent; 1200 Menschen; 1200000 people; 3.25 %"
+    assert canonical_numbers("in 2024, 12.5 and 7") == "in 2024, 12.5 and 7"  # years, decimals, lone digits stay
+    german = capitalised_tokens("Die Notenbank hob den Zins auf 4,5 Prozent; 1.200 Kunden betroffen.")
+    english = capitalised_tokens("The bank raised the rate to 4.5 percent; 1,200 customers affected.")
+    assert {"4.5", "1200"} <= set(german) & set(english)
