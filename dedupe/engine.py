@@ -507,7 +507,8 @@ class StoryEngine:
         if settings.redis_url:
             import redis
 
-            state: EngineState = RedisState(redis.Redis.from_url(settings.redis_url))
+            state: EngineState = RedisState(redis.Redis.from_url(settings.redis_url),
+                                            lock_timeout=settings.engine_lock_timeout_s)
         else:
             state = LocalState(settings.ensure_data_dir())
         return cls(state, quiet_hours=settings.cluster_quiet_hours)

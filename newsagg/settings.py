@@ -55,6 +55,7 @@ class Settings(BaseSettings):
 
     # --- story engine (dedupe)
     cluster_quiet_hours: float = Field(72.0, description="An event cluster closes after this many hours without a new article; its LSH entries expire.")
+    engine_lock_timeout_s: float = Field(60.0, description="Distributed: longest a worker may hold the story engine's Redis lock; a worker that dies holding it stalls assignment this long.")
 
     # --- workers
     task_max_retries: int = Field(5, description="Retries of a task on a transient failure before it is dead-lettered.")
