@@ -28,7 +28,6 @@ FAST = {
     "NEWSAGG_RETRY_BACKOFF_S": "0.2",
     "NEWSAGG_RETRY_BACKOFF_MAX_S": "1.0",
     "NEWSAGG_VISIBILITY_TIMEOUT_S": "6",
-    "NEWSAGG_ENGINE_LOCK_TIMEOUT_S": "10",  # a worker killed holding the lock frees it in 10 s, not 60
     "NEWSAGG_METRICS_PORT": "0",
     "NEWSAGG_LOG_LEVEL": "WARNING",
 }
