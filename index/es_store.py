@@ -19,12 +19,12 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
-from urllib.parse import urlsplit, urlunsplit
 
 from elasticsearch import ApiError, AuthenticationException, AuthorizationException, ConflictError, \
     ConnectionError as ESConnectionError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from newsagg.schema import Article
+from newsagg.services import redact_url
 from newsagg.settings import Settings
 
 from index.base import RETRYABLE_STATUS, StoreBase, StoreUnavailable, failure
@@ -59,15 +59,6 @@ def load_template(kind: str) -> dict[str, Any]:
 @lru_cache(maxsize=None)
 def _template_text(kind: str) -> str:
     return resources.files("index").joinpath("templates", f"{kind}.json").read_text("utf-8")
-
-
-def redact_url(url: str) -> str:
-    """A URL without its user:password part, for messages and logs."""
-    parts = urlsplit(url.strip())
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def client_from_settings(settings: Settings) -> Elasticsearch:

@@ -9,12 +9,12 @@ class ServiceUnavailable(RuntimeError):
 
 
 def redact_url(url: str) -> str:
-    """The URL without its password, fit for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    """A URL without its user:password part, for messages and logs."""
+    parts = urlsplit(url.strip())
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def require_redis(url: str, timeout_s: float = 3.0) -> None:
