@@ -300,7 +300,7 @@ def bench_engine(sigs: np.ndarray, n: int, corpus: Corpus, warm: int, count: int
     def article(j: int, row: np.ndarray) -> Article:
         words = corpus.words(row)
         return Article(url=f"https://bench.example/a/{j}", title=" ".join(words[:10]),
-                       text=" ".join(words), published=now)
+                       text=" ".join(words), published=now, language="en")  # as enrich sets it
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = StoryEngine(LocalState(tmp))

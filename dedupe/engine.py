@@ -292,14 +292,15 @@ def copy_score(a: Features, b: Features, tuning: Tuning) -> float:
     return score
 
 
-def tfidf(counts: dict[str, float], space: str, df: dict[int, int], docs: int) -> dict[str, float]:
+def tfidf(counts: dict[str, float], ids: dict[str, int], df: dict[int, int], docs: int) -> dict[str, float]:
     """Unit-length TF-IDF vector (sublinear tf) under the engine's running document
-    frequencies (`docs` includes the prior pseudo-documents)."""
+    frequencies by term id (`ids`: `_term_id` of each term; `docs` includes the
+    prior pseudo-documents)."""
     vec = {}
     for term, n in counts.items():
         if n <= 0:
             continue
-        idf = math.log((docs + 1) / (df.get(_term_id(term, space), 0) + 1))
+        idf = math.log((docs + 1) / (df.get(ids[term], 0) + 1))
         if idf > 0:
             vec[term] = (1 + math.log(n)) * idf if n >= 1 else n * idf
     norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
@@ -344,9 +345,9 @@ def add_vectors(total: dict[str, float], vec: dict[str, float], limit: int, sign
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(t, 0.0) for t, w in a.items())
+    # The key intersection runs in C over the smaller dict: two centroids share
+    # few of their terms, so only those are multiplied in Python.
+    return sum(a[t] * b[t] for t in a.keys() & b.keys())
 
 
 def average_link(a: dict[str, Any], b: dict[str, Any], tuning: Tuning) -> float:
@@ -612,11 +613,12 @@ class StoryEngine:
                                              if cand_event[c] in live_events})
 
         # Document frequencies: the article counts itself, so none of its terms is unseen.
-        term_ids = [_term_id(x, "t") for x in f.terms] + [_term_id(x, "k") for x in f.keys]
-        counted, df = self.state.count_document(term_ids)
+        term_ids = {x: _term_id(x, "t") for x in f.terms}
+        key_ids = {x: _term_id(x, "k") for x in f.keys}
+        counted, df = self.state.count_document([*term_ids.values(), *key_ids.values()])
         docs = counted + t.idf_prior_docs
-        f.term_vector = tfidf(f.terms, "t", df, docs)
-        f.key_vector = tfidf(f.keys, "k", df, docs)
+        f.term_vector = tfidf(f.terms, term_ids, df, docs)
+        f.key_vector = tfidf(f.keys, key_ids, df, docs)
 
         # Copy group: the most similar earlier text in the same language.
         best_copy, best_copy_score = None, 0.0

@@ -36,13 +36,19 @@ class StateError(RuntimeError):
     """The engine state cannot be reached or read."""
 
 
-# Records are JSON; long ones (texts) are stored compressed, marked by a first byte.
+# Records are JSON, marked by a first byte. Long texts (the "features" kind) are
+# stored compressed; other records are read on every assignment and stay plain
+# (an event's term weights barely compress, and inflating them cost more than
+# reading them: bench/bench_dedupe.py).
 _COMPRESS_OVER = 2048
+_COMPRESSED_KINDS = frozenset({"features"})
 
 
-def _dump(value: dict[str, Any]) -> bytes:
+def _dump(value: dict[str, Any], kind: str = "features") -> bytes:
     raw = orjson.dumps(value)
-    return b"z" + zlib.compress(raw, 1) if len(raw) > _COMPRESS_OVER else b"j" + raw
+    if kind in _COMPRESSED_KINDS and len(raw) > _COMPRESS_OVER:
+        return b"z" + zlib.compress(raw, 1)
+    return b"j" + raw
 
 
 def _load(blob: bytes | None) -> dict[str, Any] | None:
@@ -120,7 +126,17 @@ class EngineState(ABC):
 
 
 class LocalState(EngineState):
-    """SQLite file under `data_dir` plus an in-process LSH (one process)."""
+    """SQLite file under `data_dir` plus an in-process LSH (one process).
+
+    Event records are read by every assignment that has one of their articles
+    among its candidates: decoded ones are kept between assignments while no
+    other connection has committed (SQLite's `PRAGMA data_version`, checked when
+    the lock is taken). Callers replace a record's nested values, never change
+    them in place, so shallow copies keep the cache apart from what they edit.
+    """
+
+    CACHED_KINDS = frozenset({"event"})
+    CACHE_RECORDS = 2000
 
     def __init__(self, data_dir: Path | str):
         self.path = Path(data_dir) / "story-engine.sqlite3"
@@ -141,6 +157,8 @@ class LocalState(EngineState):
             """)
         self._storages: dict[str, MemoryLSHStorage] = {}
         self._in_tx = 0
+        self._cache: dict[tuple[str, str], dict[str, Any]] = {}
+        self._data_version: int | None = None
 
     @contextmanager
     def lock(self):
@@ -149,11 +167,16 @@ class LocalState(EngineState):
             self._in_tx += 1
             if self._in_tx == 1:
                 self.db.execute("BEGIN IMMEDIATE")
+                version = self.db.execute("PRAGMA data_version").fetchone()[0]
+                if version != self._data_version:  # another process wrote: cached records may be stale
+                    self._cache.clear()
+                    self._data_version = version
             try:
                 yield
             except BaseException:
                 if self._in_tx == 1:
                     self.db.execute("ROLLBACK")
+                    self._cache.clear()  # it may hold writes that were just rolled back
                 raise
             else:
                 if self._in_tx == 1:
@@ -161,23 +184,44 @@ class LocalState(EngineState):
             finally:
                 self._in_tx -= 1
 
+    def _caching(self, kind: str) -> bool:
+        return kind in self.CACHED_KINDS and self._in_tx > 0  # only under the lock is the cache checked
+
+    def _cache_put(self, kind: str, key: str, value: dict[str, Any]) -> None:
+        while len(self._cache) >= self.CACHE_RECORDS:
+            del self._cache[next(iter(self._cache))]  # oldest first
+        self._cache[kind, key] = dict(value)
+
     def get_many(self, kind, keys):
         keys = list(dict.fromkeys(keys))
         out: dict[str, dict[str, Any]] = {}
+        caching = self._caching(kind)
+        if caching:
+            out = {k: dict(self._cache[kind, k]) for k in keys if (kind, k) in self._cache}
+            keys = [k for k in keys if k not in out]
         for lo in range(0, len(keys), 500):
             chunk = keys[lo:lo + 500]
             marks = ",".join("?" * len(chunk))
             for key, blob in self.db.execute(
                     f"SELECT key, value FROM records WHERE kind=? AND key IN ({marks})", (kind, *chunk)):
                 out[key] = _load(blob)
+                if caching:
+                    self._cache_put(kind, key, out[key])
         return out
 
     def put_many(self, kind, records):
         self.db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?)",
-                            [(kind, k, _dump(v)) for k, v in records.items()])
+                            [(kind, k, _dump(v, kind)) for k, v in records.items()])
+        if kind in self.CACHED_KINDS:
+            for k, v in records.items():
+                if self._in_tx:
+                    self._cache_put(kind, k, v)
+                else:
+                    self._cache.pop((kind, k), None)
 
     def delete(self, kind, key):
         self.db.execute("DELETE FROM records WHERE kind=? AND key=?", (kind, key))
+        self._cache.pop((kind, key), None)
 
     def add_members(self, name, members):
         self.db.executemany("INSERT OR IGNORE INTO members VALUES (?,?)", [(name, m) for m in members])
@@ -198,16 +242,14 @@ class LocalState(EngineState):
         self.db.executemany("DELETE FROM sorted WHERE name=? AND key=?", [(name, k) for k in keys])
 
     def count_document(self, term_ids):
-        terms = list({int(t) for t in term_ids})
-        rows = [(t,) for t in terms] + [(0,)]  # term 0 counts documents
-        self.db.executemany("INSERT INTO df VALUES (?,1) ON CONFLICT(term) DO UPDATE SET n=n+1", rows)
+        terms = list({int(t) for t in term_ids} | {0})  # term 0 counts documents
         out: dict[int, int] = {}
-        for lo in range(0, len(terms), 500):
-            chunk = terms[lo:lo + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(self.db.execute(f"SELECT term, n FROM df WHERE term IN ({marks})", chunk).fetchall())
-        docs = self.db.execute("SELECT n FROM df WHERE term=0").fetchone()
-        return (docs[0] if docs else 0), out
+        for lo in range(0, len(terms), 2000):  # one upsert statement per chunk, returning the counts
+            chunk = terms[lo:lo + 2000]
+            values = ",".join(["(?,1)"] * len(chunk))
+            out.update(self.db.execute(f"INSERT INTO df VALUES {values} ON CONFLICT(term) DO UPDATE SET n=n+1 "
+                                       "RETURNING term, n", chunk).fetchall())
+        return out.pop(0), out
 
     def lsh_storage(self, name):
         return self._storages.setdefault(name, MemoryLSHStorage())
@@ -314,7 +356,7 @@ class RedisState(EngineState):
 
     def put_many(self, kind, records):
         if records:
-            self._w.mset({self._k(kind, k): _dump(v) for k, v in records.items()})
+            self._w.mset({self._k(kind, k): _dump(v, kind) for k, v in records.items()})
             if self._tx is not None:
                 self._tx.records.update({(kind, k): orjson.loads(orjson.dumps(v)) for k, v in records.items()})
 

@@ -284,9 +284,36 @@ def test_two_processes_on_one_data_dir_see_each_others_articles(tmp_path):
         again = first_process.assign(copy_with_clutter("gazette", DAY + timedelta(hours=2), WIRE_TITLE,
                                                        WIRE_PARAGRAPHS[:3]))
         assert again.group_id == original.group_id
+        # The first process counted the second one's article into the event, not a stale record of it.
+        assert first_process.state.get("event", again.event_id)["size"] == 3
     finally:
         first_process.close()
         second_process.close()
+
+
+def test_local_state_cache_follows_other_connections_and_rollbacks(tmp_path):
+    mine, other = LocalState(tmp_path), LocalState(tmp_path)
+    try:
+        with mine.lock():
+            mine.put("event", "ev-1", {"size": 1, "tv": {"vote": 0.5}})
+        with mine.lock():
+            record = mine.get("event", "ev-1")
+            record["size"] = 99  # an edit of the copy it was given is not the stored record
+        with mine.lock():
+            assert mine.get("event", "ev-1")["size"] == 1
+        with other.lock():
+            other.put("event", "ev-1", {"size": 2, "tv": {"vote": 0.7}})
+        with mine.lock():
+            assert mine.get("event", "ev-1") == {"size": 2, "tv": {"vote": 0.7}}
+        with pytest.raises(RuntimeError):
+            with mine.lock():
+                mine.put("event", "ev-1", {"size": 3, "tv": {}})
+                raise RuntimeError("assignment failed half-way")
+        with mine.lock():
+            assert mine.get("event", "ev-1")["size"] == 2
+    finally:
+        mine.close()
+        other.close()
 
 
 def test_title_only_and_clutter_only_pages_are_assigned_without_matching_anything(engine):
