@@ -275,8 +275,10 @@ def bench_redis(sigs: np.ndarray, n: int, queries: list[dict], signer: Signer, b
     return out
 
 
-def bench_engine(sigs: np.ndarray, n: int, corpus: Corpus, warm: int, count: int) -> dict:
-    """`StoryEngine.assign` latency with n entries in the engine's LSH index.
+def bench_engine(sigs: np.ndarray, n: int, corpus: Corpus, warm: int, count: int, redis_client=None) -> dict:
+    """`StoryEngine.assign` latency with n entries in the engine's LSH index:
+    the embedded state (SQLite records, in-memory LSH), or with `redis_client`
+    the distributed one (records and LSH in Redis, lock and MULTI/EXEC included).
 
     `warm` articles are assigned for real first (their records and features are
     what candidates are scored against); the index is then bulk-filled to n with
@@ -284,11 +286,8 @@ def bench_engine(sigs: np.ndarray, n: int, corpus: Corpus, warm: int, count: int
     holds far more articles than are scored), and `count` assignments are timed:
     half near-copies of warm articles, half new ones.
     """
-    try:
-        from dedupe.engine import StoryEngine
-        from dedupe.state import LocalState
-    except ImportError as exc:  # part A's engine not committed yet
-        return {"skipped": f"dedupe.engine not available: {exc}"}
+    from dedupe.engine import StoryEngine
+    from dedupe.state import LocalState, RedisState
     from newsagg.schema import Article
 
     rng = np.random.default_rng(5)
@@ -303,14 +302,13 @@ def bench_engine(sigs: np.ndarray, n: int, corpus: Corpus, warm: int, count: int
                        text=" ".join(words), published=now, language="en")  # as enrich sets it
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine = StoryEngine(LocalState(tmp))
+        engine = StoryEngine(RedisState(redis_client, prefix="bench:engine") if redis_client else LocalState(tmp))
         t0 = time.perf_counter()
         for j, row in enumerate(warm_rows):
             engine.assign(article(j, row))
         warm_s = time.perf_counter() - t0
         bulk = n - warm
-        engine.lsh.insert_many([article_key(i) for i in range(bulk)], sigs[:bulk],
-                               np.full(bulk, now.timestamp()))
+        fill(engine.lsh, sigs, bulk)
         lat, joined = [], 0
         for j, row in enumerate(timed_rows):
             a = article(warm + j, row)

@@ -1,6 +1,7 @@
 """Story engine behaviour on articles written for these tests (tests/test_engine_texts.py)."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -289,6 +290,36 @@ def test_two_processes_on_one_data_dir_see_each_others_articles(tmp_path):
     finally:
         first_process.close()
         second_process.close()
+
+
+def test_local_state_document_counts_are_shared_folded_and_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(LocalState, "DF_FOLD_ROWS", 3)  # fold the log often
+    first, second = LocalState(tmp_path), LocalState(tmp_path)
+    try:
+        with first.lock():
+            assert first.count_document([11, 12]) == (1, {11: 1, 12: 1})
+        for _ in range(4):  # the second process logs, then folds rows the first has not read
+            with second.lock():
+                second.count_document([12, 13])
+        with first.lock():
+            docs, df = first.count_document([11, 12, 13])
+        assert (docs, df) == (6, {11: 2, 12: 6, 13: 5})
+        with pytest.raises(RuntimeError):
+            with first.lock():
+                first.count_document([11])
+                raise RuntimeError("assignment failed half-way")
+        with first.lock():
+            assert first.count_document([11]) == (7, {11: 3})
+    finally:
+        first.close()
+        second.close()
+    reopened = LocalState(tmp_path)  # a restart keeps every count
+    try:
+        with reopened.lock():
+            assert reopened.count_document([12]) == (8, {12: 7})
+    finally:
+        reopened.close()
+    assert not [t for t in threading.enumerate() if t.name == "story-state-checkpoint"]
 
 
 def test_local_state_cache_follows_other_connections_and_rollbacks(tmp_path):
