@@ -20,6 +20,7 @@ import logging
 import os
 import sqlite3
 import threading
+import weakref
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
@@ -129,21 +130,51 @@ class EngineState(ABC):
         pass
 
 
+class _RecordCache:
+    """Decoded records of the kinds every assignment reads (event records: the
+    centroids of its candidates' events), kept between assignments while nobody
+    else has written; the owner clears it when someone may have. Callers replace
+    a record's nested values, never change them in place, so shallow copies keep
+    the cache apart from what they edit."""
+
+    KINDS = frozenset({"event"})
+    SIZE = 2000
+
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        return {k: dict(self._records[kind, k]) for k in keys if (kind, k) in self._records}
+
+    def put(self, kind: str, key: str, value: dict[str, Any]) -> None:
+        if kind in self.KINDS:
+            while len(self._records) >= self.SIZE:
+                del self._records[next(iter(self._records))]  # oldest first
+            self._records[kind, key] = dict(value)
+
+    def discard(self, kind: str, key: str) -> None:
+        self._records.pop((kind, key), None)
+
+    def clear(self) -> None:
+        self._records.clear()
+
+
 class _Checkpointer(threading.Thread):
     """Copies the SQLite write-ahead log into the database file every `interval`
     seconds, on its own connection. SQLite's automatic checkpoint would run (and
     fsync) inside whichever commit crosses its threshold: a 5-6 ms stall of that
     assignment, most of the engine's p99 (bench/bench_dedupe.py)."""
 
-    def __init__(self, path: Path, interval: float):
+    def __init__(self, owner: "LocalState", interval: float):
         super().__init__(name="story-state-checkpoint", daemon=True)
-        self.path, self.interval = path, interval
+        self.path, self.interval = owner.path, interval
+        self.owner = weakref.ref(owner)  # a state dropped without close() ends the thread too
         self.stopping = threading.Event()
 
     def run(self) -> None:
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
-            while not self.stopping.wait(self.interval):
+            while not self.stopping.wait(self.interval) and self.owner() is not None:
                 self.checkpoint(db)
             self.checkpoint(db)
         finally:
@@ -160,15 +191,11 @@ class _Checkpointer(threading.Thread):
 class LocalState(EngineState):
     """SQLite file under `data_dir` plus an in-process LSH (one process).
 
-    Event records are read by every assignment that has one of their articles
-    among its candidates: decoded ones are kept between assignments while no
+    A `_RecordCache` holds decoded event records between assignments while no
     other connection has committed (SQLite's `PRAGMA data_version`, checked when
-    the lock is taken). Callers replace a record's nested values, never change
-    them in place, so shallow copies keep the cache apart from what they edit.
+    the lock is taken).
     """
 
-    CACHED_KINDS = frozenset({"event"})
-    CACHE_RECORDS = 2000
     CHECKPOINT_SECONDS = 1.0
 
     def __init__(self, data_dir: Path | str):
@@ -195,7 +222,7 @@ class LocalState(EngineState):
             """)
         self._storages: dict[str, MemoryLSHStorage] = {}
         self._in_tx = 0
-        self._cache: dict[tuple[str, str], dict[str, Any]] = {}
+        self._cache = _RecordCache()
         self._df: dict[int, int] = {}  # document frequencies: the df table plus df_log
         self._df_seen = -1  # df_log rows up to this seq are counted in _df (-1: nothing loaded)
         self._data_version: int | None = None
@@ -229,25 +256,15 @@ class LocalState(EngineState):
     def _ensure_checkpointer(self) -> None:
         # Started with the first write, and again in a forked child (threads do not survive a fork).
         if self._checkpointer_pid != os.getpid():
-            self._checkpointer = _Checkpointer(self.path, self.CHECKPOINT_SECONDS)
+            self._checkpointer = _Checkpointer(self, self.CHECKPOINT_SECONDS)
             self._checkpointer_pid = os.getpid()
             self._checkpointer.start()
 
-    def _caching(self, kind: str) -> bool:
-        return kind in self.CACHED_KINDS and self._in_tx > 0  # only under the lock is the cache checked
-
-    def _cache_put(self, kind: str, key: str, value: dict[str, Any]) -> None:
-        while len(self._cache) >= self.CACHE_RECORDS:
-            del self._cache[next(iter(self._cache))]  # oldest first
-        self._cache[kind, key] = dict(value)
-
     def get_many(self, kind, keys):
         keys = list(dict.fromkeys(keys))
-        out: dict[str, dict[str, Any]] = {}
-        caching = self._caching(kind)
-        if caching:
-            out = {k: dict(self._cache[kind, k]) for k in keys if (kind, k) in self._cache}
-            keys = [k for k in keys if k not in out]
+        caching = self._in_tx > 0  # only under the lock is the cache known to be current
+        out = self._cache.get_many(kind, keys) if caching else {}
+        keys = [k for k in keys if k not in out]
         for lo in range(0, len(keys), 500):
             chunk = keys[lo:lo + 500]
             marks = ",".join("?" * len(chunk))
@@ -255,22 +272,21 @@ class LocalState(EngineState):
                     f"SELECT key, value FROM records WHERE kind=? AND key IN ({marks})", (kind, *chunk)):
                 out[key] = _load(blob)
                 if caching:
-                    self._cache_put(kind, key, out[key])
+                    self._cache.put(kind, key, out[key])
         return out
 
     def put_many(self, kind, records):
         self.db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?)",
                             [(kind, k, _dump(v, kind)) for k, v in records.items()])
-        if kind in self.CACHED_KINDS:
-            for k, v in records.items():
-                if self._in_tx:
-                    self._cache_put(kind, k, v)
-                else:
-                    self._cache.pop((kind, k), None)
+        for k, v in records.items():
+            if self._in_tx:
+                self._cache.put(kind, k, v)
+            else:
+                self._cache.discard(kind, k)
 
     def delete(self, kind, key):
         self.db.execute("DELETE FROM records WHERE kind=? AND key=?", (kind, key))
-        self._cache.pop((kind, key), None)
+        self._cache.discard(kind, key)
 
     def add_members(self, name, members):
         self.db.executemany("INSERT OR IGNORE INTO members VALUES (?,?)", [(name, m) for m in members])
@@ -387,7 +403,12 @@ class _PendingWrites:
 
 
 class RedisState(EngineState):
-    """Records, features and LSH in Redis, shared by worker processes."""
+    """Records, features and LSH in Redis, shared by worker processes.
+
+    A `_RecordCache` holds decoded event records between this process's
+    assignments while nobody else has written: every transaction increments a
+    version counter, read when the lock is taken.
+    """
 
     def __init__(self, client, prefix: str = "newsagg:story", lock_timeout: float = 60.0):
         self.r = client
@@ -395,6 +416,8 @@ class RedisState(EngineState):
         self.lock_timeout = lock_timeout
         self._count_document = client.register_script(_COUNT_DOCUMENT)
         self._tx: _PendingWrites | None = None
+        self._cache = _RecordCache()
+        self._version: int | None = None  # the version our cache reflects
 
     def _k(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -415,11 +438,18 @@ class RedisState(EngineState):
                            sleep=0.002)
         if not lock.acquire():
             raise StateError(f"story engine lock {self._k('lock')} not acquired in {self.lock_timeout}s")
+        version = int(self.r.get(self._k("version")) or 0)
+        if version != self._version:  # another process wrote: cached records may be stale
+            self._cache.clear()
+        self._version = None  # unknown until our own transaction lands
         self._tx = _PendingWrites(self.r.pipeline(transaction=True))
         try:
             yield
-            self._tx.pipe.execute()
+            self._tx.pipe.incr(self._k("version"))
+            self._version = self._tx.pipe.execute()[-1]
         finally:
+            if self._version is None:
+                self._cache.clear()  # it may hold writes that never landed
             self._tx.pipe.reset()
             self._tx = None
             lock.release()
@@ -439,9 +469,16 @@ class RedisState(EngineState):
                     if value is not None:
                         out[k] = value
             keys = [k for k in keys if (kind, k) not in self._tx.records]
+            cached = self._cache.get_many(kind, keys)
+            out.update(cached)
+            keys = [k for k in keys if k not in cached]
         if keys:
             blobs = self.r.mget([self._k(kind, k) for k in keys])
-            out.update({k: _load(b) for k, b in zip(keys, blobs) if b is not None})
+            for k, b in zip(keys, blobs):
+                if b is not None:
+                    out[k] = _load(b)
+                    if self._tx is not None:
+                        self._cache.put(kind, k, out[k])
         return out
 
     def put_many(self, kind, records):
@@ -449,11 +486,18 @@ class RedisState(EngineState):
             self._w.mset({self._k(kind, k): _dump(v, kind) for k, v in records.items()})
             if self._tx is not None:
                 self._tx.records.update({(kind, k): orjson.loads(orjson.dumps(v)) for k, v in records.items()})
+            else:
+                self.r.incr(self._k("version"))
+            for k, v in records.items():
+                self._cache.put(kind, k, v)
 
     def delete(self, kind, key):
         self._w.delete(self._k(kind, key))
+        self._cache.discard(kind, key)
         if self._tx is not None:
             self._tx.records[kind, key] = None
+        else:
+            self.r.incr(self._k("version"))
 
     def add_members(self, name, members):
         members = list(members)

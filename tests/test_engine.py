@@ -1,7 +1,6 @@
 """Story engine behaviour on articles written for these tests (tests/test_engine_texts.py)."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -319,7 +318,7 @@ def test_local_state_document_counts_are_shared_folded_and_kept(tmp_path, monkey
             assert reopened.count_document([12]) == (8, {12: 7})
     finally:
         reopened.close()
-    assert not [t for t in threading.enumerate() if t.name == "story-state-checkpoint"]
+    assert not any(state._checkpointer.is_alive() for state in (first, second, reopened))  # close() stops them
 
 
 def test_local_state_cache_follows_other_connections_and_rollbacks(tmp_path):
