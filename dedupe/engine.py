@@ -151,6 +151,7 @@ class Assignment:
     changes: Changes | None
     merged: list[tuple[str, str]] = field(default_factory=list)
     updates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stale: bool = False  # an older version of an article whose newer one was assigned: nothing changed
 
 
 class EngineError(ValueError):
@@ -581,6 +582,13 @@ class StoryEngine:
             previous = self.state.get("article", article.id)
             if previous and previous["content_hash"] == article.content_hash:
                 return self._stored_assignment(article.id, previous)
+            if previous and previous.get("fetched", 0.0) > _epoch(article.fetched):
+                # A redelivered or replayed old version must not replace the newer text.
+                log.info("story engine kept the newer version of an article", extra={
+                    "article_id": article.id, "fetched": article.fetched.isoformat()})
+                stored = self._stored_assignment(article.id, previous)
+                stored.stale = True
+                return stored
             withdrawn = self._withdraw(article.id, previous) if previous else {}
             result = self._assign_new(article, features)
             result.updates = {**withdrawn, **result.updates}
@@ -705,7 +713,8 @@ class StoryEngine:
         st.put("group", group_id, group)
         st.add_members(f"group:{group_id}", [aid])
 
-        st.put("article", aid, {"content_hash": article.content_hash, "event_id": event_id,
+        st.put("article", aid, {"content_hash": article.content_hash, "fetched": _epoch(article.fetched),
+                                "event_id": event_id,
                                 "group_id": group_id, "copies_of": copies_of, "similarity": similarity,
                                 "changes": changes.model_dump(mode="json") if changes else None})
         st.put("features", aid, {**f.stored(), "tv": _top(f.term_vector, t.centroid_terms),

@@ -35,6 +35,20 @@ def failure(article: Any, error: str, status: int | None = None, retryable: bool
     return {"id": aid, "status": status, "error": error, "retryable": retryable, "article": payload}
 
 
+def stored_is_newer(stored_fetched: str | None, article: Article) -> bool:
+    """Whether the stored version of an article was fetched after this one: a late
+    or replayed write of an old version must not replace a newer text."""
+    if not stored_fetched:
+        return False
+    stored = datetime.fromisoformat(stored_fetched.replace("Z", "+00:00"))
+    return stored > article.fetched
+
+
+def log_kept_newer(article: Article) -> None:
+    log.info("older version not stored: a newer one is", extra={
+        "article_id": article.id, "fetched": article.fetched.isoformat()})
+
+
 class StoreUnavailable(RuntimeError):
     """The store cannot be reached or refuses us; the message says what to do next."""
 

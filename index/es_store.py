@@ -27,7 +27,7 @@ from newsagg.schema import Article
 from newsagg.services import redact_url
 from newsagg.settings import Settings
 
-from index.base import RETRYABLE_STATUS, StoreBase, StoreUnavailable, failure
+from index.base import RETRYABLE_STATUS, StoreBase, StoreUnavailable, failure, log_kept_newer, stored_is_newer
 from index.documents import article_to_doc, build_cluster, doc_to_article, iso
 
 log = logging.getLogger(__name__)
@@ -327,19 +327,26 @@ class ElasticStore(StoreBase):
                 failures.append(failure(raw, f"{type(exc).__name__}: {exc}"))
         if not docs:
             return failures
-        where = self._locate(list(docs), source=["event_id"])
+        where = self._locate(list(docs), source=["event_id", "fetched"])
         actions = []
         for aid, (art, doc) in docs.items():
             hit = where.get(aid)
+            if hit and stored_is_newer(hit["_source"].get("fetched"), art):
+                log_kept_newer(art)
+                continue
             old_event = (hit or {}).get("_source", {}).get("event_id")
             if old_event and old_event != art.event_id:
                 self._dirty.add(old_event)
             if art.event_id:
                 self._dirty.add(art.event_id)
-            actions.append({"_op_type": "index", "_index": hit["_index"] if hit else self.alias("articles"),
-                            "_id": aid, "_source": doc})
+            action = {"_op_type": "index", "_index": hit["_index"] if hit else self.alias("articles"),
+                      "_id": aid, "_source": doc}
+            if hit:  # replace only the version we looked at; a 409 retries the step, which looks again
+                action.update(if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
+            actions.append(action)
         for f in self._bulk(actions):
-            failures.append(failure(docs[f["id"]][0], f["error"], f["status"], f["status"] in RETRYABLE_STATUS))
+            retryable = f["status"] in RETRYABLE_STATUS or f["status"] == 409
+            failures.append(failure(docs[f["id"]][0], f["error"], f["status"], retryable))
             log.warning("article rejected by elasticsearch",
                         extra={"article_id": f["id"], "status": f["status"], "error": f["error"]})
         return failures

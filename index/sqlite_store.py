@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from newsagg.schema import Article
 
-from index.base import StoreBase, failure
+from index.base import StoreBase, failure, log_kept_newer, stored_is_newer
 from index.documents import article_to_doc, build_cluster, doc_to_article, fts_query, iso
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,11 @@ class SqliteStore(StoreBase):
                 if not isinstance(art, Article):
                     art = Article.model_validate(art)
                 with self._tx():
+                    row = db.execute("SELECT json_extract(doc, '$.fetched') FROM articles WHERE id = ?",
+                                     (art.id,)).fetchone()
+                    if row and stored_is_newer(row[0], art):
+                        log_kept_newer(art)
+                        continue
                     self._write_article(db, art)
             except Exception as exc:  # one bad article must not lose the batch
                 f = failure(art, f"{type(exc).__name__}: {exc}",

@@ -291,6 +291,17 @@ def test_two_processes_on_one_data_dir_see_each_others_articles(tmp_path):
         second_process.close()
 
 
+def test_an_older_version_arriving_late_leaves_the_newer_assignment(engine):
+    first = wire()
+    updated = Article.model_validate({**first.model_dump(), "content_hash": "",  # hashed again: new text
+                                      "text": first.text + "\n\nThe harbour master later reopened the quay.",
+                                      "fetched": first.fetched + timedelta(hours=3)})
+    engine.assign(updated)
+    late = engine.assign(first)  # the older fetch, redelivered after the update
+    assert late.stale
+    assert engine.state.get("article", first.id)["content_hash"] == updated.content_hash
+
+
 def test_local_state_document_counts_are_shared_folded_and_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(LocalState, "DF_FOLD_ROWS", 3)  # fold the log often
     first, second = LocalState(tmp_path), LocalState(tmp_path)

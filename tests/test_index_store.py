@@ -27,6 +27,18 @@ def test_upsert_roundtrip_and_reindex_updates_in_place(store):
     assert store.get_article("no-such-id") is None
 
 
+def test_an_older_version_written_late_does_not_replace_the_newer_one(store):
+    arts = storm_articles()
+    index_all(store, arts)
+    newer = arts[0].model_copy(update={"title": "Storm floods Kestrel Bay harbour, ferries stranded",
+                                       "fetched": arts[0].fetched + timedelta(hours=2)})
+    assert store.upsert_articles([newer]) == []
+    late = arts[0].model_copy(update={"title": "Storm nears Kestrel Bay"})  # fetched before `newer`
+    assert store.upsert_articles([late]) == []  # not a failure: nothing to retry or dead-letter
+    assert store.get_article(arts[0].id).title == newer.title
+    assert store.count_articles() == 4
+
+
 def test_search_groups_articles_into_ranked_clusters(store):
     index_all(store, storm_articles() + election_articles())
     results = store.search("storm harbour")

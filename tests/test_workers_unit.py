@@ -43,6 +43,18 @@ def test_resubmitted_article_updates_in_place_and_changed_text_is_reprocessed():
     assert stored.content_hash == Article.model_validate(changed).content_hash
 
 
+def test_an_old_version_delivered_late_does_not_replace_the_newer_one():
+    art = {**synthetic_articles(1, seed=3)[0], "fetched": "2026-11-20T08:00:00Z"}
+    newer = {**art, "fetched": "2026-11-20T10:00:00Z",
+             "text": art["text"] + "\n\nLater, Mayor Olivia Brennan of Glenbar announced an inquiry."}
+    aid = submit_article(newer)
+    assert submit_article(art) == aid  # the 08:00 fetch redelivered after the 10:00 one
+    stored = _store().get_article(aid)
+    assert stored.content_hash == Article.model_validate(newer).content_hash
+    assert "Olivia Brennan" in stored.entities["person"]
+    assert get_deadletters().count() == 0
+
+
 @pytest.mark.parametrize("payload, reason", [
     ({"url": "https://x.example/a", "text": " \n "}, "empty text"),
     ({"url": "https://x.example/a", "text": 42}, "text: Input should be a valid string"),

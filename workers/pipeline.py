@@ -152,6 +152,8 @@ def assign_step(payload: dict, settings: Settings) -> dict:
     engine, _ = components(settings)
     with _assign_lock:
         a = engine.assign(article)
+    if a.stale:  # a newer version of this article was assigned already: write nothing
+        return {"article": payload, "stale": True, "merged": [], "updates": {}}
     article = Article.model_validate({
         **payload, "event_id": a.event_id, "group_id": a.group_id, "copies_of": a.copies_of,
         "similarity": a.similarity, "is_originator": bool(a.is_originator),
@@ -172,6 +174,9 @@ def changed_events(result: dict) -> list[str]:
 def index_step(payload: dict, settings: Settings) -> dict:
     """Write the article, the other articles' updates, merges and the changed clusters."""
     article = Article.model_validate(payload["article"])
+    if payload.get("stale"):
+        log.info("stale version not indexed: a newer one was assigned", extra={"article_id": article.id})
+        return {"article_id": article.id, "event_id": None, "events": [], "stale": True}
     _, store = components(settings)
     failures = store.upsert_articles([article])
     if failures:
