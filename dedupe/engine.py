@@ -232,10 +232,13 @@ def _term_id(term: str, space: str) -> int:
 
 def shingle_containment(a: Features, b: Features) -> float:
     """Share of the shorter text's word shingles found in the other."""
-    if not len(a.shingles) or not len(b.shingles):
+    small, big = sorted((a.shingles, b.shingles), key=len)
+    if not len(small):
         return 0.0
-    shared = np.intersect1d(a.shingles, b.shingles, assume_unique=True).size
-    return shared / min(len(a.shingles), len(b.shingles))
+    # Both are sorted and unique (featurize): look the smaller up in the larger
+    # instead of sorting the two together (intersect1d): twice as fast.
+    at = np.minimum(np.searchsorted(big, small), len(big) - 1)
+    return int(np.count_nonzero(big[at] == small)) / len(small)
 
 
 def _longest_increasing(seq: list[int]) -> int:
