@@ -3,6 +3,7 @@ as a sequential run of the same stream; assignments are all-or-nothing."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import time
 from datetime import timedelta
 
 import pytest
@@ -134,3 +135,23 @@ def test_redis_state_cache_follows_other_workers_and_failed_transactions(redis_s
             raise RuntimeError("assignment failed half-way")
     with mine.lock():
         assert mine.get("event", "ev-1")["size"] == 2
+
+
+def test_a_lock_redis_dropped_mid_assignment_does_not_stall_the_next_one(tmp_path):
+    from newsagg.testing import RedisServer
+
+    with RedisServer() as server:  # AOF on: the lock survives the restart, as in production
+        state = RedisState(redis.Redis.from_url(server.url), prefix="outage", lock_timeout=60)
+        with pytest.raises(redis.ConnectionError):
+            with state.lock():
+                state.put("event", "ev-1", {"size": 1})
+                server.stop()  # Redis goes away before the assignment's transaction is sent
+        server.start()
+        assert state.r.pttl("outage:lock") > 30_000  # the lock outlived the outage
+        started = time.monotonic()
+        with state.lock():  # the worker's next assignment
+            assert state.get("event", "ev-1") is None  # the dropped transaction left nothing
+        assert time.monotonic() - started < 5  # not the 60 s lock timeout
+        other = RedisState(redis.Redis.from_url(server.url), prefix="outage", lock_timeout=60)
+        with other.lock():
+            pass
