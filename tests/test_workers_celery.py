@@ -177,6 +177,28 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
     assert _store().count_articles() == 31
 
 
+def test_a_prefork_worker_reports_what_its_child_processes_did(distributed, tmp_path, redis_server):
+    from newsagg.testing import free_port
+    from workers.handoff import submit_article
+
+    port = free_port()
+    env = {"NEWSAGG_METRICS_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    (tmp_path / "metrics").mkdir()  # what `newsagg worker -P prefork` sets up
+    with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
+        wc.start("w1", pool="prefork", concurrency=2, env=env)
+        for a in synthetic_articles(24, seed=21):
+            submit_article(a)
+        try:
+            wait_until(lambda: _store().count_articles() == 24, 90, what="24 indexed")
+        except TimeoutError:
+            raise AssertionError(wc.logs())
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    for step in ("enrich", "assign", "index"):
+        assert f'newsagg_articles_processed_total{{step="{step}"}} 24.0' in body, body[:2000]
+    assert 'newsagg_step_latency_seconds_count{step="assign"} 24.0' in body
+    assert "newsagg_queue_depth" in body
+
+
 def test_flower_follows_the_workers_and_every_pipeline_log_line_names_its_article(
         distributed, tmp_path, redis_server):
     from newsagg.testing import free_port, wait_for_port

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 
 import click
 
@@ -34,9 +36,10 @@ def worker(queues: str, pool: str, concurrency: int, name: str) -> None:
     unknown = [q for q in queues.split(",") if q not in QUEUES]
     if unknown:
         raise UserError(f"unknown queue(s) {', '.join(unknown)}; choose from {', '.join(QUEUES)}")
-    if pool != "solo" and settings.metrics_port:
-        click.echo("note: the metrics endpoint counts what the main process runs; with -P prefork the "
-                   "tasks run in its children, so run solo workers (one per core) to have metrics", err=True)
+    if pool != "solo" and settings.metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Children count into files the endpoint sums (workers/metrics.py); set before
+        # prometheus_client is imported, and fresh: counts of an earlier run must not add up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="newsagg-metrics-")
     configure(settings)
     app.worker_main(["worker", "-Q", queues, "-P", pool, "-c", str(concurrency), "-n", name,
                      "-l", settings.log_level])

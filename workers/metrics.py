@@ -1,15 +1,22 @@
-"""Prometheus metrics of a worker process: articles processed, failed and
-dead-lettered per step, per-step latency, and the depth of the pipeline queues
-(read from the broker at scrape time).
+"""Prometheus metrics of a worker: articles processed, failed and dead-lettered
+per step, per-step latency, and the depth of the pipeline queues (read from the
+broker at scrape time).
+
+A prefork worker runs its tasks in child processes: with PROMETHEUS_MULTIPROC_DIR
+set (an empty directory, before prometheus_client is imported; `newsagg worker`
+does it) each child counts into files there and the endpoint serves their sum.
 """
 from __future__ import annotations
 
 import logging
+import os
 
-from prometheus_client import REGISTRY, Counter, Histogram, start_http_server
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 
 log = logging.getLogger(__name__)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 PROCESSED = Counter("newsagg_articles_processed_total", "Articles a pipeline step completed.", ["step"])
 FAILED = Counter("newsagg_articles_failed_total", "Failed attempts of a pipeline step (each retry counts).", ["step", "kind"])
@@ -47,13 +54,17 @@ _collector: QueueDepthCollector | None = None
 def serve(port: int, redis_url: str | None, queues: tuple[str, ...]) -> int | None:
     """Start the /metrics endpoint once per process; returns the port, None if off or taken."""
     global _server_started, _collector
+    registry = REGISTRY
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
     if redis_url and _collector is None:
         _collector = QueueDepthCollector(redis_url, queues)
-        REGISTRY.register(_collector)
+        registry.register(_collector)
     if not port or _server_started:
         return None
     try:
-        start_http_server(port, addr="0.0.0.0")
+        start_http_server(port, addr="0.0.0.0", registry=registry)
     except OSError as exc:  # a second worker on the same machine: run it with another NEWSAGG_METRICS_PORT
         log.warning("metrics port in use; metrics endpoint off", extra={"port": port, "error": str(exc)})
         return None

@@ -23,12 +23,13 @@ def worker_command(name: str, queues: tuple[str, ...] = PIPELINE_QUEUES, pool: s
 
 
 def start_worker(name: str, env: dict[str, str], log_file: Path, queues: tuple[str, ...] = PIPELINE_QUEUES,
-                 pool: str = "solo", app: str = "workers", cwd: str | None = None) -> subprocess.Popen:
+                 pool: str = "solo", app: str = "workers", cwd: str | None = None,
+                 concurrency: int = 1) -> subprocess.Popen:
     """A `celery worker` with `env` added to this process's environment."""
     full_env = {**os.environ, **env}
     log = open(log_file, "ab")
     try:
-        return subprocess.Popen(worker_command(name, queues, pool, app=app), env=full_env, stdout=log,
+        return subprocess.Popen(worker_command(name, queues, pool, concurrency, app=app), env=full_env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
     finally:
         log.close()  # the child keeps its own descriptor
@@ -80,9 +81,9 @@ class WorkerCluster:
         self.log_dir.mkdir(parents=True, exist_ok=True)
 
     def start(self, name: str, queues: tuple[str, ...] = PIPELINE_QUEUES, pool: str = "solo",
-              env: dict[str, str] | None = None) -> subprocess.Popen:
+              env: dict[str, str] | None = None, concurrency: int = 1) -> subprocess.Popen:
         proc = start_worker(name, {**self.env, **(env or {})}, self.log_dir / f"{name}.log", queues, pool,
-                            self.app, self.cwd)
+                            self.app, self.cwd, concurrency)
         self.procs[name] = proc
         return proc
 
