@@ -226,6 +226,7 @@ class LocalState(EngineState):
         self._cache = _RecordCache()
         self._df: dict[int, int] = {}  # document frequencies: the df table plus df_log
         self._df_seen = -1  # df_log rows up to this seq are counted in _df (-1: nothing loaded)
+        self._df_changed: set[int] = set()  # terms counted since the df table was written
         self._data_version: int | None = None
 
     @contextmanager
@@ -310,8 +311,9 @@ class LocalState(EngineState):
     # Document frequencies live in memory, fed by an append-only log of each
     # document's term ids: counting a document writes one row, where updating
     # a row per term dirtied ~110 B-tree pages (500 KB of WAL) per assignment.
-    # Every DF_FOLD_ROWS documents the log is folded into the df table.
-    DF_FOLD_ROWS = 5000
+    # Every DF_FOLD_ROWS documents the counts that changed are written to the df
+    # table and the log is emptied (0.2 s for 2,000 documents of 400 terms).
+    DF_FOLD_ROWS = 2000
 
     def count_document(self, term_ids):
         terms = np.unique(np.fromiter((int(t) for t in term_ids), dtype=np.int64))
@@ -325,9 +327,11 @@ class LocalState(EngineState):
 
     def _count_terms(self, seq: int, terms: np.ndarray) -> None:
         df = self._df
-        for t in terms.tolist():
+        ids = terms.tolist()
+        for t in ids:
             df[t] = df.get(t, 0) + 1
         df[0] = df.get(0, 0) + 1  # term 0 counts documents
+        self._df_changed.update(ids)
         self._df_seen = seq
 
     def _df_folded_through(self) -> int:
@@ -339,21 +343,21 @@ class LocalState(EngineState):
         all when the rows we had not read yet were folded away meanwhile."""
         if self._df_seen < self._df_folded_through():
             self._df = dict(self.db.execute("SELECT term, n FROM df"))
+            self._df_changed = set()
             self._df_seen = self._df_folded_through()
         for seq, blob in self.db.execute("SELECT seq, terms FROM df_log WHERE seq>? ORDER BY seq",
                                          (self._df_seen,)).fetchall():
             self._count_terms(seq, np.frombuffer(blob, dtype=np.int64))
 
     def _fold_df(self, through: int) -> None:
-        counts: dict[int, int] = {0: 0}
-        for (blob,) in self.db.execute("SELECT terms FROM df_log WHERE seq<=?", (through,)):
-            counts[0] += 1
-            for t in np.frombuffer(blob, dtype=np.int64).tolist():
-                counts[t] = counts.get(t, 0) + 1
-        self.db.executemany("INSERT INTO df VALUES (?,?) ON CONFLICT(term) DO UPDATE SET n=n+excluded.n",
-                            list(counts.items()))
+        """Write the counts changed since the last fold; called under the lock, when
+        the in-memory counts hold exactly the logged documents up to `through`."""
+        df = self._df
+        self._df_changed.add(0)
+        self.db.executemany("INSERT OR REPLACE INTO df VALUES (?,?)", [(t, df[t]) for t in self._df_changed])
         self.db.execute("DELETE FROM df_log WHERE seq<=?", (through,))
         self.db.execute("INSERT OR REPLACE INTO df_folded VALUES (0, ?)", (through,))
+        self._df_changed = set()
 
     def lsh_storage(self, name):
         return self._storages.setdefault(name, MemoryLSHStorage())
