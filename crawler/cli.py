@@ -26,6 +26,15 @@ def _table(stats: CrawlStats) -> Table:
     return table
 
 
+def _maintain_embedded(settings) -> int:
+    """Embedded: close quiet stories after each crawl (no beat runs there); returns how many."""
+    if settings.distributed or not settings.crawl_handoff:
+        return 0
+    from workers.pipeline import maintain_step
+
+    return len(maintain_step(settings))
+
+
 @click.command("crawl")
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Sources file (YAML); default: NEWSAGG_SOURCES_FILE.")
@@ -54,11 +63,14 @@ def crawl(sources_file: Path | None, jsonl: Path | None, no_handoff: bool, as_js
         load_sources(path)
         if as_json:
             stats = run_crawl(path, settings=settings, jsonl=jsonl)
-            click.echo(json.dumps(stats.__dict__, indent=2))
+            click.echo(json.dumps({**stats.__dict__, "closed_stories": _maintain_embedded(settings)}, indent=2))
             return
         with Live(_table(CrawlStats()), console=console, refresh_per_second=4, transient=False) as live:
             stats = run_crawl(path, settings=settings, jsonl=jsonl, progress=lambda s: live.update(_table(s)))
             live.update(_table(stats))
+        closed = _maintain_embedded(settings)
+        if closed:
+            console.print(f"closed {closed} stories quiet for more than {settings.cluster_quiet_hours:g} hours")
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from None
     except CrawlError as exc:

@@ -18,7 +18,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "crawler.cli": ("crawl",),
     "crawler.extract.cli": ("extract",),
     "dedupe.cli": ("eval_",),
-    "workers.cli": ("worker", "deadletter", "beat"),
+    "workers.cli": ("worker", "deadletter", "beat", "maintain"),
     "index.cli": ("index", "search", "story", "kibana"),
     "newsagg.demo": ("demo",),
 }

@@ -17,6 +17,7 @@ from newsagg.settings import get_settings
 def test_crawled_articles_reach_the_store_through_submit_article(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSAGG_CRAWL_HANDOFF", "true")
     monkeypatch.setenv("NEWSAGG_METRICS_PORT", "0")
+    monkeypatch.setenv("NEWSAGG_CLUSTER_QUIET_HOURS", "0.001")  # every fixture story is older than 4 s
     get_settings.cache_clear()
     from index.store import get_store  # the next stages' public interface
 
@@ -29,10 +30,13 @@ def test_crawled_articles_reach_the_store_through_submit_article(tmp_path, monke
         expected = {a.canonical_url for a in web.expected_articles() if a.outlet in first_two}
         result = CliRunner().invoke(main, ["crawl", "--sources", str(sources), "--json"])
     assert result.exit_code == 0, result.output
-    stats = json.loads(result.output)
+    stats = json.loads(result.stdout)
     assert stats["articles"] == len(expected) > 0
     store = get_store(get_settings())
     assert store.count_articles() == len(expected)
     hit = next(iter(expected))
     stored = store.get_article(article_id(hit))
     assert stored is not None and (stored.get("canonical_url") if isinstance(stored, dict) else stored.canonical_url) == hit
+    # No beat runs embedded: the crawl itself closed the quiet stories afterwards.
+    events = {store.get_article(article_id(url)).event_id for url in expected}
+    assert stats["closed_stories"] == len(events) > 0

@@ -1,6 +1,8 @@
 """The embedded default (same tasks, in process), validation, back-off, dead-letter stores."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -53,6 +55,22 @@ def test_an_old_version_delivered_late_does_not_replace_the_newer_one():
     assert stored.content_hash == Article.model_validate(newer).content_hash
     assert "Olivia Brennan" in stored.entities["person"]
     assert get_deadletters().count() == 0
+
+
+def test_maintain_closes_quiet_stories_and_later_coverage_starts_a_new_one(monkeypatch):
+    from newsagg.cli import main
+
+    monkeypatch.setenv("NEWSAGG_CLUSTER_QUIET_HOURS", "0.001")  # the articles are hours old
+    get_settings.cache_clear()
+    arts = synthetic_articles(8, seed=4, per_event=8)  # one happening
+    ids = [submit_article(a) for a in arts[:4]]
+    story = _store().get_article(ids[0]).event_id
+    result = CliRunner().invoke(main, ["maintain", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"closed": 1, "events": [story]}
+    late = submit_article(arts[4])
+    assert _store().get_article(late).event_id != story  # a closed story takes no new articles
+    assert _store().story(story)["article_count"] == 4
 
 
 @pytest.mark.parametrize("payload, reason", [

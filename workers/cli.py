@@ -45,6 +45,29 @@ def worker(queues: str, pool: str, concurrency: int, name: str) -> None:
                      "-l", settings.log_level])
 
 
+@click.command("maintain")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def maintain(as_json: bool) -> None:
+    """Close the stories quiet for NEWSAGG_CLUSTER_QUIET_HOURS: new articles no longer join
+    them, and the story engine drops their index entries and texts (memory stays bounded).
+
+    Beat runs it in the distributed setup and `newsagg crawl` after an embedded crawl; run
+    it from cron when you feed articles another way.
+
+    \b
+    Example:
+      newsagg maintain
+    """
+    from workers.pipeline import maintain_step
+
+    settings = get_settings()
+    closed = maintain_step(settings)
+    if as_json:
+        click.echo(json.dumps({"closed": len(closed), "events": closed}))
+    else:
+        click.echo(f"closed {len(closed)} stories quiet for more than {settings.cluster_quiet_hours:g} hours")
+
+
 @click.command("beat")
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False), default=None,
               help="Sources file (default: NEWSAGG_SOURCES_FILE).")

@@ -197,6 +197,18 @@ def index_step(payload: dict, settings: Settings) -> dict:
 STEP_FUNCTIONS = {"enrich": enrich_step, "assign": assign_step, "index": index_step}
 
 
+def maintain_step(settings: Settings) -> list[str]:
+    """Close the story engine's quiet clusters (their LSH entries and texts go) and
+    refresh them in the store; returns the closed event ids. Celery beat runs it in
+    the distributed setup; `newsagg crawl` after an embedded crawl; `newsagg maintain`."""
+    engine, store = components(settings)
+    with _assign_lock:
+        closed = list(engine.maintain() or [])
+    if closed:
+        store.refresh_clusters(closed)
+    return closed
+
+
 def process_article(payload: dict, settings: Settings | None = None) -> dict:
     """enrich -> assign -> index in process, without Celery (benchmarks, scripts)."""
     settings = settings or get_settings()

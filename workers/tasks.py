@@ -22,13 +22,12 @@ from celery import Task, signals
 from celery.exceptions import Reject
 
 from newsagg.logs import configure_logging
-from newsagg.schema import utcnow
 from newsagg.settings import Settings, get_settings
 from workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
 from workers import metrics
 from workers.app import QUEUES, app, configure
 from workers.deadletter import DeadLetter, add_with_retry, get_deadletters
-from workers.pipeline import (STEP_FUNCTIONS, InvalidArticle, StoreRejected, components, is_transient,
+from workers.pipeline import (STEP_FUNCTIONS, InvalidArticle, StoreRejected, is_transient, maintain_step,
                               payload_article_id, retry_delay)
 
 log = logging.getLogger(__name__)
@@ -208,12 +207,7 @@ STEP_TASKS = {"enrich": enrich, "assign": assign, "index": index}
 @app.task(name="newsagg.maintain", acks_late=True)
 def maintain() -> dict:
     """Close quiet clusters and expire their LSH entries; refresh what changed."""
-    settings = get_settings()
-    engine, store = components(settings)
-    result = engine.maintain(utcnow())
-    closed = list(result or []) if isinstance(result, (list, tuple, set)) else []
-    if closed:
-        store.refresh_clusters(closed)
+    closed = maintain_step(get_settings())
     log.info("cluster maintenance done", extra={"closed": len(closed)})
     return {"closed": len(closed)}
 
