@@ -332,31 +332,6 @@ def test_local_state_document_counts_are_shared_folded_and_kept(tmp_path, monkey
     assert not any(state._checkpointer.is_alive() for state in (first, second, reopened))  # close() stops them
 
 
-def test_local_state_cache_follows_other_connections_and_rollbacks(tmp_path):
-    mine, other = LocalState(tmp_path), LocalState(tmp_path)
-    try:
-        with mine.lock():
-            mine.put("event", "ev-1", {"size": 1, "tv": {"vote": 0.5}})
-        with mine.lock():
-            record = mine.get("event", "ev-1")
-            record["size"] = 99  # an edit of the copy it was given is not the stored record
-        with mine.lock():
-            assert mine.get("event", "ev-1")["size"] == 1
-        with other.lock():
-            other.put("event", "ev-1", {"size": 2, "tv": {"vote": 0.7}})
-        with mine.lock():
-            assert mine.get("event", "ev-1") == {"size": 2, "tv": {"vote": 0.7}}
-        with pytest.raises(RuntimeError):
-            with mine.lock():
-                mine.put("event", "ev-1", {"size": 3, "tv": {}})
-                raise RuntimeError("assignment failed half-way")
-        with mine.lock():
-            assert mine.get("event", "ev-1")["size"] == 2
-    finally:
-        mine.close()
-        other.close()
-
-
 def test_title_only_and_clutter_only_pages_are_assigned_without_matching_anything(engine):
     before = len(engine.lsh)
     title_only = engine.assign(article("brief", WIRE_TITLE, "", DAY))

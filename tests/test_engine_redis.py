@@ -116,25 +116,33 @@ def test_an_assignment_failing_half_way_leaves_nothing_behind(backend, request, 
     assert engine.state.get("event", original.event_id)["size"] == 2
 
 
-def test_redis_state_cache_follows_other_workers_and_failed_transactions(redis_server):
-    mine = RedisState(redis.Redis.from_url(redis_server.url), prefix="cache")
-    other = RedisState(redis.Redis.from_url(redis_server.url), prefix="cache")
-    with mine.lock():
-        mine.put("event", "ev-1", {"size": 1, "tv": {"vote": 0.5}})
-    with mine.lock():
-        mine.get("event", "ev-1")["size"] = 99  # an edit of the copy it was given is not the stored record
-    with mine.lock():
-        assert mine.get("event", "ev-1")["size"] == 1
-    with other.lock():
-        other.put("event", "ev-1", {"size": 2, "tv": {"vote": 0.7}})
-    with mine.lock():
-        assert mine.get("event", "ev-1") == {"size": 2, "tv": {"vote": 0.7}}
-    with pytest.raises(RuntimeError):
+@pytest.mark.parametrize("backend", ["local", "redis"])
+def test_cached_event_records_follow_other_writers_and_failed_transactions(backend, tmp_path, request):
+    if backend == "local":  # two processes on one data dir
+        mine, other = LocalState(tmp_path), LocalState(tmp_path)
+    else:  # two workers on one Redis
+        url = request.getfixturevalue("redis_server").url
+        mine, other = (RedisState(redis.Redis.from_url(url), prefix="cache") for _ in range(2))
+    try:
         with mine.lock():
-            mine.put("event", "ev-1", {"size": 3, "tv": {}})
-            raise RuntimeError("assignment failed half-way")
-    with mine.lock():
-        assert mine.get("event", "ev-1")["size"] == 2
+            mine.put("event", "ev-1", {"size": 1, "tv": {"vote": 0.5}})
+        with mine.lock():
+            mine.get("event", "ev-1")["size"] = 99  # an edit of the copy it was given is not the stored record
+        with mine.lock():
+            assert mine.get("event", "ev-1")["size"] == 1
+        with other.lock():
+            other.put("event", "ev-1", {"size": 2, "tv": {"vote": 0.7}})
+        with mine.lock():
+            assert mine.get("event", "ev-1") == {"size": 2, "tv": {"vote": 0.7}}
+        with pytest.raises(RuntimeError):
+            with mine.lock():
+                mine.put("event", "ev-1", {"size": 3, "tv": {}})
+                raise RuntimeError("assignment failed half-way")
+        with mine.lock():
+            assert mine.get("event", "ev-1")["size"] == 2
+    finally:
+        mine.close()
+        other.close()
 
 
 def test_a_lock_redis_dropped_mid_assignment_does_not_stall_the_next_one(tmp_path):
