@@ -387,12 +387,17 @@ class LocalState(EngineState):
         self.db.close()
 
 
-# Add 1 to many hash fields and the document count ("0"), return the new counts,
-# in one round trip: [documents, count of ARGV[1], count of ARGV[2], ...].
+# Add 1 to the document count ("0") and to the count of each term id (ARGV[1]: the
+# ids packed, 8 bytes each), in one round trip. The new counts come back packed too,
+# 4 bytes each, documents first: one argument and one reply instead of hundreds,
+# which redis-py would encode and parse one by one (1.8 ms an article, measured).
 _COUNT_DOCUMENT = """
-local out = {redis.call('HINCRBY', KEYS[1], '0', 1)}
-for i, term in ipairs(ARGV) do out[i + 1] = redis.call('HINCRBY', KEYS[1], term, 1) end
-return out
+local out = {struct.pack('>I4', redis.call('HINCRBY', KEYS[1], '0', 1))}
+local ids = ARGV[1]
+for i = 1, #ids, 8 do
+  out[#out + 1] = struct.pack('>I4', redis.call('HINCRBY', KEYS[1], string.sub(ids, i, i + 7), 1))
+end
+return table.concat(out)
 """
 
 
@@ -558,9 +563,10 @@ class RedisState(EngineState):
             self._w.zrem(self._k("sorted", name), *keys)
 
     def count_document(self, term_ids):
-        terms = list({int(t) for t in term_ids})
-        counts = self._count_document(keys=[self._k("df")], args=terms)
-        return int(counts[0]), {t: int(n) for t, n in zip(terms, counts[1:])}
+        terms = np.unique(np.fromiter((int(t) for t in term_ids), dtype=np.int64))
+        packed = self._count_document(keys=[self._k("df")], args=[terms.astype(">i8").tobytes()])
+        counts = np.frombuffer(packed, dtype=">u4").tolist()
+        return counts[0], dict(zip(terms.tolist(), counts[1:]))
 
     def lsh_storage(self, name):
         return RedisLSHStorage(self.r, self._k("lsh", name))
