@@ -302,36 +302,6 @@ def test_an_older_version_arriving_late_leaves_the_newer_assignment(engine):
     assert engine.state.get("article", first.id)["content_hash"] == updated.content_hash
 
 
-def test_local_state_document_counts_are_shared_folded_and_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr(LocalState, "DF_FOLD_ROWS", 3)  # fold the log often
-    first, second = LocalState(tmp_path), LocalState(tmp_path)
-    try:
-        with first.lock():
-            assert first.count_document([11, 12]) == (1, {11: 1, 12: 1})
-        for _ in range(4):  # the second process logs, then folds rows the first has not read
-            with second.lock():
-                second.count_document([12, 13])
-        with first.lock():
-            docs, df = first.count_document([11, 12, 13])
-        assert (docs, df) == (6, {11: 2, 12: 6, 13: 5})
-        with pytest.raises(RuntimeError):
-            with first.lock():
-                first.count_document([11])
-                raise RuntimeError("assignment failed half-way")
-        with first.lock():
-            assert first.count_document([11]) == (7, {11: 3})
-    finally:
-        first.close()
-        second.close()
-    reopened = LocalState(tmp_path)  # a restart keeps every count
-    try:
-        with reopened.lock():
-            assert reopened.count_document([12]) == (8, {12: 7})
-    finally:
-        reopened.close()
-    assert not any(state._checkpointer.is_alive() for state in (first, second, reopened))  # close() stops them
-
-
 def test_title_only_and_clutter_only_pages_are_assigned_without_matching_anything(engine):
     before = len(engine.lsh)
     title_only = engine.assign(article("brief", WIRE_TITLE, "", DAY))

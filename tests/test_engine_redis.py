@@ -117,6 +117,48 @@ def test_an_assignment_failing_half_way_leaves_nothing_behind(backend, request, 
 
 
 @pytest.mark.parametrize("backend", ["local", "redis"])
+def test_document_counts_are_shared_folded_and_kept(backend, tmp_path, request, monkeypatch):
+    monkeypatch.setattr(LocalState, "DF_FOLD_ROWS", 3)  # fold often
+    monkeypatch.setattr(RedisState, "DF_FOLD_ROWS", 3)
+    if backend == "local":  # two processes on one data dir; a restart opens it again
+        def new_state():
+            return LocalState(tmp_path)
+    else:  # two workers on one Redis
+        url = request.getfixturevalue("redis_server").url
+
+        def new_state():
+            return RedisState(redis.Redis.from_url(url), prefix="df")
+    first, second = new_state(), new_state()
+    try:
+        with first.lock():
+            assert first.count_document([11, 12]) == (1, {11: 1, 12: 1})
+        for _ in range(7):  # the second one logs and folds, twice: the first reads what it missed
+            with second.lock():
+                second.count_document([12, 13])
+        with first.lock():
+            assert first.count_document([11, 12, 13]) == (9, {11: 2, 12: 9, 13: 8})
+        with pytest.raises(RuntimeError):
+            with first.lock():
+                first.count_document([11])
+                raise RuntimeError("assignment failed half-way")
+        with first.lock():
+            assert first.count_document([11]) == (10, {11: 3})
+        with second.lock():
+            assert second.count_document([13]) == (11, {13: 9})
+    finally:
+        first.close()
+        second.close()
+    reopened = new_state()  # a restart keeps every count
+    try:
+        with reopened.lock():
+            assert reopened.count_document([12]) == (12, {12: 10})
+    finally:
+        reopened.close()
+    if backend == "local":
+        assert not any(state._checkpointer.is_alive() for state in (first, second, reopened))  # close() stops them
+
+
+@pytest.mark.parametrize("backend", ["local", "redis"])
 def test_cached_event_records_follow_other_writers_and_failed_transactions(backend, tmp_path, request):
     if backend == "local":  # two processes on one data dir
         mine, other = LocalState(tmp_path), LocalState(tmp_path)
