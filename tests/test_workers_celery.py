@@ -17,6 +17,7 @@ from newsagg.settings import get_settings
 from newsagg.testing import RedisServer
 from workers.app import configure
 from workers.deadletter import get_deadletters
+from workers.inflight import InFlight
 from workers.procs import WorkerCluster, wait_until
 from workers.synthetic import synthetic_articles
 
@@ -160,6 +161,7 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
         assert 'newsagg_articles_processed_total{step="index"} 30.0' in metrics
         assert _store().get_article(ids[15]) is None
         assert all(_store().get_article(i) is not None for i in ids if i != ids[15])
+        assert InFlight.from_settings(get_settings()).count() == 0  # indexed or dead-lettered: settled
 
         # Replay before the fix: fails again, back in the store.
         res = CliRunner().invoke(main, ["deadletter", "replay", "--all"])
@@ -175,6 +177,32 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
     stored = _store().get_article(ids[15])
     assert stored.event_id and stored.entities  # enriched and clustered, not just written
     assert _store().count_articles() == 31
+
+
+def test_articles_whose_messages_the_broker_lost_are_handed_in_again_by_maintenance(
+        distributed, tmp_path, redis_server, monkeypatch):
+    from newsagg.cli import main
+    from workers.handoff import submit_article
+
+    ids = [submit_article(a) for a in synthetic_articles(6, seed=23)]
+    r = redis.Redis.from_url(redis_server.url)
+    assert r.llen("enrich") == 6
+    r.rpop("enrich", 2)  # two messages lost on their way to a worker
+    ledger = InFlight.from_settings(get_settings())
+    with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
+        wc.start("w1")
+        wait_until(lambda: _store().count_articles() == 4 and ledger.count() == 2, 60, what="4 indexed, 2 in flight")
+        result = CliRunner().invoke(main, ["maintain"])  # too early: nothing is handed in again
+        assert result.exit_code == 0 and ledger.count() == 2 and r.llen("enrich") == 0
+        monkeypatch.setenv("NEWSAGG_INFLIGHT_RESUBMIT_S", "0")
+        get_settings.cache_clear()
+        result = CliRunner().invoke(main, ["maintain"])
+        assert result.exit_code == 0, result.output
+        try:
+            wait_until(lambda: _store().count_articles() == 6 and ledger.count() == 0, 60, what="all 6 indexed")
+        except TimeoutError:
+            raise AssertionError(wc.logs())
+    assert all(_store().get_article(i) is not None for i in ids)
 
 
 def test_a_prefork_worker_reports_what_its_child_processes_did(distributed, tmp_path, redis_server):

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from newsagg.schema import Article
+from newsagg.services import redact_url
 from newsagg.settings import Settings, get_settings
 from workers import metrics
 from workers.app import configure
@@ -46,8 +47,21 @@ def submit_step(step: str, payload: Any, settings: Settings | None = None) -> No
     try:
         task.apply_async((payload,), retry_policy=HANDOFF_RETRY_POLICY)
     except (kombu.exceptions.OperationalError, OSError) as exc:
-        raise HandoffError(f"broker {settings.redis_url} did not take article "
+        raise HandoffError(f"broker {redact_url(settings.redis_url)} did not take article "
                            f"{payload_article_id(payload)} for {step}: {exc}; nothing was queued") from exc
+
+
+def _track(article_id: str, payload: dict, settings: Settings) -> None:
+    """Into the in-flight ledger first: a message the broker loses is handed in again."""
+    import redis
+
+    from workers.inflight import InFlight
+
+    try:
+        InFlight.from_settings(settings).add(article_id, payload)
+    except redis.RedisError as exc:
+        raise HandoffError(f"broker {redact_url(settings.redis_url)} did not take article {article_id}: "
+                           f"{exc}; nothing was queued") from exc
 
 
 def submit_article(article: Article | dict, settings: Settings | None = None) -> str:
@@ -67,6 +81,9 @@ def submit_article(article: Article | dict, settings: Settings | None = None) ->
         metrics.DEADLETTERED.labels("handoff", "invalid").inc()
         log.warning("invalid article dead-lettered", extra={"article_id": exc.article_id, "reason": exc.reason})
         return exc.article_id
-    submit_step("enrich", art.to_json(), settings)
+    payload = art.to_json()
+    if settings.distributed:
+        _track(art.id, payload, settings)
+    submit_step("enrich", payload, settings)
     log.debug("article submitted", extra={"article_id": art.id, "distributed": settings.distributed})
     return art.id

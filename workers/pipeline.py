@@ -199,13 +199,18 @@ STEP_FUNCTIONS = {"enrich": enrich_step, "assign": assign_step, "index": index_s
 
 def maintain_step(settings: Settings) -> list[str]:
     """Close the story engine's quiet clusters (their LSH entries and texts go) and
-    refresh them in the store; returns the closed event ids. Celery beat runs it in
-    the distributed setup; `newsagg crawl` after an embedded crawl; `newsagg maintain`."""
+    refresh them in the store; distributed, also hand in again the articles whose
+    messages were lost (workers.inflight). Returns the closed event ids. Celery beat
+    runs it in the distributed setup; `newsagg crawl` after an embedded crawl;
+    `newsagg maintain`."""
+    from workers.inflight import resubmit_stale
+
     engine, store = components(settings)
     with _assign_lock:
         closed = list(engine.maintain() or [])
     if closed:
         store.refresh_clusters(closed)
+    resubmit_stale(settings)
     return closed
 
 

@@ -27,6 +27,7 @@ from workers import beat as _beat  # noqa: F401  (connects the beat_init schedul
 from workers import metrics
 from workers.app import QUEUES, app, configure
 from workers.deadletter import DeadLetter, add_with_retry, get_deadletters
+from workers.inflight import InFlight
 from workers.pipeline import (STEP_FUNCTIONS, InvalidArticle, StoreRejected, is_transient, maintain_step,
                               payload_article_id, retry_delay)
 
@@ -178,9 +179,17 @@ class PipelineTask(Task):
         letter = DeadLetter(article_id=payload_article_id(payload), step=self.step, reason=reason,
                             error=error[:5000], payload=payload, attempts=(self.request.retries or 0) + 1)
         add_with_retry(task_settings(), letter)
+        _settle(letter.article_id)
         metrics.DEADLETTERED.labels(self.step, reason).inc()
         log.error("article dead-lettered", extra={"article_id": letter.article_id, "step": self.step,
                                                   "reason": reason, "error": error[:300]})
+
+
+def _settle(article_id: str) -> None:
+    """Indexed or dead-lettered: the article leaves the in-flight ledger (distributed)."""
+    settings = task_settings()
+    if settings.distributed:
+        InFlight.from_settings(settings).settle(article_id)
 
 
 @app.task(bind=True, base=PipelineTask, name="newsagg.enrich", step="enrich")
@@ -198,7 +207,11 @@ def assign(self: PipelineTask, payload: dict) -> str:
 @app.task(bind=True, base=PipelineTask, name="newsagg.index", step="index")
 def index(self: PipelineTask, payload: dict) -> dict:
     # Indexed: any dead letter of this article (a replay, a re-crawl that now passes) is settled.
-    return self.run_step(payload, then=lambda out: get_deadletters(task_settings()).remove(out["article_id"]))
+    def settled(out: dict) -> None:
+        get_deadletters(task_settings()).remove(out["article_id"])
+        _settle(out["article_id"])
+
+    return self.run_step(payload, then=settled)
 
 
 STEP_TASKS = {"enrich": enrich, "assign": assign, "index": index}
