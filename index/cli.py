@@ -43,8 +43,8 @@ def _es_store():
     return store
 
 
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 def _echo_json(data: Any) -> None:
@@ -160,14 +160,14 @@ def _print_results(results: list[dict[str, Any]]) -> None:
     for n, r in enumerate(results, 1):
         click.secho(f"{n}. {r['headline']}", bold=True)
         click.echo(f"   {_n(r['article_count'], 'article')}, {_n(r['outlet_count'], 'outlet')}, "
-                   f"{r['copy_count']} {'copy' if r['copy_count'] == 1 else 'copies'}, "
+                   f"{_n(r['copy_count'], 'copy', 'copies')}, "
                    f"languages {', '.join(r['languages']) or '-'}; first seen {r['first_seen']}, "
                    f"updated {r['last_updated']}")
         orig = r.get("originator") or {}
         if orig:
             click.echo(f"   first: {orig.get('outlet')} {orig.get('url')}")
         for a in r["top_articles"]:
-            copies = f" (+{a['copies']} copies)" if a["copies"] else ""
+            copies = f" (+{_n(a['copies'], 'copy', 'copies')})" if a["copies"] else ""
             click.echo(f"   - [{a['outlet']}] {a['title']}{copies}  {a['url']}")
         click.echo(f"   story: newsagg story {r['cluster_id']}")
 
