@@ -179,17 +179,24 @@ class PipelineTask(Task):
         letter = DeadLetter(article_id=payload_article_id(payload), step=self.step, reason=reason,
                             error=error[:5000], payload=payload, attempts=(self.request.retries or 0) + 1)
         add_with_retry(task_settings(), letter)
-        _settle(letter.article_id)
         metrics.DEADLETTERED.labels(self.step, reason).inc()
         log.error("article dead-lettered", extra={"article_id": letter.article_id, "step": self.step,
                                                   "reason": reason, "error": error[:300]})
+        _settle(letter.article_id)
 
 
 def _settle(article_id: str) -> None:
-    """Indexed or dead-lettered: the article leaves the in-flight ledger (distributed)."""
+    """Indexed or dead-lettered: the article leaves the in-flight ledger (distributed).
+    Best effort: an article left there is handed in once more later, which is harmless."""
+    import redis
+
     settings = task_settings()
-    if settings.distributed:
+    if not settings.distributed:
+        return
+    try:
         InFlight.from_settings(settings).settle(article_id)
+    except redis.RedisError as exc:
+        log.warning("in-flight ledger not updated", extra={"article_id": article_id, "error": str(exc)})
 
 
 @app.task(bind=True, base=PipelineTask, name="newsagg.enrich", step="enrich")
