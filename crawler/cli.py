@@ -70,7 +70,9 @@ def crawl(sources_file: Path | None, jsonl: Path | None, no_handoff: bool, as_js
             live.update(_table(stats))
         closed = _maintain_embedded(settings)
         if closed:
-            console.print(f"closed {closed} stories quiet for more than {settings.cluster_quiet_hours:g} hours")
+            from workers.pipeline import closed_message
+
+            console.print(closed_message(closed, settings))
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from None
     except CrawlError as exc:

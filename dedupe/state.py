@@ -50,7 +50,7 @@ _COMPRESS_OVER = 2048
 _COMPRESSED_KINDS = frozenset({"features"})
 
 
-def _dump(value: dict[str, Any], kind: str = "features") -> bytes:
+def _dump(value: dict[str, Any], kind: str) -> bytes:
     raw = orjson.dumps(value)
     if kind in _COMPRESSED_KINDS and len(raw) > _COMPRESS_OVER:
         return b"z" + zlib.compress(raw, 1)
@@ -374,13 +374,15 @@ class LocalState(EngineState):
     def untouch(self, name, keys):
         self.db.executemany("DELETE FROM sorted WHERE name=? AND key=?", [(name, k) for k in keys])
 
-    def _df_snapshot(self):
+    def _df_through(self) -> int:
         row = self.db.execute("SELECT through FROM df_folded WHERE id=0").fetchone()
-        return dict(self.db.execute("SELECT term, n FROM df")), (row[0] if row else 0)
+        return row[0] if row else 0
+
+    def _df_snapshot(self):
+        return dict(self.db.execute("SELECT term, n FROM df")), self._df_through()
 
     def _df_entries_since(self, seq):
-        row = self.db.execute("SELECT through FROM df_folded WHERE id=0").fetchone()
-        if row and row[0] > seq:  # a fold deleted rows we had not read
+        if self._df_through() > seq:  # a fold deleted rows we had not read
             return None
         return [(n, np.frombuffer(blob, dtype=np.int64)) for n, blob in self.db.execute(
             "SELECT seq, terms FROM df_log WHERE seq>? ORDER BY seq", (seq,))]
@@ -537,10 +539,12 @@ class RedisState(EngineState):
             self._w.mset({self._k(kind, k): _dump(v, kind) for k, v in records.items()})
             if self._tx is not None:
                 self._tx.records.update({(kind, k): orjson.loads(orjson.dumps(v)) for k, v in records.items()})
-            else:
+                for k, v in records.items():
+                    self._cache.put(kind, k, v)
+            else:  # outside the lock: the cache is checked again at the next one
                 self.r.incr(self._k("version"))
-            for k, v in records.items():
-                self._cache.put(kind, k, v)
+                for k in records:
+                    self._cache.discard(kind, k)
 
     def delete(self, kind, key):
         self._w.delete(self._k(kind, key))

@@ -58,14 +58,14 @@ def maintain(as_json: bool) -> None:
     Example:
       newsagg maintain
     """
-    from workers.pipeline import maintain_step
+    from workers.pipeline import closed_message, maintain_step
 
     settings = get_settings()
     closed = maintain_step(settings)
     if as_json:
         click.echo(json.dumps({"closed": len(closed), "events": closed}))
     else:
-        click.echo(f"closed {len(closed)} stories quiet for more than {settings.cluster_quiet_hours:g} hours")
+        click.echo(closed_message(len(closed), settings))
 
 
 @click.command("beat")

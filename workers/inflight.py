@@ -73,13 +73,11 @@ def resubmit_stale(settings: Settings) -> int:
     (distributed only); returns how many."""
     if not settings.distributed:
         return 0
-    from workers.handoff import submit_step
+    from workers.handoff import submit_article
 
-    ledger = InFlight.from_settings(settings)
-    stale = ledger.stale(settings.inflight_resubmit_s)
-    for article_id, payload in stale:
-        ledger.add(article_id, payload)  # its clock starts again
-        submit_step("enrich", payload, settings)
+    stale = InFlight.from_settings(settings).stale(settings.inflight_resubmit_s)
+    for _, payload in stale:
+        submit_article(payload, settings)  # back in the ledger with a fresh clock, and queued
     if stale:
         log.warning("articles handed in again: their messages were lost or are very late",
                     extra={"articles": len(stale), "older_than_s": settings.inflight_resubmit_s})

@@ -174,8 +174,7 @@ def changed_events(result: dict) -> list[str]:
 def index_step(payload: dict, settings: Settings) -> dict:
     """Write the article, the other articles' updates, merges and the changed clusters."""
     article = Article.model_validate(payload["article"])
-    if payload.get("stale"):
-        log.info("stale version not indexed: a newer one was assigned", extra={"article_id": article.id})
+    if payload.get("stale"):  # the engine logged it
         return {"article_id": article.id, "event_id": None, "events": [], "stale": True}
     _, store = components(settings)
     failures = store.upsert_articles([article])
@@ -212,6 +211,10 @@ def maintain_step(settings: Settings) -> list[str]:
         store.refresh_clusters(closed)
     resubmit_stale(settings)
     return closed
+
+
+def closed_message(closed: int, settings: Settings) -> str:
+    return f"closed {closed} stories quiet for more than {settings.cluster_quiet_hours:g} hours"
 
 
 def process_article(payload: dict, settings: Settings | None = None) -> dict:
