@@ -178,20 +178,24 @@ def _features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> F
     """Features from what the state keeps of an article (`Features.stored()`)."""
     title, lines = stored["title"], stored["lines"]
     body = "\n".join(lines)
-    words = tokens(body)
+    # Sentence splits fall on spaces and punctuation, never inside a token: the
+    # text's tokens are its sentences' tokens, end to end (tokenised once).
+    words: list[str] = []
+    sentence_terms = []
+    stem = tuning.stem_length
+    for sentence in sentences(body):
+        sentence_words = tokens(sentence)
+        words += sentence_words
+        if _QUOTE.search(sentence):
+            continue  # independent reports quote the same statements in the same order
+        stems = frozenset(w[:stem] for w in sentence_words if w not in STOPWORDS)
+        if len(stems) >= 4:
+            sentence_terms.append(stems)
     head = tokens(title) if title and (not lines or title != lines[0]) else []
-    terms = Counter(w[:tuning.stem_length] for w in head + words
-                    if w not in STOPWORDS and (len(w) > 2 or w.isdigit()))
+    terms = Counter(w[:stem] for w in head + words if w not in STOPWORDS and (len(w) > 2 or w.isdigit()))
     keys = Counter(w for w in capitalised_tokens(f"{title}\n{body}")
                    if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
     shingles = word_shingles(words, tuning.shingle_k) if words else np.empty(0, np.uint64)
-    sentence_terms = []
-    for sentence in sentences(body):
-        if _QUOTE.search(sentence):
-            continue  # independent reports quote the same statements in the same order
-        stems = frozenset(w[:tuning.stem_length] for w in tokens(sentence) if w not in STOPWORDS)
-        if len(stems) >= 4:
-            sentence_terms.append(stems)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), sentence_terms,
                     stored.get("tv", {}), stored.get("kv", {}))

@@ -33,21 +33,29 @@ _BOILERPLATE = re.compile(
     | advertisement | advertising | anzeige | werbung | publicidad | publicite | publicidade | iklan
     | sponsored\b | (share|teilen|compartir|partager|compartilhe)\b | (tweet|email|print|copy\ link)$
     | (subscribe|sign\ up|newsletter|follow\ us|get\ the\ app|download\ the\ app|abonnieren|suscribete|abonnez)\b
-    | .*\b(cookies?|privacy\ policy|terms\ of\ (use|service)|all\ rights\ reserved|datenschutz)\b
     | (c|\(c\)|copyright)\ \d{4}\b | ©
     | (photo|image|foto|picture|credit|source|quelle|fuente|bild)\s*[:/].*
-    | .*\((ap|afp|reuters|getty|epa|dpa)\ (photo|images?|foto)[^)]*\)\s*$
-    | .*\bgetty\ images\s*$
     | (updated|published|actualizado|aktualisiert|publie|mis\ a\ jour)\b.{0,40}\d{1,2}:\d{2}.*
     | listen\ to\ (this|the)\ (article|story)\b | \d+\ min(ute)?s?\ read$
     | (home|menu|search|log\ ?in|sign\ in|close|back\ to\ top|top\ stories|live\ tv|watch\ live)$
     )""",
     re.VERBOSE,
 )
+# Clutter that may come anywhere in a line, searched for only when a plain
+# substring test finds its words: a `.*` prefix in the pattern above made every
+# long paragraph cost three backtracking scans.
+_BOILERPLATE_ANYWHERE = (
+    (("cookie", "privacy policy", "terms of", "all rights reserved", "datenschutz"),
+     re.compile(r"\b(cookies?|privacy\ policy|terms\ of\ (use|service)|all\ rights\ reserved|datenschutz)\b")),
+    ((")",), re.compile(r"\((ap|afp|reuters|getty|epa|dpa)\ (photo|images?|foto)[^)]*\)\s*$")),
+    (("getty images",), re.compile(r"\bgetty\ images\s*$")),
+)
 
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»’)]\s*$")
 _SENTENCE_SPLIT = regex.compile(r"(?<=[.!?…])[\"”»’)]*\s+(?=[\"“«‘(]*[\p{Lu}\d])")
-_TOKEN = regex.compile(r"[\p{L}\p{N}]+(?:['’.\-][\p{L}\p{N}]+)*")
+# Letters and digits: `[^\W_]` in `re` is `[\p{L}\p{N}]` (they differ only on code
+# points Python's Unicode tables leave unassigned) and tokenises 1.5x faster.
+_TOKEN = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
 
 
 _COMBINING = regex.compile(r"\p{Mn}+")
@@ -99,6 +107,8 @@ def is_boilerplate(line: str) -> bool:
     if not folded:
         return True
     if _BOILERPLATE.match(folded) or is_byline(line):
+        return True
+    if any(any(w in folded for w in words) and pattern.search(folded) for words, pattern in _BOILERPLATE_ANYWHERE):
         return True
     words = len(folded.split())
     return words < 5 and not _SENTENCE_END.search(line)
@@ -188,6 +198,7 @@ _MONTHS = {
 _MONTH_DAY_YEAR = re.compile(r"\b([a-z]{3,10})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b")
 _DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?([a-z]{3,10})\.?,?\s+(?:de\s+)?((?:19|20)\d\d)\b")
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+_YEAR = re.compile(r"(?:19|20)\d\d")  # every full date holds one: most texts need no date scan
 
 
 def _month(name: str) -> int | None:
@@ -198,6 +209,8 @@ def mentioned_dates(text: str) -> list[datetime]:
     """Full dates written in a text ("Feb. 26, 2025", "26 de febrero de 2025",
     "2025-02-26"), in the languages of our outlets. Impossible dates are skipped."""
     folded = fold(text)
+    if not _YEAR.search(folded):
+        return []
     found: list[tuple[int, int | None, int]] = []
     found += [(int(y), _month(m), int(d)) for m, d, y in _MONTH_DAY_YEAR.findall(folded)]
     found += [(int(y), _month(m), int(d)) for d, m, y in _DAY_MONTH_YEAR.findall(folded)]
