@@ -28,7 +28,6 @@ with other parameters raises, since its band keys would never match.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -119,11 +118,18 @@ class LSHIndex:
     def query(self, sig: np.ndarray, limit: int | None = None) -> list[str]:
         """Keys sharing at least one band with `sig`, sorted; with `limit`, the
         `limit` keys sharing the most bands (the likeliest to be similar) first."""
-        matches = self.storage.band_matches(self.band_keys(sig))
+        keys, counts = self.storage.band_match_counts(self.band_keys(sig))
         if limit is None:
-            return sorted(set(matches))
-        shared = Counter(matches)
-        return sorted(shared, key=lambda k: (-shared[k], k))[:limit]
+            return sorted(keys)
+        shared = dict(zip(keys, counts.tolist()))
+        if len(keys) > limit:
+            # Every key sharing more bands than the limit-th stays; ties at the limit-th
+            # count are broken by key, so only those are sorted (all of them cost more
+            # than the lookup).
+            bar = int(np.partition(counts, len(keys) - limit)[len(keys) - limit])
+            kept = [k for k in keys if shared[k] > bar]
+            keys = kept + sorted(k for k in keys if shared[k] == bar)[:limit - len(kept)]
+        return sorted(keys, key=lambda k: (-shared[k], k))
 
     def remove(self, key: str) -> bool:
         return self.storage.remove([key]) == 1

@@ -28,6 +28,7 @@ import logging
 import os
 import threading
 from abc import ABC, abstractmethod
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,12 @@ class LSHStorage(ABC):
     @abstractmethod
     def band_matches(self, band_keys: np.ndarray) -> list[str]:
         """Keys indexed under any of `band_keys` (bands,): a key once per band key it has."""
+
+    def band_match_counts(self, band_keys: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """(keys indexed under any of `band_keys`, how many of them each has), keys
+        once each; storages that can count without a Python object per match do."""
+        shared = Counter(self.band_matches(band_keys))
+        return list(shared), np.fromiter(shared.values(), dtype=np.int64, count=len(shared))
 
     @abstractmethod
     def remove(self, keys: list[str]) -> int:
@@ -207,19 +214,18 @@ class MemoryLSHStorage(LSHStorage):
                 self._flush_delta()
 
     def band_matches(self, band_keys: np.ndarray) -> list[str]:
-        band_keys = np.ascontiguousarray(band_keys, dtype=np.uint64)
         with self._lock:
-            found: list[int] = self._main.find(band_keys).tolist() if self._main is not None else []
-            for band_key in band_keys.tolist():
-                held = self._delta.get(band_key)
-                if held is None:
-                    continue
-                if type(held) is int:
-                    found.append(held)
-                else:
-                    found.extend(held)
             key_of = self._key_of
-            return [k for k in map(key_of.__getitem__, found) if k is not None]  # None: removed
+            return [k for k in map(key_of.__getitem__, self._matching_ids(band_keys).tolist())
+                    if k is not None]  # None: removed
+
+    def band_match_counts(self, band_keys: np.ndarray) -> tuple[list[str], np.ndarray]:
+        # Counted on integer ids: a popular band key matches hundreds of entries.
+        with self._lock:
+            ids, counts = np.unique(self._matching_ids(band_keys), return_counts=True)
+            alive = self._alive[ids]
+            key_of = self._key_of
+            return [key_of[i] for i in ids[alive].tolist()], counts[alive]
 
     def remove(self, keys: list[str]) -> int:
         with self._lock:
@@ -305,6 +311,23 @@ class MemoryLSHStorage(LSHStorage):
         return self._ts.nbytes + self._alive.nbytes + (self._main.nbytes() if self._main else 0)
 
     # -- internals
+
+    def _matching_ids(self, band_keys: np.ndarray) -> np.ndarray:
+        """Ids (removed ones included) under any of `band_keys`, once per band key."""
+        band_keys = np.ascontiguousarray(band_keys, dtype=np.uint64)
+        found: list[int] = []
+        for band_key in band_keys.tolist():
+            held = self._delta.get(band_key)
+            if held is None:
+                continue
+            if type(held) is int:
+                found.append(held)
+            else:
+                found.extend(held)
+        from_delta = np.array(found, dtype=np.int32)
+        if self._main is None:
+            return from_delta
+        return np.concatenate([self._main.find(band_keys), from_delta]) if found else self._main.find(band_keys)
 
     def _new_ids(self, keys: list[str], ts: np.ndarray) -> np.ndarray:
         first = len(self._key_of)
