@@ -47,7 +47,6 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import py3langid
-import xxhash
 
 from dedupe.changes import diff_texts
 from dedupe.lsh import LSHIndex
@@ -55,6 +54,7 @@ from dedupe.minhash import Signer
 from dedupe.normalize import article_lines, capitalised_tokens, mentioned_dates, page_date, sentences, tokens
 from dedupe.shingles import word_shingles
 from dedupe.state import EngineState, LocalState, RedisState
+from dedupe.vectors import SparseVector, dense, dots, term_id
 from newsagg.schema import Article, Changes
 
 log = logging.getLogger(__name__)
@@ -126,8 +126,8 @@ class Features:
     keys: Counter = field(default_factory=Counter)  # names and numbers -> count
     shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
     sentence_terms: list[frozenset] = field(default_factory=list)  # content stems of each longer sentence
-    term_vector: dict[str, float] = field(default_factory=dict)  # unit TF-IDF vector when assigned
-    key_vector: dict[str, float] = field(default_factory=dict)
+    term_vector: SparseVector = field(default_factory=SparseVector.empty)  # unit TF-IDF vector when assigned
+    key_vector: SparseVector = field(default_factory=SparseVector.empty)
 
     @property
     def text(self) -> str:
@@ -198,7 +198,7 @@ def _features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> F
     shingles = word_shingles(words, tuning.shingle_k) if words else np.empty(0, np.uint64)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), sentence_terms,
-                    stored.get("tv", {}), stored.get("kv", {}))
+                    _vector(stored, "tv"), _vector(stored, "kv"))
 
 
 def featurize(article: Article, tuning: Tuning) -> Features:
@@ -227,11 +227,6 @@ def url_slug(url: str) -> list[str]:
     slug = re.sub(r"\.\w{2,5}$", "", max(segments, key=lambda seg: seg.count("-")))
     # Words with digits are ids and dates that differ between the sites of one copy.
     return sorted({w for w in re.split(r"[-_+]+", slug.lower()) if len(w) > 1 and not re.search(r"\d", w)})
-
-
-def _term_id(term: str, space: str) -> int:
-    # Positive 62-bit ids: SQLite integers are signed; 0 is the document counter.
-    return (xxhash.xxh3_64_intdigest(f"{space}:{term}".encode("utf-8")) & ((1 << 62) - 1)) | 1
 
 
 def shingle_containment(a: Features, b: Features) -> float:
@@ -300,19 +295,20 @@ def copy_score(a: Features, b: Features, tuning: Tuning) -> float:
     return score
 
 
-def tfidf(counts: dict[str, float], ids: dict[str, int], df: dict[int, int], docs: int) -> dict[str, float]:
+def tfidf(counts: dict[str, float], ids: dict[str, int], df: dict[int, int], docs: int) -> SparseVector:
     """Unit-length TF-IDF vector (sublinear tf) under the engine's running document
-    frequencies by term id (`ids`: `_term_id` of each term; `docs` includes the
+    frequencies by term id (`ids`: `term_id` of each term; `docs` includes the
     prior pseudo-documents)."""
-    vec = {}
-    for term, n in counts.items():
-        if n <= 0:
-            continue
-        idf = math.log((docs + 1) / (df.get(ids[term], 0) + 1))
-        if idf > 0:
-            vec[term] = (1 + math.log(n)) * idf if n >= 1 else n * idf
-    norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
-    return {t: x / norm for t, x in vec.items()}
+    terms = [term for term, n in counts.items() if n > 0]
+    n = np.fromiter((counts[term] for term in terms), dtype=np.float64, count=len(terms))
+    term_ids = np.fromiter((ids[term] for term in terms), dtype=np.int64, count=len(terms))
+    held = np.fromiter((df.get(i, 0) for i in term_ids.tolist()), dtype=np.float64, count=len(terms))
+    idf = np.log((docs + 1) / (held + 1))
+    tf = np.where(n >= 1, 1 + np.log(np.maximum(n, 1.0)), n)
+    keep = idf > 0
+    weights = tf[keep] * idf[keep]
+    norm = math.sqrt(float(weights @ weights)) or 1.0
+    return SparseVector.from_ids(term_ids[keep], weights / norm)
 
 
 def time_compatible(f: Features, event: dict[str, Any], tuning: Tuning) -> bool:
@@ -341,21 +337,19 @@ def time_compatible(f: Features, event: dict[str, Any], tuning: Tuning) -> bool:
     return True
 
 
-def add_vectors(total: dict[str, float], vec: dict[str, float], limit: int, sign: float = 1.0) -> dict[str, float]:
-    """total + sign * vec, keeping the `limit` heaviest terms (bounded event records)."""
-    out = dict(total)
-    for term, w in vec.items():
-        out[term] = out.get(term, 0.0) + sign * w
-    out = {term: w for term, w in out.items() if w > 1e-9}
-    if len(out) > limit:
-        out = dict(sorted(out.items(), key=lambda kv: -kv[1])[:limit])
-    return out
+def _vector(record: dict[str, Any], key: str) -> SparseVector:
+    """A record's "tv" (content terms) or "kv" (key terms) vector, in any stored form."""
+    return SparseVector.unpack(record.get(key), "t" if key == "tv" else "k")
 
 
-def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    # The key intersection runs in C over the smaller dict: two centroids share
-    # few of their terms, so only those are multiplied in Python.
-    return sum(a[t] * b[t] for t in a.keys() & b.keys())
+def _link(terms_dot: float, keys_dot: float, pairs: float, shared_language: bool, tuning: Tuning) -> float:
+    """`average_link` from the dot products of two sets' vector sums."""
+    keys = keys_dot / pairs
+    if shared_language:
+        return (1 - tuning.key_weight) * terms_dot / pairs + tuning.key_weight * keys
+    if keys < tuning.cross_lang_threshold:
+        return 0.0
+    return keys * tuning.event_threshold / tuning.cross_lang_threshold
 
 
 def average_link(a: dict[str, Any], b: dict[str, Any], tuning: Tuning) -> float:
@@ -363,13 +357,10 @@ def average_link(a: dict[str, Any], b: dict[str, Any], tuning: Tuning) -> float:
     of their unit vectors {"tv", "kv", "langs", "size"}: content words and
     names/numbers mixed within a language, names/numbers alone (rescaled to the
     same threshold) across languages."""
-    pairs = max(a["size"], 1) * max(b["size"], 1)
-    keys = _dot(a["kv"], b["kv"]) / pairs
-    if set(a["langs"]) & set(b["langs"]):
-        return (1 - tuning.key_weight) * _dot(a["tv"], b["tv"]) / pairs + tuning.key_weight * keys
-    if keys < tuning.cross_lang_threshold:
-        return 0.0
-    return keys * tuning.event_threshold / tuning.cross_lang_threshold
+    shared = bool(set(a["langs"]) & set(b["langs"]))
+    terms = _vector(a, "tv").dot(_vector(b, "tv")) if shared else 0.0
+    return _link(terms, _vector(a, "kv").dot(_vector(b, "kv")), max(a["size"], 1) * max(b["size"], 1), shared,
+                 tuning)
 
 
 def cohesion(event: dict[str, Any], tuning: Tuning) -> float | None:
@@ -447,40 +438,27 @@ def split_parts(members: dict[str, tuple[str, dict[str, Any]]], tuning: Tuning) 
 
 def _similarity_matrix(stored: list[dict[str, Any]], tuning: Tuning) -> np.ndarray:
     """Pairwise `average_link` similarity of single articles, from stored features."""
-    def dense(space: str) -> np.ndarray:
-        vocab: dict[str, int] = {}
-        for s in stored:
-            for term in s.get(space, {}):
-                vocab.setdefault(term, len(vocab))
-        m = np.zeros((len(stored), max(len(vocab), 1)))
-        for i, s in enumerate(stored):
-            for term, w in s.get(space, {}).items():
-                m[i, vocab[term]] = w
-        return m @ m.T
-
-    terms, keys = dense("tv"), dense("kv")
+    terms, keys = (m @ m.T for m in (dense([_vector(x, key) for x in stored]) for key in ("tv", "kv")))
     lang = np.array([s["lang"] for s in stored])
     same = lang[:, None] == lang[None, :]
     cross = np.where(keys >= tuning.cross_lang_threshold, keys * tuning.event_threshold / tuning.cross_lang_threshold, 0.0)
     return np.where(same, (1 - tuning.key_weight) * terms + tuning.key_weight * keys, cross)
 
 
-def as_set(f: Features) -> dict[str, Any]:
-    """One article in the form `average_link` takes."""
-    return {"tv": f.term_vector, "kv": f.key_vector, "langs": [f.lang], "size": 1}
-
-
-def event_fit(f: Features, event: dict[str, Any], tuning: Tuning) -> float:
-    """How well an article fits an event, 1 at the joining bar: its average
+def event_fits(f: Features, events: dict[str, dict[str, Any]], tuning: Tuning) -> dict[str, float]:
+    """How well an article fits each event, 1 at the joining bar: its average
     similarity to the members (average link: a diffuse topic-wide cluster does
-    not attract everything) over the bar; 0 when out of the event's time."""
-    if not time_compatible(f, event, tuning):
-        return 0.0
-    return average_link(as_set(f), event, tuning) / tuning.event_threshold
-
-
-def _top(vec: dict[str, float], limit: int) -> dict[str, float]:
-    return dict(sorted(vec.items(), key=lambda kv: -kv[1])[:limit]) if len(vec) > limit else vec
+    not attract everything) over the bar; 0 when out of the event's time. The
+    dot products with all events' centroids are taken in one pass."""
+    fits = {eid: 0.0 for eid in events}
+    timely = [(eid, rec) for eid, rec in events.items() if time_compatible(f, rec, tuning)]
+    terms = dots(f.term_vector, [_vector(rec, "tv") for _, rec in timely])
+    keys = dots(f.key_vector, [_vector(rec, "kv") for _, rec in timely])
+    for (eid, rec), terms_dot, keys_dot in zip(timely, terms.tolist(), keys.tolist()):
+        shared = f.lang in rec["langs"]
+        fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec["size"], 1), shared,
+                          tuning) / tuning.event_threshold
+    return fits
 
 
 def _widen_times(event: dict[str, Any], other: dict[str, Any]) -> None:
@@ -628,8 +606,8 @@ class StoryEngine:
                                              if cand_event[c] in live_events})
 
         # Document frequencies: the article counts itself, so none of its terms is unseen.
-        term_ids = {x: _term_id(x, "t") for x in f.terms}
-        key_ids = {x: _term_id(x, "k") for x in f.keys}
+        term_ids = {x: term_id(x, "t") for x in f.terms}
+        key_ids = {x: term_id(x, "k") for x in f.keys}
         counted, df = self.state.count_document([*term_ids.values(), *key_ids.values()])
         docs = counted + t.idf_prior_docs
         f.term_vector = tfidf(f.terms, term_ids, df, docs)
@@ -644,7 +622,7 @@ class StoryEngine:
         if best_copy_score < t.copy_threshold:
             best_copy = None
 
-        event_scores = {eid: event_fit(f, rec, t) for eid, rec in live_events.items()}
+        event_scores = event_fits(f, live_events, t)
 
         joined: list[str] = []
         if best_copy is not None:
@@ -680,10 +658,10 @@ class StoryEngine:
             event = recs[survivor]
         else:
             event_id = self._fresh_id("event", f"ev-{aid}", article.content_hash)
-            event = {"created": f.time, "last": f.time, "tv": {}, "kv": {},
+            event = {"created": f.time, "last": f.time, "tv": "", "kv": "",
                      "langs": [], "size": 0, "absorbed": []}
-        event["tv"] = add_vectors(event["tv"], f.term_vector, t.centroid_terms)
-        event["kv"] = add_vectors(event["kv"], f.key_vector, t.centroid_terms)
+        event["tv"] = _vector(event, "tv").plus(f.term_vector, t.centroid_terms).pack()
+        event["kv"] = _vector(event, "kv").plus(f.key_vector, t.centroid_terms).pack()
         event["size"] += 1
         event["langs"] = sorted(set(event["langs"]) | {f.lang})
         event["last"] = max(event["last"], f.time)
@@ -724,8 +702,8 @@ class StoryEngine:
                                 "event_id": event_id,
                                 "group_id": group_id, "copies_of": copies_of, "similarity": similarity,
                                 "changes": changes.model_dump(mode="json") if changes else None})
-        st.put("features", aid, {**f.stored(), "tv": _top(f.term_vector, t.centroid_terms),
-                                 "kv": _top(f.key_vector, t.centroid_terms)})
+        st.put("features", aid, {**f.stored(), "tv": f.term_vector.top(t.centroid_terms).pack(),
+                                 "kv": f.key_vector.top(t.centroid_terms).pack()})
         self._remember(aid, article.content_hash, f)
         if event["size"] in t.split_sizes:
             updates.update(self._split_event(event_id, event, aid))
@@ -754,17 +732,19 @@ class StoryEngine:
         updates: dict[str, dict] = {}
         kept = next(p for p in parts if keep in p)
         for part in [kept] + [p for p in parts if p is not kept]:
-            rec = {"created": event["created"], "last": 0.0, "tv": {}, "kv": {}, "langs": [], "size": 0,
+            rec = {"created": event["created"], "last": 0.0, "langs": [], "size": 0,
                    "absorbed": event.get("absorbed", []) if part is kept else []}
+            sums = {"tv": SparseVector.empty(), "kv": SparseVector.empty()}
             for m in part:
                 fm = feats[m]
-                rec["tv"] = add_vectors(rec["tv"], fm.get("tv", {}), t.centroid_terms)
-                rec["kv"] = add_vectors(rec["kv"], fm.get("kv", {}), t.centroid_terms)
+                for key in sums:
+                    sums[key] = sums[key].plus(_vector(fm, key), t.centroid_terms)
                 rec["langs"] = sorted(set(rec["langs"]) | {fm["lang"]})
                 rec["last"] = max(rec["last"], fm["time"])
                 _widen_times(rec, {"anchor_min": fm.get("anchor"), "anchor_max": fm.get("anchor"),
                                    "written_min": fm.get("written"), "written_max": fm.get("written")})
             rec["size"] = len(part)
+            rec.update({key: vec.pack() for key, vec in sums.items()})
             if part is kept:
                 st.put("event", event_id, {**event, **rec})
                 continue
@@ -799,8 +779,8 @@ class StoryEngine:
         """Move every member of `absorbed` into `survivor`; field updates for those articles."""
         st = self.state
         a, s = recs[absorbed], recs[survivor]
-        for space in ("tv", "kv"):
-            s[space] = add_vectors(s[space], a[space], self.tuning.centroid_terms)
+        for key in ("tv", "kv"):
+            s[key] = _vector(s, key).plus(_vector(a, key), self.tuning.centroid_terms).pack()
         s["langs"] = sorted(set(s["langs"]) | set(a["langs"]))
         s["last"] = max(s["last"], a["last"])
         s["size"] += a["size"]
@@ -851,8 +831,8 @@ class StoryEngine:
         event_id = self._current_event(rec["event_id"])
         event = st.get("event", event_id)
         if event:
-            event["tv"] = add_vectors(event["tv"], stored.get("tv", {}), self.tuning.centroid_terms, -1.0)
-            event["kv"] = add_vectors(event["kv"], stored.get("kv", {}), self.tuning.centroid_terms, -1.0)
+            for key in ("tv", "kv"):
+                event[key] = _vector(event, key).plus(_vector(stored, key), self.tuning.centroid_terms, -1.0).pack()
             event["size"] = max(0, event["size"] - 1)
             st.put("event", event_id, event)
         st.remove_members(f"event:{event_id}", [aid])
@@ -895,7 +875,7 @@ class StoryEngine:
             quiet = self.state.older_than("open-events", before)
             recs = self.state.get_many("event", quiet)
             for eid, rec in recs.items():
-                rec.update(closed=True, tv={}, kv={})
+                rec.update(closed=True, tv="", kv="")
                 for aid in self.state.members(f"event:{eid}"):
                     self.state.delete("features", aid)
             self.state.put_many("event", recs)
