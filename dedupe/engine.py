@@ -240,6 +240,22 @@ def shingle_containment(a: Features, b: Features) -> float:
     return int(np.count_nonzero(big[at] == small)) / len(small)
 
 
+def shingle_containments(f: Features, others: list[Features]) -> np.ndarray:
+    """`shingle_containment` of f with each of others, in one numpy pass."""
+    out = np.zeros(len(others))
+    if not len(f.shingles) or not others:
+        return out
+    lengths = np.array([len(o.shingles) for o in others])
+    if not lengths.sum():
+        return out
+    theirs = np.concatenate([o.shingles for o in others])
+    at = np.minimum(np.searchsorted(f.shingles, theirs), len(f.shingles) - 1)
+    shared = np.bincount(np.repeat(np.arange(len(others)), lengths), weights=f.shingles[at] == theirs,
+                         minlength=len(others))
+    smaller = np.minimum(lengths, len(f.shingles))
+    return np.divide(shared, smaller, out=out, where=smaller > 0)
+
+
 def _longest_increasing(seq: list[int]) -> int:
     tails: list[int] = []
     for x in seq:
@@ -275,14 +291,15 @@ def sentence_alignment(a: Features, b: Features, tuning: Tuning) -> tuple[float,
     return aligned / len(short), aligned
 
 
-def copy_score(a: Features, b: Features, tuning: Tuning) -> float:
+def copy_score(a: Features, b: Features, tuning: Tuning, containment: float | None = None) -> float:
     """How surely b is the same written text as a (0 across languages): shared
     shingles, or sentences that line up one by one (a light rewrite), or some of
     both (a heavier rewrite keeps a quarter of the wording and the order of its
-    sentences; independent reports of one happening rarely have both)."""
+    sentences; independent reports of one happening rarely have both).
+    `containment`: the shingle containment, when already known."""
     if a.lang != b.lang:
         return 0.0
-    score = containment = shingle_containment(a, b)
+    score = containment = shingle_containment(a, b) if containment is None else containment
     if len(a.slug) >= tuning.slug_min_words and a.slug == b.slug:
         score = max(score, tuning.copy_threshold)
     if score < tuning.copy_threshold and score >= tuning.rewrite_min_containment:
@@ -615,8 +632,10 @@ class StoryEngine:
 
         # Copy group: the most similar earlier text in the same language.
         best_copy, best_copy_score = None, 0.0
-        for cid, cf in cand_features.items():
-            s = copy_score(f, cf, t)
+        same_language = {cid: cf for cid, cf in cand_features.items() if cf.lang == f.lang}
+        contained = shingle_containments(f, list(same_language.values())).tolist()
+        for (cid, cf), containment in zip(same_language.items(), contained):
+            s = copy_score(f, cf, t, containment)
             if s > best_copy_score:
                 best_copy, best_copy_score = cid, s
         if best_copy_score < t.copy_threshold:
