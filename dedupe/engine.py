@@ -54,7 +54,7 @@ from dedupe.minhash import Signer
 from dedupe.normalize import article_lines, capitalised_tokens, mentioned_dates, page_date, sentences, tokens
 from dedupe.shingles import word_shingles
 from dedupe.state import EngineState, LocalState, RedisState
-from dedupe.vectors import SparseVector, dense, dots, term_id
+from dedupe.vectors import SparseVector, dense, dots, term_ids
 from newsagg.schema import Article, Changes
 
 log = logging.getLogger(__name__)
@@ -318,14 +318,14 @@ def tfidf(counts: dict[str, float], ids: dict[str, int], df: dict[int, int], doc
     prior pseudo-documents)."""
     terms = [term for term, n in counts.items() if n > 0]
     n = np.fromiter((counts[term] for term in terms), dtype=np.float64, count=len(terms))
-    term_ids = np.fromiter((ids[term] for term in terms), dtype=np.int64, count=len(terms))
-    held = np.fromiter((df.get(i, 0) for i in term_ids.tolist()), dtype=np.float64, count=len(terms))
+    term_id_array = np.fromiter((ids[term] for term in terms), dtype=np.int64, count=len(terms))
+    held = np.fromiter((df.get(i, 0) for i in term_id_array.tolist()), dtype=np.float64, count=len(terms))
     idf = np.log((docs + 1) / (held + 1))
     tf = np.where(n >= 1, 1 + np.log(np.maximum(n, 1.0)), n)
     keep = idf > 0
     weights = tf[keep] * idf[keep]
     norm = math.sqrt(float(weights @ weights)) or 1.0
-    return SparseVector.from_ids(term_ids[keep], weights / norm)
+    return SparseVector.from_ids(term_id_array[keep], weights / norm)
 
 
 def time_compatible(f: Features, event: dict[str, Any], tuning: Tuning) -> bool:
@@ -623,11 +623,10 @@ class StoryEngine:
                                              if cand_event[c] in live_events})
 
         # Document frequencies: the article counts itself, so none of its terms is unseen.
-        term_ids = {x: term_id(x, "t") for x in f.terms}
-        key_ids = {x: term_id(x, "k") for x in f.keys}
-        counted, df = self.state.count_document([*term_ids.values(), *key_ids.values()])
+        content_ids, key_ids = term_ids(f.terms, "t"), term_ids(f.keys, "k")
+        counted, df = self.state.count_document([*content_ids.values(), *key_ids.values()])
         docs = counted + t.idf_prior_docs
-        f.term_vector = tfidf(f.terms, term_ids, df, docs)
+        f.term_vector = tfidf(f.terms, content_ids, df, docs)
         f.key_vector = tfidf(f.keys, key_ids, df, docs)
 
         # Copy group: the most similar earlier text in the same language.

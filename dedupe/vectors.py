@@ -22,10 +22,29 @@ import xxhash
 _ID_MASK = (1 << 62) - 1
 
 
-@lru_cache(maxsize=1 << 18)
 def term_id(term: str, space: str) -> int:
     """Id of a term in its space ("t": content stems, "k": names and numbers)."""
     return (xxhash.xxh3_64_intdigest(f"{space}:{term}".encode("utf-8")) & _ID_MASK) | 1
+
+
+# Ids of terms seen lately, per space: an article's hundreds of terms are mostly
+# common ones, and a dict lookup is a tenth of hashing them again.
+_KNOWN_IDS: dict[str, dict[str, int]] = {}
+_KNOWN_IDS_LIMIT = 1 << 19
+
+
+def term_ids(terms, space: str) -> dict[str, int]:
+    """{term: term_id(term, space)} for each of `terms`."""
+    known = _KNOWN_IDS.setdefault(space, {})
+    if len(known) > _KNOWN_IDS_LIMIT:
+        known.clear()
+    out = {}
+    for term in terms:
+        i = known.get(term)
+        if i is None:
+            i = known[term] = term_id(term, space)
+        out[term] = i
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,7 +67,7 @@ class SparseVector:
 
     @classmethod
     def from_terms(cls, vec: dict[str, float], space: str) -> "SparseVector":
-        ids = np.fromiter((term_id(t, space) for t in vec), dtype=np.int64, count=len(vec))
+        ids = np.fromiter(term_ids(vec, space).values(), dtype=np.int64, count=len(vec))
         return cls.from_ids(ids, np.fromiter(vec.values(), dtype=np.float64, count=len(vec)))
 
     def __len__(self) -> int:
