@@ -188,13 +188,13 @@ def _features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> F
         words += sentence_words
         if _QUOTE.search(sentence):
             continue  # independent reports quote the same statements in the same order
-        stems = frozenset(w[:stem] for w in sentence_words if w not in STOPWORDS)
+        stems = frozenset({w[:stem] for w in sentence_words if w not in STOPWORDS})
         if len(stems) >= 4:
             sentence_terms.append(stems)
     head = tokens(title) if title and (not lines or title != lines[0]) else []
-    terms = Counter(w[:stem] for w in head + words if w not in STOPWORDS and (len(w) > 2 or w.isdigit()))
-    keys = Counter(w for w in capitalised_tokens(f"{title}\n{body}")
-                   if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
+    terms = Counter([w[:stem] for w in head + words if w not in STOPWORDS and (len(w) > 2 or w.isdigit())])
+    keys = Counter([w for w in capitalised_tokens(f"{title}\n{body}")
+                    if w not in STOPWORDS and (len(w) > 1 or w.isdigit())])
     shingles = word_shingles(words, tuning.shingle_k) if words else np.empty(0, np.uint64)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), sentence_terms,

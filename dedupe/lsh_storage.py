@@ -97,6 +97,7 @@ class _SortedRun:
     """
 
     ENTRIES_PER_BUCKET = 8
+    HOT_BUCKET = 64  # entries in a bucket beyond which a lookup searches it instead
 
     def __init__(self, keys: np.ndarray, ids: np.ndarray):
         self.keys, self.ids = keys, ids
@@ -139,13 +140,26 @@ class _SortedRun:
         bucket = band_keys >> self.shift
         start = self.directory[bucket]
         end = self.directory[bucket + np.uint64(1)]
-        width = int((end - start).max())
-        offsets = _OFFSETS[:width] if width <= _OFFSETS.size else np.arange(width)  # a hot band key
-        pos = start[:, None] + offsets
+        widths = end - start
+        hot = widths > self.HOT_BUCKET
+        found = []
+        if hot.any():
+            # A bucket holding a popular band key (near-duplicates share bands):
+            # binary search in it rather than widening every key's window to it.
+            for key, lo, hi in zip(band_keys[hot], start[hot].tolist(), end[hot].tolist()):
+                run = self.keys[lo:hi]
+                first, last = (lo + int(np.searchsorted(run, key, side=side)) for side in ("left", "right"))
+                found.append(self.ids[first:last])
+            band_keys, start, end = band_keys[~hot], start[~hot], end[~hot]
+            widths = widths[~hot]
+        width = int(widths.max()) if widths.size else 0
+        pos = start[:, None] + _OFFSETS[:width]
         equal = np.take(self.keys, pos, mode="clip") == band_keys[:, None]
-        if not equal.any():  # the usual case: none of the keys is in this run
+        if equal.any():
+            found.append(self.ids[pos[equal & (pos < end[:, None])]])
+        if not found:  # the usual case: none of the keys is in this run
             return self.ids[:0]
-        return self.ids[pos[equal & (pos < end[:, None])]]
+        return np.concatenate(found) if len(found) > 1 else found[0]
 
     def nbytes(self) -> int:
         return self.keys.nbytes + self.ids.nbytes + self.directory.nbytes

@@ -53,7 +53,8 @@ def fmix(values: np.ndarray, width: int = 64) -> np.ndarray:
 
 def token_hashes(tokens: Sequence[str]) -> np.ndarray:
     """xxh3-64 of each token's UTF-8 bytes, as uint64."""
-    return np.array([_hash_bytes(t.encode("utf-8")) for t in tokens], dtype=np.uint64)
+    # map() keeps the per-token loop in C (str.encode defaults to UTF-8).
+    return np.fromiter(map(_hash_bytes, map(str.encode, tokens)), dtype=np.uint64, count=len(tokens))
 
 
 def shingles_from_token_hashes(hashes: np.ndarray, k: int) -> np.ndarray:

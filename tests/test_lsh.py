@@ -207,6 +207,9 @@ def test_memory_storage_answers_like_a_plain_model_through_merges_and_compaction
             probe = pool[rng.integers(len(pool))]
             wanted = set(index.band_keys(probe).tolist())
             assert index.query(probe) == sorted(k for k, (bk, _) in model.items() if bk & wanted)
+            # With a limit: the most bands shared first, ties broken by key.
+            shared = {k: len(bk & wanted) for k, (bk, _) in model.items() if bk & wanted}
+            assert index.query(probe, limit=5) == sorted(shared, key=lambda k: (-shared[k], k))[:5]
             assert len(index) == len(model)
 
 
