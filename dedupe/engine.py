@@ -652,11 +652,12 @@ class StoryEngine:
             needed = 1.0 if not joined else t.merge_fit
             if s >= needed and all(mergeable(live_events[e], live_events[eid], t) for e in joined):
                 joined.append(eid)
-        return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events)
+        return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events, records)
 
     # ------------------------------------------------------------------ record
     def _record(self, article: Article, f: Features, sig: np.ndarray, best_copy: str | None,
-                copy_sim: float, joined: list[str], events: dict[str, dict[str, Any]]) -> Assignment:
+                copy_sim: float, joined: list[str], events: dict[str, dict[str, Any]],
+                candidates: dict[str, dict[str, Any]]) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
@@ -692,10 +693,12 @@ class StoryEngine:
         # Copy group: join the copied text's group or found one.
         copies_of, similarity, changes, is_originator = None, None, None, True
         if best_copy is not None:
-            group_id = st.get("article", best_copy)["group_id"]
+            # Candidates' records were read for scoring (group ids and texts do not
+            # change within an assignment): no second read.
+            group_id = candidates[best_copy]["group_id"]
             group = st.get("group", group_id)
             originator = group["originator"]
-            orig_hash = st.get("article", originator)["content_hash"]
+            orig_hash = (candidates.get(originator) or st.get("article", originator))["content_hash"]
             orig_time = group["originator_anchor"]
             if f.anchor is not None and (orig_time is None or f.anchor < orig_time):
                 # Published before the group's originator: it becomes the originator.
