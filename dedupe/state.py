@@ -294,6 +294,10 @@ class LocalState(EngineState):
         self._cache = _RecordCache()
         self._df_counts = _DocumentCounts()
         self._data_version: int | None = None
+        self._others_wrote = True  # since our previous transaction (set when the lock is taken)
+        # The last row we wrote to each log ("df", "signatures:<index>"): while
+        # nobody else writes, no row lies beyond it.
+        self._log_ends: dict[str, int] = {}
 
     @contextmanager
     def lock(self):
@@ -303,7 +307,8 @@ class LocalState(EngineState):
             if self._in_tx == 1:
                 self.db.execute("BEGIN IMMEDIATE")
                 version = self.db.execute("PRAGMA data_version").fetchone()[0]
-                if version != self._data_version:  # another process wrote: cached records may be stale
+                self._others_wrote = version != self._data_version
+                if self._others_wrote:  # another process wrote: cached records may be stale
                     self._cache.clear()
                     self._data_version = version
             try:
@@ -311,6 +316,7 @@ class LocalState(EngineState):
             except BaseException:
                 if self._in_tx == 1:
                     self.db.execute("ROLLBACK")
+                    self._log_ends.clear()  # our rolled-back rows are not the ends of anything
                     self._cache.clear()  # it may hold writes that were just rolled back
                     self._df_counts.forget()  # so may the document counts
                 raise
@@ -381,14 +387,24 @@ class LocalState(EngineState):
     def _df_snapshot(self):
         return dict(self.db.execute("SELECT term, n FROM df")), self._df_through()
 
+    def _nothing_after(self, log: str, position: int) -> bool:
+        """Whether a log holds no row after `position`, known without reading it:
+        under the lock, no other connection committed since our previous
+        transaction, and `position` is the last row we wrote there."""
+        return self._in_tx > 0 and not self._others_wrote and self._log_ends.get(log) == position
+
     def _df_entries_since(self, seq):
+        if self._nothing_after("df", seq):
+            return []
         if self._df_through() > seq:  # a fold deleted rows we had not read
             return None
         return [(n, np.frombuffer(blob, dtype=np.int64)) for n, blob in self.db.execute(
             "SELECT seq, terms FROM df_log WHERE seq>? ORDER BY seq", (seq,))]
 
     def _df_append(self, terms):
-        return self.db.execute("INSERT INTO df_log(terms) VALUES (?)", (terms.tobytes(),)).lastrowid
+        seq = self._log_ends["df"] = self.db.execute("INSERT INTO df_log(terms) VALUES (?)",
+                                                     (terms.tobytes(),)).lastrowid
+        return seq
 
     def _df_fold(self, counts, through, previous):
         self.db.executemany("INSERT OR REPLACE INTO df VALUES (?,?)", list(counts.items()))
@@ -401,6 +417,7 @@ class LocalState(EngineState):
     def remember_signature(self, name, key, sig, ts):
         cur = self.db.execute("INSERT OR REPLACE INTO signatures(name, key, sig, ts) VALUES (?,?,?,?)",
                               (name, key, np.asarray(sig, dtype=np.uint32).tobytes(), ts))
+        self._log_ends[f"signatures:{name}"] = cur.lastrowid
         return cur.lastrowid
 
     def forget_signatures(self, name, keys):
@@ -410,6 +427,8 @@ class LocalState(EngineState):
         self.db.execute("DELETE FROM signatures WHERE name=? AND ts<?", (name, ts))
 
     def signatures_since(self, name, position):
+        if self._nothing_after(f"signatures:{name}", position):
+            return []
         # AUTOINCREMENT never reuses a number and a replaced row gets a new one,
         # so seq order is the order of remembering.
         rows = self.db.execute("SELECT seq, key, sig, ts FROM signatures WHERE name=? AND seq>? ORDER BY seq",
