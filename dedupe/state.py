@@ -113,7 +113,7 @@ class EngineState(ABC):
         """Count one more document holding these terms; returns (documents
         counted, document frequency of each of the terms), this one included.
         Called under `lock()`, so the log grows one entry at a time."""
-        terms = np.unique(np.fromiter((int(t) for t in term_ids), dtype=np.int64))
+        terms = np.unique(np.fromiter(term_ids, dtype=np.int64))
         counts = self._df_counts
         entries = None if counts.seen < 0 else self._df_entries_since(counts.seen)
         if entries is None:  # first use, or entries we had not read were trimmed meanwhile
@@ -201,31 +201,40 @@ class _DocumentCounts:
 
 class _RecordCache:
     """Decoded records of the kinds every assignment reads (event records: the
-    centroids of its candidates' events), kept between assignments while nobody
-    else has written; the owner clears it when someone may have. Callers replace
-    a record's nested values, never change them in place, so shallow copies keep
-    the cache apart from what they edit."""
+    centroids of its candidates' events; article records: the candidates'
+    groups and events), kept between assignments while nobody else has written;
+    the owner clears it when someone may have. Callers replace a record's nested
+    values, never change them in place, so shallow copies keep the cache apart
+    from what they edit."""
 
-    KINDS = frozenset({"event"})
-    SIZE = 2000
+    SIZES = {"event": 2000, "article": 20000}  # records kept per kind, oldest out first
 
     def __init__(self) -> None:
-        self._records: dict[tuple[str, str], dict[str, Any]] = {}
+        self._records: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in self.SIZES}
 
     def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
-        return {k: dict(self._records[kind, k]) for k in keys if (kind, k) in self._records}
+        held = self._records.get(kind)
+        if not held:
+            return {}
+        return {k: dict(held[k]) for k in keys if k in held}
 
     def put(self, kind: str, key: str, value: dict[str, Any]) -> None:
-        if kind in self.KINDS:
-            while len(self._records) >= self.SIZE:
-                del self._records[next(iter(self._records))]  # oldest first
-            self._records[kind, key] = dict(value)
+        held = self._records.get(kind)
+        if held is None:
+            return
+        held.pop(key, None)  # a rewritten record counts as new
+        while len(held) >= self.SIZES[kind]:
+            del held[next(iter(held))]
+        held[key] = dict(value)
 
     def discard(self, kind: str, key: str) -> None:
-        self._records.pop((kind, key), None)
+        held = self._records.get(kind)
+        if held is not None:
+            held.pop(key, None)
 
     def clear(self) -> None:
-        self._records.clear()
+        for held in self._records.values():
+            held.clear()
 
 
 class _Checkpointer(threading.Thread):

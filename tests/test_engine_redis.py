@@ -158,8 +158,9 @@ def test_document_counts_are_shared_folded_and_kept(backend, tmp_path, request, 
         assert not any(state._checkpointer.is_alive() for state in (first, second, reopened))  # close() stops them
 
 
+@pytest.mark.parametrize("kind", ["event", "article"])  # the kinds kept decoded between assignments
 @pytest.mark.parametrize("backend", ["local", "redis"])
-def test_cached_event_records_follow_other_writers_and_failed_transactions(backend, tmp_path, request):
+def test_cached_records_follow_other_writers_and_failed_transactions(backend, kind, tmp_path, request):
     if backend == "local":  # two processes on one data dir
         mine, other = LocalState(tmp_path), LocalState(tmp_path)
     else:  # two workers on one Redis
@@ -167,21 +168,21 @@ def test_cached_event_records_follow_other_writers_and_failed_transactions(backe
         mine, other = (RedisState(redis.Redis.from_url(url), prefix="cache") for _ in range(2))
     try:
         with mine.lock():
-            mine.put("event", "ev-1", {"size": 1, "tv": {"vote": 0.5}})
+            mine.put(kind, "ev-1", {"size": 1, "tv": {"vote": 0.5}})
         with mine.lock():
-            mine.get("event", "ev-1")["size"] = 99  # an edit of the copy it was given is not the stored record
+            mine.get(kind, "ev-1")["size"] = 99  # an edit of the copy it was given is not the stored record
         with mine.lock():
-            assert mine.get("event", "ev-1")["size"] == 1
+            assert mine.get(kind, "ev-1")["size"] == 1
         with other.lock():
-            other.put("event", "ev-1", {"size": 2, "tv": {"vote": 0.7}})
+            other.put(kind, "ev-1", {"size": 2, "tv": {"vote": 0.7}})
         with mine.lock():
-            assert mine.get("event", "ev-1") == {"size": 2, "tv": {"vote": 0.7}}
+            assert mine.get(kind, "ev-1") == {"size": 2, "tv": {"vote": 0.7}}
         with pytest.raises(RuntimeError):
             with mine.lock():
-                mine.put("event", "ev-1", {"size": 3, "tv": {}})
+                mine.put(kind, "ev-1", {"size": 3, "tv": {}})
                 raise RuntimeError("assignment failed half-way")
         with mine.lock():
-            assert mine.get("event", "ev-1")["size"] == 2
+            assert mine.get(kind, "ev-1")["size"] == 2
     finally:
         mine.close()
         other.close()
