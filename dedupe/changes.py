@@ -24,6 +24,9 @@ def _key(sentence: str) -> str:
 
 def diff_texts(original_title: str, original_text: str, copy_title: str, copy_text: str) -> Changes:
     """Changes of the copy against the original; texts are cleaned article texts."""
+    title_changed = bool(original_title or copy_title) and fold(original_title).strip() != fold(copy_title).strip()
+    if original_text == copy_text:  # wire copy republished as is: nothing to line up
+        return Changes(title_changed=title_changed)
     a = sentences(original_text)
     b = sentences(copy_text)
     ka, kb = [_key(s) for s in a], [_key(s) for s in b]
@@ -49,5 +52,4 @@ def diff_texts(original_title: str, original_text: str, copy_title: str, copy_te
                 new.remove(best)
         removed.extend(a[i] for i in old)
         added.extend(b[j] for j in new)
-    title_changed = bool(original_title or copy_title) and fold(original_title).strip() != fold(copy_title).strip()
     return Changes(added=added, removed=removed, changed=changed, title_changed=title_changed)
