@@ -28,7 +28,9 @@ import logging
 import os
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -462,8 +464,11 @@ class RedisLSHStorage(LSHStorage):
     ARTICLES_PER_CALL = 50  # small enough not to hold Redis up for long
 
     def __init__(self, client, prefix: str = "newsagg:lsh", buckets: int = 1 << 20,
-                 batch_size: int = 1000):
+                 batch_size: int = 1000, transaction: Callable[[], Any] | None = None):
+        """`transaction`, if given, returns the pipeline of a pending MULTI/EXEC
+        (or None): `add` then joins it, landing with the caller's other writes."""
         self.client = client
+        self.transaction = transaction
         self.prefix = prefix
         self.buckets = buckets
         self.batch_size = batch_size
@@ -489,18 +494,31 @@ class RedisLSHStorage(LSHStorage):
     def add(self, keys: list[str], band_keys: np.ndarray, ts: np.ndarray) -> None:
         if any("\0" in key for key in keys):
             raise ValueError("LSH keys must not contain NUL")
-        packed = np.ascontiguousarray(band_keys, dtype=">u8")
+        calls = self._add_calls(keys, band_keys, ts)
+        pending = self.transaction() if self.transaction else None
+        if pending is not None:
+            for args in calls:
+                # EVAL, not EVALSHA: a script Redis does not know fails inside EXEC,
+                # where it cannot be loaded and retried.
+                pending.eval(_ADD_LUA, 0, *args)
+            return
         with self.client.pipeline(transaction=False) as pipe:
-            # One script call per ARTICLES_PER_CALL articles: Redis runs each
-            # atomically; a pipeline carries batch_size articles a round trip.
-            for lo in range(0, len(keys), self.ARTICLES_PER_CALL):
-                args = [self.prefix, self.buckets]
-                for i in range(lo, min(lo + self.ARTICLES_PER_CALL, len(keys))):
-                    args += [keys[i], repr(float(ts[i])), packed[i].tobytes()]
+            # Redis runs each script call atomically; a pipeline carries
+            # batch_size articles a round trip.
+            for n, args in enumerate(calls, 1):
                 self._add_script(args=args, client=pipe)
-                if (lo + self.ARTICLES_PER_CALL) % self.batch_size == 0:
+                if n * self.ARTICLES_PER_CALL % self.batch_size == 0:
                     pipe.execute()
             pipe.execute()
+
+    def _add_calls(self, keys: list[str], band_keys: np.ndarray, ts: np.ndarray):
+        """Arguments of the add script, one call per ARTICLES_PER_CALL articles."""
+        packed = np.ascontiguousarray(band_keys, dtype=">u8")
+        for lo in range(0, len(keys), self.ARTICLES_PER_CALL):
+            args = [self.prefix, self.buckets]
+            for i in range(lo, min(lo + self.ARTICLES_PER_CALL, len(keys))):
+                args += [keys[i], repr(float(ts[i])), packed[i].tobytes()]
+            yield args
 
     def band_matches(self, band_keys: np.ndarray) -> list[str]:
         packed = np.ascontiguousarray(band_keys, dtype=">u8").tobytes()

@@ -667,4 +667,5 @@ class RedisState(EngineState):
         self._w.xtrim(self._k("df", "log"), minid=f"0-{previous + 1}", approximate=False)
 
     def lsh_storage(self, name):
-        return RedisLSHStorage(self.r, self._k("lsh", name))
+        # Entries are added in the assignment's transaction: all of it lands, or none.
+        return RedisLSHStorage(self.r, self._k("lsh", name), transaction=lambda: self._tx and self._tx.pipe)

@@ -116,6 +116,24 @@ def test_an_assignment_failing_half_way_leaves_nothing_behind(backend, request, 
     assert engine.state.get("event", original.event_id)["size"] == 2
 
 
+def test_a_failed_assignment_leaves_no_index_entry_in_redis(redis_server, monkeypatch):
+    engine = StoryEngine(RedisState(redis.Redis.from_url(redis_server.url)))
+    original = engine.assign(wire())
+    copy = copy_with_clutter("herald", DAY + timedelta(hours=1), WIRE_TITLE, WIRE_PARAGRAPHS)
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("storage went away")
+
+    with monkeypatch.context() as m:
+        m.setattr(engine.state, "remember_signature", broken)  # fails right after the index insert
+        with pytest.raises(ConnectionError):
+            engine.assign(copy)
+    assert copy.id not in engine.lsh and original.article_id in engine.lsh
+    # Once the storage is back the article is assigned and indexed for every worker.
+    assert engine.assign(copy).group_id == original.group_id
+    assert copy.id in StoryEngine(RedisState(redis.Redis.from_url(redis_server.url))).lsh
+
+
 @pytest.mark.parametrize("backend", ["local", "redis"])
 def test_document_counts_are_shared_folded_and_kept(backend, tmp_path, request, monkeypatch):
     monkeypatch.setattr(LocalState, "DF_FOLD_ROWS", 3)  # fold often
