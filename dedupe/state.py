@@ -431,6 +431,10 @@ class _PendingWrites:
 
     pipe: Any
     records: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)  # None: deleted
+    # Records of any kind the assignment read: nobody else writes while it holds
+    # the lock, so a second read of one (a candidate that turns out to be the
+    # copied text) needs no round trip. Shallow copies, as in `_RecordCache`.
+    read: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     added: dict[str, list[str]] = field(default_factory=dict)
     removed: dict[str, set[str]] = field(default_factory=dict)
 
@@ -558,13 +562,15 @@ class RedisState(EngineState):
     def get_many(self, kind, keys):
         keys = list(dict.fromkeys(keys))
         out: dict[str, dict[str, Any]] = {}
-        if self._tx is not None:  # read this assignment's own writes
+        tx = self._tx
+        if tx is not None:  # this assignment's own writes, then what it read, then the cache
             for k in keys:
-                if (kind, k) in self._tx.records:
-                    value = self._tx.records[kind, k]
-                    if value is not None:
-                        out[k] = value
-            keys = [k for k in keys if (kind, k) not in self._tx.records]
+                if (kind, k) in tx.records:
+                    if tx.records[kind, k] is not None:
+                        out[k] = tx.records[kind, k]
+                elif (kind, k) in tx.read:
+                    out[k] = dict(tx.read[kind, k])
+            keys = [k for k in keys if (kind, k) not in tx.records and (kind, k) not in tx.read]
             cached = self._cache.get_many(kind, keys)
             out.update(cached)
             keys = [k for k in keys if k not in cached]
@@ -573,7 +579,8 @@ class RedisState(EngineState):
             for k, b in zip(keys, blobs):
                 if b is not None:
                     out[k] = _load(b)
-                    if self._tx is not None:
+                    if tx is not None:
+                        tx.read[kind, k] = dict(out[k])
                         self._cache.put(kind, k, out[k])
         return out
 

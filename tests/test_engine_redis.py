@@ -205,6 +205,29 @@ def test_cached_event_records_follow_other_writers_and_failed_transactions(backe
         other.close()
 
 
+@pytest.mark.parametrize("backend", ["local", "redis"])
+def test_reads_under_the_lock_follow_the_assignments_own_writes(backend, tmp_path, request):
+    if backend == "local":
+        state = LocalState(tmp_path)
+    else:
+        state = RedisState(redis.Redis.from_url(request.getfixturevalue("redis_server").url), prefix="reads")
+    try:
+        with state.lock():
+            state.put_many("article", {"a1": {"group_id": "g1"}, "a2": {"group_id": "g2"}})
+        with state.lock():
+            first = state.get_many("article", ["a1", "a2", "a3"])
+            assert first == {"a1": {"group_id": "g1"}, "a2": {"group_id": "g2"}}
+            first["a1"]["group_id"] = "edited"  # an edit of the copy handed out is not a write
+            assert state.get("article", "a1") == {"group_id": "g1"}
+            state.put("article", "a1", {"group_id": "g3"})
+            state.delete("article", "a2")
+            assert state.get_many("article", ["a1", "a2"]) == {"a1": {"group_id": "g3"}}
+        with state.lock():
+            assert state.get_many("article", ["a1", "a2"]) == {"a1": {"group_id": "g3"}}
+    finally:
+        state.close()
+
+
 def test_a_lock_redis_dropped_mid_assignment_does_not_stall_the_next_one(tmp_path):
     from newsagg.testing import RedisServer
 
