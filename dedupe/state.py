@@ -430,7 +430,8 @@ class _PendingWrites:
     change, so that the assignment reads its own writes before they are sent."""
 
     pipe: Any
-    records: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)  # None: deleted
+    # Records as written (None: deleted), decoded only if the assignment reads one again.
+    records: dict[tuple[str, str], bytes | None] = field(default_factory=dict)
     # Records of any kind the assignment read: nobody else writes while it holds
     # the lock, so a second read of one (a candidate that turns out to be the
     # copied text) needs no round trip. Shallow copies, as in `_RecordCache`.
@@ -567,7 +568,7 @@ class RedisState(EngineState):
             for k in keys:
                 if (kind, k) in tx.records:
                     if tx.records[kind, k] is not None:
-                        out[k] = tx.records[kind, k]
+                        out[k] = _load(tx.records[kind, k])
                 elif (kind, k) in tx.read:
                     out[k] = dict(tx.read[kind, k])
             keys = [k for k in keys if (kind, k) not in tx.records and (kind, k) not in tx.read]
@@ -586,9 +587,10 @@ class RedisState(EngineState):
 
     def put_many(self, kind, records):
         if records:
-            self._w.mset({self._k(kind, k): _dump(v, kind) for k, v in records.items()})
+            blobs = {k: _dump(v, kind) for k, v in records.items()}
+            self._w.mset({self._k(kind, k): b for k, b in blobs.items()})
             if self._tx is not None:
-                self._tx.records.update({(kind, k): orjson.loads(orjson.dumps(v)) for k, v in records.items()})
+                self._tx.records.update({(kind, k): b for k, b in blobs.items()})
                 for k, v in records.items():
                     self._cache.put(kind, k, v)
             else:  # outside the lock: the cache is checked again at the next one
