@@ -3,6 +3,7 @@ as a sequential run of the same stream; assignments are all-or-nothing."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import threading
 import time
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import pytest
 import redis
 
 from dedupe.engine import StoryEngine
-from dedupe.state import LocalState, RedisState
+from dedupe.state import LocalState, RedisState, StateError
 from newsagg.settings import get_settings
 from test_engine_texts import (DAY, INDEPENDENT_TEXT, INDEPENDENT_TITLE, UNRELATED, WIRE_PARAGRAPHS, WIRE_TITLE,
                                article, copy_with_clutter, wire)
@@ -226,6 +227,37 @@ def test_reads_under_the_lock_follow_the_assignments_own_writes(backend, tmp_pat
             assert state.get_many("article", ["a1", "a2"]) == {"a1": {"group_id": "g3"}}
     finally:
         state.close()
+
+
+def test_a_worker_whose_lock_expired_leaves_the_next_holders_lock_alone(redis_server):
+    def worker(lock_timeout):
+        return RedisState(redis.Redis.from_url(redis_server.url), prefix="expiry", lock_timeout=lock_timeout)
+
+    slow, other = worker(0.3), worker(10)
+    taken, done = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with other.lock():
+            taken.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold_the_lock)
+    try:
+        with pytest.raises(redis.exceptions.LockNotOwnedError):
+            with slow.lock():
+                slow.put("event", "ev-1", {"size": 1})
+                holder.start()  # waits until the slow worker's lock times out, then takes it
+                assert taken.wait(10)
+        assert slow.get("event", "ev-1") == {"size": 1}  # its writes landed all the same
+        with pytest.raises(StateError):  # the other worker still holds the lock
+            with worker(0.2).lock():
+                pass
+    finally:
+        done.set()
+        if holder.ident is not None:
+            holder.join()
+    with worker(1).lock():
+        pass
 
 
 def test_a_lock_redis_dropped_mid_assignment_does_not_stall_the_next_one(tmp_path):
