@@ -456,7 +456,8 @@ class RedisLSHStorage(LSHStorage):
     key -> ts), `{prefix}:k:{key}` (packed band keys, for removal) and
     `{prefix}:h:{0..buckets-1}` (hashes: band key -> NUL-joined keys). A query
     is one script call (one round trip); writes go in pipelines of
-    `batch_size` script calls. `buckets` is fixed when a prefix is first used;
+    `batch_size` script calls, or into the caller's pending MULTI/EXEC (see
+    `transaction`). `buckets` is fixed when a prefix is first used;
     entries per bucket (articles x bands / buckets: 64 at 1M articles and 64
     bands with the default) under Redis's hash-max-listpack-entries (128) keep
     the compact encoding.

@@ -427,7 +427,8 @@ class LocalState(EngineState):
 @dataclass
 class _PendingWrites:
     """Writes of one assignment, queued on a transaction pipeline, and what they
-    change, so that the assignment reads its own writes before they are sent."""
+    change, so that the assignment reads its own writes before they are sent;
+    and what it read."""
 
     pipe: Any
     # Records as written (None: deleted), decoded only if the assignment reads one again.
