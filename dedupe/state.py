@@ -20,6 +20,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 import weakref
 import zlib
 from abc import ABC, abstractmethod
@@ -454,12 +455,43 @@ class LocalState(EngineState):
 @dataclass
 class _PendingWrites:
     """Writes of one assignment, queued on a transaction pipeline, and what they
-    change, so that the assignment reads its own writes before they are sent."""
+    change, so that the assignment reads its own writes before they are sent;
+    and what it read."""
 
     pipe: Any
-    records: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)  # None: deleted
+    # Records as written (None: deleted), decoded only if the assignment reads one again.
+    records: dict[tuple[str, str], bytes | None] = field(default_factory=dict)
+    # Records of any kind the assignment read: nobody else writes while it holds
+    # the lock, so a second read of one (a candidate that turns out to be the
+    # copied text) needs no round trip. Shallow copies, as in `_RecordCache`.
+    read: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     added: dict[str, list[str]] = field(default_factory=dict)
     removed: dict[str, set[str]] = field(default_factory=dict)
+
+
+# Taking the lock reads, in the same round trip, what every assignment reads first:
+# the version counter (is our record cache current?) and the document-frequency log
+# entries we have not counted yet (none unless another worker wrote).
+_DF_SINCE_LUA = """
+local function df_since(last_key, log_key, seen)
+  local last = tonumber(redis.call('GET', last_key) or '0')
+  if seen < 0 or last == seen then return {last, {}} end
+  return {last, redis.call('XRANGE', log_key, '(0-' .. seen, '+')}
+end
+"""
+
+# KEYS: lock, version, df last, df log; ARGV: token, ttl ms, df position counted (-1: none).
+_ACQUIRE_LUA = _DF_SINCE_LUA + """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+local df = df_since(KEYS[3], KEYS[4], tonumber(ARGV[3]))
+return {redis.call('GET', KEYS[2]) or '0', df[1], df[2]}
+"""
+
+# KEYS: df last, df log; ARGV: df position counted.
+_DF_READ_LUA = _DF_SINCE_LUA + "return df_since(KEYS[1], KEYS[2], tonumber(ARGV[1]))"
+
+# KEYS: lock; ARGV: token. Releases the lock only if it is still ours.
+_RELEASE_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
 class RedisState(EngineState):
@@ -470,6 +502,8 @@ class RedisState(EngineState):
     version counter, read when the lock is taken.
     """
 
+    LOCK_POLL_SECONDS = 0.002
+
     def __init__(self, client, prefix: str = "newsagg:story", lock_timeout: float = 60.0):
         self.r = client
         self.prefix = prefix
@@ -477,9 +511,13 @@ class RedisState(EngineState):
         self._tx: _PendingWrites | None = None
         self._cache = _RecordCache()
         self._version: int | None = None  # the version our cache reflects
-        self._unreleased = None  # our lock, when Redis went away before we could release it
+        self._unreleased: str | None = None  # our lock's token, when Redis went away before we could release it
         self._df_counts = _DocumentCounts()
         self._df_last = 0  # the log's last position, as read under the lock
+        self._df_read: tuple[int, int, list] | None = None  # (since, last, entries) read with the lock
+        self._acquire = client.register_script(_ACQUIRE_LUA)
+        self._release = client.register_script(_RELEASE_LUA)
+        self._df_read_script = client.register_script(_DF_READ_LUA)
 
     def _k(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -489,51 +527,62 @@ class RedisState(EngineState):
         # One assignment at a time across all workers: the stream is then
         # assigned in lock order exactly as a sequential run would assign it.
         # The timeout frees the lock of a worker that died holding it.
-        # Writes are queued and sent at the end in one MULTI/EXEC: one round trip,
-        # and an assignment that fails half-way leaves nothing behind.
+        # Writes are queued and sent at the end in one MULTI/EXEC that also releases
+        # the lock: one round trip, and an assignment that fails half-way leaves
+        # nothing behind.
         if self._tx is not None:  # already held by this engine (re-entrant use)
             yield
             return
-        # Poll every 2 ms, not redis-py's 100 ms: assignments take a few ms, so a waiting
-        # worker would otherwise idle most of the time (1.5x with 2 workers, measured).
         self._release_unreleased()
-        lock = self.r.lock(self._k("lock"), timeout=self.lock_timeout, blocking_timeout=self.lock_timeout,
-                           sleep=0.002, thread_local=False)  # its token may be needed again, see below
-        if not lock.acquire():
-            raise StateError(f"story engine lock {self._k('lock')} not acquired in {self.lock_timeout}s")
-        version = int(self.r.get(self._k("version")) or 0)
+        token = os.urandom(16).hex()
+        version, df_last, df_entries = self._take_lock(token)
         if version != self._version:  # another process wrote: cached records may be stale
             self._cache.clear()
         self._version = None  # unknown until our own transaction lands
+        self._df_read = (self._df_counts.seen, df_last, df_entries)
         self._tx = _PendingWrites(self.r.pipeline(transaction=True))
         try:
             yield
             self._tx.pipe.incr(self._k("version"))
-            self._version = self._tx.pipe.execute()[-1]
+            # EVAL, not EVALSHA: a script Redis does not know (flushed, restarted) fails
+            # inside EXEC, where it cannot be loaded and retried.
+            self._tx.pipe.eval(_RELEASE_LUA, 1, self._k("lock"), token)
+            self._version, released = self._tx.pipe.execute()[-2:]
+            if not released:  # it expired while we worked: someone else may have assigned meanwhile
+                raise redis_errors.LockNotOwnedError(f"story engine lock {self._k('lock')} expired while held")
         finally:
-            if self._version is None:  # our writes never landed: forget what we counted of them
-                self._cache.clear()
-                self._df_counts.forget()
             self._tx.pipe.reset()
-            self._tx = None
-            token = lock.local.token  # release() forgets it even when Redis is not there
-            try:
-                lock.release()
-            except redis_errors.ConnectionError:
-                lock.local.token = token
-                self._unreleased = lock  # released on our next assignment, not at its timeout
-                raise
+            self._tx = self._df_read = None
+            if self._version is None:  # our writes never landed (nor the release with them)
+                self._cache.clear()  # forget what we cached and counted of them
+                self._df_counts.forget()
+                try:
+                    self._release(keys=[self._k("lock")], args=[token])
+                except redis_errors.ConnectionError:
+                    self._unreleased = token  # released on our next assignment, not at its timeout
+                    raise
+
+    def _take_lock(self, token: str) -> tuple[int, int, list]:
+        """Wait for the lock; (version, df log's last position, its entries we have not counted)."""
+        # Poll every 2 ms, not redis-py's 100 ms: assignments take a few ms, so a waiting
+        # worker would otherwise idle most of the time (1.5x with 2 workers, measured).
+        deadline = time.monotonic() + self.lock_timeout
+        keys = [self._k("lock"), self._k("version"), self._k("df", "last"), self._k("df", "log")]
+        args = [token, int(self.lock_timeout * 1000), self._df_counts.seen]
+        while not (taken := self._acquire(keys=keys, args=args)):
+            if time.monotonic() >= deadline:
+                raise StateError(f"story engine lock {self._k('lock')} not acquired in {self.lock_timeout}s")
+            time.sleep(self.LOCK_POLL_SECONDS)
+        version, df_last, df_entries = taken
+        return int(version), int(df_last), df_entries
 
     def _release_unreleased(self) -> None:
         """Release the lock we still hold from an assignment that Redis dropped: a
-        restarted Redis (AOF) keeps it, and every worker would wait out its timeout."""
-        if self._unreleased is None:
-            return
-        try:
-            self._unreleased.release()
-        except redis_errors.LockError:
-            pass  # it expired, or another worker took it since
-        self._unreleased = None
+        restarted Redis (AOF) keeps it, and every worker would wait out its timeout.
+        A no-op when it expired, or another worker took it since."""
+        if self._unreleased is not None:
+            self._release(keys=[self._k("lock")], args=[self._unreleased])
+            self._unreleased = None
 
     @property
     def _w(self):
@@ -543,13 +592,15 @@ class RedisState(EngineState):
     def get_many(self, kind, keys):
         keys = list(dict.fromkeys(keys))
         out: dict[str, dict[str, Any]] = {}
-        if self._tx is not None:  # read this assignment's own writes
+        tx = self._tx
+        if tx is not None:  # this assignment's own writes, then what it read, then the cache
             for k in keys:
-                if (kind, k) in self._tx.records:
-                    value = self._tx.records[kind, k]
-                    if value is not None:
-                        out[k] = value
-            keys = [k for k in keys if (kind, k) not in self._tx.records]
+                if (kind, k) in tx.records:
+                    if tx.records[kind, k] is not None:
+                        out[k] = _load(tx.records[kind, k])
+                elif (kind, k) in tx.read:
+                    out[k] = dict(tx.read[kind, k])
+            keys = [k for k in keys if (kind, k) not in tx.records and (kind, k) not in tx.read]
             cached = self._cache.get_many(kind, keys)
             out.update(cached)
             keys = [k for k in keys if k not in cached]
@@ -558,15 +609,17 @@ class RedisState(EngineState):
             for k, b in zip(keys, blobs):
                 if b is not None:
                     out[k] = _load(b)
-                    if self._tx is not None:
+                    if tx is not None:
+                        tx.read[kind, k] = dict(out[k])
                         self._cache.put(kind, k, out[k])
         return out
 
     def put_many(self, kind, records):
         if records:
-            self._w.mset({self._k(kind, k): _dump(v, kind) for k, v in records.items()})
+            blobs = {k: _dump(v, kind) for k, v in records.items()}
+            self._w.mset({self._k(kind, k): b for k, b in blobs.items()})
             if self._tx is not None:
-                self._tx.records.update({(kind, k): orjson.loads(orjson.dumps(v)) for k, v in records.items()})
+                self._tx.records.update({(kind, k): b for k, b in blobs.items()})
                 for k, v in records.items():
                     self._cache.put(kind, k, v)
             else:  # outside the lock: the cache is checked again at the next one
@@ -624,13 +677,14 @@ class RedisState(EngineState):
         return df, int(through or 0)
 
     def _df_entries_since(self, seq):
-        with self.r.pipeline(transaction=False) as pipe:
-            pipe.get(self._k("df", "last"))
-            pipe.xrange(self._k("df", "log"), min=f"(0-{seq}")
-            last, rows = pipe.execute()
-        last = int(last or 0)
-        entries = [(int(entry_id.split(b"-")[1]), np.frombuffer(fields[b"t"], dtype=">i8").astype(np.int64))
-                   for entry_id, fields in rows]
+        read, self._df_read = self._df_read, None
+        if read is not None and read[0] == seq:  # read with the lock
+            last, rows = read[1:]
+        else:
+            last, rows = self._df_read_script(keys=[self._k("df", "last"), self._k("df", "log")], args=[seq])
+        last = int(last)
+        entries = [(int(entry_id.split(b"-")[1]), np.frombuffer(fields[1], dtype=">i8").astype(np.int64))
+                   for entry_id, fields in rows]  # fields: [b"t", term ids]
         if last < seq or (last > seq and (not entries or entries[0][0] != seq + 1)):
             return None  # trimmed past us, or Redis lost entries we counted: reload
         self._df_last = last
@@ -651,4 +705,5 @@ class RedisState(EngineState):
         self._w.xtrim(self._k("df", "log"), minid=f"0-{previous + 1}", approximate=False)
 
     def lsh_storage(self, name):
-        return RedisLSHStorage(self.r, self._k("lsh", name))
+        # Entries are added in the assignment's transaction: all of it lands, or none.
+        return RedisLSHStorage(self.r, self._k("lsh", name), transaction=lambda: self._tx and self._tx.pipe)

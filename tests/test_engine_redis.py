@@ -3,6 +3,7 @@ as a sequential run of the same stream; assignments are all-or-nothing."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import threading
 import time
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import pytest
 import redis
 
 from dedupe.engine import StoryEngine
-from dedupe.state import LocalState, RedisState
+from dedupe.state import LocalState, RedisState, StateError
 from newsagg.settings import get_settings
 from test_engine_texts import (DAY, INDEPENDENT_TEXT, INDEPENDENT_TITLE, UNRELATED, WIRE_PARAGRAPHS, WIRE_TITLE,
                                article, copy_with_clutter, wire)
@@ -116,6 +117,24 @@ def test_an_assignment_failing_half_way_leaves_nothing_behind(backend, request, 
     assert engine.state.get("event", original.event_id)["size"] == 2
 
 
+def test_a_failed_assignment_leaves_no_index_entry_in_redis(redis_server, monkeypatch):
+    engine = StoryEngine(RedisState(redis.Redis.from_url(redis_server.url)))
+    original = engine.assign(wire())
+    copy = copy_with_clutter("herald", DAY + timedelta(hours=1), WIRE_TITLE, WIRE_PARAGRAPHS)
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("storage went away")
+
+    with monkeypatch.context() as m:
+        m.setattr(engine.state, "remember_signature", broken)  # fails right after the index insert
+        with pytest.raises(ConnectionError):
+            engine.assign(copy)
+    assert copy.id not in engine.lsh and original.article_id in engine.lsh
+    # Once the storage is back the article is assigned and indexed for every worker.
+    assert engine.assign(copy).group_id == original.group_id
+    assert copy.id in StoryEngine(RedisState(redis.Redis.from_url(redis_server.url))).lsh
+
+
 @pytest.mark.parametrize("backend", ["local", "redis"])
 def test_document_counts_are_shared_folded_and_kept(backend, tmp_path, request, monkeypatch):
     monkeypatch.setattr(LocalState, "DF_FOLD_ROWS", 3)  # fold often
@@ -186,6 +205,60 @@ def test_cached_records_follow_other_writers_and_failed_transactions(backend, ki
     finally:
         mine.close()
         other.close()
+
+
+@pytest.mark.parametrize("backend", ["local", "redis"])
+def test_reads_under_the_lock_follow_the_assignments_own_writes(backend, tmp_path, request):
+    if backend == "local":
+        state = LocalState(tmp_path)
+    else:
+        state = RedisState(redis.Redis.from_url(request.getfixturevalue("redis_server").url), prefix="reads")
+    try:
+        with state.lock():
+            state.put_many("article", {"a1": {"group_id": "g1"}, "a2": {"group_id": "g2"}})
+        with state.lock():
+            first = state.get_many("article", ["a1", "a2", "a3"])
+            assert first == {"a1": {"group_id": "g1"}, "a2": {"group_id": "g2"}}
+            first["a1"]["group_id"] = "edited"  # an edit of the copy handed out is not a write
+            assert state.get("article", "a1") == {"group_id": "g1"}
+            state.put("article", "a1", {"group_id": "g3"})
+            state.delete("article", "a2")
+            assert state.get_many("article", ["a1", "a2"]) == {"a1": {"group_id": "g3"}}
+        with state.lock():
+            assert state.get_many("article", ["a1", "a2"]) == {"a1": {"group_id": "g3"}}
+    finally:
+        state.close()
+
+
+def test_a_worker_whose_lock_expired_leaves_the_next_holders_lock_alone(redis_server):
+    def worker(lock_timeout):
+        return RedisState(redis.Redis.from_url(redis_server.url), prefix="expiry", lock_timeout=lock_timeout)
+
+    slow, other = worker(0.3), worker(10)
+    taken, done = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with other.lock():
+            taken.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold_the_lock)
+    try:
+        with pytest.raises(redis.exceptions.LockNotOwnedError):
+            with slow.lock():
+                slow.put("event", "ev-1", {"size": 1})
+                holder.start()  # waits until the slow worker's lock times out, then takes it
+                assert taken.wait(10)
+        assert slow.get("event", "ev-1") == {"size": 1}  # its writes landed all the same
+        with pytest.raises(StateError):  # the other worker still holds the lock
+            with worker(0.2).lock():
+                pass
+    finally:
+        done.set()
+        if holder.ident is not None:
+            holder.join()
+    with worker(1).lock():
+        pass
 
 
 def test_a_lock_redis_dropped_mid_assignment_does_not_stall_the_next_one(tmp_path):
