@@ -23,6 +23,7 @@ import threading
 import time
 import weakref
 import zlib
+from collections import Counter
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -129,7 +130,8 @@ class EngineState(ABC):
         if seq - counts.folded >= self.DF_FOLD_ROWS:
             self._df_fold({t: counts.df[t] for t in counts.changed | {0}}, seq, counts.folded)
             counts.folded, counts.changed = seq, set()
-        return counts.df[0], {t: counts.df[t] for t in terms.tolist()}
+        ids = terms.tolist()
+        return counts.df[0], dict(zip(ids, map(counts.df.__getitem__, ids)))
 
     def _df_snapshot(self) -> tuple[dict[int, int], int]:
         """(the folded counts, the log position they hold)."""
@@ -178,20 +180,18 @@ class _DocumentCounts:
     documents; `seen`: the log position counted up to (-1: load first)."""
 
     def __init__(self) -> None:
-        self.df: dict[int, int] = {}
+        self.df: Counter[int] = Counter()  # Counter.update counts an id list in C
         self.seen = -1
         self.folded = 0  # the snapshot's log position when we last loaded or folded
         self.changed: set[int] = set()  # terms counted since then
 
     def load(self, df: dict[int, int], through: int) -> None:
-        self.df, self.seen, self.folded, self.changed = df, through, through, set()
+        self.df, self.seen, self.folded, self.changed = Counter(df), through, through, set()
 
     def add(self, seq: int, terms: np.ndarray) -> None:
-        df = self.df
         ids = terms.tolist()
-        for t in ids:
-            df[t] = df.get(t, 0) + 1
-        df[0] = df.get(0, 0) + 1
+        self.df.update(ids)
+        self.df[0] += 1
         self.changed.update(ids)
         self.seen = seq
 
