@@ -480,6 +480,12 @@ def event_fits(f: Features, events: dict[str, dict[str, Any]], tuning: Tuning) -
     return fits
 
 
+def _founded_ids(article_id: str) -> tuple[str, str]:
+    """Ids of the event and the copy group an article founds (a later version of
+    it that founds them again gets a suffix: `StoryEngine._fresh_id`)."""
+    return f"ev-{article_id}", f"gr-{article_id}"
+
+
 def _widen_times(event: dict[str, Any], other: dict[str, Any]) -> None:
     """Widen an event's time span by another's (an article's or an absorbed event's)."""
     for key, pick in (("anchor_min", min), ("anchor_max", max), ("written_min", min), ("written_max", max)):
@@ -583,6 +589,9 @@ class StoryEngine:
         features = featurize(article, self.tuning)
         started = time.perf_counter()
         with self.state.lock():
+            # What a new article reads first, in one round trip where reads cost one.
+            event_base, group_base = _founded_ids(article.id)
+            self.state.read_ahead({"article": [article.id], "event": [event_base], "group": [group_base]})
             previous = self.state.get("article", article.id)
             if previous and previous["content_hash"] == article.content_hash:
                 return self._stored_assignment(article.id, previous)
@@ -678,7 +687,7 @@ class StoryEngine:
             event_id = survivor
             event = recs[survivor]
         else:
-            event_id = self._fresh_id("event", f"ev-{aid}", article.content_hash)
+            event_id = self._fresh_id("event", _founded_ids(aid)[0], article.content_hash)
             event = {"created": f.time, "last": f.time, "tv": "", "kv": "",
                      "langs": [], "size": 0, "absorbed": []}
         event["tv"] = _vector(event, "tv").plus(f.term_vector, t.centroid_terms).pack()
@@ -715,7 +724,7 @@ class StoryEngine:
                     changes = diff_texts(orig.title, orig.text, f.title, f.text)
             group["size"] = group.get("size", 1) + 1
         else:
-            group_id = self._fresh_id("group", f"gr-{aid}", article.content_hash)
+            group_id = self._fresh_id("group", _founded_ids(aid)[1], article.content_hash)
             group = {"originator": aid, "originator_anchor": f.anchor, "event_id": event_id, "size": 1}
         group["event_id"] = event_id
         st.put("group", group_id, group)
@@ -772,7 +781,7 @@ class StoryEngine:
                 st.put("event", event_id, {**event, **rec})
                 continue
             first = min(part, key=lambda m: (feats[m]["time"], m))
-            new_id = self._fresh_id("event", f"ev-{first}", arts[first]["content_hash"])
+            new_id = self._fresh_id("event", _founded_ids(first)[0], arts[first]["content_hash"])
             rec["created"] = min(feats[m]["time"] for m in part)
             st.put("event", new_id, rec)
             st.remove_members(f"event:{event_id}", part)

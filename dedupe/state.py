@@ -80,6 +80,10 @@ class EngineState(ABC):
     @abstractmethod
     def put_many(self, kind: str, records: dict[str, dict[str, Any]]) -> None: ...
 
+    def read_ahead(self, wanted: dict[str, Iterable[str]]) -> None:
+        """Under the lock: records of several kinds ({kind: keys}) the assignment is
+        about to read, fetched together where a read costs a round trip (Redis)."""
+
     @abstractmethod
     def delete(self, kind: str, key: str) -> None: ...
 
@@ -463,8 +467,9 @@ class _PendingWrites:
     records: dict[tuple[str, str], bytes | None] = field(default_factory=dict)
     # Records of any kind the assignment read: nobody else writes while it holds
     # the lock, so a second read of one (a candidate that turns out to be the
-    # copied text) needs no round trip. Shallow copies, as in `_RecordCache`.
-    read: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # copied text) needs no round trip. Shallow copies, as in `_RecordCache`; None:
+    # known to be missing.
+    read: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
     added: dict[str, list[str]] = field(default_factory=dict)
     removed: dict[str, set[str]] = field(default_factory=dict)
 
@@ -599,19 +604,38 @@ class RedisState(EngineState):
                     if tx.records[kind, k] is not None:
                         out[k] = _load(tx.records[kind, k])
                 elif (kind, k) in tx.read:
-                    out[k] = dict(tx.read[kind, k])
+                    if tx.read[kind, k] is not None:
+                        out[k] = dict(tx.read[kind, k])
             keys = [k for k in keys if (kind, k) not in tx.records and (kind, k) not in tx.read]
             cached = self._cache.get_many(kind, keys)
             out.update(cached)
             keys = [k for k in keys if k not in cached]
         if keys:
-            blobs = self.r.mget([self._k(kind, k) for k in keys])
-            for k, b in zip(keys, blobs):
-                if b is not None:
-                    out[k] = _load(b)
-                    if tx is not None:
-                        tx.read[kind, k] = dict(out[k])
-                        self._cache.put(kind, k, out[k])
+            out.update(self._fetch([(kind, k) for k in keys])[kind])
+        return out
+
+    def read_ahead(self, wanted):
+        if self._tx is None:
+            return
+        tx = self._tx
+        pairs = [(kind, k) for kind, keys in wanted.items() for k in keys
+                 if (kind, k) not in tx.records and (kind, k) not in tx.read]
+        if pairs:
+            self._fetch(pairs)
+
+    def _fetch(self, pairs: list[tuple[str, str]]) -> dict[str, dict[str, dict[str, Any]]]:
+        """Records of (kind, key) pairs in one MGET, by kind; under the lock they are
+        remembered for the rest of the assignment, missing ones too."""
+        out: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind, _ in pairs}
+        tx = self._tx
+        for (kind, k), b in zip(pairs, self.r.mget([self._k(kind, k) for kind, k in pairs])):
+            record = _load(b) if b is not None else None
+            if record is not None:
+                out[kind][k] = record
+            if tx is not None:
+                tx.read[kind, k] = dict(record) if record is not None else None
+                if record is not None:
+                    self._cache.put(kind, k, record)
         return out
 
     def put_many(self, kind, records):
