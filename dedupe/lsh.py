@@ -118,9 +118,9 @@ class LSHIndex:
     def query(self, sig: np.ndarray, limit: int | None = None) -> list[str]:
         """Keys sharing at least one band with `sig`, sorted; with `limit`, the
         `limit` keys sharing the most bands (the likeliest to be similar) first."""
-        keys, counts = self.storage.band_match_counts(self.band_keys(sig))
         if limit is None:
-            return sorted(keys)
+            return sorted(set(self.storage.band_matches(self.band_keys(sig))))
+        keys, counts = self.storage.band_match_counts(self.band_keys(sig))
         shared = dict(zip(keys, counts.tolist()))
         if len(keys) > limit:
             # Every key sharing more bands than the limit-th stays; ties at the limit-th

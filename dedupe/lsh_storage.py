@@ -347,10 +347,10 @@ class MemoryLSHStorage(LSHStorage):
                 found.append(held)
             else:
                 found.extend(held)
-        from_delta = np.array(found, dtype=np.int32)
         if self._main is None:
-            return from_delta
-        return np.concatenate([self._main.find(band_keys), from_delta]) if found else self._main.find(band_keys)
+            return np.array(found, dtype=np.int32)
+        in_main = self._main.find(band_keys)
+        return np.concatenate([in_main, np.array(found, dtype=np.int32)]) if found else in_main
 
     def _new_ids(self, keys: list[str], ts: np.ndarray) -> np.ndarray:
         first = len(self._key_of)
