@@ -3,6 +3,7 @@ changed passages (sentences), and whether the headline changed. Pure function.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from newsagg.schema import Changes
@@ -22,14 +23,32 @@ def _key(sentence: str) -> str:
     return " ".join(tokens(sentence))
 
 
+@dataclass(frozen=True)
+class Passages:
+    """A cleaned text's sentences and their keys (folded tokens, space-joined):
+    what a diff lines up. The story engine keeps them with an article's features."""
+
+    sentences: list[str]
+    keys: list[str]
+
+
+def passages(text: str) -> Passages:
+    found = sentences(text)
+    return Passages(found, [_key(s) for s in found])
+
+
 def diff_texts(original_title: str, original_text: str, copy_title: str, copy_text: str) -> Changes:
     """Changes of the copy against the original; texts are cleaned article texts."""
+    return diff_passages(original_title, passages(original_text), copy_title, passages(copy_text))
+
+
+def diff_passages(original_title: str, original: Passages, copy_title: str, copy: Passages) -> Changes:
+    """`diff_texts` of texts already cut into passages."""
     title_changed = bool(original_title or copy_title) and fold(original_title).strip() != fold(copy_title).strip()
-    if original_text == copy_text:  # wire copy republished as is: nothing to line up
+    if original.sentences == copy.sentences:  # wire copy republished as is: nothing to line up
         return Changes(title_changed=title_changed)
-    a = sentences(original_text)
-    b = sentences(copy_text)
-    ka, kb = [_key(s) for s in a], [_key(s) for s in b]
+    a, b = original.sentences, copy.sentences
+    ka, kb = original.keys, copy.keys
     wa, wb = [set(k.split()) for k in ka], [set(k.split()) for k in kb]
     added: list[str] = []
     removed: list[str] = []

@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import py3langid
 
-from dedupe.changes import diff_texts
+from dedupe.changes import Passages, diff_passages
 from dedupe.lsh import LSHIndex
 from dedupe.minhash import Signer
 from dedupe.normalize import article_lines, capitalised_tokens, mentioned_dates, page_date, sentences, tokens
@@ -127,6 +127,7 @@ class Features:
     keys: Counter = field(default_factory=Counter)  # names and numbers -> count
     shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
     sentence_terms: list[frozenset] = field(default_factory=list)  # content stems of each longer sentence
+    passages: Passages = field(default_factory=lambda: Passages([], []))  # sentences, for what a copy changed
     term_vector: SparseVector = field(default_factory=SparseVector.empty)  # unit TF-IDF vector when assigned
     key_vector: SparseVector = field(default_factory=SparseVector.empty)
 
@@ -184,9 +185,12 @@ def _features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> F
     words: list[str] = []
     sentence_terms = []
     stem = tuning.stem_length
-    for sentence in sentences(body):
+    cut = sentences(body)
+    keys_of_sentences = []
+    for sentence in cut:
         sentence_words = tokens(sentence)
         words += sentence_words
+        keys_of_sentences.append(" ".join(sentence_words))
         if _QUOTE.search(sentence):
             continue  # independent reports quote the same statements in the same order
         stems = frozenset({w[:stem] for w in sentence_words if w not in STOPWORDS})
@@ -199,7 +203,7 @@ def _features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> F
     shingles = word_shingles(words, tuning.shingle_k) if words else np.empty(0, np.uint64)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), sentence_terms,
-                    _vector(stored, "tv"), _vector(stored, "kv"))
+                    Passages(cut, keys_of_sentences), _vector(stored, "tv"), _vector(stored, "kv"))
 
 
 def featurize(article: Article, tuning: Tuning) -> Features:
@@ -721,7 +725,7 @@ class StoryEngine:
                 copies_of, similarity = best_copy, round(copy_sim, 4)
                 orig = self._load_features({originator: orig_hash}).get(originator)
                 if orig is not None:
-                    changes = diff_texts(orig.title, orig.text, f.title, f.text)
+                    changes = diff_passages(orig.title, orig.passages, f.title, f.passages)
             group["size"] = group.get("size", 1) + 1
         else:
             group_id = self._fresh_id("group", _founded_ids(aid)[1], article.content_hash)
@@ -843,7 +847,7 @@ class StoryEngine:
         updates = {}
         for mid, rec in arts.items():
             mf = feats.get(mid)
-            changes = diff_texts(f.title, f.text, mf.title, mf.text) if mf else None
+            changes = diff_passages(f.title, f.passages, mf.title, mf.passages) if mf else None
             sim = round(copy_score(f, mf, self.tuning), 4) if mf else None
             rec.update(copies_of=rec.get("copies_of") or aid, similarity=rec.get("similarity") or sim,
                        changes=changes.model_dump(mode="json") if changes else None)
