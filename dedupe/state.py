@@ -132,8 +132,9 @@ class EngineState(ABC):
         seq = self._df_append(terms)
         counts.add(seq, terms)
         if seq - counts.folded >= self.DF_FOLD_ROWS:
-            self._df_fold({t: counts.df[t] for t in counts.changed | {0}}, seq, counts.folded)
-            counts.folded, counts.changed = seq, set()
+            changed = np.unique(np.concatenate([np.empty(0, np.int64), *counts.changed])).tolist() + [0]
+            self._df_fold({t: counts.df[t] for t in changed}, seq, counts.folded)
+            counts.folded, counts.changed = seq, []
         ids = terms.tolist()
         return counts.df[0], dict(zip(ids, map(counts.df.__getitem__, ids)))
 
@@ -187,16 +188,16 @@ class _DocumentCounts:
         self.df: Counter[int] = Counter()  # Counter.update counts an id list in C
         self.seen = -1
         self.folded = 0  # the snapshot's log position when we last loaded or folded
-        self.changed: set[int] = set()  # terms counted since then
+        self.changed: list[np.ndarray] = []  # terms counted since then (a set of them cost more)
 
     def load(self, df: dict[int, int], through: int) -> None:
-        self.df, self.seen, self.folded, self.changed = Counter(df), through, through, set()
+        self.df, self.seen, self.folded, self.changed = Counter(df), through, through, []
 
     def add(self, seq: int, terms: np.ndarray) -> None:
         ids = terms.tolist()
         self.df.update(ids)
         self.df[0] += 1
-        self.changed.update(ids)
+        self.changed.append(terms)
         self.seen = seq
 
     def forget(self) -> None:
