@@ -34,6 +34,7 @@ produce exactly what a sequential run in lock order would.
 """
 from __future__ import annotations
 
+import base64
 import bisect
 import logging
 import math
@@ -50,6 +51,7 @@ import numpy as np
 import py3langid
 
 from dedupe.changes import Passages, diff_passages
+from dedupe.changes import passages as text_passages
 from dedupe.lsh import LSHIndex
 from dedupe.minhash import Signer
 from dedupe.normalize import article_lines, capitalised_tokens, mentioned_dates, page_date, sentences, tokens
@@ -126,8 +128,8 @@ class Features:
     terms: Counter = field(default_factory=Counter)  # content-word stems -> count
     keys: Counter = field(default_factory=Counter)  # names and numbers -> count
     shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
-    sentence_terms: list[frozenset] = field(default_factory=list)  # content stems of each longer sentence
-    passages: Passages = field(default_factory=lambda: Passages([], []))  # sentences, for what a copy changed
+    sentence_terms: list[frozenset] = field(default_factory=list)  # content-stem ids of each longer sentence
+    _passages: Passages | None = None  # sentences, for what a copy changed (see `passages`)
     term_vector: SparseVector = field(default_factory=SparseVector.empty)  # unit TF-IDF vector when assigned
     key_vector: SparseVector = field(default_factory=SparseVector.empty)
 
@@ -135,9 +137,38 @@ class Features:
     def text(self) -> str:
         return "\n".join(self.lines)
 
+    @property
+    def passages(self) -> Passages:
+        if self._passages is None:  # features read back from the state: cut when a diff needs them
+            self._passages = text_passages(self.text)
+        return self._passages
+
     def stored(self) -> dict[str, Any]:
+        """What the state keeps: the text and time, and what scoring a candidate reads
+        (shingles, sentence stems), so a candidate read back is not tokenised again."""
         return {"lang": self.lang, "title": self.title, "lines": self.lines, "time": self.time,
-                "anchor": self.anchor, "written": self.written, "slug": sorted(self.slug)}
+                "anchor": self.anchor, "written": self.written, "slug": sorted(self.slug),
+                "sh": base64.b64encode(self.shingles.astype("<u8").tobytes()).decode(),
+                "st": _pack_sentences(self.sentence_terms)}
+
+
+def _pack_sentences(sentence_terms: list[frozenset]) -> str:
+    """Sentences' stem ids in one base64 string: count, sizes (int32), ids (int64)."""
+    sizes = np.array([len(s) for s in sentence_terms], dtype="<i4")
+    ids = np.fromiter((i for s in sentence_terms for i in s), dtype="<i8", count=int(sizes.sum()))
+    return base64.b64encode(np.int32(len(sizes)).astype("<i4").tobytes() + sizes.tobytes() + ids.tobytes()).decode()
+
+
+def _unpack_sentences(packed: str) -> list[frozenset]:
+    raw = base64.b64decode(packed)
+    count = int(np.frombuffer(raw, dtype="<i4", count=1)[0])
+    sizes = np.frombuffer(raw, dtype="<i4", count=count, offset=4).tolist()
+    ids = np.frombuffer(raw, dtype="<i8", offset=4 + 4 * count).tolist()
+    out, at = [], 0
+    for size in sizes:
+        out.append(frozenset(ids[at:at + size]))
+        at += size
+    return out
 
 
 @dataclass
@@ -177,8 +208,18 @@ _QUOTE = re.compile(r"[\"“”„«»]")
 
 
 def _features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Features:
-    """Features from what the state keeps of an article (`Features.stored()`)."""
+    """Features from what the state keeps of an article (`Features.stored()`).
+
+    A record that holds its shingles and sentence stems (written since they were
+    stored) is read as it is: what scoring a candidate needs, without its term
+    counts (they served when it was assigned). Else the text is worked through."""
     title, lines = stored["title"], stored["lines"]
+    if "sh" in stored and "st" in stored:
+        return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"],
+                        stored["written"], frozenset(stored.get("slug", ())),
+                        shingles=np.frombuffer(base64.b64decode(stored["sh"]), dtype="<u8").astype(np.uint64),
+                        sentence_terms=_unpack_sentences(stored["st"]),
+                        term_vector=_vector(stored, "tv"), key_vector=_vector(stored, "kv"))
     body = "\n".join(lines)
     # Sentence splits fall on spaces and punctuation, never inside a token: the
     # text's tokens are its sentences' tokens, end to end (tokenised once).
@@ -193,9 +234,12 @@ def _features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> F
         keys_of_sentences.append(" ".join(sentence_words))
         if _QUOTE.search(sentence):
             continue  # independent reports quote the same statements in the same order
-        stems = frozenset({w[:stem] for w in sentence_words if w not in STOPWORDS})
+        stems = {w[:stem] for w in sentence_words if w not in STOPWORDS}
         if len(stems) >= 4:
             sentence_terms.append(stems)
+    # Stems as ids: a candidate's sentences are stored and read back as numbers.
+    stem_ids = term_ids(set().union(*sentence_terms), "t")  # the ids of content terms: stems too
+    sentence_terms = [frozenset(map(stem_ids.__getitem__, stems)) for stems in sentence_terms]
     head = tokens(title) if title and (not lines or title != lines[0]) else []
     terms = Counter([w[:stem] for w in head + words if w not in STOPWORDS and (len(w) > 2 or w.isdigit())])
     keys = Counter([w for w in capitalised_tokens(f"{title}\n{body}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from dedupe.changes import diff_texts
@@ -322,3 +323,19 @@ def test_containment_of_all_candidates_at_once_equals_each_pair():
     got = shingle_containments(feats[0], feats[1:])
     assert got.tolist() == [shingle_containment(feats[0], other) for other in feats[1:]]
     assert got[0] == 1.0 and got[1] < 0.5  # the cut copy lies wholly inside the wire text
+
+
+def test_features_read_back_from_the_state_score_like_fresh_ones():
+    from dedupe.engine import Tuning, _features_from, copy_score, featurize
+
+    t = Tuning()
+    original = featurize(wire(), t)
+    rewrite = featurize(article("rewrite", REWRITE_TITLE, REWRITE_TEXT, DAY), t)
+    cut = featurize(copy_with_clutter("courier", DAY, WIRE_TITLE, WIRE_PARAGRAPHS[:3]), t)
+    for f in (original, rewrite):
+        back = _features_from(f.id, f.stored(), t)  # shingles and sentence stems kept, not recomputed
+        assert np.array_equal(back.shingles, f.shingles) and back.sentence_terms == f.sentence_terms
+        assert back.passages == f.passages  # cut again from the text when a diff needs them
+        for other in (original, rewrite, cut):
+            assert copy_score(other, back, t) == copy_score(other, f, t)
+    assert copy_score(cut, original, t) >= t.copy_threshold > copy_score(original, featurize(background()[0], t), t)
