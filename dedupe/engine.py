@@ -40,7 +40,7 @@ import logging
 import math
 import re
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import repeat
@@ -556,7 +556,7 @@ class StoryEngine:
                             rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.INDEX_NAME))
         # Parsed features of recent articles by (id, content hash): scoring reads
         # the same candidates again and again. Bounded; the state has them all.
-        self._features_cache: dict[tuple[str, str], Features] = {}
+        self._features_cache: OrderedDict[tuple[str, str], Features] = OrderedDict()
         # The in-process LSH of the local state starts empty: refill it from the
         # signatures kept on disk (the Redis LSH persists itself).
         self._signatures_seen = 0
@@ -601,7 +601,7 @@ class StoryEngine:
     def _remember(self, aid: str, content_hash: str, f: Features) -> None:
         # Parsed features weigh tens of KB: keep a few recent ones, oldest out first.
         while len(self._features_cache) >= self.FEATURES_CACHE:
-            del self._features_cache[next(iter(self._features_cache))]
+            self._features_cache.popitem(last=False)  # OrderedDict: see state._RecordCache
         self._features_cache[(aid, content_hash)] = f
 
     def _resolve_events(self, event_ids: set[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
@@ -782,8 +782,9 @@ class StoryEngine:
                                 "event_id": event_id,
                                 "group_id": group_id, "copies_of": copies_of, "similarity": similarity,
                                 "changes": changes.model_dump(mode="json") if changes else None})
-        st.put("features", aid, {**f.stored(), "tv": f.term_vector.top(t.centroid_terms).pack(),
-                                 "kv": f.key_vector.top(t.centroid_terms).pack()})
+        # The features cache holds what the state holds: the heaviest terms only.
+        f.term_vector, f.key_vector = f.term_vector.top(t.centroid_terms), f.key_vector.top(t.centroid_terms)
+        st.put("features", aid, {**f.stored(), "tv": f.term_vector.pack(), "kv": f.key_vector.pack()})
         self._remember(aid, article.content_hash, f)
         if event["size"] in t.split_sizes:
             updates.update(self._split_event(event_id, event, aid))
@@ -803,7 +804,7 @@ class StoryEngine:
         st, t = self.state, self.tuning
         members = st.members(f"event:{event_id}")
         arts = st.get_many("article", members)
-        feats = st.get_many("features", members)
+        feats = self._member_vectors({m: a["content_hash"] for m, a in arts.items()})
         if len(feats) != len(members) or len(arts) != len(members):
             return {}
         parts = split_parts({m: (arts[m]["group_id"], feats[m]) for m in members}, t)
@@ -845,6 +846,19 @@ class StoryEngine:
             log.info("story engine split event", extra={"event_id": event_id, "new_event_id": new_id,
                                                          "articles": len(part)})
         return updates
+
+    def _member_vectors(self, hashes: dict[str, str]) -> dict[str, dict[str, Any]]:
+        """What splitting an event reads of its members ({id: content hash}): their
+        vectors, language and times, from the features cache where it has them
+        (the same values as the state's records), else from the state."""
+        out = {}
+        for aid, content_hash in hashes.items():
+            f = self._features_cache.get((aid, content_hash))
+            if f is not None:
+                out[aid] = {"tv": f.term_vector, "kv": f.key_vector, "lang": f.lang, "time": f.time,
+                            "anchor": f.anchor, "written": f.written}
+        out.update(self.state.get_many("features", [aid for aid in hashes if aid not in out]))
+        return out
 
     def _fresh_id(self, kind: str, base: str, content_hash: str) -> str:
         """Id of a new event/group: from the founding article, and its version when
