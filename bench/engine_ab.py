@@ -1,0 +1,44 @@
+"""The story engine of another checkout, timed by this checkout's benchmark: for
+before/after figures measured on the same machine in the same session.
+
+    git worktree add /tmp/prev dfa9c31
+    python bench/engine_ab.py /tmp/prev --articles 100000   # then: python bench/engine_ab.py .
+
+Imports `dedupe` and `newsagg` from TREE, and `bench_engine` (long-run settings:
+3,000 articles assigned first, 3 rounds of 500 timed) from this directory. Run the
+trees in turn, twice each: the machine's speed drifts between runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("tree", type=Path, help="checkout whose dedupe/ is timed")
+    parser.add_argument("--articles", type=int, default=100_000, help="entries in the engine's index")
+    args = parser.parse_args()
+    tree = str(args.tree.resolve())
+    sys.path.insert(0, tree)
+    import dedupe.engine  # noqa: F401  (from the tree, before the bench puts this checkout on the path)
+    import dedupe.minhash
+    import dedupe.state  # noqa: F401
+
+    if not dedupe.engine.__file__.startswith(tree):
+        raise SystemExit(f"dedupe came from {dedupe.engine.__file__}, not {tree}")
+    sys.path.insert(1, str(HERE))
+    import bench_dedupe
+
+    corpus = bench_dedupe.Corpus()
+    sigs = bench_dedupe.sign_corpus(corpus, args.articles, dedupe.minhash.Signer(num_perm=128, seed=1))
+    result = bench_dedupe.bench_engine(sigs, args.articles, corpus, warm=3000, count=500, rounds=3)
+    print(json.dumps({"tree": tree, **result}))
+
+
+if __name__ == "__main__":
+    main()
