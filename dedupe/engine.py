@@ -41,7 +41,7 @@ import math
 import re
 import time
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from itertools import repeat
 from typing import Any
@@ -203,6 +203,8 @@ def detect_language(text: str) -> str:
     lang, _ = py3langid.classify(text[:2000])
     return lang
 
+
+_NO_COUNTS: Counter = Counter()  # term counts of features kept after their assignment (never filled)
 
 _QUOTE = re.compile(r"[\"“”„«»]")
 
@@ -597,7 +599,9 @@ class StoryEngine:
         # Parsed features weigh tens of KB: keep a few recent ones, oldest out first.
         while len(self._features_cache) >= self.FEATURES_CACHE:
             self._features_cache.popitem(last=False)  # OrderedDict: see state._RecordCache
-        self._features_cache[(aid, content_hash)] = f
+        # Kept for scoring it as a candidate, which reads no term counts: without them
+        # an entry is tens of KB lighter (features read back from the state have none either).
+        self._features_cache[(aid, content_hash)] = replace(f, terms=_NO_COUNTS, keys=_NO_COUNTS)
 
     def _resolve_events(self, event_ids: set[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
         """({event id: surviving event id}, {surviving id: record}), following merges."""
