@@ -179,7 +179,6 @@ class MemoryLSHStorage(LSHStorage):
     # Renumber ids and drop removed entries once removed keys outnumber live ones
     # (and are at least this many), so a long-running index stays compact.
     COMPACT_MIN_DEAD = 1024
-    FEW_MATCHES = 64  # band matches counted in Python below this, with numpy above
 
     def __init__(self):
         self._lock = threading.RLock()
@@ -239,15 +238,9 @@ class MemoryLSHStorage(LSHStorage):
     def band_match_counts(self, band_keys: np.ndarray) -> tuple[list[str], np.ndarray]:
         # Counted on integer ids: a popular band key matches hundreds of entries.
         with self._lock:
-            ids = self._matching_ids(band_keys)
-            key_of = self._key_of
-            if ids.size <= self.FEW_MATCHES:  # the usual query: a Counter costs less than numpy's setup
-                shared = Counter(ids.tolist())
-                keys = [key_of[i] for i in shared]
-                return ([k for k in keys if k is not None],  # None: removed
-                        np.array([n for k, n in zip(keys, shared.values()) if k is not None], dtype=np.int64))
-            ids, counts = np.unique(ids, return_counts=True)
+            ids, counts = np.unique(self._matching_ids(band_keys), return_counts=True)
             alive = self._alive[ids]
+            key_of = self._key_of
             return [key_of[i] for i in ids[alive].tolist()], counts[alive]
 
     def remove(self, keys: list[str]) -> int:

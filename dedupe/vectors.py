@@ -76,9 +76,6 @@ class SparseVector:
     def dot(self, other: "SparseVector") -> float:
         return float(dots(self, [other])[0])
 
-    def norm2(self) -> float:
-        return float(self.weights @ self.weights)
-
     def plus(self, other: "SparseVector", limit: int, sign: float = 1.0) -> "SparseVector":
         """self + sign * other without the weights at or below zero, keeping the
         `limit` heaviest terms (bounded event records)."""
