@@ -221,6 +221,29 @@ def test_restart_of_local_state_keeps_groups_events_and_index(tmp_path):
         eng.close()
 
 
+def test_state_written_by_a_version_that_compressed_features_records_is_still_read(tmp_path):
+    import sqlite3
+    import zlib
+
+    state_dir = tmp_path / "state"
+    eng = StoryEngine(LocalState(state_dir))
+    original = eng.assign(wire())
+    eng.close()
+    with sqlite3.connect(state_dir / "story-engine.sqlite3") as db:  # as an older version left it
+        blobs = db.execute("SELECT key, value FROM records WHERE kind='features'").fetchall()
+        assert blobs and all(bytes(blob)[:1] == b"j" for _, blob in blobs)  # written plain now
+        db.executemany("UPDATE records SET value=? WHERE kind='features' AND key=?",
+                       [(b"z" + zlib.compress(bytes(blob)[1:]), key)
+                        for key, blob in blobs])
+
+    eng = StoryEngine(LocalState(state_dir))  # no features cached: the candidate is read from the state
+    try:
+        copy = eng.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "New headline here", WIRE_PARAGRAPHS))
+        assert copy.copies_of == original.article_id and copy.changes is not None
+    finally:
+        eng.close()
+
+
 def test_from_settings_uses_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSAGG_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
