@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dedupe.lsh_storage import LSHStorage, MemoryLSHStorage, RedisLSHStorage
+from dedupe.lsh_storage import LSHStorage, MemoryLSHStorage, RedisLSHStorage, limit_th_largest
 from dedupe.shingles import fmix
 
 __all__ = ["LSHIndex", "LSHStorage", "MemoryLSHStorage", "RedisLSHStorage", "optimal_params",
@@ -120,13 +120,13 @@ class LSHIndex:
         `limit` keys sharing the most bands (the likeliest to be similar) first."""
         if limit is None:
             return sorted(set(self.storage.band_matches(self.band_keys(sig))))
-        keys, counts = self.storage.band_match_counts(self.band_keys(sig))
+        keys, counts = self.storage.band_match_counts(self.band_keys(sig), limit)
         shared = dict(zip(keys, counts.tolist()))
         if len(keys) > limit:
             # Every key sharing more bands than the limit-th stays; ties at the limit-th
             # count are broken by key, so only those are sorted (all of them cost more
             # than the lookup).
-            bar = int(np.partition(counts, len(keys) - limit)[len(keys) - limit])
+            bar = limit_th_largest(counts, limit)
             kept = [k for k in keys if shared[k] > bar]
             keys = kept + sorted(k for k in keys if shared[k] == bar)[:limit - len(kept)]
         return sorted(keys, key=lambda k: (-shared[k], k))

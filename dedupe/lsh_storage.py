@@ -53,9 +53,11 @@ class LSHStorage(ABC):
     def band_matches(self, band_keys: np.ndarray) -> list[str]:
         """Keys indexed under any of `band_keys` (bands,): a key once per band key it has."""
 
-    def band_match_counts(self, band_keys: np.ndarray) -> tuple[list[str], np.ndarray]:
+    def band_match_counts(self, band_keys: np.ndarray, limit: int | None = None) -> tuple[list[str], np.ndarray]:
         """(keys indexed under any of `band_keys`, how many of them each has), keys
-        once each; storages that can count without a Python object per match do."""
+        once each; storages that can count without a Python object per match do.
+        With `limit`, keys sharing fewer band keys than the limit-th most sharing
+        one may be left out: they cannot be among the `limit` likeliest."""
         shared = Counter(self.band_matches(band_keys))
         return list(shared), np.fromiter(shared.values(), dtype=np.int64, count=len(shared))
 
@@ -76,6 +78,11 @@ class LSHStorage(ABC):
 
     @abstractmethod
     def __contains__(self, key: str) -> bool: ...
+
+
+def limit_th_largest(counts: np.ndarray, limit: int) -> int:
+    """The `limit`-th largest of `counts` (more than `limit` of them)."""
+    return int(np.partition(counts, counts.size - limit)[counts.size - limit])
 
 
 def _check_config(stored: dict | None, config: dict) -> dict:
@@ -235,13 +242,16 @@ class MemoryLSHStorage(LSHStorage):
             return [k for k in map(key_of.__getitem__, self._matching_ids(band_keys).tolist())
                     if k is not None]  # None: removed
 
-    def band_match_counts(self, band_keys: np.ndarray) -> tuple[list[str], np.ndarray]:
-        # Counted on integer ids: a popular band key matches hundreds of entries.
+    def band_match_counts(self, band_keys: np.ndarray, limit: int | None = None) -> tuple[list[str], np.ndarray]:
+        # Counted on integer ids: a popular band key matches hundreds of entries,
+        # and only the ids that can make the limit are turned into keys.
         with self._lock:
             ids, counts = np.unique(self._matching_ids(band_keys), return_counts=True)
-            alive = self._alive[ids]
+            keep = self._alive[ids]
+            if limit is not None and int(keep.sum()) > limit:
+                keep &= counts >= limit_th_largest(counts[keep], limit)
             key_of = self._key_of
-            return [key_of[i] for i in ids[alive].tolist()], counts[alive]
+            return [key_of[i] for i in ids[keep].tolist()], counts[keep]
 
     def remove(self, keys: list[str]) -> int:
         with self._lock:
