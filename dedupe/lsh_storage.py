@@ -416,23 +416,42 @@ class MemoryLSHStorage(LSHStorage):
 # listpack encoding, about 35 bytes an entry, where a set per band key costs
 # some 150. Lua scripts keep each article's entries, its band-key list and its
 # time consistent with several workers writing: a script runs atomically.
+# A band key shared by many articles (common names make some) would make each
+# insert copy a long value: past SPILL_BYTES its keys move to a string of their
+# own, `{prefix}:s:{band key}`, that grows by APPEND, and the hash field holds
+# the byte 1 (article keys never start with it).
+SPILL_BYTES = 1024
 _LUA_HELPERS = """
 local prefix, nbuckets = ARGV[1], tonumber(ARGV[2])
+local SPILLED = '\\1'
 local function bucket(bk)
   local a, b, c = string.byte(bk, 1, 3)
   return prefix .. ':h:' .. ((a * 65536 + b * 256 + c) % nbuckets)
+end
+local function spill_key(bk)
+  return prefix .. ':s:' .. bk
+end
+local function members(h, bk)
+  local value = redis.call('HGET', h, bk)
+  if value == SPILLED then return redis.call('GET', spill_key(bk)) end
+  return value
 end
 local function unlink(key, packed)
   for i = 1, #packed, 8 do
     local bk = string.sub(packed, i, i + 7)
     local h = bucket(bk)
     local value = redis.call('HGET', h, bk)
+    local spilled = value == SPILLED
+    if spilled then value = redis.call('GET', spill_key(bk)) end
     if value then
       local kept = {}
       for member in string.gmatch(value, '[^%z]+') do
         if member ~= key then kept[#kept + 1] = member end
       end
-      if #kept == 0 then redis.call('HDEL', h, bk)
+      if #kept == 0 then
+        redis.call('HDEL', h, bk)
+        if spilled then redis.call('DEL', spill_key(bk)) end
+      elseif spilled then redis.call('SET', spill_key(bk), table.concat(kept, '\\0'))
       else redis.call('HSET', h, bk, table.concat(kept, '\\0')) end
     end
   end
@@ -440,7 +459,7 @@ end
 """
 
 # ARGV: prefix, buckets, then (key, ts, packed band keys) per article.
-_ADD_LUA = _LUA_HELPERS + """
+_ADD_LUA = _LUA_HELPERS + f"local spill_bytes = {SPILL_BYTES}\n" + """
 local added = 0
 for j = 3, #ARGV, 3 do
   local key, ts, packed = ARGV[j], ARGV[j + 1], ARGV[j + 2]
@@ -452,7 +471,15 @@ for j = 3, #ARGV, 3 do
     local h = bucket(bk)
     -- most band keys are new: one call; else append to the keys already there
     if redis.call('HSETNX', h, bk, key) == 0 then
-      redis.call('HSET', h, bk, redis.call('HGET', h, bk) .. '\\0' .. key)
+      local value = redis.call('HGET', h, bk)
+      if value == SPILLED then
+        redis.call('APPEND', spill_key(bk), '\\0' .. key)
+      elseif #value >= spill_bytes then
+        redis.call('SET', spill_key(bk), value .. '\\0' .. key)
+        redis.call('HSET', h, bk, SPILLED)
+      else
+        redis.call('HSET', h, bk, value .. '\\0' .. key)
+      end
     end
   end
   redis.call('SET', kkey, packed)
@@ -489,7 +516,7 @@ local found = {}
 local packed = ARGV[3]
 for i = 1, #packed, 8 do
   local bk = string.sub(packed, i, i + 7)
-  local value = redis.call('HGET', bucket(bk), bk)
+  local value = members(bucket(bk), bk)
   if value then found[#found + 1] = value end
 end
 return table.concat(found, '\\0')

@@ -105,6 +105,31 @@ def test_thousands_of_identical_texts_are_all_found():
     assert index.query(sigs[3]) == [keys[3]]
 
 
+def test_band_key_shared_by_hundreds_of_articles_in_redis_answers_like_memory(redis_server):
+    # Common names give some band keys hundreds of articles: in Redis their keys
+    # spill from the bucket hash into a string of their own (APPEND, not a copy
+    # of the whole value per insert), and removing them leaves nothing behind.
+    keys, sigs = _corpus(17)
+    memory, shared = LSHIndex(num_perm=128, threshold=0.5), _redis_index(redis_server)
+    same = [f"same{i:04d}" for i in range(300)]
+    for index in (memory, shared):
+        index.insert_many(same[:150], np.repeat(sigs[:1], 150, axis=0), ts=1.0)
+        for key in same[150:]:  # one at a time, as the engine inserts
+            index.insert(key, sigs[0], ts=2.0)
+        index.insert(keys[3], sigs[3], ts=2.0)
+        index.insert("same0007", sigs[3], ts=2.0)  # moved out of the shared band keys
+        assert index.remove("same0008")
+    client = redis.Redis.from_url(redis_server.url)
+    assert client.keys("test:lsh:s:*")  # spilled
+    assert memory.query(sigs[0]) == shared.query(sigs[0]) and len(shared.query(sigs[0])) == 298
+    assert memory.query(sigs[0], limit=5) == shared.query(sigs[0], limit=5)
+    assert memory.query(sigs[3]) == shared.query(sigs[3]) == sorted([keys[3], "same0007"])
+    assert memory.expire(1.5) == shared.expire(1.5) == 148
+    assert memory.query(sigs[0]) == shared.query(sigs[0]) == same[150:]
+    assert shared.expire(3.0) == 152
+    assert sorted(client.keys("test:lsh:*")) == [b"test:lsh:meta"]
+
+
 @pytest.mark.parametrize("buckets", [1 << 20, 4])  # 4: large hashes, Redis's hashtable encoding
 def test_memory_and_redis_return_the_same_candidates(redis_server, buckets):
     keys, sigs = _corpus(7)
