@@ -9,7 +9,7 @@ import pytest
 import redis
 from datasketch.lsh import _optimal_param
 
-from dedupe.lsh import LSHIndex, MemoryLSHStorage, RedisLSHStorage, optimal_params
+from dedupe.lsh import LSHIndex, LSHStorage, MemoryLSHStorage, RedisLSHStorage, optimal_params
 from dedupe.minhash import Signer
 
 SIGNER = Signer(num_perm=128, seed=1)
@@ -92,6 +92,29 @@ def test_limit_keeps_the_candidates_sharing_most_bands():
     assert index.query(sig) == ["exact", "far", "near"]
     assert index.query(sig, limit=2) == ["exact", "near"]
     assert index.query(sig, limit=10) == ["exact", "near", "far"]
+
+
+def test_limit_among_thousands_tied_on_one_shared_band_keeps_the_first_keys():
+    # Common names: thousands of entries share one band with a query. The limit
+    # keeps those sharing most bands, then the first keys in order, whatever
+    # their first bytes (the memory storage orders ties by them first).
+    rng = np.random.default_rng(21)
+    index = LSHIndex(num_perm=128, bands=64, rows=2)
+    query = rng.integers(0, 1 << 32, 128, dtype=np.uint32)
+    n = 6000
+    sigs = rng.integers(0, 1 << 32, (n, 128), dtype=np.uint32)
+    sigs[:, :2] = query[:2]  # band 0 shared by all
+    sigs[:5, :20] = query[:20]  # ten bands shared by five
+    keys = [f"{'same-prefix' if i % 3 else 'p'}-{rng.integers(1 << 30):09d}-{i}" for i in range(n)]
+    index.insert_many(keys[:n // 2], sigs[:n // 2], ts=0.0)  # in the sorted run
+    for key, sig in zip(keys[n // 2:], sigs[n // 2:]):  # and in the dict
+        index.insert(key, sig, ts=1.0)
+    index.remove(keys[7])
+    shared = {k: int(c) for k, c in zip(*LSHStorage.band_match_counts(index.storage, index.band_keys(query)))}
+    model = sorted(shared, key=lambda k: (-shared[k], k))
+    assert len(shared) == n - 1 and sorted(shared.values())[-5:] == [10] * 5
+    for limit in (1, 5, 6, 31, 700, 2500):
+        assert index.query(query, limit=limit) == model[:limit]
 
 
 def test_thousands_of_identical_texts_are_all_found():
