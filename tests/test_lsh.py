@@ -100,6 +100,7 @@ def test_limit_among_thousands_tied_on_one_shared_band_keeps_the_first_keys():
     # their first bytes (the memory storage orders ties by them first).
     rng = np.random.default_rng(21)
     index = LSHIndex(num_perm=128, bands=64, rows=2)
+    index.storage.HOT_BAND_ENTRIES = 10_000  # all of them counted
     query = rng.integers(0, 1 << 32, 128, dtype=np.uint32)
     n = 6000
     sigs = rng.integers(0, 1 << 32, (n, 128), dtype=np.uint32)
@@ -117,39 +118,52 @@ def test_limit_among_thousands_tied_on_one_shared_band_keeps_the_first_keys():
         assert index.query(query, limit=limit) == model[:limit]
 
 
-def test_thousands_of_identical_texts_are_all_found():
-    # Boilerplate: one band key shared by 5,000 entries, in the sorted run and the dict.
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_text_copied_thousands_of_times_finds_its_newest_copies(redis_server, storage):
+    # One band key shared by 5,000 entries (in the sorted run and the dict): it
+    # answers with its newest HOT_BAND_ENTRIES, in both storages.
     keys, sigs = _corpus(16)
-    index = LSHIndex(num_perm=128, threshold=0.5)
-    index.insert_many([f"same{i}" for i in range(5000)], np.repeat(sigs[:1], 5000, axis=0), ts=0.0)
+    index = LSHIndex(num_perm=128, threshold=0.5) if storage == "memory" else _redis_index(redis_server)
+    same = [f"same{i:04d}" for i in range(5000)]
+    index.insert_many(same, np.repeat(sigs[:1], 5000, axis=0), ts=0.0)
     index.insert("same-late", sigs[0], ts=1.0)
     index.insert(keys[3], sigs[3], ts=1.0)  # an unrelated text
-    assert len(index.query(sigs[0])) == 5001
+    index.remove("same4990")
+    cap = LSHStorage.HOT_BAND_ENTRIES
+    newest = same[:4990][-(cap - 10):] + same[4991:] + ["same-late"]
+    assert index.query(sigs[0]) == sorted(newest)
+    assert index.query(sigs[0], limit=3) == sorted(newest)[:3]
     assert index.query(sigs[3]) == [keys[3]]
 
 
 def test_band_key_shared_by_hundreds_of_articles_in_redis_answers_like_memory(redis_server):
     # Common names give some band keys hundreds of articles: in Redis their keys
     # spill from the bucket hash into a string of their own (APPEND, not a copy
-    # of the whole value per insert), and removing them leaves nothing behind.
+    # of the whole value per insert), a query reads a hot one's newest keys from
+    # its end (long keys: the window grows), and removing them leaves nothing.
     keys, sigs = _corpus(17)
     memory, shared = LSHIndex(num_perm=128, threshold=0.5), _redis_index(redis_server)
-    same = [f"same{i:04d}" for i in range(300)]
+    same = [f"same{i:04d}-{'x' * 60}" for i in range(300)]
     for index in (memory, shared):
+        index.storage.HOT_BAND_ENTRIES = 100
         index.insert_many(same[:150], np.repeat(sigs[:1], 150, axis=0), ts=1.0)
         for key in same[150:]:  # one at a time, as the engine inserts
             index.insert(key, sigs[0], ts=2.0)
         index.insert(keys[3], sigs[3], ts=2.0)
-        index.insert("same0007", sigs[3], ts=2.0)  # moved out of the shared band keys
-        assert index.remove("same0008")
+        index.insert(same[297], sigs[3], ts=2.0)  # moved out of the shared band keys
+        assert index.remove(same[298])
     client = redis.Redis.from_url(redis_server.url)
     assert client.keys("test:lsh:s:*")  # spilled
-    assert memory.query(sigs[0]) == shared.query(sigs[0]) and len(shared.query(sigs[0])) == 298
-    assert memory.query(sigs[0], limit=5) == shared.query(sigs[0], limit=5)
-    assert memory.query(sigs[3]) == shared.query(sigs[3]) == sorted([keys[3], "same0007"])
-    assert memory.expire(1.5) == shared.expire(1.5) == 148
-    assert memory.query(sigs[0]) == shared.query(sigs[0]) == same[150:]
-    assert shared.expire(3.0) == 152
+    newest = same[198:297] + same[299:]
+    assert memory.query(sigs[0]) == shared.query(sigs[0]) == newest
+    assert memory.query(sigs[0], limit=5) == shared.query(sigs[0], limit=5) == newest[:5]
+    assert memory.query(sigs[3]) == shared.query(sigs[3]) == sorted([keys[3], same[297]])
+    for index in (memory, shared):
+        index.storage.HOT_BAND_ENTRIES = 1000
+    assert memory.query(sigs[0]) == shared.query(sigs[0]) == same[:297] + same[299:]
+    assert memory.expire(1.5) == shared.expire(1.5) == 150
+    assert memory.query(sigs[0]) == shared.query(sigs[0]) == same[150:297] + same[299:]
+    assert shared.expire(3.0) == 150
     assert sorted(client.keys("test:lsh:*")) == [b"test:lsh:meta"]
 
 
