@@ -43,8 +43,8 @@ class LSHStorage(ABC):
 
     A band key holding more than HOT_BAND_ENTRIES keys answers a query with its
     newest HOT_BAND_ENTRIES: common names put thousands of unrelated articles
-    under some band keys (at 1M news-like articles a query read 140,000 entries
-    of them), while a text copied that often still finds its newest copies
+    under some band keys (at 1M news-like articles a query read up to 200,000
+    entries of them), while a text copied that often still finds its newest copies
     under every one of its band keys."""
 
     HOT_BAND_ENTRIES = 1024
