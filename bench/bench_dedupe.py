@@ -70,6 +70,13 @@ def percentiles(ns: list[int]) -> dict[str, float]:
             "max_ms": round(float(ms.max()), 3), "mean_ms": round(float(ms.mean()), 4)}
 
 
+def zipf_table(size: int) -> np.ndarray:
+    """Ranks 0..size-1 at 2**16 quantiles of a Zipf-like law: floor(size ** u) for
+    uniform u has density ~ 1/rank, so drawing is one table lookup a word."""
+    u = (np.arange(1 << 16) + 0.5) / (1 << 16)
+    return (np.power(size, u) - 1).astype(np.int64)
+
+
 class Corpus:
     """Synthetic 600-word articles, as vocabulary ids; batch b is the same in every run."""
 
@@ -85,10 +92,7 @@ class Corpus:
         self.vocabulary = list(words)
         self.vocab_hashes = token_hashes(self.vocabulary)
         self.seed, self.dup_share, self.edit_share = seed, dup_share, edit_share
-        # floor(V ** u) for uniform u has density ~ 1/rank, a Zipf-like law; tabulated
-        # at 2**16 quantiles so that drawing is one table lookup a word.
-        u = (np.arange(1 << 16) + 0.5) / (1 << 16)
-        self._zipf_table = (np.power(vocabulary, u) - 1).astype(np.int32)
+        self._zipf_table = zipf_table(vocabulary).astype(np.int32)
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self._zipf_table[rng.integers(0, 1 << 16, (n, WORDS), dtype=np.uint16)]
@@ -99,13 +103,17 @@ class Corpus:
         edited[mask] = rng.integers(0, len(self.vocabulary), int(mask.sum()))
         return edited
 
+    def near_copies(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows of n that are near-copies, dup_share of them; the earlier row each copies)."""
+        copies = np.flatnonzero(rng.random(n) < self.dup_share)
+        copies = copies[copies > 0]
+        return copies, (rng.random(copies.size) * copies).astype(np.int64)
+
     def batch(self, b: int, n: int) -> np.ndarray:
         """Token ids (n, WORDS) of batch b, dup_share of them near-copies of earlier rows."""
         rng = np.random.default_rng((self.seed, b))
         ids = self.draw(rng, n)
-        copies = np.flatnonzero(rng.random(n) < self.dup_share)
-        copies = copies[copies > 0]
-        sources = (rng.random(copies.size) * copies).astype(np.int64)  # an earlier row
+        copies, sources = self.near_copies(rng, n)
         ids[copies] = self.edit(rng, ids[sources])
         return ids
 
@@ -145,9 +153,8 @@ class NewsCorpus:
         is_name = np.array([w[0].isupper() and w.lower() not in STOPWORDS for w in vocabulary])
         self.name_ids = np.flatnonzero(is_name)
         self.word_ids = np.flatnonzero(np.array([not w[0].isupper() for w in vocabulary]))
-        u = (np.arange(1 << 16) + 0.5) / (1 << 16)
-        self._zipf_words = self.word_ids[(np.power(self.word_ids.size, u) - 1).astype(np.int64)]
-        self._zipf_names = self.name_ids[(np.power(self.name_ids.size, u) - 1).astype(np.int64)]
+        self._zipf_words = self.word_ids[zipf_table(self.word_ids.size)]
+        self._zipf_names = self.name_ids[zipf_table(self.name_ids.size)]
         # What the engine's signature hashes of a name: its folded form as a 1-shingle.
         self._key_hash = shingles_from_token_hashes(
             token_hashes([w.lower() for w in vocabulary])[:, None], 1)[:, 0]
@@ -178,9 +185,7 @@ class NewsCorpus:
         names, words = self.stories(rng, max(1, n // self.story_size))
         story = rng.integers(0, len(names), n)
         ids = self.articles(rng, names[story], words[story])
-        copies = np.flatnonzero(rng.random(n) < self.corpus.dup_share)
-        copies = copies[copies > 0]
-        sources = (rng.random(copies.size) * copies).astype(np.int64)
+        copies, sources = self.corpus.near_copies(rng, n)
         ids[copies] = self.corpus.edit(rng, ids[sources])
         story[copies] = story[sources]
         return ids, names[story], words[story]
