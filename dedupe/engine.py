@@ -54,7 +54,8 @@ from dedupe.changes import Passages, diff_passages
 from dedupe.changes import passages as text_passages
 from dedupe.lsh import LSHIndex
 from dedupe.minhash import Signer
-from dedupe.normalize import article_lines, capitalised_tokens, mentioned_dates, page_date, sentences, tokens
+from dedupe.normalize import (article_lines, capitalised_tokens, mentioned_dates, page_date, sentences, tokens,
+                              url_date)
 from dedupe.shingles import word_shingles
 from dedupe.state import EngineState, LocalState, RedisState
 from dedupe.vectors import SparseVector, dense, dots, term_ids
@@ -266,7 +267,8 @@ def featurize(article: Article, tuning: Tuning) -> Features:
         raise EngineError(f"article {article.id} has neither title nor text")
     lines = article_lines(article.text or "")
     title = (article.title or "").strip()
-    anchor = _epoch(article.published) or _epoch(page_date(article.text or ""))
+    anchor = _epoch(article.published) or _epoch(page_date(article.text or "")) \
+        or _epoch(url_date(article.canonical_url or article.url))
     when = anchor or _epoch(article.fetched) or time.time()
     lang = (article.language or "").split("-")[0].lower() or detect_language(f"{title}\n" + "\n".join(lines))
     full_text = f"{title}\n" + "\n".join(lines)

@@ -16,6 +16,9 @@ import regex
 # A leading " date YYYY-MM-DD" is page metadata recorded with some pages, on
 # its own line or run into the first line of text.
 _DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})(?:\s+|$)")
+# A full date in a URL's path: /2025/02/28/, /2025-02-28/, -2025-02-28-, /20250228/.
+# Month-only paths (/2025/02/) are too coarse to anchor a report in time.
+_URL_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})([/_-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12][0-9]|3[01])(?![0-9])")
 
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -128,6 +131,20 @@ def page_date(text: str) -> datetime | None:
         return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=timezone.utc)
     except ValueError:
         return None
+
+
+def url_date(url: str) -> datetime | None:
+    """The publication day written in a news URL's path, if it holds a full date.
+    The crawler's date finder reads the page itself; this serves articles that
+    arrive with only a URL (feeds, imports, the evaluation files)."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    path = path.split("://", 1)[-1].partition("/")[2]
+    for m in _URL_DATE.finditer(path):
+        try:
+            return datetime(int(m[1]), int(m[3]), int(m[4]), tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None
 
 
 def article_lines(text: str) -> list[str]:

@@ -135,6 +135,19 @@ def test_follow_up_a_week_later_is_another_event(engine):
     assert follow_up.event_id != original.event_id
 
 
+def test_follow_up_dated_only_by_its_url_is_another_event(engine):
+    # Feeds and imports can carry no publication time: the date in a news URL's
+    # path anchors the report instead.
+    def undated(slug: str, title: str, text: str, day) -> Article:
+        return Article(url=f"https://{slug}.example.test/{day:%Y/%m/%d}/{slug}-report", title=title, text=text,
+                       published=None, language="en")
+
+    original = engine.assign(undated("northwire", WIRE_TITLE, WIRE_TEXT, DAY))
+    engine.assign(undated("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY))
+    follow_up = engine.assign(undated("dailyvarn", FOLLOW_UP_TITLE, FOLLOW_UP_TEXT, DAY + timedelta(days=7)))
+    assert follow_up.event_id != original.event_id
+
+
 def test_unrelated_news_is_neither_group_nor_event(engine):
     original = engine.assign(wire())
     for a in background():  # already assigned: their events are their own

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from dedupe.normalize import (article_lines, capitalised_tokens, clean_text, fold, is_boilerplate, is_byline,
-                              page_date, sentences, tokens)
+                              page_date, sentences, tokens, url_date)
 
 PAGE = """ date 2026-03-02
 Skip to content
@@ -47,6 +47,17 @@ def test_headline_without_punctuation_is_kept_but_menu_entries_are_not():
     assert not is_boilerplate("Council approves tram line to the university district")
     assert is_boilerplate("World News")
     assert is_boilerplate("  ")
+
+
+def test_url_date_reads_full_dates_in_the_path_only():
+    day = datetime(2025, 2, 28, tzinfo=timezone.utc)
+    assert url_date("https://news.example/2025/02/28/harbour-crane-collapse/") == day
+    assert url_date("https://news.example/articles/128192/20250228/harbour-crane") == day
+    assert url_date("https://news.example/world/harbour-crane-2025-02-28-collapse.html") == day
+    assert url_date("https://news.example/2025/02/harbour-crane-collapse") is None  # month only: too coarse
+    assert url_date("https://news.example/story/1202502281") is None  # digits of an id, not a date
+    assert url_date("https://news.example/story?from=2025/02/28") is None  # query strings are not the path
+    assert url_date("https://news.example/2025/13/28/x") is None
 
 
 def test_page_date_line_is_metadata():
