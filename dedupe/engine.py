@@ -43,7 +43,7 @@ import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -161,10 +161,10 @@ class Features:
                 "st": self.sentences_packed}
 
 
-def _pack_sentences(sentence_terms: list[tuple[int, ...]]) -> str:
+def _pack_sentences(sentence_terms: list[set[str]], stem_ids: dict[str, int]) -> str:
     """Sentences' stem ids in one base64 string: count, sizes (int32), ids (int64)."""
     sizes = np.array([len(s) for s in sentence_terms], dtype="<i4")
-    ids = np.fromiter((i for s in sentence_terms for i in s), dtype="<i8", count=int(sizes.sum()))
+    ids = np.array(list(map(stem_ids.__getitem__, chain.from_iterable(sentence_terms))), dtype="<i8")
     return base64.b64encode(np.int32(len(sizes)).astype("<i4").tobytes() + sizes.tobytes() + ids.tobytes()).decode()
 
 
@@ -250,7 +250,7 @@ def _features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> F
             sentence_terms.append(stems)
     # Stems as ids: a candidate's sentences are stored and read back as numbers.
     stem_ids = term_ids(set().union(*sentence_terms), "t")  # the ids of content terms: stems too
-    sentences_packed = _pack_sentences([tuple(map(stem_ids.__getitem__, stems)) for stems in sentence_terms])
+    sentences_packed = _pack_sentences(sentence_terms, stem_ids)
     head = tokens(title) if title and (not lines or title != lines[0]) else []
     terms = Counter([w[:stem] for w in head + words if w not in STOPWORDS and (len(w) > 2 or w.isdigit())])
     keys = Counter([w for w in capitalised_tokens(f"{title}\n{body}")

@@ -96,3 +96,42 @@ def test_figures_read_the_same_in_english_and_german_reports():
     german = capitalised_tokens("Die Notenbank hob den Zins auf 4,5 Prozent; 1.200 Kunden betroffen.")
     english = capitalised_tokens("The bank raised the rate to 4.5 percent; 1,200 customers affected.")
     assert {"4.5", "1200"} <= set(german) & set(english)
+
+
+def _unicode_paths(text: str) -> tuple[list[str], list[str], list[str]]:
+    """tokens, sentences and capitalised tokens by the Unicode patterns alone."""
+    import unicodedata
+
+    from dedupe import normalize
+
+    words = normalize._TOKEN.findall(fold(text))
+    cut = [s.strip() for para in text.split("\n") for s in normalize._SENTENCE_SPLIT.split(para) if s.strip()]
+    numbers = normalize.canonical_numbers(unicodedata.normalize("NFKC", text))
+    caps = [fold(t) for t in normalize._TOKEN.findall(numbers) if t[0].isupper() or t[0].isdigit()]
+    return words, cut, caps
+
+
+ASCII_EDGES = [
+    "The U.S. port of Varn-on-Sea said it's closed. 1,200 crates (about 4,5 tonnes) fell! \"Why?\" asked Ana.",
+    "x-Ray teams -Ray Mills and O'Neill's crew; 3.5 metres... Then 2026-03-02: snake_case_words and __under__.",
+    "Dock workers voted.\nA new line\n\n  (AP) 12 cranes. Next sentence? 'Quoted' start. Ends here",
+]
+
+
+def test_ascii_fast_paths_match_the_unicode_patterns():
+    for text in ASCII_EDGES:
+        assert fold(text).isascii()
+        assert (tokens(text), sentences(text), capitalised_tokens(text)) == _unicode_paths(text)
+
+
+def test_ascii_fast_paths_match_the_unicode_patterns_on_real_pages(shared_data):
+    import json
+
+    checked = 0
+    for name in ("news-events-dev.jsonl", "ecbplus-events.jsonl"):
+        for raw in (shared_data / name).read_text(encoding="utf-8").splitlines():
+            text = json.loads(raw)["text"]
+            for piece in [text, *text.split("\n")]:
+                assert (tokens(piece), sentences(piece), capitalised_tokens(piece)) == _unicode_paths(piece)
+                checked += 1
+    assert checked > 10_000
