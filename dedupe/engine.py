@@ -697,16 +697,7 @@ class StoryEngine:
         f.term_vector = tfidf(f.terms, content_ids, df, docs)
         f.key_vector = tfidf(f.keys, key_ids, df, docs)
 
-        # Copy group: the most similar earlier text in the same language.
-        best_copy, best_copy_score = None, 0.0
-        same_language = {cid: cf for cid, cf in cand_features.items() if cf.lang == f.lang}
-        contained = shingle_containments(f, list(same_language.values())).tolist()
-        for (cid, cf), containment in zip(same_language.items(), contained):
-            s = copy_score(f, cf, t, containment)
-            if s > best_copy_score:
-                best_copy, best_copy_score = cid, s
-        if best_copy_score < t.copy_threshold:
-            best_copy = None
+        best_copy, best_copy_score = self._copied_text(f, cand_features, records)
 
         event_scores = event_fits(f, live_events, t)
 
@@ -721,6 +712,34 @@ class StoryEngine:
             if s >= needed and all(mergeable(live_events[e], live_events[eid], t) for e in joined):
                 joined.append(eid)
         return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events, records)
+
+    def _copied_text(self, f: Features, cand_features: dict[str, Features],
+                     records: dict[str, dict[str, Any]]) -> tuple[str | None, float]:
+        """(the earlier text this article most likely copies, its copy score), or
+        (None, best score) when it copies none: the most similar same-language
+        candidate whose copy group's original the article copies too. A copy
+        group holds copies of one text; a piece written around another copy's
+        wording (a wire lead quoted, then reported on at length) copies that
+        copy, not the original, and chains of them would drift."""
+        t = self.tuning
+        same_language = {cid: cf for cid, cf in cand_features.items() if cf.lang == f.lang}
+        contained = shingle_containments(f, list(same_language.values())).tolist()
+        # Best first; among equals, the candidate the index ranked first.
+        scored = sorted(((copy_score(f, cf, t, c), cid) for (cid, cf), c in zip(same_language.items(), contained)),
+                        key=lambda sc: -sc[0])
+        for score, cid in scored:
+            if score < t.copy_threshold:
+                break
+            originator = (self.state.get("group", records[cid]["group_id"]) or {}).get("originator", cid)
+            if originator == cid:
+                return cid, score
+            original = same_language.get(originator)
+            if original is None:
+                rec = records.get(originator) or self.state.get("article", originator)
+                original = self._load_features({originator: rec["content_hash"]}).get(originator) if rec else None
+            if original is None or copy_score(f, original, t) >= t.copy_threshold:
+                return cid, score  # an original no longer kept cannot be checked
+        return None, scored[0][0] if scored else 0.0
 
     # ------------------------------------------------------------------ record
     def _record(self, article: Article, f: Features, sig: np.ndarray, best_copy: str | None,

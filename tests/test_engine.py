@@ -75,6 +75,20 @@ def test_report_quoting_only_the_wire_lead_is_not_a_copy(engine):
     assert quoting.event_id == original.event_id
 
 
+def test_report_written_around_a_copy_of_the_wire_lead_does_not_join_the_wire_group(engine):
+    # A short "breaking" version holds the wire's lead only: a copy of the wire. A
+    # report that quotes that lead and goes on in its own words holds the breaking
+    # version whole, but it is not a copy of the wire: it must not join the wire's
+    # group through the breaking version.
+    original = engine.assign(wire())
+    breaking = engine.assign(article("flashwire", WIRE_TITLE, WIRE_PARAGRAPHS[0], DAY + timedelta(hours=1)))
+    assert breaking.group_id == original.group_id and breaking.copies_of == original.article_id
+    quoting = engine.assign(article("quaywatch", QUOTES_LEAD_TITLE, QUOTES_LEAD_TEXT, DAY + timedelta(hours=2)))
+    assert quoting.group_id != original.group_id
+    assert quoting.copies_of is None and quoting.is_originator
+    assert quoting.event_id == original.event_id
+
+
 def test_report_published_long_after_every_date_the_event_writes_is_another_event(engine):
     # No publication time, but the wire text writes the day of the collapse.
     dated = engine.assign(article("northwire", WIRE_TITLE, "On 2 March 2026:\n\n" + WIRE_TEXT, published=None))
