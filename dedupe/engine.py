@@ -727,10 +727,10 @@ class StoryEngine:
         # Best first; among equals, the candidate the index ranked first.
         scored = sorted(((copy_score(f, cf, t, c), cid) for (cid, cf), c in zip(same_language.items(), contained)),
                         key=lambda sc: -sc[0])
-        for score, cid in scored:
-            if score < t.copy_threshold:
-                break
-            originator = (self.state.get("group", records[cid]["group_id"]) or {}).get("originator", cid)
+        copies = [(score, cid) for score, cid in scored if score >= t.copy_threshold]
+        groups = self.state.get_many("group", {records[cid]["group_id"] for _, cid in copies})  # one round trip
+        for score, cid in copies:
+            originator = groups.get(records[cid]["group_id"], {}).get("originator", cid)
             if originator == cid:
                 return cid, score
             original = same_language.get(originator)

@@ -60,7 +60,7 @@ _SENTENCE_SPLIT = regex.compile(r"(?<=[.!?…])[\"”»’)]*\s+(?=[\"“«‘(]
 # points Python's Unicode tables leave unassigned) and tokenises 1.5x faster.
 _TOKEN = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
 # The same patterns for ASCII text (most folded text is): on it they match the
-# same, and without Unicode class lookups they run twice as fast (`_ascii_or`).
+# same, and without Unicode class lookups they run twice as fast.
 _TOKEN_ASCII = re.compile(_TOKEN.pattern, re.ASCII)
 _SENTENCE_SPLIT_ASCII = re.compile(r"(?<=[.!?…])[\"”»’)]*\s+(?=[\"“«‘(]*[A-Z0-9])")
 _NUMBER_SEPARATOR = re.compile(r"\d[.,\u00a0\u202f]\d")
