@@ -605,6 +605,12 @@ class StoryEngine:
             out[aid] = f
         return out
 
+    def _article_features(self, aid: str, records: dict[str, dict[str, Any]]) -> Features | None:
+        """Features of an assigned article (its record from `records` when read
+        already), or None when the state no longer keeps it."""
+        rec = records.get(aid) or self.state.get("article", aid)
+        return self._load_features({aid: rec["content_hash"]}).get(aid) if rec else None
+
     def _remember(self, aid: str, content_hash: str, f: Features) -> None:
         # Parsed features weigh tens of KB: keep a few recent ones, oldest out first.
         while len(self._features_cache) >= self.FEATURES_CACHE:
@@ -733,10 +739,7 @@ class StoryEngine:
             originator = groups.get(records[cid]["group_id"], {}).get("originator", cid)
             if originator == cid:
                 return cid, score
-            original = same_language.get(originator)
-            if original is None:
-                rec = records.get(originator) or self.state.get("article", originator)
-                original = self._load_features({originator: rec["content_hash"]}).get(originator) if rec else None
+            original = same_language.get(originator) or self._article_features(originator, records)
             if original is None or copy_score(f, original, t) >= t.copy_threshold:
                 return cid, score  # an original no longer kept cannot be checked
         return None, scored[0][0] if scored else 0.0
@@ -785,7 +788,6 @@ class StoryEngine:
             group_id = candidates[best_copy]["group_id"]
             group = st.get("group", group_id)
             originator = group["originator"]
-            orig_hash = (candidates.get(originator) or st.get("article", originator))["content_hash"]
             orig_time = group["originator_anchor"]
             if f.anchor is not None and (orig_time is None or f.anchor < orig_time):
                 # Published before the group's originator: it becomes the originator.
@@ -795,7 +797,7 @@ class StoryEngine:
             else:
                 is_originator = False
                 copies_of, similarity = best_copy, round(copy_sim, 4)
-                orig = self._load_features({originator: orig_hash}).get(originator)
+                orig = self._article_features(originator, candidates)
                 if orig is not None:
                     changes = diff_passages(orig.title, orig.passages, f.title, f.passages)
             group["size"] = group.get("size", 1) + 1
