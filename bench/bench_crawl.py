@@ -30,10 +30,10 @@ def main() -> int:
                        "NEWSAGG_CRAWL_HANDOFF": "false", "NEWSAGG_LOG_LEVEL": "WARNING"})
     for key in ("REDIS_URL", "NEWSAGG_REDIS_URL"):
         os.environ.pop(key, None)
-    from crawler.extract import extract_article
-    from crawler.run import run_crawl
-    from newsagg.fixture_web import FixtureWeb
-    from newsagg.settings import get_settings
+    from newsagg.core.settings import get_settings
+    from newsagg.crawler.extract import extract_article
+    from newsagg.crawler.run import run_crawl
+    from newsagg.demo.fixture_web import FixtureWeb
 
     get_settings.cache_clear()
     with FixtureWeb() as web:

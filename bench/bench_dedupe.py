@@ -48,9 +48,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dedupe.lsh import LSHIndex, MemoryLSHStorage, RedisLSHStorage  # noqa: E402
-from dedupe.minhash import Signer  # noqa: E402
-from dedupe.shingles import shingles_from_token_hashes, token_hashes, word_shingles  # noqa: E402
+from newsagg.dedupe.lsh import LSHIndex, MemoryLSHStorage, RedisLSHStorage  # noqa: E402
+from newsagg.dedupe.minhash import Signer  # noqa: E402
+from newsagg.dedupe.shingles import (  # noqa: E402
+    shingles_from_token_hashes,
+    token_hashes,
+    word_shingles,
+)
 
 WORDS = 600
 SHINGLE_K = 5
@@ -146,7 +150,7 @@ class NewsCorpus:
     SENTENCE_WORDS = 20
 
     def __init__(self, corpus: Corpus, story_size: int = 10):
-        from dedupe.engine import STOPWORDS
+        from newsagg.dedupe.engine import STOPWORDS
 
         self.corpus, self.story_size = corpus, story_size
         vocabulary = corpus.vocabulary
@@ -361,7 +365,7 @@ def timed_memory(new_index, sigs: np.ndarray, n: int, queries: list[dict], signe
 def bench_redis(sigs: np.ndarray, n: int, queries: list[dict], signer: Signer, bands: int, rows: int) -> dict:
     import redis
 
-    from newsagg.testing import RedisServer
+    from tests.support.servers import RedisServer
 
     # No AOF: bulk loading is what is timed here, not fsync.
     with RedisServer(appendonly=False) as server:
@@ -398,9 +402,9 @@ def bench_engine(news: NewsCorpus, key_sigs: np.ndarray, n: int, warm: int, coun
     with it; at 1M, band keys of common names answer with their newest 1,024
     entries only, `LSHStorage.HOT_BAND_ENTRIES`, and it reads 0.3%).
     """
-    from dedupe.engine import StoryEngine, featurize
-    from dedupe.state import LocalState, RedisState
-    from newsagg.schema import Article
+    from newsagg.core.schema import Article
+    from newsagg.dedupe.engine import StoryEngine, featurize
+    from newsagg.dedupe.state import LocalState, RedisState
 
     rng = np.random.default_rng(5)
     warm_rows, warm_names, warm_words = news.batch(10_000, warm)
@@ -456,7 +460,7 @@ def bench_engine_redis(news: NewsCorpus, key_sigs: np.ndarray, n: int, warm: int
     """`bench_engine` on the distributed state: a real redis-server on loopback."""
     import redis
 
-    from newsagg.testing import RedisServer
+    from tests.support.servers import RedisServer
 
     with RedisServer(appendonly=False) as server:  # as bench_redis: no fsync in the bulk fill
         client = redis.Redis.from_url(server.url)
@@ -528,7 +532,7 @@ def main(argv: list[str] | None = None) -> dict:
                                        / memory_small["lsh_query_insert"]["mean_ms"], 3)}
     report("growth_10k_to_n", results["growth_10k_to_n"])
     try:  # the story engine's own index parameters, if part A's engine is there
-        from dedupe.engine import Tuning
+        from newsagg.dedupe.engine import Tuning
 
         engine_bands, engine_rows = Tuning().lsh_bands, Tuning().lsh_rows
         report(f"memory_{n}_engine_params", bench_memory(sigs, n, None, signer, engine_bands, engine_rows))

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import trafilatura
 
-from crawler.extract import extract_article
-from crawler.extract.benchmark import evaluate, load_benchmark
+from newsagg.crawler.extract import extract_article
+from newsagg.crawler.extract.benchmark import evaluate, load_benchmark
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction-benchmark"
 

@@ -22,7 +22,7 @@ ENV_KEYS = ("REDIS_URL", "NEWSAGG_REDIS_URL", "ELASTICSEARCH_URL", "NEWSAGG_ELAS
 
 
 def _settings(data_dir: Path, redis_url: str | None):
-    from newsagg.settings import Settings, get_settings
+    from newsagg.core.settings import Settings, get_settings
 
     for k in ENV_KEYS:
         os.environ.pop(k, None)
@@ -38,9 +38,9 @@ def _settings(data_dir: Path, redis_url: str | None):
 
 
 def run_embedded(articles: list[dict], data_dir: Path) -> dict:
-    from index.store import get_store
-    from workers.handoff import submit_article
-    from workers.pipeline import reset_components
+    from newsagg.index.store import get_store
+    from newsagg.workers.handoff import submit_article
+    from newsagg.workers.pipeline import reset_components
 
     settings = _settings(data_dir, None)
     reset_components()
@@ -54,11 +54,11 @@ def run_embedded(articles: list[dict], data_dir: Path) -> dict:
 
 
 def run_workers(articles: list[dict], data_dir: Path, workers: int, timeout: float = 900) -> dict:
-    from index.store import get_store
-    from newsagg.testing import RedisServer, free_port
-    from workers.app import app, configure
-    from workers.handoff import submit_article
-    from workers.procs import WorkerCluster, wait_ready, wait_until
+    from newsagg.demo.procs import WorkerCluster, wait_ready, wait_until
+    from newsagg.index.store import get_store
+    from newsagg.workers.app import app, configure
+    from newsagg.workers.handoff import submit_article
+    from tests.support.servers import RedisServer, free_port
 
     with RedisServer(appendonly=False) as redis_server:
         settings = _settings(data_dir, redis_server.url)
@@ -106,7 +106,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
 
-    from workers.synthetic import synthetic_articles
+    from tests.support.synthetic import synthetic_articles
 
     articles = synthetic_articles(args.n, seed=7)
     with tempfile.TemporaryDirectory(prefix="newsagg-bench-") as tmp:

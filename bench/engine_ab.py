@@ -24,18 +24,21 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000, help="entries in the engine's index")
     args = parser.parse_args()
     tree = str(args.tree.resolve())
-    sys.path.insert(0, tree)
-    import dedupe.engine  # noqa: F401  (from the tree, before the bench puts this checkout on the path)
-    import dedupe.minhash
-    import dedupe.state  # noqa: F401
+    import newsagg
 
-    if not dedupe.engine.__file__.startswith(tree):
-        raise SystemExit(f"dedupe came from {dedupe.engine.__file__}, not {tree}")
+    # The tree's stage folders (dedupe/, ...) are found first as newsagg's subpackages.
+    newsagg.__path__.insert(0, tree)
+    import newsagg.dedupe.engine
+    import newsagg.dedupe.minhash
+    import newsagg.dedupe.state  # noqa: F401
+
+    if not newsagg.dedupe.engine.__file__.startswith(tree):
+        raise SystemExit(f"dedupe came from {newsagg.dedupe.engine.__file__}, not {tree}")
     sys.path.insert(1, str(HERE))
     import bench_dedupe
 
     news = bench_dedupe.NewsCorpus(bench_dedupe.Corpus())
-    key_sigs = news.key_signatures(args.articles, dedupe.minhash.Signer(num_perm=128, seed=1))
+    key_sigs = news.key_signatures(args.articles, newsagg.dedupe.minhash.Signer(num_perm=128, seed=1))
     result = bench_dedupe.bench_engine(news, key_sigs, args.articles, warm=3000, count=500, rounds=3)
     print(json.dumps({"tree": tree, **result}))
 

@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from crawler.run import CrawlError, CrawlStats, run_crawl
-from crawler.sources import SourcesError, load_sources
-from newsagg.settings import get_settings
+from newsagg.core.settings import get_settings
+from newsagg.crawler.run import CrawlError, CrawlStats, run_crawl
+from newsagg.crawler.sources import SourcesError, load_sources
 
 
 def _table(stats: CrawlStats) -> Table:
@@ -30,7 +30,7 @@ def _maintain_embedded(settings) -> int:
     """Embedded: close quiet stories after each crawl (no beat runs there); returns how many."""
     if settings.distributed or not settings.crawl_handoff:
         return 0
-    from workers.pipeline import maintain_step
+    from newsagg.workers.pipeline import maintain_step
 
     return len(maintain_step(settings))
 
@@ -70,7 +70,7 @@ def crawl(sources_file: Path | None, jsonl: Path | None, no_handoff: bool, as_js
             live.update(_table(stats))
         closed = _maintain_embedded(settings)
         if closed:
-            from workers.pipeline import closed_message
+            from newsagg.workers.pipeline import closed_message
 
             console.print(closed_message(closed, settings))
     except SourcesError as exc:

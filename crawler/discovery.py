@@ -15,8 +15,8 @@ from datetime import datetime
 
 import lxml.etree
 
-from crawler.extract.metadata import parse_datetime
-from crawler.extract.urls import clean_url, is_http_url
+from newsagg.crawler.extract.metadata import parse_datetime
+from newsagg.crawler.extract.urls import clean_url, is_http_url
 
 
 class DiscoveryError(ValueError):

@@ -8,8 +8,8 @@ from email.utils import parsedate_to_datetime
 from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.throttle import AutoThrottle
 
-from crawler.netguard import refused_host
-from newsagg.schema import utcnow
+from newsagg.core.schema import utcnow
+from newsagg.crawler.netguard import refused_host
 
 log = logging.getLogger(__name__)
 

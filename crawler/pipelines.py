@@ -6,7 +6,7 @@ import logging
 
 from scrapy.exceptions import DropItem
 
-from newsagg.schema import Article
+from newsagg.core.schema import Article
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +28,14 @@ class HandoffPipeline:
         return cls(crawler)
 
     def open_spider(self, spider=None):
-        from workers.handoff import submit_article  # imported late: the workers stage is optional here
+        from newsagg.workers.handoff import (
+            submit_article,  # imported late: the workers stage is optional here
+        )
 
         self.submit = submit_article
 
     def process_item(self, item, spider=None):
-        from workers.handoff import HandoffError
+        from newsagg.workers.handoff import HandoffError
 
         spider = spider or self.crawler.spider
         article = Article.model_validate(item)

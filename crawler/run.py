@@ -18,9 +18,9 @@ from typing import Any, Callable
 
 from scrapy import signals
 
-from crawler.sources import load_sources
-from newsagg.services import ServiceUnavailable, require_redis
-from newsagg.settings import Settings, get_settings
+from newsagg.core.services import ServiceUnavailable, require_redis
+from newsagg.core.settings import Settings, get_settings
+from newsagg.crawler.sources import load_sources
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +94,14 @@ def _child_main() -> None:
     import json
     import os
     import sys
-
     import warnings
 
     from scrapy.crawler import CrawlerProcess
     from scrapy.exceptions import ScrapyDeprecationWarning
 
-    from crawler.settings import scrapy_settings
-    from crawler.spiders.news import NewsSpider
-    from newsagg.logs import configure_logging
+    from newsagg.core.logs import configure_logging
+    from newsagg.crawler.settings import scrapy_settings
+    from newsagg.crawler.spiders.news import NewsSpider
 
     job = json.load(sys.stdin)
     result_stream = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
@@ -153,7 +152,7 @@ def run_crawl(sources_file: Path | str, settings: Settings | None = None,
             raise CrawlError(str(exc)) from None
     job = {"sources_file": str(Path(sources_file).resolve()), "settings": _settings_payload(settings),
            "jsonl": str(jsonl) if jsonl else None, "overrides": scrapy_overrides or {}}
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.run"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "newsagg.crawler.run"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     timer = threading.Timer(timeout_s, proc.kill) if timeout_s else None
     if timer:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from crawler.sources import Source
-from newsagg.settings import Settings
+from newsagg.core.settings import Settings
+from newsagg.crawler.sources import Source
 
 
 def user_agent(settings: Settings) -> str:
@@ -58,20 +58,20 @@ def scrapy_settings(settings: Settings, sources: list[Source], jsonl: Path | Non
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         "REDIRECT_MAX_TIMES": 5,
         "DNS_TIMEOUT": 10,
-        "TWISTED_DNS_RESOLVER": "crawler.netguard.PublicAddressResolver",
+        "TWISTED_DNS_RESOLVER": "newsagg.crawler.netguard.PublicAddressResolver",
         "LOG_INSTALL_ROOT_HANDLER": False,  # newsagg.logs handles every record
         "NEWSAGG_ALLOW_PRIVATE_ADDRESSES": settings.allow_private_addresses,
         "DOWNLOADER_MIDDLEWARES": {
-            "crawler.middlewares.AddressGuardMiddleware": 50,
-            "crawler.middlewares.IncrementalMiddleware": 650,  # outside RedirectMiddleware (600)
-            "crawler.middlewares.RetryAfterMiddleware": 570,
+            "newsagg.crawler.middlewares.AddressGuardMiddleware": 50,
+            "newsagg.crawler.middlewares.IncrementalMiddleware": 650,  # outside RedirectMiddleware (600)
+            "newsagg.crawler.middlewares.RetryAfterMiddleware": 570,
         },
         # Hand-off first; an article counts as fetched only once the next stage has it.
-        "ITEM_PIPELINES": {**({"crawler.pipelines.HandoffPipeline": 300} if settings.crawl_handoff else {}),
-                           "crawler.pipelines.MarkFetchedPipeline": 900},
-        "EXTENSIONS": {"crawler.run.ProgressExtension": 500,
+        "ITEM_PIPELINES": {**({"newsagg.crawler.pipelines.HandoffPipeline": 300} if settings.crawl_handoff else {}),
+                           "newsagg.crawler.pipelines.MarkFetchedPipeline": 900},
+        "EXTENSIONS": {"newsagg.crawler.run.ProgressExtension": 500,
                        "scrapy.extensions.throttle.AutoThrottle": None,
-                       "crawler.middlewares.OutletAutoThrottle": 0,  # keeps each outlet's crawl_delay as floor
+                       "newsagg.crawler.middlewares.OutletAutoThrottle": 0,  # keeps each outlet's crawl_delay as floor
                        "scrapy.extensions.remote_control.RemoteControl": None},  # no open port
     }
     if jsonl:

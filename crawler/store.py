@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from newsagg.settings import Settings
+from newsagg.core.settings import Settings
 
 REDIS_PREFIX = "newsagg:crawl:"
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from newsagg.schema import Changes
-
-from dedupe.normalize import fold, sentences, tokens
+from newsagg.core.schema import Changes
+from newsagg.dedupe.normalize import fold, sentences, tokens
 
 # Two sentences at least this alike (Dice coefficient of their word sets) are one
 # passage changed (a typo, a new figure) rather than one removed and another added.

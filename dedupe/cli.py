@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dedupe.eval import SPLITS, EvalInputError, evaluate
+from newsagg.dedupe.eval import SPLITS, EvalInputError, evaluate
 
 
 @click.group("eval")

@@ -50,16 +50,23 @@ from urllib.parse import urlsplit
 import numpy as np
 import py3langid
 
-from dedupe.changes import Passages, diff_passages
-from dedupe.changes import passages as text_passages
-from dedupe.lsh import LSHIndex
-from dedupe.minhash import Signer
-from dedupe.normalize import (article_lines, capitalised_tokens, mentioned_dates, page_date, sentences, tokens,
-                              url_date)
-from dedupe.shingles import word_shingles
-from dedupe.state import EngineState, LocalState, RedisState
-from dedupe.vectors import SparseVector, dense, dots, term_ids
-from newsagg.schema import Article, Changes
+from newsagg.core.schema import Article, Changes
+from newsagg.dedupe.changes import Passages, diff_passages
+from newsagg.dedupe.changes import passages as text_passages
+from newsagg.dedupe.lsh import LSHIndex
+from newsagg.dedupe.minhash import Signer
+from newsagg.dedupe.normalize import (
+    article_lines,
+    capitalised_tokens,
+    mentioned_dates,
+    page_date,
+    sentences,
+    tokens,
+    url_date,
+)
+from newsagg.dedupe.shingles import word_shingles
+from newsagg.dedupe.state import EngineState, LocalState, RedisState
+from newsagg.dedupe.vectors import SparseVector, dense, dots, term_ids
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from newsagg.jsonl import JsonLinesError, read_json_lines
-from newsagg.schema import Article
+from newsagg.core.jsonl import JsonLinesError, read_json_lines
+from newsagg.core.schema import Article
 
 # news-events-dev topics used for tuning (event labels are listed per topic in
 # the dataset README); all other topics are held out.
@@ -163,8 +163,8 @@ class RunResult:
 
 def run_engine(rows: Sequence[dict[str, Any]], tuning=None) -> RunResult:
     """Stream rows through a StoryEngine on a fresh local state; final labels per row."""
-    from dedupe.engine import StoryEngine
-    from dedupe.state import LocalState
+    from newsagg.dedupe.engine import StoryEngine
+    from newsagg.dedupe.state import LocalState
 
     arrival = datetime.now(timezone.utc)
     started = time.perf_counter()
@@ -194,7 +194,7 @@ def run_baseline(rows: Sequence[dict[str, Any]], threshold: float = 0.5, num_per
     the one clustering is scored as both events and copy groups."""
     from datasketch import MinHash, MinHashLSH
 
-    from dedupe.normalize import tokens
+    from newsagg.dedupe.normalize import tokens
 
     started = time.perf_counter()
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)

@@ -32,8 +32,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dedupe.lsh_storage import LSHStorage, MemoryLSHStorage, RedisLSHStorage, limit_th_largest
-from dedupe.shingles import fmix
+from newsagg.dedupe.lsh_storage import (
+    LSHStorage,
+    MemoryLSHStorage,
+    RedisLSHStorage,
+    limit_th_largest,
+)
+from newsagg.dedupe.shingles import fmix
 
 __all__ = ["LSHIndex", "LSHStorage", "MemoryLSHStorage", "RedisLSHStorage", "optimal_params",
            "collision_probability"]

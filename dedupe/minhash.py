@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dedupe.shingles import fmix
+from newsagg.dedupe.shingles import fmix
 
 SIGNATURE_DTYPE = np.uint32
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)  # every slot of the signature of an empty set

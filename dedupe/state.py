@@ -23,8 +23,8 @@ import threading
 import time
 import weakref
 import zlib
-from collections import Counter, OrderedDict
 from abc import ABC, abstractmethod
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,7 +35,7 @@ import numpy as np
 import orjson
 from redis import exceptions as redis_errors
 
-from dedupe.lsh import MemoryLSHStorage, RedisLSHStorage
+from newsagg.dedupe.lsh import MemoryLSHStorage, RedisLSHStorage
 
 log = logging.getLogger(__name__)
 

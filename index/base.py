@@ -10,9 +10,13 @@ import logging
 from datetime import datetime
 from typing import Any, Iterable
 
-from newsagg.schema import Article
-
-from index.documents import build_cluster, parse_since, shape_results, shape_story
+from newsagg.core.schema import Article
+from newsagg.index.documents import (
+    build_cluster,
+    parse_since,
+    shape_results,
+    shape_story,
+)
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,10 @@ from typing import Any
 
 import click
 
-from newsagg.settings import get_settings
-
-from index.base import StoreUnavailable
-from index.documents import SearchInputError
-from index.store import get_store
+from newsagg.core.settings import get_settings
+from newsagg.index.base import StoreUnavailable
+from newsagg.index.documents import SearchInputError
+from newsagg.index.store import get_store
 
 
 def _store():
@@ -282,7 +281,7 @@ def kibana_setup(url: str | None, space: str | None, objects_dir: Path | None) -
     Example:
       newsagg kibana setup --url http://127.0.0.1:5601
     """
-    from index.kibana import KibanaError, import_saved_objects
+    from newsagg.index.kibana import KibanaError, import_saved_objects
 
     settings = get_settings()
     url = url or settings.kibana_url

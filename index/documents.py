@@ -17,7 +17,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from newsagg.schema import Article
+from newsagg.core.schema import Article
 
 TOP_ENTITIES = 20
 TOP_KEYWORDS = 20

@@ -17,23 +17,40 @@ import time
 from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import resources
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Iterable
 
-from elasticsearch import ApiError, AuthenticationException, AuthorizationException, ConflictError, \
-    ConnectionError as ESConnectionError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch import (
+    ApiError,
+    AuthenticationException,
+    AuthorizationException,
+    ConflictError,
+    Elasticsearch,
+    NotFoundError,
+    TransportError,
+    helpers,
+)
+from elasticsearch import ConnectionError as ESConnectionError
 
-from newsagg.schema import Article
-from newsagg.services import redact_url
-from newsagg.settings import Settings
-
-from index.base import RETRYABLE_STATUS, StoreBase, StoreUnavailable, failure, log_kept_newer, stored_is_newer
-from index.documents import article_to_doc, build_cluster, doc_to_article, iso
+from newsagg.core.schema import Article
+from newsagg.core.services import redact_url
+from newsagg.core.settings import Settings
+from newsagg.index.base import (
+    RETRYABLE_STATUS,
+    StoreBase,
+    StoreUnavailable,
+    failure,
+    log_kept_newer,
+    stored_is_newer,
+)
+from newsagg.index.documents import article_to_doc, build_cluster, doc_to_article, iso
 
 log = logging.getLogger(__name__)
 
 KINDS = ("articles", "clusters", "merges")
-ROLES_FILE = Path(__file__).resolve().parents[1] / "deploy" / "elasticsearch" / "roles.json"
+# Shipped as package data (newsagg.deploy), so an installed wheel finds it too.
+ROLES_FILE = Path(str(files("newsagg.deploy") / "elasticsearch" / "roles.json"))
 MAX_CLUSTER_ARTICLES = 10_000
 CONFLICT_RETRIES = 10
 WRITTEN_AT = {"articles": "indexed_at", "clusters": "updated_at", "merges": "merged_at"}

@@ -8,18 +8,20 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import urllib3
 
-from newsagg.jsonl import JsonLinesError, read_json_lines
-from newsagg.settings import Settings
+from newsagg.core.jsonl import JsonLinesError, read_json_lines
+from newsagg.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "newsagg"
-OBJECTS_DIR = Path(__file__).resolve().parents[1] / "deploy" / "kibana"
+# Shipped as package data (newsagg.deploy), so an installed wheel finds it too.
+OBJECTS_DIR = Path(str(files("newsagg.deploy") / "kibana"))
 
 
 class KibanaError(RuntimeError):

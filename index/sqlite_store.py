@@ -14,10 +14,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from newsagg.schema import Article
-
-from index.base import StoreBase, failure, log_kept_newer, stored_is_newer
-from index.documents import article_to_doc, build_cluster, doc_to_article, fts_query, iso
+from newsagg.core.schema import Article
+from newsagg.index.base import StoreBase, failure, log_kept_newer, stored_is_newer
+from newsagg.index.documents import (
+    article_to_doc,
+    build_cluster,
+    doc_to_article,
+    fts_query,
+    iso,
+)
 
 log = logging.getLogger(__name__)
 

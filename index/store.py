@@ -13,13 +13,12 @@ SQLite FTS5 under settings.data_dir when ELASTICSEARCH_URL is unset, else Elasti
 """
 from __future__ import annotations
 
-from newsagg.settings import Settings, get_settings
+from newsagg.core.settings import Settings, get_settings
+from newsagg.index.base import StoreUnavailable
+from newsagg.index.documents import SearchInputError
+from newsagg.index.sqlite_store import SqliteStore
 
-from index.base import StoreUnavailable
-from index.documents import SearchInputError
-from index.sqlite_store import SqliteStore
-
-__all__ = ["get_store", "SqliteStore", "ElasticStore", "StoreUnavailable", "SearchInputError", "sqlite_path"]
+__all__ = ["get_store", "SqliteStore", "ElasticStore", "StoreUnavailable", "SearchInputError", "sqlite_path"]  # noqa: F822  (ElasticStore: module __getattr__)
 
 
 def sqlite_path(settings: Settings):
@@ -30,7 +29,7 @@ def get_store(settings: Settings | None = None):
     """SqliteStore (settings.data_dir/newsagg.sqlite) unless settings.elasticsearch_url is set."""
     settings = settings or get_settings()
     if settings.elasticsearch_url:
-        from index.es_store import ElasticStore
+        from newsagg.index.es_store import ElasticStore
 
         return ElasticStore(settings)
     return SqliteStore(sqlite_path(settings))
@@ -38,7 +37,7 @@ def get_store(settings: Settings | None = None):
 
 def __getattr__(name):  # ElasticStore importable from here without importing elasticsearch eagerly
     if name == "ElasticStore":
-        from index.es_store import ElasticStore
+        from newsagg.index.es_store import ElasticStore
 
         return ElasticStore
     raise AttributeError(name)

@@ -10,16 +10,16 @@ import sys
 
 import click
 
-from newsagg.logs import configure_logging
-from newsagg.settings import Settings, get_settings
+from newsagg.core.logs import configure_logging
+from newsagg.core.settings import Settings, get_settings
 
 # module path -> names of the click commands/groups it defines
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
-    "crawler.cli": ("crawl",),
-    "crawler.extract.cli": ("extract",),
-    "dedupe.cli": ("eval_",),
-    "workers.cli": ("worker", "deadletter", "beat", "maintain"),
-    "index.cli": ("index", "search", "story", "kibana"),
+    "newsagg.crawler.cli": ("crawl",),
+    "newsagg.crawler.extract.cli": ("extract",),
+    "newsagg.dedupe.cli": ("eval_",),
+    "newsagg.workers.cli": ("worker", "deadletter", "beat", "maintain"),
+    "newsagg.index.cli": ("index", "search", "story", "kibana"),
     "newsagg.demo": ("demo",),
 }
 

@@ -11,11 +11,13 @@ if ! command -v redis-server >/dev/null; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
 fi
-# The test suite starts its own redis-server on free ports; a system one is not needed.
-$SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+# The test suite starts its own redis-server on free loopback ports; a system one, if any, is left alone.
 
 echo "== installing newsagg with its dev extra (pip)"
 python3 -m pip install -q --disable-pip-version-check -e ".[dev,ops]"
+
+echo "== lint (ruff)"
+python3 -m ruff check .
 
 echo "== running the test suite"
 exec python3 -m pytest -q -p no:cacheprovider "$@"

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
 
-from newsagg.settings import get_settings
-from newsagg.testing import ElasticsearchEmulator, RedisServer
+from newsagg.core.settings import Settings, get_settings
+from newsagg.workers.app import configure
+from tests.support.celery_env import FAST, ROOT
+from tests.support.servers import ElasticsearchEmulator, RedisServer
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -46,13 +49,59 @@ def elasticsearch_url():
         yield es.url
 
 
-def real_elasticsearch() -> bool:
-    return bool(os.environ.get("NEWSAGG_REAL_ES_URL") or os.environ.get("ELASTICSEARCH_URL"))
-
-
 @pytest.fixture
 def shared_data() -> Path:
     """../shared/data, or skip cleanly on a fresh clone without it."""
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not present at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def _use(redis_url: str, tmp_path, monkeypatch):
+    env = {**FAST, "REDIS_URL": redis_url, "NEWSAGG_DATA_DIR": str(tmp_path / "data"),
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), ROOT, os.environ.get("PYTHONPATH", "")])}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    get_settings.cache_clear()
+    configure(get_settings())
+    return env
+
+
+@pytest.fixture
+def distributed(redis_server, tmp_path, monkeypatch):
+    """Test process and workers share Redis (AOF on: restartable), data dir and the fast
+    retry settings."""
+    yield _use(redis_server.url, tmp_path, monkeypatch)
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    configure(get_settings())
+
+
+@pytest.fixture
+def distributed_fast(tmp_path, monkeypatch):
+    """Same on a redis-server without AOF: no fsync per write, for the big runs."""
+    with RedisServer(appendonly=False) as server:
+        yield _use(server.url, tmp_path, monkeypatch)
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        configure(get_settings())
+
+
+@pytest.fixture(params=["sqlite", "elasticsearch"])
+def store(request, tmp_path):
+    """Each store, set up empty: SQLite on a real file, Elasticsearch (noida-db or a real cluster)
+    under a fresh index prefix so tests never see each other's documents."""
+    if request.param == "sqlite":
+        from newsagg.index.store import SqliteStore
+
+        s = SqliteStore(tmp_path / "store.sqlite")
+    else:
+        from newsagg.index.es_store import ElasticStore
+
+        url = request.getfixturevalue("elasticsearch_url")
+        s = ElasticStore(Settings(elasticsearch_url=url, index_prefix=f"t{uuid.uuid4().hex[:10]}"))
+    s.setup()
+    yield s
+    if request.param == "elasticsearch":
+        s.drop()
+    s.close()

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.run import run_crawl
-from crawler.testpages import article_html, front_html, prose, video_html
-from newsagg.settings import get_settings
-from newsagg.sites import Page, Site
+from newsagg.core.settings import get_settings
+from newsagg.crawler.run import run_crawl
+from newsagg.demo.sites import Page, Site
+from tests.support.testpages import article_html, front_html, prose, video_html
 
 NOW = datetime.now(timezone.utc)
 RSS = "application/rss+xml"

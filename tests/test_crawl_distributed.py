@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from crawler.run import run_crawl
-from newsagg.fixture_web import FixtureWeb
-from newsagg.settings import get_settings
+from newsagg.core.settings import get_settings
+from newsagg.crawler.run import run_crawl
+from newsagg.demo.fixture_web import FixtureWeb
 
 
 @pytest.mark.timeout(150)

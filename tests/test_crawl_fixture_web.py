@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from crawler.run import run_crawl
-from newsagg.fixture_web import FixtureWeb
-from newsagg.settings import get_settings
+from newsagg.core.settings import get_settings
+from newsagg.crawler.run import run_crawl
+from newsagg.demo.fixture_web import FixtureWeb
 
 
 def first_sentence(text: str) -> str:

@@ -8,9 +8,9 @@ import yaml
 from click.testing import CliRunner
 
 from newsagg.cli import main
-from newsagg.fixture_web import FixtureWeb
-from newsagg.schema import article_id
-from newsagg.settings import get_settings
+from newsagg.core.schema import article_id
+from newsagg.core.settings import get_settings
+from newsagg.demo.fixture_web import FixtureWeb
 
 
 @pytest.mark.timeout(150)
@@ -19,7 +19,7 @@ def test_crawled_articles_reach_the_store_through_submit_article(tmp_path, monke
     monkeypatch.setenv("NEWSAGG_METRICS_PORT", "0")
     monkeypatch.setenv("NEWSAGG_CLUSTER_QUIET_HOURS", "0.001")  # every fixture story is older than 4 s
     get_settings.cache_clear()
-    from index.store import get_store  # the next stages' public interface
+    from newsagg.index.store import get_store  # the next stages' public interface
 
     with FixtureWeb() as web:
         first_two = [s["name"] for s in web.sources()[:2]]

@@ -9,10 +9,14 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
-from crawler.pipelines import FETCHED_URLS_KEY, HandoffPipeline, MarkFetchedPipeline
-from crawler.store import SqliteCrawlStore
-from newsagg.schema import Article
-from workers.handoff import HandoffError
+from newsagg.core.schema import Article
+from newsagg.crawler.pipelines import (
+    FETCHED_URLS_KEY,
+    HandoffPipeline,
+    MarkFetchedPipeline,
+)
+from newsagg.crawler.store import SqliteCrawlStore
+from newsagg.workers.handoff import HandoffError
 
 URL = "http://127.0.0.1:8701/news/2026/11/harbour-wall-breach.html"
 

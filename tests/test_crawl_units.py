@@ -6,13 +6,19 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.discovery import DiscoveryError, gunzip_limited, parse_feed, parse_sitemap, robots_sitemaps
-from crawler.middlewares import retry_after_seconds
-from crawler.netguard import is_public_ip, refused_host
-from crawler.settings import scrapy_settings, user_agent
-from crawler.sources import parse_sources
-from crawler.spiders.news import same_site
-from newsagg.settings import Settings
+from newsagg.core.settings import Settings
+from newsagg.crawler.discovery import (
+    DiscoveryError,
+    gunzip_limited,
+    parse_feed,
+    parse_sitemap,
+    robots_sitemaps,
+)
+from newsagg.crawler.middlewares import retry_after_seconds
+from newsagg.crawler.netguard import is_public_ip, refused_host
+from newsagg.crawler.settings import scrapy_settings, user_agent
+from newsagg.crawler.sources import parse_sources
+from newsagg.crawler.spiders.news import same_site
 
 ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Bote</title>
@@ -136,7 +142,7 @@ def test_address_guard_refuses_every_hop_including_redirects():
     from scrapy.exceptions import IgnoreRequest
     from scrapy.utils.test import get_crawler
 
-    from crawler.middlewares import AddressGuardMiddleware
+    from newsagg.crawler.middlewares import AddressGuardMiddleware
 
     guard = AddressGuardMiddleware(get_crawler(settings_dict={"NEWSAGG_ALLOW_PRIVATE_ADDRESSES": False}))
     start = Request("https://news.example.org/a.html")
@@ -155,7 +161,7 @@ def test_autothrottle_keeps_each_outlets_crawl_delay_as_floor():
     from scrapy.http import Response
     from scrapy.utils.test import get_crawler
 
-    from crawler.middlewares import OutletAutoThrottle
+    from newsagg.crawler.middlewares import OutletAutoThrottle
 
     sources = parse_sources("outlets:\n  - {name: Fast, url: 'http://127.0.0.1:9/', crawl_delay: 0}\n"
                             "  - {name: Slow, url: 'https://slow.example/', crawl_delay: 5}\n")

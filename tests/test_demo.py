@@ -93,7 +93,7 @@ def test_the_same_demo_runs_distributed_on_redis_celery_and_elasticsearch(demo_e
 @pytest.mark.parametrize("variable, message", [("REDIS_URL", "unset REDIS_URL"),
                                                ("ELASTICSEARCH_URL", "unset ELASTICSEARCH_URL")])
 def test_demo_with_a_server_down_says_what_to_do(demo_env, variable, message):
-    from newsagg.testing import free_port
+    from tests.support.servers import free_port
 
     scheme = "redis" if variable == "REDIS_URL" else "http"
     env = {**demo_env, variable: f"{scheme}://127.0.0.1:{free_port()}"}  # nothing listens there

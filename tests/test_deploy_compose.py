@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import real_elasticsearch
+from tests.support.servers import real_elasticsearch
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 COMPOSE = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
@@ -90,7 +90,7 @@ def test_editors_read_only_and_writers_cannot_manage_indices():
     assert all(p.endswith(".read") for p in app["privileges"])
     assert {"read", "write"} <= set(writer["indices"][0]["privileges"])
     assert not {"manage", "all", "delete_index"} & set(writer["indices"][0]["privileges"])
-    from index.es_store import KINDS
+    from newsagg.index.es_store import KINDS
 
     for role in (editor, writer):
         names = role["indices"][0]["names"]
@@ -99,8 +99,8 @@ def test_editors_read_only_and_writers_cannot_manage_indices():
 
 
 def test_roles_follow_the_index_prefix():
-    from index.es_store import ElasticStore
-    from newsagg.settings import Settings
+    from newsagg.core.settings import Settings
+    from newsagg.index.es_store import ElasticStore
 
     s = ElasticStore(Settings(elasticsearch_url="http://127.0.0.1:9", index_prefix="news2"))
     names = s.role_definitions()["newsagg_editor"]["indices"][0]["names"]
@@ -110,8 +110,8 @@ def test_roles_follow_the_index_prefix():
 @pytest.mark.needs_real_es
 @pytest.mark.skipif(not real_elasticsearch(), reason="noida-db has no security API; set ELASTICSEARCH_URL to a real cluster")
 def test_roles_install_on_a_real_cluster(elasticsearch_url):
-    from index.es_store import ElasticStore
-    from newsagg.settings import Settings
+    from newsagg.core.settings import Settings
+    from newsagg.index.es_store import ElasticStore
 
     s = ElasticStore(Settings(elasticsearch_url=elasticsearch_url, index_prefix=f"t{uuid.uuid4().hex[:8]}"))
     assert s.put_roles() == sorted(ROLES)

@@ -6,15 +6,35 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from dedupe.changes import diff_texts
-from dedupe.engine import EngineError, StoryEngine
-from dedupe.state import LocalState
-from newsagg.schema import Article, Changes
-from newsagg.settings import get_settings
-from test_engine_texts import (COLLAPSE_REPORTS, DAY, FOLLOW_UP_TEXT, FOLLOW_UP_TITLE, GERMAN_TEXT, GERMAN_TITLE,
-                               INDEPENDENT_TEXT, INDEPENDENT_TITLE, INJURED_TEXT, INJURED_TITLE, QUOTES_LEAD_TEXT,
-                               QUOTES_LEAD_TITLE, REOPENING_REPORTS, REWRITE_TEXT, REWRITE_TITLE, WIRE_PARAGRAPHS,
-                               WIRE_TEXT, WIRE_TITLE, article, background, copy_with_clutter, wire)
+from newsagg.core.schema import Article, Changes
+from newsagg.core.settings import get_settings
+from newsagg.dedupe.changes import diff_texts
+from newsagg.dedupe.engine import EngineError, StoryEngine
+from newsagg.dedupe.state import LocalState
+from tests.support.engine_texts import (
+    COLLAPSE_REPORTS,
+    DAY,
+    FOLLOW_UP_TEXT,
+    FOLLOW_UP_TITLE,
+    GERMAN_TEXT,
+    GERMAN_TITLE,
+    INDEPENDENT_TEXT,
+    INDEPENDENT_TITLE,
+    INJURED_TEXT,
+    INJURED_TITLE,
+    QUOTES_LEAD_TEXT,
+    QUOTES_LEAD_TITLE,
+    REOPENING_REPORTS,
+    REWRITE_TEXT,
+    REWRITE_TITLE,
+    WIRE_PARAGRAPHS,
+    WIRE_TEXT,
+    WIRE_TITLE,
+    article,
+    background,
+    copy_with_clutter,
+    wire,
+)
 
 
 @pytest.fixture
@@ -364,7 +384,7 @@ def test_title_only_and_clutter_only_pages_are_assigned_without_matching_anythin
 
 
 def test_containment_of_all_candidates_at_once_is_the_shared_share_of_the_shorter_text():
-    from dedupe.engine import Tuning, featurize, shingle_containments
+    from newsagg.dedupe.engine import Tuning, featurize, shingle_containments
 
     t = Tuning()
     texts = [wire(), copy_with_clutter("courier", DAY, WIRE_TITLE, WIRE_PARAGRAPHS[:2]),
@@ -378,7 +398,7 @@ def test_containment_of_all_candidates_at_once_is_the_shared_share_of_the_shorte
 
 
 def test_features_read_back_from_the_state_score_like_fresh_ones():
-    from dedupe.engine import Tuning, _features_from, copy_score, featurize
+    from newsagg.dedupe.engine import Tuning, _features_from, copy_score, featurize
 
     t = Tuning()
     original = featurize(wire(), t)

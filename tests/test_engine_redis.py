@@ -10,11 +10,20 @@ from datetime import timedelta
 import pytest
 import redis
 
-from dedupe.engine import StoryEngine
-from dedupe.state import LocalState, RedisState, StateError
-from newsagg.settings import get_settings
-from test_engine_texts import (DAY, INDEPENDENT_TEXT, INDEPENDENT_TITLE, UNRELATED, WIRE_PARAGRAPHS, WIRE_TITLE,
-                               article, copy_with_clutter, wire)
+from newsagg.core.settings import get_settings
+from newsagg.dedupe.engine import StoryEngine
+from newsagg.dedupe.state import LocalState, RedisState, StateError
+from tests.support.engine_texts import (
+    DAY,
+    INDEPENDENT_TEXT,
+    INDEPENDENT_TITLE,
+    UNRELATED,
+    WIRE_PARAGRAPHS,
+    WIRE_TITLE,
+    article,
+    copy_with_clutter,
+    wire,
+)
 
 
 def stream():
@@ -271,7 +280,7 @@ def test_a_worker_whose_lock_expired_leaves_the_next_holders_lock_alone(redis_se
 
 
 def test_a_lock_redis_dropped_mid_assignment_does_not_stall_the_next_one(tmp_path):
-    from newsagg.testing import RedisServer
+    from tests.support.servers import RedisServer
 
     with RedisServer() as server:  # AOF on: the lock survives the restart, as in production
         state = RedisState(redis.Redis.from_url(server.url), prefix="outage", lock_timeout=60)

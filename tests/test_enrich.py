@@ -1,6 +1,6 @@
 """Enrichment: what a reader of the search results and the map facets relies on."""
-from newsagg.schema import Article
-from workers.enrich import detect_language, enrich, extract_entities, summarize
+from newsagg.core.schema import Article
+from newsagg.workers.enrich import detect_language, enrich, extract_entities, summarize
 
 STORM = (
     "A storm tore through the harbour town of Kelsby on Tuesday night, sinking three fishing boats "

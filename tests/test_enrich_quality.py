@@ -3,7 +3,7 @@
 Floors sit just under the measured values, so a rule change that makes things
 worse fails here; `python -m workers.enrich_eval` prints the numbers.
 """
-from workers.enrich_eval import evaluate
+from newsagg.workers.enrich_eval import evaluate
 
 
 def test_entity_quality_on_the_holdout_never_tuned_on():

@@ -7,10 +7,24 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from dedupe.eval import EvalInputError, bcubed, evaluate, load_labelled, pairwise, select_split, split_of
 from newsagg.cli import main
-from test_engine_texts import (INDEPENDENT_TEXT, INDEPENDENT_TITLE, UNRELATED, WIRE_PARAGRAPHS, WIRE_TEXT,
-                               WIRE_TITLE)
+from newsagg.dedupe.eval import (
+    EvalInputError,
+    bcubed,
+    evaluate,
+    load_labelled,
+    pairwise,
+    select_split,
+    split_of,
+)
+from tests.support.engine_texts import (
+    INDEPENDENT_TEXT,
+    INDEPENDENT_TITLE,
+    UNRELATED,
+    WIRE_PARAGRAPHS,
+    WIRE_TEXT,
+    WIRE_TITLE,
+)
 
 
 def test_bcubed_and_pairwise_on_a_worked_example():

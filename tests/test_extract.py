@@ -7,11 +7,11 @@ import pytest
 import trafilatura
 from click.testing import CliRunner
 
-from crawler.extract import extract_article
-from crawler.extract.benchmark import evaluate, load_benchmark
-from crawler.extract.urls import clean_url
-from crawler.testpages import article_html, front_html, prose, video_html
 from newsagg.cli import main
+from newsagg.crawler.extract import extract_article
+from newsagg.crawler.extract.benchmark import evaluate, load_benchmark
+from newsagg.crawler.extract.urls import clean_url
+from tests.support.testpages import article_html, front_html, prose, video_html
 
 PUBLISHED = datetime(2026, 11, 24, 7, 30, tzinfo=timezone.utc)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from newsagg.corpus import CorpusError, apply_edits, load_corpus
-from newsagg.fixture_web import CRAWL, ROBOTS, TOO_OLD, FixtureWeb
+from newsagg.demo.corpus import CorpusError, apply_edits, load_corpus
+from newsagg.demo.fixture_web import CRAWL, ROBOTS, TOO_OLD, FixtureWeb
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -157,7 +157,7 @@ def test_sources_file_lists_every_outlet_in_the_crawler_format(web, tmp_path):
     data = yaml.safe_load(path.read_text())
     assert [o["name"] for o in data["outlets"]] == [o.outlet.name for o in web._outlets.values()]
     try:
-        from crawler.sources import load_sources
+        from newsagg.crawler.sources import load_sources
     except ImportError:  # the crawler stage is optional for this test
         return
     sources = load_sources(path)
@@ -304,7 +304,7 @@ def test_advance_publishes_phase_two_and_updates_an_article():
 
 
 def test_the_extractor_reads_no_article_from_non_article_pages(web):
-    extract = pytest.importorskip("crawler.extract").extract_article
+    extract = pytest.importorskip("newsagg.crawler.extract").extract_article
     for key in ("metro-digest", "rheinblatt"):
         base = web.base_url(key)
         home = fetch(base + "/")[2].decode(web.corpus.outlets[key].encoding)

@@ -5,11 +5,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from index.documents import (
-    SearchInputError, article_to_doc, build_cluster, doc_to_article, fts_query, parse_since, shape_results,
+from newsagg.index.documents import (
+    SearchInputError,
+    article_to_doc,
+    build_cluster,
+    doc_to_article,
+    fts_query,
+    parse_since,
+    shape_results,
 )
-from index.sqlite_store import SqliteStore
-from test_index_helpers import NOW, art, index_all, storm_articles
+from newsagg.index.sqlite_store import SqliteStore
+from tests.support.index_articles import NOW, art, index_all, storm_articles
 
 
 def test_cluster_document_holds_what_editors_filter_on():

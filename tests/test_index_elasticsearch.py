@@ -13,12 +13,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import real_elasticsearch
-from index.base import StoreUnavailable
-from index.documents import article_to_doc
-from index.es_store import ElasticStore, load_template, redact_url
-from newsagg.settings import Settings
-from test_index_helpers import election_articles, index_all, storm_articles
+from newsagg.core.settings import Settings
+from newsagg.index.base import StoreUnavailable
+from newsagg.index.documents import article_to_doc
+from newsagg.index.es_store import ElasticStore, load_template, redact_url
+from tests.support.index_articles import election_articles, index_all, storm_articles
+from tests.support.servers import real_elasticsearch
 
 
 @pytest.fixture

@@ -7,8 +7,15 @@ from datetime import timedelta
 
 import pytest
 
-from newsagg.schema import Article
-from test_index_helpers import NOW, STORM_TEXT, art, election_articles, index_all, storm_articles, store  # noqa: F401
+from newsagg.core.schema import Article
+from tests.support.index_articles import (
+    NOW,
+    STORM_TEXT,
+    art,
+    election_articles,
+    index_all,
+    storm_articles,
+)
 
 
 def test_upsert_roundtrip_and_reindex_updates_in_place(store):
@@ -162,10 +169,10 @@ def test_concurrent_writers_leave_a_complete_cluster(store, tmp_path):
 def _twin(store):
     """A second store object on the same data (another worker process would have its own)."""
     if store.kind == "sqlite":
-        from index.store import SqliteStore
+        from newsagg.index.store import SqliteStore
 
         return SqliteStore(store.path)
-    from index.es_store import ElasticStore
+    from newsagg.index.es_store import ElasticStore
 
     return ElasticStore(store.settings)
 
@@ -184,9 +191,9 @@ def test_both_stores_give_the_same_answers(tmp_path, elasticsearch_url):
     """The same articles in SQLite and in Elasticsearch: the same stories, counts and copies."""
     import uuid
 
-    from index.es_store import ElasticStore
-    from index.store import SqliteStore
-    from newsagg.settings import Settings
+    from newsagg.core.settings import Settings
+    from newsagg.index.es_store import ElasticStore
+    from newsagg.index.store import SqliteStore
 
     stores = [SqliteStore(tmp_path / "same.sqlite"),
               ElasticStore(Settings(elasticsearch_url=elasticsearch_url, index_prefix=f"t{uuid.uuid4().hex[:10]}"))]

@@ -13,11 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
-from index.es_store import load_template
-from index.kibana import load_objects
 from newsagg.cli import main
-from newsagg.settings import get_settings
-from newsagg.testing import free_port
+from newsagg.core.settings import get_settings
+from newsagg.index.es_store import load_template
+from newsagg.index.kibana import load_objects
+from tests.support.servers import free_port
 
 
 def mapped_fields(props: dict, prefix: str = "") -> set[str]:

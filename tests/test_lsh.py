@@ -9,8 +9,14 @@ import pytest
 import redis
 from datasketch.lsh import _optimal_param
 
-from dedupe.lsh import LSHIndex, LSHStorage, MemoryLSHStorage, RedisLSHStorage, optimal_params
-from dedupe.minhash import Signer
+from newsagg.dedupe.lsh import (
+    LSHIndex,
+    LSHStorage,
+    MemoryLSHStorage,
+    RedisLSHStorage,
+    optimal_params,
+)
+from newsagg.dedupe.minhash import Signer
 
 SIGNER = Signer(num_perm=128, seed=1)
 
@@ -290,7 +296,7 @@ def test_worker_processes_share_one_redis_index(redis_server):
     keys, sigs = _corpus(14)
     code = """
 import sys, numpy as np, redis
-from dedupe.lsh import LSHIndex, RedisLSHStorage
+from newsagg.dedupe.lsh import LSHIndex, RedisLSHStorage
 url, key = sys.argv[1], sys.argv[2]
 sig = np.array([int(x) for x in sys.argv[3].split(",")], dtype=np.uint32)
 index = LSHIndex(storage=RedisLSHStorage(redis.Redis.from_url(url), prefix="test:lsh"))

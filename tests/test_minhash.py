@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from dedupe.minhash import Signer, jaccard
-from dedupe.shingles import char_shingles, word_shingles
+from newsagg.dedupe.minhash import Signer, jaccard
+from newsagg.dedupe.shingles import char_shingles, word_shingles
 
 VOCABULARY = [f"w{i}" for i in range(5000)]
 

@@ -3,8 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from dedupe.normalize import (article_lines, capitalised_tokens, clean_text, fold, is_boilerplate, is_byline,
-                              page_date, sentences, tokens, url_date)
+from newsagg.dedupe.normalize import (
+    article_lines,
+    capitalised_tokens,
+    clean_text,
+    fold,
+    is_boilerplate,
+    is_byline,
+    page_date,
+    sentences,
+    tokens,
+    url_date,
+)
 
 PAGE = """ date 2026-03-02
 Skip to content
@@ -88,7 +98,7 @@ def test_sentences_split_on_end_punctuation_and_paragraphs():
 
 
 def test_figures_read_the_same_in_english_and_german_reports():
-    from dedupe.normalize import canonical_numbers
+    from newsagg.dedupe.normalize import canonical_numbers
 
     assert canonical_numbers("4,5 Prozent; 1.200 Menschen; 1,200,000 people; 3,25 %") == \
         "4.5 Prozent; 1200 Menschen; 1200000 people; 3.25 %"
@@ -102,7 +112,7 @@ def _unicode_paths(text: str) -> tuple[list[str], list[str], list[str]]:
     """tokens, sentences and capitalised tokens by the Unicode patterns alone."""
     import unicodedata
 
-    from dedupe import normalize
+    from newsagg.dedupe import normalize
 
     words = normalize._TOKEN.findall(fold(text))
     cut = [s.strip() for para in text.split("\n") for s in normalize._SENTENCE_SPLIT.split(para) if s.strip()]

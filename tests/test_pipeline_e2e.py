@@ -9,22 +9,22 @@ from collections import defaultdict
 import pytest
 import redis
 
-from newsagg.schema import Article
-from newsagg.settings import get_settings
-from newsagg.testing import free_port
-from test_workers_celery import ROOT, distributed, distributed_fast  # noqa: F401  (fixtures)
-from workers.app import app
-from workers.deadletter import get_deadletters
-from workers.handoff import submit_article
-from workers.inflight import resubmit_stale
-from workers.procs import WorkerCluster, wait_ready, wait_until
-from workers.synthetic import synthetic_articles
+from newsagg.core.schema import Article
+from newsagg.core.settings import get_settings
+from newsagg.demo.procs import WorkerCluster, wait_ready, wait_until
+from newsagg.workers.app import app
+from newsagg.workers.deadletter import get_deadletters
+from newsagg.workers.handoff import submit_article
+from newsagg.workers.inflight import resubmit_stale
+from tests.support.celery_env import ROOT
+from tests.support.servers import free_port
+from tests.support.synthetic import synthetic_articles
 
 pytestmark = pytest.mark.slow
 
 
 def _store():
-    from index.store import get_store
+    from newsagg.index.store import get_store
 
     return get_store(get_settings())
 

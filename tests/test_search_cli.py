@@ -8,11 +8,11 @@ import uuid
 import pytest
 from click.testing import CliRunner
 
-from index.store import get_store
 from newsagg.cli import main
-from newsagg.settings import get_settings
-from newsagg.testing import free_port
-from test_index_helpers import election_articles, index_all, storm_articles
+from newsagg.core.settings import get_settings
+from newsagg.index.store import get_store
+from tests.support.index_articles import election_articles, index_all, storm_articles
+from tests.support.servers import free_port
 
 
 def run(*args):

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sources import SourcesError, load_sources
+from newsagg.crawler.sources import SourcesError, load_sources
 
 GOOD = """\
 outlets:

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from dedupe.engine import Tuning, average_link
-from dedupe.vectors import SparseVector, dense, dots, term_id
+from newsagg.dedupe.engine import Tuning, average_link
+from newsagg.dedupe.vectors import SparseVector, dense, dots, term_id
 
 
 def _dict_dot(a: dict[str, float], b: dict[str, float]) -> float:

@@ -12,11 +12,11 @@ from datetime import timedelta
 import redis
 import yaml
 
-from crawler.sources import parse_sources
-from newsagg.settings import get_settings
-from test_workers_celery import ROOT, distributed  # noqa: F401  (fixture)
-from workers.beat import build_schedule
-from workers.procs import WorkerCluster, stop_worker, wait_until
+from newsagg.core.settings import get_settings
+from newsagg.crawler.sources import parse_sources
+from newsagg.demo.procs import WorkerCluster, stop_worker, wait_until
+from newsagg.workers.beat import build_schedule
+from tests.support.celery_env import ROOT
 
 SOURCES = """
 outlets:
@@ -51,8 +51,8 @@ def _stored_outlets(store) -> set[str]:
 
 def test_beat_sends_crawls_by_interval_a_crawl_worker_feeds_the_pipeline_and_maintenance_runs(
         distributed, tmp_path, redis_server):
-    from index.store import get_store
-    from newsagg.fixture_web import FixtureWeb
+    from newsagg.demo.fixture_web import FixtureWeb
+    from newsagg.index.store import get_store
 
     r = redis.Redis.from_url(redis_server.url)
     with FixtureWeb(outlets=["northwire", "metro-digest"]) as web:

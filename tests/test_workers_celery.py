@@ -7,34 +7,16 @@ import subprocess
 import sys
 import textwrap
 import urllib.request
-from pathlib import Path
 
-import pytest
 import redis
 from click.testing import CliRunner
 
-from newsagg.settings import get_settings
-from newsagg.testing import RedisServer
-from workers.app import configure
-from workers.deadletter import get_deadletters
-from workers.inflight import InFlight
-from workers.procs import WorkerCluster, wait_until
-from workers.synthetic import synthetic_articles
-
-ROOT = str(Path(__file__).resolve().parents[1])
-
-# Fast retries and redelivery for tests; the same settings reach the workers through env.
-FAST = {
-    "NEWSAGG_TASK_MAX_RETRIES": "3",
-    "NEWSAGG_RETRY_BACKOFF_S": "0.2",
-    "NEWSAGG_RETRY_BACKOFF_MAX_S": "1.0",
-    "NEWSAGG_VISIBILITY_TIMEOUT_S": "6",
-    # A worker killed while holding the story engine's lock stalls assignment this
-    # long (60 s by default): tests that kill workers wait for it within their bounds.
-    "NEWSAGG_ENGINE_LOCK_TIMEOUT_S": "10",
-    "NEWSAGG_METRICS_PORT": "0",
-    "NEWSAGG_LOG_LEVEL": "WARNING",
-}
+from newsagg.core.settings import get_settings
+from newsagg.demo.procs import WorkerCluster, wait_until
+from newsagg.workers.deadletter import get_deadletters
+from newsagg.workers.inflight import InFlight
+from tests.support.celery_env import ROOT
+from tests.support.synthetic import synthetic_articles
 
 # Test-only fault injection, loaded by the worker instead of the plain app: the index
 # step of any article titled "POISON ..." fails like an unreachable search backend
@@ -43,9 +25,9 @@ FAULT_APP = textwrap.dedent('''
     import os
     import time
     import redis
-    from workers import app  # noqa: F401  (celery -A faultapp finds it)
-    import workers.tasks  # noqa: F401
-    from workers import pipeline
+    from newsagg.workers import app  # noqa: F401  (celery -A faultapp finds it)
+    import newsagg.workers.tasks  # noqa: F401
+    from newsagg.workers import pipeline
 
     _r = redis.Redis.from_url(os.environ["REDIS_URL"])
     _index = pipeline.STEP_FUNCTIONS["index"]
@@ -66,45 +48,15 @@ FAULT_APP = textwrap.dedent('''
 ''')
 
 
-def _use(redis_url: str, tmp_path, monkeypatch):
-    env = {**FAST, "REDIS_URL": redis_url, "NEWSAGG_DATA_DIR": str(tmp_path / "data"),
-           "PYTHONPATH": os.pathsep.join([str(tmp_path), ROOT, os.environ.get("PYTHONPATH", "")])}
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    get_settings.cache_clear()
-    configure(get_settings())
-    return env
-
-
-@pytest.fixture
-def distributed(redis_server, tmp_path, monkeypatch):
-    """Test process and workers share Redis (AOF on: restartable), data dir and the fast
-    retry settings."""
-    yield _use(redis_server.url, tmp_path, monkeypatch)
-    monkeypatch.undo()
-    get_settings.cache_clear()
-    configure(get_settings())
-
-
-@pytest.fixture
-def distributed_fast(tmp_path, monkeypatch):
-    """Same on a redis-server without AOF: no fsync per write, for the big runs."""
-    with RedisServer(appendonly=False) as server:
-        yield _use(server.url, tmp_path, monkeypatch)
-        monkeypatch.undo()
-        get_settings.cache_clear()
-        configure(get_settings())
-
-
 def _store():
-    from index.store import get_store
+    from newsagg.index.store import get_store
 
     return get_store(get_settings())
 
 
 def test_bad_input_is_deadlettered_with_its_reason_and_never_retried(distributed, tmp_path, redis_server):
-    from workers.handoff import submit_article
-    from workers.tasks import enrich
+    from newsagg.workers.handoff import submit_article
+    from newsagg.workers.tasks import enrich
 
     r = redis.Redis.from_url(redis_server.url)
     # Through the hand-off: rejected before it reaches a queue.
@@ -129,7 +81,7 @@ def test_bad_input_is_deadlettered_with_its_reason_and_never_retried(distributed
 def _fault_run(tmp_path, redis_url: str, title: str, n: int, seed: int, at: int):
     """Writes the fault app for the worker and submits n good articles with one titled
     `title` at position `at`; returns (redis client, all ids, the faulty one's id)."""
-    from workers.handoff import submit_article
+    from newsagg.workers.handoff import submit_article
 
     (tmp_path / "faultapp.py").write_text(FAULT_APP)
     good = synthetic_articles(n, seed=seed)
@@ -141,8 +93,7 @@ def _fault_run(tmp_path, redis_url: str, title: str, n: int, seed: int, at: int)
 def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_replay_works(
         distributed, tmp_path, redis_server):
     from newsagg.cli import main
-
-    from newsagg.testing import free_port
+    from tests.support.servers import free_port
 
     r, ids, poison_id = _fault_run(tmp_path, redis_server.url, "POISON storm report", 30, seed=3, at=15)
     port = free_port()
@@ -185,7 +136,7 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
 def test_articles_whose_messages_the_broker_lost_are_handed_in_again_by_maintenance(
         distributed, tmp_path, redis_server, monkeypatch):
     from newsagg.cli import main
-    from workers.handoff import submit_article
+    from newsagg.workers.handoff import submit_article
 
     ids = [submit_article(a) for a in synthetic_articles(6, seed=23)]
     r = redis.Redis.from_url(redis_server.url)
@@ -209,8 +160,8 @@ def test_articles_whose_messages_the_broker_lost_are_handed_in_again_by_maintena
 
 
 def test_a_prefork_worker_reports_what_its_child_processes_did(distributed, tmp_path, redis_server):
-    from newsagg.testing import free_port
-    from workers.handoff import submit_article
+    from newsagg.workers.handoff import submit_article
+    from tests.support.servers import free_port
 
     port = free_port()
     env = {"NEWSAGG_METRICS_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
@@ -232,9 +183,9 @@ def test_a_prefork_worker_reports_what_its_child_processes_did(distributed, tmp_
 
 def test_flower_follows_the_workers_and_every_pipeline_log_line_names_its_article(
         distributed, tmp_path, redis_server):
-    from newsagg.testing import free_port, wait_for_port
-    from workers.handoff import submit_article
-    from workers.procs import stop_worker
+    from newsagg.demo.procs import stop_worker
+    from newsagg.workers.handoff import submit_article
+    from tests.support.servers import free_port, wait_for_port
 
     port = free_port()
     flower_log = open(tmp_path / "flower.log", "wb")
@@ -250,12 +201,12 @@ def test_flower_follows_the_workers_and_every_pipeline_log_line_names_its_articl
 
             def flower_saw_them():
                 body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-                return [l for l in body.splitlines() if l.startswith("flower_events_total")
-                        and 'task="newsagg.index"' in l and 'type="task-succeeded"' in l
-                        and float(l.rsplit(" ", 1)[1]) >= 5]
+                return [line for line in body.splitlines() if line.startswith("flower_events_total")
+                        and 'task="newsagg.index"' in line and 'type="task-succeeded"' in line
+                        and float(line.rsplit(" ", 1)[1]) >= 5]
             wait_until(flower_saw_them, 30, 0.5, "flower counted the index tasks")
-        ours = [json.loads(l) for l in wc.logs(None).splitlines()
-                if l.startswith("{") and '"logger": "workers.' in l]
+        ours = [json.loads(line) for line in wc.logs(None).splitlines()
+                if line.startswith("{") and '"logger": "newsagg.workers.' in line]
     finally:
         stop_worker(flower)
         flower_log.close()
@@ -265,8 +216,8 @@ def test_flower_follows_the_workers_and_every_pipeline_log_line_names_its_articl
 def test_unreachable_elasticsearch_retries_then_deadletters_and_replay_indexes_once_fixed(
         distributed, tmp_path, elasticsearch_url):
     from newsagg.cli import main
-    from newsagg.testing import free_port
-    from workers.handoff import submit_article
+    from newsagg.workers.handoff import submit_article
+    from tests.support.servers import free_port
 
     prefix = f"wk{os.getpid()}{free_port()}"
     wrong = {**distributed, "ELASTICSEARCH_URL": f"http://127.0.0.1:{free_port()}", "NEWSAGG_INDEX_PREFIX": prefix}
@@ -286,8 +237,8 @@ def test_unreachable_elasticsearch_retries_then_deadletters_and_replay_indexes_o
         wc.start("w2")
         res = CliRunner().invoke(main, ["deadletter", "replay", "--all"])
         assert "replayed 3" in res.output, res.output
-        from index.store import get_store
-        from newsagg.settings import Settings
+        from newsagg.core.settings import Settings
+        from newsagg.index.store import get_store
 
         es = get_store(Settings(elasticsearch_url=elasticsearch_url, index_prefix=prefix, data_dir=tmp_path / "es"))
         es.setup()
@@ -313,8 +264,8 @@ def test_a_hung_step_is_timed_out_retried_and_deadlettered_without_blocking_the_
 
 def test_newsagg_worker_command_runs_the_pipeline_and_refuses_bad_setups(distributed, tmp_path, monkeypatch):
     from newsagg.cli import main
-    from workers.handoff import submit_article
-    from workers.procs import stop_worker
+    from newsagg.demo.procs import stop_worker
+    from newsagg.workers.handoff import submit_article
 
     res = CliRunner().invoke(main, ["worker", "-Q", "enrich,nonsense"])
     assert res.exit_code != 0 and "unknown queue(s) nonsense" in res.output

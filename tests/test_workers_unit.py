@@ -6,16 +6,21 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from newsagg.schema import Article
-from newsagg.settings import get_settings
-from workers.deadletter import DeadLetter, RedisDeadLetters, SqliteDeadLetters, get_deadletters
-from workers.handoff import submit_article
-from workers.pipeline import InvalidArticle, retry_delay, validate
-from workers.synthetic import synthetic_articles
+from newsagg.core.schema import Article
+from newsagg.core.settings import get_settings
+from newsagg.workers.deadletter import (
+    DeadLetter,
+    RedisDeadLetters,
+    SqliteDeadLetters,
+    get_deadletters,
+)
+from newsagg.workers.handoff import submit_article
+from newsagg.workers.pipeline import InvalidArticle, retry_delay, validate
+from tests.support.synthetic import synthetic_articles
 
 
 def _store():
-    from index.store import get_store
+    from newsagg.index.store import get_store
 
     return get_store(get_settings())
 
@@ -145,8 +150,8 @@ def test_cli_lists_and_replays_embedded_deadletters():
 def test_unreachable_broker_is_a_clear_handoff_error_within_seconds(monkeypatch):
     import time
 
-    from newsagg.testing import free_port
-    from workers.handoff import HandoffError
+    from newsagg.workers.handoff import HandoffError
+    from tests.support.servers import free_port
 
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     get_settings.cache_clear()
@@ -162,8 +167,8 @@ def test_embedded_transient_failure_retries_in_process_then_dead_letters_and_rep
     """The same tasks in process: Elasticsearch unreachable is retried with back-off,
     then dead-lettered; the crawl is not interrupted; replay works once the URL is right."""
     from newsagg.cli import main
-    from newsagg.testing import free_port
-    from workers.pipeline import reset_components
+    from newsagg.workers.pipeline import reset_components
+    from tests.support.servers import free_port
 
     prefix = f"emb{free_port()}"
     for k, v in {"ELASTICSEARCH_URL": f"http://127.0.0.1:{free_port()}", "NEWSAGG_INDEX_PREFIX": prefix,
@@ -184,15 +189,15 @@ def test_embedded_transient_failure_retries_in_process_then_dead_letters_and_rep
 
 
 def test_embedded_pipeline_uses_the_settings_the_caller_passed(tmp_path):
-    from index.store import get_store
-    from newsagg.settings import Settings
+    from newsagg.core.settings import Settings
+    from newsagg.index.store import get_store
 
     mine = Settings(data_dir=tmp_path / "elsewhere")
     aid = submit_article(synthetic_articles(1, seed=14)[0], mine)
     assert get_store(mine).get_article(aid).event_id  # written where the caller said
     assert _store().count_articles() == 0  # not under the environment's data dir
     bad = submit_article({"url": "https://x.example/bad", "text": ""}, mine)
-    from workers.deadletter import SqliteDeadLetters
+    from newsagg.workers.deadletter import SqliteDeadLetters
 
     assert SqliteDeadLetters(tmp_path / "elsewhere" / "deadletters.sqlite").get(bad) is not None
 

@@ -2,7 +2,7 @@
 
 `celery -A workers worker` finds the app here.
 """
-from workers.app import app  # noqa: E402  (the Celery app; shadows the submodule name on purpose)
+from newsagg.workers.app import app  # noqa: E402  (the Celery app; shadows the submodule name on purpose)
 
 celery = app
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from celery import Celery
 
-from newsagg.settings import Settings, get_settings
+from newsagg.core.settings import Settings, get_settings
 
 QUEUES = ("enrich", "assign", "index", "crawl", "maintain")
 PIPELINE_QUEUES = ("enrich", "assign", "index")
 
-app = Celery("newsagg", include=["workers.tasks"])
+app = Celery("newsagg", include=["newsagg.workers.tasks"])
 
 _lock = threading.Lock()
 _applied: tuple | None = None

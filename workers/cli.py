@@ -7,8 +7,8 @@ import tempfile
 
 import click
 
-from newsagg.settings import get_settings
-from workers.app import PIPELINE_QUEUES, QUEUES
+from newsagg.core.settings import get_settings
+from newsagg.workers.app import PIPELINE_QUEUES, QUEUES
 
 
 @click.command("worker")
@@ -28,7 +28,7 @@ def worker(queues: str, pool: str, concurrency: int, name: str) -> None:
     Same as `celery -A workers worker -Q enrich,assign,index -P solo`; Flower: `celery -A workers flower`.
     """
     from newsagg.cli import UserError
-    from workers.app import app, configure
+    from newsagg.workers.app import app, configure
 
     settings = get_settings()
     if not settings.distributed:
@@ -58,7 +58,7 @@ def maintain(as_json: bool) -> None:
     Example:
       newsagg maintain
     """
-    from workers.pipeline import closed_message, maintain_step
+    from newsagg.workers.pipeline import closed_message, maintain_step
 
     settings = get_settings()
     closed = maintain_step(settings)
@@ -79,10 +79,10 @@ def beat(sources_file: str | None, schedule_file: str | None) -> None:
     Example:
       REDIS_URL=redis://127.0.0.1:6379/0 newsagg beat --sources sources.yaml
     """
-    from crawler.sources import SourcesError
     from newsagg.cli import UserError
-    from workers.app import app, configure
-    from workers.beat import install_schedule
+    from newsagg.crawler.sources import SourcesError
+    from newsagg.workers.app import app, configure
+    from newsagg.workers.beat import install_schedule
 
     settings = get_settings()
     if not settings.distributed:
@@ -113,7 +113,7 @@ def deadletter() -> None:
 @click.option("--limit", type=int, default=None)
 def dl_list(as_json: bool, limit: int | None) -> None:
     """Every dead letter: article id, step, reason, error, URL."""
-    from workers.deadletter import get_deadletters
+    from newsagg.workers.deadletter import get_deadletters
 
     letters = get_deadletters(get_settings()).list(limit)
     for d in letters:
@@ -133,7 +133,7 @@ def dl_list(as_json: bool, limit: int | None) -> None:
 def dl_show(article_id: str) -> None:
     """One dead letter with its payload, as JSON."""
     from newsagg.cli import UserError
-    from workers.deadletter import get_deadletters
+    from newsagg.workers.deadletter import get_deadletters
 
     d = get_deadletters(get_settings()).get(article_id)
     if d is None:
@@ -151,7 +151,7 @@ def dl_replay(article_ids: tuple[str, ...], replay_all: bool) -> None:
     they go to the workers and a new failure shows up in `deadletter list`.
     """
     from newsagg.cli import UserError
-    from workers.deadletter import replay
+    from newsagg.workers.deadletter import replay
 
     if not article_ids and not replay_all:
         raise UserError("name article ids to replay, or pass --all")

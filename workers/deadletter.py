@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from newsagg.settings import Settings, get_settings
+from newsagg.core.settings import Settings, get_settings
 
 REDIS_KEY = "newsagg:deadletters"
 
@@ -179,7 +179,7 @@ class ReplayResult:
 def replay(settings: Settings | None = None, ids: Iterable[str] | None = None) -> ReplayResult:
     """Re-run dead letters from the step that failed. An entry stays until its article
     is indexed (the index step clears it), so a new failure counts on the same entry."""
-    from workers.handoff import submit_step
+    from newsagg.workers.handoff import submit_step
 
     settings = settings or get_settings()
     store = get_deadletters(settings)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from newsagg.schema import Article
+from newsagg.core.schema import Article
 
 DATA = Path(__file__).with_name("data")
 WORDS_PER_MINUTE = 230

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from workers.enrich import DATA, detect_language, extract_entities
+from newsagg.workers.enrich import DATA, detect_language, extract_entities
 
 KINDS = ("person", "organisation", "place")
 

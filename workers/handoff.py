@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from newsagg.schema import Article
-from newsagg.services import redact_url
-from newsagg.settings import Settings, get_settings
-from workers import metrics
-from workers.app import configure
-from workers.deadletter import DeadLetter, add_with_retry
-from workers.pipeline import InvalidArticle, payload_article_id, validate
+from newsagg.core.schema import Article
+from newsagg.core.services import redact_url
+from newsagg.core.settings import Settings, get_settings
+from newsagg.workers import metrics
+from newsagg.workers.app import configure
+from newsagg.workers.deadletter import DeadLetter, add_with_retry
+from newsagg.workers.pipeline import InvalidArticle, payload_article_id, validate
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def submit_step(step: str, payload: Any, settings: Settings | None = None) -> No
     """Run (embedded) or queue (distributed) one pipeline step; the rest follows."""
     import kombu.exceptions
 
-    from workers.tasks import CALLER_SETTINGS, STEP_TASKS
+    from newsagg.workers.tasks import CALLER_SETTINGS, STEP_TASKS
 
     settings = settings or get_settings()
     configure(settings)
@@ -55,7 +55,7 @@ def _track(article_id: str, payload: dict, settings: Settings) -> None:
     """Into the in-flight ledger first: a message the broker loses is handed in again."""
     import redis
 
-    from workers.inflight import InFlight
+    from newsagg.workers.inflight import InFlight
 
     try:
         InFlight.from_settings(settings).add(article_id, payload)

@@ -18,7 +18,7 @@ import logging
 import time
 from typing import Any
 
-from newsagg.settings import Settings
+from newsagg.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def resubmit_stale(settings: Settings) -> int:
     (distributed only); returns how many."""
     if not settings.distributed:
         return 0
-    from workers.handoff import submit_article
+    from newsagg.workers.handoff import submit_article
 
     stale = InFlight.from_settings(settings).stale(settings.inflight_resubmit_s)
     for _, payload in stale:

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from newsagg.schema import Article, article_id
-from newsagg.settings import Settings, get_settings
+from newsagg.core.schema import Article, article_id
+from newsagg.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +104,8 @@ def components(settings: Settings) -> tuple[Any, Any]:
     key = _key(settings)
     with _components_lock:
         if key not in _components:
-            from dedupe.engine import StoryEngine
-            from index.store import get_store
+            from newsagg.dedupe.engine import StoryEngine
+            from newsagg.index.store import get_store
 
             settings.ensure_data_dir()
             store = get_store(settings)
@@ -132,7 +132,7 @@ def reset_components() -> None:
 
 def enrich_step(payload: Any, settings: Settings) -> dict:
     """Validate and enrich; returns the enriched article as JSON."""
-    from workers.enrich import enrich
+    from newsagg.workers.enrich import enrich
 
     article = validate(payload, settings)
     return enrich(article).to_json()
@@ -202,7 +202,7 @@ def maintain_step(settings: Settings) -> list[str]:
     messages were lost (workers.inflight). Returns the closed event ids. Celery beat
     runs it in the distributed setup; `newsagg crawl` after an embedded crawl;
     `newsagg maintain`."""
-    from workers.inflight import resubmit_stale
+    from newsagg.workers.inflight import resubmit_stale
 
     engine, store = components(settings)
     with _assign_lock:
@@ -235,13 +235,13 @@ def _transient_types() -> tuple[type[BaseException], ...]:
         redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, redis.exceptions.BusyLoadingError,
         redis.exceptions.TryAgainError, kombu.exceptions.OperationalError, SoftTimeLimitExceeded]
     try:  # Elasticsearch unreachable (or refusing us): the store says so with StoreUnavailable
-        from index.base import StoreUnavailable
+        from newsagg.index.base import StoreUnavailable
 
         types.append(StoreUnavailable)
     except ImportError:
         pass
     try:  # the story engine's shared lock not acquired in time (its holder died): wait and retry
-        from dedupe.state import StateError
+        from newsagg.dedupe.state import StateError
 
         types.append(StateError)
     except ImportError:

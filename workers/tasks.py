@@ -21,15 +21,22 @@ from typing import Any, Callable
 from celery import Task, signals
 from celery.exceptions import Reject
 
-from newsagg.logs import configure_logging
-from newsagg.settings import Settings, get_settings
-from workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
-from workers import metrics
-from workers.app import QUEUES, app, configure
-from workers.deadletter import DeadLetter, add_with_retry, get_deadletters
-from workers.inflight import InFlight
-from workers.pipeline import (STEP_FUNCTIONS, InvalidArticle, StoreRejected, is_transient, maintain_step,
-                              payload_article_id, retry_delay)
+from newsagg.core.logs import configure_logging
+from newsagg.core.settings import Settings, get_settings
+from newsagg.workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
+from newsagg.workers import metrics
+from newsagg.workers.app import QUEUES, app, configure
+from newsagg.workers.deadletter import DeadLetter, add_with_retry, get_deadletters
+from newsagg.workers.inflight import InFlight
+from newsagg.workers.pipeline import (
+    STEP_FUNCTIONS,
+    InvalidArticle,
+    StoreRejected,
+    is_transient,
+    maintain_step,
+    payload_article_id,
+    retry_delay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +253,7 @@ def outlet_sources_yaml(sources_text: str, outlet: str) -> str:
 @app.task(name="newsagg.crawl", acks_late=False)  # a crawl lost with its worker waits for the next beat
 def crawl(outlet: str, sources_file: str | None = None) -> dict:
     """Crawl one outlet of the sources file (scheduled by beat at its interval)."""
-    from crawler.run import run_crawl
+    from newsagg.crawler.run import run_crawl
 
     settings = get_settings()
     path = Path(sources_file or settings.sources_file)

@@ -20,8 +20,13 @@ import lxml.html
 import trafilatura
 from w3lib.encoding import html_to_unicode
 
-from crawler.extract.metadata import ArticleFields, PageMeta, parse_datetime, read_metadata
-from crawler.extract.urls import clean_url, is_http_url
+from newsagg.crawler.extract.metadata import (
+    ArticleFields,
+    PageMeta,
+    parse_datetime,
+    read_metadata,
+)
+from newsagg.crawler.extract.urls import clean_url, is_http_url
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from crawler.extract import extract_article
+from newsagg.crawler.extract import extract_article
 
 
 def read_page(path: Path) -> bytes:

@@ -12,16 +12,22 @@ from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.discovery import DiscoveryError, Entry, parse_feed, parse_sitemap, robots_sitemaps
-from crawler.extract import extract_article
-from crawler.extract.urls import clean_url
-from crawler.middlewares import raise_slot_floor
-from crawler.netguard import PublicAddressResolver
-from crawler.pipelines import FETCHED_URLS_KEY
-from crawler.sources import Source, load_sources
-from crawler.store import open_store
-from newsagg.schema import Article, utcnow
-from newsagg.settings import Settings, get_settings
+from newsagg.core.schema import Article, utcnow
+from newsagg.core.settings import Settings, get_settings
+from newsagg.crawler.discovery import (
+    DiscoveryError,
+    Entry,
+    parse_feed,
+    parse_sitemap,
+    robots_sitemaps,
+)
+from newsagg.crawler.extract import extract_article
+from newsagg.crawler.extract.urls import clean_url
+from newsagg.crawler.middlewares import raise_slot_floor
+from newsagg.crawler.netguard import PublicAddressResolver
+from newsagg.crawler.pipelines import FETCHED_URLS_KEY
+from newsagg.crawler.sources import Source, load_sources
+from newsagg.crawler.store import open_store
 
 log = logging.getLogger(__name__)
 

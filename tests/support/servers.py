@@ -142,3 +142,7 @@ class ElasticsearchEmulator:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def real_elasticsearch() -> bool:
+    return bool(os.environ.get("NEWSAGG_REAL_ES_URL") or os.environ.get("ELASTICSEARCH_URL"))

@@ -35,8 +35,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from newsagg.corpus import Corpus, CorpusArticle, Outlet, load_corpus, slugify
-from newsagg.sites import Page, Site
+from newsagg.demo.corpus import Corpus, CorpusArticle, Outlet, load_corpus, slugify
+from newsagg.demo.sites import Page, Site
 
 log = logging.getLogger(__name__)
 
@@ -622,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", default="fixture-sources.yaml", help="Where to write the sources file.")
     parser.add_argument("--traps", action="store_true", help="Also serve the trap pages.")
     args = parser.parse_args(argv)
-    from newsagg.logs import configure_logging
+    from newsagg.core.logs import configure_logging
 
     configure_logging("INFO", json_lines=False)
     with FixtureWeb(traps=args.traps) as web:

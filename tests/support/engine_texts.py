@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from newsagg.schema import Article
+from newsagg.core.schema import Article
 
 DAY = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 

@@ -1,13 +1,9 @@
-"""Shared by the index tests (no tests here): articles written for them, two events, one with a wire story and its copies, and the `store` fixture over both stores."""
+"""Articles written for the index tests: two events, one with a wire story and its copies."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
-from newsagg.schema import Article, Changes
-from newsagg.settings import Settings
+from newsagg.core.schema import Article, Changes
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -49,26 +45,6 @@ def election_articles(event: str = "ev-election") -> list[Article]:
                 "Die Wähler der Flussprovinz Maranth wählen am Sonntag einen neuen Rat. Die Regierung "
                 "versprach billigere Busfahrten.", "tagesbote", 29, event, "g-el-de", is_originator=True,
                 language="de")]
-
-
-@pytest.fixture(params=["sqlite", "elasticsearch"])
-def store(request, tmp_path):
-    """Each store, set up empty: SQLite on a real file, Elasticsearch (noida-db or a real cluster)
-    under a fresh index prefix so tests never see each other's documents."""
-    if request.param == "sqlite":
-        from index.store import SqliteStore
-
-        s = SqliteStore(tmp_path / "store.sqlite")
-    else:
-        from index.es_store import ElasticStore
-
-        url = request.getfixturevalue("elasticsearch_url")
-        s = ElasticStore(Settings(elasticsearch_url=url, index_prefix=f"t{uuid.uuid4().hex[:10]}"))
-    s.setup()
-    yield s
-    if request.param == "elasticsearch":
-        s.drop()
-    s.close()
 
 
 def index_all(store, articles):

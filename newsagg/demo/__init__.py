@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from newsagg.settings import Settings, get_settings
+from newsagg.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def top_stories(store, limit: int) -> list[dict[str, Any]]:
 def _wait_for_index(store, expected: int, timeout: float, progress) -> None:
     """Distributed mode: the crawl has handed articles to Celery; wait until workers indexed them
     (the summary then reports how many made it in time)."""
-    from workers.procs import wait_until
+    from newsagg.demo.procs import wait_until
 
     def indexed_all() -> bool:
         count = store.count_articles()
@@ -55,11 +55,17 @@ def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_wor
              serve_seconds: float = 0.0, verbose: bool = False, base_port: int | None = None) -> dict[str, Any]:
     """Serve the demo outlets, crawl them, process every article, return the top stories."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    from crawler.run import run_crawl
-    from index.store import get_store
-    from newsagg.fixture_web import FixtureWeb
+    from newsagg.crawler.run import run_crawl
+    from newsagg.demo.fixture_web import FixtureWeb
+    from newsagg.index.store import get_store
 
     console = console or Console(stderr=True)
     data_dir = settings.ensure_data_dir()
@@ -68,7 +74,7 @@ def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_wor
     store.setup()  # also tells at once when Elasticsearch is unreachable
     worker = None
     if start_worker and settings.distributed:
-        from workers.procs import start_worker as start_celery_worker
+        from newsagg.demo.procs import start_worker as start_celery_worker
 
         # one pipeline worker (enrich, assign, index); its log goes next to the data
         worker = start_celery_worker("demo", {}, data_dir / "demo-worker.log")
@@ -102,7 +108,7 @@ def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_wor
                 time.sleep(serve_seconds)
     finally:
         if worker is not None:
-            from workers.procs import stop_worker
+            from newsagg.demo.procs import stop_worker
 
             stop_worker(worker)
     stories = top_stories(store, top)
@@ -167,9 +173,9 @@ def demo(top: int, as_json: bool, start_worker: bool, base_port: int, verbose: b
     console = Console(stderr=True)
     if not verbose:  # progress bars tell the story; log lines only for trouble
         logging.getLogger().setLevel(logging.WARNING)
-    from crawler.run import CrawlError
-    from index.store import StoreUnavailable
-    from newsagg.services import ServiceUnavailable, require_redis
+    from newsagg.core.services import ServiceUnavailable, require_redis
+    from newsagg.crawler.run import CrawlError
+    from newsagg.index.store import StoreUnavailable
 
     try:
         if settings.redis_url:

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from workers.app import PIPELINE_QUEUES
+from newsagg.workers.app import PIPELINE_QUEUES
 
 
 def worker_command(name: str, queues: tuple[str, ...] = PIPELINE_QUEUES, pool: str = "solo",
