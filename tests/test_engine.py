@@ -384,7 +384,9 @@ def test_title_only_and_clutter_only_pages_are_assigned_without_matching_anythin
 
 
 def test_containment_of_all_candidates_at_once_is_the_shared_share_of_the_shorter_text():
-    from newsagg.dedupe.engine import Tuning, featurize, shingle_containments
+    from newsagg.dedupe.features import featurize
+    from newsagg.dedupe.scoring import shingle_containments
+    from newsagg.dedupe.tuning import Tuning
 
     t = Tuning()
     texts = [wire(), copy_with_clutter("courier", DAY, WIRE_TITLE, WIRE_PARAGRAPHS[:2]),
@@ -398,14 +400,16 @@ def test_containment_of_all_candidates_at_once_is_the_shared_share_of_the_shorte
 
 
 def test_features_read_back_from_the_state_score_like_fresh_ones():
-    from newsagg.dedupe.engine import Tuning, _features_from, copy_score, featurize
+    from newsagg.dedupe.features import features_from, featurize
+    from newsagg.dedupe.scoring import copy_score
+    from newsagg.dedupe.tuning import Tuning
 
     t = Tuning()
     original = featurize(wire(), t)
     rewrite = featurize(article("rewrite", REWRITE_TITLE, REWRITE_TEXT, DAY), t)
     cut = featurize(copy_with_clutter("courier", DAY, WIRE_TITLE, WIRE_PARAGRAPHS[:3]), t)
     for f in (original, rewrite):
-        back = _features_from(f.id, f.stored(), t)  # shingles and sentence stems kept, not recomputed
+        back = features_from(f.id, f.stored(), t)  # shingles and sentence stems kept, not recomputed
         assert np.array_equal(back.shingles, f.shingles) and back.sentence_terms == f.sentence_terms
         assert back.passages == f.passages  # cut again from the text when a diff needs them
         for other in (original, rewrite, cut):
