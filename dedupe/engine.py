@@ -46,7 +46,7 @@ import numpy as np
 from newsagg.core.schema import Article, Changes
 from newsagg.dedupe.changes import diff_passages
 from newsagg.dedupe.clusters import Member, split_parts
-from newsagg.dedupe.features import EngineError, Features, _epoch, features_from, featurize
+from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex
 from newsagg.dedupe.minhash import Signer
 from newsagg.dedupe.records import ArticleRecord, EventRecord, GroupRecord
@@ -217,7 +217,7 @@ class StoryEngine:
             previous = self._articles([article.id]).get(article.id)
             if previous and previous.content_hash == article.content_hash:
                 return self._stored_assignment(article.id, previous)
-            if previous and (previous.fetched or 0.0) > _epoch(article.fetched):
+            if previous and (previous.fetched or 0.0) > epoch(article.fetched):
                 # A redelivered or replayed old version must not replace the newer text.
                 log.info("story engine kept the newer version of an article", extra={
                     "article_id": article.id, "fetched": article.fetched.isoformat()})
@@ -358,7 +358,7 @@ class StoryEngine:
         st.add_members(f"group:{group_id}", [aid])
 
         self._put("article", {aid: ArticleRecord(
-            article.content_hash, _epoch(article.fetched), event_id, group_id, copies_of, similarity,
+            article.content_hash, epoch(article.fetched), event_id, group_id, copies_of, similarity,
             changes.model_dump(mode="json") if changes else None)})
         # The features cache holds what the state holds: the heaviest terms only.
         f.term_vector, f.key_vector = f.term_vector.top(t.centroid_terms), f.key_vector.top(t.centroid_terms)
@@ -511,7 +511,7 @@ class StoryEngine:
         if now is None:
             now_ts = time.time()
         elif isinstance(now, datetime):
-            now_ts = _epoch(now)
+            now_ts = epoch(now)
         else:
             now_ts = float(now)
         before = now_ts - self.quiet_seconds

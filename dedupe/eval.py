@@ -194,7 +194,7 @@ def run_baseline(rows: Sequence[dict[str, Any]], threshold: float = 0.5, num_per
     the one clustering is scored as both events and copy groups."""
     from datasketch import MinHash, MinHashLSH
 
-    from newsagg.dedupe.normalize import tokens
+    from newsagg.core.text import tokens
 
     started = time.perf_counter()
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)

@@ -20,37 +20,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-import py3langid
 
 from newsagg.core.schema import Article
+from newsagg.core.text import detect_language, publication_time, sentences, stopwords, tokens
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
 from newsagg.dedupe.clusters import Member
-from newsagg.dedupe.normalize import (
-    article_lines,
-    capitalised_tokens,
-    mentioned_dates,
-    page_date,
-    sentences,
-    tokens,
-    url_date,
-)
+from newsagg.dedupe.normalize import article_lines, capitalised_tokens, mentioned_dates
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector, term_ids
 
-# Function words of the outlets' main languages: never content terms or keys.
-STOPWORDS = frozenset("""
-a an the and or but if of to in on at for with by from as is are was were be been being has have had
-do does did it its this that these those he she they we you i me him her his their our your them us
-not no so than then such which who whom whose what when where while after before into over under about
-more most also said says say will would can could may might must one two new up out all any some there
-here just only other very de la el los las en y del que un una por con para se al lo su sus es como
-der die das und den dem des ein eine einer im ist zu von mit auf fur nicht sich auch es an als bei
-nach wie wird wurde hat sind war le les et du au aux pour dans sur par pas est une qui ne plus ce cette
-o os do da dos das em no na com um uma e yang di dan ke ini itu dengan untuk dari ng sa ang mga
-monday tuesday wednesday thursday friday saturday sunday
-""".split())
+# Function words of every language listed: never content terms or keys.
+STOPWORDS = stopwords()
 
 
 class EngineError(ValueError):
@@ -134,17 +116,12 @@ def _unpack_sentences(packed: str) -> list[frozenset]:
     return out
 
 
-def _epoch(value: datetime | None) -> float | None:
+def epoch(value: datetime | None) -> float | None:
     if value is None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.timestamp()
-
-
-def detect_language(text: str) -> str:
-    lang, _ = py3langid.classify(text[:2000])
-    return lang
 
 
 _NO_COUNTS: Counter = Counter()  # term counts of features kept after their assignment (never filled)
@@ -202,10 +179,10 @@ def featurize(article: Article, tuning: Tuning) -> Features:
         raise EngineError(f"article {article.id} has neither title nor text")
     lines = article_lines(article.text or "")
     title = (article.title or "").strip()
-    anchor = _epoch(article.published) or _epoch(page_date(article.text or "")) \
-        or _epoch(url_date(article.canonical_url or article.url))
-    when = anchor or _epoch(article.fetched) or time.time()
-    lang = (article.language or "").split("-")[0].lower() or detect_language(f"{title}\n" + "\n".join(lines))
+    anchor = epoch(publication_time(article))  # `article_time`'s rule
+    when = anchor or epoch(article.fetched) or time.time()
+    # A declared language is taken as it is: a wrong guess would keep copies apart.
+    lang = (article.language or "").split("-")[0].lower() or detect_language(f"{title}\n" + "\n".join(lines))[0]
     full_text = f"{title}\n" + "\n".join(lines)
     written = mentioned_dates(full_text)
     return features_from(article.id, {
