@@ -49,8 +49,17 @@ from newsagg.dedupe.clusters import Member, split_parts
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex
 from newsagg.dedupe.minhash import Signer
-from newsagg.dedupe.records import ArticleRecord, EventRecord, GroupRecord
-from newsagg.dedupe.scoring import copy_score, event_fits, member_similarities, mergeable, shingle_containments, tfidf
+from newsagg.dedupe.records import RECORD_TYPES, ArticleRecord, ClusterRecord, EventRecord, GroupRecord, StorylineRecord
+from newsagg.dedupe.scoring import (
+    copy_score,
+    event_fits,
+    member_similarities,
+    mergeable,
+    shingle_containments,
+    spans_compatible,
+    storyline_fits,
+    tfidf,
+)
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.state import EngineState, LocalState, RedisState
 from newsagg.dedupe.tuning import Tuning
@@ -75,6 +84,14 @@ class Assignment:
     merged: list[tuple[str, str]] = field(default_factory=list)
     updates: dict[str, dict[str, Any]] = field(default_factory=dict)
     stale: bool = False  # an older version of an article whose newer one was assigned: nothing changed
+    storyline_id: str | None = None  # the storyline of its event (None: assigned before storylines)
+
+
+def _add_updates(updates: dict[str, dict], more: dict[str, dict]) -> None:
+    """Field updates of other articles, merged field by field (an article may both
+    move to another event and get a new storyline in one assignment)."""
+    for aid, fields in more.items():
+        updates[aid] = {**updates.get(aid, {}), **fields}
 
 
 def _founded_ids(article_id: str) -> tuple[str, str]:
@@ -180,13 +197,17 @@ class StoryEngine:
 
     def _resolve_events(self, event_ids: set[str]) -> tuple[dict[str, str], dict[str, EventRecord]]:
         """({event id: surviving event id}, {surviving id: record}), following merges."""
-        survivor = {e: e for e in event_ids}
-        records: dict[str, EventRecord] = {}
+        return self._resolve("event", event_ids)
+
+    def _resolve(self, kind: str, ids: set[str]) -> tuple[dict[str, str], dict[str, Any]]:
+        """({id: surviving id}, {surviving id: record}) of events or storylines, following merges."""
+        survivor = {e: e for e in ids}
+        records: dict[str, Any] = {}
         for _ in range(64):  # merge chains are short; the bound guards against a cycle
             pending = {s for s in survivor.values() if s not in records}
             if not pending:
                 break
-            recs = self._events(pending)
+            recs = {k: RECORD_TYPES[kind].from_dict(v) for k, v in self.state.get_many(kind, pending).items()}
             for eid in pending:
                 rec = recs.get(eid)
                 if rec and rec.merged_into:
@@ -197,6 +218,14 @@ class StoryEngine:
 
     def _current_event(self, event_id: str) -> str:
         return self._resolve_events({event_id})[0][event_id]
+
+    def _current_storyline(self, event_id: str) -> str | None:
+        """The storyline of an event now (merges of both followed)."""
+        survivor, events = self._resolve_events({event_id})
+        event = events.get(survivor[event_id])
+        if event is None or event.storyline_id is None:
+            return None
+        return self._resolve("storyline", {event.storyline_id})[0][event.storyline_id]
 
     # ------------------------------------------------------------------ assign
     def lookup(self, article_id: str) -> Assignment | None:
@@ -237,7 +266,8 @@ class StoryEngine:
         changes = Changes.model_validate(rec.changes) if rec.changes else None
         group = self._groups([rec.group_id]).get(rec.group_id)
         return Assignment(aid, self._current_event(rec.event_id), rec.group_id, rec.copies_of, rec.similarity,
-                          group is not None and group.originator == aid, changes)
+                          group is not None and group.originator == aid, changes,
+                          storyline_id=self._current_storyline(rec.event_id))
 
     def _assign_new(self, article: Article, f: Features) -> Assignment:
         t = self.tuning
@@ -269,14 +299,24 @@ class StoryEngine:
         if best_copy is not None:
             joined.append(cand_event[best_copy])
         ranked = sorted(event_scores.items(), key=lambda kv: -kv[1])
+        linked: list[str] = []  # events it fits but may not merge with: one storyline
         for eid, s in ranked:
             if eid in joined:
                 continue
+            if joined and s >= t.storyline_link_fit:
+                linked.append(eid)
             needed = 1.0 if not joined else t.merge_fit
+            # Merging keeps to the time bound joining keeps to: events of one
+            # topic months apart are not one happening, however alike.
             if s >= needed and all(mergeable(live_events[e].centroid, live_events[eid].centroid, t)
+                                   and spans_compatible(live_events[e].span, live_events[eid].span, t)
                                    for e in joined):
                 joined.append(eid)
-        return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events, records)
+                if eid in linked:
+                    linked.remove(eid)
+        storyline_of = {e: r.storyline_id for e, r in events.items() if r.storyline_id}
+        return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events, records,
+                            [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()))
 
     def _copied_text(self, f: Features, cand_features: dict[str, Features],
                      records: dict[str, ArticleRecord]) -> tuple[str | None, float]:
@@ -307,7 +347,7 @@ class StoryEngine:
     # ------------------------------------------------------------------ record
     def _record(self, article: Article, f: Features, sig: np.ndarray, best_copy: str | None,
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
-                candidates: dict[str, ArticleRecord]) -> Assignment:
+                candidates: dict[str, ArticleRecord], linked: list[str], near: set[str]) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
@@ -315,18 +355,21 @@ class StoryEngine:
         merged: list[tuple[str, str]] = []
 
         # Event: join, merge (the oldest event survives) or found.
+        joined_storylines = [events[e].storyline_id for e in joined if events[e].storyline_id]
         if joined:
             survivor = min(joined, key=lambda e: (events[e].created, e))
             for absorbed in joined:
                 if absorbed != survivor:
                     merged.append((absorbed, survivor))
-                    updates.update(self._merge_events(absorbed, survivor, events))
+                    _add_updates(updates, self._merge_events(absorbed, survivor, events))
             event_id = survivor
             event = events[survivor]
         else:
             event_id = self._fresh_id("event", _founded_ids(aid)[0], article.content_hash)
             event = EventRecord(created=f.time, last=f.time)
         event.add(f.member(), t.centroid_terms)
+        event.storyline_id = self._place_in_storyline(aid, article.content_hash, f, joined_storylines + linked,
+                                                      near, updates)
         self._put("event", {event_id: event})
         st.add_members(f"event:{event_id}", [aid])
         st.touch("open-events", event_id, event.last)
@@ -341,7 +384,7 @@ class StoryEngine:
             if f.anchor is not None and (group.originator_anchor is None or f.anchor < group.originator_anchor):
                 # Published before the group's originator: it becomes the originator.
                 group.originator, group.originator_anchor = aid, f.anchor
-                updates.update(self._new_originator(group_id, aid, f))
+                _add_updates(updates, self._new_originator(group_id, aid, f))
                 similarity = copy_sim
             else:
                 is_originator = False
@@ -365,14 +408,55 @@ class StoryEngine:
         st.put("features", aid, {**f.stored(), "tv": f.term_vector.pack(), "kv": f.key_vector.pack()})
         self._remember(aid, article.content_hash, f)
         if event.size in t.split_sizes:
-            updates.update(self._split_event(event_id, event, aid))
+            _add_updates(updates, self._split_event(event_id, event, aid))
         if f.keys or f.terms:
             self.lsh.insert(aid, sig, f.time)
             position = st.remember_signature(self.INDEX_NAME, aid, sig, f.time)
             if position is not None:  # under the lock nobody else wrote in between
                 self._signatures_seen = position
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
-                          merged, updates)
+                          merged, updates, storyline_id=event.storyline_id)
+
+    def _place_in_storyline(self, aid: str, content_hash: str, f: Features, linked: list[str], near: set[str],
+                            updates: dict[str, dict]) -> str:
+        """The storyline of the article's event: that of the event it joined, else
+        the storyline of a candidate's event it fits, else a new one; storylines
+        of the events it linked (joined, merged, or fits but may not merge with)
+        merge into one, the oldest surviving. Adds the article to it."""
+        t = self.tuning
+        survivor_of, storylines = self._resolve("storyline", set(linked) | near)
+        chosen = [survivor_of[s] for s in linked if survivor_of[s] in storylines]
+        if not chosen:
+            fits = storyline_fits(f, storylines, t)
+            best = max(fits, key=lambda s: (fits[s], s), default=None)
+            if best is not None and fits[best] >= 1.0:
+                chosen = [best]
+        if chosen:
+            keep = min(set(chosen), key=lambda s: (storylines[s].created, s))
+            for other in sorted(set(chosen) - {keep}):
+                _add_updates(updates, self._merge_storylines(other, keep, storylines))
+            storyline = storylines[keep]
+        else:
+            keep = self._fresh_id("storyline", f"sl-{aid}", content_hash)
+            storyline = StorylineRecord(created=f.time, last=f.time)
+        storyline.add(f.member(), t.centroid_terms)
+        self._put("storyline", {keep: storyline})
+        self.state.add_members(f"storyline:{keep}", [aid])
+        return keep
+
+    def _merge_storylines(self, absorbed: str, survivor: str, storylines: dict[str, ClusterRecord]) -> dict[str, dict]:
+        """Move every article of storyline `absorbed` into `survivor` (its events
+        follow through `merged_into`); field updates for those articles."""
+        st = self.state
+        a, s = storylines[absorbed], storylines[survivor]
+        s.absorb(absorbed, a, self.tuning.centroid_terms)
+        self._put("storyline", {absorbed: StorylineRecord(created=a.created, merged_into=survivor)})
+        members = st.members(f"storyline:{absorbed}")
+        st.remove_members(f"storyline:{absorbed}", members)
+        st.add_members(f"storyline:{survivor}", members)
+        log.info("story engine merged storylines", extra={"absorbed": absorbed, "survivor": survivor,
+                                                           "articles": len(members)})
+        return {m: {"storyline_id": survivor} for m in members}
 
     def _repoint(self, members: list[str], source: str, target: str,
                  arts: dict[str, ArticleRecord] | None = None) -> dict[str, dict]:
@@ -410,10 +494,11 @@ class StoryEngine:
         updates: dict[str, dict] = {}
         kept = next(p for p in parts if keep in p)
         for part in [kept] + [p for p in parts if p is not kept]:
+            # Both parts stay in the event's storyline: two happenings of one subject.
             if part is kept:
-                rec = EventRecord(created=event.created, absorbed=event.absorbed)
+                rec = EventRecord(created=event.created, absorbed=event.absorbed, storyline_id=event.storyline_id)
             else:
-                rec = EventRecord(created=min(feats[m].time for m in part))
+                rec = EventRecord(created=min(feats[m].time for m in part), storyline_id=event.storyline_id)
             for m in part:
                 rec.add(feats[m], t.centroid_terms)
             if part is kept:
@@ -423,7 +508,7 @@ class StoryEngine:
             new_id = self._fresh_id("event", _founded_ids(first)[0], arts[first].content_hash)
             self._put("event", {new_id: rec})
             st.touch("open-events", new_id, rec.last)
-            updates.update(self._repoint(part, event_id, new_id, arts))
+            _add_updates(updates, self._repoint(part, event_id, new_id, arts))
             log.info("story engine split event", extra={"event_id": event_id, "new_event_id": new_id,
                                                          "articles": len(part)})
         return updates
@@ -478,6 +563,13 @@ class StoryEngine:
         if event:
             event.remove(member, self.tuning.centroid_terms)
             self._put("event", {event_id: event})
+            if event.storyline_id:
+                sl_survivor, storylines = self._resolve("storyline", {event.storyline_id})
+                sl_id = sl_survivor[event.storyline_id]
+                if sl_id in storylines:
+                    storylines[sl_id].remove(member, self.tuning.centroid_terms)
+                    self._put("storyline", storylines)
+                st.remove_members(f"storyline:{sl_id}", [aid])
         st.remove_members(f"event:{event_id}", [aid])
         group_id = rec.group_id
         st.remove_members(f"group:{group_id}", [aid])

@@ -1,4 +1,4 @@
-"""Typed records of the story engine's state: events, copy groups, articles.
+"""Typed records of the story engine's state: events, storylines, copy groups, articles.
 
 The engine state (`dedupe.state`) keeps plain JSON-safe dicts; these records are
 read from and written to them with the compact keys used since the first stored
@@ -17,10 +17,10 @@ _SPAN_KEYS = ("anchor_min", "anchor_max", "written_min", "written_max")
 
 
 @dataclass
-class EventRecord:
-    """One event: its members' vector sums and time span, when it was founded
-    and last joined, the events it absorbed; or only `merged_into` (and
-    `created`) once absorbed itself."""
+class ClusterRecord:
+    """One event or storyline: its members' vector sums and time span, when it
+    was founded and last joined, the clusters it absorbed; or only
+    `merged_into` (and `created`) once absorbed itself."""
 
     created: float
     last: float = 0.0
@@ -44,8 +44,8 @@ class EventRecord:
         """An article leaves (its vectors out; the span keeps its bounds)."""
         self.centroid.remove(m, limit)
 
-    def absorb(self, other_id: str, other: "EventRecord", limit: int) -> None:
-        """Take in every member of another event (merged into this one)."""
+    def absorb(self, other_id: str, other: "ClusterRecord", limit: int) -> None:
+        """Take in every member of another cluster (merged into this one)."""
         self.centroid.absorb(other.centroid, limit)
         self.last = max(self.last, other.last)
         self.absorbed = sorted(set(self.absorbed) | {other_id} | set(other.absorbed))
@@ -66,11 +66,36 @@ class EventRecord:
         return out
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "EventRecord":
+    def from_dict(cls, d: dict[str, Any]):
         centroid = Centroid(SparseVector.unpack(d.get("tv"), "t"), SparseVector.unpack(d.get("kv"), "k"),
                             list(d.get("langs", [])), d.get("size", 0))
         return cls(d.get("created", 0.0), d.get("last", 0.0), centroid, Span(*(d.get(k) for k in _SPAN_KEYS)),
                    list(d.get("absorbed", [])), bool(d.get("closed")), d.get("merged_into"))
+
+
+class StorylineRecord(ClusterRecord):
+    """A storyline: the events of one developing subject (days to months apart),
+    kept as the sums of all their articles' vectors."""
+
+
+@dataclass
+class EventRecord(ClusterRecord):
+    """An event (one happening) and the storyline it belongs to ("sl"; None in
+    records written before storylines)."""
+
+    storyline_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if self.storyline_id is not None and self.merged_into is None:
+            out["sl"] = self.storyline_id
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "EventRecord":
+        rec = super().from_dict(d)
+        rec.storyline_id = d.get("sl")
+        return rec
 
 
 @dataclass
@@ -117,4 +142,4 @@ class ArticleRecord:
                    d.get("similarity"), d.get("changes"))
 
 
-RECORD_TYPES = {"event": EventRecord, "group": GroupRecord, "article": ArticleRecord}
+RECORD_TYPES = {"event": EventRecord, "storyline": StorylineRecord, "group": GroupRecord, "article": ArticleRecord}

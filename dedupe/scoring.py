@@ -20,7 +20,7 @@ import numpy as np
 
 from newsagg.dedupe.clusters import Centroid, Member, Span
 from newsagg.dedupe.features import Features
-from newsagg.dedupe.records import EventRecord
+from newsagg.dedupe.records import ClusterRecord, EventRecord
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector, dense, dots
 
@@ -145,6 +145,21 @@ def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
         return False
     return True
 
+def spans_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
+    """Whether two events' times allow them to be one happening: the bound an
+    article's time must keep to join an event (`time_compatible`), between two
+    events. Their publication times lie within the gap of each other's, and
+    neither writes out a date well after every publication time of the other."""
+    gap = tuning.max_gap_days * 86400.0
+    if a.anchor_min is not None and b.anchor_min is not None \
+            and (b.anchor_min > a.anchor_max + gap or a.anchor_min > b.anchor_max + gap):
+        return False
+    for x, y in ((a, b), (b, a)):
+        if x.written_max is not None and y.anchor_max is not None and x.written_max > y.anchor_max + gap:
+            return False
+    return True
+
+
 def _link(terms_dot: float, keys_dot: float, pairs: float, shared_language: bool, tuning: Tuning) -> float:
     """`average_link` from the dot products of two sets' vector sums."""
     keys = keys_dot / pairs
@@ -209,4 +224,23 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
         shared = f.lang in rec.centroid.langs
         fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
                           tuning) / tuning.event_threshold
+    return fits
+
+
+def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tuning) -> dict[str, float]:
+    """How well an article that founds an event fits each storyline, 1 at the
+    storyline bar: its average similarity to all the storyline's articles (one
+    subject's vocabulary and names, whatever the day), with no time bound
+    beyond `storyline_max_gap_days`."""
+    gap = tuning.storyline_max_gap_days * 86400.0
+    fits = {sid: 0.0 for sid in storylines}
+    timely = [(sid, rec) for sid, rec in storylines.items()
+              if f.anchor is None or rec.span.anchor_min is None
+              or rec.span.anchor_min - gap <= f.anchor <= rec.span.anchor_max + gap]
+    terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
+    keys = dots(f.key_vector, [rec.centroid.keys for _, rec in timely])
+    for (sid, rec), terms_dot, keys_dot in zip(timely, terms.tolist(), keys.tolist()):
+        shared = f.lang in rec.centroid.langs
+        fits[sid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
+                          tuning) / tuning.storyline_threshold
     return fits

@@ -28,6 +28,14 @@ class Tuning:
     split_sizes: tuple = (4, 6, 8, 11, 16, 23, 32, 45, 64)  # event sizes at which its parts are checked
     key_weight: float = 0.3  # share of the key-term similarity in the event score
 
+    # Storylines: an article that founds an event joins the storyline it fits this
+    # well (average similarity to all its articles); an article that fits a second
+    # event this well (1 = the joining bar) that it may not merge with (time,
+    # cohesion) links their storylines.
+    storyline_threshold: float = 0.08
+    storyline_link_fit: float = 1.0
+    storyline_max_gap_days: float = 400.0
+
     cross_lang_threshold: float = 0.12  # average key-term similarity across languages
     max_gap_days: float = 4.0  # reports of one happening are this close in time
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart

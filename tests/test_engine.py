@@ -415,3 +415,17 @@ def test_features_read_back_from_the_state_score_like_fresh_ones():
         for other in (original, rewrite, cut):
             assert copy_score(other, back, t) == copy_score(other, f, t)
     assert copy_score(cut, original, t) >= t.copy_threshold > copy_score(original, featurize(background()[0], t), t)
+
+
+def test_events_two_months_apart_do_not_merge_through_an_undated_report(engine):
+    # Two reports that share almost no wording, dated two months apart: an undated
+    # report holding both passages fits both, but merging keeps to the time bound
+    # that joining keeps to.
+    june = engine.assign(article("rescue", "Rescue at the quay", WIRE_PARAGRAPHS[1] + "\n\n" + WIRE_PARAGRAPHS[2],
+                                 DAY))
+    august = engine.assign(article("ships", "Ships wait off the coast", "\n\n".join(WIRE_PARAGRAPHS[3:]),
+                                   DAY + timedelta(days=60)))
+    assert june.event_id != august.event_id
+    full = engine.assign(wire(DAY).model_copy(update={"published": None, "id": "undated-full"}))
+    assert full.merged == [] and full.event_id in (june.event_id, august.event_id)
+    assert engine.lookup(june.article_id).event_id != engine.lookup(august.article_id).event_id
