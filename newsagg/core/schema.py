@@ -82,6 +82,7 @@ class Article(BaseModel):
     # --- from the story engine (dedupe)
     event_id: str | None = None
     group_id: str | None = None
+    storyline_id: str | None = None  # the events of one developing subject ("sl-...")
     copies_of: str | None = None
     similarity: float | None = None
     is_originator: bool = False
