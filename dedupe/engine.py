@@ -291,12 +291,21 @@ class StoryEngine:
         # Document frequencies: the article counts itself, so none of its terms is unseen.
         # Its names and numbers are counted per language too ("L" ids): those seen in
         # another language's reports are the ones a translation shares.
-        content_ids, key_ids = term_ids(f.terms, "t"), term_ids(f.keys, "k")
+        # Content words are counted within their language (a language's own ids, and
+        # its documents): a language with few reports in the stream, or none of its
+        # function words in our list, learns them from its own frequencies.
+        key_ids = term_ids(f.keys, "k")
         lang_key_ids = term_ids([f"{f.lang}|{k}" for k in f.keys], "L")
+        if t.per_language_df:
+            own = term_ids([f"{f.lang}|{w}" for w in f.terms], "t")
+            content_ids = {w: own[f"{f.lang}|{w}"] for w in f.terms}
+            lang_docs = term_ids([f"{f.lang}|"], "D")[f"{f.lang}|"]
+        else:
+            content_ids, lang_docs = term_ids(f.terms, "t"), None
         counted, df = self.state.count_document([*content_ids.values(), *key_ids.values(),
-                                                 *lang_key_ids.values()])
+                                                 *lang_key_ids.values(), *([lang_docs] if lang_docs else [])])
         docs = counted + t.idf_prior_docs
-        f.term_vector = tfidf(f.terms, content_ids, df, docs)
+        f.term_vector = tfidf(f.terms, content_ids, df, df.get(lang_docs, 0) + t.lang_prior_docs if lang_docs else docs)
         f.key_vector = tfidf(f.keys, key_ids, df, docs)
 
         sig = self._signature(f)

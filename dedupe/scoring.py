@@ -230,8 +230,11 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
     terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
     keys = dots(f.key_vector, [rec.centroid.keys for _, rec in timely])
     cross = dots(f.cross_vector, [rec.centroid.keys for _, rec in timely]) if len(f.cross_vector) else None
+    gate = tuning.min_key_link if len(f.key_vector) else 0.0
     for i, ((eid, rec), terms_dot, keys_dot) in enumerate(zip(timely, terms.tolist(), keys.tolist())):
-        shared = f.lang in rec.centroid.langs
+        # Reports of one happening name the same people, places and figures: content
+        # words alone (a language's common words among them) do not make one.
+        shared = f.lang in rec.centroid.langs and keys_dot / max(rec.size, 1) >= gate
         fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
                           tuning, any(lang != f.lang for lang in rec.centroid.langs),
                           None if cross is None else float(cross[i])) / tuning.event_threshold

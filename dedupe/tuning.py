@@ -44,6 +44,10 @@ class Tuning:
     cross_lang_min_keys: int = 2  # names/numbers seen in other languages that make a second lookup worth it
     names_keys: int = 8  # the rarest names/numbers of an article indexed for other languages' reports
 
+    min_key_link: float = 0.1  # least average names-and-numbers similarity to join an event in its language
+    per_language_df: bool = True  # content words' document frequencies within their language
+    lang_prior_docs: int = 50  # idf_prior_docs of those
+
     cross_lang_threshold: float = 0.12  # average key-term similarity across languages
     max_gap_days: float = 1.5  # reports of one happening are published this close in time (a day or two)
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
