@@ -108,6 +108,9 @@ class StoryEngine:
     # The LSH index of each article's rarest names and numbers: how a report in
     # another language, which shares only a few names, finds it.
     NAMES_INDEX = "names"
+    # Each event's founding names, kept as long as storylines stay open (weeks, where
+    # the article indexes keep days): how a follow-up finds its storyline.
+    EVENTS_INDEX = "event-names"
     FEATURES_CACHE = 2048
 
     def __init__(self, state: EngineState, tuning: Tuning | None = None, quiet_hours: float = 72.0):
@@ -119,13 +122,14 @@ class StoryEngine:
                             rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.INDEX_NAME))
         self.names_lsh = LSHIndex(num_perm=self.tuning.num_perm, bands=self.tuning.lsh_bands,
                                   rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.NAMES_INDEX))
+        self.events_lsh = LSHIndex(num_perm=self.tuning.num_perm, bands=self.tuning.lsh_bands,
+                                   rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.EVENTS_INDEX))
         # Parsed features of recent articles by (id, content hash): scoring reads
         # the same candidates again and again. Bounded; the state has them all.
         self._features_cache: OrderedDict[tuple[str, str], Features] = OrderedDict()
         # The in-process LSH of the local state starts empty: refill it from the
         # signatures kept on disk (the Redis LSH persists itself).
-        self._signatures_seen = 0
-        self._names_seen = 0
+        self._seen = {self.INDEX_NAME: 0, self.NAMES_INDEX: 0, self.EVENTS_INDEX: 0}
         self._catch_up_index()
 
     @classmethod
@@ -158,15 +162,20 @@ class StoryEngine:
     # ------------------------------------------------------------------ lookups
     def _catch_up_index(self) -> None:
         """Index signatures remembered since we last looked (at start, or by another process)."""
-        rows = self.state.signatures_since(self.INDEX_NAME, self._signatures_seen)
-        if rows:
-            self.lsh.insert_many([r[1] for r in rows], np.vstack([r[2] for r in rows]), np.array([r[3] for r in rows]))
-            self._signatures_seen = rows[-1][0]
-        rows = self.state.signatures_since(self.NAMES_INDEX, self._names_seen)
-        if rows:
-            self.names_lsh.insert_many([r[1] for r in rows], np.vstack([r[2] for r in rows]),
-                                       np.array([r[3] for r in rows]))
-            self._names_seen = rows[-1][0]
+        for name, lsh in self._indexes():
+            rows = self.state.signatures_since(name, self._seen[name])
+            if rows:
+                lsh.insert_many([r[1] for r in rows], np.vstack([r[2] for r in rows]), np.array([r[3] for r in rows]))
+                self._seen[name] = rows[-1][0]
+
+    def _indexes(self) -> tuple[tuple[str, LSHIndex], ...]:
+        return ((self.INDEX_NAME, self.lsh), (self.NAMES_INDEX, self.names_lsh), (self.EVENTS_INDEX, self.events_lsh))
+
+    def _index(self, name: str, lsh: LSHIndex, key: str, sig: np.ndarray, ts: float) -> None:
+        lsh.insert(key, sig, ts)
+        position = self.state.remember_signature(name, key, sig, ts)
+        if position is not None:  # under the lock nobody else wrote in between
+            self._seen[name] = position
 
     def _rarest(self, keys, ids: dict[str, int], df: dict[int, int]) -> list[str]:
         """The `names_keys` least common of some key terms (the names that single out a happening)."""
@@ -364,6 +373,10 @@ class StoryEngine:
                 if eid in linked:
                     linked.remove(eid)
         storyline_of = {e: r.storyline_id for e, r in events.items() if r.storyline_id}
+        if names_sig is not None:  # events of weeks ago, whose articles the indexes no longer hold
+            earlier = [e for e in self.events_lsh.query(names_sig, limit=t.max_candidates) if e not in events]
+            storyline_of.update({e: r.storyline_id for e, r in self._resolve_events(set(earlier))[1].items()
+                                 if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
                             [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()))
 
@@ -468,15 +481,11 @@ class StoryEngine:
             _add_updates(updates, self._split_event(event_id, event, aid))
         sig, names_sig = sigs
         if f.keys or f.terms:
-            self.lsh.insert(aid, sig, f.time)
-            position = st.remember_signature(self.INDEX_NAME, aid, sig, f.time)
-            if position is not None:  # under the lock nobody else wrote in between
-                self._signatures_seen = position
+            self._index(self.INDEX_NAME, self.lsh, aid, sig, f.time)
         if names_sig is not None:
-            self.names_lsh.insert(aid, names_sig, f.time)
-            position = st.remember_signature(self.NAMES_INDEX, aid, names_sig, f.time)
-            if position is not None:
-                self._names_seen = position
+            self._index(self.NAMES_INDEX, self.names_lsh, aid, names_sig, f.time)
+            if not joined:  # the article founded the event
+                self._index(self.EVENTS_INDEX, self.events_lsh, event_id, names_sig, f.time)
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates, storyline_id=event.storyline_id)
 
@@ -517,9 +526,11 @@ class StoryEngine:
         else:
             keep = self._fresh_id("storyline", f"sl-{aid}", content_hash)
             storyline = StorylineRecord(created=f.time, last=f.time)
+        storyline.closed = False  # a closed storyline that takes a new event is open again
         storyline.add(f.member(), t.centroid_terms)
         self._put("storyline", {keep: storyline})
         self.state.add_members(f"storyline:{keep}", [aid])
+        self.state.touch("open-storylines", keep, storyline.last)
         return keep
 
     def _merge_storylines(self, absorbed: str, survivor: str, storylines: dict[str, ClusterRecord]) -> dict[str, dict]:
@@ -529,6 +540,7 @@ class StoryEngine:
         a, s = storylines[absorbed], storylines[survivor]
         s.absorb(absorbed, a, self.tuning.centroid_terms)
         self._put("storyline", {absorbed: StorylineRecord(created=a.created, merged_into=survivor)})
+        st.untouch("open-storylines", [absorbed])
         members = st.members(f"storyline:{absorbed}")
         st.remove_members(f"storyline:{absorbed}", members)
         st.add_members(f"storyline:{survivor}", members)
@@ -633,7 +645,7 @@ class StoryEngine:
         re-assigning it; field updates for a member that becomes originator."""
         st = self.state
         updates: dict[str, dict] = {}
-        for name, lsh in ((self.INDEX_NAME, self.lsh), (self.NAMES_INDEX, self.names_lsh)):
+        for name, lsh in self._indexes()[:2]:
             lsh.remove(aid)
             st.forget_signatures(name, [aid])
         member = Member.from_stored(st.get("features", aid) or {})
@@ -676,6 +688,7 @@ class StoryEngine:
         """Close events quiet for `cluster_quiet_hours` and expire their LSH entries.
         A closed event is never scored again: its vectors and its articles' texts
         are dropped too, so the state grows only by small per-article records.
+        Storylines close (their vectors dropped) after `storyline_quiet_days`.
 
         Returns the closed event ids.
         """
@@ -697,8 +710,16 @@ class StoryEngine:
             self.state.untouch("open-events", quiet)
             # Every entry older than the quiet period goes: closed events lose all
             # of theirs, open ones keep their recent articles to be found by.
-            for name, lsh in ((self.INDEX_NAME, self.lsh), (self.NAMES_INDEX, self.names_lsh)):
+            for name, lsh in self._indexes()[:2]:
                 lsh.expire(before)
                 self.state.forget_signatures_before(name, before)
+            long_before = now_ts - self.tuning.storyline_quiet_days * 86400.0
+            storylines = self._resolve("storyline", set(self.state.older_than("open-storylines", long_before)))[1]
+            for rec in storylines.values():
+                rec.close()
+            self._put("storyline", storylines)
+            self.state.untouch("open-storylines", self.state.older_than("open-storylines", long_before))
+            self.events_lsh.expire(long_before)
+            self.state.forget_signatures_before(self.EVENTS_INDEX, long_before)
         log.info("story engine closed quiet events", extra={"closed": len(quiet), "before": before})
         return quiet

@@ -35,6 +35,7 @@ class Tuning:
     storyline_threshold: float = 0.08
     storyline_link_fit: float = 1.0
     storyline_max_gap_days: float = 400.0
+    storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with
     # no language in common merge when their average names-and-numbers similarity

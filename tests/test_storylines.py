@@ -64,3 +64,17 @@ def test_merging_two_events_merges_their_storylines_and_says_who_moved(engine):
     if rescue.storyline_id != ships.storyline_id:  # two storylines became one: the moved articles are named
         moved = rescue if full.storyline_id != rescue.storyline_id else ships
         assert full.updates[moved.article_id]["storyline_id"] == full.storyline_id
+
+
+def test_a_follow_up_weeks_later_finds_its_storyline_after_the_first_event_closed(engine):
+    collapse = engine.assign(wire())
+    engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
+    later = DAY + timedelta(days=20)
+    closed = engine.maintain(now=later)  # the collapse event closes; its articles leave the indexes
+    assert collapse.event_id in closed
+    reopening = engine.assign(article("varnpost", FOLLOW_UP_TITLE, FOLLOW_UP_TEXT, later))
+    assert reopening.event_id != collapse.event_id
+    assert reopening.storyline_id == collapse.storyline_id
+    # A storyline quiet for longer than storyline_quiet_days closes too.
+    engine.maintain(now=later + timedelta(days=engine.tuning.storyline_quiet_days + 1))
+    assert engine.state.get("storyline", collapse.storyline_id)["closed"] is True
