@@ -65,7 +65,7 @@ from newsagg.dedupe.normalize import (
     url_date,
 )
 from newsagg.dedupe.shingles import word_shingles
-from newsagg.dedupe.state import EngineState, LocalState, RedisState
+from newsagg.dedupe.state import EngineState
 from newsagg.dedupe.vectors import SparseVector, dense, dots, term_ids
 
 log = logging.getLogger(__name__)
@@ -575,17 +575,6 @@ class StoryEngine:
         # signatures kept on disk (the Redis LSH persists itself).
         self._signatures_seen = 0
         self._catch_up_index()
-
-    @classmethod
-    def from_settings(cls, settings) -> "StoryEngine":
-        if settings.redis_url:
-            import redis
-
-            state: EngineState = RedisState(redis.Redis.from_url(settings.redis_url),
-                                            lock_timeout=settings.engine_lock_timeout_s)
-        else:
-            state = LocalState(settings.ensure_data_dir())
-        return cls(state, quiet_hours=settings.cluster_quiet_hours)
 
     def close(self) -> None:
         self.state.close()

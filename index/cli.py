@@ -7,15 +7,15 @@ from typing import Any
 
 import click
 
+from newsagg.core.commands import current_runtime
 from newsagg.core.settings import get_settings
 from newsagg.index.base import StoreUnavailable
 from newsagg.index.documents import SearchInputError
-from newsagg.index.store import get_store
 
 
 def _store():
     try:
-        return get_store(get_settings())
+        return current_runtime().open_search_store()
     except StoreUnavailable as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -19,7 +19,9 @@ from typing import Any
 
 import click
 
+from newsagg.core.errors import UserError
 from newsagg.core.settings import Settings, get_settings
+from newsagg.runtime import get_runtime
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +67,11 @@ def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_wor
 
     from newsagg.crawler.run import run_crawl
     from newsagg.demo.fixture_web import FixtureWeb
-    from newsagg.index.store import get_store
 
     console = console or Console(stderr=True)
     data_dir = settings.ensure_data_dir()
     started = time.monotonic()
-    store = get_store(settings)
+    store = get_runtime(settings).open_search_store()
     store.setup()  # also tells at once when Elasticsearch is unreachable
     worker = None
     if start_worker and settings.distributed:
@@ -167,15 +168,13 @@ def demo(top: int, as_json: bool, start_worker: bool, base_port: int, verbose: b
     """
     from rich.console import Console
 
-    from newsagg.cli import UserError
-
     settings = get_settings()
     console = Console(stderr=True)
     if not verbose:  # progress bars tell the story; log lines only for trouble
         logging.getLogger().setLevel(logging.WARNING)
     from newsagg.core.services import ServiceUnavailable, require_redis
     from newsagg.crawler.run import CrawlError
-    from newsagg.index.store import StoreUnavailable
+    from newsagg.index.base import StoreUnavailable
 
     try:
         if settings.redis_url:
