@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from scrapy.exceptions import DropItem
-from scrapy.utils.misc import load_object
 
 from newsagg.core.errors import HandoffError
+from newsagg.core.loader import load_object
 from newsagg.core.schema import Article
 
 log = logging.getLogger(__name__)

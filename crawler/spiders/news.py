@@ -11,8 +11,8 @@ from protego import Protego
 from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.misc import load_object
 
+from newsagg.core.loader import load_object
 from newsagg.core.schema import Article, utcnow
 from newsagg.core.settings import Settings, get_settings
 from newsagg.crawler.discovery import (
