@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Check the layers (import-linter contracts in pyproject.toml) on the package as it installs:
+# the stage folders map into newsagg.* only through pyproject's package-dir, which import-linter
+# cannot follow in the source tree, so it reads an install of this tree into a temporary folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+python3 -m pip install -q --disable-pip-version-check --no-deps --target "$tmp/site" . >/dev/null
+# setuptools leaves its build folder behind; the check reads only the installed copy
+rm -rf build
+cd "$tmp" && PYTHONPATH="$tmp/site" python3 -c "import sys; from importlinter.cli import lint_imports_command; sys.argv[0] = 'lint-imports'; sys.exit(lint_imports_command())" "$root/pyproject.toml" --no-cache
