@@ -153,11 +153,6 @@ class Runtime:
 
         return maintain_step(self.settings)
 
-    def crawl_settings(self) -> dict[str, str]:
-        """The components a crawl process loads by name (the crawler imports nothing above it)."""
-        return {"NEWSAGG_CRAWL_SINK": self.settings.crawl_sink,
-                "NEWSAGG_CRAWL_FRONTIER": "newsagg.runtime:crawl_frontier"}
-
     def close(self) -> None:
         """Close what was built (best effort); the next use builds again."""
         with self._lock:

@@ -80,8 +80,7 @@ def submit_article(article: Article | dict, settings: Settings | None = None) ->
         log.warning("invalid article dead-lettered", extra={"article_id": exc.article_id, "reason": exc.reason})
         return exc.article_id
     payload = art.to_json()
-    if settings.distributed:
-        _track(art.id, payload, settings)
+    _track(art.id, payload, settings)  # embedded, the ledger keeps nothing (workers.inflight.NoInFlight)
     submit_step("enrich", payload, settings)
     log.debug("article submitted", extra={"article_id": art.id, "distributed": settings.distributed})
     return art.id
