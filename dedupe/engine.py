@@ -62,7 +62,7 @@ from newsagg.dedupe.scoring import (
     tfidf,
 )
 from newsagg.dedupe.shingles import word_shingles
-from newsagg.dedupe.state import EngineState, LocalState, RedisState
+from newsagg.dedupe.state import EngineState
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import term_ids
 
@@ -131,17 +131,6 @@ class StoryEngine:
         # signatures kept on disk (the Redis LSH persists itself).
         self._seen = {self.INDEX_NAME: 0, self.NAMES_INDEX: 0, self.EVENTS_INDEX: 0}
         self._catch_up_index()
-
-    @classmethod
-    def from_settings(cls, settings) -> "StoryEngine":
-        if settings.redis_url:
-            import redis
-
-            state: EngineState = RedisState(redis.Redis.from_url(settings.redis_url),
-                                            lock_timeout=settings.engine_lock_timeout_s)
-        else:
-            state = LocalState(settings.ensure_data_dir())
-        return cls(state, quiet_hours=settings.cluster_quiet_hours)
 
     def close(self) -> None:
         self.state.close()

@@ -11,6 +11,7 @@ from newsagg.core.settings import get_settings
 from newsagg.dedupe.changes import diff_texts
 from newsagg.dedupe.engine import EngineError, StoryEngine
 from newsagg.dedupe.state import LocalState
+from newsagg.runtime import Runtime
 from tests.support.engine_texts import (
     COLLAPSE_REPORTS,
     DAY,
@@ -291,10 +292,10 @@ def test_state_written_by_a_version_that_compressed_features_records_is_still_re
         eng.close()
 
 
-def test_from_settings_uses_the_data_dir(tmp_path, monkeypatch):
+def test_runtime_engine_uses_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSAGG_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
-    eng = StoryEngine.from_settings(get_settings())
+    eng = Runtime(get_settings()).engine()
     try:
         eng.assign(wire())
     finally:
