@@ -17,7 +17,7 @@ from newsagg.crawler.sources import SourcesError, load_sources
 
 def _table(stats: CrawlStats) -> Table:
     table = Table(title="crawl", show_header=False)
-    for name in ("articles", "pages_fetched", "feeds_fetched", "sitemaps_fetched", "not_modified", "requests"):
+    for name in ("articles", "pages_fetched", "pages_failed", "feeds_fetched", "sitemaps_fetched", "not_modified", "requests"):
         table.add_row(name.replace("_", " "), str(getattr(stats, name)))
     for kind, counts in (("skipped", stats.skipped), ("errors", stats.errors)):
         if counts:

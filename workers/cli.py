@@ -10,6 +10,7 @@ import click
 from newsagg.core.commands import closed_message, current_runtime
 from newsagg.core.errors import UserError
 from newsagg.core.settings import get_settings
+from newsagg.core.text import escape_surrogates
 from newsagg.crawler.sources import SourcesError
 from newsagg.workers.app import PIPELINE_QUEUES, QUEUES
 from newsagg.workers.beat import install_schedule
@@ -111,11 +112,11 @@ def dl_list(as_json: bool, limit: int | None) -> None:
     for d in letters:
         row = {k: v for k, v in d.to_json().items() if k != "payload"}
         if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(escape_surrogates(json.dumps(row, ensure_ascii=False)))
         else:
             err = d.error.splitlines()[0] if d.error else ""
-            click.echo(f"{d.article_id}  {d.step:7s} {d.reason:17s} x{d.failures} {d.last_failed}  {d.url or '-'}\n"
-                       f"    {err[:160]}")
+            click.echo(escape_surrogates(f"{d.article_id}  {d.step:7s} {d.reason:17s} x{d.failures} {d.last_failed}  "
+                                         f"{d.url or '-'}\n    {err[:160]}"))
     if not as_json:
         click.echo(f"{len(letters)} dead letter(s)", err=True)
 
@@ -127,7 +128,8 @@ def dl_show(article_id: str) -> None:
     d = current_runtime().deadletters().get(article_id)
     if d is None:
         raise UserError(f"no dead letter {article_id}; see `newsagg deadletter list`")
-    click.echo(json.dumps(d.to_json(), ensure_ascii=False, indent=2, default=str))
+    # escaped lone surrogates (a poison payload) still parse back to the payload as stored
+    click.echo(escape_surrogates(json.dumps(d.to_json(), ensure_ascii=False, indent=2, default=str)))
 
 
 @deadletter.command("replay")

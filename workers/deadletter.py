@@ -166,6 +166,8 @@ def add_with_retry(settings: Settings, letter: DeadLetter, attempts: int = 8) ->
     for attempt in range(attempts):
         try:
             return services(settings).deadletters().add(letter)
+        except (TypeError, ValueError, RecursionError):
+            raise  # the letter itself cannot be written: no retry helps
         except Exception:
             if attempt == attempts - 1:
                 raise

@@ -18,8 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from newsagg.core.schema import Article, article_id
+from newsagg.core.schema import Article, article_id, is_article_id
 from newsagg.core.settings import Settings, get_settings
+from newsagg.core.text import escape_surrogates, find_lone_surrogate
 from newsagg.dedupe.state import StateError
 from newsagg.index.base import StoreUnavailable
 from newsagg.workers.enrich import enrich
@@ -51,20 +52,21 @@ class StoreRejected(RuntimeError):
 
 
 def payload_article_id(payload: Any) -> str:
-    """The article id of a payload, even a broken one (dead letters need a key)."""
+    """The article id of a payload, even a broken one (dead letters need a key). Never
+    raises, and never returns a payload's id that is not an article id (`../x`)."""
     if isinstance(payload, dict):
         if isinstance(payload.get("article"), dict):  # assign/index payloads wrap the article
             payload = payload["article"]
-        if isinstance(payload.get("id"), str) and payload["id"]:
+        if is_article_id(payload.get("id")):
             return payload["id"]
         for key in ("canonical_url", "url"):
             if isinstance(payload.get(key), str) and payload[key].strip():
                 return article_id(payload[key])
     try:
-        raw = json.dumps(payload, sort_keys=True, default=repr)
-    except (TypeError, ValueError):
-        raw = repr(payload)
-    return "invalid-" + hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()[:14]
+        raw = json.dumps(payload, sort_keys=True, default=repr)  # ASCII: surrogates escaped
+    except (TypeError, ValueError, RecursionError):
+        raw = repr(payload)[:100_000]
+    return "invalid-" + hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:14]
 
 
 def payload_size(payload: Any) -> int:
@@ -79,6 +81,19 @@ def validate(payload: Any, settings: Settings | None = None) -> Article:
         payload = payload.to_json()
     if not isinstance(payload, dict):
         raise InvalidArticle(f"payload must be a JSON object with url and text, got {type(payload).__name__}", aid)
+    # First: a lone surrogate fails every later encode (size, hash, Redis, logs).
+    bad = find_lone_surrogate(payload)
+    if bad is not None:
+        raise InvalidArticle(f"{bad[0]}: holds a lone surrogate at position {bad[1]} (half of a UTF-16 pair, "
+                             f"not valid Unicode); fix the producer's decoding", aid)
+    raw_id = payload.get("id")
+    if raw_id is not None and not (isinstance(raw_id, str) and (not raw_id.strip() or is_article_id(raw_id))):
+        raise InvalidArticle(f"id {escape_surrogates(repr(raw_id))[:80]} is not an article id (20 hex digits "
+                             f"from the canonical URL); leave it out and it is computed", aid)
+    canonical = payload.get("canonical_url")
+    if isinstance(canonical, str) and canonical and not canonical.strip():
+        raise InvalidArticle("canonical_url is blank: give the article's canonical URL, or leave the field "
+                             "out to use url", aid)
     size = payload_size(payload)
     if size > settings.max_article_bytes:
         raise InvalidArticle(f"payload is {size:,} bytes, larger than max_article_bytes={settings.max_article_bytes:,}", aid)

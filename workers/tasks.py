@@ -24,6 +24,7 @@ from celery.exceptions import Reject
 
 from newsagg.core.logs import configure_logging
 from newsagg.core.settings import Settings, get_settings
+from newsagg.core.text import escape_surrogates
 from newsagg.workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
 from newsagg.workers import metrics
 from newsagg.workers.app import QUEUES, app
@@ -173,7 +174,17 @@ class PipelineTask(Task):
             ARTICLE_ID.reset(token)
 
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        payload = args[0] if args else kwargs.get("payload")
+        # An exception here is "Unrecoverable error" to Celery: the worker dies and the
+        # message goes to the next worker, which dies too. So this never raises.
+        payload = args[0] if args else (kwargs or {}).get("payload")
+        try:
+            self._deadletter(exc, payload, einfo)
+        except Exception as failure:
+            log.critical("dead letter not written; the message is dropped", extra={
+                "step": self.step, "task_id": task_id, "error": f"{type(failure).__name__}: {failure}"[:300],
+                "task_error": f"{type(exc).__name__}: {exc}"[:300]})
+
+    def _deadletter(self, exc, payload, einfo) -> None:
         if isinstance(exc, InvalidArticle):
             reason, error = "invalid", exc.reason
         elif isinstance(exc, StoreRejected):
@@ -184,8 +195,14 @@ class PipelineTask(Task):
             reason = "error"
             error = f"{type(exc).__name__}: {exc}\n{str(einfo.traceback)[-3000:] if einfo else ''}".strip()
         letter = DeadLetter(article_id=payload_article_id(payload), step=self.step, reason=reason,
-                            error=error[:5000], payload=payload, attempts=(self.request.retries or 0) + 1)
-        add_with_retry(task_settings(), letter)
+                            error=escape_surrogates(error[:5000]), payload=payload,
+                            attempts=(self.request.retries or 0) + 1)
+        try:
+            add_with_retry(task_settings(), letter)
+        except (TypeError, ValueError, RecursionError) as unstorable:  # the payload itself cannot be written
+            letter.payload = {"unstorable_payload": escape_surrogates(repr(payload)[:100_000]),
+                              "why": f"{type(unstorable).__name__}: {unstorable}"[:300]}
+            add_with_retry(task_settings(), letter)
         metrics.DEADLETTERED.labels(self.step, reason).inc()
         log.error("article dead-lettered", extra={"article_id": letter.article_id, "step": self.step,
                                                   "reason": reason, "error": error[:300]})

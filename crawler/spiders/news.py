@@ -268,6 +268,8 @@ class NewsSpider(scrapy.Spider):
         hints = {**response.meta.get("hints", {}), **self.hints.get(url, {})}
         published = page.published or hints.get("published")
         reason = page.skip_reason
+        if page.error:  # counted apart from pages that are simply not articles; marked fetched below
+            self._stat("pages_failed")
         if reason is None and duplicate:
             reason = "duplicate of an article already crawled"
         if reason is None and published is not None and published < self.cutoff:
