@@ -173,9 +173,21 @@ def test_a_prefork_worker_reports_what_its_child_processes_did(distributed, tmp_
             wait_until(lambda: _store().count_articles() == 24, 90, what="24 indexed")
         except TimeoutError:
             raise AssertionError(wc.logs())
-        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    for step in ("enrich", "assign", "index"):
-        assert f'newsagg_articles_processed_total{{step="{step}"}} 24.0' in body, body[:2000]
+
+        def metrics() -> str:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+
+        def all_counted() -> bool:
+            body = metrics()
+            return all(f'newsagg_articles_processed_total{{step="{step}"}} 24.0' in body
+                       for step in ("enrich", "assign", "index"))
+
+        # a step's counter moves just after its write: the last article's may still be on its way
+        try:
+            wait_until(all_counted, 30, what="every step counted 24")
+        except TimeoutError:
+            raise AssertionError(metrics()[:2000]) from None
+        body = metrics()
     assert 'newsagg_step_latency_seconds_count{step="assign"} 24.0' in body
     assert "newsagg_queue_depth" in body
 
