@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from newsagg.cli import main
 from newsagg.core.settings import get_settings
-from newsagg.index.es_store import load_template
+from newsagg.index.es_admin import load_template
 from newsagg.index.kibana import load_objects
 from tests.support.servers import free_port
 

@@ -66,7 +66,7 @@ def test_search_json_has_one_shape_on_every_store(loaded):
     assert code == 0 and "No stories match" in out
 
 
-SHAPE = {"cluster_id", "score", "headline", "summary", "first_seen", "last_updated", "article_count",
+SHAPE = {"cluster_id", "storyline_id", "score", "headline", "summary", "first_seen", "last_updated", "article_count",
          "outlet_count", "language_count", "copy_count", "group_count", "outlets", "languages", "originator",
          "matched_articles", "top_articles"}
 ARTICLE_SHAPE = {"id", "title", "url", "outlet", "language", "published", "is_originator", "copies_of",
