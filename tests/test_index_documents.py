@@ -7,10 +7,10 @@ import pytest
 
 from newsagg.index.documents import (
     SearchInputError,
+    SearchRequest,
     article_to_doc,
     build_cluster,
     doc_to_article,
-    SearchRequest,
     parse_since,
     parse_when,
     shape_results,
