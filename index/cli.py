@@ -299,8 +299,11 @@ def kibana() -> None:
 @click.option("--space", default=None, help="Kibana space id (default: the default space).")
 @click.option("--objects", "objects_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Directory of saved objects (*.ndjson); default: deploy/kibana.")
-def kibana_setup(url: str | None, space: str | None, objects_dir: Path | None) -> None:
-    """Import the saved objects (overwriting older copies) through Kibana's saved-objects API.
+@click.option("--force", is_flag=True, help="Overwrite every object, also those an editor changed in Kibana.")
+def kibana_setup(url: str | None, space: str | None, objects_dir: Path | None, force: bool) -> None:
+    """Import the saved objects Kibana lacks or holds in an older version (data views, searches,
+    charts, dashboard) through Kibana's saved-objects API. An object an editor changed since is
+    kept; --force overwrites it.
 
     Credentials: KIBANA_API_KEY, else ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/PASSWORD.
 
@@ -315,7 +318,10 @@ def kibana_setup(url: str | None, space: str | None, objects_dir: Path | None) -
     if not url:
         raise click.ClickException("give the Kibana URL: --url http://HOST:5601 or KIBANA_URL")
     try:
-        result = import_saved_objects(url, settings, space=space, objects_dir=objects_dir)
+        result = import_saved_objects(url, settings, space=space, objects_dir=objects_dir, force=force)
     except KibanaError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"imported {result['successCount']} saved objects into Kibana at {result['url']}")
+    if result["kept"]:
+        click.echo(f"kept {len(result['kept'])} as they are in Kibana (changed there, or already this version; "
+                   f"--force overwrites): {', '.join(result['kept'])}")

@@ -111,7 +111,8 @@ def article_time(a: Article) -> datetime:
 
 # ---------------------------------------------------------------- articles <-> documents
 
-def article_to_doc(article: Article, indexed_at: datetime | None = None) -> dict[str, Any]:
+def article_to_doc(article: Article, indexed_at: datetime | None = None,
+                   source_outlet: str | None = None) -> dict[str, Any]:
     """The stored form of an article: its JSON plus flat, facet-friendly fields.
 
     `entities` {kind: {name: count}} has open-ended keys; stored it would grow the mapping with
@@ -124,13 +125,14 @@ def article_to_doc(article: Article, indexed_at: datetime | None = None) -> dict
     doc["entity_names"] = sorted({e["name"] for e in doc["entities"]})
     doc["date"] = iso(article_time(article))
     doc["is_copy"] = bool(article.copies_of)
+    doc["source_outlet"] = source_outlet if article.copies_of else None  # whom a copy copies (Kibana: who copies whom)
     doc["story_id"] = story_of(article)
     doc["lead"] = lead_of(article)
     doc["indexed_at"] = iso(indexed_at or datetime.now(timezone.utc))
     return doc
 
 
-_DERIVED = ("entity_names", "date", "is_copy", "story_id", "lead", "indexed_at")
+_DERIVED = ("entity_names", "date", "is_copy", "source_outlet", "story_id", "lead", "indexed_at")
 
 
 def story_of(article: Article) -> str:

@@ -42,12 +42,34 @@ CONFLICT_RETRIES = 10
 PHRASE_BOOST = 1.0  # the whole query as a phrase (a `should` clause), as SQLite adds its phrase bm25
 
 
-def search_fields(lang: str | None) -> tuple[list[str], list[str]]:
-    """Fields a query word searches (and those a phrase searches): every language sub-field, or
-    only the one of --lang when it has one. Headline and lead weigh more than the body."""
-    sub = f".{lang}" if lang and lang in analyzed_languages() else ".*"
-    text = ["title^4", f"title{sub}^4", "lead^2", f"lead{sub}^2", "text", f"text{sub}"]
-    return text + ["keywords^2", "entity_names^3"], ["title^4", "lead^2", "text"]
+DEFAULT_STEMMED = "en"  # the language sub-field searched when no --lang is given
+MAX_CANDIDATES = 1000  # matching articles read per search, grouped into stories here
+
+
+def query_languages(query: str, lang: str | None) -> list[str]:
+    """The language sub-fields a query searches: --lang's; else English and the language the
+    query's words look like (py3langid), when the template has an analyzer for it."""
+    have = analyzed_languages()
+    if lang:
+        return [lang] if lang in have else []
+    langs = [DEFAULT_STEMMED]
+    if query.strip():
+        import py3langid  # the engine's detector too (one language detector, core/text.py once it moves)
+
+        guess = py3langid.classify(query)[0]
+        if guess in have and guess not in langs:
+            langs.append(guess)
+    return langs
+
+
+def search_fields(query: str, lang: str | None) -> tuple[list[str], list[str]]:
+    """Fields a query word searches (and those a phrase searches): the unstemmed fields plus the
+    sub-fields of `query_languages`. Headline and lead weigh more than the body. Not every
+    language sub-field: each one more multiplies the cost of every term."""
+    fields = ["title^4", "lead^2", "text"]
+    for sub in query_languages(query, lang):
+        fields += [f"title.{sub}^4", f"lead.{sub}^2", f"text.{sub}"]
+    return fields + ["keywords^2", "entity_names^3"], ["title^4", "lead^2", "text"]
 
 
 class ElasticStore(SearchStore):
@@ -108,19 +130,28 @@ class ElasticStore(SearchStore):
             raise self._unavailable(exc) from None
         return failed
 
+    def _source_outlets(self, arts: list[Article]) -> dict[str, str | None]:
+        """The outlet of each copy's originator (from the batch, else the index)."""
+        in_batch = {a.id: a.outlet for a in arts}
+        wanted = sorted({a.copies_of for a in arts if a.copies_of and a.copies_of not in in_batch})
+        found = {aid: h["_source"].get("outlet") for aid, h in self._locate(wanted, source=["outlet"]).items()} \
+            if wanted else {}
+        return {**found, **in_batch}
+
     def upsert_articles(self, articles: list[Article | dict]) -> list[dict[str, Any]]:
         """Index articles by id (re-indexing updates in place). Returns the rejected ones
         ({id, status, error, article}); the rest of the batch is stored."""
         failures: list[dict[str, Any]] = []
-        docs: dict[str, tuple[Article, dict[str, Any]]] = {}
+        valid: list[Article] = []
         for raw in articles:
             try:
-                art = raw if isinstance(raw, Article) else Article.model_validate(raw)
-                docs[art.id] = (art, article_to_doc(art))
+                valid.append(raw if isinstance(raw, Article) else Article.model_validate(raw))
             except Exception as exc:
                 failures.append(failure(raw, f"{type(exc).__name__}: {exc}"))
-        if not docs:
+        if not valid:
             return failures
+        sources = self._source_outlets(valid)
+        docs = {art.id: (art, article_to_doc(art, source_outlet=sources.get(art.copies_of or ""))) for art in valid}
         where = self._locate(list(docs), source=["event_id", "fetched"])
         actions = []
         for aid, (art, doc) in docs.items():
@@ -156,15 +187,17 @@ class ElasticStore(SearchStore):
             found = self._locate(list(pending), source=True)
             missing += [aid for aid in pending if aid not in found]
             actions = []
+            news = {aid: Article.model_validate({**doc_to_article(hit["_source"]).to_json(), **pending[aid]})
+                    for aid, hit in found.items()}
+            sources = self._source_outlets(list(news.values()))
             for aid, hit in found.items():
-                art = doc_to_article(hit["_source"])
-                new = Article.model_validate({**art.to_json(), **pending[aid]})
+                art, new = doc_to_article(hit["_source"]), news[aid]
                 for eid in (art.event_id, new.event_id):
                     if eid:
                         self._dirty.add(eid)
                 actions.append({"_op_type": "index", "_index": hit["_index"], "_id": aid,
                                 "if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"],
-                                "_source": article_to_doc(new)})
+                                "_source": article_to_doc(new, source_outlet=sources.get(new.copies_of or ""))})
             failed = self._bulk(actions)
             retry = {f["id"] for f in failed if f["status"] == 409}
             for f in failed:
@@ -244,22 +277,28 @@ class ElasticStore(SearchStore):
         return filters
 
     def _match(self, request, stories, per_story):
-        fields, phrase_fields = search_fields(request.lang)
+        fields, phrase_fields = search_fields(" ".join(request.parsed.words), request.lang)
         query = to_es(request.parsed, fields, phrase_fields, PHRASE_BOOST) or {"match_all": {}}
         sort = [{"date": "desc"}] if request.sort == "recent" else None
-        # collapse on the story: the first `stories` stories, each with its best articles
-        resp = self._call(self.es.search, index=self.alias("articles"), size=stories, sort=sort,
-                          track_scores=True, source=False,
-                          query={"bool": {"must": [query], "filter": self._filters(request)}},
-                          collapse={"field": "story_id", "inner_hits": {
-                              "name": "top", "size": per_story, "_source": {"excludes": ["text"]}}})
-        out = []
+        # The best articles, grouped into stories here (as SQLite does): one query. ES `collapse`
+        # with inner_hits would run the query again per story.
+        resp = self._call(self.es.search, index=self.alias("articles"), size=min(MAX_CANDIDATES, stories * per_story),
+                          sort=sort, track_scores=True, source_excludes=["text"],
+                          query={"bool": {"must": [query], "filter": self._filters(request)}})
+        out, per, order = [], {}, []
         for h in resp["hits"]["hits"]:
-            for inner in h["inner_hits"]["top"]["hits"]["hits"]:
-                src = inner["_source"]
-                src.setdefault("text", "")
-                score = inner["_score"] if inner.get("_score") is not None else h.get("_score")
-                out.append((doc_to_article(src), float(score or 0.0)))
+            src = h["_source"]
+            story = src.get("story_id") or src.get("event_id") or h["_id"]
+            if story not in per:
+                if len(order) >= stories:
+                    continue
+                order.append(story)
+                per[story] = 0
+            if per[story] >= per_story:
+                continue
+            per[story] += 1
+            src.setdefault("text", "")
+            out.append((doc_to_article(src), float(h.get("_score") or 0.0)))
         return out
 
     def _article_by_url(self, url):

@@ -100,7 +100,9 @@ class SqliteStore(SearchStore):
 
     # ---------------------------------------------------------------- writes
     def _write_article(self, db: sqlite3.Connection, article: Article) -> None:
-        doc = article_to_doc(article)
+        source = db.execute("SELECT outlet FROM articles WHERE id = ?", (article.copies_of,)).fetchone() \
+            if article.copies_of else None
+        doc = article_to_doc(article, source_outlet=source[0] if source else None)
         row = db.execute("SELECT rowid, event_id FROM articles WHERE id = ?", (article.id,)).fetchone()
         if row:
             if row[1] and row[1] != article.event_id:

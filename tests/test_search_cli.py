@@ -3,8 +3,8 @@ store and on Elasticsearch: the same results shape on both."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 import uuid
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
