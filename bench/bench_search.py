@@ -17,6 +17,7 @@ ELASTICSEARCH_URL, else noida-db started on loopback (the dev extra).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -72,19 +73,38 @@ def dev_articles(path: Path = DEV):
     return out, labels
 
 
-def synthetic_articles(n: int, vocabulary: list[str], seed: int = 7):
-    """`n` articles of random words from the dev texts, in events of 1-30 articles."""
+def synthetic_vocabulary(dev_texts: list[str], size: int = 50_000, common: int = 150, seed: int = 5):
+    """The dev texts' most common words (function words: every article has them) followed by
+    `size` made-up words, with weights falling as 1/rank: the word statistics of news text
+    without the dev set's content words (which would match the relevance queries)."""
+    rnd = random.Random(seed)
+    counts = Counter(w for t in dev_texts for w in re.findall(r"[a-z]+", t.lower()))
+    words = [w for w, _ in counts.most_common(common)]
+    letters = "etaoinshrdlucmfwypvbgk"
+    while len(words) < common + size:
+        w = "".join(rnd.choice(letters) for _ in range(rnd.randint(4, 10)))
+        if w not in counts:
+            words.append(w)
+    weights = [1.0 / (rank + 1) for rank in range(len(words))]
+    return words, weights
+
+
+def synthetic_articles(n: int, vocabulary: tuple[list[str], list[float]], seed: int = 7):
+    """`n` articles of 220 words drawn from the synthetic vocabulary, in events of 1-30 articles
+    over the last 30 days."""
     from newsagg.core.schema import Article
 
     rnd = random.Random(seed)
     now = datetime.now(timezone.utc)
+    words_, weights = vocabulary
+    cum = list(itertools.accumulate(weights))
     out, event, left = [], None, 0
     for i in range(n):
         if left == 0:
             event, left = f"syn-ev-{i}", rnd.randint(1, 30)
             when = now - timedelta(hours=rnd.uniform(0, 720))
         left -= 1
-        words = rnd.choices(vocabulary, k=220)
+        words = rnd.choices(words_, cum_weights=cum, k=220)
         out.append(Article(url=f"https://syn{i % 500}.example/a/{i}", outlet=f"syn{i % 500}", language="en",
                            title=" ".join(words[:8]).capitalize(), text=" ".join(words[8:]),
                            published=when + timedelta(minutes=rnd.uniform(0, 600)), event_id=event,
@@ -158,10 +178,12 @@ def open_store(kind: str, tmp: Path, es_url: str | None):
 def run(kinds: list[str], articles: int, budget_s: float, latency_queries: int) -> dict:
     dev, labels = dev_articles()
     queries = [json.loads(line) for line in QUERIES.open(encoding="utf-8") if line.strip()]
-    vocabulary = [w for a in dev if a.language == "en" for w in re.findall(r"[a-z]{3,}", a.text.lower())]
+    vocabulary = synthetic_vocabulary([a.text for a in dev])
     rnd = random.Random(11)
     lat_queries = [q["query"] for q in queries]
-    lat_queries += [" ".join(rnd.sample(vocabulary, 2)) for _ in range(max(0, latency_queries - len(lat_queries)))]
+    content = vocabulary[0][150:]  # two content words, drawn as often as they occur
+    lat_queries += [" ".join(rnd.choices(content, weights=vocabulary[1][150:], k=2))
+                    for _ in range(max(0, latency_queries - len(lat_queries)))]
     report: dict = {"dev_articles": len(dev), "queries": len(queries), "stores": {}}
     emulator = None
     es_url = os.environ.get("ELASTICSEARCH_URL")

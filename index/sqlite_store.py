@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 # bm25 column weights: title, lead (summary column), text, keywords, entities
 BM25 = "bm25(articles_fts, 4.0, 2.0, 1.0, 2.0, 3.0)"
+MAX_CANDIDATES = 1000  # matching articles read per search, grouped into stories
 PHRASE_BOOST = 1.0  # the whole query as a phrase: its bm25 added with this weight (as ES's `should`)
 
 _SCHEMA = """
@@ -221,31 +222,38 @@ class SqliteStore(SearchStore):
     def _match(self, request, stories, per_story):
         where, params = self._filters(request)
         match = to_fts5(request.parsed)
+        order = "a.date DESC" if request.sort == "recent" or not match else "score DESC"
         if match:
-            source = (f"SELECT a.rowid AS rid, coalesce(a.event_id, a.id) AS story, -{BM25} AS score, a.date AS date "
-                      "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ?")
+            sql = (f"SELECT a.rowid, coalesce(a.event_id, a.id), -{BM25} AS score FROM articles_fts "
+                   "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ?")
             params.insert(0, match)
         else:
-            source = ("SELECT a.rowid AS rid, coalesce(a.event_id, a.id) AS story, 0.0 AS score, a.date AS date "
-                      "FROM articles a WHERE 1")
-        source += "".join(f" AND {w}" for w in where)
-        order = "latest DESC, story" if request.sort == "recent" else "best DESC, story"
-        # one pass: rank articles within their story, keep the first `stories` stories (collapse on the event)
-        sql = (f"WITH m AS ({source}), "
-               "r AS (SELECT rid, story, score, ROW_NUMBER() OVER (PARTITION BY story ORDER BY score DESC, date) AS rn, "
-               "MAX(score) OVER (PARTITION BY story) AS best, MAX(date) OVER (PARTITION BY story) AS latest FROM m), "
-               f"s AS (SELECT story FROM r WHERE rn = 1 ORDER BY {order} LIMIT ?) "
-               "SELECT r.rid, a.doc, r.score FROM r JOIN s ON s.story = r.story JOIN articles a ON a.rowid = r.rid "
-               "WHERE r.rn <= ?")
-        rows = self.db.execute(sql, [*params, stories, per_story]).fetchall()
+            sql = "SELECT a.rowid, coalesce(a.event_id, a.id), 0.0 AS score FROM articles a WHERE 1"
+        sql += "".join(f" AND {w}" for w in where) + f" ORDER BY {order} LIMIT ?"
+        # The best articles, grouped into stories here (as the Elasticsearch store does): a
+        # window over every match costs too much when a query matches most of the index.
+        rows = self.db.execute(sql, [*params, min(MAX_CANDIDATES, stories * per_story)]).fetchall()
+        kept, per = [], {}
+        for rid, story, score in rows:
+            if story not in per:
+                if len(per) >= stories:
+                    continue
+                per[story] = 0
+            if per[story] < per_story:
+                per[story] += 1
+                kept.append((rid, score))
+        if not kept:
+            return []
+        marks = ",".join("?" * len(kept))
+        docs = dict(self.db.execute(f"SELECT rowid, doc FROM articles WHERE rowid IN ({marks})", [r for r, _ in kept]))
         phrase = fts5_phrase(request.parsed)
         bonus: dict[int, float] = {}
-        if phrase and rows:
-            marks = ",".join("?" * len(rows))
+        if phrase:
             bonus = dict(self.db.execute(
                 f"SELECT rowid, -{BM25} FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
-                [phrase, *(r[0] for r in rows)]).fetchall())
-        return [(doc_to_article(json.loads(d)), float(sc) + PHRASE_BOOST * bonus.get(rid, 0.0)) for rid, d, sc in rows]
+                [phrase, *(r for r, _ in kept)]).fetchall())
+        return [(doc_to_article(json.loads(docs[rid])), float(sc) + PHRASE_BOOST * bonus.get(rid, 0.0))
+                for rid, sc in kept]
 
     def _article_by_url(self, url):
         row = self.db.execute("SELECT doc FROM articles WHERE json_extract(doc, '$.url') = ? "
