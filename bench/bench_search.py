@@ -167,11 +167,11 @@ def fill(store, articles, batch: int = 2000, deadline: float = float("inf")) -> 
 
 def open_store(kind: str, tmp: Path, es_url: str | None):
     from newsagg.core.settings import Settings
-    from newsagg.index.store import get_store
+    from newsagg.runtime import open_search_store
 
     if kind == "sqlite":
-        return get_store(Settings(data_dir=tmp / "sqlite"))
-    return get_store(Settings(elasticsearch_url=es_url, index_prefix=f"bench{uuid.uuid4().hex[:8]}",
+        return open_search_store(Settings(data_dir=tmp / "sqlite"))
+    return open_search_store(Settings(elasticsearch_url=es_url, index_prefix=f"bench{uuid.uuid4().hex[:8]}",
                               data_dir=tmp / "es", elasticsearch_timeout_s=120))
 
 

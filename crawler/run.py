@@ -34,6 +34,7 @@ class CrawlStats:
 
     articles: int = 0
     pages_fetched: int = 0
+    pages_failed: int = 0  # extraction failed (reason in the log); the page is marked fetched
     feeds_fetched: int = 0
     sitemaps_fetched: int = 0
     not_modified: int = 0
@@ -49,6 +50,7 @@ class CrawlStats:
             return {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}
 
         return cls(articles=stats.get("newsagg/articles", 0), pages_fetched=stats.get("newsagg/pages_fetched", 0),
+                   pages_failed=stats.get("newsagg/pages_failed", 0),
                    feeds_fetched=stats.get("newsagg/feeds_fetched", 0),
                    sitemaps_fetched=stats.get("newsagg/sitemaps_fetched", 0),
                    not_modified=stats.get("newsagg/not_modified", 0),

@@ -66,7 +66,7 @@ class StoreUnavailable(RuntimeError):
 class SearchStore(ABC):
     """Articles, their stories (cluster documents) and merge redirects, searchable.
 
-    A store is a context manager (`with get_store(settings) as store:`) and is cheap to build:
+    A store is a context manager (`with open_search_store(settings) as store:`) and is cheap to build:
     nothing connects until first use.
     """
 

@@ -7,15 +7,16 @@ from typing import Any
 
 import click
 
+from newsagg.core.commands import current_runtime
 from newsagg.core.settings import get_settings
 from newsagg.index.base import StoreUnavailable
 from newsagg.index.documents import SORTS, SearchInputError, SearchRequest, word_diff
-from newsagg.index.store import get_store
+from newsagg.index.kibana import KibanaError, import_saved_objects
 
 
 def _store():
     try:
-        return get_store(get_settings())
+        return current_runtime().open_search_store()
     except StoreUnavailable as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -39,7 +40,7 @@ def _es_admin():
         raise click.ClickException(
             "this command manages Elasticsearch indices: set ELASTICSEARCH_URL (and ELASTICSEARCH_API_KEY or "
             "ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD). The embedded SQLite store needs no setup.")
-    from newsagg.index.es_admin import EsAdmin
+    from newsagg.index.es_admin import EsAdmin  # imports the elasticsearch client: only when needed
 
     try:
         return EsAdmin(settings)
@@ -311,8 +312,6 @@ def kibana_setup(url: str | None, space: str | None, objects_dir: Path | None, f
     Example:
       newsagg kibana setup --url http://127.0.0.1:5601
     """
-    from newsagg.index.kibana import KibanaError, import_saved_objects
-
     settings = get_settings()
     url = url or settings.kibana_url
     if not url:

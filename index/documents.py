@@ -22,6 +22,7 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
 from newsagg.core.schema import Article
+from newsagg.core.text import article_time
 from newsagg.index.query import Query, parse_query
 
 TOP_ENTITIES = 20
@@ -102,11 +103,6 @@ def parse_when(value: Any, end: bool = False, now: datetime | None = None, what:
 
 def parse_since(since: Any, now: datetime | None = None) -> datetime | None:
     return parse_when(since, now=now)
-
-
-def article_time(a: Article) -> datetime:
-    """When an article appeared: its published date, else when it was fetched."""
-    return a.published or a.fetched
 
 
 # ---------------------------------------------------------------- articles <-> documents
