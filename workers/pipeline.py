@@ -146,7 +146,7 @@ def assign_step(payload: dict, settings: Settings) -> dict:
     article = Article.model_validate({
         **payload, "event_id": a.event_id, "group_id": a.group_id, "copies_of": a.copies_of,
         "similarity": a.similarity, "is_originator": bool(a.is_originator),
-        "changes": _changes_json(a.changes)})
+        "storyline_id": a.storyline_id, "changes": _changes_json(a.changes)})
     merged = [list(pair) for pair in (a.merged or [])]
     updates = {k: dict(v) for k, v in (a.updates or {}).items()}
     return {"article": article.to_json(), "merged": merged, "updates": updates}
