@@ -13,11 +13,10 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from typing import Any
 
 import click
 
-from newsagg.core.errors import SettingsError, UserError, settings_error
+from newsagg.core.errors import UserError, settings_error
 
 __all__ = ["main", "UserError", "COMMANDS"]
 
@@ -39,9 +38,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("newsagg.index.cli:index",
               "Set up and maintain the search store (Elasticsearch indices, or the embedded SQLite file)."),
     "search": ("newsagg.index.cli:search",
-               "Search the stories: clusters ranked by relevance and recency, with their top articles and copies."),
+               "Search the stories: one result per story, with its top articles, copies and storyline."),
     "story": ("newsagg.index.cli:story",
-              "Show one story: timeline, outlets, originator, copy groups and what each copy changed."),
+              "Show one story: timeline, outlets, originator, copy groups and the words each copy changed."),
     "kibana": ("newsagg.index.cli:kibana",
                "Kibana for editors: data views, saved searches and a dashboard over the newsagg indices."),
     "demo": ("newsagg.demo:demo",
@@ -91,20 +90,11 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # `newsagg CMD --help` must work even when a setting is bad: the group's callback
         # (which reads the settings) learns that only help was asked for.
-        ctx.meta["newsagg.help_only"] = any(a in HELP_OPTIONS for a in [*ctx._protected_args, *ctx.args])
-        try:
-            return super().invoke(ctx)
-        except SettingsError:
-            raise
-        except Exception as exc:  # a setting read later than the group's check (the .env changed)
-            if type(exc).__name__ == "ValidationError" and type(exc).__module__.startswith("pydantic"):
-                from newsagg.core.settings import Settings
-
-                raise settings_error(exc, Settings) from None
-            raise
+        ctx.meta["newsagg.help_only"] = any(a in HELP_OPTIONS for a in args)
+        return super().parse_args(ctx, args)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": list(HELP_OPTIONS)})

@@ -24,7 +24,7 @@ from celery.exceptions import Reject
 
 from newsagg.core.logs import configure_logging
 from newsagg.core.settings import Settings, get_settings
-from newsagg.core.text import escape_surrogates
+from newsagg.core.text import detect_language, escape_surrogates
 from newsagg.workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
 from newsagg.workers import metrics
 from newsagg.workers.app import QUEUES, app
@@ -73,6 +73,13 @@ def _setup_logging(**_: Any) -> None:
     s = get_settings()
     configure_logging(s.log_level, json_lines=s.log_json)
     install_log_filter()
+
+
+@signals.worker_init.connect
+def _load_models(**_: Any) -> None:
+    # The language model takes a second or more to load on a busy machine: load it before
+    # the first step's time limit counts (a prefork pool's children inherit it).
+    detect_language("")
 
 
 @signals.worker_ready.connect
