@@ -144,8 +144,7 @@ def assign_step(payload: dict, settings: Settings) -> dict:
     if a.stale:  # a newer version of this article was assigned already: write nothing
         return {"article": payload, "stale": True, "merged": [], "updates": {}}
     article = Article.model_validate({
-        **payload, "event_id": a.event_id, "group_id": a.group_id, "storyline_id": a.storyline_id,
-        "copies_of": a.copies_of,
+        **payload, "event_id": a.event_id, "group_id": a.group_id, "copies_of": a.copies_of,
         "similarity": a.similarity, "is_originator": bool(a.is_originator),
         "storyline_id": a.storyline_id, "changes": _changes_json(a.changes)})
     merged = [list(pair) for pair in (a.merged or [])]

@@ -94,7 +94,6 @@ class Article(BaseModel):
     event_id: str | None = None
     storyline_id: str | None = None  # the run of events on one subject this article's event belongs to
     group_id: str | None = None
-    storyline_id: str | None = None  # the events of one developing subject ("sl-...")
     copies_of: str | None = None
     similarity: float | None = None
     is_originator: bool = False
