@@ -67,6 +67,7 @@ def scrapy_settings(settings: Settings, sources: list[Source], jsonl: Path | Non
             "newsagg.crawler.middlewares.RetryAfterMiddleware": 570,
         },
         # Hand-off first; an article counts as fetched only once the next stage has it.
+        "NEWSAGG_CRAWL_SINK": settings.crawl_sink,
         "ITEM_PIPELINES": {**({"newsagg.crawler.pipelines.HandoffPipeline": 300} if settings.crawl_handoff else {}),
                            "newsagg.crawler.pipelines.MarkFetchedPipeline": 900},
         "EXTENSIONS": {"newsagg.crawler.run.ProgressExtension": 500,

@@ -3,21 +3,54 @@ ETag / Last-Modified of each feed and sitemap for conditional GET, and the child
 sitemaps of each sitemap index (an unchanged index can still have changed children).
 
 Embedded: SQLite under settings.data_dir. Distributed: Redis, shared by every
-crawler process.
+crawler process. Which one a crawl uses is the composition root's choice (newsagg.runtime),
+named in the crawl's Scrapy settings (NEWSAGG_CRAWL_FRONTIER).
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
-
-from newsagg.core.settings import Settings
 
 REDIS_PREFIX = "newsagg:crawl:"
 
 
-class SqliteCrawlStore:
+class CrawlFrontier(ABC):
+    """The contract of the crawler's memory (tests/test_frontier_contract.py): when each URL
+    was fetched, the HTTP validators of each feed/sitemap, the children of each sitemap index."""
+
+    def seen(self, url: str) -> bool:
+        return self.fetched_at(url) is not None
+
+    @abstractmethod
+    def fetched_at(self, url: str) -> float | None:
+        """Unix time the URL was last marked fetched, None if never."""
+
+    @abstractmethod
+    def mark(self, *urls: str) -> None:
+        """Mark these URLs fetched now (empty strings are ignored)."""
+
+    @abstractmethod
+    def validators(self, url: str) -> dict[str, str]:
+        """The ETag / Last-Modified saved for `url` ({} if none)."""
+
+    @abstractmethod
+    def save_validators(self, url: str, values: dict[str, str]) -> None: ...
+
+    @abstractmethod
+    def children(self, url: str) -> list[str]:
+        """The child sitemaps saved for the sitemap index `url` ([] if none)."""
+
+    @abstractmethod
+    def save_children(self, url: str, urls: list[str]) -> None: ...
+
+    def close(self) -> None:
+        """Release what the store holds (a shared Redis client is the runtime's to close)."""
+
+
+class SqliteCrawlStore(CrawlFrontier):
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -28,9 +61,6 @@ class SqliteCrawlStore:
         self.db.execute("CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, at REAL NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS children (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
-
-    def seen(self, url: str) -> bool:
-        return self.fetched_at(url) is not None
 
     def fetched_at(self, url: str) -> float | None:
         row = self.db.execute("SELECT at FROM fetched WHERE url = ?", (url,)).fetchone()
@@ -58,11 +88,9 @@ class SqliteCrawlStore:
         self.db.close()
 
 
-class RedisCrawlStore:
-    def __init__(self, url: str):
-        import redis
-
-        self.r = redis.Redis.from_url(url)
+class RedisCrawlStore(CrawlFrontier):
+    def __init__(self, client):
+        self.r = client
 
     def seen(self, url: str) -> bool:
         return bool(self.r.hexists(REDIS_PREFIX + "fetched", url))
@@ -91,11 +119,3 @@ class RedisCrawlStore:
     def save_children(self, url: str, urls: list[str]) -> None:
         self.r.hset(REDIS_PREFIX + "children", url, json.dumps(urls))
 
-    def close(self) -> None:
-        self.r.close()
-
-
-def open_store(settings: Settings) -> SqliteCrawlStore | RedisCrawlStore:
-    if settings.redis_url:
-        return RedisCrawlStore(settings.redis_url)
-    return SqliteCrawlStore(settings.ensure_data_dir() / "crawl-state.sqlite")

@@ -7,15 +7,16 @@ from typing import Any
 
 import click
 
+from newsagg.core.commands import current_runtime
 from newsagg.core.settings import get_settings
 from newsagg.index.base import StoreUnavailable
 from newsagg.index.documents import SearchInputError
-from newsagg.index.store import get_store
+from newsagg.index.kibana import KibanaError, import_saved_objects
 
 
 def _store():
     try:
-        return get_store(get_settings())
+        return current_runtime().open_search_store()
     except StoreUnavailable as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -281,8 +282,6 @@ def kibana_setup(url: str | None, space: str | None, objects_dir: Path | None) -
     Example:
       newsagg kibana setup --url http://127.0.0.1:5601
     """
-    from newsagg.index.kibana import KibanaError, import_saved_objects
-
     settings = get_settings()
     url = url or settings.kibana_url
     if not url:

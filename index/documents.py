@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from newsagg.core.schema import Article
+from newsagg.core.text import article_time
 
 TOP_ENTITIES = 20
 TOP_KEYWORDS = 20
@@ -75,11 +76,6 @@ def parse_since(since: Any, now: datetime | None = None) -> datetime | None:
     except ValueError:
         raise SearchInputError(
             f"cannot read --since {since!r}: give a duration like 24h, 7d, 90m, 2w or a date like 2026-05-01") from None
-
-
-def article_time(a: Article) -> datetime:
-    """When an article appeared: its published date, else when it was fetched."""
-    return a.published or a.fetched
 
 
 # ---------------------------------------------------------------- articles <-> documents

@@ -19,7 +19,7 @@ def test_crawled_articles_reach_the_store_through_submit_article(tmp_path, monke
     monkeypatch.setenv("NEWSAGG_METRICS_PORT", "0")
     monkeypatch.setenv("NEWSAGG_CLUSTER_QUIET_HOURS", "0.001")  # every fixture story is older than 4 s
     get_settings.cache_clear()
-    from newsagg.index.store import get_store  # the next stages' public interface
+    from newsagg.runtime import open_search_store  # the composition root picks the store
 
     with FixtureWeb() as web:
         first_two = [s["name"] for s in web.sources()[:2]]
@@ -32,7 +32,7 @@ def test_crawled_articles_reach_the_store_through_submit_article(tmp_path, monke
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)
     assert stats["articles"] == len(expected) > 0
-    store = get_store(get_settings())
+    store = open_search_store(get_settings())
     assert store.count_articles() == len(expected)
     hit = next(iter(expected))
     stored = store.get_article(article_id(hit))

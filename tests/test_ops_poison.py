@@ -17,9 +17,9 @@ SURROGATE_URL = "https://poison.example/\udcff"
 
 
 def _store():
-    from newsagg.index.store import get_store
+    from newsagg.runtime import open_search_store
 
-    return get_store(get_settings())
+    return open_search_store(get_settings())
 
 
 def test_lone_surrogate_messages_are_deadlettered_and_the_worker_keeps_going(distributed, tmp_path):

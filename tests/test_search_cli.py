@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from newsagg.cli import main
 from newsagg.core.settings import get_settings
-from newsagg.index.store import get_store
+from newsagg.runtime import open_search_store
 from tests.support.index_articles import election_articles, index_all, storm_articles
 from tests.support.servers import free_port
 
@@ -36,7 +36,7 @@ def loaded(request, monkeypatch):
     if request.param == "elasticsearch":
         use_elasticsearch(monkeypatch, request.getfixturevalue("elasticsearch_url"))
     assert run("index", "setup")[0] == 0
-    store = get_store(get_settings())
+    store = open_search_store(get_settings())
     index_all(store, storm_articles() + election_articles())
     yield store
     if store.kind == "elasticsearch":
@@ -106,7 +106,7 @@ def test_bad_input_and_unreachable_elasticsearch_say_what_to_do(monkeypatch):
 def test_rollover_and_migrate_from_the_command_line(monkeypatch, elasticsearch_url):
     use_elasticsearch(monkeypatch, elasticsearch_url)
     assert run("index", "setup")[0] == 0
-    store = get_store(get_settings())
+    store = open_search_store(get_settings())
     index_all(store, storm_articles())
     code, out = run("index", "rollover")
     assert code == 0 and "rolled over: True" in out and "-000002" in out

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from newsagg.core.settings import get_settings
 from newsagg.demo.procs import WorkerCluster, wait_until
+from newsagg.runtime import get_runtime
 from newsagg.workers.deadletter import get_deadletters
-from newsagg.workers.inflight import InFlight
 from tests.support.celery_env import ROOT
 from tests.support.synthetic import synthetic_articles
 
@@ -49,9 +49,9 @@ FAULT_APP = textwrap.dedent('''
 
 
 def _store():
-    from newsagg.index.store import get_store
+    from newsagg.runtime import open_search_store
 
-    return get_store(get_settings())
+    return open_search_store(get_settings())
 
 
 def test_bad_input_is_deadlettered_with_its_reason_and_never_retried(distributed, tmp_path, redis_server):
@@ -115,7 +115,7 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
         assert 'newsagg_articles_processed_total{step="index"} 30.0' in metrics
         assert _store().get_article(ids[15]) is None
         assert all(_store().get_article(i) is not None for i in ids if i != ids[15])
-        assert InFlight.from_settings(get_settings()).count() == 0  # indexed or dead-lettered: settled
+        assert get_runtime().inflight().count() == 0  # indexed or dead-lettered: settled
 
         # Replay before the fix: fails again, back in the store.
         res = CliRunner().invoke(main, ["deadletter", "replay", "--all"])
@@ -142,7 +142,7 @@ def test_articles_whose_messages_the_broker_lost_are_handed_in_again_by_maintena
     r = redis.Redis.from_url(redis_server.url)
     assert r.llen("enrich") == 6
     r.rpop("enrich", 2)  # two messages lost on their way to a worker
-    ledger = InFlight.from_settings(get_settings())
+    ledger = get_runtime().inflight()
     with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
         wc.start("w1")
         wait_until(lambda: _store().count_articles() == 4 and ledger.count() == 2, 60, what="4 indexed, 2 in flight")
@@ -238,9 +238,9 @@ def test_unreachable_elasticsearch_retries_then_deadletters_and_replay_indexes_o
         res = CliRunner().invoke(main, ["deadletter", "replay", "--all"])
         assert "replayed 3" in res.output, res.output
         from newsagg.core.settings import Settings
-        from newsagg.index.store import get_store
+        from newsagg.runtime import open_search_store
 
-        es = get_store(Settings(elasticsearch_url=elasticsearch_url, index_prefix=prefix, data_dir=tmp_path / "es"))
+        es = open_search_store(Settings(elasticsearch_url=elasticsearch_url, index_prefix=prefix, data_dir=tmp_path / "es"))
         es.setup()
         wait_until(lambda: es.count_articles() == 3, 60, 0.5, "3 articles in Elasticsearch")
     assert dl.count() == 0 and all(es.get_article(i).event_id for i in ids)

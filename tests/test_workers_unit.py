@@ -10,19 +10,17 @@ from newsagg.core.schema import Article
 from newsagg.core.settings import get_settings
 from newsagg.workers.deadletter import (
     DeadLetter,
-    RedisDeadLetters,
-    SqliteDeadLetters,
     get_deadletters,
 )
-from newsagg.workers.handoff import submit_article
+from newsagg.workers.handoff import replay, submit_article
 from newsagg.workers.pipeline import InvalidArticle, retry_delay, validate
 from tests.support.synthetic import synthetic_articles
 
 
 def _store():
-    from newsagg.index.store import get_store
+    from newsagg.runtime import open_search_store
 
-    return get_store(get_settings())
+    return open_search_store(get_settings())
 
 
 def test_embedded_submit_enriches_clusters_and_indexes_in_process():
@@ -107,26 +105,6 @@ def _letter(aid="a1", step="index", error="boom"):
                       payload={"article": {"url": "https://x.example/a", "text": "t"}})
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "redis"])
-def test_deadletter_store_counts_repeat_failures_and_survives_restart(kind, tmp_path, request):
-    if kind == "sqlite":
-        make = lambda: SqliteDeadLetters(tmp_path / "dl.sqlite")  # noqa: E731
-    else:
-        server = request.getfixturevalue("redis_server")
-        make = lambda: RedisDeadLetters(server.url)  # noqa: E731
-    store = make()
-    store.add(_letter())
-    store.add(_letter(error="boom again"))
-    store.add(_letter("a2", step="enrich"))
-    if kind == "redis":
-        server.restart()
-    store = make()
-    got = store.get("a1")
-    assert (got.failures, got.error, got.url) == (2, "boom again", "https://x.example/a")
-    assert [d.article_id for d in store.list()] == ["a1", "a2"] and store.count() == 2
-    assert store.remove("a1") and not store.remove("a1") and store.count() == 1
-
-
 def test_cli_lists_and_replays_embedded_deadletters():
     from newsagg.cli import main
 
@@ -167,7 +145,7 @@ def test_embedded_transient_failure_retries_in_process_then_dead_letters_and_rep
     """The same tasks in process: Elasticsearch unreachable is retried with back-off,
     then dead-lettered; the crawl is not interrupted; replay works once the URL is right."""
     from newsagg.cli import main
-    from newsagg.workers.pipeline import reset_components
+    from newsagg.runtime import reset as reset_components
     from tests.support.servers import free_port
 
     prefix = f"emb{free_port()}"
@@ -190,11 +168,11 @@ def test_embedded_transient_failure_retries_in_process_then_dead_letters_and_rep
 
 def test_embedded_pipeline_uses_the_settings_the_caller_passed(tmp_path):
     from newsagg.core.settings import Settings
-    from newsagg.index.store import get_store
+    from newsagg.runtime import open_search_store
 
     mine = Settings(data_dir=tmp_path / "elsewhere")
     aid = submit_article(synthetic_articles(1, seed=14)[0], mine)
-    assert get_store(mine).get_article(aid).event_id  # written where the caller said
+    assert open_search_store(mine).get_article(aid).event_id  # written where the caller said
     assert _store().count_articles() == 0  # not under the environment's data dir
     bad = submit_article({"url": "https://x.example/bad", "text": ""}, mine)
     from newsagg.workers.deadletter import SqliteDeadLetters
@@ -206,7 +184,7 @@ def test_a_dead_letter_is_settled_when_its_article_later_makes_it_through():
     url = "https://x.example/fixed-at-source"
     aid = submit_article({"url": url, "title": "Draft", "text": "   "})
     assert get_deadletters().get(aid) is not None
-    assert get_deadletters().replay().failed_again == [aid]  # same input, same failure
+    assert replay().failed_again == [aid]  # same input, same failure
     assert get_deadletters().get(aid).failures == 2
     assert submit_article({**synthetic_articles(1, seed=15)[0], "url": url}) == aid  # re-crawled, now whole
     assert get_deadletters().get(aid) is None and _store().get_article(aid).event_id

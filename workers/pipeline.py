@@ -19,6 +19,10 @@ from pydantic import ValidationError
 from newsagg.core.schema import Article, article_id, is_article_id
 from newsagg.core.settings import Settings, get_settings
 from newsagg.core.text import escape_surrogates, find_lone_surrogate
+from newsagg.dedupe.state import StateError
+from newsagg.index.base import StoreUnavailable
+from newsagg.workers.enrich import enrich
+from newsagg.workers.services import services
 
 log = logging.getLogger(__name__)
 
@@ -103,52 +107,20 @@ def validate(payload: Any, settings: Settings | None = None) -> Article:
     return article
 
 
-# --- per-process components (story engine, store), built once per configuration
-
-_components: dict[tuple, tuple[Any, Any]] = {}
-_components_lock = threading.Lock()
-_assign_lock = threading.Lock()  # the engine is not assumed thread-safe
-
-
-def _key(settings: Settings) -> tuple:
-    return (str(settings.data_dir.resolve()), settings.redis_url, settings.elasticsearch_url, settings.index_prefix)
-
-
 def components(settings: Settings) -> tuple[Any, Any]:
-    """(story engine, store) for these settings, created on first use in this process."""
-    key = _key(settings)
-    with _components_lock:
-        if key not in _components:
-            from newsagg.dedupe.engine import StoryEngine
-            from newsagg.index.store import get_store
-
-            settings.ensure_data_dir()
-            store = get_store(settings)
-            store.setup()
-            _components[key] = (StoryEngine.from_settings(settings), store)
-        return _components[key]
+    """(story engine, search store) for these settings, as the composition root built them
+    (once per process and configuration)."""
+    svc = services(settings)
+    return svc.engine(), svc.search_store()
 
 
-def reset_components() -> None:
-    """Forget cached engines and stores (tests that restart servers, CLI replays)."""
-    with _components_lock:
-        for engine, store in _components.values():
-            for obj in (store, engine):
-                close = getattr(obj, "close", None)
-                if callable(close):
-                    try:
-                        close()
-                    except Exception:  # closing is best effort
-                        log.debug("close failed", exc_info=True)
-        _components.clear()
+_assign_lock = threading.Lock()  # the engine is not assumed thread-safe
 
 
 # --- the steps
 
 def enrich_step(payload: Any, settings: Settings) -> dict:
     """Validate and enrich; returns the enriched article as JSON."""
-    from newsagg.workers.enrich import enrich
-
     article = validate(payload, settings)
     return enrich(article).to_json()
 
@@ -211,25 +183,15 @@ def index_step(payload: dict, settings: Settings) -> dict:
 STEP_FUNCTIONS = {"enrich": enrich_step, "assign": assign_step, "index": index_step}
 
 
-def maintain_step(settings: Settings) -> list[str]:
+def close_quiet(settings: Settings) -> list[str]:
     """Close the story engine's quiet clusters (their LSH entries and texts go) and
-    refresh them in the store; distributed, also hand in again the articles whose
-    messages were lost (workers.inflight). Returns the closed event ids. Celery beat
-    runs it in the distributed setup; `newsagg crawl` after an embedded crawl;
-    `newsagg maintain`."""
-    from newsagg.workers.inflight import resubmit_stale
-
+    refresh them in the store; returns the closed event ids."""
     engine, store = components(settings)
     with _assign_lock:
         closed = list(engine.maintain() or [])
     if closed:
         store.refresh_clusters(closed)
-    resubmit_stale(settings)
     return closed
-
-
-def closed_message(closed: int, settings: Settings) -> str:
-    return f"closed {closed} stories quiet for more than {settings.cluster_quiet_hours:g} hours"
 
 
 def process_article(payload: dict, settings: Settings | None = None) -> dict:
@@ -249,18 +211,9 @@ def _transient_types() -> tuple[type[BaseException], ...]:
         TransientError, ConnectionError, TimeoutError, sqlite3.OperationalError,
         redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, redis.exceptions.BusyLoadingError,
         redis.exceptions.TryAgainError, kombu.exceptions.OperationalError, SoftTimeLimitExceeded]
-    try:  # Elasticsearch unreachable (or refusing us): the store says so with StoreUnavailable
-        from newsagg.index.base import StoreUnavailable
-
-        types.append(StoreUnavailable)
-    except ImportError:
-        pass
-    try:  # the story engine's shared lock not acquired in time (its holder died): wait and retry
-        from newsagg.dedupe.state import StateError
-
-        types.append(StateError)
-    except ImportError:
-        pass
+    # Elasticsearch unreachable (or refusing us): the store says so with StoreUnavailable;
+    # the story engine's shared lock not acquired in time (its holder died): wait and retry
+    types += [StoreUnavailable, StateError]
     try:
         import elasticsearch
 

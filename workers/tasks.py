@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import redis
 from celery import Task, signals
 from celery.exceptions import Reject
 
@@ -26,18 +27,17 @@ from newsagg.core.settings import Settings, get_settings
 from newsagg.core.text import escape_surrogates
 from newsagg.workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
 from newsagg.workers import metrics
-from newsagg.workers.app import QUEUES, app, configure
-from newsagg.workers.deadletter import DeadLetter, add_with_retry, get_deadletters
-from newsagg.workers.inflight import InFlight
+from newsagg.workers.app import QUEUES, app
+from newsagg.workers.deadletter import DeadLetter, add_with_retry
 from newsagg.workers.pipeline import (
     STEP_FUNCTIONS,
     InvalidArticle,
     StoreRejected,
     is_transient,
-    maintain_step,
     payload_article_id,
     retry_delay,
 )
+from newsagg.workers.services import services
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def _setup_logging(**_: Any) -> None:
 @signals.worker_ready.connect
 def _worker_ready(**_: Any) -> None:
     s = get_settings()
-    metrics.serve(s.metrics_port, s.redis_url, QUEUES)
+    metrics.serve(s.metrics_port, services(s).redis() if s.distributed else None, QUEUES)
 
 
 _task_tokens: dict[str, contextvars.Token] = {}
@@ -212,13 +212,9 @@ class PipelineTask(Task):
 def _settle(article_id: str) -> None:
     """Indexed or dead-lettered: the article leaves the in-flight ledger (distributed).
     Best effort: an article left there is handed in once more later, which is harmless."""
-    import redis
-
     settings = task_settings()
-    if not settings.distributed:
-        return
     try:
-        InFlight.from_settings(settings).settle(article_id)
+        services(settings).inflight().settle(article_id)
     except redis.RedisError as exc:
         log.warning("in-flight ledger not updated", extra={"article_id": article_id, "error": str(exc)})
 
@@ -239,21 +235,13 @@ def assign(self: PipelineTask, payload: dict) -> str:
 def index(self: PipelineTask, payload: dict) -> dict:
     # Indexed: any dead letter of this article (a replay, a re-crawl that now passes) is settled.
     def settled(out: dict) -> None:
-        get_deadletters(task_settings()).remove(out["article_id"])
+        services(task_settings()).deadletters().remove(out["article_id"])
         _settle(out["article_id"])
 
     return self.run_step(payload, then=settled)
 
 
 STEP_TASKS = {"enrich": enrich, "assign": assign, "index": index}
-
-
-@app.task(name="newsagg.maintain", acks_late=True)
-def maintain() -> dict:
-    """Close quiet clusters and expire their LSH entries; refresh what changed."""
-    closed = maintain_step(get_settings())
-    log.info("cluster maintenance done", extra={"closed": len(closed)})
-    return {"closed": len(closed)}
 
 
 def outlet_sources_yaml(sources_text: str, outlet: str) -> str:
@@ -270,7 +258,7 @@ def outlet_sources_yaml(sources_text: str, outlet: str) -> str:
 @app.task(name="newsagg.crawl", acks_late=False)  # a crawl lost with its worker waits for the next beat
 def crawl(outlet: str, sources_file: str | None = None) -> dict:
     """Crawl one outlet of the sources file (scheduled by beat at its interval)."""
-    from newsagg.crawler.run import run_crawl
+    from newsagg.crawler.run import run_crawl  # Scrapy is heavy: only crawl workers load it
 
     settings = get_settings()
     path = Path(sources_file or settings.sources_file)
@@ -282,6 +270,3 @@ def crawl(outlet: str, sources_file: str | None = None) -> dict:
     result = dataclasses.asdict(stats)
     log.info("crawl done", extra={"outlet": outlet, **{k: v for k, v in result.items() if isinstance(v, int)}})
     return result
-
-
-configure()
