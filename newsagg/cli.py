@@ -143,6 +143,7 @@ def config_cmd(as_json: bool, markdown: bool) -> None:
     Example:
       REDIS_URL=redis://127.0.0.1:6379/0 newsagg config
     """
+    from newsagg.core.services import mask_url
     from newsagg.core.settings import Settings
 
     s = load_settings()
@@ -154,6 +155,8 @@ def config_cmd(as_json: bool, markdown: bool) -> None:
         value = getattr(s, name)
         if hasattr(value, "get_secret_value"):
             value = "***"
+        elif isinstance(value, str) and "://" in value:  # REDIS_URL, ELASTICSEARCH_URL: password inside
+            value = mask_url(value)
         rows.append({"setting": name, "env": env, "default": f.default if not hasattr(f.default, "get_secret_value") else None,
                      "value": value, "description": f.description or ""})
     if as_json:
