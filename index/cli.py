@@ -189,12 +189,36 @@ def search(query: str, since: str | None, outlet: str | None, lang: str | None, 
       newsagg search "storm harbour" --since 24h
       newsagg search election --lang de --json
     """
+    from newsagg.index.documents import parse_since
+
+    with _Guard():
+        parse_since(since)  # a bad --since is the first thing to say
+    settings = current_runtime().settings
+    where = _store_location(settings)
+    if not settings.elasticsearch_url and not (settings.data_dir / "newsagg.sqlite").exists():
+        # tell, don't create: an empty store made here would answer "no stories" for ever
+        raise click.ClickException(
+            f"no search store at {where}: nothing was crawled with NEWSAGG_DATA_DIR={settings.data_dir}. "
+            f"Run `newsagg demo` or `newsagg crawl` first, or run this where they ran (or set NEWSAGG_DATA_DIR).")
     with _Guard(), _store() as store:
         results = store.search(query, since=since, outlet=outlet, lang=lang, limit=limit)
+        empty = not results and store.count_articles() == 0
     if as_json:
         _echo_json(results)
+    elif empty:
+        click.echo(f"The search store at {where} is empty: nothing has been indexed yet "
+                   f"(`newsagg deadletter list` shows articles that failed).")
     else:
         _print_results(results)
+
+
+def _store_location(settings) -> str:
+    """Which store a command reads, for messages (no password)."""
+    if settings.elasticsearch_url:
+        from newsagg.core.services import redact_url
+
+        return f"Elasticsearch {redact_url(settings.elasticsearch_url)} (indices {settings.index_prefix}-*)"
+    return str((settings.data_dir / "newsagg.sqlite").resolve())
 
 
 def _print_story(s: dict[str, Any]) -> None:

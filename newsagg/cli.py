@@ -104,6 +104,12 @@ class LazyGroup(click.Group):
                 from newsagg.core.settings import Settings
 
                 raise settings_error(exc, Settings) from None
+            # Redis down in the middle of any command: one line saying what to do, not 70 of traceback
+            from newsagg.core.services import as_service_error
+
+            unreachable = as_service_error(exc, getattr(ctx.obj, "settings", None) and ctx.obj.settings.redis_url)
+            if unreachable is not None:
+                raise UserError(str(unreachable)) from None
             raise
 
 

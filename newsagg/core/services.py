@@ -46,6 +46,24 @@ def require_redis(url: str, timeout_s: float = 3.0) -> None:
     try:
         redis.Redis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s).ping()
     except (redis.RedisError, OSError) as exc:
-        raise ServiceUnavailable(
-            f"Redis at {redact_url(url)} is unreachable ({exc}). Start redis-server or correct REDIS_URL; "
-            f"unset REDIS_URL to run the embedded default without servers.") from None
+        raise redis_unreachable(url, exc) from None
+
+
+def redis_unreachable(url: str | None, exc: BaseException) -> ServiceUnavailable:
+    """The one line for an unreachable Redis: which one (without its password) and what to do."""
+    where = redact_url(url) if url else "REDIS_URL"
+    why = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    return ServiceUnavailable(f"Redis at {where} is unreachable ({why}). Start redis-server or correct REDIS_URL; "
+                              f"unset REDIS_URL to run the embedded default without servers.")
+
+
+def as_service_error(exc: BaseException, redis_url: str | None) -> ServiceUnavailable | None:
+    """A server that went away in the middle of a command, as its one line; None if `exc` is
+    something else. Checked by type name and module, so nothing is imported for it."""
+    if isinstance(exc, ServiceUnavailable):
+        return exc
+    kinds = {f"{c.__module__}.{c.__name__}" for c in type(exc).__mro__}
+    if kinds & {"redis.exceptions.ConnectionError", "redis.exceptions.TimeoutError",
+                "redis.exceptions.BusyLoadingError", "kombu.exceptions.OperationalError"}:
+        return redis_unreachable(redis_url, exc)
+    return None
