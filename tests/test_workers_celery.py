@@ -174,7 +174,14 @@ def test_a_prefork_worker_reports_what_its_child_processes_did(distributed, tmp_
             wait_until(lambda: _store().count_articles() == 24, 90, what="24 indexed")
         except TimeoutError:
             raise AssertionError(wc.logs())
-        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        def metrics_caught_up():  # a child counts a step just after its store write: poll, do not race
+            text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+            return text if 'newsagg_articles_processed_total{step="index"} 24.0' in text else None
+
+        try:
+            body = wait_until(metrics_caught_up, 15, interval=0.3, what="metrics of 24 articles")
+        except TimeoutError:
+            body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     for step in ("enrich", "assign", "index"):
         assert f'newsagg_articles_processed_total{{step="{step}"}} 24.0' in body, body[:2000]
     assert 'newsagg_step_latency_seconds_count{step="assign"} 24.0' in body
