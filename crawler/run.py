@@ -110,6 +110,8 @@ def _child_main() -> None:
     from scrapy.crawler import CrawlerProcess
     from scrapy.exceptions import ScrapyDeprecationWarning
 
+    # Only the crawl process needs the spider (and trafilatura, lxml behind it); the caller
+    # of run_crawl (the CLI, a crawl task, the demo) does not pay for importing it.
     from newsagg.core.logs import configure_logging
     from newsagg.crawler.settings import scrapy_settings
     from newsagg.crawler.spiders.news import NewsSpider

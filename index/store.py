@@ -8,18 +8,20 @@ for a store of one's own):
     store.update_articles({aid: {"is_originator": True}})
     store.apply_merges([(absorbed_event_id, surviving_event_id)])
     store.refresh_clusters(event_ids)               # rebuild cluster documents from their articles
-    store.search("storm harbour", since="24h", outlet=None, lang=None, limit=10)
-    store.story(cluster_id); store.get_article(aid); store.count_articles(); store.close()
+    store.search("storm harbour", since="24h", outlet=None, lang=None, sort="relevance", limit=10)
+    store.open_story(event_id | article_id | url | storyline_id); store.get_article(aid); store.close()
+
+The contract (every method) is index.base.SearchStore; Elasticsearch administration is index.es_admin.
 
 SQLite FTS5 under settings.data_dir when ELASTICSEARCH_URL is unset, else Elasticsearch.
 """
 from __future__ import annotations
 
-from newsagg.index.base import StoreUnavailable
+from newsagg.index.base import SearchStore, StoreUnavailable
 from newsagg.index.documents import SearchInputError
 from newsagg.index.sqlite_store import SqliteStore
 
-__all__ = ["SqliteStore", "ElasticStore", "StoreUnavailable", "SearchInputError"]  # noqa: F822  (ElasticStore: module __getattr__)
+__all__ = ["SearchStore", "SqliteStore", "ElasticStore", "StoreUnavailable", "SearchInputError"]  # noqa: F822  (ElasticStore: module __getattr__)
 
 
 def __getattr__(name):  # ElasticStore importable from here without importing elasticsearch eagerly

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from newsagg.core.errors import SettingsError, UserError, settings_error
+from newsagg.core.errors import UserError, settings_error
 
 __all__ = ["main", "UserError", "COMMANDS"]
 
@@ -39,9 +39,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("newsagg.index.cli:index",
               "Set up and maintain the search store (Elasticsearch indices, or the embedded SQLite file)."),
     "search": ("newsagg.index.cli:search",
-               "Search the stories: clusters ranked by relevance and recency, with their top articles and copies."),
+               "Search the stories: one result per story, with its top articles, copies and storyline."),
     "story": ("newsagg.index.cli:story",
-              "Show one story: timeline, outlets, originator, copy groups and what each copy changed."),
+              "Show one story: timeline, outlets, originator, copy groups and the words each copy changed."),
     "kibana": ("newsagg.index.cli:kibana",
                "Kibana for editors: data views, saved searches and a dashboard over the newsagg indices."),
     "demo": ("newsagg.demo:demo",
@@ -91,19 +91,16 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # `newsagg CMD --help` must work even when a setting is bad: the group's callback
         # (which reads the settings) learns that only help was asked for.
-        ctx.meta["newsagg.help_only"] = any(a in HELP_OPTIONS for a in [*ctx._protected_args, *ctx.args])
+        ctx.meta["newsagg.help_only"] = any(a in HELP_OPTIONS for a in args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except SettingsError:
-            raise
-        except Exception as exc:  # a setting read later than the group's check (the .env changed)
-            if type(exc).__name__ == "ValidationError" and type(exc).__module__.startswith("pydantic"):
-                from newsagg.core.settings import Settings
-
-                raise settings_error(exc, Settings) from None
+        except Exception as exc:
             # Redis down in the middle of any command: one line saying what to do, not 70 of traceback
             from newsagg.core.services import as_service_error
 

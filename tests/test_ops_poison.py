@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from newsagg.core.settings import get_settings
 from newsagg.demo.procs import WorkerCluster, wait_until
-from newsagg.workers.deadletter import get_deadletters
+from newsagg.runtime import get_runtime
 from tests.support.celery_env import ROOT
 from tests.support.synthetic import synthetic_articles
 
@@ -34,7 +34,7 @@ def test_lone_surrogate_messages_are_deadlettered_and_the_worker_keeps_going(dis
         enrich.apply_async((a,))
     with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
         proc = wc.start("w1")
-        dl = get_deadletters()
+        dl = get_runtime().deadletters()
         try:
             wait_until(lambda: dl.count() == 2 and _store().count_articles() == 4, 90,
                        what="2 dead letters and 4 indexed")
@@ -67,7 +67,7 @@ def test_submit_article_with_a_lone_surrogate_deadletters_it(tmp_path):
     good = synthetic_articles(2, seed=5)
     aid_url = submit_article({**good[0], "url": SURROGATE_URL})
     aid_text = submit_article({**good[1], "text": good[1]["text"] + " Storm \ud83c"})
-    dl = get_deadletters()
+    dl = get_runtime().deadletters()
     assert dl.count() == 2
     assert "url: holds a lone surrogate" in dl.get(aid_url).error
     assert "text: holds a lone surrogate" in dl.get(aid_text).error
@@ -84,7 +84,7 @@ def test_article_ids_from_payloads_are_validated(bad_id, tmp_path):
         assert _store().get_article(aid) is not None
         return
     assert aid != bad_id and "/" not in aid
-    letter = get_deadletters().get(aid)
+    letter = get_runtime().deadletters().get(aid)
     assert letter is not None and letter.reason == "invalid"
     assert "not an article id" in letter.error
     assert _store().count_articles() == 0
@@ -97,7 +97,7 @@ def test_blank_canonical_url_is_rejected_not_hashed_to_one_shared_id(tmp_path):
     one, two = synthetic_articles(2, seed=9)
     ids = {submit_article({**one, "canonical_url": "   "}), submit_article({**two, "canonical_url": " \t"})}
     assert len(ids) == 2  # not one shared id for all blank canonical URLs
-    letters = get_deadletters().list()
+    letters = get_runtime().deadletters().list()
     assert len(letters) == 2 and all("canonical_url is blank" in d.error for d in letters)
     assert _store().count_articles() == 0
 

@@ -4,6 +4,8 @@ The Celery tasks (workers.tasks) call one step each; `process_article` runs all
 three in process. Steps are idempotent: the article id comes from the canonical
 URL, the store upserts by id and the story engine re-assigns an unchanged
 article to the same clusters, so a redelivered message changes nothing.
+The steps get the engine and the store from the composition root (workers.services),
+never build them.
 """
 from __future__ import annotations
 
@@ -144,7 +146,7 @@ def assign_step(payload: dict, settings: Settings) -> dict:
     article = Article.model_validate({
         **payload, "event_id": a.event_id, "group_id": a.group_id, "copies_of": a.copies_of,
         "similarity": a.similarity, "is_originator": bool(a.is_originator),
-        "changes": _changes_json(a.changes)})
+        "storyline_id": a.storyline_id, "changes": _changes_json(a.changes)})
     merged = [list(pair) for pair in (a.merged or [])]
     updates = {k: dict(v) for k, v in (a.updates or {}).items()}
     return {"article": article.to_json(), "merged": merged, "updates": updates}

@@ -27,7 +27,7 @@ from celery.exceptions import Reject
 
 from newsagg.core.logs import configure_logging
 from newsagg.core.settings import Settings, get_settings
-from newsagg.core.text import escape_surrogates
+from newsagg.core.text import detect_language, escape_surrogates
 from newsagg.workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
 from newsagg.workers import metrics
 from newsagg.workers.app import QUEUES, app
@@ -94,6 +94,13 @@ def _short_argsrepr(sender: str | None = None, body: Any = None, headers: dict |
     except (TypeError, IndexError, KeyError):
         return
     headers["argsrepr"] = f"(<article {payload_article_id(payload)}>,)"
+
+
+@signals.worker_init.connect
+def _load_models(**_: Any) -> None:
+    # The language model takes a second or more to load on a busy machine: load it before
+    # the first step's time limit counts (a prefork pool's children inherit it).
+    detect_language("")
 
 
 @signals.worker_ready.connect

@@ -92,6 +92,7 @@ class Article(BaseModel):
 
     # --- from the story engine (dedupe)
     event_id: str | None = None
+    storyline_id: str | None = None  # the run of events on one subject this article's event belongs to
     group_id: str | None = None
     copies_of: str | None = None
     similarity: float | None = None
