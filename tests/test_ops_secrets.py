@@ -53,7 +53,7 @@ def test_errors_of_an_unreachable_server_do_not_print_its_password():
 
 @pytest.mark.timeout(120)
 def test_worker_logs_carry_neither_the_password_nor_the_article_text(tmp_path, monkeypatch):
-    from newsagg.workers.deadletter import get_deadletters
+    from newsagg.runtime import get_runtime
     from newsagg.workers.handoff import submit_article
 
     with RedisServer(appendonly=False, password="s3cr3t-redis-pw") as redis_server:
@@ -70,7 +70,7 @@ def test_worker_logs_carry_neither_the_password_nor_the_article_text(tmp_path, m
 
             store = open_search_store()
             try:
-                wait_until(lambda: store.count_articles() == 3 and get_deadletters().count() == 1, 60,
+                wait_until(lambda: store.count_articles() == 3 and get_runtime().deadletters().count() == 1, 60,
                            what="3 indexed, 1 dead letter")
             except TimeoutError:
                 raise AssertionError(wc.logs()) from None
