@@ -10,14 +10,11 @@ import contextlib
 import contextvars
 import dataclasses
 import logging
-import os
 import random
 import signal
-import socket
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable
 
@@ -107,21 +104,16 @@ def _load_models(**_: Any) -> None:
 def _worker_ready(**_: Any) -> None:
     s = get_settings()
     metrics.serve(s.metrics_port, services(s).redis() if s.distributed else None, QUEUES)
-    _watchdog(s)  # an idle worker watches too: it may be the only one left
 
 
 _task_tokens: dict[str, contextvars.Token] = {}
-_held: dict[str, tuple[str, str]] = {}  # task id -> (article id, this worker's id)
 
 
 @signals.task_prerun.connect
 def _task_prerun(task_id: str = "", task=None, args=None, **_: Any) -> None:
     # Celery's own lines about a pipeline task ("succeeded in ...") carry the article id too.
     if isinstance(task, PipelineTask) and args:
-        aid = payload_article_id(args[0])
-        _task_tokens[task_id] = ARTICLE_ID.set(aid)
-        if not task.request.is_eager:
-            _hold(task_id, aid)
+        _task_tokens[task_id] = ARTICLE_ID.set(payload_article_id(args[0]))
 
 
 @signals.task_postrun.connect
@@ -129,73 +121,6 @@ def _task_postrun(task_id: str = "", **_: Any) -> None:
     token = _task_tokens.pop(task_id, None)
     if token is not None:
         ARTICLE_ID.reset(token)
-    held = _held.pop(task_id, None)
-    if held is not None:
-        try:  # the next step is a message in Redis now: safe without us
-            services(task_settings()).inflight().claim(*held)
-        except redis.RedisError:
-            pass  # left held: handed in once more if this worker dies, which is harmless
-
-
-# --- the watchdog: an article whose worker died mid-step is handed in again within a minute,
-# not after the broker's visibility timeout (an hour). Each worker process beats in the
-# in-flight ledger and holds the articles it runs; every worker hands in again the articles
-# held by one that stopped beating (workers.inflight).
-
-_watch: tuple[int, str] | None = None  # (pid, this process's worker id)
-_watch_lock = threading.Lock()
-
-
-def _watchdog(settings: Settings) -> str | None:
-    """This process's worker id, starting its heartbeat and watchdog thread on first use
-    (per process: a prefork child has its own); None when nothing is tracked (embedded)."""
-    global _watch
-    pid = os.getpid()
-    with _watch_lock:
-        if _watch is not None and _watch[0] == pid:
-            return _watch[1]
-        ledger = services(settings).inflight()
-        if not ledger.tracks or settings.worker_heartbeat_s <= 0:
-            return None
-        me = f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}"
-        ledger.beat(me, settings.worker_heartbeat_s * 3)
-        threading.Thread(target=_watch_loop, args=(me, settings), daemon=True, name="newsagg-watchdog").start()
-        _watch = (pid, me)
-        return me
-
-
-def _hold(task_id: str, article_id: str) -> None:
-    settings = task_settings()
-    try:
-        me = _watchdog(settings)
-        if me is not None:
-            services(settings).inflight().hold(article_id, me)
-            _held[task_id] = (article_id, me)
-    except redis.RedisError as exc:  # the step itself will meet Redis trouble and retry
-        log.warning("article not held in the in-flight ledger", extra={"error": str(exc)[:200]})
-
-
-def _watch_loop(me: str, settings: Settings) -> None:
-    from newsagg.workers.handoff import submit_article
-
-    every = settings.worker_heartbeat_s
-    while True:
-        try:
-            ledger = services(settings).inflight()
-            ledger.beat(me, every * 3)
-            for aid, dead, payload in ledger.orphans():
-                if dead == me or not ledger.claim(aid, dead):
-                    continue
-                if payload is None:  # queued without the hand-off (no payload kept): the broker redelivers it
-                    log.warning("article of a dead worker has no payload in the ledger",
-                                extra={"article_id": aid, "worker": dead})
-                    continue
-                submit_article(payload, settings)
-                log.warning("article handed in again: its worker stopped in the middle of a step",
-                            extra={"article_id": aid, "worker": dead})
-        except Exception as exc:  # noqa: BLE001  Redis away, a bad payload: next round
-            log.warning("watchdog round failed", extra={"error": f"{type(exc).__name__}: {exc}"[:200]})
-        time.sleep(every)
 
 
 class StepTimeout(TimeoutError):
