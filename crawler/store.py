@@ -1,6 +1,7 @@
 """What the crawler remembers between runs: URLs already fetched (and when), the
 ETag / Last-Modified of each feed and sitemap for conditional GET, and the child
-sitemaps of each sitemap index (an unchanged index can still have changed children).
+sitemaps of each sitemap index (an unchanged index can still have changed children), and
+for pages read from archives what they held (`Digest`), so a re-ingest skips what did not change.
 
 Embedded: SQLite under settings.data_dir. Distributed: Redis, shared by every
 crawler process.
@@ -10,11 +11,32 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from newsagg.core.settings import Settings
 
 REDIS_PREFIX = "newsagg:crawl:"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What an ingested page held when it was handed off: a hash of its raw bytes (None for an
+    article read from JSON Lines) and what came out of it (the article's content hash, or
+    'skip:REASON' for a page that is not an article), so an unchanged page is not extracted again."""
+
+    payload: str | None
+    content: str
+
+    def encode(self) -> str:
+        return f"{self.payload or ''} {self.content}"
+
+    @classmethod
+    def decode(cls, raw: str | bytes | None) -> "Digest | None":
+        if raw is None:
+            return None
+        payload, _, content = (raw.decode() if isinstance(raw, bytes) else raw).partition(" ")
+        return cls(payload or None, content)
 
 
 class SqliteCrawlStore:
@@ -28,6 +50,7 @@ class SqliteCrawlStore:
         self.db.execute("CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, at REAL NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS children (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS digests (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
     def seen(self, url: str) -> bool:
         return self.fetched_at(url) is not None
@@ -53,6 +76,13 @@ class SqliteCrawlStore:
 
     def save_children(self, url: str, urls: list[str]) -> None:
         self.db.execute("INSERT OR REPLACE INTO children VALUES (?, ?)", (url, json.dumps(urls)))
+
+    def digest(self, url: str) -> Digest | None:
+        row = self.db.execute("SELECT value FROM digests WHERE url = ?", (url,)).fetchone()
+        return Digest.decode(row[0]) if row else None
+
+    def save_digest(self, digest: Digest, *urls: str) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?)", [(u, digest.encode()) for u in urls if u])
 
     def close(self) -> None:
         self.db.close()
@@ -90,6 +120,14 @@ class RedisCrawlStore:
 
     def save_children(self, url: str, urls: list[str]) -> None:
         self.r.hset(REDIS_PREFIX + "children", url, json.dumps(urls))
+
+    def digest(self, url: str) -> Digest | None:
+        return Digest.decode(self.r.hget(REDIS_PREFIX + "digests", url))
+
+    def save_digest(self, digest: Digest, *urls: str) -> None:
+        urls = [u for u in urls if u]
+        if urls:
+            self.r.hset(REDIS_PREFIX + "digests", mapping={u: digest.encode() for u in urls})
 
     def close(self) -> None:
         self.r.close()

@@ -17,6 +17,7 @@ from newsagg.core.settings import Settings, get_settings
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "newsagg.crawler.cli": ("crawl",),
     "newsagg.crawler.extract.cli": ("extract",),
+    "newsagg.crawler.ingest_cli": ("ingest_cmd",),
     "newsagg.dedupe.cli": ("eval_",),
     "newsagg.workers.cli": ("worker", "deadletter", "beat", "maintain"),
     "newsagg.index.cli": ("index", "search", "story", "kibana"),
