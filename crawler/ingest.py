@@ -210,6 +210,13 @@ def _quiet_warcio():
         yield
 
 
+def _why(exc: BaseException) -> str:
+    """An exception as one short printable line (warcio quotes the raw bytes it choked on)."""
+    text = " ".join(str(exc).split())
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return f"{type(exc).__name__}: {text[:160]}"
+
+
 def _resync(fh, after: int, gz: bool) -> int | None:
     """Offset of the next record start after `after`: a gzip member header in a WARC.gz,
     a 'WARC/1.' line in a plain WARC; None at the end of the file."""
@@ -250,7 +257,7 @@ def _record_item(record, file: str, where: str, max_bytes: int) -> Item:
     try:
         body = record.content_stream().read(max_bytes + 1)
     except (OSError, ValueError, EOFError, zlib.error) as exc:
-        return Problem(file, where, f"content not decodable ({type(exc).__name__}: {exc})")
+        return Problem(file, where, f"content not decodable ({_why(exc)})")
     if len(body) > max_bytes:
         return Skip("too_large")
     fetched = parse_datetime(record.rec_headers.get_header("WARC-Date"))
@@ -286,7 +293,7 @@ def read_warc(path: Path, max_bytes: int, stats: IngestStats | None = None) -> I
                                       f"file ends inside a record ({rest} bytes after the last complete record; cut?)")
                     break
                 except Exception as exc:  # warcio raises ArchiveLoadFailed, zlib.error, EOFError, ValueError...
-                    yield Problem(file, where, f"unreadable record ({type(exc).__name__}: {str(exc).strip()[:200]})")
+                    yield Problem(file, where, f"unreadable record ({_why(exc)})")
                     start = _resync(fh, offset + 1, gz)
                     break
                 errors = it.err_count
@@ -295,7 +302,7 @@ def read_warc(path: Path, max_bytes: int, stats: IngestStats | None = None) -> I
                         item = _record_item(record, file, where, max_bytes)
                         it.read_to_end()
                 except Exception as exc:
-                    yield Problem(file, where, f"record cut or corrupt ({type(exc).__name__}: {str(exc).strip()[:200]})")
+                    yield Problem(file, where, f"record cut or corrupt ({_why(exc)})")
                     start = _resync(fh, offset + 1, gz)
                     break
                 if stats is not None:

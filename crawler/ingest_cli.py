@@ -31,7 +31,7 @@ def _summary(console: Console, stats: IngestStats) -> None:
     if stats.failed:
         console.print(f"[red]failed {stats.failed}[/red] ({_skipped(stats.failed_by_reason)}):")
         for problem in stats.problems[:20]:
-            console.print(f"  {problem}", markup=False, highlight=False)
+            console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
         if stats.failed > 20:
             console.print(f"  ... {stats.failed - 20} more (see --json or the log)")
 
