@@ -1,0 +1,133 @@
+"""Ingest throughput: the 181 real pages of the extraction benchmark packed into a WARC.gz
+(repeated under distinct URLs on other sites up to --records), ingested on the embedded
+default (extraction, seen-URL store, hand-off: enrich -> assign -> index in process) against
+extraction alone on the same records, in the same run. Target: ingest >= 0.6x extraction alone.
+
+Also reported, per article: CPU seconds of extraction and of the rest, bytes of the SQLite
+search store and of the seen-URL store (the figures docs/scaling.md starts from), and the
+re-ingest of the same archive (everything `unchanged`, nothing extracted again).
+
+    python bench/bench_ingest.py --json                 # 2000 records
+    python bench/bench_ingest.py --records 600 --json   # quicker
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "extraction-benchmark"
+ENV_KEYS = ("REDIS_URL", "NEWSAGG_REDIS_URL", "ELASTICSEARCH_URL", "NEWSAGG_ELASTICSEARCH_URL")
+
+
+def _settings(data_dir: Path):
+    from newsagg.core.settings import get_settings
+
+    for k in ENV_KEYS:
+        os.environ.pop(k, None)
+    os.environ.update(NEWSAGG_DATA_DIR=str(data_dir), NEWSAGG_METRICS_PORT="0", NEWSAGG_LOG_LEVEL="ERROR")
+    get_settings.cache_clear()
+    return get_settings()
+
+
+def extraction_alone(warc: Path) -> dict:
+    """The same reader and the same extraction call as the ingest, nothing after it."""
+    from newsagg.crawler.extract import extract_article
+    from newsagg.crawler.ingest import FetchedPage, read_warc
+
+    cpu, start = time.process_time(), time.perf_counter()
+    pages = articles = 0
+    for item in read_warc(warc, 10 * 1024 * 1024):
+        if isinstance(item, FetchedPage):
+            pages += 1
+            articles += extract_article(item.body, item.url, item.content_type).is_article
+    elapsed = time.perf_counter() - start
+    return {"seconds": round(elapsed, 3), "pages": pages, "articles": articles,
+            "pages_per_s": round(pages / elapsed, 1), "cpu_s_per_page": round((time.process_time() - cpu) / pages, 5)}
+
+
+def ingest_embedded(warc: Path, data_dir: Path) -> dict:
+    from newsagg.crawler.ingest import ingest
+    from newsagg.index.store import get_store
+    from newsagg.workers.pipeline import reset_components
+
+    settings = _settings(data_dir)
+    reset_components()
+    cpu, start = time.process_time(), time.perf_counter()
+    stats = ingest([warc], settings=settings)
+    elapsed = time.perf_counter() - start
+    cpu_used = time.process_time() - cpu
+    pages = stats.new + stats.updated + stats.unchanged + sum(stats.skipped.get(k, 0) for k in stats.skipped
+                                                              if not k.startswith("record_"))
+    indexed = get_store(settings).count_articles()
+    reset_components()
+    again_start = time.perf_counter()
+    again = ingest([warc], settings=settings)
+    again_s = time.perf_counter() - again_start
+    reset_components()
+    files = {p.name: p.stat().st_size for p in data_dir.iterdir() if p.is_file()}
+    return {"seconds": round(elapsed, 3), "pages": pages, "new": stats.new, "updated": stats.updated,
+            "unchanged": stats.unchanged, "skipped": stats.skipped, "failed": stats.failed, "indexed": indexed,
+            "pages_per_s": round(pages / elapsed, 1), "articles_per_s": round(stats.new / elapsed, 1),
+            "cpu_s_per_page": round(cpu_used / pages, 5), "data_files_bytes": files,
+            "reingest": {"seconds": round(again_s, 3), "unchanged": again.unchanged, "new": again.new,
+                         "records_per_s": round(again.read / again_s, 1)}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="extraction-benchmark directory")
+    parser.add_argument("--records", type=int, default=2000, help="response records in the WARC (bounded run)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    if not (args.data / "ground-truth.json").exists():
+        print(f"benchmark data not found at {args.data}", file=sys.stderr)
+        return 2
+    from tests.support.warcs import benchmark_captures, write_warc
+
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        tmp = Path(tmp)
+        captures = benchmark_captures(args.data, copies=math.ceil(args.records / 181))[:args.records]
+        warc = write_warc(tmp / "bench.warc.gz", captures)
+        _settings(tmp / "unused")  # quiet logs for both parts
+        alone = extraction_alone(warc)
+        full = ingest_embedded(warc, tmp / "data")
+        ratio = full["pages_per_s"] / alone["pages_per_s"]
+        n = max(full["indexed"], 1)
+
+        def per_article(prefix: str) -> int:
+            return round(sum(v for k, v in full["data_files_bytes"].items() if k.startswith(prefix)) / n)
+        result = {
+            "records": len(captures), "warc_bytes": warc.stat().st_size,
+            "extraction_alone": alone, "ingest_embedded": full,
+            "ratio_ingest_vs_extraction": round(ratio, 3),
+            "per_article": {
+                "extract_cpu_s": alone["cpu_s_per_page"],
+                "after_extraction_cpu_s": round(full["cpu_s_per_page"] - alone["cpu_s_per_page"], 5),
+                "search_store_bytes": per_article("newsagg.sqlite"),  # SQLite FTS5 (embedded search store)
+                "story_engine_bytes": per_article("story-engine"),
+                "seen_url_store_bytes": per_article("crawl-state"),
+            },
+            "targets": {"ingest_vs_extraction_ge_0.6": ratio >= 0.6},
+        }
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(exist_ok=True)
+    (out_dir / "ingest.json").write_text(json.dumps(result, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{len(captures)} records: extraction alone {alone['pages_per_s']} pages/s, "
+              f"ingest (embedded) {full['pages_per_s']} pages/s -> {ratio:.2f}x (target >= 0.6x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
