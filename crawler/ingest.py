@@ -612,15 +612,72 @@ class Ingester:
             stats.new += 1
 
 
+def merge(total: IngestStats, part: IngestStats) -> None:
+    """Add one file's counts (from a child process) to the run's."""
+    for name in ("files", "read", "new", "updated", "unchanged", "failed", "bytes_read"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    for mine, theirs in ((total.skipped, part.skipped), (total.failed_by_reason, part.failed_by_reason)):
+        for k, v in theirs.items():
+            mine[k] = mine.get(k, 0) + v
+    total.problems.extend(part.problems[: MAX_PROBLEMS_KEPT - len(total.problems)])
+
+
+def _ingest_file(path: Path, kind: str, settings: Settings, sources: list[Source] | None) -> IngestStats:
+    """One file in a child process (parallel ingest, distributed only)."""
+    from newsagg.core.logs import configure_logging
+
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    ingester = Ingester(settings, sources)
+    try:
+        return ingester.run([(path, kind)])
+    finally:
+        ingester.close()
+
+
+def _ingest_parallel(inputs: list[tuple[Path, str]], settings: Settings, sources: list[Source] | None,
+                     processes: int, progress: Callable[[IngestStats], None] | None) -> IngestStats:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    total = IngestStats(bytes_total=sum(p.stat().st_size for p, _ in inputs))
+    started = time.monotonic()
+    # spawn: a child must not inherit the parent's Redis connections or SQLite handles
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_ingest_file, path, kind, settings, sources): path for path, kind in inputs}
+        for future in as_completed(futures):
+            try:
+                part = future.result()
+            except Exception as exc:  # a child that died: its file is reported, the others go on
+                part = IngestStats(files=1)
+                part.fail(Problem(str(futures[future]), "file", f"ingest process failed ({_why(exc)}); "
+                                                               "run the ingest again"), "process")
+            part.bytes_read = futures[future].stat().st_size
+            merge(total, part)
+            total.seconds = time.monotonic() - started
+            if progress:
+                progress(total)
+    total.seconds = time.monotonic() - started
+    return total
+
+
 def ingest(paths: Iterable[str | Path], fmt: str = "auto", sources_file: Path | str | None = None,
            limit: int | None = None, settings: Settings | None = None,
-           progress: Callable[[IngestStats], None] | None = None) -> IngestStats:
+           progress: Callable[[IngestStats], None] | None = None, processes: int = 1) -> IngestStats:
     """Ingest WARC / JSON Lines files (paths, directories, globs); see the module doc.
+    processes > 1 (distributed only): files are read in that many processes at once.
     Raises IngestError (and SourcesError) before reading anything when an input is unusable."""
     if fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
+    settings = settings or get_settings()
+    if processes > 1 and not settings.distributed:
+        raise IngestError("--processes needs the distributed setup (REDIS_URL): the embedded story engine "
+                          "and search store belong to one process; run without --processes")
+    if processes > 1 and limit is not None:
+        raise IngestError("--limit reads one file after the other; run it without --processes")
     inputs = expand_inputs(paths, fmt)
     sources = load_sources(sources_file) if sources_file else None
+    if processes > 1 and len(inputs) > 1:
+        return _ingest_parallel(inputs, settings, sources, processes, progress)
     ingester = Ingester(settings, sources)
     try:
         return ingester.run(inputs, limit=limit, progress=progress)

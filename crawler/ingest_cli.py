@@ -43,8 +43,11 @@ def _summary(console: Console, stats: IngestStats) -> None:
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Sources file: pages on an outlet's host get its name, country and language.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Stop after this many records.")
+@click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Distributed only: read this many files at once, each in its own process.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
-def ingest_cmd(paths: tuple[str, ...], fmt: str, sources_file: Path | None, limit: int | None, as_json: bool) -> None:
+def ingest_cmd(paths: tuple[str, ...], fmt: str, sources_file: Path | None, limit: int | None, processes: int,
+               as_json: bool) -> None:
     """Ingest WARC / WARC.gz archives (CC-NEWS, Heritrix, wget, browsertrix...) and JSON Lines
     of articles (newsagg, news-please, trafilatura) through the crawler's extraction and hand-off.
 
@@ -56,6 +59,7 @@ def ingest_cmd(paths: tuple[str, ...], fmt: str, sources_file: Path | None, limi
     Example:
       newsagg ingest 'cc-news/*.warc.gz' --sources deploy/sources.example.yaml
       newsagg ingest export.jsonl --json
+      REDIS_URL=redis://127.0.0.1:6379/0 newsagg ingest cc-news/ --processes 4
     """
     settings = get_settings()
     if sources_file and not sources_file.exists():
@@ -63,7 +67,7 @@ def ingest_cmd(paths: tuple[str, ...], fmt: str, sources_file: Path | None, limi
     console = Console(stderr=True)
     try:
         if as_json or not console.is_terminal:
-            stats = ingest(paths, fmt, sources_file, limit, settings)
+            stats = ingest(paths, fmt, sources_file, limit, settings, processes=processes)
         else:
             columns = (TextColumn("[bold]ingest"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
                        TimeElapsedColumn(), TextColumn("{task.description}"))
@@ -73,7 +77,7 @@ def ingest_cmd(paths: tuple[str, ...], fmt: str, sources_file: Path | None, limi
                 def show(s: IngestStats) -> None:
                     bar.update(task, completed=s.bytes_read, total=s.bytes_total or None, description=_line(s))
 
-                stats = ingest(paths, fmt, sources_file, limit, settings, progress=show)
+                stats = ingest(paths, fmt, sources_file, limit, settings, progress=show, processes=processes)
     except (IngestError, SourcesError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

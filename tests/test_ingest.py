@@ -211,6 +211,8 @@ def test_nothing_readable_exits_non_zero_with_one_line(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     code, text = run("ingest", str(tmp_path / "notes.txt"))
     assert code != 0 and "--format" in text
+    code, text = run("ingest", str(tmp_path / "empty.jsonl"), "--processes", "2")
+    assert code != 0 and "REDIS_URL" in text and "Traceback" not in text
 
 
 def test_an_interrupted_ingest_run_again_finishes_without_duplicates(tmp_path):
@@ -256,9 +258,14 @@ def test_real_benchmark_pages_from_a_warc_match_extraction_alone(tmp_path, share
 @pytest.mark.slow
 def test_distributed_ingest_goes_to_the_workers_through_the_same_handoff(distributed, tmp_path):
     pages = [page(i) for i in range(8)]
-    warc = write_warc(tmp_path / "crawl.warc.gz", pages)
-    proc = subprocess.run([sys.executable, "-m", "newsagg.cli", "--log-level", "ERROR", "ingest", str(warc), "--json"],
-                          env={**os.environ, **distributed}, capture_output=True, text=True, timeout=120)
+    (tmp_path / "in").mkdir()
+    write_warc(tmp_path / "in" / "a.warc.gz", pages[:4])
+    write_warc(tmp_path / "in" / "b.warc.gz", pages[4:])
+    warc = tmp_path / "in"
+    # two files read at once, each in its own process, both handing off to Redis
+    proc = subprocess.run([sys.executable, "-m", "newsagg.cli", "--log-level", "ERROR", "ingest", str(warc), "--json",
+                           "--processes", "2"], env={**os.environ, **distributed}, capture_output=True, text=True,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout)["new"] == 8
     store = get_store(get_settings())
