@@ -264,59 +264,82 @@ def _record_item(record, file: str, where: str, max_bytes: int) -> Item:
     return FetchedPage(url.strip("<>"), body, content_type, fetched, file, where)
 
 
+class _NotChunked(Exception):
+    """A .warc.gz compressed as one gzip stream, not one member a record."""
+
+
 def read_warc(path: Path, max_bytes: int, stats: IngestStats | None = None) -> Iterator[Item]:
     """Every record of a WARC or WARC.gz file as an Item; a broken record is a Problem and
     reading resumes at the next record start found after it."""
+    with path.open("rb") as raw:
+        gz = raw.read(2) == GZIP_MAGIC[:2]
+        position = raw.tell
+        done = 0
+        try:
+            for item in _read_records(raw, str(path), gz, path.stat().st_size, max_bytes, stats, position):
+                done += 1
+                yield item
+        except _NotChunked:
+            # Whole-file gzip (someone ran gzip on a .warc): read the decompressed stream, offsets
+            # then count uncompressed bytes; skip what the first pass already gave.
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw)
+            items = _read_records(stream, str(path), False, None, max_bytes, stats, position, "uncompressed offset")
+            for n, item in enumerate(items):
+                if n >= done:
+                    yield item
+
+
+def _read_records(fh, file: str, gz: bool, size: int | None, max_bytes: int, stats: IngestStats | None,
+                  position: Callable[[], int], label: str = "offset") -> Iterator[Item]:
     from warcio.archiveiterator import ArchiveIterator
 
-    file = str(path)
-    with path.open("rb") as fh:
-        gz = fh.read(2) == GZIP_MAGIC[:2]
-        start: int | None = 0
-        last_start = -1
-        size = path.stat().st_size
-        while start is not None and start > last_start:
-            last_start = start
-            fh.seek(start)
-            it = ArchiveIterator(fh)
-            start = None
-            while True:
-                offset = it.offset
-                where = f"offset {offset}"
-                try:
-                    with _quiet_warcio():
-                        record = next(it)
-                except StopIteration:
-                    rest = size - it.offset
-                    if rest > 4:  # more than the blank lines after the last record
-                        yield Problem(file, f"offset {it.offset}",
-                                      f"file ends inside a record ({rest} bytes after the last complete record; cut?)")
-                    break
-                except Exception as exc:  # warcio raises ArchiveLoadFailed, zlib.error, EOFError, ValueError...
-                    yield Problem(file, where, f"unreadable record ({_why(exc)})")
-                    start = _resync(fh, offset + 1, gz)
-                    break
-                errors = it.err_count
-                try:
-                    with _quiet_warcio():
-                        item = _record_item(record, file, where, max_bytes)
-                        it.read_to_end()
-                except Exception as exc:
-                    yield Problem(file, where, f"record cut or corrupt ({_why(exc)})")
-                    start = _resync(fh, offset + 1, gz)
-                    break
-                if stats is not None:
-                    stats.file_pos = fh.tell()
-                missing = getattr(record.raw_stream, "limit", 0)
-                if missing > 0:
-                    yield Problem(file, where, f"record cut short: {missing} bytes of its Content-Length missing")
-                    start = _resync(fh, offset + 1, gz)  # a cut gzip member breaks the stream after it
-                    break
-                if it.err_count > errors:
-                    yield Problem(file, where, "wrong Content-Length: the record does not end where it says")
-                    start = _resync(fh, offset + 1, gz)
-                    break
-                yield item
+    start: int | None = 0
+    last_start = -1
+    while start is not None and start > last_start:
+        last_start = start
+        fh.seek(start)
+        it = ArchiveIterator(fh)
+        start = None
+        while True:
+            offset = it.offset
+            where = f"{label} {offset}"
+            try:
+                with _quiet_warcio():
+                    record = next(it)
+            except StopIteration:
+                rest = (size - it.offset) if size is not None else 0
+                if rest > 4:  # more than the blank lines after the last record
+                    yield Problem(file, f"{label} {it.offset}",
+                                  f"file ends inside a record ({rest} bytes after the last complete record; cut?)")
+                break
+            except Exception as exc:  # warcio raises ArchiveLoadFailed, zlib.error, EOFError, ValueError...
+                if gz and "non-chunked gzip" in str(exc):
+                    raise _NotChunked() from exc
+                yield Problem(file, where, f"unreadable record ({_why(exc)})")
+                start = _resync(fh, offset + 1, gz)
+                break
+            errors = it.err_count
+            try:
+                with _quiet_warcio():
+                    item = _record_item(record, file, where, max_bytes)
+                    it.read_to_end()
+            except Exception as exc:
+                yield Problem(file, where, f"record cut or corrupt ({_why(exc)})")
+                start = _resync(fh, offset + 1, gz)
+                break
+            if stats is not None:
+                stats.file_pos = position()
+            missing = getattr(record.raw_stream, "limit", 0)
+            if missing > 0:
+                yield Problem(file, where, f"record cut short: {missing} bytes of its Content-Length missing")
+                start = _resync(fh, offset + 1, gz)  # a cut gzip member breaks the stream after it
+                break
+            if it.err_count > errors:
+                yield Problem(file, where, "wrong Content-Length: the record does not end where it says")
+                start = _resync(fh, offset + 1, gz)
+                break
+            yield item
 
 
 # --------------------------------------------------------------------------- JSON Lines

@@ -298,3 +298,12 @@ def test_json_field_names_of_other_tools():
     assert fields["url"] == "https://a.example/x" and fields["text"] == "body"
     assert fields["authors"] == ["A B", "C D"] and fields["language"] == "de"
     assert fields["published"] == datetime(2026, 1, 2, tzinfo=timezone.utc) and "junk" not in fields
+
+
+def test_a_warc_gzipped_whole_is_read_too(tmp_path):
+    """`gzip crawl.warc` gives one gzip stream, not one member a record: read all the same."""
+    plain = write_warc(tmp_path / "crawl.warc", [page(i) for i in range(4)] + other_records()[:2])
+    whole = tmp_path / "crawl.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))
+    out = run_json(str(whole))
+    assert out["new"] == 4 and out["failed"] == 0 and out["read"] == 7
