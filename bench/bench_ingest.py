@@ -9,6 +9,7 @@ re-ingest of the same archive (everything `unchanged`, nothing extracted again).
 
     python bench/bench_ingest.py --json                 # 2000 records
     python bench/bench_ingest.py --records 600 --json   # quicker
+    python bench/bench_ingest.py --records 600 --distributed-records 400 --json   # + Redis, 1 and 2 workers
 """
 from __future__ import annotations
 
@@ -28,12 +29,14 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "extraction-benchmark"
 ENV_KEYS = ("REDIS_URL", "NEWSAGG_REDIS_URL", "ELASTICSEARCH_URL", "NEWSAGG_ELASTICSEARCH_URL")
 
 
-def _settings(data_dir: Path):
+def _settings(data_dir: Path, redis_url: str | None = None):
     from newsagg.core.settings import get_settings
 
     for k in ENV_KEYS:
         os.environ.pop(k, None)
     os.environ.update(NEWSAGG_DATA_DIR=str(data_dir), NEWSAGG_METRICS_PORT="0", NEWSAGG_LOG_LEVEL="ERROR")
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
     get_settings.cache_clear()
     return get_settings()
 
@@ -82,10 +85,56 @@ def ingest_embedded(warc: Path, data_dir: Path) -> dict:
                          "records_per_s": round(again.read / again_s, 1)}}
 
 
+def ingest_distributed(warc: Path, data_dir: Path, workers: int, timeout: float = 1200) -> dict:
+    """Distributed: the ingest hands off to a real redis-server (no worker running: the ingest
+    side alone), then `workers` real `celery worker` processes drain the queues (the pipeline
+    side alone). Redis memory before and after gives bytes per article queued and kept."""
+    import redis
+
+    from newsagg.crawler.ingest import ingest
+    from newsagg.demo.procs import WorkerCluster, wait_ready, wait_until
+    from newsagg.index.store import get_store
+    from newsagg.workers.app import app, configure
+    from tests.support.servers import RedisServer
+
+    with RedisServer(appendonly=False) as server:
+        settings = _settings(data_dir, server.url)
+        configure(settings)
+        r = redis.Redis.from_url(server.url)
+        base = r.info("memory")["used_memory"]
+        start = time.perf_counter()
+        stats = ingest([warc], settings=settings)
+        ingest_s = time.perf_counter() - start
+        queued = r.info("memory")["used_memory"]
+        env = {k: os.environ[k] for k in ("REDIS_URL", "NEWSAGG_DATA_DIR", "NEWSAGG_METRICS_PORT", "NEWSAGG_LOG_LEVEL")
+               if k in os.environ}
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+        store = get_store(settings)
+        with WorkerCluster(env, data_dir / "logs", cwd=str(ROOT)) as wc:
+            names = [f"bench{i}" for i in range(workers)]
+            for name in names:
+                wc.start(name)
+            wait_ready(app, names)
+            start = time.perf_counter()
+            wait_until(lambda: store.count_articles() >= stats.new, timeout, 0.1, "all ingested articles indexed")
+            drain_s = time.perf_counter() - start
+        kept = r.info("memory")["used_memory"]
+        sqlite_bytes = sum(p.stat().st_size for p in data_dir.iterdir() if p.name.startswith("newsagg.sqlite"))
+    n = max(stats.new, 1)
+    return {"workers": workers, "new": stats.new, "ingest_seconds": round(ingest_s, 3),
+            "ingest_pages_per_s": round((stats.read - 1) / ingest_s, 1), "drain_seconds": round(drain_s, 3),
+            "pipeline_articles_per_s": round(stats.new / drain_s, 1),
+            "redis_bytes_per_article_queued": round((queued - base) / n),
+            "redis_bytes_per_article_kept": round((kept - base) / n),
+            "search_store_bytes_per_article": round(sqlite_bytes / n)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="extraction-benchmark directory")
     parser.add_argument("--records", type=int, default=2000, help="response records in the WARC (bounded run)")
+    parser.add_argument("--distributed-records", type=int, default=0,
+                        help="also the distributed run (real redis-server, 1 then 2 workers) on this many records")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     if not (args.data / "ground-truth.json").exists():
@@ -118,6 +167,14 @@ def main() -> int:
             },
             "targets": {"ingest_vs_extraction_ge_0.6": ratio >= 0.6},
         }
+        if args.distributed_records:
+            small = write_warc(tmp / "small.warc.gz", captures[:args.distributed_records])
+            one = ingest_distributed(small, tmp / "w1", 1)
+            two = ingest_distributed(small, tmp / "w2", 2)
+            result["distributed"] = {"records": args.distributed_records, "workers_1": one, "workers_2": two,
+                                     "ratio_workers_2_vs_1": round(two["pipeline_articles_per_s"]
+                                                                   / one["pipeline_articles_per_s"], 2)}
+            result["targets"]["workers_2_vs_1_ge_1.7"] = result["distributed"]["ratio_workers_2_vs_1"] >= 1.7
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
     (out_dir / "ingest.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from newsagg.core.settings import get_settings
-from newsagg.crawler.ingest import FORMATS, IngestError, IngestStats, ingest
+from newsagg.crawler.ingest import FORMATS, IngestError, IngestStats, expand_inputs, ingest
 from newsagg.crawler.sources import SourcesError
 
 
@@ -66,6 +66,7 @@ def ingest_cmd(paths: tuple[str, ...], fmt: str, sources_file: Path | None, limi
         raise click.ClickException(f"sources file {sources_file} not found")
     console = Console(stderr=True)
     try:
+        expand_inputs(paths, fmt)  # a wrong path fails here, before any progress is drawn
         if as_json or not console.is_terminal:
             stats = ingest(paths, fmt, sources_file, limit, settings, processes=processes)
         else:
