@@ -23,6 +23,7 @@ import logging
 import re
 import time
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -478,19 +479,40 @@ def _payload_digest(body: bytes) -> str:
 
 
 class Ingester:
-    """Reads inputs and offers every article to the seen-URL store and the hand-off."""
+    """Reads inputs and offers every article to the seen-URL store and the hand-off.
+
+    extract_processes > 0: pages are extracted in that many helper processes while this one
+    runs the store and the hand-off (embedded: the whole pipeline), results taken in input
+    order; a backfill then costs about the larger of extraction and pipeline, not their sum."""
+
+    WINDOW_PER_PROCESS = 8  # pages in flight per helper process
 
     def __init__(self, settings: Settings | None = None, sources: list[Source] | None = None,
-                 submit: Callable[[Article, Settings], str] = handoff):
+                 submit: Callable[[Article, Settings], str] = handoff, extract_processes: int = 0):
         self.settings = settings or get_settings()
         self.outlets = Outlets(sources)
         self.submit = submit
         self.store = open_store(self.settings)
         self.max_bytes = self.settings.download_maxsize_mb * 1024 * 1024
         self.stats = IngestStats()
+        self.extract_processes = extract_processes
+        self._pool = None
+        self._pending: deque[tuple[FetchedPage, str, str, Any]] = deque()
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
         self.store.close()
+
+    def _extractor_pool(self):
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn: the helpers must not inherit this process's SQLite handles or sockets
+            self._pool = ProcessPoolExecutor(self.extract_processes, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
 
     def run(self, inputs: list[tuple[Path, str]], limit: int | None = None,
             progress: Callable[[IngestStats], None] | None = None, progress_every_s: float = 0.25) -> IngestStats:
@@ -521,6 +543,7 @@ class Ingester:
                 done_bytes += file_bytes
                 stats.bytes_read = done_bytes
         finally:
+            self._drain(0)
             stats.seconds = time.monotonic() - started
             if progress:
                 progress(stats)
@@ -541,9 +564,6 @@ class Ingester:
 
     def _page(self, page: FetchedPage) -> None:
         stats = self.stats
-        if looks_binary(page.body):
-            stats.fail(Problem(page.file, page.where, f"binary content served as HTML ({page.url})"), "binary_as_html")
-            return
         try:
             url = clean_url(page.url)
         except ValueError:
@@ -557,8 +577,44 @@ class Ingester:
             else:
                 stats.unchanged += 1
             return
-        extracted = extract_article(page.body, page.url, page.content_type)
+        if not self.extract_processes:
+            self._extracted(page, url, payload, extract_article(page.body, page.url, page.content_type))
+            return
+        future = self._extractor_pool().submit(extract_article, page.body, page.url, page.content_type)
+        self._pending.append((page, url, payload, future))
+        self._drain(self.WINDOW_PER_PROCESS * self.extract_processes)
+
+    def _drain(self, keep: int) -> None:
+        """Finish pages extracted in the helpers, oldest first, until `keep` are in flight."""
+        while len(self._pending) > keep:
+            page, url, payload, future = self._pending.popleft()
+            try:
+                extracted = future.result()
+            except Exception as exc:  # a helper died on this page (or the pool broke): reported, the rest go on
+                self.stats.fail(Problem(page.file, page.where, f"extraction failed ({_why(exc)})"), "extraction")
+                if self._pool is not None and getattr(self._pool, "_broken", False):
+                    self._restart_pool()
+                continue
+            self._extracted(page, url, payload, extracted)
+
+    def _restart_pool(self) -> None:
+        """A helper process died: a new pool, and the pages that were in flight go to it again."""
+        pending = list(self._pending)
+        self._pending.clear()
+        self._pool.shutdown(cancel_futures=True)
+        self._pool = None
+        pool = self._extractor_pool()
+        for page, url, payload, _ in pending:
+            self._pending.append((page, url, payload, pool.submit(extract_article, page.body, page.url,
+                                                                  page.content_type)))
+
+    def _extracted(self, page: FetchedPage, url: str, payload: str, extracted) -> None:
+        stats = self.stats
         if not extracted.is_article:
+            if looks_binary(page.body):
+                stats.fail(Problem(page.file, page.where, f"binary content served as HTML ({page.url})"),
+                           "binary_as_html")
+                return
             reason = reason_key(extracted.skip_reason or "")
             stats.skip(reason)
             self.store.mark(url)
@@ -683,11 +739,28 @@ def _ingest_parallel(inputs: list[tuple[Path, str]], settings: Settings, sources
     return total
 
 
+AUTO_HELPERS_MIN_BYTES = 4 * 1024 * 1024  # below this, starting helper processes costs more than it saves
+
+
+def auto_extract_processes(inputs: list[tuple[Path, str]]) -> int:
+    """Helpers for a WARC input of some size on a machine with cores to spare: up to 3, one core
+    left to this process (the store and the hand-off; embedded, the whole pipeline)."""
+    import os
+
+    warc_bytes = sum(p.stat().st_size for p, kind in inputs if kind == "warc")
+    if warc_bytes < AUTO_HELPERS_MIN_BYTES:
+        return 0
+    return max(0, min((os.cpu_count() or 1) - 1, 3))
+
+
 def ingest(paths: Iterable[str | Path], fmt: str = "auto", sources_file: Path | str | None = None,
            limit: int | None = None, settings: Settings | None = None,
-           progress: Callable[[IngestStats], None] | None = None, processes: int = 1) -> IngestStats:
+           progress: Callable[[IngestStats], None] | None = None, processes: int = 1,
+           extract_processes: int | None = None) -> IngestStats:
     """Ingest WARC / JSON Lines files (paths, directories, globs); see the module doc.
     processes > 1 (distributed only): files are read in that many processes at once.
+    extract_processes: helper processes extracting pages for this one (None: auto, see
+    auto_extract_processes; 0: extract in this process).
     Raises IngestError (and SourcesError) before reading anything when an input is unusable."""
     if fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
@@ -701,7 +774,8 @@ def ingest(paths: Iterable[str | Path], fmt: str = "auto", sources_file: Path | 
     sources = load_sources(sources_file) if sources_file else None
     if processes > 1 and len(inputs) > 1:
         return _ingest_parallel(inputs, settings, sources, processes, progress)
-    ingester = Ingester(settings, sources)
+    helpers = auto_extract_processes(inputs) if extract_processes is None else extract_processes
+    ingester = Ingester(settings, sources, extract_processes=helpers)
     try:
         return ingester.run(inputs, limit=limit, progress=progress)
     finally:

@@ -45,9 +45,12 @@ def _summary(console: Console, stats: IngestStats) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Stop after this many records.")
 @click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
               help="Distributed only: read this many files at once, each in its own process.")
+@click.option("--extract-processes", type=click.IntRange(min=0), default=None,
+              help="Helper processes extracting pages while this one hands off (default: auto, up to 3 "
+                   "on a machine with cores to spare and WARC input over 4 MB; 0: none).")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
 def ingest_cmd(paths: tuple[str, ...], fmt: str, sources_file: Path | None, limit: int | None, processes: int,
-               as_json: bool) -> None:
+               extract_processes: int | None, as_json: bool) -> None:
     """Ingest WARC / WARC.gz archives (CC-NEWS, Heritrix, wget, browsertrix...) and JSON Lines
     of articles (newsagg, news-please, trafilatura) through the crawler's extraction and hand-off.
 
@@ -68,7 +71,8 @@ def ingest_cmd(paths: tuple[str, ...], fmt: str, sources_file: Path | None, limi
     try:
         expand_inputs(paths, fmt)  # a wrong path fails here, before any progress is drawn
         if as_json or not console.is_terminal:
-            stats = ingest(paths, fmt, sources_file, limit, settings, processes=processes)
+            stats = ingest(paths, fmt, sources_file, limit, settings, processes=processes,
+                           extract_processes=extract_processes)
         else:
             columns = (TextColumn("[bold]ingest"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
                        TimeElapsedColumn(), TextColumn("{task.description}"))
@@ -78,7 +82,8 @@ def ingest_cmd(paths: tuple[str, ...], fmt: str, sources_file: Path | None, limi
                 def show(s: IngestStats) -> None:
                     bar.update(task, completed=s.bytes_read, total=s.bytes_total or None, description=_line(s))
 
-                stats = ingest(paths, fmt, sources_file, limit, settings, progress=show, processes=processes)
+                stats = ingest(paths, fmt, sources_file, limit, settings, progress=show, processes=processes,
+                               extract_processes=extract_processes)
     except (IngestError, SourcesError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

@@ -238,11 +238,13 @@ def test_an_interrupted_ingest_run_again_finishes_without_duplicates(tmp_path):
 
 
 @pytest.mark.realdata
-def test_real_benchmark_pages_from_a_warc_match_extraction_alone(tmp_path, shared_data):
+@pytest.mark.parametrize("helpers", ["0", "2"])
+def test_real_benchmark_pages_from_a_warc_match_extraction_alone(tmp_path, shared_data, helpers):
+    """The same articles whether pages are extracted in this process or in helper processes."""
     root = shared_data / "extraction-benchmark"
     captures = benchmark_captures(root, limit=40)
     warc = write_warc(tmp_path / "bench.warc.gz", captures)
-    out = run_json(str(warc))
+    out = run_json(str(warc), "--extract-processes", helpers)
     expected = [extract_article(c.body, c.url, c.content_type) for c in captures]
     articles = {p.canonical_url for p in expected if p.is_article}
     assert out["failed"] == 0
