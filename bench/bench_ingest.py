@@ -166,7 +166,7 @@ def main() -> int:
         alone = extraction_alone(warc)
         bare = ingest_without_pipeline(warc, tmp / "bare")
         serial = ingest_embedded(warc, tmp / "serial", extract_processes=0)
-        full = ingest_embedded(warc, tmp / "data")  # the default: helpers extract while the pipeline runs
+        full = ingest_embedded(warc, tmp / "data", extract_processes=None)  # `newsagg ingest`'s default (auto helpers)
         ratio = full["pages_per_s"] / alone["pages_per_s"]
         n = max(full["indexed"], 1)
 

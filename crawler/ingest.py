@@ -756,11 +756,12 @@ def auto_extract_processes(inputs: list[tuple[Path, str]]) -> int:
 def ingest(paths: Iterable[str | Path], fmt: str = "auto", sources_file: Path | str | None = None,
            limit: int | None = None, settings: Settings | None = None,
            progress: Callable[[IngestStats], None] | None = None, processes: int = 1,
-           extract_processes: int | None = None) -> IngestStats:
+           extract_processes: int | None = 0) -> IngestStats:
     """Ingest WARC / JSON Lines files (paths, directories, globs); see the module doc.
     processes > 1 (distributed only): files are read in that many processes at once.
-    extract_processes: helper processes extracting pages for this one (None: auto, see
-    auto_extract_processes; 0: extract in this process).
+    extract_processes: helper processes extracting pages for this one (0: extract in this
+    process; None: auto, see auto_extract_processes, what `newsagg ingest` does; the helpers
+    are spawned, so a script calling this needs the `if __name__ == "__main__":` guard).
     Raises IngestError (and SourcesError) before reading anything when an input is unusable."""
     if fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
