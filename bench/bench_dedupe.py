@@ -150,7 +150,7 @@ class NewsCorpus:
     SENTENCE_WORDS = 20
 
     def __init__(self, corpus: Corpus, story_size: int = 10):
-        from newsagg.dedupe.engine import STOPWORDS
+        from newsagg.dedupe.features import STOPWORDS
 
         self.corpus, self.story_size = corpus, story_size
         vocabulary = corpus.vocabulary
@@ -403,7 +403,8 @@ def bench_engine(news: NewsCorpus, key_sigs: np.ndarray, n: int, warm: int, coun
     entries only, `LSHStorage.HOT_BAND_ENTRIES`, and it reads 0.3%).
     """
     from newsagg.core.schema import Article
-    from newsagg.dedupe.engine import StoryEngine, featurize
+    from newsagg.dedupe.engine import StoryEngine
+    from newsagg.dedupe.features import featurize
     from newsagg.dedupe.state import LocalState, RedisState
 
     rng = np.random.default_rng(5)

@@ -75,8 +75,8 @@ def ingest_without_pipeline(warc: Path, data_dir: Path) -> dict:
 
 def ingest_embedded(warc: Path, data_dir: Path, extract_processes: int | None = None) -> dict:
     from newsagg.crawler.ingest import ingest
-    from newsagg.index.store import get_store
-    from newsagg.workers.pipeline import reset_components
+    from newsagg.runtime import open_search_store
+    from newsagg.runtime import reset as reset_components
 
     settings = _settings(data_dir)
     reset_components()
@@ -86,7 +86,7 @@ def ingest_embedded(warc: Path, data_dir: Path, extract_processes: int | None = 
     cpu_used = time.process_time() - cpu
     pages = stats.new + stats.updated + stats.unchanged + sum(stats.skipped.get(k, 0) for k in stats.skipped
                                                               if not k.startswith("record_"))
-    indexed = get_store(settings).count_articles()
+    indexed = open_search_store(settings).count_articles()
     reset_components()
     again_start = time.perf_counter()
     again = ingest([warc], settings=settings, extract_processes=extract_processes)
@@ -109,7 +109,7 @@ def ingest_distributed(warc: Path, data_dir: Path, workers: int, timeout: float 
 
     from newsagg.crawler.ingest import ingest
     from newsagg.demo.procs import WorkerCluster, wait_ready, wait_until
-    from newsagg.index.store import get_store
+    from newsagg.runtime import open_search_store
     from newsagg.workers.app import app, configure
     from tests.support.servers import RedisServer
 
@@ -125,7 +125,7 @@ def ingest_distributed(warc: Path, data_dir: Path, workers: int, timeout: float 
         env = {k: os.environ[k] for k in ("REDIS_URL", "NEWSAGG_DATA_DIR", "NEWSAGG_METRICS_PORT", "NEWSAGG_LOG_LEVEL")
                if k in os.environ}
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-        store = get_store(settings)
+        store = open_search_store(settings)
         with WorkerCluster(env, data_dir / "logs", cwd=str(ROOT)) as wc:
             names = [f"bench{i}" for i in range(workers)]
             for name in names:

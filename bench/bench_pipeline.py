@@ -38,9 +38,9 @@ def _settings(data_dir: Path, redis_url: str | None):
 
 
 def run_embedded(articles: list[dict], data_dir: Path) -> dict:
-    from newsagg.index.store import get_store
+    from newsagg.runtime import open_search_store
+    from newsagg.runtime import reset as reset_components
     from newsagg.workers.handoff import submit_article
-    from newsagg.workers.pipeline import reset_components
 
     settings = _settings(data_dir, None)
     reset_components()
@@ -48,14 +48,14 @@ def run_embedded(articles: list[dict], data_dir: Path) -> dict:
     for a in articles:
         submit_article(a, settings)
     elapsed = time.perf_counter() - start
-    count = get_store(settings).count_articles()
+    count = open_search_store(settings).count_articles()
     reset_components()
     return {"seconds": round(elapsed, 3), "articles_per_s": round(len(articles) / elapsed, 1), "indexed": count}
 
 
 def run_workers(articles: list[dict], data_dir: Path, workers: int, timeout: float = 900) -> dict:
     from newsagg.demo.procs import WorkerCluster, wait_ready, wait_until
-    from newsagg.index.store import get_store
+    from newsagg.runtime import open_search_store
     from newsagg.workers.app import app, configure
     from newsagg.workers.handoff import submit_article
     from tests.support.servers import RedisServer, free_port
@@ -72,7 +72,7 @@ def run_workers(articles: list[dict], data_dir: Path, workers: int, timeout: flo
             for n, port in zip(names, ports):
                 wc.start(n, env={"NEWSAGG_METRICS_PORT": str(port)})
             wait_ready(app, names)
-            store = get_store(settings)
+            store = open_search_store(settings)
             start = time.perf_counter()
             for a in articles:
                 submit_article(a, settings)

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from newsagg.core.commands import closed_message, current_runtime
 from newsagg.core.settings import get_settings
 from newsagg.crawler.run import CrawlError, CrawlStats, run_crawl
 from newsagg.crawler.sources import SourcesError, load_sources
@@ -16,7 +17,7 @@ from newsagg.crawler.sources import SourcesError, load_sources
 
 def _table(stats: CrawlStats) -> Table:
     table = Table(title="crawl", show_header=False)
-    for name in ("articles", "pages_fetched", "feeds_fetched", "sitemaps_fetched", "not_modified", "requests"):
+    for name in ("articles", "pages_fetched", "pages_failed", "feeds_fetched", "sitemaps_fetched", "not_modified", "requests"):
         table.add_row(name.replace("_", " "), str(getattr(stats, name)))
     for kind, counts in (("skipped", stats.skipped), ("errors", stats.errors)):
         if counts:
@@ -30,9 +31,7 @@ def _maintain_embedded(settings) -> int:
     """Embedded: close quiet stories after each crawl (no beat runs there); returns how many."""
     if settings.distributed or not settings.crawl_handoff:
         return 0
-    from newsagg.workers.pipeline import maintain_step
-
-    return len(maintain_step(settings))
+    return len(current_runtime().maintain())
 
 
 @click.command("crawl")
@@ -70,8 +69,6 @@ def crawl(sources_file: Path | None, jsonl: Path | None, no_handoff: bool, as_js
             live.update(_table(stats))
         closed = _maintain_embedded(settings)
         if closed:
-            from newsagg.workers.pipeline import closed_message
-
             console.print(closed_message(closed, settings))
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from None

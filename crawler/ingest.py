@@ -20,7 +20,6 @@ import gzip
 import io
 import json
 import logging
-import re
 import time
 import zlib
 from collections import deque
@@ -33,14 +32,16 @@ from urllib.parse import urlsplit
 import xxhash
 from pydantic import ValidationError
 
-from newsagg.core.schema import Article
+from newsagg.core.errors import HandoffError
+from newsagg.core.loader import load_object
+from newsagg.core.schema import Article, is_article_id
 from newsagg.core.settings import Settings, get_settings
 from newsagg.crawler.extract import extract_article, looks_binary
 from newsagg.crawler.extract.metadata import parse_datetime, split_names
 from newsagg.crawler.extract.urls import clean_url, is_http_url
 from newsagg.crawler.sources import Source, load_sources
-from newsagg.crawler.spiders.news import reason_key, same_site
-from newsagg.crawler.store import Digest, open_store
+from newsagg.crawler.spiders.news import DEFAULT_FRONTIER, reason_key, same_site
+from newsagg.crawler.store import CrawlFrontier, Digest
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,6 @@ JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".json", ".jso
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 GZIP_MAGIC = b"\x1f\x8b\x08"
 MAX_PROBLEMS_KEPT = 200  # problems listed in the result; all of them are counted and logged
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 # Article fields a JSON line may carry in; enrichment and story-engine fields are computed again.
 CRAWLER_FIELDS = ("url", "canonical_url", "outlet", "domain", "country", "title", "text", "authors", "published",
                   "modified", "fetched", "language", "image", "section", "feed_title", "feed_summary")
@@ -462,14 +462,18 @@ class Outlets:
 # --------------------------------------------------------------------------- the hand-off
 
 def handoff(article: Article, settings: Settings) -> str:
-    """The crawler's hand-off (the one its Scrapy pipeline calls): embedded, the pipeline runs
-    in this process; distributed, a Celery task on Redis. The only call of it in this module."""
-    from newsagg.workers.handoff import HandoffError, submit_article  # late: the workers stage is optional here
-
+    """The crawler's hand-off: the sink its settings name (`crawl_sink`, the one the Scrapy
+    pipeline loads; by default the pipeline: embedded in this process, distributed a Celery
+    task on Redis). The only place this module hands an article on."""
     try:
-        return submit_article(article, settings)
+        return load_object(settings.crawl_sink)(article, settings)
     except HandoffError as exc:
         raise HandoffFailed(str(exc)) from exc
+
+
+def open_frontier(settings: Settings) -> CrawlFrontier:
+    """The crawler's seen-URL store, from the same factory a crawl uses (the composition root's)."""
+    return load_object(DEFAULT_FRONTIER)(settings)
 
 
 # --------------------------------------------------------------------------- the ingest
@@ -492,7 +496,7 @@ class Ingester:
         self.settings = settings or get_settings()
         self.outlets = Outlets(sources)
         self.submit = submit
-        self.store = open_store(self.settings)
+        self.store = open_frontier(self.settings)
         self.max_bytes = self.settings.download_maxsize_mb * 1024 * 1024
         self.stats = IngestStats()
         self.extract_processes = extract_processes
@@ -638,10 +642,13 @@ class Ingester:
         if data.get("skip_reason"):  # `newsagg extract` output of a page that is not an article
             stats.skip(reason_key(str(data["skip_reason"])))
             return
-        given_id = data.get("id")
-        if given_id is not None and not (isinstance(given_id, str) and _ID.fullmatch(given_id)):
-            stats.fail(Problem(item.file, item.where, f"invalid id {given_id!r} (letters, digits, . _ : -; "
-                                                      "at most 128)"), "invalid_id")
+        given_id = data.get("id") or None
+        if given_id is not None and not is_article_id(given_id):
+            # the pipeline takes only its own ids (from the canonical URL); a foreign one is refused here,
+            # with its line, rather than dead-lettered later
+            stats.fail(Problem(item.file, item.where, f"invalid id {str(given_id)[:60]!r}: not a newsagg article id "
+                                                      "(20 hex digits); remove the field and it is computed"),
+                       "invalid_id")
             return
         fields = json_fields(data)
         if not fields["url"] or not is_http_url(str(fields["url"])):

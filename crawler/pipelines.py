@@ -6,6 +6,8 @@ import logging
 
 from scrapy.exceptions import DropItem
 
+from newsagg.core.errors import HandoffError
+from newsagg.core.loader import load_object
 from newsagg.core.schema import Article
 
 log = logging.getLogger(__name__)
@@ -15,9 +17,15 @@ log = logging.getLogger(__name__)
 FETCHED_URLS_KEY = "_fetched_urls"
 
 
+# The default sink: the pipeline's hand-off (embedded: the steps run in this process;
+# distributed: a Celery task on Redis). Named, not imported: the workers sit above the crawler.
+DEFAULT_SINK = "newsagg.workers.handoff:submit_article"
+
+
 class HandoffPipeline:
-    """Every extracted article goes to workers.handoff.submit_article (embedded: the
-    pipeline runs in this process; distributed: a Celery task on Redis)."""
+    """Every extracted article goes to the sink named by the NEWSAGG_CRAWL_SINK Scrapy setting
+    (settings.crawl_sink): a function (article, settings) -> article id that raises
+    HandoffError when the next stage cannot take the article now."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -28,15 +36,9 @@ class HandoffPipeline:
         return cls(crawler)
 
     def open_spider(self, spider=None):
-        from newsagg.workers.handoff import (
-            submit_article,  # imported late: the workers stage is optional here
-        )
-
-        self.submit = submit_article
+        self.submit = load_object(self.crawler.settings.get("NEWSAGG_CRAWL_SINK") or DEFAULT_SINK)
 
     def process_item(self, item, spider=None):
-        from newsagg.workers.handoff import HandoffError
-
         spider = spider or self.crawler.spider
         article = Article.model_validate(item)
         try:

@@ -34,6 +34,7 @@ class CrawlStats:
 
     articles: int = 0
     pages_fetched: int = 0
+    pages_failed: int = 0  # extraction failed (reason in the log); the page is marked fetched
     feeds_fetched: int = 0
     sitemaps_fetched: int = 0
     not_modified: int = 0
@@ -49,6 +50,7 @@ class CrawlStats:
             return {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}
 
         return cls(articles=stats.get("newsagg/articles", 0), pages_fetched=stats.get("newsagg/pages_fetched", 0),
+                   pages_failed=stats.get("newsagg/pages_failed", 0),
                    feeds_fetched=stats.get("newsagg/feeds_fetched", 0),
                    sitemaps_fetched=stats.get("newsagg/sitemaps_fetched", 0),
                    not_modified=stats.get("newsagg/not_modified", 0),
@@ -99,6 +101,8 @@ def _child_main() -> None:
     from scrapy.crawler import CrawlerProcess
     from scrapy.exceptions import ScrapyDeprecationWarning
 
+    # Only the crawl process needs the spider (and trafilatura, lxml behind it); the caller
+    # of run_crawl (the CLI, a crawl task, the demo) does not pay for importing it.
     from newsagg.core.logs import configure_logging
     from newsagg.crawler.settings import scrapy_settings
     from newsagg.crawler.spiders.news import NewsSpider

@@ -4,17 +4,17 @@ sitemaps of each sitemap index (an unchanged index can still have changed childr
 for pages read from archives what they held (`Digest`), so a re-ingest skips what did not change.
 
 Embedded: SQLite under settings.data_dir. Distributed: Redis, shared by every
-crawler process.
+crawler process. Which one a crawl uses is the composition root's choice (newsagg.runtime),
+named in the crawl's Scrapy settings (NEWSAGG_CRAWL_FRONTIER).
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-
-from newsagg.core.settings import Settings
 
 REDIS_PREFIX = "newsagg:crawl:"
 
@@ -39,7 +39,47 @@ class Digest:
         return cls(payload or None, content)
 
 
-class SqliteCrawlStore:
+class CrawlFrontier(ABC):
+    """The contract of the crawler's memory (tests/test_frontier_contract.py): when each URL
+    was fetched, the HTTP validators of each feed/sitemap, the children of each sitemap index."""
+
+    def seen(self, url: str) -> bool:
+        return self.fetched_at(url) is not None
+
+    @abstractmethod
+    def fetched_at(self, url: str) -> float | None:
+        """Unix time the URL was last marked fetched, None if never."""
+
+    @abstractmethod
+    def mark(self, *urls: str) -> None:
+        """Mark these URLs fetched now (empty strings are ignored)."""
+
+    @abstractmethod
+    def validators(self, url: str) -> dict[str, str]:
+        """The ETag / Last-Modified saved for `url` ({} if none)."""
+
+    @abstractmethod
+    def save_validators(self, url: str, values: dict[str, str]) -> None: ...
+
+    @abstractmethod
+    def children(self, url: str) -> list[str]:
+        """The child sitemaps saved for the sitemap index `url` ([] if none)."""
+
+    @abstractmethod
+    def save_children(self, url: str, urls: list[str]) -> None: ...
+
+    @abstractmethod
+    def digest(self, url: str) -> Digest | None:
+        """What the page at `url` held when `newsagg ingest` last handed it off (None if never)."""
+
+    @abstractmethod
+    def save_digest(self, digest: Digest, *urls: str) -> None: ...
+
+    def close(self) -> None:
+        """Release what the store holds (a shared Redis client is the runtime's to close)."""
+
+
+class SqliteCrawlStore(CrawlFrontier):
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -51,9 +91,6 @@ class SqliteCrawlStore:
         self.db.execute("CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS children (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS digests (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
-
-    def seen(self, url: str) -> bool:
-        return self.fetched_at(url) is not None
 
     def fetched_at(self, url: str) -> float | None:
         row = self.db.execute("SELECT at FROM fetched WHERE url = ?", (url,)).fetchone()
@@ -88,11 +125,9 @@ class SqliteCrawlStore:
         self.db.close()
 
 
-class RedisCrawlStore:
-    def __init__(self, url: str):
-        import redis
-
-        self.r = redis.Redis.from_url(url)
+class RedisCrawlStore(CrawlFrontier):
+    def __init__(self, client):
+        self.r = client
 
     def seen(self, url: str) -> bool:
         return bool(self.r.hexists(REDIS_PREFIX + "fetched", url))
@@ -129,11 +164,3 @@ class RedisCrawlStore:
         if urls:
             self.r.hset(REDIS_PREFIX + "digests", mapping={u: digest.encode() for u in urls})
 
-    def close(self) -> None:
-        self.r.close()
-
-
-def open_store(settings: Settings) -> SqliteCrawlStore | RedisCrawlStore:
-    if settings.redis_url:
-        return RedisCrawlStore(settings.redis_url)
-    return SqliteCrawlStore(settings.ensure_data_dir() / "crawl-state.sqlite")

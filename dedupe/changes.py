@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from newsagg.core.schema import Changes
-from newsagg.dedupe.normalize import fold, sentences, tokens
+from newsagg.core.text import fold, sentences, tokens
 
 # Two sentences at least this alike (Dice coefficient of their word sets) are one
 # passage changed (a typo, a new figure) rather than one removed and another added.

@@ -2,15 +2,20 @@
 precision/recall/F1 for event clusters and copy groups, beside a baseline.
 
 Input: JSON lines with `id`, `text`, optional `title`, `url`, `published`,
-`lang`, and the gold labels `event` and (optional) `group`. Articles stream
-through the same `StoryEngine` production uses, in file order, on a fresh
-local state in a temporary directory; gold labels are read only for scoring.
+`lang`, `split`, and the gold labels `event`, (optional) `group` and (optional)
+`topic` (the storyline). Articles stream through the same `StoryEngine`
+production uses, in file order (or a seeded shuffle), on a fresh local state in
+a temporary directory; rows that carry `published` take the places of the dated
+rows in publication order (production sees articles as they appear; undated
+ones keep their places). Gold labels are read only for scoring: events, copy
+groups when every row has `group`, storylines when every row has `topic`.
 
 Splits. We tune on part of the data and report on the rest. A split never cuts
 a topic in two, since the hard negatives (a follow-up, an earlier happening)
 live inside one topic:
 - news-events-dev: the 15 topics of its README; TUNE_TOPICS below are the
   tune half (7 topics), the other 8 topics are held out.
+- rows that carry a `split` field ("tune"/"holdout", bench/data/dated-events) are in it;
 - any other file (ECB+ "topic12-a"): the topic is the event label up to its
   last "-"; topics whose CRC32 is even are "tune", odd ones "holdout".
 ECB+ was not used for tuning at all: report it with `--split all`.
@@ -30,6 +35,9 @@ from typing import Any
 
 from newsagg.core.jsonl import JsonLinesError, read_json_lines
 from newsagg.core.schema import Article
+from newsagg.core.text import tokens
+from newsagg.dedupe.engine import StoryEngine
+from newsagg.dedupe.state import LocalState
 
 # news-events-dev topics used for tuning (event labels are listed per topic in
 # the dataset README); all other topics are held out.
@@ -94,7 +102,7 @@ def select_split(rows: Sequence[dict[str, Any]], split: str) -> list[dict[str, A
         raise EvalInputError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     if split == "all":
         return list(rows)
-    return [r for r in rows if split_of(r["event"]) == split]
+    return [r for r in rows if (r.get("split") or split_of(r["event"])) == split]
 
 
 # ---------------------------------------------------------------- measures
@@ -159,19 +167,29 @@ class RunResult:
     groups: list[str]
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)  # per assignment
+    storylines: list[str] | None = None
+
+
+def publication_order(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with the dated ones (`published`) put in publication order in the
+    places dated rows held; undated rows keep theirs."""
+    out = list(rows)
+    where = [i for i, r in enumerate(out) if r.get("published")]
+    dated = sorted((out[i] for i in where), key=lambda r: (_published(r["published"], f"article {r['id']}"), r["id"]))
+    for i, r in zip(where, dated):
+        out[i] = r
+    return out
 
 
 def run_engine(rows: Sequence[dict[str, Any]], tuning=None) -> RunResult:
     """Stream rows through a StoryEngine on a fresh local state; final labels per row."""
-    from newsagg.dedupe.engine import StoryEngine
-    from newsagg.dedupe.state import LocalState
-
     arrival = datetime.now(timezone.utc)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="newsagg-eval-") as tmp:
         engine = StoryEngine(LocalState(tmp), tuning=tuning)
         event_of: dict[str, str] = {}
         group_of: dict[str, str] = {}
+        storyline_of: dict[str, str | None] = {}
         latencies = []
         try:
             for row in rows:
@@ -180,21 +198,23 @@ def run_engine(rows: Sequence[dict[str, Any]], tuning=None) -> RunResult:
                 a = engine.assign(article)
                 latencies.append((time.perf_counter() - t0) * 1000)
                 event_of[a.article_id], group_of[a.article_id] = a.event_id, a.group_id
+                storyline_of[a.article_id] = getattr(a, "storyline_id", None)
                 for aid, fields in a.updates.items():
                     event_of[aid] = fields.get("event_id", event_of.get(aid))
+                    storyline_of[aid] = fields.get("storyline_id", storyline_of.get(aid))
         finally:
             engine.close()
     seconds = time.perf_counter() - started
-    return RunResult([event_of[r["id"]] for r in rows], [group_of[r["id"]] for r in rows], seconds, latencies)
+    storylines = [storyline_of[r["id"]] for r in rows]
+    return RunResult([event_of[r["id"]] for r in rows], [group_of[r["id"]] for r in rows], seconds, latencies,
+                     storylines if all(storylines) else None)
 
 
 def run_baseline(rows: Sequence[dict[str, Any]], threshold: float = 0.5, num_perm: int = 128) -> RunResult:
     """Plain datasketch MinHashLSH on word 5-shingles of the raw text: an article
     joins the cluster of its first candidate (clusters linked by it are merged);
     the one clustering is scored as both events and copy groups."""
-    from datasketch import MinHash, MinHashLSH
-
-    from newsagg.dedupe.normalize import tokens
+    from datasketch import MinHash, MinHashLSH  # the baseline only
 
     started = time.perf_counter()
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
@@ -216,7 +236,7 @@ def run_baseline(rows: Sequence[dict[str, Any]], threshold: float = 0.5, num_per
             parent[find(other)] = find(row["id"])
         lsh.insert(row["id"], m)
     labels = [find(r["id"]) for r in rows]
-    return RunResult(labels, labels, time.perf_counter() - started)
+    return RunResult(labels, labels, time.perf_counter() - started, storylines=labels)
 
 
 def evaluate(path: Path | str, split: str = "all", baseline: bool = True, tuning=None,
@@ -228,13 +248,18 @@ def evaluate(path: Path | str, split: str = "all", baseline: bool = True, tuning
         raise EvalInputError(f"{path}: no articles in split {split!r}")
     if shuffle is not None:
         random.Random(shuffle).shuffle(rows)
+    rows = publication_order(rows)
     gold_events = [r["event"] for r in rows]
     has_groups = all(r.get("group") for r in rows)
     gold_groups = [r["group"] for r in rows] if has_groups else None
+    gold_storylines = [str(r["topic"]) for r in rows] if all(r.get("topic") for r in rows) else None
 
     def report(run: RunResult) -> dict[str, Any]:
         out: dict[str, Any] = {"events": score(run.events, gold_events)}
         out["copies"] = score(run.groups, gold_groups) if gold_groups else None
+        if gold_storylines:
+            # A run without storylines scores as one storyline per event.
+            out["storylines"] = score(run.storylines or run.events, gold_storylines)
         out["clusters"] = {"events": len(set(run.events)), "groups": len(set(run.groups))}
         out["seconds"] = round(run.seconds, 3)
         if run.latencies_ms:
@@ -247,7 +272,8 @@ def evaluate(path: Path | str, split: str = "all", baseline: bool = True, tuning
     engine_run = run_engine(rows, tuning=tuning)
     result = report(engine_run)
     result.update(file=str(path), split=split, shuffle=shuffle, articles=len(rows),
-                  gold={"events": len(set(gold_events)), "groups": len(set(gold_groups)) if gold_groups else None})
+                  gold={"events": len(set(gold_events)), "groups": len(set(gold_groups)) if gold_groups else None,
+                        "storylines": len(set(gold_storylines)) if gold_storylines else None})
     if baseline:
         result["baseline"] = report(run_baseline(rows))
         result["baseline"]["method"] = "datasketch MinHashLSH, word 5-shingles, threshold 0.5"

@@ -1,4 +1,5 @@
-"""Text normalisation for the story engine: Unicode, case, page clutter, tokens.
+"""Text normalisation for the story engine: page clutter, written dates, numbers
+(folding, tokens, sentences and dates of a page or URL: newsagg.core.text).
 
 Pure functions only. Pages arrive with the clutter of their site around the
 article (menus, "READ ALSO" boxes, share prompts, cookie notices, bylines,
@@ -13,12 +14,10 @@ from datetime import datetime, timezone
 
 import regex
 
-# A leading " date YYYY-MM-DD" is page metadata recorded with some pages, on
-# its own line or run into the first line of text.
-_DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4})-(\d{2})-(\d{2})(?:\s+|$)")
-# A full date in a URL's path: /2025/02/28/, /2025-02-28/, -2025-02-28-, /20250228/.
-# Month-only paths (/2025/02/) are too coarse to anchor a report in time.
-_URL_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})([/_-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12][0-9]|3[01])(?![0-9])")
+from newsagg.core.text import _DATE_PREFIX, _TOKEN, _TOKEN_ASCII, fold, page_date, sentences, tokens, url_date
+
+__all__ = ["article_lines", "canonical_numbers", "capitalised_tokens", "clean_text", "fold", "is_boilerplate",
+           "is_byline", "mentioned_dates", "page_date", "sentences", "tokens", "url_date"]
 
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -55,36 +54,7 @@ _BOILERPLATE_ANYWHERE = (
 )
 
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»’)]\s*$")
-_SENTENCE_SPLIT = regex.compile(r"(?<=[.!?…])[\"”»’)]*\s+(?=[\"“«‘(]*[\p{Lu}\d])")
-# Letters and digits: `[^\W_]` in `re` is `[\p{L}\p{N}]` (they differ only on code
-# points Python's Unicode tables leave unassigned) and tokenises 1.5x faster.
-_TOKEN = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
-# The same patterns for ASCII text (most folded text is): on it they match the
-# same, and without Unicode class lookups they run twice as fast.
-_TOKEN_ASCII = re.compile(_TOKEN.pattern, re.ASCII)
-_SENTENCE_SPLIT_ASCII = re.compile(r"(?<=[.!?…])[\"”»’)]*\s+(?=[\"“«‘(]*[A-Z0-9])")
 _NUMBER_SEPARATOR = re.compile(r"\d[.,\u00a0\u202f]\d")
-
-
-_COMBINING = regex.compile(r"\p{Mn}+")
-
-
-# Typographic apostrophes, quotes and dashes differ between sites of one copy.
-# Replaced one by one where present: `str.translate` looks every character up in
-# a dict (0.17 ms an article on the real pages, a fifth of featurize), where a
-# substring test scans in C.
-_TYPOGRAPHY = (("’", "'"), ("‘", "'"), ("‛", "'"), ("ʼ", "'"), ("´", "'"), ("“", '"'), ("”", '"'), ("„", '"'),
-               ("«", '"'), ("»", '"'), ("–", "-"), ("—", "-"), ("‐", "-"), ("‑", "-"))
-
-
-def fold(text: str) -> str:
-    """Unicode-compatible, casefolded, accent-free form used for all matching."""
-    if text.isascii():
-        return text.lower()
-    for typographic, plain in _TYPOGRAPHY:
-        if typographic in text:
-            text = text.replace(typographic, plain)
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def clean_line(line: str) -> str:
@@ -127,31 +97,6 @@ def is_boilerplate(line: str) -> bool:
     return words < 5 and not _SENTENCE_END.search(line)
 
 
-def page_date(text: str) -> datetime | None:
-    """The date of a leading ` date YYYY-MM-DD` metadata prefix, if the page has one."""
-    m = _DATE_PREFIX.match(text)
-    if not m:
-        return None
-    try:
-        return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=timezone.utc)
-    except ValueError:
-        return None
-
-
-def url_date(url: str) -> datetime | None:
-    """The publication day written in a news URL's path, if it holds a full date.
-    The crawler's date finder reads the page itself; this serves articles that
-    arrive with only a URL (feeds, imports, the evaluation files)."""
-    path = url.split("?", 1)[0].split("#", 1)[0]
-    path = path.split("://", 1)[-1].partition("/")[2]
-    for m in _URL_DATE.finditer(path):
-        try:
-            return datetime(int(m[1]), int(m[3]), int(m[4]), tzinfo=timezone.utc)
-        except ValueError:
-            continue
-    return None
-
-
 def article_lines(text: str) -> list[str]:
     """The article's own lines: metadata, clutter and repeated lines removed, order kept."""
     out: list[str] = []
@@ -171,21 +116,6 @@ def article_lines(text: str) -> list[str]:
 def clean_text(text: str) -> str:
     """The article text without page clutter, one paragraph a line."""
     return "\n".join(article_lines(text))
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences of a cleaned text (a paragraph break always ends one)."""
-    split = (_SENTENCE_SPLIT_ASCII if text.isascii() else _SENTENCE_SPLIT).split
-    out: list[str] = []
-    for para in text.split("\n"):
-        out.extend(s.strip() for s in split(para) if s.strip())
-    return out
-
-
-def tokens(text: str) -> list[str]:
-    """Folded word tokens of a text, in order."""
-    folded = fold(text)
-    return (_TOKEN_ASCII if folded.isascii() else _TOKEN).findall(folded)
 
 
 _GROUPED_NUMBER = regex.compile(r"(?<![\p{L}\p{N}.,])\d{1,3}(?:([.,\u00a0\u202f])\d{3})(?:\1\d{3})*(?![.,]?\d)")

@@ -1,27 +1,33 @@
-"""What both stores share: search and story on top of four small read primitives.
+"""The search-store contract, declared in full, and what both stores share on top of it.
 
-A store implements `_find_articles`, `_cluster_docs`, `_articles_of`, `_redirect` and
-`get_article`; ranking and result shapes come from index.documents, so the SQLite and
-the Elasticsearch store answer the same query with the same shape.
+`SearchStore` is the one interface the CLI, the workers and the demo use: lifecycle (setup,
+status, close, drop), writes (upsert, partial update, merges, cluster rebuilds), reads
+(article by id or URL, counts) and the shared behaviour built from a few read primitives:
+`search` (one result per story, ranked by index.documents) and `open_story` (an event id, an
+article id or URL, or a storyline id). SQLite FTS5 (index.sqlite_store) and Elasticsearch
+(index.es_store) implement it and pass the same contract tests (tests/test_store_contract.py).
+Elasticsearch administration (templates, ILM, migrate, rollover, roles) is index.es_admin.
 """
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, ClassVar, Iterable
 
-from newsagg.core.schema import Article
+from newsagg.core.schema import Article, article_id
 from newsagg.index.documents import (
+    SearchRequest,
     build_cluster,
-    parse_since,
     shape_results,
     shape_story,
+    story_of,
 )
 
 log = logging.getLogger(__name__)
 
-CANDIDATES = 300  # matching articles considered per search before grouping into clusters
 MAX_REDIRECTS = 20
+ARTICLES_PER_STORY = 10  # matching articles a store returns per story (one line per copy group shown)
 
 
 RETRYABLE_STATUS = {429, 502, 503, 504}
@@ -57,22 +63,61 @@ class StoreUnavailable(RuntimeError):
     """The store cannot be reached or refuses us; the message says what to do next."""
 
 
-class StoreBase:
-    kind = "base"
+class SearchStore(ABC):
+    """Articles, their stories (cluster documents) and merge redirects, searchable.
+
+    A store is a context manager (`with open_search_store(settings) as store:`) and is cheap to build:
+    nothing connects until first use.
+    """
+
+    kind: ClassVar[str]
     _dirty: set[str]  # clusters whose membership this store object changed since the last refresh
 
-    def _take_dirty(self, event_ids: Iterable[str]) -> set[str]:
-        """The clusters to rebuild: those asked for plus those this store saw change."""
-        ids = {e for e in event_ids if e} | self._dirty
-        self._dirty = set()
-        return ids
+    # ---------------------------------------------------------------- lifecycle
+    @abstractmethod
+    def setup(self, force: bool = False) -> str:
+        """Create what the store needs (idempotent); returns one line saying what it did.
+        `force` re-installs definitions that already exist (Elasticsearch templates)."""
 
+    @abstractmethod
+    def status(self) -> dict[str, Any]:
+        """{store, articles, clusters, ...where it lives} for `newsagg index status`."""
+
+    @abstractmethod
+    def make_visible(self) -> None:
+        """Make the last writes visible to reads and counts (a refresh where the store needs one)."""
+
+    @abstractmethod
+    def drop(self) -> None:
+        """Delete everything this store holds (tests, benchmarks, a scratch store)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- writes
+    @abstractmethod
+    def upsert_articles(self, articles: list[Article]) -> list[dict[str, Any]]:
+        """Insert or replace articles by id (an older fetch never replaces a newer one).
+        Returns the rejected ones as `failure(...)` dicts; the rest of the batch is stored."""
+
+    @abstractmethod
+    def update_articles(self, updates: dict[str, dict[str, Any]]) -> list[str]:
+        """Partial updates {article_id: {field: value}}, validated; returns the ids not found."""
+
+    @abstractmethod
+    def refresh_clusters(self, event_ids: Iterable[str]) -> None:
+        """Rebuild each cluster document from its articles (also those this store saw change)."""
+
+    @abstractmethod
     def _merge_one(self, absorbed: str, survivor: str) -> None:
         """Move the absorbed cluster's articles, drop its document, leave a redirect."""
-        raise NotImplementedError
-
-    def refresh_clusters(self, event_ids: Iterable[str]) -> None:
-        raise NotImplementedError
 
     def apply_merges(self, merges: Iterable[tuple[str, str]]) -> None:
         """Merge each absorbed cluster into its survivor (story(absorbed) then shows the
@@ -88,32 +133,56 @@ class StoreBase:
         if survivors:
             self.refresh_clusters(survivors)
 
-    # --- primitives each store implements
-    def _find_articles(self, query: str, since: datetime | None, outlet: str | None, lang: str | None,
-                       size: int) -> list[tuple[Article, float]]:
-        raise NotImplementedError
+    def _take_dirty(self, event_ids: Iterable[str]) -> set[str]:
+        """The clusters to rebuild: those asked for plus those this store saw change."""
+        ids = {e for e in event_ids if e} | self._dirty
+        self._dirty = set()
+        return ids
 
-    def _cluster_docs(self, ids: set[str]) -> dict[str, dict[str, Any]]:
-        raise NotImplementedError
+    # ---------------------------------------------------------------- reads
+    @abstractmethod
+    def get_article(self, article_id: str) -> Article | None: ...
 
-    def _articles_of(self, cluster_id: str) -> list[Article]:
-        raise NotImplementedError
+    @abstractmethod
+    def _article_by_url(self, url: str) -> Article | None:
+        """The article whose url or canonical_url is exactly `url`."""
 
-    def _redirect(self, cluster_id: str) -> str | None:
-        raise NotImplementedError
+    @abstractmethod
+    def count_articles(self) -> int: ...
 
-    def get_article(self, article_id: str) -> Article | None:
-        raise NotImplementedError
+    @abstractmethod
+    def count_clusters(self) -> int: ...
 
-    # --- shared behaviour
-    def search(self, query: str, since: Any = None, outlet: str | None = None, lang: str | None = None,
-               limit: int = 10) -> list[dict[str, Any]]:
-        """Clusters matching `query` (empty: the latest), ranked by relevance and recency."""
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        hits = self._find_articles(query or "", parse_since(since), outlet, lang, max(CANDIDATES, limit * 10))
-        clusters = self._cluster_docs({a.event_id for a, _ in hits if a.event_id})
-        return shape_results(hits, clusters, limit=limit)
+    # --- read primitives behind search and story
+    @abstractmethod
+    def _match(self, request: SearchRequest, stories: int, per_story: int) -> list[tuple[Article, float]]:
+        """Articles matching the request's query and article filters, with a relevance score
+        (higher is better; 0 for an empty query): at most `per_story` of each of the first
+        `stories` stories (story = event id, else the article's own id), taken by best score,
+        or by latest article when request.sort == "recent"."""
+
+    @abstractmethod
+    def _cluster_docs(self, ids: set[str]) -> dict[str, dict[str, Any]]: ...
+
+    @abstractmethod
+    def _articles_of(self, cluster_id: str) -> list[Article]: ...
+
+    @abstractmethod
+    def _redirect(self, cluster_id: str) -> str | None: ...
+
+    @abstractmethod
+    def _storyline_clusters(self, storyline_id: str) -> list[dict[str, Any]]:
+        """The cluster documents of one storyline (any order)."""
+
+    # ---------------------------------------------------------------- shared behaviour
+    def search(self, query: str | SearchRequest = "", **filters: Any) -> list[dict[str, Any]]:
+        """Stories matching `query` (empty: the latest), one result per story, ranked by
+        relevance (size a mild boost, recency a gentle decay) or by `sort`. Filters: see
+        SearchRequest (since, until, outlet, lang, country, entity, min_outlets, storyline, sort, limit)."""
+        request = query if isinstance(query, SearchRequest) else SearchRequest(query=query or "", **filters)
+        hits = self._match(request, request.stories_wanted, ARTICLES_PER_STORY)
+        clusters = self._cluster_docs({story_of(a) for a, _ in hits})
+        return shape_results(hits, clusters, request)
 
     def resolve_cluster_id(self, cluster_id: str) -> str:
         """Follow merge redirects: an absorbed cluster's id leads to the cluster that absorbed it."""
@@ -141,11 +210,39 @@ class StoreBase:
             out["redirected_from"] = cluster_id
         return out
 
-    def __enter__(self):
-        return self
+    def find_article(self, ref: str) -> Article | None:
+        """An article by its id or its URL (as crawled or canonical)."""
+        ref = ref.strip()
+        art = self.get_article(ref)
+        if art is None and "://" in ref:
+            art = self.get_article(article_id(ref)) or self._article_by_url(ref)
+        return art
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def storyline(self, storyline_id: str) -> dict[str, Any] | None:
+        """A storyline: its stories (cluster summaries) from the first to the latest."""
+        clusters = sorted(self._storyline_clusters(storyline_id), key=lambda c: (c.get("first_seen") or "", c["event_id"]))
+        if not clusters:
+            return None
+        keep = ("event_id", "headline", "first_seen", "last_updated", "article_count", "outlet_count", "languages")
+        return {"storyline_id": storyline_id, "stories": [{k: c.get(k) for k in keep} for c in clusters]}
 
-    def close(self) -> None:  # pragma: no cover - overridden
-        pass
+    def open_story(self, ref: str) -> dict[str, Any] | None:
+        """`newsagg story REF`: REF is an event id (merged ones redirect), an article id, an
+        article URL, or a storyline id (then {storyline_id, stories}). None: nothing by that name."""
+        ref = (ref or "").strip()
+        if not ref:
+            return None
+        found = self.story(ref)
+        if found is not None:
+            return found
+        art = self.find_article(ref)
+        if art is not None:
+            found = self.story(art.event_id or art.id)
+            if found is not None:
+                found["opened_from"] = {"article_id": art.id, "url": art.url}
+                return found
+        return self.storyline(ref)
+
+
+# The name the stores and older callers use.
+StoreBase = SearchStore

@@ -7,15 +7,16 @@ from typing import Any
 
 import click
 
+from newsagg.core.commands import current_runtime
 from newsagg.core.settings import get_settings
 from newsagg.index.base import StoreUnavailable
-from newsagg.index.documents import SearchInputError
-from newsagg.index.store import get_store
+from newsagg.index.documents import SORTS, SearchInputError, SearchRequest, word_diff
+from newsagg.index.kibana import KibanaError, import_saved_objects
 
 
 def _store():
     try:
-        return get_store(get_settings())
+        return current_runtime().open_search_store()
     except StoreUnavailable as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -32,14 +33,19 @@ class _Guard:
         return False
 
 
-def _es_store():
-    store = _store()
-    if store.kind != "elasticsearch":
-        store.close()
+def _es_admin():
+    """Elasticsearch administration (templates, migrate, rollover, roles): needs ELASTICSEARCH_URL."""
+    settings = get_settings()
+    if not settings.elasticsearch_url:
         raise click.ClickException(
             "this command manages Elasticsearch indices: set ELASTICSEARCH_URL (and ELASTICSEARCH_API_KEY or "
             "ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD). The embedded SQLite store needs no setup.")
-    return store
+    from newsagg.index.es_admin import EsAdmin  # imports the elasticsearch client: only when needed
+
+    try:
+        return EsAdmin(settings)
+    except StoreUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _n(count: int, word: str, plural: str | None = None) -> str:
@@ -71,11 +77,7 @@ def index_setup() -> None:
       newsagg index setup
     """
     with _Guard(), _store() as store:
-        result = store.setup() if store.kind == "sqlite" else store.setup(force_templates=True)
-        if store.kind == "sqlite":
-            click.echo(f"SQLite store ready at {store.path}")
-        else:
-            click.echo(f"templates {result['templates']}; created {result['created'] or 'nothing (already there)'}")
+        click.echo(store.setup(force=True))
 
 
 @index.command("status")
@@ -88,15 +90,7 @@ def index_status(as_json: bool) -> None:
       newsagg index status --json
     """
     with _Guard(), _store() as store:
-        if store.kind == "elasticsearch":
-            store.make_visible()
-        info: dict[str, Any] = {"store": store.kind, "articles": store.count_articles(),
-                                "clusters": store.count_clusters()}
-        if store.kind == "elasticsearch":
-            info["url"] = store.url
-            info["aliases"] = {store.alias(k): sorted(store.alias_indices(k)) for k in ("articles", "clusters", "merges")}
-        else:
-            info["path"] = str(store.path)
+        info = store.status()
     if as_json:
         _echo_json(info)
     else:
@@ -117,8 +111,8 @@ def index_migrate(force: bool, delete_old: bool) -> None:
       newsagg index migrate              # only indices whose template version is newer
       newsagg index migrate --force --delete-old
     """
-    with _Guard(), _es_store() as store:
-        _echo_json(store.migrate(force=force, delete_old=delete_old))
+    with _Guard(), _es_admin() as admin:
+        _echo_json(admin.migrate(force=force, delete_old=delete_old))
 
 
 @index.command("rollover")
@@ -131,8 +125,8 @@ def index_rollover(max_age: str | None, max_docs: int | None) -> None:
     Example:
       newsagg index rollover --max-age 7d
     """
-    with _Guard(), _es_store() as store:
-        r = store.rollover(max_age=max_age, max_docs=max_docs)
+    with _Guard(), _es_admin() as admin:
+        r = admin.rollover(max_age=max_age, max_docs=max_docs)
         click.echo(f"rolled over: {r.get('rolled_over')} ({r.get('old_index')} -> {r.get('new_index')})")
 
 
@@ -147,14 +141,19 @@ def index_roles(roles_file: Path | None) -> None:
     Example:
       ELASTICSEARCH_USERNAME=elastic ELASTICSEARCH_PASSWORD=... newsagg index roles
     """
-    with _Guard(), _es_store() as store:
-        click.echo("roles: " + ", ".join(store.put_roles(roles_file)))
+    with _Guard(), _es_admin() as admin:
+        click.echo("roles: " + ", ".join(admin.put_roles(roles_file)))
 
 
 # ---------------------------------------------------------------- newsagg search / story
-def _print_results(results: list[dict[str, Any]]) -> None:
+def _print_results(results: list[dict[str, Any]], request: SearchRequest, looser: int) -> None:
     if not results:
-        click.echo("No stories match. Try fewer words, a longer --since, or check `newsagg index status`.")
+        q = request.parsed
+        if looser:
+            click.echo(f"No story matches all of {request.query!r}. {_n(looser, 'story', 'stories')} match "
+                       f"the looser form: newsagg search '{q.looser()}'")
+        else:
+            click.echo("No stories match. Try fewer words, a longer --since, or check `newsagg index status`.")
         return
     for n, r in enumerate(results, 1):
         click.secho(f"{n}. {r['headline']}", bold=True)
@@ -168,40 +167,65 @@ def _print_results(results: list[dict[str, Any]]) -> None:
         for a in r["top_articles"]:
             copies = f" (+{_n(a['copies'], 'copy', 'copies')})" if a["copies"] else ""
             click.echo(f"   - [{a['outlet']}] {a['title']}{copies}  {a['url']}")
-        click.echo(f"   story: newsagg story {r['cluster_id']}")
+        click.echo(f"   story: newsagg story {r['cluster_id']}"
+                   + (f"   storyline: newsagg story {r['storyline_id']}" if r.get("storyline_id") else ""))
 
 
 @click.command("search")
 @click.argument("query", required=False, default="")
-@click.option("--since", default=None, help="Only articles from this far back: 24h, 7d, 90m, or a date (2026-05-01).")
+@click.option("--since", default=None, help="Only articles from this far back: 24h, 3 days, yesterday, or a date (2026-05-01).")
+@click.option("--until", default=None, help="Only articles before this: 2 days, yesterday (its end), or a date.")
 @click.option("--outlet", default=None, help="Only articles of this outlet (its name in the sources file).")
 @click.option("--lang", default=None, help="Only articles in this language (ISO 639-1, e.g. en, de).")
+@click.option("--country", default=None, help="Only articles from outlets in, or mentioning, this country (ISO 3166, e.g. GB).")
+@click.option("--entity", default=None, help="Only articles naming this person, place or organisation (any case).")
+@click.option("--min-outlets", default=0, type=click.IntRange(0), help="Only stories covered by at least this many outlets.")
+@click.option("--storyline", default=None, help="Only stories of this storyline (the id search prints).")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="relevance (size and recency a mild boost), recent (latest update first) or size (articles).")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 200), help="How many stories.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (the same shape on every store).")
-def search(query: str, since: str | None, outlet: str | None, lang: str | None, limit: int, as_json: bool) -> None:
-    """Search the stories: clusters ranked by relevance and recency, with their top articles and copies.
+def search(query: str, as_json: bool, **filters: Any) -> None:
+    """Search the stories: one result per story, with its top articles, copies and storyline.
 
-    With no QUERY: the latest stories.
+    Every word must match (headline or text, stemmed); "quoted words" match as a phrase;
+    OR between words accepts either; -word excludes. With no QUERY: the latest stories.
 
     \b
     Example:
       newsagg search "storm harbour" --since 24h
-      newsagg search election --lang de --json
+      newsagg search '"sea wall" storm -tram' --sort recent
+      newsagg search election --lang de --min-outlets 3 --json
     """
     with _Guard(), _store() as store:
-        results = store.search(query, since=since, outlet=outlet, lang=lang, limit=limit)
+        request = SearchRequest(query=query, **filters)
+        results = store.search(request)
+        looser = 0
+        if not results and request.parsed.can_loosen:
+            looser = len(store.search(SearchRequest(**{**filters, "query": request.parsed.looser()})))
     if as_json:
         _echo_json(results)
     else:
-        _print_results(results)
+        _print_results(results, request, looser)
+
+
+def _print_storyline(s: dict[str, Any]) -> None:
+    click.secho(f"Storyline {s['storyline_id']}: {_n(len(s['stories']), 'story', 'stories')}", bold=True)
+    for st in s["stories"]:
+        click.echo(f"  {st['first_seen']}  {st['headline']}  ({_n(st['article_count'], 'article')}, "
+                   f"{_n(st['outlet_count'], 'outlet')})  newsagg story {st['event_id']}")
 
 
 def _print_story(s: dict[str, Any]) -> None:
     if s.get("redirected_from"):
         click.echo(f"({s['redirected_from']} was merged into {s['event_id']})")
+    if s.get("opened_from"):
+        click.echo(f"(the story of article {s['opened_from']['article_id']})")
     click.secho(s["headline"], bold=True)
     click.echo(f"{_n(s['article_count'], 'article')} from {_n(s['outlet_count'], 'outlet')} in "
                f"{', '.join(s['languages']) or '-'}; first seen {s['first_seen']}, updated {s['last_updated']}")
+    if s.get("storyline_id"):
+        click.echo(f"Storyline: newsagg story {s['storyline_id']}")
     if s.get("summary"):
         click.echo(s["summary"])
     o = s["originator"]
@@ -231,27 +255,31 @@ def _print_story(s: dict[str, Any]) -> None:
             for p in ch.get("removed", [])[:3]:
                 click.echo(f"        - {p[:160]}")
             for old, new in ch.get("changed", [])[:3]:
-                click.echo(f"        ~ {old[:75]} -> {new[:75]}")
+                click.echo(f"        ~ {word_diff(old, new)}")
 
 
 @click.command("story")
-@click.argument("cluster_id")
+@click.argument("ref")
 @click.option("--json", "as_json", is_flag=True, help="Print the story as JSON.")
-def story(cluster_id: str, as_json: bool) -> None:
-    """Show one story: timeline, outlets, originator, copy groups and what each copy changed.
+def story(ref: str, as_json: bool) -> None:
+    """Show one story: timeline, outlets, originator, copy groups and the words each copy changed.
 
-    CLUSTER_ID is the id `newsagg search` prints (a merged cluster's old id still works).
+    REF is a story (event) id as `newsagg search` prints it (a merged story's old id still
+    works), an article id, an article URL, or a storyline id (then its stories in order).
 
     \b
     Example:
-      newsagg story 3f1c9a0e7b2d4c55aa01
+      newsagg story ev-3f1c9a0e7b2d4c55aa01
+      newsagg story https://example.com/news/storm-floods-harbour.html
     """
     with _Guard(), _store() as store:
-        s = store.story(cluster_id)
+        s = store.open_story(ref)
     if s is None:
-        raise click.ClickException(f"no story {cluster_id!r}: take an id from `newsagg search QUERY`")
+        raise click.ClickException(f"no story, article or storyline {ref!r}: take an id from `newsagg search QUERY`")
     if as_json:
         _echo_json(s)
+    elif "stories" in s:
+        _print_storyline(s)
     else:
         _print_story(s)
 
@@ -272,8 +300,11 @@ def kibana() -> None:
 @click.option("--space", default=None, help="Kibana space id (default: the default space).")
 @click.option("--objects", "objects_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Directory of saved objects (*.ndjson); default: deploy/kibana.")
-def kibana_setup(url: str | None, space: str | None, objects_dir: Path | None) -> None:
-    """Import the saved objects (overwriting older copies) through Kibana's saved-objects API.
+@click.option("--force", is_flag=True, help="Overwrite every object, also those an editor changed in Kibana.")
+def kibana_setup(url: str | None, space: str | None, objects_dir: Path | None, force: bool) -> None:
+    """Import the saved objects Kibana lacks or holds in an older version (data views, searches,
+    charts, dashboard) through Kibana's saved-objects API. An object an editor changed since is
+    kept; --force overwrites it.
 
     Credentials: KIBANA_API_KEY, else ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/PASSWORD.
 
@@ -281,14 +312,15 @@ def kibana_setup(url: str | None, space: str | None, objects_dir: Path | None) -
     Example:
       newsagg kibana setup --url http://127.0.0.1:5601
     """
-    from newsagg.index.kibana import KibanaError, import_saved_objects
-
     settings = get_settings()
     url = url or settings.kibana_url
     if not url:
         raise click.ClickException("give the Kibana URL: --url http://HOST:5601 or KIBANA_URL")
     try:
-        result = import_saved_objects(url, settings, space=space, objects_dir=objects_dir)
+        result = import_saved_objects(url, settings, space=space, objects_dir=objects_dir, force=force)
     except KibanaError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"imported {result['successCount']} saved objects into Kibana at {result['url']}")
+    if result["kept"]:
+        click.echo(f"kept {len(result['kept'])} as they are in Kibana (changed there, or already this version; "
+                   f"--force overwrites): {', '.join(result['kept'])}")

@@ -15,18 +15,23 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from newsagg.core.schema import Article
-from newsagg.index.base import StoreBase, failure, log_kept_newer, stored_is_newer
+from newsagg.index.base import SearchStore, failure, log_kept_newer, stored_is_newer
 from newsagg.index.documents import (
+    SearchRequest,
     article_to_doc,
     build_cluster,
     doc_to_article,
-    fts_query,
     iso,
 )
+from newsagg.index.query import fts5_phrase, to_fts5
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+# bm25 column weights: title, lead (summary column), text, keywords, entities
+BM25 = "bm25(articles_fts, 4.0, 2.0, 1.0, 2.0, 3.0)"
+MAX_CANDIDATES = 1000  # matching articles read per search, grouped into stories
+PHRASE_BOOST = 1.0  # the whole query as a phrase: its bm25 added with this weight (as ES's `should`)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,7 +48,7 @@ CREATE TABLE IF NOT EXISTS merges (absorbed TEXT PRIMARY KEY, survivor TEXT NOT 
 """
 
 
-class SqliteStore(StoreBase):
+class SqliteStore(SearchStore):
     """See index.store for the interface."""
 
     kind = "sqlite"
@@ -70,10 +75,23 @@ class SqliteStore(StoreBase):
     def _tx(self):
         return _Tx(self.db)
 
-    def setup(self) -> None:
+    def setup(self, force: bool = False) -> str:
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         log.info("sqlite store ready", extra={"path": str(self.path)})
+        return f"SQLite store ready at {self.path}"
+
+    def status(self) -> dict[str, Any]:
+        return {"store": self.kind, "articles": self.count_articles(), "clusters": self.count_clusters(),
+                "path": str(self.path)}
+
+    def make_visible(self) -> None:
+        """Every committed write is visible at once."""
+
+    def drop(self) -> None:
+        self.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -83,7 +101,9 @@ class SqliteStore(StoreBase):
 
     # ---------------------------------------------------------------- writes
     def _write_article(self, db: sqlite3.Connection, article: Article) -> None:
-        doc = article_to_doc(article)
+        source = db.execute("SELECT outlet FROM articles WHERE id = ?", (article.copies_of,)).fetchone() \
+            if article.copies_of else None
+        doc = article_to_doc(article, source_outlet=source[0] if source else None)
         row = db.execute("SELECT rowid, event_id FROM articles WHERE id = ?", (article.id,)).fetchone()
         if row:
             if row[1] and row[1] != article.event_id:
@@ -98,8 +118,9 @@ class SqliteStore(StoreBase):
                              "VALUES (?,?,?,?,?,?,?,?)", (article.id, article.event_id, article.group_id, article.outlet,
                                                           article.language, doc["date"], doc["indexed_at"], json.dumps(doc)))
             rowid = cur.lastrowid
+        # the summary column holds the lead (summary, else the opening): it weighs above the body
         db.execute("INSERT INTO articles_fts (rowid, title, summary, text, keywords, entities) VALUES (?,?,?,?,?,?)",
-                   (rowid, article.title, article.summary, article.text, " ".join(article.keywords),
+                   (rowid, article.title, doc["lead"], article.text, " ".join(article.keywords),
                     " ".join(doc["entity_names"])))
         if article.event_id:
             self._dirty.add(article.event_id)
@@ -171,29 +192,77 @@ class SqliteStore(StoreBase):
                                 json.dumps(cluster)))
 
     # ---------------------------------------------------------------- read primitives (see index.base)
-    def _find_articles(self, query, since, outlet, lang, size):
+    @staticmethod
+    def _filters(request: SearchRequest) -> tuple[list[str], list[Any]]:
         where, params = [], []
-        if since:
+        if request.since:
             where.append("a.date >= ?")
-            params.append(iso(since))
-        if outlet:
+            params.append(iso(request.since))
+        if request.until:
+            where.append("a.date < ?")
+            params.append(iso(request.until))
+        if request.outlet:
             where.append("a.outlet = ?")
-            params.append(outlet)
-        if lang:
+            params.append(request.outlet)
+        if request.lang:
             where.append("a.language = ?")
-            params.append(lang)
-        match = fts_query(query)
+            params.append(request.lang)
+        if request.country:
+            where.append("(json_extract(a.doc, '$.country') = ? OR EXISTS "
+                         "(SELECT 1 FROM json_each(a.doc, '$.countries') WHERE value = ?))")
+            params += [request.country, request.country]
+        if request.entity:
+            where.append("EXISTS (SELECT 1 FROM json_each(a.doc, '$.entity_names') WHERE lower(value) = lower(?))")
+            params.append(request.entity)
+        if request.storyline:
+            where.append("json_extract(a.doc, '$.storyline_id') = ?")
+            params.append(request.storyline)
+        return where, params
+
+    def _match(self, request, stories, per_story):
+        where, params = self._filters(request)
+        match = to_fts5(request.parsed)
+        order = "a.date DESC" if request.sort == "recent" or not match else "score DESC"
         if match:
-            # bm25 weights: title, summary, text, keywords, entities; negated so higher is better
-            sql = ("SELECT a.doc, -bm25(articles_fts, 4.0, 2.0, 1.0, 2.0, 2.0) AS score FROM articles_fts "
+            sql = (f"SELECT a.rowid, coalesce(a.event_id, a.id), -{BM25} AS score FROM articles_fts "
                    "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ?")
             params.insert(0, match)
-            sql += "".join(f" AND {w}" for w in where) + " ORDER BY score DESC LIMIT ?"
         else:
-            sql = "SELECT a.doc, 0.0 FROM articles a" + (" WHERE " + " AND ".join(where) if where else "")
-            sql += " ORDER BY a.date DESC LIMIT ?"
-        params.append(size)
-        return [(doc_to_article(json.loads(d)), float(sc)) for d, sc in self.db.execute(sql, params)]
+            sql = "SELECT a.rowid, coalesce(a.event_id, a.id), 0.0 AS score FROM articles a WHERE 1"
+        sql += "".join(f" AND {w}" for w in where) + f" ORDER BY {order} LIMIT ?"
+        # The best articles, grouped into stories here (as the Elasticsearch store does): a
+        # window over every match costs too much when a query matches most of the index.
+        rows = self.db.execute(sql, [*params, min(MAX_CANDIDATES, stories * per_story)]).fetchall()
+        kept, per = [], {}
+        for rid, story, score in rows:
+            if story not in per:
+                if len(per) >= stories:
+                    continue
+                per[story] = 0
+            if per[story] < per_story:
+                per[story] += 1
+                kept.append((rid, score))
+        if not kept:
+            return []
+        marks = ",".join("?" * len(kept))
+        docs = dict(self.db.execute(f"SELECT rowid, doc FROM articles WHERE rowid IN ({marks})", [r for r, _ in kept]))
+        phrase = fts5_phrase(request.parsed)
+        bonus: dict[int, float] = {}
+        if phrase:
+            bonus = dict(self.db.execute(
+                f"SELECT rowid, -{BM25} FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
+                [phrase, *(r for r, _ in kept)]).fetchall())
+        return [(doc_to_article(json.loads(docs[rid])), float(sc) + PHRASE_BOOST * bonus.get(rid, 0.0))
+                for rid, sc in kept]
+
+    def _article_by_url(self, url):
+        row = self.db.execute("SELECT doc FROM articles WHERE json_extract(doc, '$.url') = ? "
+                              "OR json_extract(doc, '$.canonical_url') = ? LIMIT 1", (url, url)).fetchone()
+        return doc_to_article(json.loads(row[0])) if row else None
+
+    def _storyline_clusters(self, storyline_id):
+        return [json.loads(d) for (d,) in self.db.execute(
+            "SELECT doc FROM clusters WHERE json_extract(doc, '$.storyline_id') = ?", (storyline_id,))]
 
     def _cluster_docs(self, ids):
         if not ids:

@@ -19,5 +19,12 @@ python3 -m pip install -q --disable-pip-version-check -e ".[dev,ops]"
 echo "== lint (ruff)"
 python3 -m ruff check .
 
+echo "== layers (import-linter, lint-imports on the installed layout)"
+scripts/lint_imports.sh
+
+echo "== the dedupe wheel from PyPI, for the packaging test (tests/test_packaging.py)"
+python3 -m pip download -q --disable-pip-version-check --no-deps dedupe -d .cache/wheels \
+  || echo "   (no network: the packaging test will skip)"
+
 echo "== running the test suite"
 exec python3 -m pytest -q -p no:cacheprovider "$@"

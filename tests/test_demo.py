@@ -53,12 +53,15 @@ def test_demo_crawls_clusters_and_leaves_a_searchable_store(demo_env):
     # the store stays: search and story read it afterwards
     found = newsagg("search", "storm harbour", "--json", env=demo_env)
     assert found.returncode == 0, found.stderr[-2000:]
-    ids = [r["cluster_id"] for r in json.loads(found.stdout)]
-    assert storm["event_id"] in ids
+    results = json.loads(found.stdout)
+    assert results[0]["cluster_id"] == storm["event_id"]  # the storm story first, by relevance
+    assert not any("central bank" in r["headline"] for r in results)  # a credit line naming "Harbour" is not enough
 
     shown = newsagg("story", storm["event_id"], env=demo_env)
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert "Storm Odile" in shown.stdout and "Northwire" in shown.stdout
+    by_url = newsagg("story", storm["originator"]["url"], env=demo_env)  # an article's URL opens its story
+    assert by_url.returncode == 0 and "Storm Odile" in by_url.stdout
 
 
 def test_demo_port_in_use_says_what_to_do(demo_env):
@@ -87,7 +90,7 @@ def test_the_same_demo_runs_distributed_on_redis_celery_and_elasticsearch(demo_e
 
     found = newsagg("search", "storm harbour", "--json", env=env)
     assert found.returncode == 0, found.stderr[-2000:]
-    assert storm["event_id"] in [r["cluster_id"] for r in json.loads(found.stdout)]
+    assert [r["cluster_id"] for r in json.loads(found.stdout)][0] == storm["event_id"]
 
 
 @pytest.mark.parametrize("variable, message", [("REDIS_URL", "unset REDIS_URL"),

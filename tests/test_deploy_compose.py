@@ -90,7 +90,7 @@ def test_editors_read_only_and_writers_cannot_manage_indices():
     assert all(p.endswith(".read") for p in app["privileges"])
     assert {"read", "write"} <= set(writer["indices"][0]["privileges"])
     assert not {"manage", "all", "delete_index"} & set(writer["indices"][0]["privileges"])
-    from newsagg.index.es_store import KINDS
+    from newsagg.index.es_client import KINDS
 
     for role in (editor, writer):
         names = role["indices"][0]["names"]
@@ -100,9 +100,9 @@ def test_editors_read_only_and_writers_cannot_manage_indices():
 
 def test_roles_follow_the_index_prefix():
     from newsagg.core.settings import Settings
-    from newsagg.index.es_store import ElasticStore
+    from newsagg.index.es_admin import EsAdmin
 
-    s = ElasticStore(Settings(elasticsearch_url="http://127.0.0.1:9", index_prefix="news2"))
+    s = EsAdmin(Settings(elasticsearch_url="http://127.0.0.1:9", index_prefix="news2"))
     names = s.role_definitions()["newsagg_editor"]["indices"][0]["names"]
     assert names == ["news2-articles*", "news2-clusters*", "news2-merges*"]
 
@@ -111,9 +111,9 @@ def test_roles_follow_the_index_prefix():
 @pytest.mark.skipif(not real_elasticsearch(), reason="noida-db has no security API; set ELASTICSEARCH_URL to a real cluster")
 def test_roles_install_on_a_real_cluster(elasticsearch_url):
     from newsagg.core.settings import Settings
-    from newsagg.index.es_store import ElasticStore
+    from newsagg.index.es_admin import EsAdmin
 
-    s = ElasticStore(Settings(elasticsearch_url=elasticsearch_url, index_prefix=f"t{uuid.uuid4().hex[:8]}"))
+    s = EsAdmin(Settings(elasticsearch_url=elasticsearch_url, index_prefix=f"t{uuid.uuid4().hex[:8]}"))
     assert s.put_roles() == sorted(ROLES)
     got = s.es.security.get_role(name="newsagg_editor")["newsagg_editor"]
     assert got["indices"][0]["privileges"] == ["read", "view_index_metadata"]

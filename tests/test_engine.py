@@ -11,6 +11,7 @@ from newsagg.core.settings import get_settings
 from newsagg.dedupe.changes import diff_texts
 from newsagg.dedupe.engine import EngineError, StoryEngine
 from newsagg.dedupe.state import LocalState
+from newsagg.runtime import Runtime
 from tests.support.engine_texts import (
     COLLAPSE_REPORTS,
     DAY,
@@ -291,10 +292,10 @@ def test_state_written_by_a_version_that_compressed_features_records_is_still_re
         eng.close()
 
 
-def test_from_settings_uses_the_data_dir(tmp_path, monkeypatch):
+def test_runtime_engine_uses_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSAGG_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
-    eng = StoryEngine.from_settings(get_settings())
+    eng = Runtime(get_settings()).engine()
     try:
         eng.assign(wire())
     finally:
@@ -384,7 +385,9 @@ def test_title_only_and_clutter_only_pages_are_assigned_without_matching_anythin
 
 
 def test_containment_of_all_candidates_at_once_is_the_shared_share_of_the_shorter_text():
-    from newsagg.dedupe.engine import Tuning, featurize, shingle_containments
+    from newsagg.dedupe.features import featurize
+    from newsagg.dedupe.scoring import shingle_containments
+    from newsagg.dedupe.tuning import Tuning
 
     t = Tuning()
     texts = [wire(), copy_with_clutter("courier", DAY, WIRE_TITLE, WIRE_PARAGRAPHS[:2]),
@@ -398,16 +401,32 @@ def test_containment_of_all_candidates_at_once_is_the_shared_share_of_the_shorte
 
 
 def test_features_read_back_from_the_state_score_like_fresh_ones():
-    from newsagg.dedupe.engine import Tuning, _features_from, copy_score, featurize
+    from newsagg.dedupe.features import features_from, featurize
+    from newsagg.dedupe.scoring import copy_score
+    from newsagg.dedupe.tuning import Tuning
 
     t = Tuning()
     original = featurize(wire(), t)
     rewrite = featurize(article("rewrite", REWRITE_TITLE, REWRITE_TEXT, DAY), t)
     cut = featurize(copy_with_clutter("courier", DAY, WIRE_TITLE, WIRE_PARAGRAPHS[:3]), t)
     for f in (original, rewrite):
-        back = _features_from(f.id, f.stored(), t)  # shingles and sentence stems kept, not recomputed
+        back = features_from(f.id, f.stored(), t)  # shingles and sentence stems kept, not recomputed
         assert np.array_equal(back.shingles, f.shingles) and back.sentence_terms == f.sentence_terms
         assert back.passages == f.passages  # cut again from the text when a diff needs them
         for other in (original, rewrite, cut):
             assert copy_score(other, back, t) == copy_score(other, f, t)
     assert copy_score(cut, original, t) >= t.copy_threshold > copy_score(original, featurize(background()[0], t), t)
+
+
+def test_events_two_months_apart_do_not_merge_through_an_undated_report(engine):
+    # Two reports that share almost no wording, dated two months apart: an undated
+    # report holding both passages fits both, but merging keeps to the time bound
+    # that joining keeps to.
+    june = engine.assign(article("rescue", "Rescue at the quay", WIRE_PARAGRAPHS[1] + "\n\n" + WIRE_PARAGRAPHS[2],
+                                 DAY))
+    august = engine.assign(article("ships", "Ships wait off the coast", "\n\n".join(WIRE_PARAGRAPHS[3:]),
+                                   DAY + timedelta(days=60)))
+    assert june.event_id != august.event_id
+    full = engine.assign(wire(DAY).model_copy(update={"published": None, "id": "undated-full"}))
+    assert full.merged == [] and full.event_id in (june.event_id, august.event_id)
+    assert engine.lookup(june.article_id).event_id != engine.lookup(august.article_id).event_id

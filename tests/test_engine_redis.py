@@ -13,6 +13,7 @@ import redis
 from newsagg.core.settings import get_settings
 from newsagg.dedupe.engine import StoryEngine
 from newsagg.dedupe.state import LocalState, RedisState, StateError
+from newsagg.runtime import Runtime
 from tests.support.engine_texts import (
     DAY,
     INDEPENDENT_TEXT,
@@ -83,18 +84,18 @@ def test_parallel_processes_give_the_same_clusters_as_sequential_assignment(redi
     assert len(partition(sequential, articles, "event_id")) == 4
 
 
-def test_engine_from_settings_shares_state_through_redis(redis_server, monkeypatch):
+def test_runtime_engines_share_state_through_redis(redis_server, monkeypatch):
     monkeypatch.setenv("REDIS_URL", redis_server.url)
     get_settings.cache_clear()
-    first_worker = StoryEngine.from_settings(get_settings())
-    second_worker = StoryEngine.from_settings(get_settings())
+    first_worker = Runtime(get_settings()).engine()
+    second_worker = Runtime(get_settings()).engine()
     assert isinstance(first_worker.state, RedisState)
     original = first_worker.assign(wire())
     copy = second_worker.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "Another title", WIRE_PARAGRAPHS))
     assert copy.group_id == original.group_id and copy.copies_of == original.article_id
     # Redis restarts (AOF on): nothing is lost.
     redis_server.restart()
-    again = StoryEngine.from_settings(get_settings())
+    again = Runtime(get_settings()).engine()
     assert again.lookup(copy.article_id).group_id == original.group_id
     assert again.assign(wire()).group_id == original.group_id
     closed = again.maintain(DAY + timedelta(days=10))

@@ -16,7 +16,9 @@ import pytest
 from newsagg.core.settings import Settings
 from newsagg.index.base import StoreUnavailable
 from newsagg.index.documents import article_to_doc
-from newsagg.index.es_store import ElasticStore, load_template, redact_url
+from newsagg.index.es_admin import EsAdmin, load_template
+from newsagg.index.es_client import redact_url
+from newsagg.index.es_store import ElasticStore
 from tests.support.index_articles import election_articles, index_all, storm_articles
 from tests.support.servers import real_elasticsearch
 
@@ -30,12 +32,18 @@ def es_store(elasticsearch_url):
     s.close()
 
 
-def test_setup_is_idempotent_and_indices_carry_the_template_mappings(es_store):
-    first = {k: es_store.alias_indices(k) for k in ("articles", "clusters", "merges")}
-    assert es_store.setup()["created"] == []  # second run changes nothing
-    assert {k: es_store.alias_indices(k) for k in first} == first
+@pytest.fixture
+def admin(es_store):
+    """Administration of the same indices, over the store's connection."""
+    return EsAdmin(es_store.settings, conn=es_store.conn)
+
+
+def test_setup_is_idempotent_and_indices_carry_the_template_mappings(es_store, admin):
+    first = {k: admin.alias_indices(k) for k in ("articles", "clusters", "merges")}
+    assert admin.ensure()["created"] == []  # second run changes nothing
+    assert {k: admin.alias_indices(k) for k in first} == first
     (index, props), = first["articles"].items()
-    assert index == f"{es_store.prefix}-articles-v1-000001" and props["is_write_index"] is True
+    assert index == f"{es_store.prefix}-articles-v2-000001" and props["is_write_index"] is True
     mapping = es_store.es.indices.get_mapping(index=index)[index]["mappings"]["properties"]
     assert mapping["outlet"]["type"] == "keyword" and mapping["published"]["type"] == "date"
     assert mapping["title"]["fields"]["de"]["analyzer"] == "german"
@@ -64,10 +72,10 @@ def test_rejected_document_is_reported_per_item(es_store):
     assert es_store.count_articles() == 1
 
 
-def test_rollover_keeps_reindexed_articles_in_place(es_store):
+def test_rollover_keeps_reindexed_articles_in_place(es_store, admin):
     arts = storm_articles()
     index_all(es_store, arts)
-    resp = es_store.rollover()
+    resp = admin.rollover()
     assert resp["rolled_over"] and resp["new_index"].endswith("-000002")
     # a re-crawl of an article from the old index updates it there, no twin in the new index
     again = arts[0].model_copy(update={"title": "Storm floods Kestrel Bay harbour (update)"})
@@ -77,22 +85,22 @@ def test_rollover_keeps_reindexed_articles_in_place(es_store):
     assert es_store.get_article(arts[0].id).title.endswith("(update)")
     new = election_articles()
     index_all(es_store, new)  # new articles go to the new write index
-    counts = {i: es_store.es.count(index=i)["count"] for i in es_store.alias_indices("articles")}
+    counts = {i: es_store.es.count(index=i)["count"] for i in admin.alias_indices("articles")}
     assert sorted(counts.values()) == [2, 4]
 
 
-def test_migrate_builds_next_version_and_swaps_aliases(es_store):
+def test_migrate_builds_next_version_and_swaps_aliases(es_store, admin):
     index_all(es_store, storm_articles() + election_articles())
-    es_store.rollover()
-    report = es_store.migrate(force=True, delete_old=True)
+    admin.rollover()
+    report = admin.migrate(force=True, delete_old=True)
     assert report["articles"]["migrated"] and report["articles"]["copied"] == 6
-    assert list(es_store.alias_indices("articles")) == [f"{es_store.prefix}-articles-v2-000001"]
-    assert list(es_store.alias_indices("clusters")) == [f"{es_store.prefix}-clusters-v2"]
+    assert list(admin.alias_indices("articles")) == [f"{es_store.prefix}-articles-v3-000001"]
+    assert list(admin.alias_indices("clusters")) == [f"{es_store.prefix}-clusters-v3"]
     assert es_store.count_articles() == 6 and es_store.count_clusters() == 2
     assert [r["cluster_id"] for r in es_store.search("storm harbour")] == ["ev-storm"]
-    assert not es_store.es.indices.exists(index=f"{es_store.prefix}-articles-v1-000001")
+    assert not es_store.es.indices.exists(index=f"{es_store.prefix}-articles-v2-000001")
     # nothing to do when the indices are at the template's version
-    assert es_store.migrate()["articles"]["migrated"] is False
+    assert admin.migrate()["articles"]["migrated"] is False
 
 
 def test_unreachable_cluster_says_what_to_do_and_hides_the_password(caplog):
@@ -114,11 +122,11 @@ def test_missing_ca_file_is_a_clear_error(tmp_path):
 
 @pytest.mark.needs_real_es
 @pytest.mark.skipif(not real_elasticsearch(), reason="noida-db has no ILM API; set ELASTICSEARCH_URL to a real cluster")
-def test_articles_roll_over_by_time_through_ilm(es_store):
+def test_articles_roll_over_by_time_through_ilm(es_store, admin):
     policy = es_store.es.ilm.get_lifecycle(name=es_store.alias("articles"))
     hot = policy[es_store.alias("articles")]["policy"]["phases"]["hot"]["actions"]["rollover"]
     assert hot["max_age"] == es_store.settings.articles_rollover_age
-    index = next(iter(es_store.alias_indices("articles")))
+    index = next(iter(admin.alias_indices("articles")))
     settings = es_store.es.indices.get_settings(index=index)[index]["settings"]["index"]
     assert settings["lifecycle"]["name"] == es_store.alias("articles")
 
@@ -197,11 +205,11 @@ def test_tls_with_a_ca_file(fake_es):
         untrusted.count_articles()
 
 
-def test_migrate_copies_what_was_written_during_the_reindex(es_store):
+def test_migrate_copies_what_was_written_during_the_reindex(es_store, admin):
     index_all(es_store, storm_articles())
-    old_index = next(iter(es_store.alias_indices("articles")))
+    old_index = next(iter(admin.alias_indices("articles")))
     late = election_articles()[0]
-    reindex = es_store.es.reindex
+    reindex = admin.es.reindex
     calls = []
 
     def reindex_while_a_worker_writes(**kw):
@@ -211,10 +219,10 @@ def test_migrate_copies_what_was_written_during_the_reindex(es_store):
         calls.append(kw)
         return resp
 
-    es_store.es.reindex = reindex_while_a_worker_writes
-    report = es_store.migrate(force=True)
+    admin.es.reindex = reindex_while_a_worker_writes
+    report = admin.migrate(force=True)
     assert report["articles"]["copied"] == 4 and report["articles"]["caught_up"] == 1
     es_store.make_visible()
     assert es_store.count_articles() == 5
-    assert list(es_store.alias_indices("articles")) == [f"{es_store.prefix}-articles-v2-000001"]
+    assert list(admin.alias_indices("articles")) == [f"{es_store.prefix}-articles-v3-000001"]
     assert es_store.get_article(late.id).title == late.title

@@ -24,7 +24,7 @@ from newsagg.crawler.extract import extract_article
 from newsagg.crawler.ingest import Outlets, json_fields
 from newsagg.crawler.sources import Source
 from newsagg.demo.procs import WorkerCluster, wait_until
-from newsagg.index.store import get_store
+from newsagg.runtime import open_search_store
 from tests.support.celery_env import ROOT
 from tests.support.testpages import article_html, prose
 from tests.support.warcs import Capture, benchmark_captures, record_offsets, write_warc
@@ -70,7 +70,7 @@ def other_records() -> list[Capture]:
 
 
 def stored(article_id: str) -> Article | None:
-    return get_store(get_settings()).get_article(article_id)
+    return open_search_store(get_settings()).get_article(article_id)
 
 
 def test_warc_pages_go_through_extraction_and_handoff_and_are_searchable(tmp_path):
@@ -108,7 +108,7 @@ def test_ingesting_again_adds_nothing_and_a_changed_page_is_updated_in_place(tmp
     second = write_warc(tmp_path / "b.warc.gz", [changed, pages[3], page(7)])
     out = run_json(str(second))
     assert (out["new"], out["updated"], out["unchanged"]) == (1, 1, 1)
-    store = get_store(get_settings())
+    store = open_search_store(get_settings())
     assert store.count_articles() == 6  # updated in place, not added
     assert "postponed until Friday" in stored(Article(url=changed.url, text="x").id).text
 
@@ -162,7 +162,7 @@ def test_a_broken_record_is_reported_with_file_and_offset_and_the_rest_is_read(t
 
 def test_jsonl_from_newsagg_news_please_and_trafilatura(tmp_path):
     ours = Article(url="https://gazette.example.co.uk/news/ours.html", title="Lighthouse keepers return to Gullhaven",
-                   text=" ".join(prose(41, 9)), outlet="Harbour Gazette", language="en", id="given-id-1",
+                   text=" ".join(prose(41, 9)), outlet="Harbour Gazette", language="en", id="0123456789abcdef0123",
                    published=datetime(2026, 11, 28, 9, tzinfo=timezone.utc), event_id="ev-old")
     news_please = {"url": "https://www.dailyherald.example.com/world/story-77", "title": "Saltmarsh flood defences fail",
                    "maintext": " ".join(prose(42, 9)), "date_publish": "2026-11-27 16:30:00", "authors": ["Ann Bee"],
@@ -178,7 +178,7 @@ def test_jsonl_from_newsagg_news_please_and_trafilatura(tmp_path):
     assert out["new"] == 3 and out["read"] == 6 and out["failed"] == 3, out
     assert [(p["where"], p["reason"].split(" ")[0]) for p in out["problems"]] == [
         ("line 3", "a"), ("line 5", "not"), ("line 7", "invalid")]
-    kept = stored("given-id-1")
+    kept = stored("0123456789abcdef0123")
     assert kept is not None and kept.title == "Lighthouse keepers return to Gullhaven" and kept.event_id != "ev-old"
     np_art = stored(Article(url=news_please["url"], text="x").id)
     assert np_art.published == datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc) and np_art.authors == ["Ann Bee"]
@@ -223,7 +223,7 @@ def test_an_interrupted_ingest_run_again_finishes_without_duplicates(tmp_path):
     env = {**os.environ, "PYTHONPATH": ROOT, "NEWSAGG_LOG_LEVEL": "ERROR"}
     proc = subprocess.Popen([sys.executable, "-m", "newsagg.cli", "ingest", str(warc), "--json"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    store = get_store(get_settings())
+    store = open_search_store(get_settings())
     try:
         wait_until(lambda: store.count_articles() >= 3, 60, 0.05, "3 articles in")
     finally:
@@ -234,7 +234,7 @@ def test_an_interrupted_ingest_run_again_finishes_without_duplicates(tmp_path):
     out = run_json(str(warc))
     assert out["new"] + out["updated"] + out["unchanged"] == 24 and out["failed"] == 0
     assert out["new"] >= 24 - done - 1  # at most the one in flight was handed off but not marked
-    assert get_store(get_settings()).count_articles() == 24
+    assert open_search_store(get_settings()).count_articles() == 24
 
 
 @pytest.mark.realdata
@@ -250,7 +250,7 @@ def test_real_benchmark_pages_from_a_warc_match_extraction_alone(tmp_path, share
     assert out["failed"] == 0
     assert out["new"] + out["unchanged"] == sum(p.is_article for p in expected)
     assert out["new"] == len(articles)
-    store = get_store(get_settings())
+    store = open_search_store(get_settings())
     for p in expected:
         if p.is_article:
             got = store.get_article(Article(url=p.url, canonical_url=p.canonical_url, text="x").id)
@@ -270,7 +270,7 @@ def test_distributed_ingest_goes_to_the_workers_through_the_same_handoff(distrib
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout)["new"] == 8
-    store = get_store(get_settings())
+    store = open_search_store(get_settings())
     assert store.count_articles() == 0  # queued on Redis, nothing ran in this process
     with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
         wc.start("w0")

@@ -112,12 +112,13 @@ def _unicode_paths(text: str) -> tuple[list[str], list[str], list[str]]:
     """tokens, sentences and capitalised tokens by the Unicode patterns alone."""
     import unicodedata
 
+    from newsagg.core import text as core_text
     from newsagg.dedupe import normalize
 
-    words = normalize._TOKEN.findall(fold(text))
-    cut = [s.strip() for para in text.split("\n") for s in normalize._SENTENCE_SPLIT.split(para) if s.strip()]
+    words = core_text._TOKEN.findall(fold(text))
+    cut = [s.strip() for para in text.split("\n") for s in core_text._SENTENCE_SPLIT.split(para) if s.strip()]
     numbers = normalize.canonical_numbers(unicodedata.normalize("NFKC", text))
-    caps = [fold(t) for t in normalize._TOKEN.findall(numbers) if t[0].isupper() or t[0].isdigit()]
+    caps = [fold(t) for t in core_text._TOKEN.findall(numbers) if t[0].isupper() or t[0].isdigit()]
     return words, cut, caps
 
 

@@ -12,10 +12,9 @@ import redis
 from newsagg.core.schema import Article
 from newsagg.core.settings import get_settings
 from newsagg.demo.procs import WorkerCluster, wait_ready, wait_until
+from newsagg.runtime import get_runtime
 from newsagg.workers.app import app
-from newsagg.workers.deadletter import get_deadletters
-from newsagg.workers.handoff import submit_article
-from newsagg.workers.inflight import resubmit_stale
+from newsagg.workers.handoff import resubmit_stale, submit_article
 from tests.support.celery_env import ROOT
 from tests.support.servers import free_port
 from tests.support.synthetic import synthetic_articles
@@ -24,9 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 def _store():
-    from newsagg.index.store import get_store
+    from newsagg.runtime import open_search_store
 
-    return get_store(get_settings())
+    return open_search_store(get_settings())
 
 
 def _metrics(port: int) -> dict[str, float]:
@@ -48,7 +47,7 @@ def _check_all_there(ids: list[str]) -> list[Article]:
     assert all(a.event_id and a.group_id and a.language and a.keywords and a.summary and a.word_count
                for a in stored)
     assert sum(bool(a.entities) for a in stored) >= 0.95 * len(stored)  # some name nobody it knows
-    assert get_deadletters().count() == 0
+    assert get_runtime().deadletters().count() == 0
     return stored
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
 
 from newsagg.cli import main
 from newsagg.core.settings import get_settings
-from newsagg.index.store import get_store
+from newsagg.runtime import open_search_store
 from tests.support.index_articles import election_articles, index_all, storm_articles
 from tests.support.servers import free_port
 
@@ -36,7 +37,7 @@ def loaded(request, monkeypatch):
     if request.param == "elasticsearch":
         use_elasticsearch(monkeypatch, request.getfixturevalue("elasticsearch_url"))
     assert run("index", "setup")[0] == 0
-    store = get_store(get_settings())
+    store = open_search_store(get_settings())
     index_all(store, storm_articles() + election_articles())
     yield store
     if store.kind == "elasticsearch":
@@ -66,7 +67,7 @@ def test_search_json_has_one_shape_on_every_store(loaded):
     assert code == 0 and "No stories match" in out
 
 
-SHAPE = {"cluster_id", "score", "headline", "summary", "first_seen", "last_updated", "article_count",
+SHAPE = {"cluster_id", "storyline_id", "score", "headline", "summary", "first_seen", "last_updated", "article_count",
          "outlet_count", "language_count", "copy_count", "group_count", "outlets", "languages", "originator",
          "matched_articles", "top_articles"}
 ARTICLE_SHAPE = {"id", "title", "url", "outlet", "language", "published", "is_originator", "copies_of",
@@ -106,7 +107,7 @@ def test_bad_input_and_unreachable_elasticsearch_say_what_to_do(monkeypatch):
 def test_rollover_and_migrate_from_the_command_line(monkeypatch, elasticsearch_url):
     use_elasticsearch(monkeypatch, elasticsearch_url)
     assert run("index", "setup")[0] == 0
-    store = get_store(get_settings())
+    store = open_search_store(get_settings())
     index_all(store, storm_articles())
     code, out = run("index", "rollover")
     assert code == 0 and "rolled over: True" in out and "-000002" in out
@@ -137,3 +138,22 @@ def test_missing_indices_say_run_setup(monkeypatch, elasticsearch_url):
 def test_every_command_has_help_with_an_example(cmd):
     code, out = run(*cmd, "--help")
     assert code == 0 and "Example:" in out and "newsagg" in out
+
+
+def test_nothing_found_says_so_and_suggests_the_looser_form(loaded):
+    code, out = run("search", "storm council")
+    assert code == 0 and "No story matches all of 'storm council'" in out
+    assert "2 stories match the looser form: newsagg search 'storm OR council'" in out
+
+
+def test_story_opens_from_an_article_url_and_shows_changed_words(loaded):
+    wire, copy1 = storm_articles()[:2]
+    changed = copy1.model_copy(update={"changes": copy1.changes.model_copy(update={"changed": [(
+        "The sea wall held for six hours before the surge broke through near the old lighthouse.",
+        "The sea wall held for nine hours before the surge broke through near the old lighthouse.")]})})
+    loaded.upsert_articles([changed.model_copy(update={"fetched": changed.fetched + timedelta(minutes=1)})])
+    code, out = run("story", copy1.url)
+    assert code == 0, out
+    assert f"(the story of article {copy1.id})" in out and "Storm floods Kestrel Bay harbour" in out
+    assert "~ The sea wall held for [-six-] {+nine+} hours before … lighthouse." in out or \
+        "[-six-] {+nine+}" in out

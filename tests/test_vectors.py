@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from newsagg.dedupe.engine import Tuning, average_link
+from newsagg.dedupe.records import EventRecord
+from newsagg.dedupe.scoring import average_link
+from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector, dense, dots, term_id
 
 
@@ -57,6 +59,7 @@ def test_packed_and_older_dict_records_read_the_same():
     old = {"tv": {"recount": 0.9, "ballot": 0.4}, "kv": {"ohio": 0.7}, "langs": ["en"], "size": 2}
     new = {**old, "tv": SparseVector.from_terms(old["tv"], "t").pack(),
            "kv": SparseVector.from_terms(old["kv"], "k").pack()}
+    article, old, new = (EventRecord.from_dict({"created": 0.0, **r}).centroid for r in (article, old, new))
     assert average_link(article, old, t) == pytest.approx(average_link(article, new, t))
     assert average_link(article, old, t) == pytest.approx(((1 - t.key_weight) * 0.9 + t.key_weight * 0.7) / 2)
 

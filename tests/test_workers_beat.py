@@ -52,7 +52,7 @@ def _stored_outlets(store) -> set[str]:
 def test_beat_sends_crawls_by_interval_a_crawl_worker_feeds_the_pipeline_and_maintenance_runs(
         distributed, tmp_path, redis_server):
     from newsagg.demo.fixture_web import FixtureWeb
-    from newsagg.index.store import get_store
+    from newsagg.runtime import open_search_store
 
     r = redis.Redis.from_url(redis_server.url)
     with FixtureWeb(outlets=["northwire", "metro-digest"]) as web:
@@ -79,7 +79,7 @@ def test_beat_sends_crawls_by_interval_a_crawl_worker_feeds_the_pipeline_and_mai
                 # A crawl worker and a pipeline worker: the fast outlet's articles arrive in the store.
                 wc.start("crawler", queues=("crawl",))
                 wc.start("pipeline")
-                store = get_store(get_settings())
+                store = open_search_store(get_settings())
                 try:
                     wait_until(lambda: store.count_articles() >= 3, 120, 0.5, "crawled articles indexed")
                 except TimeoutError:

@@ -13,8 +13,7 @@ from click.testing import CliRunner
 
 from newsagg.core.settings import get_settings
 from newsagg.demo.procs import WorkerCluster, wait_until
-from newsagg.workers.deadletter import get_deadletters
-from newsagg.workers.inflight import InFlight
+from newsagg.runtime import get_runtime
 from tests.support.celery_env import ROOT
 from tests.support.synthetic import synthetic_articles
 
@@ -49,9 +48,9 @@ FAULT_APP = textwrap.dedent('''
 
 
 def _store():
-    from newsagg.index.store import get_store
+    from newsagg.runtime import open_search_store
 
-    return get_store(get_settings())
+    return open_search_store(get_settings())
 
 
 def test_bad_input_is_deadlettered_with_its_reason_and_never_retried(distributed, tmp_path, redis_server):
@@ -67,7 +66,7 @@ def test_bad_input_is_deadlettered_with_its_reason_and_never_retried(distributed
     enrich.apply_async(({"url": "https://a.example/big", "text": "word " * 600_000},))
     with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
         wc.start("w1")
-        dl = get_deadletters()
+        dl = get_runtime().deadletters()
         wait_until(lambda: dl.count() == 3, 60, what="3 dead letters")
     letters = {d.url: d for d in dl.list()}
     assert letters["https://a.example/empty"].article_id == aid
@@ -99,7 +98,7 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
     port = free_port()
     with WorkerCluster(distributed, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
         wc.start("w1", env={"NEWSAGG_METRICS_PORT": str(port)})
-        dl = get_deadletters()
+        dl = get_runtime().deadletters()
         try:
             wait_until(lambda: dl.count() == 1 and _store().count_articles() == 30, 90, what="30 indexed + 1 dead")
         except TimeoutError:
@@ -115,7 +114,7 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
         assert 'newsagg_articles_processed_total{step="index"} 30.0' in metrics
         assert _store().get_article(ids[15]) is None
         assert all(_store().get_article(i) is not None for i in ids if i != ids[15])
-        assert InFlight.from_settings(get_settings()).count() == 0  # indexed or dead-lettered: settled
+        assert get_runtime().inflight().count() == 0  # indexed or dead-lettered: settled
 
         # Replay before the fix: fails again, back in the store.
         res = CliRunner().invoke(main, ["deadletter", "replay", "--all"])
@@ -142,7 +141,7 @@ def test_articles_whose_messages_the_broker_lost_are_handed_in_again_by_maintena
     r = redis.Redis.from_url(redis_server.url)
     assert r.llen("enrich") == 6
     r.rpop("enrich", 2)  # two messages lost on their way to a worker
-    ledger = InFlight.from_settings(get_settings())
+    ledger = get_runtime().inflight()
     with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
         wc.start("w1")
         wait_until(lambda: _store().count_articles() == 4 and ledger.count() == 2, 60, what="4 indexed, 2 in flight")
@@ -174,9 +173,21 @@ def test_a_prefork_worker_reports_what_its_child_processes_did(distributed, tmp_
             wait_until(lambda: _store().count_articles() == 24, 90, what="24 indexed")
         except TimeoutError:
             raise AssertionError(wc.logs())
-        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    for step in ("enrich", "assign", "index"):
-        assert f'newsagg_articles_processed_total{{step="{step}"}} 24.0' in body, body[:2000]
+
+        def metrics() -> str:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+
+        def all_counted() -> bool:
+            body = metrics()
+            return all(f'newsagg_articles_processed_total{{step="{step}"}} 24.0' in body
+                       for step in ("enrich", "assign", "index"))
+
+        # a step's counter moves just after its write: the last article's may still be on its way
+        try:
+            wait_until(all_counted, 30, what="every step counted 24")
+        except TimeoutError:
+            raise AssertionError(metrics()[:2000]) from None
+        body = metrics()
     assert 'newsagg_step_latency_seconds_count{step="assign"} 24.0' in body
     assert "newsagg_queue_depth" in body
 
@@ -223,7 +234,7 @@ def test_unreachable_elasticsearch_retries_then_deadletters_and_replay_indexes_o
     wrong = {**distributed, "ELASTICSEARCH_URL": f"http://127.0.0.1:{free_port()}", "NEWSAGG_INDEX_PREFIX": prefix}
     fixed = {**wrong, "ELASTICSEARCH_URL": elasticsearch_url}
     ids = [submit_article(a) for a in synthetic_articles(3, seed=4)]
-    dl = get_deadletters()
+    dl = get_runtime().deadletters()
     with WorkerCluster(wrong, tmp_path / "logs-wrong", cwd=ROOT) as wc:
         wc.start("w1")
         try:
@@ -238,9 +249,9 @@ def test_unreachable_elasticsearch_retries_then_deadletters_and_replay_indexes_o
         res = CliRunner().invoke(main, ["deadletter", "replay", "--all"])
         assert "replayed 3" in res.output, res.output
         from newsagg.core.settings import Settings
-        from newsagg.index.store import get_store
+        from newsagg.runtime import open_search_store
 
-        es = get_store(Settings(elasticsearch_url=elasticsearch_url, index_prefix=prefix, data_dir=tmp_path / "es"))
+        es = open_search_store(Settings(elasticsearch_url=elasticsearch_url, index_prefix=prefix, data_dir=tmp_path / "es"))
         es.setup()
         wait_until(lambda: es.count_articles() == 3, 60, 0.5, "3 articles in Elasticsearch")
     assert dl.count() == 0 and all(es.get_article(i).event_id for i in ids)
@@ -252,7 +263,7 @@ def test_a_hung_step_is_timed_out_retried_and_deadlettered_without_blocking_the_
     env = {**distributed, "NEWSAGG_TASK_TIME_LIMIT_S": "1"}
     with WorkerCluster(env, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
         wc.start("w1")  # one worker: a hang it could not escape would stall everything
-        dl = get_deadletters()
+        dl = get_runtime().deadletters()
         try:
             wait_until(lambda: dl.count() == 1 and _store().count_articles() == 6, 60, 0.3, "6 indexed + 1 dead")
         except TimeoutError:
@@ -296,4 +307,4 @@ def test_a_task_lost_with_its_worker_is_redelivered_to_another(distributed, tmp_
         except TimeoutError:
             raise AssertionError(wc.logs())
     assert int(r.get("test:slow-started")) == 2  # the lost run, then the redelivered one
-    assert _store().count_articles() == 5 and get_deadletters().count() == 0
+    assert _store().count_articles() == 5 and get_runtime().deadletters().count() == 0

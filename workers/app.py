@@ -16,7 +16,10 @@ from newsagg.core.settings import Settings, get_settings
 QUEUES = ("enrich", "assign", "index", "crawl", "maintain")
 PIPELINE_QUEUES = ("enrich", "assign", "index")
 
-app = Celery("newsagg", include=["newsagg.workers.tasks"])
+app = Celery("newsagg", include=["newsagg.workers.tasks", "newsagg.workers.maintenance"])
+# Nothing is configured at import: the settings are read when the app's configuration is
+# first needed (a worker started by `celery -A workers`), or applied by configure().
+app.add_defaults(lambda: celery_config(get_settings()))
 
 _lock = threading.Lock()
 _applied: tuple | None = None
@@ -86,6 +89,3 @@ def configure(settings: Settings | None = None) -> Celery:
                 app._after_fork()  # drop pooled connections to the old broker
             _applied = key
     return app
-
-
-configure()

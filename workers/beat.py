@@ -9,6 +9,7 @@ from typing import Any
 from celery import signals
 
 from newsagg.core.settings import Settings, get_settings
+from newsagg.crawler.sources import load_sources
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,6 @@ def build_schedule(sources: list[Any], settings: Settings, sources_file: Path | 
 
 def install_schedule(app, settings: Settings | None = None, sources_file: Path | None = None) -> dict[str, dict]:
     """Load the sources file and put the schedule on the app (raises SourcesError if it is wrong)."""
-    from newsagg.crawler.sources import load_sources
-
     settings = settings or get_settings()
     path = Path(sources_file or settings.sources_file)
     sources = load_sources(path)

@@ -7,8 +7,13 @@ import tempfile
 
 import click
 
+from newsagg.core.commands import closed_message, current_runtime
+from newsagg.core.errors import UserError
 from newsagg.core.settings import get_settings
+from newsagg.core.text import escape_surrogates
+from newsagg.crawler.sources import SourcesError
 from newsagg.workers.app import PIPELINE_QUEUES, QUEUES
+from newsagg.workers.beat import install_schedule
 
 
 @click.command("worker")
@@ -27,9 +32,6 @@ def worker(queues: str, pool: str, concurrency: int, name: str) -> None:
       REDIS_URL=redis://127.0.0.1:6379/0 newsagg worker -Q crawl,maintain # crawls and maintenance
     Same as `celery -A workers worker -Q enrich,assign,index -P solo`; Flower: `celery -A workers flower`.
     """
-    from newsagg.cli import UserError
-    from newsagg.workers.app import app, configure
-
     settings = get_settings()
     if not settings.distributed:
         raise UserError("a worker needs a broker: set REDIS_URL (the embedded default needs no worker)")
@@ -40,7 +42,7 @@ def worker(queues: str, pool: str, concurrency: int, name: str) -> None:
         # Children count into files the endpoint sums (workers/metrics.py); set before
         # prometheus_client is imported, and fresh: counts of an earlier run must not add up.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="newsagg-metrics-")
-    configure(settings)
+    app = current_runtime().celery_app()
     app.worker_main(["worker", "-Q", queues, "-P", pool, "-c", str(concurrency), "-n", name,
                      "-l", settings.log_level])
 
@@ -58,10 +60,8 @@ def maintain(as_json: bool) -> None:
     Example:
       newsagg maintain
     """
-    from newsagg.workers.pipeline import closed_message, maintain_step
-
     settings = get_settings()
-    closed = maintain_step(settings)
+    closed = current_runtime().maintain()
     if as_json:
         click.echo(json.dumps({"closed": len(closed), "events": closed}))
     else:
@@ -79,15 +79,10 @@ def beat(sources_file: str | None, schedule_file: str | None) -> None:
     Example:
       REDIS_URL=redis://127.0.0.1:6379/0 newsagg beat --sources sources.yaml
     """
-    from newsagg.cli import UserError
-    from newsagg.crawler.sources import SourcesError
-    from newsagg.workers.app import app, configure
-    from newsagg.workers.beat import install_schedule
-
     settings = get_settings()
     if not settings.distributed:
         raise UserError("beat sends tasks to workers: set REDIS_URL")
-    configure(settings)
+    app = current_runtime().celery_app()
     try:
         schedule = install_schedule(app, settings, sources_file)
     except SourcesError as exc:
@@ -113,17 +108,15 @@ def deadletter() -> None:
 @click.option("--limit", type=int, default=None)
 def dl_list(as_json: bool, limit: int | None) -> None:
     """Every dead letter: article id, step, reason, error, URL."""
-    from newsagg.workers.deadletter import get_deadletters
-
-    letters = get_deadletters(get_settings()).list(limit)
+    letters = current_runtime().deadletters().list(limit)
     for d in letters:
         row = {k: v for k, v in d.to_json().items() if k != "payload"}
         if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(escape_surrogates(json.dumps(row, ensure_ascii=False)))
         else:
             err = d.error.splitlines()[0] if d.error else ""
-            click.echo(f"{d.article_id}  {d.step:7s} {d.reason:17s} x{d.failures} {d.last_failed}  {d.url or '-'}\n"
-                       f"    {err[:160]}")
+            click.echo(escape_surrogates(f"{d.article_id}  {d.step:7s} {d.reason:17s} x{d.failures} {d.last_failed}  "
+                                         f"{d.url or '-'}\n    {err[:160]}"))
     if not as_json:
         click.echo(f"{len(letters)} dead letter(s)", err=True)
 
@@ -132,13 +125,11 @@ def dl_list(as_json: bool, limit: int | None) -> None:
 @click.argument("article_id")
 def dl_show(article_id: str) -> None:
     """One dead letter with its payload, as JSON."""
-    from newsagg.cli import UserError
-    from newsagg.workers.deadletter import get_deadletters
-
-    d = get_deadletters(get_settings()).get(article_id)
+    d = current_runtime().deadletters().get(article_id)
     if d is None:
         raise UserError(f"no dead letter {article_id}; see `newsagg deadletter list`")
-    click.echo(json.dumps(d.to_json(), ensure_ascii=False, indent=2, default=str))
+    # escaped lone surrogates (a poison payload) still parse back to the payload as stored
+    click.echo(escape_surrogates(json.dumps(d.to_json(), ensure_ascii=False, indent=2, default=str)))
 
 
 @deadletter.command("replay")
@@ -150,8 +141,9 @@ def dl_replay(article_ids: tuple[str, ...], replay_all: bool) -> None:
     Embedded, they run now and any that fail again are reported; distributed,
     they go to the workers and a new failure shows up in `deadletter list`.
     """
-    from newsagg.cli import UserError
-    from newsagg.workers.deadletter import replay
+    # Not at module level: `newsagg worker` must set PROMETHEUS_MULTIPROC_DIR before
+    # prometheus_client (imported by the hand-off's metrics) is first imported.
+    from newsagg.workers.handoff import replay
 
     if not article_ids and not replay_all:
         raise UserError("name article ids to replay, or pass --all")

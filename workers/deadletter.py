@@ -10,12 +10,14 @@ import json
 import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from newsagg.core.settings import Settings, get_settings
+from newsagg.core.settings import Settings
+from newsagg.workers.services import services
 
 REDIS_KEY = "newsagg:deadletters"
 
@@ -55,15 +57,33 @@ def _merge(old: DeadLetter | None, new: DeadLetter) -> DeadLetter:
     return new
 
 
-class _Replayable:
-    settings: Settings | None = None  # set by get_deadletters
+class DeadLetterStore(ABC):
+    """The contract of a dead-letter store: one entry per article id, the latest failure's
+    payload, its first failure time and a count of failures (tests/test_deadletter_contract.py)."""
 
-    def replay(self, ids: Iterable[str] | None = None) -> "ReplayResult":
-        """Re-run these dead letters (all when ids is None); see `replay`."""
-        return replay(self.settings, ids)
+    @abstractmethod
+    def add(self, letter: DeadLetter) -> DeadLetter:
+        """Store `letter`; a letter for an id already stored keeps its first_failed and counts one more failure."""
+
+    @abstractmethod
+    def get(self, article_id: str) -> DeadLetter | None: ...
+
+    @abstractmethod
+    def list(self, limit: int | None = None) -> list[DeadLetter]:
+        """Oldest last failure first (ties by article id), at most `limit`."""
+
+    @abstractmethod
+    def remove(self, article_id: str) -> bool:
+        """Forget the article's entry; False if there was none."""
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    def close(self) -> None:
+        """Release what the store holds (a shared Redis client is the runtime's to close)."""
 
 
-class SqliteDeadLetters(_Replayable):
+class SqliteDeadLetters(DeadLetterStore):
     """Embedded store: data_dir/deadletters.sqlite."""
 
     def __init__(self, path: Path):
@@ -107,52 +127,37 @@ class SqliteDeadLetters(_Replayable):
             return db.execute("SELECT COUNT(*) FROM deadletters").fetchone()[0]
 
 
-class RedisDeadLetters(_Replayable):
+class RedisDeadLetters(DeadLetterStore):
     """Distributed store: one Redis hash, article id -> JSON."""
 
-    def __init__(self, url: str):
-        import redis
-
-        self.r = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+    def __init__(self, client, key: str = REDIS_KEY):
+        self.r = client
+        self.key = key
 
     def add(self, letter: DeadLetter) -> DeadLetter:
         def txn(pipe) -> None:
-            old = pipe.hget(REDIS_KEY, letter.article_id)
+            old = pipe.hget(self.key, letter.article_id)
             merged = _merge(DeadLetter.from_json(json.loads(old)) if old else None, letter)
             pipe.multi()
-            pipe.hset(REDIS_KEY, letter.article_id, json.dumps(merged.to_json(), default=str))
+            pipe.hset(self.key, letter.article_id, json.dumps(merged.to_json(), default=str))
 
-        self.r.transaction(txn, REDIS_KEY)
+        self.r.transaction(txn, self.key)
         return self.get(letter.article_id) or letter
 
     def get(self, article_id: str) -> DeadLetter | None:
-        raw = self.r.hget(REDIS_KEY, article_id)
+        raw = self.r.hget(self.key, article_id)
         return DeadLetter.from_json(json.loads(raw)) if raw else None
 
     def list(self, limit: int | None = None) -> list[DeadLetter]:
-        letters = [DeadLetter.from_json(json.loads(v)) for v in self.r.hvals(REDIS_KEY)]
+        letters = [DeadLetter.from_json(json.loads(v)) for v in self.r.hvals(self.key)]
         letters.sort(key=lambda d: (d.last_failed, d.article_id))
         return letters[:limit] if limit is not None else letters
 
     def remove(self, article_id: str) -> bool:
-        return bool(self.r.hdel(REDIS_KEY, article_id))
+        return bool(self.r.hdel(self.key, article_id))
 
     def count(self) -> int:
-        return int(self.r.hlen(REDIS_KEY))
-
-
-_stores: dict[tuple, SqliteDeadLetters | RedisDeadLetters] = {}
-
-
-def get_deadletters(settings: Settings | None = None) -> SqliteDeadLetters | RedisDeadLetters:
-    """The dead-letter store for these settings (one per process and configuration)."""
-    settings = settings or get_settings()
-    key = (settings.redis_url,) if settings.distributed else (str(settings.data_dir.resolve()),)
-    if key not in _stores:
-        _stores[key] = (RedisDeadLetters(settings.redis_url) if settings.distributed
-                        else SqliteDeadLetters(settings.data_dir / "deadletters.sqlite"))
-    _stores[key].settings = settings
-    return _stores[key]
+        return int(self.r.hlen(self.key))
 
 
 def add_with_retry(settings: Settings, letter: DeadLetter, attempts: int = 8) -> DeadLetter:
@@ -160,41 +165,12 @@ def add_with_retry(settings: Settings, letter: DeadLetter, attempts: int = 8) ->
     delay = 0.25
     for attempt in range(attempts):
         try:
-            return get_deadletters(settings).add(letter)
+            return services(settings).deadletters().add(letter)
+        except (TypeError, ValueError, RecursionError):
+            raise  # the letter itself cannot be written: no retry helps
         except Exception:
             if attempt == attempts - 1:
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
     raise AssertionError("unreachable")
-
-
-@dataclass
-class ReplayResult:
-    replayed: list[str] = field(default_factory=list)  # handed back to the pipeline
-    failed_again: list[str] = field(default_factory=list)  # embedded: back in the store at once
-    missing: list[str] = field(default_factory=list)  # ids asked for but not dead-lettered
-
-
-def replay(settings: Settings | None = None, ids: Iterable[str] | None = None) -> ReplayResult:
-    """Re-run dead letters from the step that failed. An entry stays until its article
-    is indexed (the index step clears it), so a new failure counts on the same entry."""
-    from newsagg.workers.handoff import submit_step
-
-    settings = settings or get_settings()
-    store = get_deadletters(settings)
-    wanted = list(ids) if ids else [d.article_id for d in store.list()]
-    result = ReplayResult()
-    for aid in wanted:
-        letter = store.get(aid)
-        if letter is None:
-            result.missing.append(aid)
-            continue
-        step = letter.step if letter.step in ("enrich", "assign", "index") else "enrich"
-        submit_step(step, letter.payload, settings)
-        again = store.get(aid) if not settings.distributed else None
-        if again is not None and again.failures > letter.failures:
-            result.failed_again.append(aid)
-        else:
-            result.replayed.append(aid)
-    return result

@@ -1,6 +1,7 @@
 """Enrichment, offline: language, named entities, countries, keywords, summary, reading time.
 
-Language comes from py3langid's model (shipped in the package). Entities come from
+Language, tokens, sentences and stopwords come from newsagg.core.text (one of each
+for every stage; the language from py3langid's model). Entities come from
 rules over capitalised spans plus our own gazetteers (workers/data/gazetteer.yaml)
 and pycountry's country names: no model download, deterministic, fast. Quality on
 our labelled set is measured by tests/test_enrich_quality.py.
@@ -16,7 +17,11 @@ from pathlib import Path
 
 import yaml
 
+from newsagg.core import text as core_text
 from newsagg.core.schema import Article
+from newsagg.core.text import detect_language, words
+
+__all__ = ["detect_language", "enrich", "extract_entities", "keywords", "sentences", "summarize", "words"]
 
 DATA = Path(__file__).with_name("data")
 WORDS_PER_MINUTE = 230
@@ -24,8 +29,6 @@ SUMMARY_SENTENCES = 3
 SUMMARY_MAX_WORDS = 80
 N_KEYWORDS = 8
 
-_WORD = re.compile(r"[^\W\d_](?:[\w’'&.-]*\w)?")
-_SENT_END = re.compile(r"(?<=[.!?…])[\"”’')\]]*\s+(?=[\"“‘(\[]?[^\W\d_])|\n\s*\n+|\n")
 _ABBREV_DOT = re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|St|Capt|Sgt|Gen|Col|Gov|Sen|Rep|Insp)\.")
 _CONNECTORS = {"of", "de", "del", "da", "von", "van", "der", "den", "du", "la", "le", "for", "&", "am", "an"}
 _PLACE_PREPS = {"in", "near", "from", "outside", "across", "towards", "toward", "into", "around",
@@ -33,37 +36,6 @@ _PLACE_PREPS = {"in", "near", "from", "outside", "across", "towards", "toward", 
 _SPEECH = {"said", "says", "told", "added", "explained", "warned", "sagte", "sagt", "erklärte"}
 _LIST_JOIN = {"and", "or", "und", "oder"}
 _DE_OF = ("der", "des", "von")
-
-
-# --- language ---------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=1)
-def _identifier():
-    from py3langid import langid
-
-    path = Path(langid.MODEL_FILE)
-    if not path.is_absolute():
-        path = Path(langid.MODEL_DIR) / path
-    return langid.LanguageIdentifier.from_modelpath(path, norm_probs=True)
-
-
-def detect_language(text: str, declared: str | None = None) -> tuple[str, float]:
-    """(ISO 639-1 code, confidence in [0, 1]).
-
-    The page's declared language wins when the text is short or the model unsure
-    (short texts give flat probabilities); a confident model overrules a wrong
-    declaration.
-    """
-    sample = text[:5000]
-    ranked = dict(_identifier().rank(sample))
-    best = max(ranked, key=ranked.get) if ranked else (declared or "und")
-    base = (declared or "").split("-")[0].lower() or None
-    words = len(_WORD.findall(sample))
-    if base is None or best == base:
-        return best, round(float(ranked.get(best, 0.0)), 4)
-    if ranked.get(best, 0.0) >= 0.9 and words >= 15:
-        return best, round(float(ranked[best]), 4)
-    return base, round(float(ranked.get(base, 0.0)), 4)
 
 
 # --- gazetteers -------------------------------------------------------------------
@@ -91,7 +63,6 @@ def gazetteer() -> Gazetteer:
     import pycountry
 
     g = yaml.safe_load((DATA / "gazetteer.yaml").read_text(encoding="utf-8"))
-    stop = yaml.safe_load((DATA / "stopwords.yaml").read_text(encoding="utf-8"))
     countries: dict[str, str] = {}
     try:
         de = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["de"])
@@ -113,18 +84,14 @@ def gazetteer() -> Gazetteer:
         place_prefixes=frozenset(g["place_prefixes"]), org_prefixes=frozenset(g["org_prefixes"]),
         de_place_suffixes=tuple(g["de_place_suffixes"]), places=places, countries=countries,
         demonyms={k: str(v) for k, v in g["demonyms"].items()},
-        stopwords=frozenset(w for ws in stop.values() for w in ws), country_re=country_re)
+        stopwords=core_text.stopwords(), country_re=country_re)
 
 
 # --- text helpers -----------------------------------------------------------------
 
 def sentences(text: str) -> list[str]:
-    text = _ABBREV_DOT.sub(r"\1", text)
-    return [s.strip() for s in _SENT_END.split(text) if s and s.strip()]
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    """`newsagg.core.text.sentences`, titles' dots dropped first ("Mr. Smith" is not two sentences)."""
+    return core_text.sentences(_ABBREV_DOT.sub(r"\1", text))
 
 
 def _is_cap(tok: str) -> bool:
@@ -142,7 +109,7 @@ def _clean(tok: str) -> str:
 
 def _spans(sentence: str) -> list[tuple[list[str], str, str, bool]]:
     """Capitalised spans: (tokens, word before, word after, starts the sentence)."""
-    toks = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(sentence)]
+    toks = [(m.group(), m.start(), m.end()) for m in core_text.word_matches(sentence)]
     out, i = [], 0
     while i < len(toks):
         if not _is_cap(toks[i][0]):
@@ -297,7 +264,7 @@ def countries_mentioned(text: str, entities: dict[str, dict[str, int]]) -> list[
         code = g.places.get(place)
         if code and place not in g.countries:
             hits[code] += n
-    for w in _WORD.findall(text):
+    for w in words(text):
         code = g.demonyms.get(w)
         if code:
             hits[code] += 1

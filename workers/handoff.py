@@ -1,4 +1,5 @@
-"""Hand-off from the crawler into the pipeline.
+"""Articles into the pipeline: crawled ones (the crawler's default sink), dead letters
+replayed, and articles whose messages the broker lost, handed in again.
 
 Embedded default (no redis_url): the Celery tasks run eagerly in this process,
 step after step. Distributed: the enrich task goes to Redis and the workers do
@@ -7,21 +8,26 @@ the rest. Bad input never enters a queue: it is dead-lettered here with its reas
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Iterable
 
+import kombu.exceptions
+import redis
+
+from newsagg.core.errors import HandoffError
 from newsagg.core.schema import Article
 from newsagg.core.services import redact_url
 from newsagg.core.settings import Settings, get_settings
 from newsagg.workers import metrics
 from newsagg.workers.app import configure
 from newsagg.workers.deadletter import DeadLetter, add_with_retry
-from newsagg.workers.pipeline import InvalidArticle, payload_article_id, validate
+from newsagg.workers.pipeline import STEPS, InvalidArticle, payload_article_id, validate
+from newsagg.workers.services import services
+from newsagg.workers.tasks import CALLER_SETTINGS, STEP_TASKS
 
 log = logging.getLogger(__name__)
 
-
-class HandoffError(RuntimeError):
-    """The broker did not take the article: the caller still has it and should retry later."""
+__all__ = ["HandoffError", "ReplayResult", "replay", "resubmit_stale", "submit_article", "submit_step"]
 
 
 # The crawler waits this long for an unreachable broker, not the workers' minute.
@@ -30,10 +36,6 @@ HANDOFF_RETRY_POLICY = {"max_retries": 5, "interval_start": 0.2, "interval_step"
 
 def submit_step(step: str, payload: Any, settings: Settings | None = None) -> None:
     """Run (embedded) or queue (distributed) one pipeline step; the rest follows."""
-    import kombu.exceptions
-
-    from newsagg.workers.tasks import CALLER_SETTINGS, STEP_TASKS
-
     settings = settings or get_settings()
     configure(settings)
     task = STEP_TASKS[step]
@@ -53,12 +55,8 @@ def submit_step(step: str, payload: Any, settings: Settings | None = None) -> No
 
 def _track(article_id: str, payload: dict, settings: Settings) -> None:
     """Into the in-flight ledger first: a message the broker loses is handed in again."""
-    import redis
-
-    from newsagg.workers.inflight import InFlight
-
     try:
-        InFlight.from_settings(settings).add(article_id, payload)
+        services(settings).inflight().add(article_id, payload)
     except redis.RedisError as exc:
         raise HandoffError(f"broker {redact_url(settings.redis_url)} did not take article {article_id}: "
                            f"{exc}; nothing was queued") from exc
@@ -82,8 +80,48 @@ def submit_article(article: Article | dict, settings: Settings | None = None) ->
         log.warning("invalid article dead-lettered", extra={"article_id": exc.article_id, "reason": exc.reason})
         return exc.article_id
     payload = art.to_json()
-    if settings.distributed:
-        _track(art.id, payload, settings)
+    _track(art.id, payload, settings)  # embedded, the ledger keeps nothing (workers.inflight.NoInFlight)
     submit_step("enrich", payload, settings)
     log.debug("article submitted", extra={"article_id": art.id, "distributed": settings.distributed})
     return art.id
+
+
+@dataclass
+class ReplayResult:
+    replayed: list[str] = field(default_factory=list)  # handed back to the pipeline
+    failed_again: list[str] = field(default_factory=list)  # embedded: back in the store at once
+    missing: list[str] = field(default_factory=list)  # ids asked for but not dead-lettered
+
+
+def replay(settings: Settings | None = None, ids: Iterable[str] | None = None) -> ReplayResult:
+    """Re-run dead letters from the step that failed. An entry stays until its article
+    is indexed (the index step clears it), so a new failure counts on the same entry."""
+    settings = settings or get_settings()
+    store = services(settings).deadletters()
+    wanted = list(ids) if ids else [d.article_id for d in store.list()]
+    result = ReplayResult()
+    for aid in wanted:
+        letter = store.get(aid)
+        if letter is None:
+            result.missing.append(aid)
+            continue
+        step = letter.step if letter.step in STEPS else "enrich"
+        submit_step(step, letter.payload, settings)
+        again = store.get(aid) if not settings.distributed else None
+        if again is not None and again.failures > letter.failures:
+            result.failed_again.append(aid)
+        else:
+            result.replayed.append(aid)
+    return result
+
+
+def resubmit_stale(settings: Settings) -> int:
+    """Hand in again the articles unsettled for longer than `inflight_resubmit_s`
+    (workers.inflight; only the distributed ledger keeps any); returns how many."""
+    stale = services(settings).inflight().stale(settings.inflight_resubmit_s)
+    for _, payload in stale:
+        submit_article(payload, settings)  # back in the ledger with a fresh clock, and queued
+    if stale:
+        log.warning("articles handed in again: their messages were lost or are very late",
+                    extra={"articles": len(stale), "older_than_s": settings.inflight_resubmit_s})
+    return len(stale)

@@ -4,7 +4,7 @@ dead-lettered), with the payload they were handed in with.
 The Redis broker can lose a message: when Redis goes away, kombu drops a reply
 that was already on its way (a task popped from a queue but never received).
 Nothing downstream knows the article exists, so the ledger does: `resubmit_stale`
-(run by the cluster maintenance) hands in again every article unsettled for longer
+(workers.handoff, run by the cluster maintenance) hands in again every article unsettled for longer
 than `inflight_resubmit_s`. The pipeline is idempotent, so an article that was
 only slow is processed once more and changes nothing.
 
@@ -16,32 +16,59 @@ from __future__ import annotations
 import json
 import logging
 import time
+from abc import ABC, abstractmethod
 from typing import Any
-
-from newsagg.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_LEDGERS: dict[str, "InFlight"] = {}
+
+class InFlightLedger(ABC):
+    """Articles handed in and not yet settled, with their payloads."""
+
+    tracks = True  # False: nothing is ever in flight (steps run in the caller's process)
+
+    @abstractmethod
+    def add(self, article_id: str, payload: dict[str, Any], now: float | None = None) -> None: ...
+
+    @abstractmethod
+    def settle(self, article_id: str) -> None: ...
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def stale(self, older_than_s: float, now: float | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """(article id, payload) of the articles unsettled for longer than `older_than_s`."""
+
+    def close(self) -> None:
+        """Release what the ledger holds (a shared Redis client is the runtime's to close)."""
 
 
-class InFlight:
+class NoInFlight(InFlightLedger):
+    """Embedded: a step runs in the caller's process, its failures end in the dead-letter store."""
+
+    tracks = False
+
+    def add(self, article_id: str, payload: dict[str, Any], now: float | None = None) -> None:
+        pass
+
+    def settle(self, article_id: str) -> None:
+        pass
+
+    def count(self) -> int:
+        return 0
+
+    def stale(self, older_than_s: float, now: float | None = None) -> list[tuple[str, dict[str, Any]]]:
+        return []
+
+
+class InFlight(InFlightLedger):
     """The ledger in Redis: a sorted set of article ids by hand-in time and a hash
     of their payloads."""
 
     def __init__(self, client, prefix: str = "newsagg:inflight"):
         self.r = client
         self.times, self.payloads = f"{prefix}:since", f"{prefix}:payload"
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "InFlight":
-        """One per Redis URL and process: every hand-in and every indexed article uses it."""
-        import redis
-
-        if settings.redis_url not in _LEDGERS:
-            _LEDGERS[settings.redis_url] = cls(redis.Redis.from_url(settings.redis_url, socket_timeout=10,
-                                                                    socket_connect_timeout=5))
-        return _LEDGERS[settings.redis_url]
 
     def add(self, article_id: str, payload: dict[str, Any], now: float | None = None) -> None:
         with self.r.pipeline(transaction=True) as pipe:
@@ -67,18 +94,3 @@ class InFlight:
         payloads = self.r.hmget(self.payloads, ids)
         return [(i, json.loads(p)) for i, p in zip(ids, payloads) if p is not None]
 
-
-def resubmit_stale(settings: Settings) -> int:
-    """Hand in again the articles unsettled for longer than `inflight_resubmit_s`
-    (distributed only); returns how many."""
-    if not settings.distributed:
-        return 0
-    from newsagg.workers.handoff import submit_article
-
-    stale = InFlight.from_settings(settings).stale(settings.inflight_resubmit_s)
-    for _, payload in stale:
-        submit_article(payload, settings)  # back in the ledger with a fresh clock, and queued
-    if stale:
-        log.warning("articles handed in again: their messages were lost or are very late",
-                    extra={"articles": len(stale), "older_than_s": settings.inflight_resubmit_s})
-    return len(stale)

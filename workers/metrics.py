@@ -35,10 +35,8 @@ LATENCY = Histogram("newsagg_step_latency_seconds", "Time one pipeline step took
 class QueueDepthCollector:
     """`newsagg_queue_depth{queue}`: messages waiting in each Redis queue, read when scraped."""
 
-    def __init__(self, redis_url: str, queues: tuple[str, ...]):
-        import redis
-
-        self.r = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    def __init__(self, client, queues: tuple[str, ...]):
+        self.r = client
         self.queues = queues
 
     def collect(self):
@@ -58,15 +56,15 @@ _server_started = False
 _collector: QueueDepthCollector | None = None
 
 
-def serve(port: int, redis_url: str | None, queues: tuple[str, ...]) -> int | None:
+def serve(port: int, redis_client, queues: tuple[str, ...]) -> int | None:
     """Start the /metrics endpoint once per process; returns the port, None if off or taken."""
     global _server_started, _collector
     registry = REGISTRY
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    if redis_url and _collector is None:
-        _collector = QueueDepthCollector(redis_url, queues)
+    if redis_client is not None and _collector is None:
+        _collector = QueueDepthCollector(redis_client, queues)
         registry.register(_collector)
     if not port or _server_started:
         return None

@@ -4,6 +4,8 @@ The Celery tasks (workers.tasks) call one step each; `process_article` runs all
 three in process. Steps are idempotent: the article id comes from the canonical
 URL, the store upserts by id and the story engine re-assigns an unchanged
 article to the same clusters, so a redelivered message changes nothing.
+The steps get the engine and the store from the composition root (workers.services),
+never build them.
 """
 from __future__ import annotations
 
@@ -16,8 +18,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from newsagg.core.schema import Article, article_id
+from newsagg.core.schema import Article, article_id, is_article_id
 from newsagg.core.settings import Settings, get_settings
+from newsagg.core.text import escape_surrogates, find_lone_surrogate
+from newsagg.dedupe.state import StateError
+from newsagg.index.base import StoreUnavailable
+from newsagg.workers.enrich import enrich
+from newsagg.workers.services import services
 
 log = logging.getLogger(__name__)
 
@@ -45,20 +52,21 @@ class StoreRejected(RuntimeError):
 
 
 def payload_article_id(payload: Any) -> str:
-    """The article id of a payload, even a broken one (dead letters need a key)."""
+    """The article id of a payload, even a broken one (dead letters need a key). Never
+    raises, and never returns a payload's id that is not an article id (`../x`)."""
     if isinstance(payload, dict):
         if isinstance(payload.get("article"), dict):  # assign/index payloads wrap the article
             payload = payload["article"]
-        if isinstance(payload.get("id"), str) and payload["id"]:
+        if is_article_id(payload.get("id")):
             return payload["id"]
         for key in ("canonical_url", "url"):
             if isinstance(payload.get(key), str) and payload[key].strip():
                 return article_id(payload[key])
     try:
-        raw = json.dumps(payload, sort_keys=True, default=repr)
-    except (TypeError, ValueError):
-        raw = repr(payload)
-    return "invalid-" + hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()[:14]
+        raw = json.dumps(payload, sort_keys=True, default=repr)  # ASCII: surrogates escaped
+    except (TypeError, ValueError, RecursionError):
+        raw = repr(payload)[:100_000]
+    return "invalid-" + hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:14]
 
 
 def payload_size(payload: Any) -> int:
@@ -73,6 +81,19 @@ def validate(payload: Any, settings: Settings | None = None) -> Article:
         payload = payload.to_json()
     if not isinstance(payload, dict):
         raise InvalidArticle(f"payload must be a JSON object with url and text, got {type(payload).__name__}", aid)
+    # First: a lone surrogate fails every later encode (size, hash, Redis, logs).
+    bad = find_lone_surrogate(payload)
+    if bad is not None:
+        raise InvalidArticle(f"{bad[0]}: holds a lone surrogate at position {bad[1]} (half of a UTF-16 pair, "
+                             f"not valid Unicode); fix the producer's decoding", aid)
+    raw_id = payload.get("id")
+    if raw_id is not None and not (isinstance(raw_id, str) and (not raw_id.strip() or is_article_id(raw_id))):
+        raise InvalidArticle(f"id {escape_surrogates(repr(raw_id))[:80]} is not an article id (20 hex digits "
+                             f"from the canonical URL); leave it out and it is computed", aid)
+    canonical = payload.get("canonical_url")
+    if isinstance(canonical, str) and canonical and not canonical.strip():
+        raise InvalidArticle("canonical_url is blank: give the article's canonical URL, or leave the field "
+                             "out to use url", aid)
     size = payload_size(payload)
     if size > settings.max_article_bytes:
         raise InvalidArticle(f"payload is {size:,} bytes, larger than max_article_bytes={settings.max_article_bytes:,}", aid)
@@ -88,52 +109,20 @@ def validate(payload: Any, settings: Settings | None = None) -> Article:
     return article
 
 
-# --- per-process components (story engine, store), built once per configuration
-
-_components: dict[tuple, tuple[Any, Any]] = {}
-_components_lock = threading.Lock()
-_assign_lock = threading.Lock()  # the engine is not assumed thread-safe
-
-
-def _key(settings: Settings) -> tuple:
-    return (str(settings.data_dir.resolve()), settings.redis_url, settings.elasticsearch_url, settings.index_prefix)
-
-
 def components(settings: Settings) -> tuple[Any, Any]:
-    """(story engine, store) for these settings, created on first use in this process."""
-    key = _key(settings)
-    with _components_lock:
-        if key not in _components:
-            from newsagg.dedupe.engine import StoryEngine
-            from newsagg.index.store import get_store
-
-            settings.ensure_data_dir()
-            store = get_store(settings)
-            store.setup()
-            _components[key] = (StoryEngine.from_settings(settings), store)
-        return _components[key]
+    """(story engine, search store) for these settings, as the composition root built them
+    (once per process and configuration)."""
+    svc = services(settings)
+    return svc.engine(), svc.search_store()
 
 
-def reset_components() -> None:
-    """Forget cached engines and stores (tests that restart servers, CLI replays)."""
-    with _components_lock:
-        for engine, store in _components.values():
-            for obj in (store, engine):
-                close = getattr(obj, "close", None)
-                if callable(close):
-                    try:
-                        close()
-                    except Exception:  # closing is best effort
-                        log.debug("close failed", exc_info=True)
-        _components.clear()
+_assign_lock = threading.Lock()  # the engine is not assumed thread-safe
 
 
 # --- the steps
 
 def enrich_step(payload: Any, settings: Settings) -> dict:
     """Validate and enrich; returns the enriched article as JSON."""
-    from newsagg.workers.enrich import enrich
-
     article = validate(payload, settings)
     return enrich(article).to_json()
 
@@ -157,7 +146,7 @@ def assign_step(payload: dict, settings: Settings) -> dict:
     article = Article.model_validate({
         **payload, "event_id": a.event_id, "group_id": a.group_id, "copies_of": a.copies_of,
         "similarity": a.similarity, "is_originator": bool(a.is_originator),
-        "changes": _changes_json(a.changes)})
+        "storyline_id": a.storyline_id, "changes": _changes_json(a.changes)})
     merged = [list(pair) for pair in (a.merged or [])]
     updates = {k: dict(v) for k, v in (a.updates or {}).items()}
     return {"article": article.to_json(), "merged": merged, "updates": updates}
@@ -196,25 +185,15 @@ def index_step(payload: dict, settings: Settings) -> dict:
 STEP_FUNCTIONS = {"enrich": enrich_step, "assign": assign_step, "index": index_step}
 
 
-def maintain_step(settings: Settings) -> list[str]:
+def close_quiet(settings: Settings) -> list[str]:
     """Close the story engine's quiet clusters (their LSH entries and texts go) and
-    refresh them in the store; distributed, also hand in again the articles whose
-    messages were lost (workers.inflight). Returns the closed event ids. Celery beat
-    runs it in the distributed setup; `newsagg crawl` after an embedded crawl;
-    `newsagg maintain`."""
-    from newsagg.workers.inflight import resubmit_stale
-
+    refresh them in the store; returns the closed event ids."""
     engine, store = components(settings)
     with _assign_lock:
         closed = list(engine.maintain() or [])
     if closed:
         store.refresh_clusters(closed)
-    resubmit_stale(settings)
     return closed
-
-
-def closed_message(closed: int, settings: Settings) -> str:
-    return f"closed {closed} stories quiet for more than {settings.cluster_quiet_hours:g} hours"
 
 
 def process_article(payload: dict, settings: Settings | None = None) -> dict:
@@ -234,18 +213,9 @@ def _transient_types() -> tuple[type[BaseException], ...]:
         TransientError, ConnectionError, TimeoutError, sqlite3.OperationalError,
         redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, redis.exceptions.BusyLoadingError,
         redis.exceptions.TryAgainError, kombu.exceptions.OperationalError, SoftTimeLimitExceeded]
-    try:  # Elasticsearch unreachable (or refusing us): the store says so with StoreUnavailable
-        from newsagg.index.base import StoreUnavailable
-
-        types.append(StoreUnavailable)
-    except ImportError:
-        pass
-    try:  # the story engine's shared lock not acquired in time (its holder died): wait and retry
-        from newsagg.dedupe.state import StateError
-
-        types.append(StateError)
-    except ImportError:
-        pass
+    # Elasticsearch unreachable (or refusing us): the store says so with StoreUnavailable;
+    # the story engine's shared lock not acquired in time (its holder died): wait and retry
+    types += [StoreUnavailable, StateError]
     try:
         import elasticsearch
 

@@ -18,25 +18,26 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import redis
 from celery import Task, signals
 from celery.exceptions import Reject
 
 from newsagg.core.logs import configure_logging
 from newsagg.core.settings import Settings, get_settings
+from newsagg.core.text import detect_language, escape_surrogates
 from newsagg.workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
 from newsagg.workers import metrics
-from newsagg.workers.app import QUEUES, app, configure
-from newsagg.workers.deadletter import DeadLetter, add_with_retry, get_deadletters
-from newsagg.workers.inflight import InFlight
+from newsagg.workers.app import QUEUES, app
+from newsagg.workers.deadletter import DeadLetter, add_with_retry
 from newsagg.workers.pipeline import (
     STEP_FUNCTIONS,
     InvalidArticle,
     StoreRejected,
     is_transient,
-    maintain_step,
     payload_article_id,
     retry_delay,
 )
+from newsagg.workers.services import services
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +75,17 @@ def _setup_logging(**_: Any) -> None:
     install_log_filter()
 
 
+@signals.worker_init.connect
+def _load_models(**_: Any) -> None:
+    # The language model takes a second or more to load on a busy machine: load it before
+    # the first step's time limit counts (a prefork pool's children inherit it).
+    detect_language("")
+
+
 @signals.worker_ready.connect
 def _worker_ready(**_: Any) -> None:
     s = get_settings()
-    metrics.serve(s.metrics_port, s.redis_url, QUEUES)
+    metrics.serve(s.metrics_port, services(s).redis() if s.distributed else None, QUEUES)
 
 
 _task_tokens: dict[str, contextvars.Token] = {}
@@ -173,7 +181,17 @@ class PipelineTask(Task):
             ARTICLE_ID.reset(token)
 
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        payload = args[0] if args else kwargs.get("payload")
+        # An exception here is "Unrecoverable error" to Celery: the worker dies and the
+        # message goes to the next worker, which dies too. So this never raises.
+        payload = args[0] if args else (kwargs or {}).get("payload")
+        try:
+            self._deadletter(exc, payload, einfo)
+        except Exception as failure:
+            log.critical("dead letter not written; the message is dropped", extra={
+                "step": self.step, "task_id": task_id, "error": f"{type(failure).__name__}: {failure}"[:300],
+                "task_error": f"{type(exc).__name__}: {exc}"[:300]})
+
+    def _deadletter(self, exc, payload, einfo) -> None:
         if isinstance(exc, InvalidArticle):
             reason, error = "invalid", exc.reason
         elif isinstance(exc, StoreRejected):
@@ -184,8 +202,14 @@ class PipelineTask(Task):
             reason = "error"
             error = f"{type(exc).__name__}: {exc}\n{str(einfo.traceback)[-3000:] if einfo else ''}".strip()
         letter = DeadLetter(article_id=payload_article_id(payload), step=self.step, reason=reason,
-                            error=error[:5000], payload=payload, attempts=(self.request.retries or 0) + 1)
-        add_with_retry(task_settings(), letter)
+                            error=escape_surrogates(error[:5000]), payload=payload,
+                            attempts=(self.request.retries or 0) + 1)
+        try:
+            add_with_retry(task_settings(), letter)
+        except (TypeError, ValueError, RecursionError) as unstorable:  # the payload itself cannot be written
+            letter.payload = {"unstorable_payload": escape_surrogates(repr(payload)[:100_000]),
+                              "why": f"{type(unstorable).__name__}: {unstorable}"[:300]}
+            add_with_retry(task_settings(), letter)
         metrics.DEADLETTERED.labels(self.step, reason).inc()
         log.error("article dead-lettered", extra={"article_id": letter.article_id, "step": self.step,
                                                   "reason": reason, "error": error[:300]})
@@ -195,13 +219,9 @@ class PipelineTask(Task):
 def _settle(article_id: str) -> None:
     """Indexed or dead-lettered: the article leaves the in-flight ledger (distributed).
     Best effort: an article left there is handed in once more later, which is harmless."""
-    import redis
-
     settings = task_settings()
-    if not settings.distributed:
-        return
     try:
-        InFlight.from_settings(settings).settle(article_id)
+        services(settings).inflight().settle(article_id)
     except redis.RedisError as exc:
         log.warning("in-flight ledger not updated", extra={"article_id": article_id, "error": str(exc)})
 
@@ -222,21 +242,13 @@ def assign(self: PipelineTask, payload: dict) -> str:
 def index(self: PipelineTask, payload: dict) -> dict:
     # Indexed: any dead letter of this article (a replay, a re-crawl that now passes) is settled.
     def settled(out: dict) -> None:
-        get_deadletters(task_settings()).remove(out["article_id"])
+        services(task_settings()).deadletters().remove(out["article_id"])
         _settle(out["article_id"])
 
     return self.run_step(payload, then=settled)
 
 
 STEP_TASKS = {"enrich": enrich, "assign": assign, "index": index}
-
-
-@app.task(name="newsagg.maintain", acks_late=True)
-def maintain() -> dict:
-    """Close quiet clusters and expire their LSH entries; refresh what changed."""
-    closed = maintain_step(get_settings())
-    log.info("cluster maintenance done", extra={"closed": len(closed)})
-    return {"closed": len(closed)}
 
 
 def outlet_sources_yaml(sources_text: str, outlet: str) -> str:
@@ -253,7 +265,7 @@ def outlet_sources_yaml(sources_text: str, outlet: str) -> str:
 @app.task(name="newsagg.crawl", acks_late=False)  # a crawl lost with its worker waits for the next beat
 def crawl(outlet: str, sources_file: str | None = None) -> dict:
     """Crawl one outlet of the sources file (scheduled by beat at its interval)."""
-    from newsagg.crawler.run import run_crawl
+    from newsagg.crawler.run import run_crawl  # Scrapy is heavy: only crawl workers load it
 
     settings = get_settings()
     path = Path(sources_file or settings.sources_file)
@@ -265,6 +277,3 @@ def crawl(outlet: str, sources_file: str | None = None) -> dict:
     result = dataclasses.asdict(stats)
     log.info("crawl done", extra={"outlet": outlet, **{k: v for k, v in result.items() if isinstance(v, int)}})
     return result
-
-
-configure()

@@ -7,6 +7,7 @@ htmldate fills in the date when the page declares none.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -20,6 +21,7 @@ import lxml.html
 import trafilatura
 from w3lib.encoding import html_to_unicode
 
+from newsagg.core.text import escape_surrogates, scrub_surrogates
 from newsagg.crawler.extract.metadata import (
     ArticleFields,
     PageMeta,
@@ -54,6 +56,7 @@ class ExtractedPage(ArticleFields):
     text: str = ""
     is_amp: bool = False
     skip_reason: str | None = None  # set when the page is not an article
+    error: str | None = None  # set when extraction itself failed (skip_reason says so too)
 
     @property
     def is_article(self) -> bool:
@@ -84,14 +87,24 @@ def _detect_encoding(body: bytes) -> str | None:
     return best.encoding if best else None
 
 
+# C0 controls other than tab/LF/CR, and the noncharacters U+FFFE/U+FFFF: HTML calls them parse
+# errors and lxml refuses them in any text it sets (htmldate's cleaning raised ValueError).
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """Text lxml accepts: stray control characters dropped, lone surrogates repaired."""
+    return scrub_surrogates(_NOT_XML_TEXT.sub("", text))
+
+
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
     """Text of an HTML page: BOM, then HTTP header charset, then <meta charset>, then detection."""
     if isinstance(body, str):
-        return body
+        return clean_text(body)
     if looks_binary(body):
         raise NotHtmlError("binary content, not an HTML page")
     _, text = html_to_unicode(content_type, body, auto_detect_fun=_detect_encoding)
-    return text
+    return clean_text(text)
 
 
 def parse_tree(text: str):
@@ -165,8 +178,41 @@ def _title(meta: PageMeta, url: str) -> str:
                         h1=meta.h1, site_names=[meta.site_name], url=url)
 
 
+def _never_raises(extract):
+    """A page no extractor part can handle (JSON-LD nested 5,000 deep, a library's bug on odd
+    markup) is reported as failed with its reason, never raised into a crawl or a batch;
+    whatever the page gave is returned with lone surrogates repaired (half an emoji in a
+    JSON-LD headline would fail every later encode)."""
+    @functools.wraps(extract)
+    def wrapper(html: bytes | str, url: str, content_type: str | None = None) -> ExtractedPage:
+        try:
+            page = extract(html, url, content_type)
+        except Exception as exc:  # noqa: BLE001  any bug of any library on any page: reported, not raised
+            reason = escape_surrogates(f"{type(exc).__name__}: {exc}")[:300]
+            log.warning("extraction failed", extra={"url": escape_surrogates(url), "error": reason})
+            try:
+                canonical = clean_url(url)
+            except ValueError:
+                canonical = url
+            page = ExtractedPage(url=url, canonical_url=canonical, skip_reason=f"extraction failed: {reason}",
+                                 error=reason)
+        return _repaired(page)
+    return wrapper
+
+
+def _repaired(page: ExtractedPage) -> ExtractedPage:
+    for name, value in vars(page).items():
+        if isinstance(value, str):
+            setattr(page, name, scrub_surrogates(value))
+        elif isinstance(value, list):
+            setattr(page, name, [scrub_surrogates(v) if isinstance(v, str) else v for v in value])
+    return page
+
+
+@_never_raises
 def extract_article(html: bytes | str, url: str, content_type: str | None = None) -> ExtractedPage:
-    """Extract one page. Never raises on bad pages: `skip_reason` says why it is not an article."""
+    """Extract one page. Never raises on bad pages: `skip_reason` says why it is not an article
+    (and `error` why extraction failed, when it did)."""
     try:
         text = decode_html(html, content_type)
         tree = parse_tree(text)
@@ -179,8 +225,12 @@ def extract_article(html: bytes | str, url: str, content_type: str | None = None
                          description=meta.description,
                          image=_page_link(meta.image, url))
     if page.published is None:
-        found = htmldate.find_date(tree, extensive_search=False, original_date=True, url=url,
-                                   outputformat="%Y-%m-%dT%H:%M:%S%z")
+        try:
+            found = htmldate.find_date(tree, extensive_search=False, original_date=True, url=url,
+                                       outputformat="%Y-%m-%dT%H:%M:%S%z")
+        except (ValueError, TypeError, RecursionError, lxml.etree.LxmlError) as exc:  # odd markup: no date, the rest stands
+            log.debug("htmldate failed", extra={"url": url, "error": f"{type(exc).__name__}: {exc}"[:200]})
+            found = None
         page.published = parse_datetime(found)
     # trafilatura gets the text, not our tree: it parses and cleans its own copy (better recall).
     body = extract_body(text, url=url, title=page.title)

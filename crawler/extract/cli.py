@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from pathlib import Path
 
 import click
@@ -29,13 +30,21 @@ def extract(files: tuple[Path, ...], url: str | None, as_jsonl: bool) -> None:
     Example:
       newsagg extract page.html --url https://example.org/news/1.html
     """
-    for path in files:
+    bad = 0
+    for path in files:  # one bad file is a line on stderr; the batch goes on
         try:
             body = read_page(path)
-        except (OSError, gzip.BadGzipFile, EOFError) as exc:
-            raise click.ClickException(f"{path}: cannot read: {exc}") from None
+        except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+            bad += 1
+            click.echo(f"{path}: cannot read: {exc}", err=True)
+            continue
         page = extract_article(body, url or path.resolve().as_uri())
         out = page.to_cli_json()
         if page.skip_reason:
             out["skip_reason"] = page.skip_reason
+        if page.error:
+            bad += 1
+            click.echo(f"{path}: {page.skip_reason}", err=True)
         click.echo(json.dumps(out, ensure_ascii=False))
+    if bad:
+        raise click.ClickException(f"{bad} of {len(files)} file(s) could not be read or extracted (listed above)")

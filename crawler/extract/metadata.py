@@ -131,12 +131,17 @@ def _json_ld(tree) -> list[dict]:
             continue
         try:
             data = json.loads(raw)
+        except RecursionError:  # nested thousands deep: no article metadata is
+            continue
         except ValueError:
             try:  # control characters inside strings are common on the web
                 data = json.loads(raw, strict=False)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
-        objects.extend(_ld_objects(data))
+        try:
+            objects.extend(_ld_objects(data))
+        except RecursionError:
+            continue
     return objects
 
 

@@ -12,6 +12,7 @@ from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from newsagg.core.loader import load_object
 from newsagg.core.schema import Article, utcnow
 from newsagg.core.settings import Settings, get_settings
 from newsagg.crawler.discovery import (
@@ -27,11 +28,15 @@ from newsagg.crawler.middlewares import raise_slot_floor
 from newsagg.crawler.netguard import PublicAddressResolver
 from newsagg.crawler.pipelines import FETCHED_URLS_KEY
 from newsagg.crawler.sources import Source, load_sources
-from newsagg.crawler.store import open_store
+from newsagg.crawler.store import CrawlFrontier
 
 log = logging.getLogger(__name__)
 
 MAX_SITEMAP_DEPTH = 3  # index -> index -> sitemap is already unusual
+
+
+# The frontier store factory (settings -> CrawlFrontier) a crawl uses unless its settings name another.
+DEFAULT_FRONTIER = "newsagg.runtime:crawl_frontier"
 
 
 def same_site(url_a: str, url_b: str) -> bool:
@@ -76,7 +81,7 @@ class NewsSpider(scrapy.Spider):
         self.sources: list[Source] = load_sources(sources_file)
         self.app_settings: Settings = app_settings or get_settings()
         self.cutoff: datetime = utcnow() - timedelta(days=self.app_settings.recency_days)
-        self.store = open_store(self.app_settings)
+        self.store: CrawlFrontier | None = None  # opened in from_crawler, from the crawl's settings
         self.requested: set[str] = set()  # article and sitemap URLs requested in this run
         self.hints: dict[str, dict] = {}
         self.emitted: set[str] = set()  # canonical URLs emitted in this run
@@ -87,11 +92,14 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        # The composition root names the frontier store in the crawl's settings (newsagg.runtime).
+        spider.store = load_object(crawler.settings.get("NEWSAGG_CRAWL_FRONTIER", DEFAULT_FRONTIER))(spider.app_settings)
         crawler.signals.connect(spider.robots_fetched, signal=signals.response_received)
         return spider
 
     def closed(self, reason):
-        self.store.close()
+        if self.store is not None:
+            self.store.close()
 
     def _stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"newsagg/{key}", count)
@@ -260,6 +268,8 @@ class NewsSpider(scrapy.Spider):
         hints = {**response.meta.get("hints", {}), **self.hints.get(url, {})}
         published = page.published or hints.get("published")
         reason = page.skip_reason
+        if page.error:  # counted apart from pages that are simply not articles; marked fetched below
+            self._stat("pages_failed")
         if reason is None and duplicate:
             reason = "duplicate of an article already crawled"
         if reason is None and published is not None and published < self.cutoff:

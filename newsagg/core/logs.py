@@ -10,6 +10,8 @@ import logging
 import sys
 from datetime import datetime, timezone
 
+from newsagg.core.text import escape_surrogates
+
 # Attributes every LogRecord has; anything else came from `extra=` and is logged as a field.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
@@ -27,7 +29,7 @@ class JsonFormatter(logging.Formatter):
                 out[key] = value
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str, ensure_ascii=False)
+        return escape_surrogates(json.dumps(out, default=str, ensure_ascii=False))
 
 
 class PlainFormatter(logging.Formatter):
@@ -37,7 +39,7 @@ class PlainFormatter(logging.Formatter):
         base = f"{record.levelname.lower():7s} {record.name}: {record.getMessage()}"
         if record.exc_info:
             base += "\n" + self.formatException(record.exc_info)
-        return f"{base} {tail}".rstrip()
+        return escape_surrogates(f"{base} {tail}".rstrip())
 
 
 def configure_logging(level: str = "INFO", json_lines: bool = True, stream=None) -> None:

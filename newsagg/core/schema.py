@@ -6,6 +6,7 @@ updates in place and never duplicates.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from datetime import datetime, timezone
 from typing import Any
@@ -14,14 +15,24 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 def article_id(canonical_url: str) -> str:
-    """Stable id of an article: derived from its canonical URL only."""
-    return hashlib.sha1(canonical_url.strip().encode("utf-8")).hexdigest()[:20]
+    """Stable id of an article: derived from its canonical URL only (20 hex digits).
+    Never raises: a lone surrogate hashes as its code point (the pipeline rejects such
+    URLs, but a dead letter still needs a key)."""
+    return hashlib.sha1(canonical_url.strip().encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+ARTICLE_ID = re.compile(r"[0-9a-f]{20}")
+
+
+def is_article_id(value: object) -> bool:
+    """What article_id() gives: ids name files, keys and documents, so nothing else passes."""
+    return isinstance(value, str) and ARTICLE_ID.fullmatch(value) is not None
 
 
 def content_hash(title: str, text: str) -> str:
     """Hash of what enrichment and clustering read; a change means re-process."""
     norm = unicodedata.normalize("NFC", f"{title}\n{text}").strip()
-    return hashlib.sha1(norm.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(norm.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def utcnow() -> datetime:
@@ -81,6 +92,7 @@ class Article(BaseModel):
 
     # --- from the story engine (dedupe)
     event_id: str | None = None
+    storyline_id: str | None = None  # the run of events on one subject this article's event belongs to
     group_id: str | None = None
     copies_of: str | None = None
     similarity: float | None = None
@@ -93,9 +105,9 @@ class Article(BaseModel):
         return _aware_utc(v)
 
     def model_post_init(self, __context: Any) -> None:
-        if not self.canonical_url:
+        if not self.canonical_url.strip():
             self.canonical_url = self.url
-        if not self.id:
+        if not self.id.strip():
             self.id = article_id(self.canonical_url)
         if not self.content_hash:
             self.content_hash = content_hash(self.title, self.text)

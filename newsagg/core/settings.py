@@ -10,11 +10,15 @@ generated from these descriptions by `newsagg config`).
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _env(name: str) -> AliasChoices:
@@ -39,6 +43,9 @@ class Settings(BaseSettings):
     elasticsearch_password: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_PASSWORD"), description="Elasticsearch password (basic auth).")
     elasticsearch_ca_file: Path | None = Field(None, validation_alias=_env("ELASTICSEARCH_CA_FILE"), description="CA certificate file for TLS to Elasticsearch.")
     index_prefix: str = Field("newsagg", description="Prefix of Elasticsearch indices, aliases and templates.")
+    redis_connect_timeout_s: float = Field(5.0, description="Timeout of a connection to Redis, in seconds (the one client every component shares).")
+    redis_socket_timeout_s: float = Field(10.0, description="Timeout of one Redis command, in seconds.")
+    redis_health_check_s: int = Field(30, description="Seconds of idleness after which a pooled Redis connection is checked (PING) before use.")
 
     # --- crawler
     sources_file: Path = Field(Path("sources.yaml"), description="The sources file (YAML) listing outlets.")
@@ -51,7 +58,8 @@ class Settings(BaseSettings):
     download_timeout_s: int = Field(30, description="Timeout for one download, in seconds.")
     crawl_delay_default_s: float = Field(1.0, description="Seconds between requests to one outlet when its sources entry sets no crawl_delay (AutoThrottle adapts from there).")
     crawl_retries: int = Field(2, description="Retries of a failed download (5xx, 429, timeouts) before giving up.")
-    crawl_handoff: bool = Field(True, description="Hand each crawled article to the pipeline (workers.handoff.submit_article); false: only export JSON Lines.")
+    crawl_handoff: bool = Field(True, description="Hand each crawled article to the pipeline (the crawl sink); false: only export JSON Lines.")
+    crawl_sink: str = Field("newsagg.workers.handoff:submit_article", description="Where the crawler hands each article: `module:function` taking (article, settings), loaded at crawl start.")
 
     # --- story engine (dedupe)
     cluster_quiet_hours: float = Field(72.0, description="An event cluster closes after this many hours without a new article; its LSH entries expire.")
@@ -75,6 +83,49 @@ class Settings(BaseSettings):
     articles_rollover_age: str = Field("7d", description="Articles roll over to a new index after this age (ILM, or `newsagg index rollover`).")
     kibana_url: str | None = Field(None, validation_alias=_env("KIBANA_URL"), description="Kibana URL for `newsagg kibana setup`.")
     kibana_api_key: SecretStr | None = Field(None, validation_alias=_env("KIBANA_API_KEY"), description="Kibana API key (base64 id:key); else the Elasticsearch credentials are used.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("metrics_port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 0 <= value <= 65535:
+            raise ValueError("must be a port number 1-65535, or 0 for off")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value is not None and (urlsplit(value.strip()).scheme not in ("redis", "rediss", "unix")
+                                  or not urlsplit(value.strip()).netloc + urlsplit(value.strip()).path):
+            raise ValueError("must be a redis://HOST:PORT/DB (or rediss://, unix://) URL")
+        return value.strip() if value else value
+
+    @field_validator("elasticsearch_url")
+    @classmethod
+    def _es_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        for host in (value or "").split(","):
+            parts = urlsplit(host.strip())
+            if host.strip() and (parts.scheme not in ("http", "https") or not parts.hostname):
+                raise ValueError("must be http(s)://HOST:PORT, several separated by commas")
+        return value
+
+    @field_validator("crawl_sink")
+    @classmethod
+    def _sink(cls, value: str) -> str:
+        if not re.fullmatch(r"[\w.]+[:.]\w+", value.strip()):
+            raise ValueError("must name a function as module:function")
+        return value.strip()
 
     @property
     def distributed(self) -> bool:

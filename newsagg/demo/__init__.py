@@ -19,7 +19,15 @@ from typing import Any
 
 import click
 
+from newsagg.core.errors import UserError
+from newsagg.core.services import ServiceUnavailable, require_redis
 from newsagg.core.settings import Settings, get_settings
+from newsagg.crawler.run import CrawlError, run_crawl
+from newsagg.demo.fixture_web import FixtureWeb
+from newsagg.demo.procs import start_worker as start_celery_worker
+from newsagg.demo.procs import stop_worker, wait_until
+from newsagg.index.base import StoreUnavailable
+from newsagg.runtime import get_runtime
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +46,6 @@ def top_stories(store, limit: int) -> list[dict[str, Any]]:
 def _wait_for_index(store, expected: int, timeout: float, progress) -> None:
     """Distributed mode: the crawl has handed articles to Celery; wait until workers indexed them
     (the summary then reports how many made it in time)."""
-    from newsagg.demo.procs import wait_until
-
     def indexed_all() -> bool:
         count = store.count_articles()
         progress(count)
@@ -63,19 +69,13 @@ def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_wor
         TimeElapsedColumn,
     )
 
-    from newsagg.crawler.run import run_crawl
-    from newsagg.demo.fixture_web import FixtureWeb
-    from newsagg.index.store import get_store
-
     console = console or Console(stderr=True)
     data_dir = settings.ensure_data_dir()
     started = time.monotonic()
-    store = get_store(settings)
+    store = get_runtime(settings).open_search_store()
     store.setup()  # also tells at once when Elasticsearch is unreachable
     worker = None
     if start_worker and settings.distributed:
-        from newsagg.demo.procs import start_worker as start_celery_worker
-
         # one pipeline worker (enrich, assign, index); its log goes next to the data
         worker = start_celery_worker("demo", {}, data_dir / "demo-worker.log")
     try:
@@ -108,8 +108,6 @@ def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_wor
                 time.sleep(serve_seconds)
     finally:
         if worker is not None:
-            from newsagg.demo.procs import stop_worker
-
             stop_worker(worker)
     stories = top_stories(store, top)
     summary = {
@@ -167,15 +165,10 @@ def demo(top: int, as_json: bool, start_worker: bool, base_port: int, verbose: b
     """
     from rich.console import Console
 
-    from newsagg.cli import UserError
-
     settings = get_settings()
     console = Console(stderr=True)
     if not verbose:  # progress bars tell the story; log lines only for trouble
         logging.getLogger().setLevel(logging.WARNING)
-    from newsagg.core.services import ServiceUnavailable, require_redis
-    from newsagg.crawler.run import CrawlError
-    from newsagg.index.store import StoreUnavailable
 
     try:
         if settings.redis_url:

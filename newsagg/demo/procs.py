@@ -16,14 +16,14 @@ from newsagg.workers.app import PIPELINE_QUEUES
 
 
 def worker_command(name: str, queues: tuple[str, ...] = PIPELINE_QUEUES, pool: str = "solo",
-                   concurrency: int = 1, app: str = "workers", loglevel: str = "WARNING") -> list[str]:
+                   concurrency: int = 1, app: str = "newsagg.workers", loglevel: str = "WARNING") -> list[str]:
     return [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", ",".join(queues), "-P", pool,
             "-c", str(concurrency), "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
             "-l", loglevel]
 
 
 def start_worker(name: str, env: dict[str, str], log_file: Path, queues: tuple[str, ...] = PIPELINE_QUEUES,
-                 pool: str = "solo", app: str = "workers", cwd: str | None = None,
+                 pool: str = "solo", app: str = "newsagg.workers", cwd: str | None = None,
                  concurrency: int = 1) -> subprocess.Popen:
     """A `celery worker` with `env` added to this process's environment."""
     full_env = {**os.environ, **env}
@@ -75,7 +75,7 @@ class WorkerCluster:
             wc.start("w1"); wc.start("w2"); ...; wc.kill("w1")
     """
 
-    def __init__(self, env: dict[str, str], log_dir: Path, app: str = "workers", cwd: str | None = None):
+    def __init__(self, env: dict[str, str], log_dir: Path, app: str = "newsagg.workers", cwd: str | None = None):
         self.env, self.log_dir, self.app, self.cwd = dict(env), Path(log_dir), app, cwd
         self.procs: dict[str, subprocess.Popen] = {}
         self.log_dir.mkdir(parents=True, exist_ok=True)

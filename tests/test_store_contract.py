@@ -48,7 +48,7 @@ def test_an_older_version_written_late_does_not_replace_the_newer_one(store):
 
 def test_search_groups_articles_into_ranked_clusters(store):
     index_all(store, storm_articles() + election_articles())
-    results = store.search("storm harbour")
+    results = store.search("harbour ferries")
     assert [r["cluster_id"] for r in results] == ["ev-storm"]
     top = results[0]
     assert top["article_count"] == 4 and top["copy_count"] == 2 and top["outlet_count"] == 3
@@ -215,3 +215,63 @@ def test_both_stores_give_the_same_answers(tmp_path, elasticsearch_url):
     stores[1].drop()
     for s in stores:
         s.close()
+
+
+# ---------------------------------------------------------------- the full contract, search as editors type it
+
+def test_every_store_implements_the_whole_contract(store):
+    from newsagg.index.base import SearchStore
+
+    assert isinstance(store, SearchStore) and not getattr(type(store), "__abstractmethods__", None)
+    info = store.status()
+    assert info["store"] == store.kind and info["articles"] == 0 and info["clusters"] == 0
+
+
+def test_every_word_must_match_phrases_or_and_minus_work(store):
+    index_all(store, storm_articles() + election_articles())
+
+    def ids(q, **kw):
+        return [r["cluster_id"] for r in store.search(q, **kw)]
+
+    assert ids("storm council") == []  # one word of each story: no story has both
+    assert ids("storm OR council") == ["ev-storm", "ev-election"] or set(ids("storm OR council")) == {"ev-storm", "ev-election"}
+    assert ids('"harbour wall"') == ["ev-storm"] and ids('"wall harbour"') == []
+    assert ids("harbour ferries -market") == ["ev-storm"]  # the reporter's own piece has no fish market
+    only_own = store.search("harbour ferries -market")[0]["top_articles"]
+    assert [a["title"] for a in only_own] == ["Ferries stranded after harbour wall breaks"]
+
+
+def test_filters_and_sorts(store):
+    storyline = [a.model_copy(update={"storyline_id": "sl-kestrel"}) for a in storm_articles()]
+    index_all(store, storyline + election_articles())
+    assert [r["cluster_id"] for r in store.search("", since="40h", sort="size")] == ["ev-storm", "ev-election"]
+    assert [r["cluster_id"] for r in store.search("", until="10h")] == ["ev-election"]
+    assert [r["cluster_id"] for r in store.search("Kestrel", country="ie")] == ["ev-storm"]
+    assert store.search("Maranth", country="GB") == []
+    assert [r["cluster_id"] for r in store.search("", entity="kestrel bay")] == ["ev-storm"]
+    assert [r["cluster_id"] for r in store.search("", min_outlets=3)] == ["ev-storm"]
+    got = store.search("", storyline="sl-kestrel")
+    assert [r["cluster_id"] for r in got] == ["ev-storm"] and got[0]["storyline_id"] == "sl-kestrel"
+    assert [r["cluster_id"] for r in store.search("", sort="recent")] == ["ev-storm", "ev-election"]
+
+
+def test_one_result_per_story_even_when_many_articles_match(store):
+    many = [art(f"s{i}", f"Storm update {i}", STORM_TEXT, f"outlet{i}", 1 + i / 10, "ev-big", f"g{i}") for i in range(40)]
+    small = art("small", "Storm warning for Kestrel Bay", STORM_TEXT, "solo", 1, "ev-small", "gs")
+    index_all(store, many + [small])
+    results = store.search("storm", limit=5)
+    assert sorted(r["cluster_id"] for r in results) == ["ev-big", "ev-small"]
+    assert {r["cluster_id"]: r["article_count"] for r in results}["ev-big"] == 40
+
+
+def test_a_story_opens_from_an_event_an_article_a_url_or_a_storyline(store):
+    arts = [a.model_copy(update={"storyline_id": "sl-kestrel"}) for a in storm_articles()]
+    index_all(store, arts + election_articles())
+    store.make_visible()  # Elasticsearch: searches see the cluster documents after a refresh
+    assert store.open_story("ev-storm")["event_id"] == "ev-storm"
+    by_article = store.open_story(arts[1].id)
+    assert by_article["event_id"] == "ev-storm" and by_article["opened_from"]["article_id"] == arts[1].id
+    assert store.open_story(arts[2].url)["event_id"] == "ev-storm"
+    line = store.open_story("sl-kestrel")
+    assert line["storyline_id"] == "sl-kestrel" and [s["event_id"] for s in line["stories"]] == ["ev-storm"]
+    assert store.open_story("https://nowhere.example/x") is None and store.open_story("nope") is None

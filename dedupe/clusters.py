@@ -1,0 +1,143 @@
+"""Clustering arithmetic of the story engine: what an event keeps of its
+members (the sums of their unit TF-IDF vectors, their languages, their time
+span) and how it changes when an article is added or removed or another event
+is absorbed, and the split of an event's members into parts.
+
+A cluster is kept as sums, never as its member list: the average similarity of
+an article to the members is one dot product with the sum (`scoring`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from newsagg.dedupe.tuning import Tuning
+from newsagg.dedupe.vectors import SparseVector
+
+
+@dataclass
+class Member:
+    """What a cluster keeps of one article: its unit TF-IDF vectors (content
+    terms, names and numbers), language, time, publication time and latest
+    written date."""
+
+    terms: SparseVector
+    keys: SparseVector
+    lang: str
+    time: float
+    anchor: float | None = None
+    written: float | None = None
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> "Member":
+        """From an article's stored features (`Features.stored` with its vectors),
+        or from nothing when the state no longer keeps them."""
+        return cls(SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
+                   stored.get("lang", ""), stored.get("time", 0.0), stored.get("anchor"), stored.get("written"))
+
+
+@dataclass
+class Span:
+    """The publication times (anchors) and the written dates of a cluster's
+    members, as their bounds (None: no member has one)."""
+
+    anchor_min: float | None = None
+    anchor_max: float | None = None
+    written_min: float | None = None
+    written_max: float | None = None
+
+    @classmethod
+    def of(cls, m: Member) -> "Span":
+        return cls(m.anchor, m.anchor, m.written, m.written)
+
+    def widen(self, other: "Span") -> None:
+        """Widen by another span (an article's or an absorbed cluster's)."""
+        for key, pick in (("anchor_min", min), ("anchor_max", max), ("written_min", min), ("written_max", max)):
+            values = [v for v in (getattr(self, key), getattr(other, key)) if v is not None]
+            setattr(self, key, pick(values) if values else None)
+
+
+@dataclass
+class Centroid:
+    """The sums of the members' unit vectors (the `limit` heaviest terms each),
+    their count and languages."""
+
+    terms: SparseVector = field(default_factory=SparseVector.empty)
+    keys: SparseVector = field(default_factory=SparseVector.empty)
+    langs: list[str] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, m: Member, limit: int) -> None:
+        self.terms = self.terms.plus(m.terms, limit)
+        self.keys = self.keys.plus(m.keys, limit)
+        self.size += 1
+        self.langs = sorted(set(self.langs) | {m.lang})
+
+    def remove(self, m: Member, limit: int) -> None:
+        """Take a member's vectors out (its language stays: others may share it)."""
+        self.terms = self.terms.plus(m.terms, limit, -1.0)
+        self.keys = self.keys.plus(m.keys, limit, -1.0)
+        self.size = max(0, self.size - 1)
+
+    def absorb(self, other: "Centroid", limit: int) -> None:
+        self.terms = self.terms.plus(other.terms, limit)
+        self.keys = self.keys.plus(other.keys, limit)
+        self.langs = sorted(set(self.langs) | set(other.langs))
+        self.size += other.size
+
+    def clear(self) -> None:
+        """Drop the vectors (a closed cluster is never scored again)."""
+        self.terms, self.keys = SparseVector.empty(), SparseVector.empty()
+
+
+def split_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning: Tuning) -> list[list[str]]:
+    """Parts of an event's members ({id: (group id, stored features)}) by average
+    link, copy groups kept whole: the most alike parts join first, but two parts
+    of `split_min_groups` copy groups or more that share a language stay apart when
+    they are less alike than `split_cohesion` of their mean cohesion (counted
+    between different copy groups). Smaller parts, and parts without a shared
+    language, always join their most alike part. `sims`: the members' pairwise
+    similarities, in the order of their sorted ids (`scoring.member_similarities`)."""
+    ids = sorted(members)
+    unit_of: dict[str, int] = {}
+    for m in ids:
+        unit_of.setdefault(members[m][0], len(unit_of))
+    k = len(unit_of)
+    ind = np.zeros((k, len(ids)))
+    ind[[unit_of[members[m][0]] for m in ids], np.arange(len(ids))] = 1.0
+    csum = ind @ sims @ ind.T  # similarity sums between parts (copy groups at first)
+    size = ind.sum(axis=1)  # articles
+    groups = np.ones(k)  # copy groups
+    within = np.zeros(k)  # similarity sums over ordered pairs of articles of different groups
+    pairs = np.zeros(k)
+    langs: list[set[str]] = [set() for _ in range(k)]
+    for m in ids:
+        langs[unit_of[members[m][0]]].add(members[m][1].lang)
+    parts = {u: [u] for u in range(k)}
+    allowed = ~np.eye(k, dtype=bool)
+    while len(parts) > 1:
+        link = np.where(allowed, csum / np.outer(size, size), -np.inf)
+        a, b = sorted(np.unravel_index(int(np.argmax(link)), link.shape))
+        if not np.isfinite(link[a, b]):
+            break
+        if groups[a] >= tuning.split_min_groups and groups[b] >= tuning.split_min_groups and langs[a] & langs[b]:
+            own = (within[a] / pairs[a] + within[b] / pairs[b]) / 2
+            if link[a, b] < tuning.split_cohesion * own:
+                allowed[a, b] = allowed[b, a] = False
+                continue
+        within[a] += within[b] + 2 * csum[a, b]
+        pairs[a] += pairs[b] + 2 * size[a] * size[b]
+        size[a] += size[b]
+        groups[a] += groups[b]
+        langs[a] |= langs[b]
+        parts[a] += parts.pop(b)
+        csum[a, :] += csum[b, :]
+        csum[:, a] += csum[:, b]
+        allowed[b, :] = allowed[:, b] = False
+        allowed[a, :] = allowed[:, a] = [u in parts and u != a for u in range(k)]
+    units: list[list[str]] = [[] for _ in range(k)]
+    for m in ids:
+        units[unit_of[members[m][0]]].append(m)
+    return [[m for u in us for m in units[u]] for us in parts.values()]

@@ -1,0 +1,246 @@
+"""Scores of the story engine (pure): is one text a copy of another, how well
+does an article fit an event, are two events one happening.
+
+Copy score (same language only): shared word 3-shingles over the shorter text,
+or the share of its sentences that line up in order with look-alike sentences of
+the other (a rewrite), or some of both, or an identical long URL slug. Event
+score: average TF-IDF similarity to the event's members (one dot product with
+their sums, `clusters.Centroid`), content words and names/numbers mixed within a
+language, names/numbers alone across languages; zero when the article's time
+cannot fit the event's (`time_compatible`).
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from collections import Counter
+from itertools import repeat
+
+import numpy as np
+
+from newsagg.dedupe.clusters import Centroid, Member, Span
+from newsagg.dedupe.features import Features
+from newsagg.dedupe.records import ClusterRecord, EventRecord
+from newsagg.dedupe.tuning import Tuning
+from newsagg.dedupe.vectors import SparseVector, dense, dots
+
+
+def shingle_containment(a: Features, b: Features) -> float:
+    """Share of the shorter text's word shingles found in the other."""
+    return float(shingle_containments(a, [b])[0])
+
+
+def shingle_containments(f: Features, others: list[Features]) -> np.ndarray:
+    """`shingle_containment` of f with each of others, in one numpy pass: the
+    others' shingles (sorted, unique: featurize) are looked up in f's."""
+    out = np.zeros(len(others))
+    if not len(f.shingles) or not others:
+        return out
+    lengths = np.array([len(o.shingles) for o in others])
+    if not lengths.sum():
+        return out
+    theirs = np.concatenate([o.shingles for o in others])
+    at = np.minimum(np.searchsorted(f.shingles, theirs), len(f.shingles) - 1)
+    shared = np.bincount(np.repeat(np.arange(len(others)), lengths), weights=f.shingles[at] == theirs,
+                         minlength=len(others))
+    smaller = np.minimum(lengths, len(f.shingles))
+    return np.divide(shared, smaller, out=out, where=smaller > 0)
+
+
+def _longest_increasing(seq: list[int]) -> int:
+    tails: list[int] = []
+    for x in seq:
+        i = bisect.bisect_left(tails, x)
+        if i == len(tails):
+            tails.append(x)
+        else:
+            tails[i] = x
+    return len(tails)
+
+
+def sentence_alignment(a: Features, b: Features, tuning: Tuning) -> tuple[float, int]:
+    """(share, count) of the shorter text's sentences that have a look-alike in the
+    other text, in the same order: what survives a sentence-by-sentence rewrite."""
+    short, long_ = sorted((a.sentence_terms, b.sentence_terms), key=len)
+    if not short:
+        return 0.0, 0
+    where: dict[str, list[int]] = {}  # stem -> sentences of the longer text holding it
+    for j, other in enumerate(long_):
+        for stem in other:
+            where.setdefault(stem, []).append(j)
+    matches = []
+    for s in short:
+        shared = Counter(j for stem in s for j in where.get(stem, ()))
+        best, best_j = tuning.sentence_match, -1
+        for j in sorted(shared):
+            sim = shared[j] / (len(s) + len(long_[j]) - shared[j])  # Jaccard
+            if sim >= best:
+                best, best_j = sim, j
+        if best_j >= 0:
+            matches.append(best_j)
+    aligned = _longest_increasing(matches)
+    return aligned / len(short), aligned
+
+
+def copy_score(a: Features, b: Features, tuning: Tuning, containment: float | None = None) -> float:
+    """How surely b is the same written text as a (0 across languages): shared
+    shingles, or sentences that line up one by one (a light rewrite), or some of
+    both (a heavier rewrite keeps a quarter of the wording and the order of its
+    sentences; independent reports of one happening rarely have both).
+    `containment`: the shingle containment, when already known."""
+    if a.lang != b.lang:
+        return 0.0
+    score = containment = shingle_containment(a, b) if containment is None else containment
+    if len(a.slug) >= tuning.slug_min_words and a.slug == b.slug:
+        score = max(score, tuning.copy_threshold)
+    if score < tuning.copy_threshold and score >= tuning.rewrite_min_containment:
+        share, count = sentence_alignment(a, b, tuning)
+        if count >= tuning.rewrite_min_sentences:
+            score = max(score, share * tuning.copy_threshold / tuning.rewrite_alignment)
+        if score < tuning.copy_threshold and containment >= tuning.mixed_containment \
+                and share >= tuning.mixed_alignment and count >= 3:
+            score = tuning.copy_threshold
+    return score
+
+
+def tfidf(counts: dict[str, float], ids: dict[str, int], df: dict[int, int], docs: int) -> SparseVector:
+    """Unit-length TF-IDF vector (sublinear tf) under the engine's running document
+    frequencies by term id (`ids`: `term_id` of each term; `docs` includes the
+    prior pseudo-documents)."""
+    # map() over the terms keeps the loops in C: an article has hundreds of terms.
+    n = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+    id_list = list(map(ids.__getitem__, counts))
+    term_id_array = np.array(id_list, dtype=np.int64)
+    held = np.fromiter(map(df.get, id_list, repeat(0)), dtype=np.float64, count=len(id_list))
+    idf = np.log((docs + 1) / (held + 1))
+    tf = np.where(n >= 1, 1 + np.log(np.maximum(n, 1.0)), n)
+    keep = (idf > 0) & (n > 0)
+    weights = tf[keep] * idf[keep]
+    norm = math.sqrt(float(weights @ weights)) or 1.0
+    return SparseVector.from_ids(term_id_array[keep], weights / norm)
+
+def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
+    """Whether an article's time fits an event's (its span). Published times
+    (anchors) are exact; a date written in a text only says the text is not
+    older than it."""
+    gap = tuning.max_gap_days * 86400.0
+    lo, hi, written = span.anchor_min, span.anchor_max, span.written_max
+    if f.anchor is not None:
+        if lo is not None and not lo - gap <= f.anchor <= hi + gap:
+            return False
+        if written is not None and written > f.anchor + gap:
+            return False
+    if f.written is not None and hi is not None and f.written > hi + gap:
+        return False
+    # The latest date a report writes is, as a rule, the day of its happening:
+    # far from the other side's publication times, it is another happening.
+    if tuning.anchor_after_written and f.anchor is not None and lo is None and written is not None \
+            and f.anchor > written + gap:
+        return False
+    if tuning.written_before_anchor and f.anchor is None and f.written is not None and lo is not None \
+            and f.written < lo - gap:
+        return False
+    if tuning.written_dates_both_ways and f.anchor is None and lo is None and f.written is not None \
+            and written is not None and not span.written_min - gap <= f.written <= written + gap:
+        return False
+    return True
+
+def spans_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
+    """Whether two events' times allow them to be one happening: the bound an
+    article's time must keep to join an event (`time_compatible`), between two
+    events. Their publication times lie within the gap of each other's, and
+    neither writes out a date well after every publication time of the other."""
+    gap = tuning.max_gap_days * 86400.0
+    if a.anchor_min is not None and b.anchor_min is not None \
+            and (b.anchor_min > a.anchor_max + gap or a.anchor_min > b.anchor_max + gap):
+        return False
+    for x, y in ((a, b), (b, a)):
+        if x.written_max is not None and y.anchor_max is not None and x.written_max > y.anchor_max + gap:
+            return False
+    return True
+
+
+def _link(terms_dot: float, keys_dot: float, pairs: float, shared_language: bool, tuning: Tuning) -> float:
+    """`average_link` from the dot products of two sets' vector sums."""
+    keys = keys_dot / pairs
+    if shared_language:
+        return (1 - tuning.key_weight) * terms_dot / pairs + tuning.key_weight * keys
+    if keys < tuning.cross_lang_threshold:
+        return 0.0
+    return keys * tuning.event_threshold / tuning.cross_lang_threshold
+
+
+def average_link(a: Centroid, b: Centroid, tuning: Tuning) -> float:
+    """Average similarity between the articles of two sets, each given as the sums
+    of their unit vectors (`Centroid`): content words and
+    names/numbers mixed within a language, names/numbers alone (rescaled to the
+    same threshold) across languages."""
+    shared = bool(set(a.langs) & set(b.langs))
+    terms = a.terms.dot(b.terms) if shared else 0.0
+    return _link(terms, a.keys.dot(b.keys), max(a.size, 1) * max(b.size, 1), shared, tuning)
+
+
+def cohesion(event: Centroid, tuning: Tuning) -> float | None:
+    """Average similarity between two different members of an event (None below
+    two members), from the sums of their unit vectors: |sum|^2 counts each member
+    with itself once."""
+    n = event.size
+    if n < 2:
+        return None
+    total = average_link(event, event, tuning) * n * n
+    return max(0.0, (total - n) / (n * (n - 1)))
+
+
+def mergeable(a: Centroid, b: Centroid, tuning: Tuning) -> bool:
+    """Whether two events are one happening: as alike to each other as (nearly)
+    their own members are. Reports of a follow-up or an earlier happening of one
+    topic share its vocabulary and clear the joining bar, but stay less alike to
+    each other than each is within itself."""
+    own = [c for c in (cohesion(a, tuning), cohesion(b, tuning)) if c is not None]
+    if not own:
+        return True
+    return average_link(a, b, tuning) >= tuning.merge_cohesion * min(own)
+
+
+def member_similarities(members: list[Member], tuning: Tuning) -> np.ndarray:
+    """Pairwise `average_link` similarity of single articles (an event's members)."""
+    terms, keys = (m @ m.T for m in (dense([getattr(x, key) for x in members]) for key in ("terms", "keys")))
+    lang = np.array([x.lang for x in members])
+    same = lang[:, None] == lang[None, :]
+    cross = np.where(keys >= tuning.cross_lang_threshold, keys * tuning.event_threshold / tuning.cross_lang_threshold, 0.0)
+    return np.where(same, (1 - tuning.key_weight) * terms + tuning.key_weight * keys, cross)
+
+
+def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> dict[str, float]:
+    """How well an article fits each event, 1 at the joining bar: its average
+    similarity to the members (average link: a diffuse topic-wide cluster does
+    not attract everything) over the bar; 0 when out of the event's time. The
+    dot products with all events' centroids are taken in one pass."""
+    fits = {eid: 0.0 for eid in events}
+    timely = [(eid, rec) for eid, rec in events.items() if time_compatible(f, rec.span, tuning)]
+    terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
+    keys = dots(f.key_vector, [rec.centroid.keys for _, rec in timely])
+    for (eid, rec), terms_dot, keys_dot in zip(timely, terms.tolist(), keys.tolist()):
+        shared = f.lang in rec.centroid.langs
+        fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
+                          tuning) / tuning.event_threshold
+    return fits
+
+
+def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tuning) -> dict[str, float]:
+    """How well an article that founds an event fits each storyline, 1 at the
+    storyline bar: its average similarity to all the storyline's articles (one
+    subject's vocabulary and names, whatever the day), with no time bound
+    beyond `storyline_max_gap_days`."""
+    gap = tuning.storyline_max_gap_days * 86400.0
+    fits = {sid: 0.0 for sid in storylines}
+    timely = [(sid, rec) for sid, rec in storylines.items()
+              if f.anchor is None or rec.span.anchor_min is None
+              or rec.span.anchor_min - gap <= f.anchor <= rec.span.anchor_max + gap]
+    terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
+    keys = dots(f.key_vector, [rec.centroid.keys for _, rec in timely])
+    for (sid, rec), terms_dot, keys_dot in zip(timely, terms.tolist(), keys.tolist()):
+        shared = f.lang in rec.centroid.langs
+        fits[sid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
+                          tuning) / tuning.storyline_threshold
+    return fits

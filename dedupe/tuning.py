@@ -1,0 +1,50 @@
+"""The story engine's decision thresholds and weights, in one frozen record
+(tuned on the tune split only, see dedupe/eval.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Decision thresholds and weights (tuned on the tune split only, see dedupe/eval.py)."""
+
+    shingle_k: int = 3
+    copy_threshold: float = 0.45  # shared 3-shingles / shingles of the shorter text
+    sentence_match: float = 0.25  # Jaccard of two sentences' stems for "the same sentence, reworded"
+    rewrite_alignment: float = 0.5  # share of sentences lined up that makes a rewrite a copy
+    rewrite_min_sentences: int = 4
+    rewrite_min_containment: float = 0.03  # below this no alignment is tried (speed)
+    # A heavier rewrite: this share of shared shingles together with this share of
+    # the sentences lined up (at least 3) makes a copy too.
+    mixed_containment: float = 0.25
+    mixed_alignment: float = 0.3
+    slug_min_words: int = 7  # an identical URL slug this long marks a copy
+    event_threshold: float = 0.17  # least average similarity to an event's members that joins it
+    merge_fit: float = 1.3  # a second event must fit this well (1 = the joining bar) to be merged
+    merge_cohesion: float = 0.6  # two events merge only if this close to as alike as the looser is within itself
+    split_cohesion: float = 0.7  # two parts of an event this much less alike than within themselves are split
+    split_min_groups: int = 4  # copy groups each part needs for that
+    split_sizes: tuple = (4, 6, 8, 11, 16, 23, 32, 45, 64)  # event sizes at which its parts are checked
+    key_weight: float = 0.3  # share of the key-term similarity in the event score
+
+    # Storylines: an article that founds an event joins the storyline it fits this
+    # well (average similarity to all its articles); an article that fits a second
+    # event this well (1 = the joining bar) that it may not merge with (time,
+    # cohesion) links their storylines.
+    storyline_threshold: float = 0.08
+    storyline_link_fit: float = 1.0
+    storyline_max_gap_days: float = 400.0
+
+    cross_lang_threshold: float = 0.12  # average key-term similarity across languages
+    max_gap_days: float = 4.0  # reports of one happening are this close in time
+    written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
+    anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out
+    written_before_anchor: bool = True  # keep a text whose dates all lie well before an event's publication out
+    stem_length: int = 6  # crude language-independent stemming: word prefixes
+    centroid_terms: int = 250  # terms kept per event centroid
+    idf_prior_docs: int = 50  # pseudo-documents holding no term: a cold start does not zero every idf
+    max_candidates: int = 30
+    num_perm: int = 128
+    lsh_bands: int = 64
+    lsh_rows: int = 2
