@@ -615,6 +615,9 @@ class Ingester:
     def _extracted(self, page: FetchedPage, url: str, payload: str, extracted) -> None:
         stats = self.stats
         if not extracted.is_article:
+            if getattr(extracted, "error", None):  # the extractor failed on this page (a library's bug)
+                stats.fail(Problem(page.file, page.where, f"extraction failed: {extracted.error}"), "extraction")
+                return
             if looks_binary(page.body):
                 stats.fail(Problem(page.file, page.where, f"binary content served as HTML ({page.url})"),
                            "binary_as_html")
