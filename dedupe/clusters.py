@@ -68,24 +68,41 @@ class Centroid:
     keys: SparseVector = field(default_factory=SparseVector.empty)
     langs: list[str] = field(default_factory=list)
     size: int = 0
+    # Members by language (None: a record written before they were counted).
+    lang_sizes: dict[str, int] | None = field(default_factory=dict)
 
     def add(self, m: Member, limit: int) -> None:
         self.terms = self.terms.plus(m.terms, limit)
         self.keys = self.keys.plus(m.keys, limit)
         self.size += 1
         self.langs = sorted(set(self.langs) | {m.lang})
+        if self.lang_sizes is not None:
+            self.lang_sizes[m.lang] = self.lang_sizes.get(m.lang, 0) + 1
 
     def remove(self, m: Member, limit: int) -> None:
         """Take a member's vectors out (its language stays: others may share it)."""
         self.terms = self.terms.plus(m.terms, limit, -1.0)
         self.keys = self.keys.plus(m.keys, limit, -1.0)
         self.size = max(0, self.size - 1)
+        if self.lang_sizes is not None and self.lang_sizes.get(m.lang):
+            self.lang_sizes[m.lang] -= 1
 
     def absorb(self, other: "Centroid", limit: int) -> None:
         self.terms = self.terms.plus(other.terms, limit)
         self.keys = self.keys.plus(other.keys, limit)
         self.langs = sorted(set(self.langs) | set(other.langs))
         self.size += other.size
+        if self.lang_sizes is not None and other.lang_sizes is not None:
+            for lang, n in other.lang_sizes.items():
+                self.lang_sizes[lang] = self.lang_sizes.get(lang, 0) + n
+        else:
+            self.lang_sizes = None
+
+    def language_share(self, lang: str) -> float | None:
+        """Share of the members in a language (None: not counted)."""
+        if self.lang_sizes is None or not self.size:
+            return None
+        return self.lang_sizes.get(lang, 0) / self.size
 
     def clear(self) -> None:
         """Drop the vectors (a closed cluster is never scored again)."""

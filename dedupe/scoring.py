@@ -22,7 +22,7 @@ from newsagg.dedupe.clusters import Centroid, Member, Span
 from newsagg.dedupe.features import Features
 from newsagg.dedupe.records import ClusterRecord, EventRecord
 from newsagg.dedupe.tuning import Tuning
-from newsagg.dedupe.vectors import SparseVector, dense, dots
+from newsagg.dedupe.vectors import SparseVector, dense, dots, shared_counts
 
 
 def shingle_containment(a: Features, b: Features) -> float:
@@ -185,8 +185,9 @@ def average_link(a: Centroid, b: Centroid, tuning: Tuning) -> float:
     same threshold) across languages."""
     shared = bool(set(a.langs) & set(b.langs))
     terms = a.terms.dot(b.terms) if shared else 0.0
-    return _link(terms, a.keys.dot(b.keys), max(a.size, 1) * max(b.size, 1), shared, tuning,
-                 len(set(a.langs) | set(b.langs)) > 1)
+    across = len(set(a.langs) | set(b.langs)) > 1 \
+        and int(shared_counts(a.keys, [b.keys])[0]) >= tuning.cross_lang_min_shared
+    return _link(terms, a.keys.dot(b.keys), max(a.size, 1) * max(b.size, 1), shared, tuning, across)
 
 
 def cohesion(event: Centroid, tuning: Tuning) -> float | None:
@@ -230,14 +231,21 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
     terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
     keys = dots(f.key_vector, [rec.centroid.keys for _, rec in timely])
     cross = dots(f.cross_vector, [rec.centroid.keys for _, rec in timely]) if len(f.cross_vector) else None
+    in_common = shared_counts(f.key_vector, [rec.centroid.keys for _, rec in timely]).tolist()
     gate = tuning.min_key_link if len(f.key_vector) else 0.0
     for i, ((eid, rec), terms_dot, keys_dot) in enumerate(zip(timely, terms.tolist(), keys.tolist())):
         # Reports of one happening name the same people, places and figures: content
         # words alone (a language's common words among them) do not make one.
         shared = f.lang in rec.centroid.langs and keys_dot / max(rec.size, 1) >= gate
+        # Across languages only with names/numbers in common: one shared figure is a coincidence.
+        # Names alone stand in for content words only where those cannot be compared:
+        # an event reported mostly in the article's language is judged by its words
+        # (a follow-up shares every name of the happening before it).
+        share = rec.centroid.language_share(f.lang)
+        across = in_common[i] >= tuning.cross_lang_min_shared and any(lang != f.lang for lang in rec.centroid.langs) \
+            and (share is None or share <= tuning.cross_lang_max_share)
         fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
-                          tuning, any(lang != f.lang for lang in rec.centroid.langs),
-                          None if cross is None else float(cross[i])) / tuning.event_threshold
+                          tuning, across, None if cross is None else float(cross[i])) / tuning.event_threshold
     return fits
 
 

@@ -43,6 +43,10 @@ class Tuning:
     # a time: names accumulate, each language's own capitalised words do not).
     cross_event_fit: float = 1.0
     cross_lang_min_keys: int = 2  # names/numbers seen in other languages that make a second lookup worth it
+    # Across languages, names and numbers are all there is: one shared name or
+    # figure (a year, a country, a "95") is a coincidence, not one happening.
+    cross_lang_min_shared: int = 1
+    cross_lang_max_share: float = 0.5  # names alone judge a report whose language holds at most this share of an event
     names_keys: int = 8  # the rarest names/numbers of an article indexed for other languages' reports
 
     min_key_link: float = 0.1  # least average names-and-numbers similarity to join an event in its language

@@ -140,6 +140,19 @@ def dots(query: SparseVector, others: Sequence[SparseVector]) -> np.ndarray:
     return np.bincount(owner[hit], weights=weights[hit] * query.weights[at[hit]], minlength=len(others))
 
 
+def shared_counts(query: SparseVector, others: Sequence[SparseVector]) -> np.ndarray:
+    """How many of query's terms each of `others` holds, in one pass (as `dots`)."""
+    out = np.zeros(len(others), dtype=np.int64)
+    if not len(query) or not others:
+        return out
+    ids = np.concatenate([o.ids for o in others])
+    if not ids.size:
+        return out
+    owner = np.repeat(np.arange(len(others)), [o.ids.size for o in others])
+    at = np.minimum(np.searchsorted(query.ids, ids), query.ids.size - 1)
+    return np.bincount(owner[query.ids[at] == ids], minlength=len(others))
+
+
 def dense(vectors: Sequence[SparseVector]) -> np.ndarray:
     """The vectors as rows of one dense matrix over the terms any of them has."""
     ids = np.concatenate([v.ids for v in vectors]) if vectors else np.empty(0, np.int64)

@@ -28,6 +28,8 @@ from tests.support.engine_texts import (
     REOPENING_REPORTS,
     REWRITE_TEXT,
     REWRITE_TITLE,
+    SHIP_SOLD_TEXT,
+    SHIP_SOLD_TITLE,
     WIRE_PARAGRAPHS,
     WIRE_TEXT,
     WIRE_TITLE,
@@ -194,6 +196,19 @@ def test_other_language_never_joins_the_copy_group_but_joins_the_event(engine):
     german = engine.assign(article("nordpost", GERMAN_TITLE, GERMAN_TEXT, DAY + timedelta(hours=3), "de"))
     assert german.group_id != original.group_id
     assert german.event_id == original.event_id
+
+
+@pytest.mark.parametrize("german_report", [False, True])
+def test_other_news_sharing_a_few_names_stays_out_whatever_languages_reported_the_event(engine, german_report):
+    # A report in another language made names alone judge English reports too (dev
+    # tune: undated reports of a topic's other happenings joined mixed-language events).
+    original = engine.assign(wire())
+    engine.assign(article("harbourdaily", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
+    if german_report:
+        german = engine.assign(article("nordpost", GERMAN_TITLE, GERMAN_TEXT, DAY + timedelta(hours=3), "de"))
+        assert german.event_id == original.event_id
+    sold = engine.assign(article("coastnews", SHIP_SOLD_TITLE, SHIP_SOLD_TEXT, published=None))
+    assert engine.lookup(sold.article_id).event_id != engine.lookup(original.article_id).event_id
 
 
 def test_copy_published_earlier_becomes_originator(engine):

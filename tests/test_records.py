@@ -53,3 +53,16 @@ def test_add_remove_and_absorb_keep_the_sums_sizes_languages_and_times():
     assert event.size == 2 and event.absorbed == ["ev-old", "ev-other"] and event.last == 300.0
     assert event.span.anchor_max == 290.0 and "de" in event.centroid.langs
     assert EventRecord.from_dict(event.to_dict()).to_dict() == event.to_dict()
+
+
+def test_an_event_counts_its_members_by_language_and_a_record_from_before_does_not_guess():
+    rec = EventRecord(created=0.0)
+    for lang in ("en", "en", "en", "de"):
+        rec.add(member({"crane": 1.0}, {"ellison": 1.0}, lang), LIMIT)
+    rec.remove(member({"crane": 1.0}, {"ellison": 1.0}, "en"), LIMIT)
+    back = EventRecord.from_dict(json.loads(json.dumps(rec.to_dict())))
+    assert back.centroid.language_share("en") == pytest.approx(2 / 3)
+    assert back.centroid.language_share("de") == pytest.approx(1 / 3)
+    older = rec.to_dict()
+    del older["lsz"]
+    assert EventRecord.from_dict(older).centroid.language_share("en") is None

@@ -182,3 +182,13 @@ def copy_with_clutter(slug: str, published: datetime, title: str, paragraphs: li
 
 def background() -> list[Article]:
     return [article(f"other{i}", t, x, DAY - timedelta(days=1)) for i, (t, x) in enumerate(UNRELATED)]
+
+
+# Other news naming two of the collapse's names (the operator, the freighter):
+# not the collapse, whatever languages the collapse was reported in.
+SHIP_SOLD_TITLE = "Quayline Logistics sells the Margit Holm"
+SHIP_SOLD_TEXT = (
+    "Quayline Logistics has sold the Margit Holm to a fruit shipping line from Casteno, the company said "
+    "in a short statement on Friday.\n\n"
+    "The price was not disclosed. Casteno Fruit Lines plans to refit the vessel in Orsa for banana "
+    "cargoes and rename it Orsa Star.")
