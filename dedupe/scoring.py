@@ -22,7 +22,7 @@ from newsagg.dedupe.clusters import Centroid, Member, Span
 from newsagg.dedupe.features import Features
 from newsagg.dedupe.records import ClusterRecord, EventRecord
 from newsagg.dedupe.tuning import Tuning
-from newsagg.dedupe.vectors import SparseVector, dense, dots, shared_counts
+from newsagg.dedupe.vectors import SparseVector, dense, dots, shared_counts, term_ids
 
 
 def shingle_containment(a: Features, b: Features) -> float:
@@ -231,7 +231,12 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
     terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
     keys = dots(f.key_vector, [rec.centroid.keys for _, rec in timely])
     cross = dots(f.cross_vector, [rec.centroid.keys for _, rec in timely]) if len(f.cross_vector) else None
-    in_common = shared_counts(f.key_vector, [rec.centroid.keys for _, rec in timely]).tolist()
+    # Names and numbers in common with each event, and names alone: a lone shared
+    # figure (a death toll, an age, a year) is a coincidence across languages.
+    centroid_keys = [rec.centroid.keys for _, rec in timely]
+    in_common = shared_counts(f.key_vector, centroid_keys).tolist()
+    name_ids = np.array(sorted(term_ids([k for k in f.keys if not k[0].isdigit()], "k").values()), dtype=np.int64)
+    names_in_common = shared_counts(SparseVector(name_ids, np.ones(name_ids.size)), centroid_keys).tolist()
     gate = tuning.min_key_link if len(f.key_vector) else 0.0
     for i, ((eid, rec), terms_dot, keys_dot) in enumerate(zip(timely, terms.tolist(), keys.tolist())):
         # Reports of one happening name the same people, places and figures: content
@@ -242,7 +247,7 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
         # an event reported mostly in the article's language is judged by its words
         # (a follow-up shares every name of the happening before it).
         share = rec.centroid.language_share(f.lang)
-        across = in_common[i] >= tuning.cross_lang_min_shared and any(lang != f.lang for lang in rec.centroid.langs) \
+        across = (in_common[i] >= tuning.cross_lang_min_shared or names_in_common[i] >= 1) and any(lang != f.lang for lang in rec.centroid.langs) \
             and (share is None or share <= tuning.cross_lang_max_share)
         fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
                           tuning, across, None if cross is None else float(cross[i])) / tuning.event_threshold

@@ -45,7 +45,7 @@ class Tuning:
     cross_lang_min_keys: int = 2  # names/numbers seen in other languages that make a second lookup worth it
     # Across languages, names and numbers are all there is: one shared name or
     # figure (a year, a country, a "95") is a coincidence, not one happening.
-    cross_lang_min_shared: int = 1
+    cross_lang_min_shared: int = 2
     cross_lang_max_share: float = 0.5  # names alone judge a report whose language holds at most this share of an event
     names_keys: int = 8  # the rarest names/numbers of an article indexed for other languages' reports
 

@@ -13,8 +13,12 @@ from newsagg.dedupe.engine import EngineError, StoryEngine
 from newsagg.dedupe.state import LocalState
 from newsagg.runtime import Runtime
 from tests.support.engine_texts import (
+    ACTOR_DIES_TEXT,
+    ACTOR_DIES_TITLE,
     COLLAPSE_REPORTS,
     DAY,
+    FLOOD_ES_TEXT,
+    FLOOD_ES_TITLE,
     FOLLOW_UP_TEXT,
     FOLLOW_UP_TITLE,
     GERMAN_TEXT,
@@ -196,6 +200,13 @@ def test_other_language_never_joins_the_copy_group_but_joins_the_event(engine):
     german = engine.assign(article("nordpost", GERMAN_TITLE, GERMAN_TEXT, DAY + timedelta(hours=3), "de"))
     assert german.group_id != original.group_id
     assert german.event_id == original.event_id
+
+
+def test_report_in_another_language_sharing_one_figure_only_is_another_event(engine):
+    # dev tune: an English report of an actor's death joined a Polish flood report through "95".
+    flood = engine.assign(article("diario", FLOOD_ES_TITLE, FLOOD_ES_TEXT, DAY, "es"))
+    actor = engine.assign(article("gazette", ACTOR_DIES_TITLE, ACTOR_DIES_TEXT, DAY + timedelta(hours=3)))
+    assert actor.event_id != flood.event_id
 
 
 @pytest.mark.parametrize("german_report", [False, True])

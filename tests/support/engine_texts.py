@@ -184,6 +184,24 @@ def background() -> list[Article]:
     return [article(f"other{i}", t, x, DAY - timedelta(days=1)) for i, (t, x) in enumerate(UNRELATED)]
 
 
+# Two unrelated happenings of one day in two languages that share one figure only
+# (95 dead in a flood; an actor dead at 95): a coincidence, not one event.
+FLOOD_ES_TITLE = "Inundaciones en Valdoria: 95 muertos"
+FLOOD_ES_TEXT = (
+    "Las inundaciones en la provincia de Valdoria dejaron al menos 95 muertos, informó el gobierno "
+    "regional el martes.\n\n"
+    "El río Sella se desbordó tras tres días de lluvias torrenciales y arrasó puentes, carreteras y "
+    "viviendas en varios pueblos del valle.\n\n"
+    "Los equipos de rescate siguen buscando a decenas de desaparecidos entre el barro.")
+ACTOR_DIES_TITLE = "Veteran actor Brent Halloway dies at 95"
+ACTOR_DIES_TEXT = (
+    "Brent Halloway, the actor known for four decades of stage and screen roles, has died at his home "
+    "at the age of 95, his family said on Tuesday.\n\n"
+    "He was found by a neighbour on Monday evening; police said there was no sign of foul play and that "
+    "the cause of death would be determined by the coroner.\n\n"
+    "Tributes poured in from colleagues who remembered his generosity with younger actors and his long "
+    "career in theatre.")
+
 # Other news naming two of the collapse's names (the operator, the freighter):
 # not the collapse, whatever languages the collapse was reported in.
 SHIP_SOLD_TITLE = "Quayline Logistics sells the Margit Holm"
