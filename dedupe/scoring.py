@@ -119,6 +119,9 @@ def tfidf(counts: dict[str, float], ids: dict[str, int], df: dict[int, int], doc
     norm = math.sqrt(float(weights @ weights)) or 1.0
     return SparseVector.from_ids(term_id_array[keep], weights / norm)
 
+WRITTEN_DATE_SPAN_S = 86400.0  # a date written in a text names a day, not an instant
+
+
 def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
     """Whether an article's time fits an event's (its span). Published times
     (anchors) are exact; a date written in a text only says the text is not
@@ -133,12 +136,15 @@ def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
     if f.written is not None and hi is not None and f.written > hi + gap:
         return False
     # The latest date a report writes is, as a rule, the day of its happening:
-    # far from the other side's publication times, it is another happening.
+    # far from the other side's publication times, it is another happening. A
+    # written date is a whole day (its midnight is only the earliest it can mean):
+    # floods on the 29th, reported on the 31st, are 1.5 days from the 29th's evening.
+    day = WRITTEN_DATE_SPAN_S
     if tuning.anchor_after_written and f.anchor is not None and lo is None and written is not None \
-            and f.anchor > written + gap:
+            and f.anchor > written + day + gap:
         return False
     if tuning.written_before_anchor and f.anchor is None and f.written is not None and lo is not None \
-            and f.written < lo - gap:
+            and f.written + day < lo - gap:
         return False
     if tuning.written_dates_both_ways and f.anchor is None and lo is None and f.written is not None \
             and written is not None and not span.written_min - gap <= f.written <= written + gap:

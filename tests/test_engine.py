@@ -222,6 +222,15 @@ def test_other_news_sharing_a_few_names_stays_out_whatever_languages_reported_th
     assert engine.lookup(sold.article_id).event_id != engine.lookup(original.article_id).event_id
 
 
+def test_undated_report_writing_the_day_of_the_happening_joins_reports_published_two_days_later(engine):
+    # A written date names a day: the collapse "on 2 March" may be that evening
+    # (dev tune: Valencia flood reports writing 29 October, the event's published on the 31st).
+    wire_later = engine.assign(wire(DAY + timedelta(hours=41)))  # 4 March, 08:00
+    undated = engine.assign(article("dailyvarn", INDEPENDENT_TITLE,
+                                    INDEPENDENT_TEXT + "\n\nThe crane fell on 2 March 2026.", published=None))
+    assert undated.event_id == wire_later.event_id
+
+
 def test_copy_published_earlier_becomes_originator(engine):
     later = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), WIRE_TITLE, WIRE_PARAGRAPHS))
     earlier = engine.assign(wire(DAY))
