@@ -27,6 +27,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Crawl every outlet of a sources file once: feeds, sitemaps, robots.txt, then article pages."),
     "extract": ("newsagg.crawler.extract.cli:extract",
                 "Extract article fields from saved HTML pages (.html or .html.gz), one JSON object per file, in order."),
+    "ingest": ("newsagg.crawler.ingest_cli:ingest_cmd",
+               "Ingest WARC / WARC.gz archives (CC-NEWS, Heritrix, wget, browsertrix...) and JSON Lines of "
+               "articles (newsagg, news-please, trafilatura) through the crawler's extraction and hand-off."),
     "eval": ("newsagg.dedupe.cli:eval_", "Measure newsagg against labelled data."),
     "worker": ("newsagg.workers.cli:worker", "Run a pipeline worker on the Redis broker (needs REDIS_URL)."),
     "deadletter": ("newsagg.workers.cli:deadletter",
