@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from newsagg.crawler.store import CrawlFrontier
+from newsagg.crawler.store import CrawlFrontier, Digest
 from newsagg.runtime import crawl_frontier
 from tests.support.backends import runtime_for, variants
 
@@ -53,6 +53,17 @@ def test_validators_and_children_round_trip(backend):
     store.save_validators(feed, {"etag": '"def"'})  # replaced, not merged
     assert store.validators(feed) == {"etag": '"def"'}
     assert store.children(index) == ["https://outlet.example/s1.xml", "https://outlet.example/s2.xml"]
+
+
+def test_ingest_digests_round_trip(backend):
+    """What `newsagg ingest` remembers of a page: its payload hash and what came out of it."""
+    _, _, open_ = backend
+    store = open_()
+    assert store.digest(URL) is None
+    store.save_digest(Digest("a1b2", "c3d4"), URL, "", URL + "?amp")
+    store.save_digest(Digest(None, "skip:video_page"), URL + "?v")
+    assert store.digest(URL) == Digest("a1b2", "c3d4") == store.digest(URL + "?amp")
+    assert store.digest(URL + "?v") == Digest(None, "skip:video_page") and store.digest("") is None
 
 
 def test_what_one_crawl_marked_the_next_one_sees(backend):
