@@ -83,6 +83,10 @@ def scrapy_settings(settings: Settings, sources: list[Source], jsonl: Path | Non
             "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
             "SCHEDULER_PERSIST": True,
             "REDIS_URL": settings.redis_url,
+            # the same timeouts as the runtime's one client (scrapy-redis opens its own in the crawl process)
+            "REDIS_PARAMS": {"socket_timeout": settings.redis_socket_timeout_s,
+                             "socket_connect_timeout": settings.redis_connect_timeout_s,
+                             "health_check_interval": settings.redis_health_check_s},
             # One frontier per set of outlets: processes crawling the same sources share it, while a
             # crawl of other outlets (e.g. beat's per-outlet crawls) never pops requests it cannot serve.
             "SCHEDULER_QUEUE_KEY": f"newsagg:crawl:requests:{frontier_id(sources)}",

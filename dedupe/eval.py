@@ -35,6 +35,9 @@ from typing import Any
 
 from newsagg.core.jsonl import JsonLinesError, read_json_lines
 from newsagg.core.schema import Article
+from newsagg.core.text import tokens
+from newsagg.dedupe.engine import StoryEngine
+from newsagg.dedupe.state import LocalState
 
 # news-events-dev topics used for tuning (event labels are listed per topic in
 # the dataset README); all other topics are held out.
@@ -146,9 +149,10 @@ def _published(value: Any, where: str) -> datetime | None:
     if value in (None, ""):
         return None
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         raise EvalInputError(f"{where}: published {value!r} is not an ISO date") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)  # a bare date: UTC
 
 
 def to_article(row: dict[str, Any], arrival: datetime) -> Article:
@@ -180,9 +184,6 @@ def publication_order(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def run_engine(rows: Sequence[dict[str, Any]], tuning=None) -> RunResult:
     """Stream rows through a StoryEngine on a fresh local state; final labels per row."""
-    from newsagg.dedupe.engine import StoryEngine
-    from newsagg.dedupe.state import LocalState
-
     arrival = datetime.now(timezone.utc)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="newsagg-eval-") as tmp:
@@ -214,9 +215,7 @@ def run_baseline(rows: Sequence[dict[str, Any]], threshold: float = 0.5, num_per
     """Plain datasketch MinHashLSH on word 5-shingles of the raw text: an article
     joins the cluster of its first candidate (clusters linked by it are merged);
     the one clustering is scored as both events and copy groups."""
-    from datasketch import MinHash, MinHashLSH
-
-    from newsagg.core.text import tokens
+    from datasketch import MinHash, MinHashLSH  # the baseline only
 
     started = time.perf_counter()
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from newsagg.core.errors import SettingsError, UserError, settings_error
+from newsagg.core.errors import UserError, settings_error
 
 __all__ = ["main", "UserError", "COMMANDS"]
 
@@ -27,6 +27,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Crawl every outlet of a sources file once: feeds, sitemaps, robots.txt, then article pages."),
     "extract": ("newsagg.crawler.extract.cli:extract",
                 "Extract article fields from saved HTML pages (.html or .html.gz), one JSON object per file, in order."),
+    "ingest": ("newsagg.crawler.ingest_cli:ingest_cmd",
+               "Ingest WARC / WARC.gz archives (CC-NEWS, Heritrix, wget, browsertrix...) and JSON Lines of "
+               "articles (newsagg, news-please, trafilatura) through the crawler's extraction and hand-off."),
     "eval": ("newsagg.dedupe.cli:eval_", "Measure newsagg against labelled data."),
     "worker": ("newsagg.workers.cli:worker", "Run a pipeline worker on the Redis broker (needs REDIS_URL)."),
     "deadletter": ("newsagg.workers.cli:deadletter",
@@ -91,19 +94,22 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # `newsagg CMD --help` must work even when a setting is bad: the group's callback
         # (which reads the settings) learns that only help was asked for.
-        ctx.meta["newsagg.help_only"] = any(a in HELP_OPTIONS for a in [*ctx._protected_args, *ctx.args])
+        ctx.meta["newsagg.help_only"] = any(a in HELP_OPTIONS for a in args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except SettingsError:
-            raise
-        except Exception as exc:  # a setting read later than the group's check (the .env changed)
-            if type(exc).__name__ == "ValidationError" and type(exc).__module__.startswith("pydantic"):
-                from newsagg.core.settings import Settings
+        except Exception as exc:
+            # Redis down in the middle of any command: one line saying what to do, not 70 of traceback
+            from newsagg.core.services import as_service_error
 
-                raise settings_error(exc, Settings) from None
+            unreachable = as_service_error(exc, getattr(ctx.obj, "settings", None) and ctx.obj.settings.redis_url)
+            if unreachable is not None:
+                raise UserError(str(unreachable)) from None
             raise
 
 
@@ -143,6 +149,7 @@ def config_cmd(as_json: bool, markdown: bool) -> None:
     Example:
       REDIS_URL=redis://127.0.0.1:6379/0 newsagg config
     """
+    from newsagg.core.services import mask_url
     from newsagg.core.settings import Settings
 
     s = load_settings()
@@ -154,6 +161,8 @@ def config_cmd(as_json: bool, markdown: bool) -> None:
         value = getattr(s, name)
         if hasattr(value, "get_secret_value"):
             value = "***"
+        elif isinstance(value, str) and "://" in value:  # REDIS_URL, ELASTICSEARCH_URL: password inside
+            value = mask_url(value)
         rows.append({"setting": name, "env": env, "default": f.default if not hasattr(f.default, "get_secret_value") else None,
                      "value": value, "description": f.description or ""})
     if as_json:

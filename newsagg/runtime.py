@@ -7,8 +7,9 @@ Celery maps a result-backend alias to its class.
 
 Every Redis-backed component shares ONE client (timeouts and health checks from settings).
 Lower layers never build back-ends or decide between them: they receive what they need
-(the workers through newsagg.workers.services, the crawler through the dotted paths this
-module puts in its crawl settings).
+(the workers through newsagg.workers.services, the crawler through the dotted paths named
+in its crawl settings). The back-ends' modules (numpy, Celery, Elasticsearch behind them)
+are imported when a component is first built, so every command can hold a runtime for free.
 """
 from __future__ import annotations
 

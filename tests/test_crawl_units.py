@@ -131,6 +131,8 @@ def test_scrapy_settings_are_polite_and_follow_the_sources():
     assert "SCHEDULER" not in conf
     distributed = scrapy_settings(Settings(redis_url="redis://127.0.0.1:1/0"), sources)
     assert distributed["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler" and distributed["SCHEDULER_PERSIST"]
+    assert distributed["REDIS_PARAMS"] == {"socket_timeout": 10.0, "socket_connect_timeout": 5.0,
+                                           "health_check_interval": 30}  # the runtime's client's timeouts
     # crawls of the same outlets share a frontier; a crawl of only one of them gets its own
     same = scrapy_settings(Settings(redis_url="redis://127.0.0.1:1/0"), list(reversed(sources)))
     only_a = scrapy_settings(Settings(redis_url="redis://127.0.0.1:1/0"), sources[:1])

@@ -12,8 +12,8 @@ import redis
 from newsagg.core.schema import Article
 from newsagg.core.settings import get_settings
 from newsagg.demo.procs import WorkerCluster, wait_ready, wait_until
+from newsagg.runtime import get_runtime
 from newsagg.workers.app import app
-from newsagg.workers.deadletter import get_deadletters
 from newsagg.workers.handoff import resubmit_stale, submit_article
 from tests.support.celery_env import ROOT
 from tests.support.servers import free_port
@@ -47,7 +47,7 @@ def _check_all_there(ids: list[str]) -> list[Article]:
     assert all(a.event_id and a.group_id and a.language and a.keywords and a.summary and a.word_count
                for a in stored)
     assert sum(bool(a.entities) for a in stored) >= 0.95 * len(stored)  # some name nobody it knows
-    assert get_deadletters().count() == 0
+    assert get_runtime().deadletters().count() == 0
     return stored
 
 

@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from newsagg.core.settings import get_settings
 from newsagg.demo.procs import WorkerCluster, wait_until
 from newsagg.runtime import get_runtime
-from newsagg.workers.deadletter import get_deadletters
 from tests.support.celery_env import ROOT
 from tests.support.synthetic import synthetic_articles
 
@@ -67,7 +66,7 @@ def test_bad_input_is_deadlettered_with_its_reason_and_never_retried(distributed
     enrich.apply_async(({"url": "https://a.example/big", "text": "word " * 600_000},))
     with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
         wc.start("w1")
-        dl = get_deadletters()
+        dl = get_runtime().deadletters()
         wait_until(lambda: dl.count() == 3, 60, what="3 dead letters")
     letters = {d.url: d for d in dl.list()}
     assert letters["https://a.example/empty"].article_id == aid
@@ -99,7 +98,7 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
     port = free_port()
     with WorkerCluster(distributed, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
         wc.start("w1", env={"NEWSAGG_METRICS_PORT": str(port)})
-        dl = get_deadletters()
+        dl = get_runtime().deadletters()
         try:
             wait_until(lambda: dl.count() == 1 and _store().count_articles() == 30, 90, what="30 indexed + 1 dead")
         except TimeoutError:
@@ -235,7 +234,7 @@ def test_unreachable_elasticsearch_retries_then_deadletters_and_replay_indexes_o
     wrong = {**distributed, "ELASTICSEARCH_URL": f"http://127.0.0.1:{free_port()}", "NEWSAGG_INDEX_PREFIX": prefix}
     fixed = {**wrong, "ELASTICSEARCH_URL": elasticsearch_url}
     ids = [submit_article(a) for a in synthetic_articles(3, seed=4)]
-    dl = get_deadletters()
+    dl = get_runtime().deadletters()
     with WorkerCluster(wrong, tmp_path / "logs-wrong", cwd=ROOT) as wc:
         wc.start("w1")
         try:
@@ -264,7 +263,7 @@ def test_a_hung_step_is_timed_out_retried_and_deadlettered_without_blocking_the_
     env = {**distributed, "NEWSAGG_TASK_TIME_LIMIT_S": "1"}
     with WorkerCluster(env, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
         wc.start("w1")  # one worker: a hang it could not escape would stall everything
-        dl = get_deadletters()
+        dl = get_runtime().deadletters()
         try:
             wait_until(lambda: dl.count() == 1 and _store().count_articles() == 6, 60, 0.3, "6 indexed + 1 dead")
         except TimeoutError:
@@ -308,4 +307,4 @@ def test_a_task_lost_with_its_worker_is_redelivered_to_another(distributed, tmp_
         except TimeoutError:
             raise AssertionError(wc.logs())
     assert int(r.get("test:slow-started")) == 2  # the lost run, then the redelivered one
-    assert _store().count_articles() == 5 and get_deadletters().count() == 0
+    assert _store().count_articles() == 5 and get_runtime().deadletters().count() == 0

@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 from newsagg.core.schema import Article
 from newsagg.core.settings import get_settings
+from newsagg.runtime import get_runtime
 from newsagg.workers.deadletter import (
     DeadLetter,
-    get_deadletters,
 )
 from newsagg.workers.handoff import replay, submit_article
 from newsagg.workers.pipeline import InvalidArticle, retry_delay, validate
@@ -32,7 +32,7 @@ def test_embedded_submit_enriches_clusters_and_indexes_in_process():
     assert all(a.language == "en" and a.entities and a.summary and a.event_id for a in stored)
     # 2 events of 8 articles: the story engine put each event's articles together
     assert len({a.event_id for a in stored[:8]}) == 1 and stored[0].event_id != stored[8].event_id
-    assert get_deadletters().count() == 0
+    assert get_runtime().deadletters().count() == 0
 
 
 def test_resubmitted_article_updates_in_place_and_changed_text_is_reprocessed():
@@ -57,7 +57,7 @@ def test_an_old_version_delivered_late_does_not_replace_the_newer_one():
     stored = _store().get_article(aid)
     assert stored.content_hash == Article.model_validate(newer).content_hash
     assert "Olivia Brennan" in stored.entities["person"]
-    assert get_deadletters().count() == 0
+    assert get_runtime().deadletters().count() == 0
 
 
 def test_maintain_closes_quiet_stories_and_later_coverage_starts_a_new_one(monkeypatch):
@@ -89,7 +89,7 @@ def test_bad_input_fails_fast_with_a_clear_reason_and_is_kept(payload, reason):
         validate(payload)
     assert reason in exc.value.reason
     aid = submit_article(payload)  # the crawler is not interrupted ...
-    letter = get_deadletters().get(aid)  # ... and nothing is lost
+    letter = get_runtime().deadletters().get(aid)  # ... and nothing is lost
     assert letter.reason == "invalid" and reason in letter.error and letter.payload == payload
     assert _store().count_articles() == 0
 
@@ -113,7 +113,7 @@ def test_cli_lists_and_replays_embedded_deadletters():
     out = CliRunner().invoke(main, ["deadletter", "list"])
     assert out.exit_code == 0 and aid in out.output and "empty text" in out.output
     # Fixing the cause here means fixing the payload in the store, then replaying it.
-    store = get_deadletters()
+    store = get_runtime().deadletters()
     letter = store.get(aid)
     letter.payload = {**bad, "text": synthetic_articles(1, seed=5)[0]["text"]}
     store.remove(aid)
@@ -145,7 +145,7 @@ def test_embedded_transient_failure_retries_in_process_then_dead_letters_and_rep
     """The same tasks in process: Elasticsearch unreachable is retried with back-off,
     then dead-lettered; the crawl is not interrupted; replay works once the URL is right."""
     from newsagg.cli import main
-    from newsagg.runtime import reset as reset_components
+    from newsagg.runtime import reset
     from tests.support.servers import free_port
 
     prefix = f"emb{free_port()}"
@@ -155,15 +155,15 @@ def test_embedded_transient_failure_retries_in_process_then_dead_letters_and_rep
     get_settings.cache_clear()
     art = synthetic_articles(1, seed=10)[0]
     aid = submit_article(art)  # returns: the crawler goes on
-    letter = get_deadletters().get(aid)
+    letter = get_runtime().deadletters().get(aid)
     assert (letter.reason, letter.attempts) == ("retries-exhausted", 3) and "unreachable" in letter.error
     monkeypatch.setenv("ELASTICSEARCH_URL", elasticsearch_url)
     get_settings.cache_clear()
-    reset_components()
+    reset()
     out = CliRunner().invoke(main, ["deadletter", "replay", aid])
     assert "replayed 1, failed again 0" in out.output, out.output
-    assert _store().get_article(aid).event_id and get_deadletters().count() == 0
-    reset_components()
+    assert _store().get_article(aid).event_id and get_runtime().deadletters().count() == 0
+    reset()
 
 
 def test_embedded_pipeline_uses_the_settings_the_caller_passed(tmp_path):
@@ -183,8 +183,8 @@ def test_embedded_pipeline_uses_the_settings_the_caller_passed(tmp_path):
 def test_a_dead_letter_is_settled_when_its_article_later_makes_it_through():
     url = "https://x.example/fixed-at-source"
     aid = submit_article({"url": url, "title": "Draft", "text": "   "})
-    assert get_deadletters().get(aid) is not None
+    assert get_runtime().deadletters().get(aid) is not None
     assert replay().failed_again == [aid]  # same input, same failure
-    assert get_deadletters().get(aid).failures == 2
+    assert get_runtime().deadletters().get(aid).failures == 2
     assert submit_article({**synthetic_articles(1, seed=15)[0], "url": url}) == aid  # re-crawled, now whole
-    assert get_deadletters().get(aid) is None and _store().get_article(aid).event_id
+    assert get_runtime().deadletters().get(aid) is None and _store().get_article(aid).event_id

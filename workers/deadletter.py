@@ -160,17 +160,12 @@ class RedisDeadLetters(DeadLetterStore):
         return int(self.r.hlen(self.key))
 
 
-def get_deadletters(settings: Settings | None = None) -> DeadLetterStore:
-    """The dead-letter store of these settings, as the composition root built it."""
-    return services(settings).deadletters()
-
-
 def add_with_retry(settings: Settings, letter: DeadLetter, attempts: int = 8) -> DeadLetter:
     """Write a dead letter, riding out a short outage of its store (Redis restarting)."""
     delay = 0.25
     for attempt in range(attempts):
         try:
-            return get_deadletters(settings).add(letter)
+            return services(settings).deadletters().add(letter)
         except (TypeError, ValueError, RecursionError):
             raise  # the letter itself cannot be written: no retry helps
         except Exception:

@@ -4,6 +4,8 @@ The Celery tasks (workers.tasks) call one step each; `process_article` runs all
 three in process. Steps are idempotent: the article id comes from the canonical
 URL, the store upserts by id and the story engine re-assigns an unchanged
 article to the same clusters, so a redelivered message changes nothing.
+The steps get the engine and the store from the composition root (workers.services),
+never build them.
 """
 from __future__ import annotations
 

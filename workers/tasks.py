@@ -24,7 +24,7 @@ from celery.exceptions import Reject
 
 from newsagg.core.logs import configure_logging
 from newsagg.core.settings import Settings, get_settings
-from newsagg.core.text import escape_surrogates
+from newsagg.core.text import detect_language, escape_surrogates
 from newsagg.workers import beat as _beat  # noqa: F401  (connects the beat_init schedule loader)
 from newsagg.workers import metrics
 from newsagg.workers.app import QUEUES, app
@@ -73,6 +73,31 @@ def _setup_logging(**_: Any) -> None:
     s = get_settings()
     configure_logging(s.log_level, json_lines=s.log_json)
     install_log_filter()
+    if logging.getLogger().level > logging.DEBUG:
+        # "Task ... received" / "succeeded" for each of the three steps of every article: six
+        # lines an article at INFO (metrics and Flower count them). Failures still log (WARNING+).
+        for name in ("celery.worker.strategy", "celery.app.trace"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@signals.before_task_publish.connect
+def _short_argsrepr(sender: str | None = None, body: Any = None, headers: dict | None = None, **_: Any) -> None:
+    # Celery puts repr(args) into its log lines and task events (Flower): for a pipeline step
+    # that is the whole article text, 8.5 KB a message. The article id says which one.
+    if headers is None or sender not in _PIPELINE_TASK_NAMES:
+        return
+    try:
+        payload = body[0][0]  # task protocol 2: (args, kwargs, embed)
+    except (TypeError, IndexError, KeyError):
+        return
+    headers["argsrepr"] = f"(<article {payload_article_id(payload)}>,)"
+
+
+@signals.worker_init.connect
+def _load_models(**_: Any) -> None:
+    # The language model takes a second or more to load on a busy machine: load it before
+    # the first step's time limit counts (a prefork pool's children inherit it).
+    detect_language("")
 
 
 @signals.worker_ready.connect
@@ -242,6 +267,7 @@ def index(self: PipelineTask, payload: dict) -> dict:
 
 
 STEP_TASKS = {"enrich": enrich, "assign": assign, "index": index}
+_PIPELINE_TASK_NAMES = frozenset({"newsagg.enrich", "newsagg.assign", "newsagg.index"})  # literal: .name would load the config
 
 
 def outlet_sources_yaml(sources_text: str, outlet: str) -> str:

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from newsagg.core.logs import configure_logging
 from newsagg.demo.corpus import Corpus, CorpusArticle, Outlet, load_corpus, slugify
 from newsagg.demo.sites import Page, Site
 
@@ -622,8 +623,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", default="fixture-sources.yaml", help="Where to write the sources file.")
     parser.add_argument("--traps", action="store_true", help="Also serve the trap pages.")
     args = parser.parse_args(argv)
-    from newsagg.core.logs import configure_logging
-
     configure_logging("INFO", json_lines=False)
     with FixtureWeb(traps=args.traps) as web:
         path = web.write_sources(args.sources)
