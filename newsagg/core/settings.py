@@ -63,7 +63,8 @@ class Settings(BaseSettings):
 
     # --- story engine (dedupe)
     cluster_quiet_hours: float = Field(72.0, description="An event cluster closes after this many hours without a new article; its LSH entries expire.")
-    engine_lock_timeout_s: float = Field(60.0, description="Distributed: longest a worker may hold the story engine's Redis lock; a worker that dies holding it stalls assignment this long.")
+    engine_lock_timeout_s: float = Field(60.0, description="Distributed: longest a worker waits for the story engine's Redis lock (then the step is retried), and longest it may hold it.")
+    engine_lock_lease_s: float = Field(3.0, gt=0.2, le=60, description="Distributed: lease of the story engine's Redis lock, renewed every third of it while held; a worker that dies holding it stalls assignment at most this long.")
 
     # --- workers
     task_max_retries: int = Field(5, description="Retries of a task on a transient failure before it is dead-lettered.")
