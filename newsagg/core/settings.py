@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     crawl_delay_default_s: float = Field(1.0, description="Seconds between requests to one outlet when its sources entry sets no crawl_delay (AutoThrottle adapts from there).")
     crawl_retries: int = Field(2, description="Retries of a failed download (5xx, 429, timeouts) before giving up.")
     crawl_handoff: bool = Field(True, description="Hand each crawled article to the pipeline (the crawl sink); false: only export JSON Lines.")
+    crawl_remember_days: float = Field(30.0, gt=0, description="How long the crawl frontier remembers that a URL was fetched (`maintain` forgets older ones; a forgotten URL still listed by a feed is fetched once more). Keep it above recency_days.")
+    crawl_dupefilter_ttl_s: float = Field(21600.0, gt=0, description="Distributed: how long a crawl request's fingerprint keeps other crawler processes from requesting the same URL (what was fetched across runs is the frontier's job).")
     crawl_sink: str = Field("newsagg.workers.handoff:submit_article", description="Where the crawler hands each article: `module:function` taking (article, settings), loaded at crawl start.")
 
     # --- story engine (dedupe)
