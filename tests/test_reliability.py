@@ -1,6 +1,7 @@
 """Reliability with real parts: redis-server, `celery worker` processes killed with kill -9."""
 from __future__ import annotations
 
+import json
 import textwrap
 import time
 
@@ -75,3 +76,41 @@ def test_a_worker_killed_holding_the_engine_lock_stalls_assignment_at_most_its_l
         # The killed worker's article comes back (visibility timeout) and is held no more.
         wait_until(lambda: _store().count_articles() == 6, 90, 0.2, "all 6 indexed")
     assert stall <= 5.0, f"assignment stalled {stall:.1f}s after the holder died"
+
+
+def test_a_second_worker_on_the_host_serves_its_metrics_on_the_next_port_and_says_so(distributed, tmp_path):
+    import urllib.request
+
+    from tests.support.servers import free_port
+
+    port = free_port()
+    env = {"NEWSAGG_METRICS_PORT": str(port)}
+    with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
+        wc.start("w1", env=env)
+        wait_ready(app, ["w1"])
+        wait_until(lambda: _answers(port), 30, 0.2, "the first worker's metrics")
+        wc.start("w2", env=env)
+        wait_ready(app, ["w2"])
+
+        def second_up():
+            return _answers(port + 1)
+
+        try:
+            wait_until(second_up, 30, 0.2, "the second worker's metrics on the next port")
+        except TimeoutError:
+            raise AssertionError(wc.logs()) from None
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port + 1}/metrics", timeout=5).read().decode()
+        assert "newsagg_queue_depth" in body
+        w2_log = (tmp_path / "logs" / "w2.log").read_text()
+    lines = [line for line in w2_log.splitlines() if "in use" in line]
+    assert len(lines) == 1 and f"metrics served on port {port + 1}" in lines[0], w2_log[-2000:]
+    assert json.loads(lines[0])["level"] == "warning"
+
+
+def _answers(port: int) -> bool:
+    import urllib.request
+
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).status == 200
+    except OSError:
+        return False
