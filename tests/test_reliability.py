@@ -114,3 +114,44 @@ def _answers(port: int) -> bool:
         return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).status == 200
     except OSError:
         return False
+
+
+def test_a_redelivered_old_index_message_does_not_overwrite_a_newer_version_of_another_article(
+        distributed, tmp_path):
+    from datetime import timedelta
+
+    from newsagg.core.schema import Article
+    from newsagg.workers.handoff import submit_article
+    from tests.support.engine_texts import DAY, UNRELATED, WIRE_PARAGRAPHS, WIRE_TITLE, copy_with_clutter, wire
+
+    r = redis.Redis.from_url(distributed["REDIS_URL"])
+    wire_story = wire(DAY)
+    copy = copy_with_clutter("copyco", DAY - timedelta(hours=2), WIRE_TITLE, WIRE_PARAGRAPHS)  # published first
+    title, text = UNRELATED[0]
+    rewritten = Article(url=wire_story.url, title=title, text=text, published=DAY,  # the wire's page, fetched again
+                        fetched=wire_story.fetched + timedelta(minutes=5))
+    with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
+        wc.start("w1")
+        submit_article(wire_story)
+        wait_until(lambda: _store().get_article(wire_story.id), 60, 0.1, "the wire story indexed")
+        wc.close()
+        # The copy is assigned (the wire story becomes its copy); its index message is then
+        # held up: taken by a worker that vanished, redelivered much later.
+        wc.start("w2", queues=("enrich", "assign"))
+        submit_article(copy)
+        wait_until(lambda: r.llen("index") == 1, 60, 0.05, "the copy's index message queued")
+        wc.close()
+        late = r.rpop("index")
+        wc.start("w3")
+        submit_article(rewritten)
+        wait_until(lambda: _store().get_article(wire_story.id).title == title, 60, 0.1, "the new version indexed")
+        r.lpush("index", late)  # the broker hands the old message out again
+        try:
+            wait_until(lambda: _store().get_article(copy.id), 60, 0.1, "the late copy indexed")
+        except TimeoutError:
+            raise AssertionError(wc.logs()) from None
+    stored = _store().get_article(wire_story.id)
+    assert stored.title == title
+    # The rewritten page is not a copy of the wire text: the late message's update
+    # (computed for the old version) is not applied over it.
+    assert stored.copies_of is None and stored.is_originator, (stored.copies_of, stored.is_originator)
