@@ -155,3 +155,50 @@ def test_a_redelivered_old_index_message_does_not_overwrite_a_newer_version_of_a
     # The rewritten page is not a copy of the wire text: the late message's update
     # (computed for the old version) is not applied over it.
     assert stored.copies_of is None and stored.is_originator, (stored.copies_of, stored.is_originator)
+
+
+def test_a_second_beat_waits_as_a_standby_and_takes_over_within_its_lease_after_a_kill_9(
+        distributed, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from newsagg.demo.procs import kill_worker, stop_worker
+    from newsagg.workers.beat import BEAT_LOCK_KEY
+
+    r = redis.Redis.from_url(distributed["REDIS_URL"])
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("outlets:\n  - name: Example\n    url: https://example.org/\n"
+                       "    feeds: [https://example.org/rss]\n    interval_minutes: 60\n")
+    env = {**os.environ, **distributed, "NEWSAGG_SOURCES_FILE": str(sources), "NEWSAGG_BEAT_LOCK_LEASE_S": "1.5",
+           "NEWSAGG_LOG_LEVEL": "INFO", "NEWSAGG_MAINTAIN_INTERVAL_MINUTES": "0.01"}  # maintenance every 0.6 s
+    beats = []
+
+    def start(name: str) -> subprocess.Popen:
+        out = open(tmp_path / f"{name}.log", "wb")
+        beats.append(subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers", "beat", "-s",
+                                       str(tmp_path / f"{name}-schedule"), "--max-interval", "1"], env=env, cwd=ROOT,
+                                      stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
+        out.close()
+        return beats[-1]
+
+    try:
+        first = start("beat1")
+        wait_until(lambda: r.get(BEAT_LOCK_KEY), 60, 0.1, "the first beat's lock")
+        assert r.get(BEAT_LOCK_KEY).decode().endswith(f":{first.pid}")
+        second = start("beat2")
+        wait_until(lambda: "waits as a standby" in (tmp_path / "beat2.log").read_text(), 60, 0.2, "a standby")
+        time.sleep(2)  # several leases: the first one keeps renewing, the second keeps waiting
+        assert r.get(BEAT_LOCK_KEY).decode().endswith(f":{first.pid}")
+        assert "Sending due task" in (tmp_path / "beat1.log").read_text()
+        assert "Sending due task" not in (tmp_path / "beat2.log").read_text()  # the standby schedules nothing
+        kill_worker(first)
+        killed = time.monotonic()
+        wait_until(lambda: (r.get(BEAT_LOCK_KEY) or b"").decode().endswith(f":{second.pid}"), 30, 0.05,
+                   "the standby took over")
+        took = time.monotonic() - killed
+        wait_until(lambda: "Sending due task" in (tmp_path / "beat2.log").read_text(), 10, 0.2, "the new beat schedules")
+    finally:
+        for beat in beats:
+            stop_worker(beat)
+    assert took <= 1.5 + 1.0, took

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     elasticsearch_username: str | None = Field(None, validation_alias=_env("ELASTICSEARCH_USERNAME"), description="Elasticsearch user (basic auth).")
     elasticsearch_password: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_PASSWORD"), description="Elasticsearch password (basic auth).")
     elasticsearch_ca_file: Path | None = Field(None, validation_alias=_env("ELASTICSEARCH_CA_FILE"), description="CA certificate file for TLS to Elasticsearch.")
+    es_replicas: int | None = Field(None, ge=0, description="Replicas of each newsagg index, written into the index templates (0 on a single-node cluster, else its indices stay yellow); unset: the cluster's default (1).")
     index_prefix: str = Field("newsagg", description="Prefix of Elasticsearch indices, aliases and templates.")
     redis_connect_timeout_s: float = Field(5.0, description="Timeout of a connection to Redis, in seconds (the one client every component shares).")
     redis_socket_timeout_s: float = Field(10.0, description="Timeout of one Redis command, in seconds.")
@@ -79,6 +80,7 @@ class Settings(BaseSettings):
     task_time_limit_s: int = Field(300, description="Time limit of one pipeline step, in seconds; a step past it fails as transient: retried, then dead-lettered.")
     task_events: bool = Field(True, description="Workers send task events (what Flower shows); false saves broker traffic.")
     crawl_task_timeout_s: float = Field(1800.0, description="A scheduled crawl of one outlet is stopped after this many seconds.")
+    beat_lock_lease_s: float = Field(30.0, gt=0.5, description="Distributed: lease of the Redis lock that lets one beat schedule at a time; a second beat waits as a standby and takes over within this long of the first one's end.")
     maintain_interval_minutes: float = Field(15.0, description="How often Celery beat runs the cluster maintenance (close quiet clusters, expire LSH entries).")
 
     # --- index (search stores, Kibana)
