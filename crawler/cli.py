@@ -59,18 +59,38 @@ def crawl(sources_file: Path | None, jsonl: Path | None, no_handoff: bool, as_js
                                    "(deploy/sources.example.yaml is a start)")
     console = Console(stderr=True)
     try:
-        load_sources(path)
+        names = [s.name for s in load_sources(path)]
         if as_json:
             stats = run_crawl(path, settings=settings, jsonl=jsonl)
             click.echo(json.dumps({**stats.__dict__, "closed_stories": _maintain_embedded(settings)}, indent=2))
-            return
-        with Live(_table(CrawlStats()), console=console, refresh_per_second=4, transient=False) as live:
-            stats = run_crawl(path, settings=settings, jsonl=jsonl, progress=lambda s: live.update(_table(s)))
-            live.update(_table(stats))
-        closed = _maintain_embedded(settings)
-        if closed:
-            console.print(closed_message(closed, settings))
+        else:
+            with Live(_table(CrawlStats()), console=console, refresh_per_second=4, transient=False) as live:
+                stats = run_crawl(path, settings=settings, jsonl=jsonl, progress=lambda s: live.update(_table(s)))
+                live.update(_table(stats))
+            console.print()  # the table ends here, apart from whatever is logged next
+            for line in outlet_summary(stats, names):
+                console.print(line, highlight=False, markup=False)
+            closed = _maintain_embedded(settings)
+            if closed:
+                console.print(closed_message(closed, settings))
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from None
     except CrawlError as exc:
         raise click.ClickException(f"{exc}") from None
+    failed = [n for n in names if n in stats.failed_outlets() or not stats.outlets.get(n, {}).get("fetched")]
+    if failed and len(failed) == len(names):
+        raise click.ClickException(
+            f"every outlet failed ({len(names)} of {len(names)}: nothing could be fetched); check the network, "
+            f"the URLs in {path} and the warnings above")
+
+
+def outlet_summary(stats: CrawlStats, names: list[str]) -> list[str]:
+    """One line per outlet of the sources file: fetched, errors, articles, or why it failed."""
+    lines = []
+    width = max(map(len, names), default=0)
+    for name in names:
+        c = stats.outlets.get(name, {})
+        fetched, errors, articles = c.get("fetched", 0), c.get("errors", 0), c.get("articles", 0)
+        state = "FAILED: nothing fetched" if not fetched else "ok"
+        lines.append(f"{name:{width}s}  {state:23s} fetched {fetched}, errors {errors}, articles {articles}")
+    return lines

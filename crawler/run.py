@@ -43,13 +43,22 @@ class CrawlStats:
     errors: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
     finish_reason: str = ""
+    outlets: dict[str, dict[str, int]] = field(default_factory=dict)  # name -> fetched, errors, articles
+
+    def failed_outlets(self) -> list[str]:
+        """Outlets of which nothing could be fetched, though something was tried."""
+        return sorted(n for n, c in self.outlets.items() if c.get("errors", 0) and not c.get("fetched", 0))
 
     @classmethod
     def from_scrapy(cls, stats: dict[str, Any]) -> "CrawlStats":
         def prefixed(prefix: str) -> dict[str, int]:
             return {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}
 
-        return cls(articles=stats.get("newsagg/articles", 0), pages_fetched=stats.get("newsagg/pages_fetched", 0),
+        outlets: dict[str, dict[str, int]] = {}
+        for key, value in prefixed("newsagg/outlet/").items():
+            name, _, what = key.rpartition("/")
+            outlets.setdefault(name, {"fetched": 0, "errors": 0, "articles": 0})[what] = value
+        return cls(outlets=outlets, articles=stats.get("newsagg/articles", 0), pages_fetched=stats.get("newsagg/pages_fetched", 0),
                    pages_failed=stats.get("newsagg/pages_failed", 0),
                    feeds_fetched=stats.get("newsagg/feeds_fetched", 0),
                    sitemaps_fetched=stats.get("newsagg/sitemaps_fetched", 0),

@@ -5,6 +5,7 @@ field, so an operator can fix it without reading code.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,8 @@ def _parse_outlet(path: Path, node: yaml.Node, data: Any) -> Source:
             raise fail(required, "missing; every outlet needs a name and a home url")
     if not isinstance(data["name"], str):
         raise fail("name", "must be text")
+    if not data["name"].strip():
+        raise fail("name", "is blank; every outlet needs a name (logs, stats and the search filter use it)")
     if not _http_url(data["url"]):
         raise fail("url", f"not an http(s) URL: {data['url']!r}")
     country = data.get("country")
@@ -117,11 +120,18 @@ def _parse_outlet(path: Path, node: yaml.Node, data: Any) -> Source:
         except re.error as exc:
             raise fail(name, f"invalid regular expression {exc.pattern!r}: {exc}") from None
     numbers: dict[str, float | None] = {}
-    for name, minimum in (("crawl_delay", 0.0), ("interval_minutes", 1e-9)):
+    # .inf and .nan are YAML floats: beat crashed on them (OverflowError, ValueError), so bound both
+    for name, minimum, maximum, unit in (("crawl_delay", 0.0, 3600.0, "seconds"),
+                                         ("interval_minutes", 1e-9, 525_600.0, "minutes")):
         value = data.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum):
-            raise fail(name, f"must be a {'non-negative' if minimum == 0 else 'positive'} number, got {value!r}")
-        numbers[name] = float(value) if value is not None else None
+        if value is None:
+            numbers[name] = None
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or not minimum <= value <= maximum:
+            kind = "non-negative" if minimum == 0 else "positive"
+            raise fail(name, f"must be a {kind} number of {unit} up to {maximum:g}, got {value!r}")
+        numbers[name] = float(value)
     return Source(
         name=data["name"].strip(), url=data["url"].strip(), country=country, language=language,
         feeds=lists["feeds"], sitemaps=lists["sitemaps"], allow=lists["allow"], deny=lists["deny"],
@@ -130,11 +140,32 @@ def _parse_outlet(path: Path, node: yaml.Node, data: Any) -> Source:
         _allow_re=compiled["allow"], _deny_re=compiled["deny"])
 
 
+def _refuse_duplicate_keys(path: Path | str, root: yaml.Node) -> None:
+    """YAML keeps the last of two equal keys: a second `outlets:` silently dropped the first list."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in first:
+                        raise SourcesError(path, _line(key), key.value,
+                                           f"appears twice in one mapping (first on line {first[key.value]}); "
+                                           f"YAML would keep only the last: merge them into one")
+                    first[key.value] = _line(key)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
 def parse_sources(text: str, path: Path | str = "<sources>") -> list[Source]:
     """Validate sources YAML text; pure (the path only names the file in errors)."""
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
+        if root is not None:
+            _refuse_duplicate_keys(path, root)
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

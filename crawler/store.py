@@ -1,6 +1,7 @@
 """What the crawler remembers between runs: URLs already fetched (and when), the
 ETag / Last-Modified of each feed and sitemap for conditional GET, and the child
-sitemaps of each sitemap index (an unchanged index can still have changed children).
+sitemaps of each sitemap index (an unchanged index can still have changed children), and
+for pages read from archives what they held (`Digest`), so a re-ingest skips what did not change.
 
 Embedded: SQLite under settings.data_dir. Distributed: Redis, shared by every
 crawler process. Which one a crawl uses is the composition root's choice (newsagg.runtime),
@@ -12,6 +13,7 @@ import json
 import sqlite3
 import time
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 
 REDIS_PREFIX = "newsagg:crawl:"
@@ -20,6 +22,26 @@ DUPEFILTER_KEY = REDIS_PREFIX + "requests-seen"  # sorted set: request fingerpri
 # Unbounded keys of earlier versions: a hash URL -> time (moved into FETCHED_KEY) and
 # scrapy-redis's fingerprint set (dropped: fingerprints only matter within a crawl).
 LEGACY_FETCHED_KEY, LEGACY_DUPEFILTER_KEY = REDIS_PREFIX + "fetched", REDIS_PREFIX + "dupefilter"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What an ingested page held when it was handed off: a hash of its raw bytes (None for an
+    article read from JSON Lines) and what came out of it (the article's content hash, or
+    'skip:REASON' for a page that is not an article), so an unchanged page is not extracted again."""
+
+    payload: str | None
+    content: str
+
+    def encode(self) -> str:
+        return f"{self.payload or ''} {self.content}"
+
+    @classmethod
+    def decode(cls, raw: str | bytes | None) -> "Digest | None":
+        if raw is None:
+            return None
+        payload, _, content = (raw.decode() if isinstance(raw, bytes) else raw).partition(" ")
+        return cls(payload or None, content)
 
 
 class CrawlFrontier(ABC):
@@ -52,6 +74,13 @@ class CrawlFrontier(ABC):
     def save_children(self, url: str, urls: list[str]) -> None: ...
 
     @abstractmethod
+    def digest(self, url: str) -> Digest | None:
+        """What the page at `url` held when `newsagg ingest` last handed it off (None if never)."""
+
+    @abstractmethod
+    def save_digest(self, digest: Digest, *urls: str) -> None: ...
+
+    @abstractmethod
     def prune(self, fetched_before: float, requests_before: float | None = None) -> int:
         """Forget URLs marked fetched before `fetched_before` (Unix time) and, distributed,
         request fingerprints seen before `requests_before`; returns the URLs forgotten."""
@@ -71,6 +100,7 @@ class SqliteCrawlStore(CrawlFrontier):
         self.db.execute("CREATE TABLE IF NOT EXISTS fetched (url TEXT PRIMARY KEY, at REAL NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS children (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS digests (url TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
     def fetched_at(self, url: str) -> float | None:
         row = self.db.execute("SELECT at FROM fetched WHERE url = ?", (url,)).fetchone()
@@ -93,6 +123,13 @@ class SqliteCrawlStore(CrawlFrontier):
 
     def save_children(self, url: str, urls: list[str]) -> None:
         self.db.execute("INSERT OR REPLACE INTO children VALUES (?, ?)", (url, json.dumps(urls)))
+
+    def digest(self, url: str) -> Digest | None:
+        row = self.db.execute("SELECT value FROM digests WHERE url = ?", (url,)).fetchone()
+        return Digest.decode(row[0]) if row else None
+
+    def save_digest(self, digest: Digest, *urls: str) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?)", [(u, digest.encode()) for u in urls if u])
 
     def prune(self, fetched_before: float, requests_before: float | None = None) -> int:
         return self.db.execute("DELETE FROM fetched WHERE at < ?", (fetched_before,)).rowcount
@@ -152,6 +189,13 @@ class RedisCrawlStore(CrawlFrontier):
     def save_children(self, url: str, urls: list[str]) -> None:
         self.r.hset(REDIS_PREFIX + "children", url, json.dumps(urls))
 
+    def digest(self, url: str) -> Digest | None:
+        return Digest.decode(self.r.hget(REDIS_PREFIX + "digests", url))
+
+    def save_digest(self, digest: Digest, *urls: str) -> None:
+        urls = [u for u in urls if u]
+        if urls:
+            self.r.hset(REDIS_PREFIX + "digests", mapping={u: digest.encode() for u in urls})
 
 
 def _batched(items, n: int):

@@ -38,8 +38,9 @@ def _line(name: str, scores: dict | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def clusters(file: Path, split: str, baseline: bool, shuffle: int | None, as_json: bool) -> None:
     """Stream labelled articles (JSON lines: id, text, title?, url?, published?,
-    lang?, event, group?) through the story engine and score its event clusters
-    and copy groups: BCubed and pairwise precision/recall/F1.
+    lang?, split?, event, group?, topic?) through the story engine and score its
+    event clusters, copy groups and (rows with a topic) storylines: BCubed and
+    pairwise precision/recall/F1. Dated rows stream in publication order.
 
     \b
     Example:
@@ -61,8 +62,12 @@ def clusters(file: Path, split: str, baseline: bool, shuffle: int | None, as_jso
                f"assign p50 {ms['p50']} ms, p99 {ms['p99']} ms)")
     click.echo(_line("events", result["events"]))
     click.echo(_line("copies", result["copies"]))
+    if "storylines" in result:
+        click.echo(_line("storylines", result["storylines"]))
     if baseline:
         b = result["baseline"]
         click.echo(f"baseline: {b['method']} ({b['clusters']['events']} clusters)")
         click.echo(_line("events", b["events"]))
         click.echo(_line("copies", b["copies"]))
+        if "storylines" in b:
+            click.echo(_line("storylines", b["storylines"]))

@@ -52,6 +52,7 @@ from newsagg.dedupe.lsh import LSHIndex
 from newsagg.dedupe.minhash import Signer
 from newsagg.dedupe.records import RECORD_TYPES, ArticleRecord, ClusterRecord, EventRecord, GroupRecord, StorylineRecord
 from newsagg.dedupe.scoring import (
+    average_link,
     copy_score,
     event_fits,
     member_similarities,
@@ -104,7 +105,13 @@ def _founded_ids(article_id: str) -> tuple[str, str]:
 class StoryEngine:
     """Incremental two-level clustering over an `EngineState` (local or Redis)."""
 
-    INDEX_NAME = "keys"  # the one LSH index: names and numbers of each article
+    INDEX_NAME = "keys"  # the LSH index of every article's names and numbers
+    # The LSH index of each article's rarest names and numbers: how a report in
+    # another language, which shares only a few names, finds it.
+    NAMES_INDEX = "names"
+    # Each event's founding names, kept as long as storylines stay open (weeks, where
+    # the article indexes keep days): how a follow-up finds its storyline.
+    EVENTS_INDEX = "event-names"
     FEATURES_CACHE = 2048
 
     def __init__(self, state: EngineState, tuning: Tuning | None = None, quiet_hours: float = 72.0):
@@ -114,12 +121,16 @@ class StoryEngine:
         self.signer = Signer(num_perm=self.tuning.num_perm, seed=1)
         self.lsh = LSHIndex(num_perm=self.tuning.num_perm, bands=self.tuning.lsh_bands,
                             rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.INDEX_NAME))
+        self.names_lsh = LSHIndex(num_perm=self.tuning.num_perm, bands=self.tuning.lsh_bands,
+                                  rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.NAMES_INDEX))
+        self.events_lsh = LSHIndex(num_perm=self.tuning.num_perm, bands=self.tuning.lsh_bands,
+                                   rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.EVENTS_INDEX))
         # Parsed features of recent articles by (id, content hash): scoring reads
         # the same candidates again and again. Bounded; the state has them all.
         self._features_cache: OrderedDict[tuple[str, str], Features] = OrderedDict()
         # The in-process LSH of the local state starts empty: refill it from the
         # signatures kept on disk (the Redis LSH persists itself).
-        self._signatures_seen = 0
+        self._seen = {self.INDEX_NAME: 0, self.NAMES_INDEX: 0, self.EVENTS_INDEX: 0}
         self._catch_up_index()
 
     def close(self) -> None:
@@ -141,10 +152,24 @@ class StoryEngine:
     # ------------------------------------------------------------------ lookups
     def _catch_up_index(self) -> None:
         """Index signatures remembered since we last looked (at start, or by another process)."""
-        rows = self.state.signatures_since(self.INDEX_NAME, self._signatures_seen)
-        if rows:
-            self.lsh.insert_many([r[1] for r in rows], np.vstack([r[2] for r in rows]), np.array([r[3] for r in rows]))
-            self._signatures_seen = rows[-1][0]
+        for name, lsh in self._indexes():
+            rows = self.state.signatures_since(name, self._seen[name])
+            if rows:
+                lsh.insert_many([r[1] for r in rows], np.vstack([r[2] for r in rows]), np.array([r[3] for r in rows]))
+                self._seen[name] = rows[-1][0]
+
+    def _indexes(self) -> tuple[tuple[str, LSHIndex], ...]:
+        return ((self.INDEX_NAME, self.lsh), (self.NAMES_INDEX, self.names_lsh), (self.EVENTS_INDEX, self.events_lsh))
+
+    def _index(self, name: str, lsh: LSHIndex, key: str, sig: np.ndarray, ts: float) -> None:
+        lsh.insert(key, sig, ts)
+        position = self.state.remember_signature(name, key, sig, ts)
+        if position is not None:  # under the lock nobody else wrote in between
+            self._seen[name] = position
+
+    def _rarest(self, keys, ids: dict[str, int], df: dict[int, int]) -> list[str]:
+        """The `names_keys` least common of some key terms (the names that single out a happening)."""
+        return sorted(sorted(keys, key=lambda k: (df.get(ids[k], 0), k))[: self.tuning.names_keys])
 
     def _signature(self, f: Features) -> np.ndarray:
         """MinHash of the article's names and numbers (its content words if it has none)."""
@@ -267,24 +292,57 @@ class StoryEngine:
     def _assign_new(self, article: Article, f: Features) -> Assignment:
         t = self.tuning
         self._catch_up_index()
+        # Document frequencies: the article counts itself, so none of its terms is unseen.
+        # Its names and numbers are counted per language too ("L" ids): those seen in
+        # another language's reports are the ones a translation shares.
+        # Content words are counted within their language (a language's own ids, and
+        # its documents): a language with few reports in the stream, or none of its
+        # function words in our list, learns them from its own frequencies.
+        key_ids = term_ids(f.keys, "k")
+        lang_key_ids = term_ids([f"{f.lang}|{k}" for k in f.keys], "L")
+        if t.per_language_df:
+            own = term_ids([f"{f.lang}|{w}" for w in f.terms], "t")
+            content_ids = {w: own[f"{f.lang}|{w}"] for w in f.terms}
+            lang_docs = term_ids([f"{f.lang}|"], "D")[f"{f.lang}|"]
+        else:
+            content_ids, lang_docs = term_ids(f.terms, "t"), None
+        counted, df = self.state.count_document([*content_ids.values(), *key_ids.values(),
+                                                 *lang_key_ids.values(), *([lang_docs] if lang_docs else [])])
+        docs = counted + t.idf_prior_docs
+        f.term_vector = tfidf(f.terms, content_ids, df, df.get(lang_docs, 0) + t.lang_prior_docs if lang_docs else docs)
+        f.key_vector = tfidf(f.keys, key_ids, df, docs)
+
         sig = self._signature(f)
         # Nothing to sign (a page of clutter only): no candidates, and not indexed.
         # The candidates sharing the most bands first: a cap keeps the likeliest, not arbitrary ones.
         found = self.lsh.query(sig, limit=t.max_candidates + 1) if f.keys or f.terms else []
         candidate_ids = [c for c in found if c != article.id][: t.max_candidates]
-        records = self._articles(candidate_ids)
+        # Reports in other languages share few of its capitalised words (German
+        # capitalises every noun): they are looked up by the names and numbers
+        # also seen in other languages.
+        shared = [k for k in f.keys if df.get(key_ids[k], 0) > df.get(lang_key_ids[f"{f.lang}|{k}"], 0)]
+        other_language: list[str] = []
+        if len(shared) >= t.cross_lang_min_keys and len(shared) < len(f.keys):
+            query = self.signer.sign(word_shingles(self._rarest(shared, key_ids, df), 1))
+            more = self.names_lsh.query(query, limit=t.max_candidates + 1)
+            other_language = [c for c in more if c != article.id and c not in candidate_ids][: t.max_candidates]
+        if len(shared) >= t.cross_lang_min_keys:
+            f.cross_vector = tfidf({k: f.keys[k] for k in shared}, key_ids, df, docs)
+        names = self._rarest(f.keys, key_ids, df) if len(f.keys) >= t.cross_lang_min_keys else []
+        names_sig = self.signer.sign(word_shingles(names, 1)) if names else None
+        records = self._articles(candidate_ids + other_language)
+        if other_language:
+            # Only reports in other languages: same-language candidates are the
+            # first lookup's to find (what it misses is not alike enough).
+            found_feats = self._load_features({c: records[c].content_hash for c in other_language if c in records})
+            for c in other_language:
+                if c in records and (c not in found_feats or found_feats[c].lang == f.lang):
+                    del records[c]
         survivor, events = self._resolve_events({r.event_id for r in records.values()})
         live_events = {e: r for e, r in events.items() if not r.closed}
         cand_event = {aid: survivor[r.event_id] for aid, r in records.items()}
         cand_features = self._load_features({c: records[c].content_hash for c in records
                                              if cand_event[c] in live_events})
-
-        # Document frequencies: the article counts itself, so none of its terms is unseen.
-        content_ids, key_ids = term_ids(f.terms, "t"), term_ids(f.keys, "k")
-        counted, df = self.state.count_document([*content_ids.values(), *key_ids.values()])
-        docs = counted + t.idf_prior_docs
-        f.term_vector = tfidf(f.terms, content_ids, df, docs)
-        f.key_vector = tfidf(f.keys, key_ids, df, docs)
 
         best_copy, best_copy_score = self._copied_text(f, cand_features, records)
 
@@ -310,7 +368,11 @@ class StoryEngine:
                 if eid in linked:
                     linked.remove(eid)
         storyline_of = {e: r.storyline_id for e, r in events.items() if r.storyline_id}
-        return self._record(article, f, sig, best_copy, best_copy_score, joined, live_events, records,
+        if names_sig is not None:  # events of weeks ago, whose articles the indexes no longer hold
+            earlier = [e for e in self.events_lsh.query(names_sig, limit=t.max_candidates) if e not in events]
+            storyline_of.update({e: r.storyline_id for e, r in self._resolve_events(set(earlier))[1].items()
+                                 if r.storyline_id})
+        return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
                             [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()))
 
     def _copied_text(self, f: Features, cand_features: dict[str, Features],
@@ -340,7 +402,8 @@ class StoryEngine:
         return None, scored[0][0] if scored else 0.0
 
     # ------------------------------------------------------------------ record
-    def _record(self, article: Article, f: Features, sig: np.ndarray, best_copy: str | None,
+    def _record(self, article: Article, f: Features, sigs: tuple[np.ndarray, np.ndarray | None],
+                best_copy: str | None,
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
                 candidates: dict[str, ArticleRecord], linked: list[str], near: set[str]) -> Assignment:
         t = self.tuning
@@ -363,6 +426,13 @@ class StoryEngine:
             event_id = self._fresh_id("event", _founded_ids(aid)[0], article.content_hash)
             event = EventRecord(created=f.time, last=f.time)
         event.add(f.member(), t.centroid_terms)
+        for other in self._other_language_events(event, event_id, events, joined):
+            keep, gone = sorted((event_id, other), key=lambda e: ((event if e == event_id else events[e]).created, e))
+            both = {event_id: event, other: events[other]}
+            merged.append((gone, keep))
+            joined_storylines += [events[other].storyline_id] if events[other].storyline_id else []
+            _add_updates(updates, self._merge_events(gone, keep, both))
+            event_id, event = keep, both[keep]
         event.storyline_id = self._place_in_storyline(aid, article.content_hash, f, joined_storylines + linked,
                                                       near, updates)
         self._put("event", {event_id: event})
@@ -404,13 +474,30 @@ class StoryEngine:
         self._remember(aid, article.content_hash, f)
         if event.size in t.split_sizes:
             _add_updates(updates, self._split_event(event_id, event, aid))
+        sig, names_sig = sigs
         if f.keys or f.terms:
-            self.lsh.insert(aid, sig, f.time)
-            position = st.remember_signature(self.INDEX_NAME, aid, sig, f.time)
-            if position is not None:  # under the lock nobody else wrote in between
-                self._signatures_seen = position
+            self._index(self.INDEX_NAME, self.lsh, aid, sig, f.time)
+        if names_sig is not None:
+            self._index(self.NAMES_INDEX, self.names_lsh, aid, names_sig, f.time)
+            if not joined:  # the article founded the event
+                self._index(self.EVENTS_INDEX, self.events_lsh, event_id, names_sig, f.time)
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates, storyline_id=event.storyline_id)
+
+    def _other_language_events(self, event: EventRecord, event_id: str, events: dict[str, EventRecord],
+                               joined: list[str]) -> list[str]:
+        """Candidate events in other languages only (none shared with this event)
+        that report its happening: their names and numbers alike on average
+        (`average_link` across languages) and their times compatible."""
+        t = self.tuning
+        out = []
+        for eid, other in events.items():
+            if eid in joined or eid == event_id or set(other.centroid.langs) & set(event.centroid.langs):
+                continue
+            fit = average_link(event.centroid, other.centroid, t) / t.event_threshold
+            if fit >= t.cross_event_fit and spans_compatible(event.span, other.span, t):
+                out.append(eid)
+        return out
 
     def _place_in_storyline(self, aid: str, content_hash: str, f: Features, linked: list[str], near: set[str],
                             updates: dict[str, dict]) -> str:
@@ -434,9 +521,11 @@ class StoryEngine:
         else:
             keep = self._fresh_id("storyline", f"sl-{aid}", content_hash)
             storyline = StorylineRecord(created=f.time, last=f.time)
+        storyline.closed = False  # a closed storyline that takes a new event is open again
         storyline.add(f.member(), t.centroid_terms)
         self._put("storyline", {keep: storyline})
         self.state.add_members(f"storyline:{keep}", [aid])
+        self.state.touch("open-storylines", keep, storyline.last)
         return keep
 
     def _merge_storylines(self, absorbed: str, survivor: str, storylines: dict[str, ClusterRecord]) -> dict[str, dict]:
@@ -446,6 +535,7 @@ class StoryEngine:
         a, s = storylines[absorbed], storylines[survivor]
         s.absorb(absorbed, a, self.tuning.centroid_terms)
         self._put("storyline", {absorbed: StorylineRecord(created=a.created, merged_into=survivor)})
+        st.untouch("open-storylines", [absorbed])
         members = st.members(f"storyline:{absorbed}")
         st.remove_members(f"storyline:{absorbed}", members)
         st.add_members(f"storyline:{survivor}", members)
@@ -550,8 +640,9 @@ class StoryEngine:
         re-assigning it; field updates for a member that becomes originator."""
         st = self.state
         updates: dict[str, dict] = {}
-        self.lsh.remove(aid)
-        st.forget_signatures(self.INDEX_NAME, [aid])
+        for name, lsh in self._indexes()[:2]:
+            lsh.remove(aid)
+            st.forget_signatures(name, [aid])
         member = Member.from_stored(st.get("features", aid) or {})
         event_id = self._current_event(rec.event_id)
         event = self._events([event_id]).get(event_id)
@@ -592,6 +683,7 @@ class StoryEngine:
         """Close events quiet for `cluster_quiet_hours` and expire their LSH entries.
         A closed event is never scored again: its vectors and its articles' texts
         are dropped too, so the state grows only by small per-article records.
+        Storylines close (their vectors dropped) after `storyline_quiet_days`.
 
         Returns the closed event ids.
         """
@@ -613,7 +705,16 @@ class StoryEngine:
             self.state.untouch("open-events", quiet)
             # Every entry older than the quiet period goes: closed events lose all
             # of theirs, open ones keep their recent articles to be found by.
-            self.lsh.expire(before)
-            self.state.forget_signatures_before(self.INDEX_NAME, before)
+            for name, lsh in self._indexes()[:2]:
+                lsh.expire(before)
+                self.state.forget_signatures_before(name, before)
+            long_before = now_ts - self.tuning.storyline_quiet_days * 86400.0
+            storylines = self._resolve("storyline", set(self.state.older_than("open-storylines", long_before)))[1]
+            for rec in storylines.values():
+                rec.close()
+            self._put("storyline", storylines)
+            self.state.untouch("open-storylines", self.state.older_than("open-storylines", long_before))
+            self.events_lsh.expire(long_before)
+            self.state.forget_signatures_before(self.EVENTS_INDEX, long_before)
         log.info("story engine closed quiet events", extra={"closed": len(quiet), "before": before})
         return quiet

@@ -149,9 +149,10 @@ def _published(value: Any, where: str) -> datetime | None:
     if value in (None, ""):
         return None
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         raise EvalInputError(f"{where}: published {value!r} is not an ISO date") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)  # a bare date: UTC
 
 
 def to_article(row: dict[str, Any], arrival: datetime) -> Article:

@@ -62,6 +62,9 @@ class Features:
     _passages: Passages | None = None  # sentences, for what a copy changed (see `passages`)
     term_vector: SparseVector = field(default_factory=SparseVector.empty)  # unit TF-IDF vector when assigned
     key_vector: SparseVector = field(default_factory=SparseVector.empty)
+    # Its names and numbers also seen in other languages' reports, as a unit
+    # vector (when assigned): what a translation of its happening shares with it.
+    cross_vector: SparseVector = field(default_factory=SparseVector.empty)
 
     @property
     def text(self) -> str:

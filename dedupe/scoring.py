@@ -160,14 +160,22 @@ def spans_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
     return True
 
 
-def _link(terms_dot: float, keys_dot: float, pairs: float, shared_language: bool, tuning: Tuning) -> float:
-    """`average_link` from the dot products of two sets' vector sums."""
+def _link(terms_dot: float, keys_dot: float, pairs: float, shared_language: bool, tuning: Tuning,
+          other_languages: bool = True, cross_dot: float | None = None) -> float:
+    """`average_link` from the dot products of two sets' vector sums: within a
+    language, content words and names mixed; across languages (`other_languages`:
+    the sets hold articles of more than one language), names and numbers alone,
+    rescaled to the same bar; the better of the two when both apply (an event
+    reported in two languages is, for a report in either, as good as one).
+    `cross_dot`: the dot product of an article's names seen in other languages
+    (`Features.cross_vector`) instead of all its capitalised words."""
     keys = keys_dot / pairs
-    if shared_language:
-        return (1 - tuning.key_weight) * terms_dot / pairs + tuning.key_weight * keys
-    if keys < tuning.cross_lang_threshold:
-        return 0.0
-    return keys * tuning.event_threshold / tuning.cross_lang_threshold
+    same = (1 - tuning.key_weight) * terms_dot / pairs + tuning.key_weight * keys if shared_language else 0.0
+    if cross_dot is not None:
+        keys = max(keys, cross_dot / pairs)
+    if not other_languages or keys < tuning.cross_lang_threshold:
+        return same
+    return max(same, keys * tuning.event_threshold / tuning.cross_lang_threshold)
 
 
 def average_link(a: Centroid, b: Centroid, tuning: Tuning) -> float:
@@ -177,7 +185,8 @@ def average_link(a: Centroid, b: Centroid, tuning: Tuning) -> float:
     same threshold) across languages."""
     shared = bool(set(a.langs) & set(b.langs))
     terms = a.terms.dot(b.terms) if shared else 0.0
-    return _link(terms, a.keys.dot(b.keys), max(a.size, 1) * max(b.size, 1), shared, tuning)
+    return _link(terms, a.keys.dot(b.keys), max(a.size, 1) * max(b.size, 1), shared, tuning,
+                 len(set(a.langs) | set(b.langs)) > 1)
 
 
 def cohesion(event: Centroid, tuning: Tuning) -> float | None:
@@ -220,10 +229,15 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
     timely = [(eid, rec) for eid, rec in events.items() if time_compatible(f, rec.span, tuning)]
     terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
     keys = dots(f.key_vector, [rec.centroid.keys for _, rec in timely])
-    for (eid, rec), terms_dot, keys_dot in zip(timely, terms.tolist(), keys.tolist()):
-        shared = f.lang in rec.centroid.langs
+    cross = dots(f.cross_vector, [rec.centroid.keys for _, rec in timely]) if len(f.cross_vector) else None
+    gate = tuning.min_key_link if len(f.key_vector) else 0.0
+    for i, ((eid, rec), terms_dot, keys_dot) in enumerate(zip(timely, terms.tolist(), keys.tolist())):
+        # Reports of one happening name the same people, places and figures: content
+        # words alone (a language's common words among them) do not make one.
+        shared = f.lang in rec.centroid.langs and keys_dot / max(rec.size, 1) >= gate
         fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
-                          tuning) / tuning.event_threshold
+                          tuning, any(lang != f.lang for lang in rec.centroid.langs),
+                          None if cross is None else float(cross[i])) / tuning.event_threshold
     return fits
 
 
@@ -242,5 +256,5 @@ def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tu
     for (sid, rec), terms_dot, keys_dot in zip(timely, terms.tolist(), keys.tolist()):
         shared = f.lang in rec.centroid.langs
         fits[sid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
-                          tuning) / tuning.storyline_threshold
+                          tuning, any(lang != f.lang for lang in rec.centroid.langs)) / tuning.storyline_threshold
     return fits

@@ -35,9 +35,22 @@ class Tuning:
     storyline_threshold: float = 0.08
     storyline_link_fit: float = 1.0
     storyline_max_gap_days: float = 400.0
+    storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
+
+    # Reports of one happening in two languages: an event and a candidate event with
+    # no language in common merge when their average names-and-numbers similarity
+    # reaches this share of the cross-language bar (as events, not one article at
+    # a time: names accumulate, each language's own capitalised words do not).
+    cross_event_fit: float = 1.0
+    cross_lang_min_keys: int = 2  # names/numbers seen in other languages that make a second lookup worth it
+    names_keys: int = 8  # the rarest names/numbers of an article indexed for other languages' reports
+
+    min_key_link: float = 0.1  # least average names-and-numbers similarity to join an event in its language
+    per_language_df: bool = True  # content words' document frequencies within their language
+    lang_prior_docs: int = 50  # idf_prior_docs of those
 
     cross_lang_threshold: float = 0.12  # average key-term similarity across languages
-    max_gap_days: float = 4.0  # reports of one happening are this close in time
+    max_gap_days: float = 1.5  # reports of one happening are published this close in time (a day or two)
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
     anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out
     written_before_anchor: bool = True  # keep a text whose dates all lie well before an event's publication out

@@ -197,14 +197,26 @@ def search(query: str, as_json: bool, **filters: Any) -> None:
       newsagg search '"sea wall" storm -tram' --sort recent
       newsagg search election --lang de --min-outlets 3 --json
     """
-    with _Guard(), _store() as store:
+    with _Guard():  # bad input is the first thing to say
         request = SearchRequest(query=query, **filters)
+    settings = current_runtime().settings
+    where = _store_location(settings)
+    if not settings.elasticsearch_url and not (settings.data_dir / "newsagg.sqlite").exists():
+        # tell, don't create: an empty store made here would answer "no stories" for ever
+        raise click.ClickException(
+            f"no search store at {where}: nothing was crawled with NEWSAGG_DATA_DIR={settings.data_dir}. "
+            f"Run `newsagg demo` or `newsagg crawl` first, or run this where they ran (or set NEWSAGG_DATA_DIR).")
+    with _Guard(), _store() as store:
         results = store.search(request)
         looser = 0
         if not results and request.parsed.can_loosen:
             looser = len(store.search(SearchRequest(**{**filters, "query": request.parsed.looser()})))
+        empty = not results and store.count_articles() == 0
     if as_json:
         _echo_json(results)
+    elif empty:
+        click.echo(f"The search store at {where} is empty: nothing has been indexed yet "
+                   f"(`newsagg deadletter list` shows articles that failed).")
     else:
         _print_results(results, request, looser)
 
@@ -214,6 +226,15 @@ def _print_storyline(s: dict[str, Any]) -> None:
     for st in s["stories"]:
         click.echo(f"  {st['first_seen']}  {st['headline']}  ({_n(st['article_count'], 'article')}, "
                    f"{_n(st['outlet_count'], 'outlet')})  newsagg story {st['event_id']}")
+
+
+def _store_location(settings) -> str:
+    """Which store a command reads, for messages (no password)."""
+    if settings.elasticsearch_url:
+        from newsagg.core.services import redact_url
+
+        return f"Elasticsearch {redact_url(settings.elasticsearch_url)} (indices {settings.index_prefix}-*)"
+    return str((settings.data_dir / "newsagg.sqlite").resolve())
 
 
 def _print_story(s: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -26,6 +27,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Crawl every outlet of a sources file once: feeds, sitemaps, robots.txt, then article pages."),
     "extract": ("newsagg.crawler.extract.cli:extract",
                 "Extract article fields from saved HTML pages (.html or .html.gz), one JSON object per file, in order."),
+    "ingest": ("newsagg.crawler.ingest_cli:ingest_cmd",
+               "Ingest WARC / WARC.gz archives (CC-NEWS, Heritrix, wget, browsertrix...) and JSON Lines of "
+               "articles (newsagg, news-please, trafilatura) through the crawler's extraction and hand-off."),
     "eval": ("newsagg.dedupe.cli:eval_", "Measure newsagg against labelled data."),
     "worker": ("newsagg.workers.cli:worker", "Run a pipeline worker on the Redis broker (needs REDIS_URL)."),
     "deadletter": ("newsagg.workers.cli:deadletter",
@@ -96,6 +100,18 @@ class LazyGroup(click.Group):
         ctx.meta["newsagg.help_only"] = any(a in HELP_OPTIONS for a in args)
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            # Redis down in the middle of any command: one line saying what to do, not 70 of traceback
+            from newsagg.core.services import as_service_error
+
+            unreachable = as_service_error(exc, getattr(ctx.obj, "settings", None) and ctx.obj.settings.redis_url)
+            if unreachable is not None:
+                raise UserError(str(unreachable)) from None
+            raise
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": list(HELP_OPTIONS)})
 @click.version_option(package_name="newsagg")
@@ -133,6 +149,7 @@ def config_cmd(as_json: bool, markdown: bool) -> None:
     Example:
       REDIS_URL=redis://127.0.0.1:6379/0 newsagg config
     """
+    from newsagg.core.services import mask_url
     from newsagg.core.settings import Settings
 
     s = load_settings()
@@ -144,6 +161,8 @@ def config_cmd(as_json: bool, markdown: bool) -> None:
         value = getattr(s, name)
         if hasattr(value, "get_secret_value"):
             value = "***"
+        elif isinstance(value, str) and "://" in value:  # REDIS_URL, ELASTICSEARCH_URL: password inside
+            value = mask_url(value)
         rows.append({"setting": name, "env": env, "default": f.default if not hasattr(f.default, "get_secret_value") else None,
                      "value": value, "description": f.description or ""})
     if as_json:

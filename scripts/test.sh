@@ -13,7 +13,10 @@ if ! command -v redis-server >/dev/null; then
 fi
 # The test suite starts its own redis-server on free loopback ports; a system one, if any, is left alone.
 
-echo "== installing newsagg with its dev extra (pip)"
+# Outside a virtual environment, use (and make) .venv: a system Python may refuse pip (PEP 668).
+. scripts/venv.sh
+
+echo "== installing newsagg with its dev extra (pip, in $(python3 -c 'import sys; print(sys.prefix)'))"
 python3 -m pip install -q --disable-pip-version-check -e ".[dev,ops]"
 
 echo "== lint (ruff)"

@@ -104,3 +104,33 @@ def test_demo_with_a_server_down_says_what_to_do(demo_env, variable, message):
     assert run.returncode != 0
     assert "unreachable" in run.stderr and message in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_demo_clusters_match_the_corpus_labels_and_german_reports_join_their_events(demo_env, tmp_path):
+    """The demo's own gold labels (the corpus event of every article): the stored
+    clusters score events BCubed F1 >= 0.95, and every German report of an event
+    covered in English sits in that event's cluster."""
+    import sqlite3
+    from collections import Counter
+    from pathlib import Path
+
+    from newsagg.dedupe.eval import bcubed
+    from newsagg.demo.corpus import load_corpus
+
+    run = newsagg("demo", "--json", "--port", "0", "--top", "3", env=demo_env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    corpus = load_corpus()
+    by_slug = {a.slug: a for a in corpus.articles}
+    db = sqlite3.connect(Path(demo_env["NEWSAGG_DATA_DIR"]) / "newsagg.sqlite")
+    rows = [json.loads(doc) for (doc,) in db.execute("SELECT doc FROM articles")]
+    stored = [(by_slug[r["url"].rsplit("/", 1)[-1].removesuffix(".html")], r["event_id"]) for r in rows]
+    gold = [a.event if a.event != "local-singletons" else a.key for a, _ in stored]
+    scores = bcubed([event for _, event in stored], gold)
+    assert scores["f1"] >= 0.95, scores
+    english = {}
+    for (a, event), label in zip(stored, gold):
+        if corpus.outlets[a.outlet].language == "en":
+            english.setdefault(label, Counter())[event] += 1
+    german = [(a.key, event == english[label].most_common(1)[0][0]) for (a, event), label in zip(stored, gold)
+              if corpus.outlets[a.outlet].language == "de" and label in english]
+    assert len(german) >= 8 and all(joined for _, joined in german), german

@@ -121,3 +121,24 @@ def test_engine_beats_the_baseline_on_held_out_real_pages(shared_data):
     assert report["articles"] == 143
     assert report["events"]["bcubed"]["f1"] >= base["events"]["bcubed"]["f1"] + 0.3
     assert report["copies"]["pairwise"]["f1"] >= base["copies"]["pairwise"]["f1"] + 0.3
+
+
+def test_eval_clusters_scores_storylines_when_rows_carry_a_topic(tmp_path):
+    rows = [{**r, "topic": "crane" if r["event"].endswith("crane") else r["event"]} for r in _labelled_rows()]
+    path = _write(tmp_path / "topics.jsonl", rows)
+    result = CliRunner().invoke(main, ["eval", "clusters", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report["storylines"]) == {"bcubed", "pairwise"}
+    assert report["storylines"]["bcubed"]["f1"] == 1.0 and report["gold"]["storylines"] == 4
+    assert "storylines" in report["baseline"]
+    plain = json.loads(CliRunner().invoke(main, ["eval", "clusters", str(_write(tmp_path / "plain.jsonl",
+                                                                                   _labelled_rows())), "--json"]).output)
+    assert "storylines" not in plain
+
+
+def test_dated_rows_stream_in_publication_order_in_the_places_of_dated_rows():
+    from newsagg.dedupe.eval import publication_order
+
+    rows = [{"id": "late", "published": "2026-03-05"}, {"id": "undated"}, {"id": "early", "published": "2026-03-01T10:00:00Z"}]
+    assert [r["id"] for r in publication_order(rows)] == ["early", "undated", "late"]

@@ -100,3 +100,62 @@ def test_blank_canonical_url_is_rejected_not_hashed_to_one_shared_id(tmp_path):
     letters = get_runtime().deadletters().list()
     assert len(letters) == 2 and all("canonical_url is blank" in d.error for d in letters)
     assert _store().count_articles() == 0
+
+
+# A worker app for the kill test: the first attempt of an article titled "KILLME" stops in the
+# middle of its enrich step (long enough to be killed there); later attempts run normally.
+KILL_APP = '''
+import os
+import time
+import redis
+from newsagg.workers import app  # noqa: F401  (celery -A killapp finds it)
+import newsagg.workers.tasks  # noqa: F401
+from newsagg.workers import pipeline
+
+_r = redis.Redis.from_url(os.environ["REDIS_URL"])
+_enrich = pipeline.STEP_FUNCTIONS["enrich"]
+
+def enrich_slow_once(payload, settings):
+    if payload.get("title", "").startswith("KILLME") and _r.incr("test:killme") == 1:
+        time.sleep(600)
+    return _enrich(payload, settings)
+
+pipeline.STEP_FUNCTIONS["enrich"] = enrich_slow_once
+'''
+
+
+@pytest.mark.timeout(240)
+def test_article_of_a_worker_killed_mid_step_is_processed_again_within_two_minutes(distributed, tmp_path):
+    """Default redelivery settings (visibility timeout an hour, ledger resubmission 30 min):
+    only the workers' watchdog can bring the article back in time."""
+    import time
+
+    import redis
+
+    from newsagg.workers.handoff import submit_article
+    from newsagg.workers.inflight import InFlight
+
+    (tmp_path / "killapp.py").write_text(KILL_APP)
+    env = {**distributed, "NEWSAGG_VISIBILITY_TIMEOUT_S": "3600", "NEWSAGG_INFLIGHT_RESUBMIT_S": "1800"}
+    for key in ("NEWSAGG_WORKER_HEARTBEAT_S",):
+        env.pop(key, None)  # the default
+    r = redis.Redis.from_url(distributed["REDIS_URL"])
+    article = {**synthetic_articles(1, seed=31)[0], "title": "KILLME harbour storm"}
+    with WorkerCluster(env, tmp_path / "logs", app="killapp", cwd=ROOT) as wc:
+        wc.start("w1")
+        aid = submit_article(article)
+        wait_until(lambda: r.get("test:killme"), 60, what="w1 in the middle of the step")
+        wc.kill("w1")  # kill -9 of the whole process group
+        killed = time.monotonic()
+        wc.start("w1")  # restarted under the same name (docker restart): its id is new
+        store = _store()
+        try:
+            wait_until(lambda: store.get_article(aid) is not None, 120, interval=0.5,
+                       what="the killed worker's article indexed")
+        except TimeoutError:
+            raise AssertionError(wc.logs()) from None
+        took = time.monotonic() - killed
+        assert InFlight(r).count() == 0  # settled
+    assert took < 120, took
+    assert store.count_articles() == 1  # once in the store
+    print(f"article of a kill -9'd worker indexed {took:.1f} s after the kill")

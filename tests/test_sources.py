@@ -93,3 +93,41 @@ def test_crawl_command_reports_a_bad_sources_file_without_crawling(tmp_path):
     assert f"{path}, line 10: field 'crawl_delay'" in result.output and "Traceback" not in result.output
     missing = CliRunner().invoke(main, ["crawl", "--sources", str(tmp_path / "nope.yaml")])
     assert missing.exit_code != 0 and "sources.example.yaml" in missing.output
+
+
+@pytest.mark.parametrize("bad_line, replacement, line, field_name, words", [
+    ("    interval_minutes: 15\n", "    interval_minutes: .inf\n", 11, "interval_minutes", "positive number"),
+    ("    interval_minutes: 15\n", "    interval_minutes: .nan\n", 11, "interval_minutes", "positive number"),
+    ("    interval_minutes: 15\n", "    interval_minutes: 1e300\n", 11, "interval_minutes", "up to 525600"),
+    ("    crawl_delay: 0\n", "    crawl_delay: .inf\n", 10, "crawl_delay", "non-negative number"),
+    ("  - name: Harbour Gazette\n", "  - name: '   '\n", 2, "name", "blank"),
+])
+def test_infinite_or_blank_values_are_refused_with_line_and_field(tmp_path, bad_line, replacement, line,
+                                                                  field_name, words):
+    path = write(tmp_path, GOOD.replace(bad_line, replacement))
+    with pytest.raises(SourcesError) as err:
+        load_sources(path)
+    assert (err.value.line, err.value.field) == (line, field_name) and words in str(err.value)
+
+
+def test_a_duplicated_key_is_refused_not_silently_dropped(tmp_path):
+    twice = GOOD + "outlets:\n  - name: Only Me\n    url: https://only.example/\n"
+    with pytest.raises(SourcesError, match=r"line 15: field 'outlets': appears twice .*first on line 1"):
+        load_sources(write(tmp_path, twice))
+    inner = GOOD.replace("    crawl_delay: 0\n", "    crawl_delay: 0\n    crawl_delay: 5\n")
+    with pytest.raises(SourcesError, match=r"line 11: field 'crawl_delay': appears twice .*first on line 10"):
+        load_sources(write(tmp_path, inner))
+
+
+def test_beat_refuses_an_infinite_interval_in_one_line(tmp_path, monkeypatch):
+    """beat crashed with OverflowError from timedelta(minutes=inf) after starting."""
+    from click.testing import CliRunner
+
+    from newsagg.cli import main
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:9/0")  # never reached: the file is refused first
+    path = write(tmp_path, GOOD.replace("    interval_minutes: 15\n", "    interval_minutes: .inf\n"))
+    result = CliRunner().invoke(main, ["beat", "--sources", str(path)])
+    assert result.exit_code != 0 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{path}, line 11: field 'interval_minutes'" in result.output
+    assert "Traceback" not in result.output and "OverflowError" not in result.output

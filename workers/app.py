@@ -16,7 +16,7 @@ from newsagg.core.settings import Settings, get_settings
 QUEUES = ("enrich", "assign", "index", "crawl", "maintain")
 PIPELINE_QUEUES = ("enrich", "assign", "index")
 
-app = Celery("newsagg", include=["newsagg.workers.tasks", "newsagg.workers.maintenance"])
+app = Celery("newsagg", include=["newsagg.workers.tasks", "newsagg.workers.maintenance", "newsagg.workers.watchdog"])
 # Nothing is configured at import: the settings are read when the app's configuration is
 # first needed (a worker started by `celery -A workers`), or applied by configure().
 app.add_defaults(lambda: celery_config(get_settings()))

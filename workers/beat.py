@@ -45,7 +45,7 @@ def install_schedule(app, settings: Settings | None = None, sources_file: Path |
     sources = load_sources(path)
     schedule = build_schedule(sources, settings, path.resolve())
     app.conf.beat_schedule = schedule
-    log.info("beat schedule installed", extra={"outlets": len(sources), "sources_file": str(path)})
+    log.debug("beat schedule installed", extra={"outlets": len(sources), "sources_file": str(path)})
     return schedule
 
 

@@ -9,6 +9,7 @@ import click
 
 from newsagg.core.commands import closed_message, current_runtime
 from newsagg.core.errors import UserError
+from newsagg.core.services import require_redis
 from newsagg.core.settings import get_settings
 from newsagg.core.text import escape_surrogates
 from newsagg.crawler.sources import SourcesError
@@ -87,6 +88,8 @@ def beat(sources_file: str | None, schedule_file: str | None) -> None:
         schedule = install_schedule(app, settings, sources_file)
     except SourcesError as exc:
         raise UserError(str(exc)) from None
+    # Celery beat retries an unreachable broker silently forever after its banner: say it now.
+    require_redis(settings.redis_url)
     click.echo(f"scheduling {len(schedule) - 1} outlet crawls and cluster maintenance", err=True)
     path = schedule_file or str(settings.ensure_data_dir() / "celerybeat-schedule")
     app.start(["beat", "-s", path, "-l", settings.log_level])

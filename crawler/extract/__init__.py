@@ -28,6 +28,7 @@ from newsagg.crawler.extract.metadata import (
     parse_datetime,
     read_metadata,
 )
+from newsagg.crawler.extract.titles import choose_title
 from newsagg.crawler.extract.urls import clean_url, is_http_url
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,11 @@ def _front_page(tree, words: int) -> bool:
     return words < FRONT_MAX_WORDS and link_text / all_text > 0.3
 
 
+def _title(meta: PageMeta, url: str) -> str:
+    return choose_title(ld_headline=meta.ld_headline, og_title=meta.og_title, html_title=meta.html_title,
+                        h1=meta.h1, site_names=[meta.site_name], url=url)
+
+
 def _never_raises(extract):
     """A page no extractor part can handle (JSON-LD nested 5,000 deep, a library's bug on odd
     markup) is reported as failed with its reason, never raised into a crawl or a batch;
@@ -214,7 +220,7 @@ def extract_article(html: bytes | str, url: str, content_type: str | None = None
         return ExtractedPage(url=url, canonical_url=clean_url(url), skip_reason=str(exc))
     meta = read_metadata(tree)
     page = ExtractedPage(url=url, canonical_url=_canonical(url, meta), is_amp=meta.amp,
-                         title=meta.title or "", authors=meta.authors, published=meta.published,
+                         title=_title(meta, url), authors=meta.authors, published=meta.published,
                          modified=meta.modified, language=meta.language, section=meta.section,
                          description=meta.description,
                          image=_page_link(meta.image, url))

@@ -63,6 +63,11 @@ class PageMeta(ArticleFields):
     og_type: str | None = None
     ld_types: set[str] = field(default_factory=set)
     ld_body: str | None = None
+    # the raw headline candidates, for crawler.extract.titles
+    ld_headline: str | None = None
+    og_title: str | None = None
+    h1: str | None = None
+    site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
 
     @property
     def declares_article(self) -> bool:
@@ -166,7 +171,8 @@ def read_metadata(tree) -> PageMeta:
         if types & ARTICLE_TYPES and not article:
             article = obj
     if article:
-        meta.title = _text(article.get("headline") or article.get("name"))
+        meta.title = meta.ld_headline = _text(article.get("headline") or article.get("name"))
+        meta.site_name = _text(article.get("publisher"))
         meta.authors = _names(article.get("author"))
         meta.published = parse_datetime(article.get("datePublished"))
         meta.modified = parse_datetime(article.get("dateModified"))
@@ -176,7 +182,11 @@ def read_metadata(tree) -> PageMeta:
         meta.description = _text(article.get("description"))
         body = article.get("articleBody")
         meta.ld_body = body.strip() if isinstance(body, str) else None
-    meta.title = meta.title or _meta(tree, "og:title", "twitter:title") or meta.html_title
+    meta.og_title = _meta(tree, "og:title", "twitter:title")
+    meta.title = meta.title or meta.og_title or meta.html_title
+    meta.site_name = _meta(tree, "og:site_name", "application-name") or meta.site_name
+    headings = tree.xpath("(//article//h1 | //main//h1)[1]") or tree.xpath("//h1[1]")
+    meta.h1 = _text(headings[0].text_content()) if headings else None
     if not meta.authors:
         author = _meta(tree, "author", "article:author", "parsely-author", "sailthru.author")
         meta.authors = split_names(author) if author and not author.startswith("http") else []

@@ -123,6 +123,12 @@ class NewsSpider(scrapy.Spider):
     def _stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"newsagg/{key}", count)
 
+    def _outlet(self, response_or_request, what: str) -> None:
+        """Per-outlet counts (fetched, errors, articles): `newsagg crawl` says which outlet failed."""
+        name = response_or_request.meta.get("source")
+        if name:
+            self.crawler.stats.inc_value(f"newsagg/outlet/{name}/{what}")
+
     def _source(self, response_or_request) -> Source:
         # by name: in distributed mode a request may come from another process's list
         return self.by_name[response_or_request.meta["source"]]
@@ -165,6 +171,7 @@ class NewsSpider(scrapy.Spider):
     def _robots_requests(self, response, source: Source):
         if response.status != 200:
             return
+        self._outlet(response, "fetched")
         text = response.body.decode("utf-8", errors="replace")
         netloc = urlsplit(response.url).netloc.lower()
         rules = self.robots[netloc] = Protego.parse(text)
@@ -178,6 +185,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_feed(self, response):
         self._stat("feeds_fetched")
+        self._outlet(response, "fetched")
         if response.status == 304:
             self._stat("not_modified")
             return
@@ -185,12 +193,14 @@ class NewsSpider(scrapy.Spider):
             entries = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
             self._stat("errors/bad_feed")
+            self._outlet(response, "errors")
             log.warning("feed unreadable", extra={"url": response.url, "reason": str(exc)})
             return
         yield from self._articles(entries, self._source(response), "feed", response.url)
 
     def parse_sitemap(self, response):
         self._stat("sitemaps_fetched")
+        self._outlet(response, "fetched")
         if response.status == 304:
             self._stat("not_modified")
             # An unchanged index says nothing about its children: poll them (conditionally) too.
@@ -201,6 +211,7 @@ class NewsSpider(scrapy.Spider):
             sitemap = parse_sitemap(response.body, response.url, max_size)
         except DiscoveryError as exc:
             self._stat("errors/bad_sitemap")
+            self._outlet(response, "errors")
             log.warning("sitemap unreadable", extra={"url": response.url, "reason": str(exc)})
             return
         if not sitemap.is_index:
@@ -266,6 +277,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response):
         self._stat("pages_fetched")
+        self._outlet(response, "fetched")
         source = self._source(response)
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         page = extract_article(response.body, response.url, content_type)
@@ -309,6 +321,7 @@ class NewsSpider(scrapy.Spider):
             language=page.language or hints.get("language") or source.language, image=page.image,
             section=page.section, feed_title=hints.get("feed_title"), feed_summary=hints.get("feed_summary"))
         self._stat("articles")
+        self._outlet(response, "articles")
         log.info("article extracted", extra={"url": url, "article_id": article.id, "outlet": source.name})
         # MarkFetchedPipeline marks these once the article is handed off, so a failed hand-off
         # leaves the page to be fetched again on the next run.
@@ -337,6 +350,8 @@ class NewsSpider(scrapy.Spider):
         else:  # timeouts, refused connections, DNS: the next run tries again
             self._stat("errors/network")
             permanent = False
+        if not isinstance(error, IgnoreRequest):
+            self._outlet(request, "errors")
         level = logging.INFO if isinstance(error, IgnoreRequest) else logging.WARNING  # robots.txt: expected
         log.log(level, "request not fetched", extra={"url": request.url, "kind": kind, "error": repr(error)[:300]})
         if kind == "article" and permanent:

@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     retry_backoff_max_s: float = Field(300.0, description="Longest retry delay, in seconds (keep it below visibility_timeout_s).")
     visibility_timeout_s: int = Field(3600, description="Seconds before a task taken by a worker that vanished (kill -9, lost machine) is redelivered to another worker.")
     inflight_resubmit_s: float = Field(1800.0, description="Distributed: an article handed in but neither indexed nor dead-lettered after this many seconds is handed in again by the cluster maintenance (the broker can lose a message when Redis goes away).")
+    worker_heartbeat_s: float = Field(10.0, description="Distributed: each worker beats in Redis this often; an article whose worker fell silent for 3 beats (kill -9, a lost machine) is handed in again by the other workers, well before visibility_timeout_s (0: off).")
     task_time_limit_s: int = Field(300, description="Time limit of one pipeline step, in seconds; a step past it fails as transient: retried, then dead-lettered.")
     task_events: bool = Field(True, description="Workers send task events (what Flower shows); false saves broker traffic.")
     crawl_task_timeout_s: float = Field(1800.0, description="A scheduled crawl of one outlet is stopped after this many seconds.")

@@ -39,24 +39,27 @@ class RedisServer:
     for tests that take Redis away in the middle of a run.
     """
 
-    def __init__(self, port: int | None = None, appendonly: bool = True):
+    def __init__(self, port: int | None = None, appendonly: bool = True, password: str | None = None):
         exe = shutil.which("redis-server")
         if not exe:
             raise RuntimeError("redis-server not found: install it with `apt-get install redis-server`")
         self.exe = exe
         self.port = port or free_port()
         self.appendonly = appendonly
+        self.password = password  # requirepass: the URL carries it, as in production
         self.dir = Path(tempfile.mkdtemp(prefix="newsagg-redis-"))
         self.proc: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self) -> "RedisServer":
         args = [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
                 "--save", "", "--appendonly", "yes" if self.appendonly else "no",
-                "--appendfsync", "always", "--protected-mode", "no", "--loglevel", "warning"]
+                "--appendfsync", "always", "--protected-mode", "no", "--loglevel", "warning",
+                *(["--requirepass", self.password] if self.password else [])]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port)
         return self

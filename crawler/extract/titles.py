@@ -1,0 +1,140 @@
+"""The article's headline, cleaned of what publishers' markup leaves in it.
+
+Errors seen across publishers: HTML entities left in (`&#8216;`, `&quot;`, even escaped
+twice), mojibake (UTF-8 read as Latin-1: `sanciÃ³n`; ftfy undoes it), the site's name
+appended or prepended (`… - Wochenblatt`, `Wochenblatt | …`), and a shortened social title
+(og:title) where the page's own headline (<h1>, JSON-LD headline) says more.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+import ftfy
+
+# Separators between a headline and the site's name; spaces around them are required, so a
+# hyphenated word or a 'U.S.-China' stays whole.
+_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«/]|::|\\\\)\s+")
+_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ELLIPSIS = ("…", "...")
+_GENERIC_LABELS = {"www", "m", "amp", "mobile", "news", "blog", "blogs", "edition", "en", "de", "fr", "es", "live"}
+MAX_SITE_WORDS = 6
+_ENDINGS = {"com", "de", "couk", "fr", "es", "it", "nl", "at", "ch", "org", "net", "ca", "comau", "in", "ie", "online",
+            "news", "tv", "info", "eu", "ru", "pl", "br", "combr", "mx", "jp", "kr"}  # a segment longer than this is part of the headline, not a site name
+
+
+def _key(text: str) -> str:
+    """Letters and digits only, lower case, accents dropped: 'Le Monde.fr' -> 'lemondefr'."""
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text.lower() if ch.isalnum() and not unicodedata.combining(ch))
+
+
+def fix_text(title: str | None) -> str:
+    """Entities (up to twice escaped) unescaped, mojibake repaired, whitespace collapsed."""
+    text = title or ""
+    for _ in range(2):
+        if not _ENTITY.search(text):
+            break
+        text = html.unescape(text)
+    if any(ch in text for ch in "ÃÂâÐÑØÙ"):  # only text that may be mojibake goes to ftfy
+        text = ftfy.fix_encoding(text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def site_keys(site_names: list[str | None], url: str | None) -> set[str]:
+    """Keys a site's name may appear under: og:site_name, publisher, outlet, the host's labels."""
+    keys = {_key(n) for n in site_names if n and _key(n)}
+    host = (urlsplit(url).hostname or "") if url else ""
+    labels = [label for label in host.split(".") if label not in _GENERIC_LABELS]
+    if labels:
+        keys.add(_key(".".join(labels)))
+        keys.update(_key(label) for label in labels[:-1] if len(label) > 3)  # 'wochenblatt' of wochenblatt.de
+    return {k for k in keys if len(k) >= 3}
+
+
+def _is_site(segment: str, keys: set[str]) -> bool:
+    key = _key(segment)
+    if not key or len(segment.split()) > MAX_SITE_WORDS:
+        return False
+    # 'The Guardian' vs host label 'theguardian'; 'Wochenblatt.de' vs 'wochenblatt' and back: a few
+    # letters more (a domain ending) on either side, never a word that only starts alike ('Newsom')
+    return any(key == k or len(k) >= 4 and (_domain_ending(key, k) or _domain_ending(k, key)) for k in keys)
+
+
+def _domain_ending(longer: str, shorter: str) -> bool:
+    return longer.startswith(shorter) and longer[len(shorter):] in _ENDINGS
+
+
+def strip_site_name(title: str, keys: set[str]) -> str:
+    """'Headline - Site' / 'Site | Headline' / 'Headline | Section | Site' -> 'Headline'."""
+    if not keys:
+        return title
+    parts = _SEPARATOR.split(title)
+    seps = _SEPARATOR.findall(title)
+    if len(parts) < 2:
+        return title
+    # Drop site-name segments from the end, then from the start; never the last remaining one.
+    while len(parts) > 1 and _is_site(parts[-1], keys):
+        parts.pop()
+        seps.pop()
+        # a section name between headline and site: 'Headline | Politics | Site'
+        if len(parts) > 1 and len(parts[-1].split()) <= 2 and len(parts[0].split()) > 3 and _looks_section(parts[-1]):
+            parts.pop()
+            seps.pop()
+    while len(parts) > 1 and _is_site(parts[0], keys):
+        parts.pop(0)
+        seps.pop(0)
+    out = parts[0]
+    for sep, part in zip(seps, parts[1:]):
+        out += sep + part
+    return out
+
+
+def _looks_section(segment: str) -> bool:
+    return segment[:1].isupper() and not any(ch.isdigit() for ch in segment)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _truncated_form_of(short: str, full: str) -> bool:
+    """`short` is `full` cut (with or without an ellipsis), or all its words are in `full`."""
+    s = short.rstrip()
+    for mark in _ELLIPSIS:
+        if s.endswith(mark):
+            s = s[: -len(mark)].rstrip()
+            return bool(s) and full.startswith(s) and len(full) > len(s)
+    sw, fw = _words(short), _words(full)
+    if not sw or len(fw) <= len(sw):
+        return False
+    return full.startswith(s) or sum(w in set(fw) for w in sw) / len(sw) >= 0.8
+
+
+def _decorated_form_of(title: str, heading: str) -> bool:
+    """`title` is `heading` with a short segment before or after it: 'Opinion | Heading',
+    'Heading | Editorial' (a section or kicker the <h1> leaves out)."""
+    if title.startswith(heading):
+        rest = title[len(heading):]
+    elif title.endswith(heading):
+        rest = title[: -len(heading)]
+    else:
+        return False
+    parts = _SEPARATOR.split(rest)  # ' | Editorial' -> ['', 'Editorial']; 'Opinion | ' -> ['Opinion', '']
+    return len(parts) == 2 and not (parts[0].strip() and parts[1].strip()) and 0 < len(" ".join(parts).split()) <= 3
+
+
+def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: str | None,
+                 h1: str | None, site_names: list[str | None], url: str | None) -> str:
+    """The headline: JSON-LD headline, else og:title, else <title>; replaced by the page's <h1>
+    when that is the full form of a shortened one; cleaned of entities, mojibake and site name."""
+    keys = site_keys(site_names, url)
+    candidates = [strip_site_name(fix_text(t), keys) for t in (ld_headline, og_title, html_title)]
+    heading = fix_text(h1)
+    title = next((t for t in candidates if t), "")
+    if heading and title and heading != title and len(heading.split()) <= 40:
+        if _truncated_form_of(title, heading) or _decorated_form_of(title, heading):
+            title = heading
+    return title

@@ -1,0 +1,95 @@
+"""Headlines across publishers' markup: entities, mojibake, the site's name, a shortened
+social title. Pages written here; each asserts the title `newsagg extract` gives."""
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from newsagg.cli import main
+from newsagg.crawler.extract import extract_article
+from newsagg.crawler.extract.titles import fix_text, site_keys, strip_site_name
+from tests.support.testpages import prose
+
+BODY = "".join(f"<p>{html.escape(p)}</p>" for p in prose(7, 12))
+
+
+def page(*, title: str | None = None, og: str | None = None, ld: str | None = None, h1: str | None = None,
+         site: str | None = None, raw: bool = False, charset: str = "utf-8") -> str:
+    """A page whose head carries the given strings as written (raw: not escaped again)."""
+    esc = (lambda s: s) if raw else html.escape
+    head = [f'<meta charset="{charset}">', '<meta property="og:type" content="article">']
+    if title is not None:
+        head.append(f"<title>{esc(title)}</title>")
+    if og is not None:
+        head.append(f'<meta property="og:title" content="{esc(og)}">')
+    if site is not None:
+        head.append(f'<meta property="og:site_name" content="{esc(site)}">')
+    if ld is not None:
+        head.append('<script type="application/ld+json">'
+                    + json.dumps({"@type": "NewsArticle", "headline": ld}, ensure_ascii=False) + "</script>")
+    heading = f"<h1>{esc(h1)}</h1>" if h1 is not None else ""
+    return (f"<!DOCTYPE html><html lang=\"en\"><head>{''.join(head)}</head><body><nav><a href='/'>Home</a></nav>"
+            f"<article>{heading}{BODY}</article></body></html>")
+
+
+URL = "https://www.wochenblatt.de/news/harbour-1.html"
+
+CASES = {
+    # HTML entities left in by the page's markup (escaped once more in the attribute)
+    "numeric entities": (dict(og="&#8216;The harbour is ours&#8217;: crews vote", raw=False),
+                         "‘The harbour is ours’: crews vote"),
+    "named entity escaped twice": (dict(ld="Ferry &amp;quot;Kestrel&amp;quot; returns", raw=False),
+                                   'Ferry "Kestrel" returns'),
+    "entity in <title> only": (dict(title="Quay &#038; dock reopen after storm", raw=True), "Quay & dock reopen after storm"),
+    # UTF-8 read as Latin-1 somewhere before the page was written
+    "mojibake": (dict(og="La sanciÃ³n al puerto de MÃ¡laga"), "La sanción al puerto de Málaga"),
+    # the site's name appended or prepended
+    "site name from og:site_name": (dict(title="Storm shuts the quay - Wochenblatt", site="Wochenblatt"),
+                                    "Storm shuts the quay"),
+    "site name from the host": (dict(og="Storm shuts the quay | Wochenblatt.de"), "Storm shuts the quay"),
+    "site name first": (dict(title="Wochenblatt | Storm shuts the quay"), "Storm shuts the quay"),
+    "section then site": (dict(title="Storm shuts the quay for two days | Politik | Wochenblatt"),
+                          "Storm shuts the quay for two days"),
+    "a dash that belongs to the headline": (dict(og="Storm shuts the quay - police say two hurt", site="Wochenblatt"),
+                                            "Storm shuts the quay - police say two hurt"),
+    "hyphenated words stay": (dict(og="U.S.-China talks on port fees resume", site="Wochenblatt"),
+                              "U.S.-China talks on port fees resume"),
+    # a shortened social title where the page says more
+    "shortened og:title, full <h1>": (dict(og="Prison guards charged over escape",
+                                           h1="Two prison guards charged with falsifying records over the Kestrel escape"),
+                                      "Two prison guards charged with falsifying records over the Kestrel escape"),
+    "headline cut with an ellipsis": (dict(ld="Harbour pilots vote to strike over night shifts and…",
+                                           h1="Harbour pilots vote to strike over night shifts and pay"),
+                                      "Harbour pilots vote to strike over night shifts and pay"),
+    "kicker before the headline": (dict(og="Opinion | The harbour deserves better", h1="The harbour deserves better"),
+                                   "The harbour deserves better"),
+    "an unrelated <h1> (site logo) is not taken": (dict(og="Storm shuts the quay for two days", h1="Wochenblatt"),
+                                                   "Storm shuts the quay for two days"),
+    "a different <h1> (teaser box) is not taken": (dict(ld="Storm shuts the quay", h1="Most read this week"),
+                                                   "Storm shuts the quay"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_title(name):
+    kwargs, expected = CASES[name]
+    assert extract_article(page(**kwargs).encode(), URL).title == expected
+
+
+def test_title_through_newsagg_extract(tmp_path):
+    path = tmp_path / "p.html"
+    path.write_text(page(og="&#8216;Kestrel&#8217; ferry returns - Wochenblatt", raw=True, site="Wochenblatt"))
+    result = CliRunner().invoke(main, ["extract", str(path), "--url", URL])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["title"] == "‘Kestrel’ ferry returns"
+
+
+def test_helpers_leave_clean_titles_alone():
+    assert fix_text("Ferry crews vote: “yes”") == "Ferry crews vote: “yes”"
+    assert fix_text("Sanción in Málaga") == "Sanción in Málaga"
+    keys = site_keys(["Harbour Gazette"], "https://gazette.example.co.uk/x")
+    assert strip_site_name("Newsom signs port bill - California", keys) == "Newsom signs port bill - California"
+    assert strip_site_name("Port bill signed - Harbour Gazette", keys) == "Port bill signed"

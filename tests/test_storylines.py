@@ -1,0 +1,80 @@
+"""Storylines: the events of one developing subject linked under a stable id,
+in the embedded (SQLite) and the distributed (Redis) engine state alike."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import redis
+
+from newsagg.dedupe.engine import StoryEngine
+from newsagg.dedupe.state import LocalState, RedisState
+from tests.support.engine_texts import (
+    DAY,
+    FOLLOW_UP_TEXT,
+    FOLLOW_UP_TITLE,
+    INDEPENDENT_TEXT,
+    INDEPENDENT_TITLE,
+    WIRE_PARAGRAPHS,
+    article,
+    background,
+    copy_with_clutter,
+    wire,
+)
+
+
+@pytest.fixture(params=["local", "redis"])
+def engine(request, tmp_path):
+    if request.param == "local":
+        state = LocalState(tmp_path / "state")
+    else:
+        url = request.getfixturevalue("redis_server").url
+        state = RedisState(redis.Redis.from_url(url), prefix=f"test-storylines-{id(tmp_path)}")
+    eng = StoryEngine(state)
+    for a in background():
+        eng.assign(a)
+    yield eng
+    eng.close()
+
+
+def test_a_follow_up_is_another_event_of_the_same_storyline(engine):
+    collapse = engine.assign(wire())
+    engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
+    reopening = engine.assign(article("varnpost", FOLLOW_UP_TITLE, FOLLOW_UP_TEXT, DAY + timedelta(days=7)))
+    assert reopening.event_id != collapse.event_id
+    assert collapse.storyline_id and collapse.storyline_id.startswith("sl-")
+    assert reopening.storyline_id == collapse.storyline_id
+    # Unrelated news of the same days has storylines of its own.
+    others = {engine.lookup(a.id).storyline_id for a in background()}
+    assert collapse.storyline_id not in others and None not in others
+    # The stored assignment carries it too.
+    assert engine.lookup(reopening.article_id).storyline_id == collapse.storyline_id
+
+
+def test_merging_two_events_merges_their_storylines_and_says_who_moved(engine):
+    rescue = engine.assign(article("rescue", "Rescue at the quay", WIRE_PARAGRAPHS[1] + "\n\n" + WIRE_PARAGRAPHS[2],
+                                   DAY))
+    ships = engine.assign(article("ships", "Ships wait off the coast", "\n\n".join(WIRE_PARAGRAPHS[3:]),
+                                  DAY + timedelta(hours=1)))
+    assert rescue.event_id != ships.event_id
+    full = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=2), "Crane collapse", WIRE_PARAGRAPHS))
+    assert full.merged  # the full report links both events
+    assert engine.lookup(ships.article_id).storyline_id == engine.lookup(rescue.article_id).storyline_id \
+        == full.storyline_id
+    if rescue.storyline_id != ships.storyline_id:  # two storylines became one: the moved articles are named
+        moved = rescue if full.storyline_id != rescue.storyline_id else ships
+        assert full.updates[moved.article_id]["storyline_id"] == full.storyline_id
+
+
+def test_a_follow_up_weeks_later_finds_its_storyline_after_the_first_event_closed(engine):
+    collapse = engine.assign(wire())
+    engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
+    later = DAY + timedelta(days=20)
+    closed = engine.maintain(now=later)  # the collapse event closes; its articles leave the indexes
+    assert collapse.event_id in closed
+    reopening = engine.assign(article("varnpost", FOLLOW_UP_TITLE, FOLLOW_UP_TEXT, later))
+    assert reopening.event_id != collapse.event_id
+    assert reopening.storyline_id == collapse.storyline_id
+    # A storyline quiet for longer than storyline_quiet_days closes too.
+    engine.maintain(now=later + timedelta(days=engine.tuning.storyline_quiet_days + 1))
+    assert engine.state.get("storyline", collapse.storyline_id)["closed"] is True

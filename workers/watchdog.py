@@ -1,0 +1,115 @@
+"""The watchdog: an article whose worker died in the middle of a step (kill -9, a lost
+machine) is handed in again within a minute, not after the broker's visibility timeout
+(an hour by default).
+
+Each worker process beats in the in-flight ledger (workers.inflight) every
+worker_heartbeat_s and holds the article whose step it runs; every worker (an idle one
+too: it may be the only one left, or the dead one restarted) hands in again the articles
+held by a process that missed three beats. The pipeline is idempotent, so the broker's own
+redelivery of the dead worker's message, an hour later, changes nothing.
+
+Celery imports this module with the tasks (workers.app `include`); nothing else imports it,
+so it may use the hand-off, which runs the tasks.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from typing import Any
+
+import redis
+from celery import signals
+
+from newsagg.core.settings import Settings, get_settings
+from newsagg.workers.handoff import submit_article
+from newsagg.workers.pipeline import payload_article_id
+from newsagg.workers.services import services
+from newsagg.workers.tasks import PipelineTask, task_settings
+
+log = logging.getLogger(__name__)
+
+_watch: tuple[int, str] | None = None  # (pid, this process's worker id)
+_watch_lock = threading.Lock()
+_held: dict[str, tuple[str, str]] = {}  # task id -> (article id, this worker's id)
+
+
+def worker_id(settings: Settings) -> str | None:
+    """This process's worker id, starting its heartbeat and watchdog thread on first use
+    (per process: a prefork child has its own); None when nothing is tracked (embedded)."""
+    global _watch
+    pid = os.getpid()
+    with _watch_lock:
+        if _watch is not None and _watch[0] == pid:
+            return _watch[1]
+        ledger = services(settings).inflight()
+        if not ledger.tracks or settings.worker_heartbeat_s <= 0:
+            return None
+        me = f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}"  # a restarted worker is a new one
+        ledger.beat(me, settings.worker_heartbeat_s * 3)
+        threading.Thread(target=_watch_loop, args=(me, settings), daemon=True, name="newsagg-watchdog").start()
+        _watch = (pid, me)
+        return me
+
+
+def hand_in_orphans(me: str, settings: Settings) -> int:
+    """One round: hand in again the articles held by workers that stopped beating; returns how many."""
+    ledger = services(settings).inflight()
+    count = 0
+    for aid, dead, payload in ledger.orphans():
+        if dead == me or not ledger.claim(aid, dead):
+            continue  # ours, or another worker took it over first
+        if payload is None:  # queued without the hand-off (no payload kept): the broker redelivers it
+            log.warning("article of a dead worker has no payload in the ledger", extra={"article_id": aid,
+                                                                                       "worker": dead})
+            continue
+        submit_article(payload, settings)
+        count += 1
+        log.warning("article handed in again: its worker stopped in the middle of a step",
+                    extra={"article_id": aid, "worker": dead})
+    return count
+
+
+def _watch_loop(me: str, settings: Settings) -> None:
+    every = settings.worker_heartbeat_s
+    while True:
+        try:
+            services(settings).inflight().beat(me, every * 3)
+            hand_in_orphans(me, settings)
+        except Exception as exc:  # noqa: BLE001  Redis away, a bad payload: the next round tries again
+            log.warning("watchdog round failed", extra={"error": f"{type(exc).__name__}: {exc}"[:200]})
+        time.sleep(every)
+
+
+@signals.worker_ready.connect
+def _worker_ready(**_: Any) -> None:
+    worker_id(get_settings())  # an idle worker watches too
+
+
+@signals.task_prerun.connect
+def _task_prerun(task_id: str = "", task=None, args=None, **_: Any) -> None:
+    if not isinstance(task, PipelineTask) or not args or task.request.is_eager:
+        return
+    settings = task_settings()
+    try:
+        me = worker_id(settings)
+        if me is not None:
+            aid = payload_article_id(args[0])
+            services(settings).inflight().hold(aid, me)
+            _held[task_id] = (aid, me)
+    except redis.RedisError as exc:  # the step itself meets the same trouble and retries
+        log.warning("article not held in the in-flight ledger", extra={"error": str(exc)[:200]})
+
+
+@signals.task_postrun.connect
+def _task_postrun(task_id: str = "", **_: Any) -> None:
+    held = _held.pop(task_id, None)
+    if held is None:
+        return
+    try:  # the next step is a message in Redis now: safe without us
+        services(task_settings()).inflight().claim(*held)
+    except redis.RedisError:
+        pass  # left held: handed in once more if this worker dies, which is harmless
