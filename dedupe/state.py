@@ -649,6 +649,8 @@ class RedisState(EngineState):
         if time.monotonic() - since > self.lock_timeout:
             log.warning("story engine lock held too long: its lease is no longer renewed", extra={
                 "lock": self._k("lock"), "held_s": round(time.monotonic() - since, 1)})
+            if self._held is held:  # said once; the lease lapses
+                self._held = None
             return
         try:
             self._renew(keys=[self._k("lock")], args=[token, int(self.lease * 1000)])
