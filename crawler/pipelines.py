@@ -48,7 +48,9 @@ class HandoffPipeline:
         except HandoffError as exc:
             # Not marked as fetched: the next run fetches the page again, nothing is lost.
             self.crawler.stats.inc_value("newsagg/errors/handoff")
-            spider.handoff_failed(item.get(LISTED_URL_KEY) or article.url)  # its feed is read in full next run
+            failed = getattr(spider, "handoff_failed", None)  # NewsSpider: its feed is read in full next run
+            if failed is not None:
+                failed(item.get(LISTED_URL_KEY) or article.url)
             log.error("article not handed off; it is fetched again on the next run",
                       extra={"article_id": article.id, "url": article.url, "error": str(exc)})
             raise DropItem(f"hand-off failed: {exc}") from None
