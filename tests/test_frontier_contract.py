@@ -72,3 +72,16 @@ def test_what_one_crawl_marked_the_next_one_sees(backend):
     if server is not None:
         server.restart()
     assert crawl_frontier(rt.settings).seen(URL)  # the crawl process's own factory, after a restart
+
+
+def test_prune_forgets_urls_fetched_before_a_time_and_keeps_the_rest(backend):
+    _, _, open_ = backend
+    store = open_()
+    store.mark(URL)
+    time.sleep(0.05)
+    middle = time.time()
+    time.sleep(0.05)
+    store.mark(URL + "?page=2")
+    assert store.prune(middle) == 1
+    assert not store.seen(URL) and store.seen(URL + "?page=2")
+    assert store.prune(middle) == 0
