@@ -75,7 +75,9 @@ class IncrementalMiddleware:
             values = {"etag": response.headers.get("ETag", b"").decode("latin-1"),
                       "last_modified": response.headers.get("Last-Modified", b"").decode("latin-1")}
             if any(values.values()):
-                self.store.save_validators(request.url, values)
+                # Saved when the crawl finishes, unless an article this feed listed could not
+                # be handed off: a 304 next run would hide that article for good (spider.closed).
+                self.crawler.spider.validators_read[request.url] = values
         return response
 
 

@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 # Item key carrying the URLs (request, redirect hops, canonical) to mark as fetched; not an
 # Article field, removed before the item is exported.
 FETCHED_URLS_KEY = "_fetched_urls"
+# Item key carrying the URL as its feed or sitemap listed it (removed like the one above).
+LISTED_URL_KEY = "_listed_url"
 
 
 # The default sink: the pipeline's hand-off (embedded: the steps run in this process;
@@ -46,6 +48,9 @@ class HandoffPipeline:
         except HandoffError as exc:
             # Not marked as fetched: the next run fetches the page again, nothing is lost.
             self.crawler.stats.inc_value("newsagg/errors/handoff")
+            failed = getattr(spider, "handoff_failed", None)  # NewsSpider: its feed is read in full next run
+            if failed is not None:
+                failed(item.get(LISTED_URL_KEY) or article.url)
             log.error("article not handed off; it is fetched again on the next run",
                       extra={"article_id": article.id, "url": article.url, "error": str(exc)})
             raise DropItem(f"hand-off failed: {exc}") from None
@@ -67,4 +72,5 @@ class MarkFetchedPipeline:
     def process_item(self, item, spider=None):
         spider = spider or self.crawler.spider
         spider.store.mark(*item.pop(FETCHED_URLS_KEY, []))
+        item.pop(LISTED_URL_KEY, None)
         return item

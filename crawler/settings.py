@@ -12,6 +12,7 @@ from pathlib import Path
 
 from newsagg.core.settings import Settings
 from newsagg.crawler.sources import Source
+from newsagg.crawler.store import DUPEFILTER_KEY
 
 
 def user_agent(settings: Settings) -> str:
@@ -80,7 +81,8 @@ def scrapy_settings(settings: Settings, sources: list[Source], jsonl: Path | Non
     if settings.redis_url:  # distributed: one frontier and one dupefilter on Redis for every crawler process
         out.update({
             "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+            "DUPEFILTER_CLASS": "newsagg.crawler.dupefilter.TimedDupeFilter",
+            "NEWSAGG_DUPEFILTER_TTL_S": settings.crawl_dupefilter_ttl_s,
             "SCHEDULER_PERSIST": True,
             "REDIS_URL": settings.redis_url,
             # the same timeouts as the runtime's one client (scrapy-redis opens its own in the crawl process)
@@ -90,7 +92,7 @@ def scrapy_settings(settings: Settings, sources: list[Source], jsonl: Path | Non
             # One frontier per set of outlets: processes crawling the same sources share it, while a
             # crawl of other outlets (e.g. beat's per-outlet crawls) never pops requests it cannot serve.
             "SCHEDULER_QUEUE_KEY": f"newsagg:crawl:requests:{frontier_id(sources)}",
-            "SCHEDULER_DUPEFILTER_KEY": "newsagg:crawl:dupefilter",
+            "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER_KEY,
         })
     return out
 

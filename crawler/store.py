@@ -17,6 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REDIS_PREFIX = "newsagg:crawl:"
+FETCHED_KEY = REDIS_PREFIX + "fetched-at"  # sorted set: URL -> time fetched, pruned by `maintain`
+DUPEFILTER_KEY = REDIS_PREFIX + "requests-seen"  # sorted set: request fingerprint -> time (crawler.dupefilter)
+# Unbounded keys of earlier versions: a hash URL -> time (moved into FETCHED_KEY) and
+# scrapy-redis's fingerprint set (dropped: fingerprints only matter within a crawl).
+LEGACY_FETCHED_KEY, LEGACY_DUPEFILTER_KEY = REDIS_PREFIX + "fetched", REDIS_PREFIX + "dupefilter"
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,11 @@ class CrawlFrontier(ABC):
     @abstractmethod
     def save_digest(self, digest: Digest, *urls: str) -> None: ...
 
+    @abstractmethod
+    def prune(self, fetched_before: float, requests_before: float | None = None) -> int:
+        """Forget URLs marked fetched before `fetched_before` (Unix time) and, distributed,
+        request fingerprints seen before `requests_before`; returns the URLs forgotten."""
+
     def close(self) -> None:
         """Release what the store holds (a shared Redis client is the runtime's to close)."""
 
@@ -121,26 +131,49 @@ class SqliteCrawlStore(CrawlFrontier):
     def save_digest(self, digest: Digest, *urls: str) -> None:
         self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?)", [(u, digest.encode()) for u in urls if u])
 
+    def prune(self, fetched_before: float, requests_before: float | None = None) -> int:
+        return self.db.execute("DELETE FROM fetched WHERE at < ?", (fetched_before,)).rowcount
+
     def close(self) -> None:
         self.db.close()
 
 
 class RedisCrawlStore(CrawlFrontier):
+    """URLs fetched in a sorted set by time (pruned by `maintain`), validators and sitemap
+    children in hashes (one entry per feed or sitemap: small)."""
+
     def __init__(self, client):
         self.r = client
 
-    def seen(self, url: str) -> bool:
-        return bool(self.r.hexists(REDIS_PREFIX + "fetched", url))
-
     def fetched_at(self, url: str) -> float | None:
-        value = self.r.hget(REDIS_PREFIX + "fetched", url)
-        return float(value) if value is not None else None
+        value = self.r.zscore(FETCHED_KEY, url)
+        if value is None and self.r.exists(LEGACY_FETCHED_KEY):  # not moved yet (maintain moves it)
+            legacy = self.r.hget(LEGACY_FETCHED_KEY, url)
+            value = float(legacy) if legacy is not None else None
+        return value
 
     def mark(self, *urls: str) -> None:
         urls = [u for u in urls if u]
         if urls:
             now = time.time()
-            self.r.hset(REDIS_PREFIX + "fetched", mapping={u: now for u in urls})
+            self.r.zadd(FETCHED_KEY, {u: now for u in urls})
+
+    def prune(self, fetched_before: float, requests_before: float | None = None) -> int:
+        self._move_legacy()
+        removed = self.r.zremrangebyscore(FETCHED_KEY, "-inf", f"({fetched_before!r}")
+        if requests_before is not None:
+            self.r.zremrangebyscore(DUPEFILTER_KEY, "-inf", f"({requests_before!r}")
+        return int(removed)
+
+    def _move_legacy(self) -> None:
+        """Move the hash of earlier versions into the sorted set; drop their fingerprint set."""
+        if self.r.type(LEGACY_DUPEFILTER_KEY) == b"set":
+            self.r.unlink(LEGACY_DUPEFILTER_KEY)
+        if self.r.type(LEGACY_FETCHED_KEY) != b"hash":
+            return
+        for batch in _batched(self.r.hscan_iter(LEGACY_FETCHED_KEY, count=1000), 1000):
+            self.r.zadd(FETCHED_KEY, {url: float(at) for url, at in batch}, nx=True)
+        self.r.unlink(LEGACY_FETCHED_KEY)
 
     def validators(self, url: str) -> dict[str, str]:
         raw = self.r.hget(REDIS_PREFIX + "validators", url)
@@ -164,3 +197,13 @@ class RedisCrawlStore(CrawlFrontier):
         if urls:
             self.r.hset(REDIS_PREFIX + "digests", mapping={u: digest.encode() for u in urls})
 
+
+def _batched(items, n: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -246,6 +247,11 @@ class StoryEngine:
         """The current assignment of an article assigned before (merges applied), or None."""
         rec = self._articles([article_id]).get(article_id)
         return self._stored_assignment(article_id, rec) if rec else None
+
+    def fetched_times(self, article_ids: Iterable[str]) -> dict[str, float]:
+        """When the version of each article the engine holds was fetched (Unix time): the
+        version an assignment's `updates` of other articles were computed for."""
+        return {aid: rec.fetched or 0.0 for aid, rec in self._articles(list(article_ids)).items()}
 
     def assign(self, article: Article) -> Assignment:
         """Assign one article; re-assigning an unchanged article returns its assignment."""

@@ -485,12 +485,18 @@ local function df_since(last_key, log_key, seen)
 end
 """
 
-# KEYS: lock, version, df last, df log; ARGV: token, ttl ms, df position counted (-1: none).
+# KEYS: lock, version, df last, df log, fence; ARGV: token, lease ms, df position counted
+# (-1: none). The fence is a counter incremented at every acquisition: the holder's
+# transaction WATCHes it, so it lands only if nobody took the lock since (fencing).
 _ACQUIRE_LUA = _DF_SINCE_LUA + """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+local fence = redis.call('INCR', KEYS[5])
 local df = df_since(KEYS[3], KEYS[4], tonumber(ARGV[3]))
-return {redis.call('GET', KEYS[2]) or '0', df[1], df[2]}
+return {redis.call('GET', KEYS[2]) or '0', df[1], df[2], fence}
 """
+
+# KEYS: lock; ARGV: token, lease ms. Extends the lease only if the lock is still ours.
+_RENEW_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
 
 # KEYS: df last, df log; ARGV: df position counted.
 _DF_READ_LUA = _DF_SINCE_LUA + "return df_since(KEYS[1], KEYS[2], tonumber(ARGV[1]))"
@@ -499,29 +505,65 @@ _DF_READ_LUA = _DF_SINCE_LUA + "return df_since(KEYS[1], KEYS[2], tonumber(ARGV[
 _RELEASE_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
+class LockLost(StateError):
+    """The story engine lock's lease lapsed and another worker took the lock: this
+    holder's writes were refused (fencing); the step is retried."""
+
+
+class _LeaseRenewer(threading.Thread):
+    """Renews the lease of the lock its state holds, every third of the lease, until
+    the holder releases it or has held it `lock_timeout` (then the lease lapses: a
+    holder stuck for that long must not stall every worker for ever)."""
+
+    def __init__(self, state: "RedisState"):
+        super().__init__(name="story-lock-lease", daemon=True)
+        self.owner = weakref.ref(state)
+        self.interval = state.lease / 3
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval):
+            state = self.owner()
+            if state is None:
+                return
+            state._renew_lease()
+            del state
+
+
 class RedisState(EngineState):
     """Records, features and LSH in Redis, shared by worker processes.
 
     A `_RecordCache` holds decoded event records between this process's
     assignments while nobody else has written: every transaction increments a
     version counter, read when the lock is taken.
+
+    The lock is a lease (`lease` seconds, renewed by a thread while held), so a
+    worker killed holding it stalls the others at most `lease` seconds, and a
+    restarted Redis keeps it no longer than that. Each acquisition increments a
+    fencing counter that the holder's transaction WATCHes: a holder whose lease
+    lapsed while another worker took the lock cannot write (`LockLost`).
     """
 
     LOCK_POLL_SECONDS = 0.002
 
-    def __init__(self, client, prefix: str = "newsagg:story", lock_timeout: float = 60.0):
+    def __init__(self, client, prefix: str = "newsagg:story", lock_timeout: float = 60.0, lease: float = 3.0):
         self.r = client
         self.prefix = prefix
-        self.lock_timeout = lock_timeout
+        self.lock_timeout = lock_timeout  # longest wait for the lock, and longest hold
+        self.lease = lease
         self._tx: _PendingWrites | None = None
         self._cache = _RecordCache()
         self._version: int | None = None  # the version our cache reflects
         self._unreleased: str | None = None  # our lock's token, when Redis went away before we could release it
+        self._held: tuple[str, float] | None = None  # (token, monotonic time taken) while we hold the lock
+        self._renewer: _LeaseRenewer | None = None
+        self._renewer_pid: int | None = None
         self._df_counts = _DocumentCounts()
         self._df_last = 0  # the log's last position, as read under the lock
         self._df_read: tuple[int, int, list] | None = None  # (since, last, entries) read with the lock
         self._acquire = client.register_script(_ACQUIRE_LUA)
         self._release = client.register_script(_RELEASE_LUA)
+        self._renew = client.register_script(_RENEW_LUA)
         self._df_read_script = client.register_script(_DF_READ_LUA)
 
     def _k(self, *parts: str) -> str:
@@ -531,32 +573,43 @@ class RedisState(EngineState):
     def lock(self):
         # One assignment at a time across all workers: the stream is then
         # assigned in lock order exactly as a sequential run would assign it.
-        # The timeout frees the lock of a worker that died holding it.
+        # The short lease frees the lock of a worker that died holding it.
         # Writes are queued and sent at the end in one MULTI/EXEC that also releases
         # the lock: one round trip, and an assignment that fails half-way leaves
-        # nothing behind.
+        # nothing behind. The transaction WATCHes the fencing counter: it lands only
+        # if nobody acquired the lock after us.
         if self._tx is not None:  # already held by this engine (re-entrant use)
             yield
             return
         self._release_unreleased()
+        self._ensure_renewer()
         token = os.urandom(16).hex()
-        version, df_last, df_entries = self._take_lock(token)
+        version, df_last, df_entries, fence = self._take_lock(token)
+        self._held = (token, time.monotonic())
         if version != self._version:  # another process wrote: cached records may be stale
             self._cache.clear()
         self._version = None  # unknown until our own transaction lands
-        self._df_read = (self._df_counts.seen, df_last, df_entries)
-        self._tx = _PendingWrites(self.r.pipeline(transaction=True))
+        pipe = self.r.pipeline(transaction=True)
         try:
+            pipe.watch(self._k("fence"))  # on the connection that will send the transaction
+            if int(pipe.get(self._k("fence")) or 0) != fence:  # taken from us already (a long pause)
+                raise LockLost(f"story engine lock {self._k('lock')} lost before its first write")
+            pipe.multi()
+            self._df_read = (self._df_counts.seen, df_last, df_entries)
+            self._tx = _PendingWrites(pipe)
             yield
             self._tx.pipe.incr(self._k("version"))
             # EVAL, not EVALSHA: a script Redis does not know (flushed, restarted) fails
             # inside EXEC, where it cannot be loaded and retried.
             self._tx.pipe.eval(_RELEASE_LUA, 1, self._k("lock"), token)
-            self._version, released = self._tx.pipe.execute()[-2:]
-            if not released:  # it expired while we worked: someone else may have assigned meanwhile
-                raise redis_errors.LockNotOwnedError(f"story engine lock {self._k('lock')} expired while held")
+            try:
+                self._version, _ = pipe.execute()[-2:]
+            except redis_errors.WatchError:  # the fence moved: another worker holds the lock now
+                raise LockLost(f"story engine lock {self._k('lock')} lease lapsed and was taken by another "
+                               f"worker; this assignment's writes were refused") from None
         finally:
-            self._tx.pipe.reset()
+            self._held = None
+            pipe.reset()
             self._tx = self._df_read = None
             if self._version is None:  # our writes never landed (nor the release with them)
                 self._cache.clear()  # forget what we cached and counted of them
@@ -564,22 +617,51 @@ class RedisState(EngineState):
                 try:
                     self._release(keys=[self._k("lock")], args=[token])
                 except redis_errors.ConnectionError:
-                    self._unreleased = token  # released on our next assignment, not at its timeout
+                    self._unreleased = token  # released on our next assignment, not at its lease's end
                     raise
 
-    def _take_lock(self, token: str) -> tuple[int, int, list]:
-        """Wait for the lock; (version, df log's last position, its entries we have not counted)."""
+    def _take_lock(self, token: str) -> tuple[int, int, list, int]:
+        """Wait for the lock; (version, df log's last position, its entries we have not
+        counted, our fencing token)."""
         # Poll every 2 ms, not redis-py's 100 ms: assignments take a few ms, so a waiting
         # worker would otherwise idle most of the time (1.5x with 2 workers, measured).
         deadline = time.monotonic() + self.lock_timeout
-        keys = [self._k("lock"), self._k("version"), self._k("df", "last"), self._k("df", "log")]
-        args = [token, int(self.lock_timeout * 1000), self._df_counts.seen]
+        keys = [self._k("lock"), self._k("version"), self._k("df", "last"), self._k("df", "log"), self._k("fence")]
+        args = [token, int(self.lease * 1000), self._df_counts.seen]
         while not (taken := self._acquire(keys=keys, args=args)):
             if time.monotonic() >= deadline:
                 raise StateError(f"story engine lock {self._k('lock')} not acquired in {self.lock_timeout}s")
             time.sleep(self.LOCK_POLL_SECONDS)
-        version, df_last, df_entries = taken
-        return int(version), int(df_last), df_entries
+        version, df_last, df_entries, fence = taken
+        return int(version), int(df_last), df_entries, int(fence)
+
+    def _ensure_renewer(self) -> None:
+        if self._renewer is None or self._renewer_pid != os.getpid():  # none yet, or forked since
+            self._renewer, self._renewer_pid = _LeaseRenewer(self), os.getpid()
+            self._renewer.start()
+
+    def _renew_lease(self) -> None:
+        """Called by the renewer thread: extend the lease of the lock we hold."""
+        held = self._held
+        if held is None:
+            return
+        token, since = held
+        if time.monotonic() - since > self.lock_timeout:
+            log.warning("story engine lock held too long: its lease is no longer renewed", extra={
+                "lock": self._k("lock"), "held_s": round(time.monotonic() - since, 1)})
+            if self._held is held:  # said once; the lease lapses
+                self._held = None
+            return
+        try:
+            self._renew(keys=[self._k("lock")], args=[token, int(self.lease * 1000)])
+        except redis_errors.RedisError as exc:  # Redis away: the holder's transaction will say so
+            log.debug("story engine lock lease not renewed", extra={"error": str(exc)})
+
+    def close(self) -> None:
+        if self._renewer is not None and self._renewer_pid == os.getpid():
+            self._renewer.stopping.set()
+            self._renewer.join()
+        self._renewer = None
 
     def _release_unreleased(self) -> None:
         """Release the lock we still hold from an assignment that Redis dropped: a

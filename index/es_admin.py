@@ -83,6 +83,8 @@ class EsAdmin:
         for kind in KINDS:
             tpl = load_template(kind)
             settings = dict(tpl["settings"])
+            if self.settings.es_replicas is not None:  # 0 on one node: else every index stays yellow
+                settings["number_of_replicas"] = self.settings.es_replicas
             if kind == "articles" and ilm:
                 policy = self.alias("articles")
                 self._call(self.es.ilm.put_lifecycle, name=policy, policy={"phases": {"hot": {"actions": {

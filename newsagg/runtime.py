@@ -71,7 +71,7 @@ class Runtime:
     def _arguments(self, kind: str, variant: str) -> dict[str, Any]:
         s = self.settings
         if variant == "redis":
-            extra = {"engine_state": {"lock_timeout": s.engine_lock_timeout_s}}.get(kind, {})
+            extra = {"engine_state": {"lock_timeout": s.engine_lock_timeout_s, "lease": s.engine_lock_lease_s}}.get(kind, {})
             return {"client": self.redis(), **extra}
         if variant == "elasticsearch":
             return {"settings": s}

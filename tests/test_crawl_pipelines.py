@@ -58,4 +58,4 @@ def test_a_handed_off_article_is_marked_and_exported_without_the_bookkeeping(cra
     item = run_pipelines(crawler, lambda article, settings: handed.append(article.id) or article.id)
     assert handed and item is not None
     assert crawler.spider.store.seen(URL) and crawler.spider.store.seen(URL + "?utm_source=rss")
-    assert FETCHED_URLS_KEY not in item  # JSON Lines exports carry article fields only
+    assert FETCHED_URLS_KEY not in item and "_listed_url" not in item  # JSON Lines exports carry article fields only

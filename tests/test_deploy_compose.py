@@ -33,11 +33,51 @@ def _command(service: str) -> str:
 
 def test_every_service_is_there():
     assert {"elasticsearch", "kibana", "redis", "workers", "beat", "crawler", "flower",
-            "newsagg-init"} <= set(SERVICES)
+            "newsagg-init", "kibana-init", "crawl-workers", "maintenance-worker"} <= set(SERVICES)
     assert "worker -Q enrich,assign,index" in _command("workers")
     assert _command("beat") == "newsagg beat" and _command("crawler") == "newsagg crawl"
     assert "celery -A workers flower" in _command("flower")
-    assert "newsagg index setup" in _command("newsagg-init") and "newsagg kibana setup" in _command("newsagg-init")
+    assert "newsagg index setup" in _command("newsagg-init")
+    assert "newsagg kibana setup" in _command("kibana-init")
+
+
+def test_kibana_objects_are_imported_apart_without_overwriting_and_nothing_waits_on_them():
+    assert "kibana" not in _command("newsagg-init")  # index setup only
+    assert "--force" not in _command("kibana-init")  # an editor's change in Kibana is kept
+    assert "kibana" not in SERVICES["newsagg-init"]["depends_on"]
+    for name, svc in SERVICES.items():
+        assert "kibana-init" not in svc.get("depends_on", {}), f"{name} waits on the Kibana import"
+
+
+def test_crawls_and_maintenance_run_on_their_own_workers():
+    queues = {name: _command(name).split("-Q ")[1].split()[0].split(",")
+              for name in SERVICES if "command" in SERVICES[name] and "worker -Q" in _command(name)}
+    assert queues["crawl-workers"] == ["crawl"] and queues["maintenance-worker"] == ["maintain"]
+    assert sorted(q for qs in queues.values() for q in qs) == ["assign", "crawl", "enrich", "index", "maintain"]
+
+
+def test_long_running_services_have_healthchecks_and_one_beat():
+    for name in ("workers", "crawl-workers", "maintenance-worker", "beat", "flower", "redis", "elasticsearch",
+                 "kibana"):
+        check = SERVICES[name].get("healthcheck", {})
+        assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
+    worker_check = " ".join(SERVICES["workers"]["healthcheck"]["test"])
+    assert "inspect ping -d newsagg@$$HOSTNAME" in worker_check  # the worker's own node (-n newsagg@%h)
+    assert "newsagg:beat:lock" in " ".join(SERVICES["beat"]["healthcheck"]["test"])
+    assert SERVICES["beat"]["deploy"]["replicas"] == 1
+    for name in ("newsagg-init", "kibana-init", "crawler"):  # one-shot: nothing to check
+        assert SERVICES[name]["healthcheck"] == {"disable": True}
+
+
+def test_redis_persists_every_second_and_snapshots_for_backups():
+    cmd = _command("redis")
+    assert "--appendonly yes" in cmd and "--appendfsync everysec" in cmd and "--save" in cmd
+    assert "redisdata:/data" in SERVICES["redis"]["volumes"]
+
+
+def test_single_node_indices_get_no_replicas_by_a_setting():
+    assert _env("workers")["NEWSAGG_ES_REPLICAS"] == "${NEWSAGG_ES_REPLICAS:-0}"
+    assert ENV_EXAMPLE["NEWSAGG_ES_REPLICAS"].strip() == "0"
 
 
 def test_images_are_pinned_by_a_version_variable_defined_in_env_example():
@@ -140,3 +180,18 @@ def test_roles_install_on_a_real_cluster(elasticsearch_url):
     assert s.put_roles() == sorted(ROLES)
     got = s.es.security.get_role(name="newsagg_editor")["newsagg_editor"]
     assert got["indices"][0]["privileges"] == ["read", "view_index_metadata"]
+
+
+def test_index_templates_carry_the_replicas_setting(elasticsearch_url):
+    from newsagg.core.settings import Settings
+    from newsagg.index.es_admin import EsAdmin
+
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    with EsAdmin(Settings(elasticsearch_url=elasticsearch_url, index_prefix=prefix, es_replicas=0)) as admin:
+        admin.put_templates()
+        got = admin.es.indices.get_index_template(name=f"{prefix}-articles")["index_templates"][0]
+        assert str(got["index_template"]["template"]["settings"]["index"]["number_of_replicas"]) == "0"
+    with EsAdmin(Settings(elasticsearch_url=elasticsearch_url, index_prefix=prefix + "d")) as admin:
+        admin.put_templates()  # unset: the cluster's default
+        got = admin.es.indices.get_index_template(name=f"{prefix}d-articles")["index_templates"][0]
+        assert "number_of_replicas" not in got["index_template"]["template"]["settings"].get("index", {})

@@ -12,7 +12,7 @@ import redis
 
 from newsagg.core.settings import get_settings
 from newsagg.dedupe.engine import StoryEngine
-from newsagg.dedupe.state import LocalState, RedisState, StateError
+from newsagg.dedupe.state import LocalState, LockLost, RedisState, StateError
 from newsagg.runtime import Runtime
 from tests.support.engine_texts import (
     DAY,
@@ -249,26 +249,33 @@ def test_reads_under_the_lock_follow_the_assignments_own_writes(backend, tmp_pat
         state.close()
 
 
-def test_a_worker_whose_lock_expired_leaves_the_next_holders_lock_alone(redis_server):
-    def worker(lock_timeout):
-        return RedisState(redis.Redis.from_url(redis_server.url), prefix="expiry", lock_timeout=lock_timeout)
+def test_a_holder_whose_lease_lapsed_cannot_write_and_leaves_the_next_holders_lock_alone(redis_server):
+    def worker(lock_timeout, lease=3.0):
+        return RedisState(redis.Redis.from_url(redis_server.url), prefix="expiry", lock_timeout=lock_timeout,
+                          lease=lease)
 
-    slow, other = worker(0.3), worker(10)
+    # Renews its 0.3 s lease for 0.5 s (its longest hold), then stops: as if it hung.
+    slow, other = worker(0.5, lease=0.3), worker(10)
     taken, done = threading.Event(), threading.Event()
 
     def hold_the_lock():
         with other.lock():
+            other.put("event", "ev-1", {"size": 2})
             taken.set()
             done.wait(10)
 
     holder = threading.Thread(target=hold_the_lock)
     try:
-        with pytest.raises(redis.exceptions.LockNotOwnedError):
+        with pytest.raises(LockLost):
             with slow.lock():
                 slow.put("event", "ev-1", {"size": 1})
-                holder.start()  # waits until the slow worker's lock times out, then takes it
+                slow.put("event", "ev-2", {"size": 1})
+                time.sleep(0.6)
+                assert slow.r.pttl("expiry:lock") > 0  # renewed past its first lease
+                holder.start()  # waits until the slow worker's lease lapses, then takes it
                 assert taken.wait(10)
-        assert slow.get("event", "ev-1") == {"size": 1}  # its writes landed all the same
+        # The fenced holder wrote nothing: neither over the new holder's record nor beside it.
+        assert slow.get("event", "ev-2") is None
         with pytest.raises(StateError):  # the other worker still holds the lock
             with worker(0.2).lock():
                 pass
@@ -277,7 +284,25 @@ def test_a_worker_whose_lock_expired_leaves_the_next_holders_lock_alone(redis_se
         if holder.ident is not None:
             holder.join()
     with worker(1).lock():
-        pass
+        assert other.get("event", "ev-1") == {"size": 2}
+    for state in (slow, other):
+        state.close()
+
+
+def test_a_long_assignment_keeps_its_lock_by_renewing_the_lease(redis_server):
+    state = RedisState(redis.Redis.from_url(redis_server.url), prefix="renew", lock_timeout=10, lease=0.3)
+    waiting = RedisState(redis.Redis.from_url(redis_server.url), prefix="renew", lock_timeout=0.2, lease=0.3)
+    try:
+        with state.lock():
+            state.put("event", "ev-1", {"size": 1})
+            time.sleep(1.0)  # three leases long
+            with pytest.raises(StateError):  # still ours
+                with waiting.lock():
+                    pass
+        assert state.get("event", "ev-1") == {"size": 1}  # and its writes landed
+    finally:
+        state.close()
+        waiting.close()
 
 
 def test_a_lock_redis_dropped_mid_assignment_does_not_stall_the_next_one(tmp_path):
@@ -290,7 +315,7 @@ def test_a_lock_redis_dropped_mid_assignment_does_not_stall_the_next_one(tmp_pat
                 state.put("event", "ev-1", {"size": 1})
                 server.stop()  # Redis goes away before the assignment's transaction is sent
         server.start()
-        assert state.r.pttl("outage:lock") > 30_000  # the lock outlived the outage
+        assert 0 < state.r.pttl("outage:lock") <= 3000  # the lock outlived the outage, no longer than its lease
         started = time.monotonic()
         with state.lock():  # the worker's next assignment
             assert state.get("event", "ev-1") is None  # the dropped transaction left nothing
@@ -298,3 +323,18 @@ def test_a_lock_redis_dropped_mid_assignment_does_not_stall_the_next_one(tmp_pat
         other = RedisState(redis.Redis.from_url(server.url), prefix="outage", lock_timeout=60)
         with other.lock():
             pass
+
+
+def test_a_lock_kept_by_a_restarted_redis_lapses_within_its_lease(tmp_path):
+    from tests.support.servers import RedisServer
+
+    with RedisServer() as server:  # AOF on: the lock is in the file
+        dead = RedisState(redis.Redis.from_url(server.url), prefix="restart", lease=3.0)
+        dead._take_lock("a-worker-that-dies")  # taken, and never released nor renewed
+        server.restart()
+        other = RedisState(redis.Redis.from_url(server.url), prefix="restart", lock_timeout=60)
+        started = time.monotonic()
+        with other.lock():
+            waited = time.monotonic() - started
+        other.close()
+    assert waited <= 3.5, waited  # at most the lease, not the 60 s wait

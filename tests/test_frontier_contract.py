@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from newsagg.crawler.store import CrawlFrontier
+from newsagg.crawler.store import CrawlFrontier, Digest
 from newsagg.runtime import crawl_frontier
 from tests.support.backends import runtime_for, variants
 
@@ -55,9 +55,33 @@ def test_validators_and_children_round_trip(backend):
     assert store.children(index) == ["https://outlet.example/s1.xml", "https://outlet.example/s2.xml"]
 
 
+def test_ingest_digests_round_trip(backend):
+    """What `newsagg ingest` remembers of a page: its payload hash and what came out of it."""
+    _, _, open_ = backend
+    store = open_()
+    assert store.digest(URL) is None
+    store.save_digest(Digest("a1b2", "c3d4"), URL, "", URL + "?amp")
+    store.save_digest(Digest(None, "skip:video_page"), URL + "?v")
+    assert store.digest(URL) == Digest("a1b2", "c3d4") == store.digest(URL + "?amp")
+    assert store.digest(URL + "?v") == Digest(None, "skip:video_page") and store.digest("") is None
+
+
 def test_what_one_crawl_marked_the_next_one_sees(backend):
     rt, server, open_ = backend
     open_().mark(URL)
     if server is not None:
         server.restart()
     assert crawl_frontier(rt.settings).seen(URL)  # the crawl process's own factory, after a restart
+
+
+def test_prune_forgets_urls_fetched_before_a_time_and_keeps_the_rest(backend):
+    _, _, open_ = backend
+    store = open_()
+    store.mark(URL)
+    time.sleep(0.05)
+    middle = time.time()
+    time.sleep(0.05)
+    store.mark(URL + "?page=2")
+    assert store.prune(middle) == 1
+    assert not store.seen(URL) and store.seen(URL + "?page=2")
+    assert store.prune(middle) == 0

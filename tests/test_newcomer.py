@@ -43,10 +43,13 @@ def test_test_script_makes_and_activates_a_venv_outside_one_and_keeps_an_active_
     assert Path(prefix).resolve() == (tmp_path / ".venv").resolve()  # made and activated: pip installs there
     assert "pip" in outside.stdout.splitlines()[-1]
 
+    # An already active virtual environment (as `. env/bin/activate` leaves it) is kept.
+    env_dir = tmp_path / "env"
+    subprocess.run([_base_python(), "-m", "venv", str(env_dir)], check=True, timeout=120)
     active = tmp_path / "active"
     shutil.copytree(tmp_path / "scripts", active / "scripts")
-    inside = subprocess.run(["bash", "-euc", probe], cwd=active, capture_output=True, text=True,
-                            timeout=60, env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+    inside = subprocess.run(["bash", "-euc", probe], cwd=active, capture_output=True, text=True, timeout=60,
+                            env={**bare, "VIRTUAL_ENV": str(env_dir), "PATH": f"{env_dir / 'bin'}:{base_bin}:/usr/bin:/bin"})
     assert inside.returncode == 0, inside.stderr
-    assert Path(inside.stdout.splitlines()[-2]).resolve() == Path(sys.prefix).resolve()  # the active one is kept
+    assert Path(inside.stdout.splitlines()[-2]).resolve() == env_dir.resolve()  # the active one is kept
     assert not (active / ".venv").exists()

@@ -93,7 +93,7 @@ def test_the_wheel_installs_beside_pypi_dedupe_and_runs_outside_the_repo(tmp_pat
         "import importlib.util, json\n"
         "from importlib.resources import files\n"
         "import newsagg, newsagg.dedupe.engine\n"
-        "from newsagg.index.es_store import ROLES_FILE\n"
+        "from newsagg.index.es_admin import ROLES_FILE\n"
         "from newsagg.index.kibana import load_objects\n"
         "print(json.dumps({'dedupe': importlib.util.find_spec('dedupe').origin, 'newsagg': newsagg.__file__,\n"
         "  'engine': newsagg.dedupe.engine.__file__, 'roles': str(ROLES_FILE), 'roles_found': ROLES_FILE.is_file(),\n"

@@ -56,8 +56,12 @@ _server_started = False
 _collector: QueueDepthCollector | None = None
 
 
+PORT_TRIES = 10  # a host's workers take the configured port and the next ones
+
+
 def serve(port: int, redis_client, queues: tuple[str, ...]) -> int | None:
-    """Start the /metrics endpoint once per process; returns the port, None if off or taken."""
+    """Start the /metrics endpoint once per process on `port`, or the next free one of
+    PORT_TRIES (a second worker on the host); returns the port, None if off or none free."""
     global _server_started, _collector
     registry = REGISTRY
     if os.environ.get(MULTIPROC_ENV):
@@ -68,11 +72,19 @@ def serve(port: int, redis_client, queues: tuple[str, ...]) -> int | None:
         registry.register(_collector)
     if not port or _server_started:
         return None
-    try:
-        start_http_server(port, addr="0.0.0.0", registry=registry)
-    except OSError as exc:  # a second worker on the same machine: run it with another NEWSAGG_METRICS_PORT
-        log.warning("metrics port in use; metrics endpoint off", extra={"port": port, "error": str(exc)})
-        return None
-    _server_started = True
-    log.info("metrics endpoint up", extra={"port": port})
-    return port
+    for candidate in range(port, min(port + PORT_TRIES, 65536)):
+        try:
+            start_http_server(candidate, addr="0.0.0.0", registry=registry)
+        except OSError:
+            continue
+        _server_started = True
+        if candidate == port:
+            log.info("metrics endpoint up", extra={"port": port})
+        else:  # scrape configs list the ports of a host's workers
+            log.warning(f"metrics port {port} in use (another worker on this host?): metrics served on port "
+                        f"{candidate}; give each worker its own NEWSAGG_METRICS_PORT to keep it fixed",
+                        extra={"port": candidate, "configured_port": port})
+        return candidate
+    log.warning(f"metrics endpoint OFF: ports {port}-{candidate} are all in use; set NEWSAGG_METRICS_PORT to a free "
+                f"port for this worker", extra={"configured_port": port})
+    return None

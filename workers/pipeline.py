@@ -149,7 +149,10 @@ def assign_step(payload: dict, settings: Settings) -> dict:
         "storyline_id": a.storyline_id, "changes": _changes_json(a.changes)})
     merged = [list(pair) for pair in (a.merged or [])]
     updates = {k: dict(v) for k, v in (a.updates or {}).items()}
-    return {"article": article.to_json(), "merged": merged, "updates": updates}
+    # The version of each article an update was computed for: a late index message must not
+    # apply it over a newer version of that article (index_step).
+    versions = engine.fetched_times(updates) if updates else {}
+    return {"article": article.to_json(), "merged": merged, "updates": updates, "update_versions": versions}
 
 
 def changed_events(result: dict) -> list[str]:
@@ -173,13 +176,30 @@ def index_step(payload: dict, settings: Settings) -> dict:
         if f.get("retryable"):
             raise TransientError(message)
         raise StoreRejected(message)  # the same document would be refused again: dead-letter now
-    if payload.get("updates"):
-        store.update_articles(payload["updates"])
+    updates = _current_updates(store, payload.get("updates") or {}, payload.get("update_versions") or {})
+    if updates:
+        store.update_articles(updates)
     if payload.get("merged"):
         store.apply_merges([tuple(p) for p in payload["merged"]])
     events = changed_events(payload)
     store.refresh_clusters(events)
     return {"article_id": article.id, "event_id": article.event_id, "events": events}
+
+
+def _current_updates(store: Any, updates: dict[str, dict], versions: dict[str, float]) -> dict[str, dict]:
+    """The updates whose article the store does not hold in a newer version than the one the
+    update was computed for: a redelivered or late index message (an assignment made before
+    that article was fetched again) must not overwrite what the newer version's assignment wrote."""
+    current = {}
+    for aid, fields in updates.items():
+        known = versions.get(aid)
+        stored = store.get_article(aid) if known is not None else None
+        if stored is not None and stored.fetched.timestamp() > known + 1e-3:
+            log.info("stale update not applied: a newer version of the article is stored",
+                     extra={"article_id": aid, "fields": sorted(fields)})
+            continue
+        current[aid] = fields
+    return current
 
 
 STEP_FUNCTIONS = {"enrich": enrich_step, "assign": assign_step, "index": index_step}

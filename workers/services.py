@@ -30,6 +30,8 @@ class Services(Protocol):
 
     def inflight(self) -> Any: ...  # newsagg.workers.inflight.InFlightLedger
 
+    def crawl_frontier(self) -> Any: ...  # a new newsagg.crawler.store.CrawlFrontier (the caller closes it)
+
 
 _provider: Callable[[Settings], Services] | None = None
 _lock = threading.Lock()

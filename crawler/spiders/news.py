@@ -26,7 +26,7 @@ from newsagg.crawler.extract import extract_article
 from newsagg.crawler.extract.urls import clean_url
 from newsagg.crawler.middlewares import raise_slot_floor
 from newsagg.crawler.netguard import PublicAddressResolver
-from newsagg.crawler.pipelines import FETCHED_URLS_KEY
+from newsagg.crawler.pipelines import FETCHED_URLS_KEY, LISTED_URL_KEY
 from newsagg.crawler.sources import Source, load_sources
 from newsagg.crawler.store import CrawlFrontier
 
@@ -86,6 +86,9 @@ class NewsSpider(scrapy.Spider):
         self.hints: dict[str, dict] = {}
         self.emitted: set[str] = set()  # canonical URLs emitted in this run
         self.robots: dict[str, Protego] = {}  # host -> rules, from each robots.txt fetched
+        self.validators_read: dict[str, dict[str, str]] = {}  # feed/sitemap URL -> ETag/Last-Modified
+        self.listed_in: dict[str, set[str]] = {}  # article URL as listed -> the feeds/sitemaps listing it
+        self.handoff_failed_in: set[str] = set()  # feeds/sitemaps listing an article not handed off
         self.by_name = {s.name: s for s in self.sources}
         self.netloc_source = {netloc: s for s in self.sources for netloc in s.netlocs()}
 
@@ -99,7 +102,23 @@ class NewsSpider(scrapy.Spider):
 
     def closed(self, reason):
         if self.store is not None:
+            if reason == "finished":  # a crawl cut short may not have requested every article yet
+                self._save_validators()
             self.store.close()
+
+    def _save_validators(self) -> None:
+        """The validators of each feed/sitemap read, but not of one that listed an article
+        the sink refused: the next run reads it in full again and finds that article."""
+        for url, values in self.validators_read.items():
+            if url not in self.handoff_failed_in:
+                self.store.save_validators(url, values)
+        if self.handoff_failed_in:
+            log.warning("feeds and sitemaps read again in full next run: articles they list were not handed off",
+                        extra={"count": len(self.handoff_failed_in), "urls": sorted(self.handoff_failed_in)[:20]})
+
+    def handoff_failed(self, listed_url: str) -> None:
+        """The article listed as `listed_url` was not handed off (crawler.pipelines)."""
+        self.handoff_failed_in.update(self.listed_in.get(listed_url, ()))
 
     def _stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"newsagg/{key}", count)
@@ -177,7 +196,7 @@ class NewsSpider(scrapy.Spider):
             self._outlet(response, "errors")
             log.warning("feed unreadable", extra={"url": response.url, "reason": str(exc)})
             return
-        yield from self._articles(entries, self._source(response), "feed")
+        yield from self._articles(entries, self._source(response), "feed", response.url)
 
     def parse_sitemap(self, response):
         self._stat("sitemaps_fetched")
@@ -196,7 +215,7 @@ class NewsSpider(scrapy.Spider):
             log.warning("sitemap unreadable", extra={"url": response.url, "reason": str(exc)})
             return
         if not sitemap.is_index:
-            yield from self._articles(sitemap.entries, self._source(response), "sitemap")
+            yield from self._articles(sitemap.entries, self._source(response), "sitemap", response.url)
             return
         # a child sitemap last changed before the window holds nothing new
         children = [e.url for e in sitemap.entries if not (e.published and e.published < self.cutoff)]
@@ -212,9 +231,10 @@ class NewsSpider(scrapy.Spider):
                 self.requested.add(url)
                 yield self._request(url, "sitemap", self._source(response), self.parse_sitemap, depth=depth)
 
-    def _articles(self, entries: list[Entry], source: Source, kind: str):
+    def _articles(self, entries: list[Entry], source: Source, kind: str, listing: str):
         for entry in entries:
             url = entry.url
+            self.listed_in.setdefault(url, set()).add(listing)
             if not source.path_allowed(url):
                 self._stat("skipped/pattern")
                 continue
@@ -237,7 +257,8 @@ class NewsSpider(scrapy.Spider):
                 refetch = True  # the feed or sitemap says the page changed since we fetched it
                 self._stat("refetched_updated")
             self.requested.add(url)
-            request = self._request(url, "article", source, self.parse_article, hints=self.hints[url], refetch=refetch)
+            request = self._request(url, "article", source, self.parse_article, hints=self.hints[url], refetch=refetch,
+                                    listed_url=url)
             yield request.replace(dont_filter=True) if refetch else request
 
     def _robots_allow(self, url: str) -> bool:
@@ -272,7 +293,8 @@ class NewsSpider(scrapy.Spider):
                 self.requested.add(canonical)
                 log.info("AMP page resolved to canonical", extra={"url": url, "canonical_url": canonical})
                 request = self._request(canonical, "article", source, self.parse_article,
-                                        hints=response.meta.get("hints", {}), refetch=refetch)
+                                        hints=response.meta.get("hints", {}), refetch=refetch,
+                                        listed_url=response.meta.get("listed_url", url))
                 yield request.replace(dont_filter=True) if refetch else request
             return
         duplicate = canonical in self.emitted or (canonical != url and self.store.seen(canonical) and not refetch)
@@ -303,7 +325,7 @@ class NewsSpider(scrapy.Spider):
         log.info("article extracted", extra={"url": url, "article_id": article.id, "outlet": source.name})
         # MarkFetchedPipeline marks these once the article is handed off, so a failed hand-off
         # leaves the page to be fetched again on the next run.
-        yield {**article.to_json(), FETCHED_URLS_KEY: fetched_urls}
+        yield {**article.to_json(), FETCHED_URLS_KEY: fetched_urls, LISTED_URL_KEY: response.meta.get("listed_url", url)}
 
     def on_error(self, failure):
         request = failure.request

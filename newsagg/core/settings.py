@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     elasticsearch_username: str | None = Field(None, validation_alias=_env("ELASTICSEARCH_USERNAME"), description="Elasticsearch user (basic auth).")
     elasticsearch_password: SecretStr | None = Field(None, validation_alias=_env("ELASTICSEARCH_PASSWORD"), description="Elasticsearch password (basic auth).")
     elasticsearch_ca_file: Path | None = Field(None, validation_alias=_env("ELASTICSEARCH_CA_FILE"), description="CA certificate file for TLS to Elasticsearch.")
+    es_replicas: int | None = Field(None, ge=0, description="Replicas of each newsagg index, written into the index templates (0 on a single-node cluster, else its indices stay yellow); unset: the cluster's default (1).")
     index_prefix: str = Field("newsagg", description="Prefix of Elasticsearch indices, aliases and templates.")
     redis_connect_timeout_s: float = Field(5.0, description="Timeout of a connection to Redis, in seconds (the one client every component shares).")
     redis_socket_timeout_s: float = Field(10.0, description="Timeout of one Redis command, in seconds.")
@@ -59,11 +60,14 @@ class Settings(BaseSettings):
     crawl_delay_default_s: float = Field(1.0, description="Seconds between requests to one outlet when its sources entry sets no crawl_delay (AutoThrottle adapts from there).")
     crawl_retries: int = Field(2, description="Retries of a failed download (5xx, 429, timeouts) before giving up.")
     crawl_handoff: bool = Field(True, description="Hand each crawled article to the pipeline (the crawl sink); false: only export JSON Lines.")
+    crawl_remember_days: float = Field(30.0, gt=0, description="How long the crawl frontier remembers that a URL was fetched (`maintain` forgets older ones; a forgotten URL still listed by a feed is fetched once more). Keep it above recency_days.")
+    crawl_dupefilter_ttl_s: float = Field(21600.0, gt=0, description="Distributed: how long a crawl request's fingerprint keeps other crawler processes from requesting the same URL (what was fetched across runs is the frontier's job).")
     crawl_sink: str = Field("newsagg.workers.handoff:submit_article", description="Where the crawler hands each article: `module:function` taking (article, settings), loaded at crawl start.")
 
     # --- story engine (dedupe)
     cluster_quiet_hours: float = Field(72.0, description="An event cluster closes after this many hours without a new article; its LSH entries expire.")
-    engine_lock_timeout_s: float = Field(60.0, description="Distributed: longest a worker may hold the story engine's Redis lock; a worker that dies holding it stalls assignment this long.")
+    engine_lock_timeout_s: float = Field(60.0, description="Distributed: longest a worker waits for the story engine's Redis lock (then the step is retried), and longest it may hold it.")
+    engine_lock_lease_s: float = Field(3.0, gt=0.2, le=60, description="Distributed: lease of the story engine's Redis lock, renewed every third of it while held; a worker that dies holding it stalls assignment at most this long.")
 
     # --- workers
     task_max_retries: int = Field(5, description="Retries of a task on a transient failure before it is dead-lettered.")
@@ -77,6 +81,7 @@ class Settings(BaseSettings):
     task_time_limit_s: int = Field(300, description="Time limit of one pipeline step, in seconds; a step past it fails as transient: retried, then dead-lettered.")
     task_events: bool = Field(True, description="Workers send task events (what Flower shows); false saves broker traffic.")
     crawl_task_timeout_s: float = Field(1800.0, description="A scheduled crawl of one outlet is stopped after this many seconds.")
+    beat_lock_lease_s: float = Field(30.0, gt=0.5, description="Distributed: lease of the Redis lock that lets one beat schedule at a time; a second beat waits as a standby and takes over within this long of the first one's end.")
     maintain_interval_minutes: float = Field(15.0, description="How often Celery beat runs the cluster maintenance (close quiet clusters, expire LSH entries).")
 
     # --- index (search stores, Kibana)

@@ -11,8 +11,8 @@ FAST = {
     "NEWSAGG_RETRY_BACKOFF_S": "0.2",
     "NEWSAGG_RETRY_BACKOFF_MAX_S": "1.0",
     "NEWSAGG_VISIBILITY_TIMEOUT_S": "6",
-    # A worker killed while holding the story engine's lock stalls assignment this
-    # long (60 s by default): tests that kill workers wait for it within their bounds.
+    # Longest wait for the story engine's lock (a killed holder stalls the others only
+    # its lease, 3 s): a step that waits longer is retried.
     "NEWSAGG_ENGINE_LOCK_TIMEOUT_S": "10",
     "NEWSAGG_METRICS_PORT": "0",
     "NEWSAGG_LOG_LEVEL": "WARNING",
