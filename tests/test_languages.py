@@ -67,6 +67,7 @@ def test_common_words_alone_do_not_join_an_event_without_a_shared_name():
     class Article:  # what event_fits reads of an article
         lang, anchor, written, time = "vi", None, None, 0.0
         term_vector, cross_vector = words, SparseVector.empty()
+        keys: dict[str, int] = {}  # its names and numbers as written (none shared across languages here)
 
     named = Article()
     named.key_vector = SparseVector.from_terms({"thai binh": 1.0}, "k")
