@@ -38,7 +38,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -65,7 +65,7 @@ from newsagg.dedupe.scoring import (
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.state import EngineState
 from newsagg.dedupe.tuning import Tuning
-from newsagg.dedupe.vectors import term_ids
+from newsagg.dedupe.vectors import SparseVector, shared_counts, term_ids
 
 __all__ = ["Assignment", "EngineError", "StoryEngine", "Tuning"]
 
@@ -426,7 +426,10 @@ class StoryEngine:
             event_id = self._fresh_id("event", _founded_ids(aid)[0], article.content_hash)
             event = EventRecord(created=f.time, last=f.time)
         event.add(f.member(), t.centroid_terms)
-        for other in self._other_language_events(event, event_id, events, joined):
+        others = self._other_language_events(event, event_id, events, joined)
+        stranded = self._stranded_other_language_events(f, event, event_id, set(events) | set(joined))
+        events = {**events, **stranded}
+        for other in others + sorted(stranded):
             keep, gone = sorted((event_id, other), key=lambda e: ((event if e == event_id else events[e]).created, e))
             both = {event_id: event, other: events[other]}
             merged.append((gone, keep))
@@ -497,6 +500,59 @@ class StoryEngine:
             fit = average_link(event.centroid, other.centroid, t) / t.event_threshold
             if fit >= t.cross_event_fit and spans_compatible(event.span, other.span, t):
                 out.append(eid)
+        return out
+
+    def _stranded_other_language_events(self, f: Features, event: EventRecord, event_id: str,
+                                        seen: set[str]) -> dict[str, EventRecord]:
+        """Open events in other languages within the time bound, not among the
+        candidates, whose reports join this event when scored now. A report that
+        came before any report of its happening in another language founded an
+        event of its own, and its names signature holds its language's capitalised
+        words (German capitalises every noun), which the other language's reports
+        cannot find. Each member is scored against this event as a report arriving
+        now would be: by its names and numbers this event's reports hold too (as
+        `Features.cross_vector`, the names seen in other languages); the events
+        merge when the members fit on average (`cross_event_fit`). Only looked for
+        when the article holds names seen in other languages."""
+        t = self.tuning
+        # Only between events whose publication times are known: merging keeps to
+        # the time bound, which undated reports cannot show they keep to.
+        if len(f.cross_vector) == 0 or event.span.anchor_min is None:
+            return {}
+        gap = t.max_gap_days * 86400.0
+        window = set(self.state.touched_between("open-events", f.time - gap, float("inf"))) - seen - {event_id}
+        records = self._resolve_events(window)[1]
+        own = set(event.centroid.langs)
+        # Where each stranded report would go now: among the window's events of
+        # other languages than its own, by the names those hold (the names seen
+        # in other languages, as for a report arriving now).
+        rivals = {**{e: r for e, r in records.items() if not r.closed}, event_id: event}
+        out: dict[str, EventRecord] = {}
+        for eid, other in records.items():
+            if eid in seen or eid == event_id or other.closed or set(other.centroid.langs) & own \
+                    or other.span.anchor_min is None \
+                    or not spans_compatible(event.span, other.span, t) \
+                    or int(shared_counts(f.cross_vector, [other.centroid.keys])[0]) < t.cross_lang_min_shared \
+                    or event_fits(f, {eid: other}, t)[eid] < 1.0:  # the article would join it by its names
+                continue
+            langs = set(other.centroid.langs)
+            elsewhere = {e: r for e, r in rivals.items() if e != eid and not set(r.centroid.langs) & langs}
+            seen_ids = np.unique(np.concatenate([r.centroid.keys.ids for r in elsewhere.values()]))
+            arts = self._articles(self.state.members(f"event:{eid}"))
+            feats = self._load_features({m: a.content_hash for m, a in arts.items()})
+            fits = []
+            for mf in feats.values():
+                held = np.isin(mf.key_vector.ids, seen_ids)
+                if int(held.sum()) < t.cross_lang_min_keys:
+                    fits.append(0.0)
+                    continue
+                w = mf.key_vector.weights[held]
+                cross = SparseVector.from_ids(mf.key_vector.ids[held], w / (float(np.sqrt(w @ w)) or 1.0))
+                scores = event_fits(replace(mf, cross_vector=cross), elsewhere, t)
+                # It goes where it fits best: another event it fits better keeps it out of this one.
+                fits.append(scores[event_id] if scores[event_id] >= max(scores.values()) else 0.0)
+            if fits and min(fits) >= t.cross_event_fit:  # every one of its reports would join this event
+                out[eid] = other
         return out
 
     def _place_in_storyline(self, aid: str, content_hash: str, f: Features, linked: list[str], near: set[str],

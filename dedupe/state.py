@@ -102,6 +102,10 @@ class EngineState(ABC):
         """Keys of sorted set `name` whose timestamp is before `ts`."""
 
     @abstractmethod
+    def touched_between(self, name: str, low: float, high: float) -> list[str]:
+        """Keys of sorted set `name` whose timestamp lies in [low, high]."""
+
+    @abstractmethod
     def untouch(self, name: str, keys: Iterable[str]) -> None: ...
 
     # Document frequencies live in memory (`_DocumentCounts`), fed by an append-only
@@ -134,6 +138,11 @@ class EngineState(ABC):
             counts.folded, counts.changed = seq, []
         ids = terms.tolist()
         return counts.df[0], dict(zip(ids, map(counts.df.__getitem__, ids)))
+
+    def document_frequencies(self, term_ids: Iterable[int]) -> dict[int, int]:
+        """Document frequency of each term as counted so far (read only; under
+        `lock()` after `count_document`, so current)."""
+        return {t: self._df_counts.df.get(t, 0) for t in term_ids}
 
     def _df_snapshot(self) -> tuple[dict[int, int], int]:
         """(the folded counts, the log position they hold)."""
@@ -390,6 +399,10 @@ class LocalState(EngineState):
 
     def older_than(self, name, ts):
         return [k for (k,) in self.db.execute("SELECT key FROM sorted WHERE name=? AND ts<? ORDER BY ts", (name, ts))]
+
+    def touched_between(self, name, low, high):
+        return [k for (k,) in self.db.execute("SELECT key FROM sorted WHERE name=? AND ts>=? AND ts<=? ORDER BY ts",
+                                              (name, low, high))]
 
     def untouch(self, name, keys):
         self.db.executemany("DELETE FROM sorted WHERE name=? AND key=?", [(name, k) for k in keys])
@@ -769,6 +782,9 @@ class RedisState(EngineState):
 
     def older_than(self, name, ts):
         return [k.decode() for k in self.r.zrangebyscore(self._k("sorted", name), "-inf", f"({ts}")]
+
+    def touched_between(self, name, low, high):
+        return [k.decode() for k in self.r.zrangebyscore(self._k("sorted", name), low, high)]
 
     def untouch(self, name, keys):
         keys = list(keys)
