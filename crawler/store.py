@@ -16,6 +16,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsagg.core.iters import batched
+
 REDIS_PREFIX = "newsagg:crawl:"
 FETCHED_KEY = REDIS_PREFIX + "fetched-at"  # sorted set: URL -> time fetched, pruned by `maintain`
 DUPEFILTER_KEY = REDIS_PREFIX + "requests-seen"  # sorted set: request fingerprint -> time (crawler.dupefilter)
@@ -132,7 +134,11 @@ class SqliteCrawlStore(CrawlFrontier):
         self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?)", [(u, digest.encode()) for u in urls if u])
 
     def prune(self, fetched_before: float, requests_before: float | None = None) -> int:
-        return self.db.execute("DELETE FROM fetched WHERE at < ?", (fetched_before,)).rowcount
+        with self.db:
+            # an archived page's digest goes with the URL: forgotten pages are read as new again
+            self.db.execute("DELETE FROM digests WHERE url IN (SELECT url FROM fetched WHERE at < ?)",
+                            (fetched_before,))
+            return self.db.execute("DELETE FROM fetched WHERE at < ?", (fetched_before,)).rowcount
 
     def close(self) -> None:
         self.db.close()
@@ -160,10 +166,18 @@ class RedisCrawlStore(CrawlFrontier):
 
     def prune(self, fetched_before: float, requests_before: float | None = None) -> int:
         self._move_legacy()
-        removed = self.r.zremrangebyscore(FETCHED_KEY, "-inf", f"({fetched_before!r}")
+        removed = 0
+        while True:  # a thousand at a time, so an archived page's digest goes with its URL
+            old = self.r.zrangebyscore(FETCHED_KEY, "-inf", f"({fetched_before!r}", start=0, num=1000)
+            if not old:
+                break
+            pipe = self.r.pipeline(transaction=False)
+            pipe.zrem(FETCHED_KEY, *old)
+            pipe.hdel(REDIS_PREFIX + "digests", *old)
+            removed += pipe.execute()[0]
         if requests_before is not None:
             self.r.zremrangebyscore(DUPEFILTER_KEY, "-inf", f"({requests_before!r}")
-        return int(removed)
+        return removed
 
     def _move_legacy(self) -> None:
         """Move the hash of earlier versions into the sorted set; drop their fingerprint set."""
@@ -171,7 +185,7 @@ class RedisCrawlStore(CrawlFrontier):
             self.r.unlink(LEGACY_DUPEFILTER_KEY)
         if self.r.type(LEGACY_FETCHED_KEY) != b"hash":
             return
-        for batch in _batched(self.r.hscan_iter(LEGACY_FETCHED_KEY, count=1000), 1000):
+        for batch in batched(self.r.hscan_iter(LEGACY_FETCHED_KEY, count=1000), 1000):
             self.r.zadd(FETCHED_KEY, {url: float(at) for url, at in batch}, nx=True)
         self.r.unlink(LEGACY_FETCHED_KEY)
 
@@ -198,12 +212,3 @@ class RedisCrawlStore(CrawlFrontier):
             self.r.hset(REDIS_PREFIX + "digests", mapping={u: digest.encode() for u in urls})
 
 
-def _batched(items, n: int):
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == n:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

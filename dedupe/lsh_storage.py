@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from newsagg.core.iters import batched
+
 log = logging.getLogger(__name__)
 
 
@@ -709,7 +711,7 @@ class RedisLSHStorage(LSHStorage):
             removed += self.remove([_text(k) for k in old], before_ts=before_ts)
 
     def clear(self) -> None:
-        for batch in _batched(self.client.scan_iter(match=f"{self.prefix}:*", count=1000), 1000):
+        for batch in batched(self.client.scan_iter(match=f"{self.prefix}:*", count=1000), 1000):
             self.client.delete(*batch)
 
     def __len__(self) -> int:
@@ -723,12 +725,3 @@ def _text(value) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
-def _batched(iterable, n: int):
-    batch = []
-    for item in iterable:
-        batch.append(item)
-        if len(batch) == n:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

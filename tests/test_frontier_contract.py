@@ -78,10 +78,14 @@ def test_prune_forgets_urls_fetched_before_a_time_and_keeps_the_rest(backend):
     _, _, open_ = backend
     store = open_()
     store.mark(URL)
+    store.save_digest(Digest("a1", "b2"), URL)
     time.sleep(0.05)
     middle = time.time()
     time.sleep(0.05)
     store.mark(URL + "?page=2")
+    store.save_digest(Digest("c3", "d4"), URL + "?page=2")
     assert store.prune(middle) == 1
     assert not store.seen(URL) and store.seen(URL + "?page=2")
+    # an archived page's digest is forgotten with its URL: the digests do not grow without bound
+    assert store.digest(URL) is None and store.digest(URL + "?page=2") == Digest("c3", "d4")
     assert store.prune(middle) == 0
