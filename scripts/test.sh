@@ -22,8 +22,8 @@ python3 -m pip install -q --disable-pip-version-check -e ".[dev,ops]"
 echo "== lint (ruff)"
 python3 -m ruff check .
 
-echo "== layers (import-linter, lint-imports on the installed layout)"
-scripts/lint_imports.sh
+echo "== layers (import-linter)"
+lint-imports
 
 echo "== the dedupe wheel from PyPI, for the packaging test (tests/test_packaging.py)"
 python3 -m pip download -q --disable-pip-version-check --no-deps dedupe -d .cache/wheels \
