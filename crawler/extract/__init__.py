@@ -19,16 +19,18 @@ import htmldate
 import lxml.etree
 import lxml.html
 import trafilatura
+from trafilatura.metadata import extract_author as trafilatura_author
 from w3lib.encoding import html_to_unicode
 
 from newsagg.core.text import escape_surrogates, scrub_surrogates
 from newsagg.crawler.extract.metadata import (
     ArticleFields,
     PageMeta,
+    clean_byline_names,
     parse_datetime,
     read_metadata,
 )
-from newsagg.crawler.extract.titles import choose_title
+from newsagg.crawler.extract.titles import choose_title, site_keys
 from newsagg.crawler.extract.urls import clean_url, is_http_url
 
 log = logging.getLogger(__name__)
@@ -173,9 +175,33 @@ def _front_page(tree, words: int) -> bool:
     return words < FRONT_MAX_WORDS and link_text / all_text > 0.3
 
 
+def _byline_authors(tree, meta: PageMeta, url: str) -> list[str]:
+    """The byline in the markup, when the page declares no author: trafilatura's author finder
+    (rel=author, itemprop=author, author/byline classes; comments and dates left out), then
+    cleaned of what a byline carries besides names."""
+    try:
+        found = trafilatura_author(tree)
+    except (ValueError, TypeError, lxml.etree.LxmlError) as exc:  # odd markup: no author, the rest stands
+        log.debug("byline failed", extra={"url": url, "error": f"{type(exc).__name__}: {exc}"[:200]})
+        return []
+    names = clean_byline_names((found or "").split(";"), site_keys([meta.site_name], url))
+    return [name for name in names if not _only_in_comments(tree, name)]
+
+
+def _only_in_comments(tree, name: str) -> bool:
+    """Every place the page shows the name is in a comment ('commentauthor' on the element or one of
+    its three nearest ancestors): a reader who commented, not the author."""
+    places = tree.xpath("//body//text()[contains(., $name)]/..", name=name)
+
+    def in_comment(el) -> bool:
+        near = [el, *list(el.iterancestors())[:3]]
+        return any("comment" in f"{e.get('class', '')} {e.get('id', '')}".lower() for e in near)
+    return bool(places) and all(in_comment(el) for el in places)
+
+
 def _title(meta: PageMeta, url: str) -> str:
     return choose_title(ld_headline=meta.ld_headline, og_title=meta.og_title, html_title=meta.html_title,
-                        h1=meta.h1, site_names=[meta.site_name], url=url)
+                        h1=meta.h1, site_names=[meta.site_name], url=url, headings=meta.headings)
 
 
 def _never_raises(extract):
@@ -219,6 +245,8 @@ def extract_article(html: bytes | str, url: str, content_type: str | None = None
     except NotHtmlError as exc:
         return ExtractedPage(url=url, canonical_url=clean_url(url), skip_reason=str(exc))
     meta = read_metadata(tree)
+    if not meta.authors:
+        meta.authors = _byline_authors(tree, meta, url)
     page = ExtractedPage(url=url, canonical_url=_canonical(url, meta), is_amp=meta.amp,
                          title=_title(meta, url), authors=meta.authors, published=meta.published,
                          modified=meta.modified, language=meta.language, section=meta.section,

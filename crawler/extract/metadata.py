@@ -16,8 +16,17 @@ ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnews
 VIDEO_TYPES = {"videoobject", "clip", "movie", "episode"}
 
 
+_NO_DATE = datetime(1, 1, 1)  # dateutil fills what the text lacks from this: year 1 is then refused below
+
+
 def parse_datetime(value: Any) -> datetime | None:
     """A date or datetime in any common format as aware UTC (naive means UTC); None if unreadable."""
+    dt = parse_local_datetime(value)
+    return dt.astimezone(timezone.utc) if dt else None
+
+
+def parse_local_datetime(value: Any) -> datetime | None:
+    """Like parse_datetime, but in the offset the text gives (the publisher's local day)."""
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, str) and value.strip():
@@ -28,14 +37,14 @@ def parse_datetime(value: Any) -> datetime | None:
             try:
                 with warnings.catch_warnings():  # unknown zone names (EST, IST) are read as UTC below
                     warnings.simplefilter("ignore")
-                    dt = dateparser.parse(text)
+                    dt = dateparser.parse(text, default=_NO_DATE)  # a time alone ('10:05') is not a date
             except (ValueError, OverflowError, TypeError):
                 return None
     else:
         return None
     if dt is None or not 1990 <= dt.year <= 2100:
         return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
 
 
 @dataclass(kw_only=True)
@@ -68,6 +77,8 @@ class PageMeta(ArticleFields):
     og_title: str | None = None
     h1: str | None = None
     site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
+    headings: list[str] = field(default_factory=list)  # every <h1>'s text, in page order
+    marked_up_dates: list[datetime] = field(default_factory=list)  # <time datetime> etc. in the body
 
     @property
     def declares_article(self) -> bool:
@@ -90,13 +101,47 @@ def _text(value: Any) -> str | None:
     return None
 
 
-_NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
+_NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*")
 
 
 def split_names(text: str | None) -> list[str]:
     """'A, B and C' -> ['A', 'B', 'C'] (bylines list several people in one string)."""
     text = re.sub(r"^(by|von|par|por)\s+", "", (text or "").strip(), flags=re.IGNORECASE)
     return [n for n in (part.strip() for part in _NAME_SEPARATORS.split(text)) if n]
+
+
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+# What bylines carry after the name: a date, a job title, a bio sentence ('Jack Doe is an editor').
+_AFTER_NAME = re.compile(
+    rf"\s+(?:(?:{_MONTHS})\b.*|(?:is|was|covers|writes)\s.*|"
+    r"(?:senior|chief|staff|contributing|associate|deputy|managing|executive|political|politics|"
+    r"editor|reporter|correspondent|writer|columnist|contributor|producer)\b.*)$", re.IGNORECASE)
+_NOT_A_NAME = re.compile(rf"^(?:(?:{_MONTHS})\.?(?:\s+\d.*)?|.*@.*|.*\b(?:com|org|net)|https?:.*|\W*|.*\d.*)$", re.IGNORECASE)
+_CREDIT = re.compile(r"\s(?:at|for|using|via)\s")  # 'Ann Lee at MSA Models': a photo shoot's credits, not a byline
+
+
+def clean_byline_names(names: list[str], site_keys: set[str] = frozenset()) -> list[str]:
+    """Names from a byline found in the markup, without what follows a name there (a date, a job
+    title, a bio sentence), without e-mail remnants, dates or the site's own name, each once."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for raw in names:
+        name = raw.strip().strip(" ,;|-")
+        short = _AFTER_NAME.sub("", name).strip(" ,;|-")
+        if len(short.split()) >= 2:  # 'Sam Stein Senior Editor' -> 'Sam Stein'; 'AOL Staff' stays
+            name = short
+        words = name.split()
+        half = len(words) // 2
+        if half and len(words) % 2 == 0 and words[:half] == words[half:]:  # 'Jane Doe Jane Doe'
+            name = " ".join(words[:half])
+        key = re.sub(r"\W+", "", name.casefold())
+        if not name or _NOT_A_NAME.match(name) or _CREDIT.search(name) or key in seen \
+                or key.removeprefix("the") in site_keys:
+            continue
+        seen.add(key)
+        out.append(name)
+    return out
 
 
 def _names(value: Any) -> list[str]:
@@ -106,6 +151,16 @@ def _names(value: Any) -> list[str]:
         name = _text(value.get("name"))
         return [name] if name else []
     return split_names(_text(value))
+
+
+MAX_HEADINGS = 10
+
+
+def _heading_text(heading) -> str | None:
+    """A heading's text without a link beside other text in it (a logo or section link: 'Headline'
+    + <a>Site</a>); a headline that is all link stays."""
+    own = "".join(t for t in heading.xpath(".//text()[not(ancestor::a)]")).strip()
+    return _text(own if own else heading.text_content())
 
 
 def _types(obj: dict) -> set[str]:
@@ -153,6 +208,50 @@ def _meta(tree, *names: str) -> str | None:
     return None
 
 
+MAX_MARKED_UP_DATES = 5
+
+# <meta> names and properties publishers put the first publication in, in the order trusted
+PUBLISHED_NAMES = ("article:published_time", "datePublished", "pubdate", "publishdate", "publish_date", "date",
+                   "dc.date", "DC.date.issued", "dc.date.issued", "dcterms.created", "DC.date.created",
+                   "parsely-pub-date", "sailthru.date", "article.published", "og:published_time")
+
+
+def _meta_date(tree, names: tuple[str, ...]) -> datetime | None:
+    """The first of those <meta> values that reads as a date ('10:05' alone does not)."""
+    for name in names:
+        for value in tree.xpath(f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'):
+            found = parse_datetime(value)
+            if found:
+                return found
+    return None
+
+
+def _marked_up_dates(tree) -> list[datetime]:
+    """Dates with a time of day in the body's markup: elements marked itemprop=datePublished, then
+    <time datetime> inside the <article> (on pages that list other stories these may be theirs)."""
+    found = []
+    values = tree.xpath('//*[@itemprop="datePublished"]/@datetime | //*[@itemprop="datePublished"]/@content'
+                        ' | //article//time/@datetime')
+    for value in values[:MAX_MARKED_UP_DATES]:
+        if "T" in value or ":" in value:
+            when = parse_local_datetime(value)
+            if when:
+                found.append(when)
+    return found
+
+
+def _is_bare_day(when: datetime) -> bool:
+    return (when.hour, when.minute, when.second, when.microsecond) == (0, 0, 0, 0)
+
+
+def same_day(day: datetime, candidates: list[datetime]) -> datetime | None:
+    """The first candidate (in its own offset) that falls on `day` (a bare date, midnight UTC), in UTC."""
+    for when in candidates:
+        if when.date() == day.date():
+            return when.astimezone(timezone.utc)
+    return None
+
+
 def read_metadata(tree) -> PageMeta:
     meta = PageMeta()
     html = tree.getroottree().getroot()
@@ -186,12 +285,17 @@ def read_metadata(tree) -> PageMeta:
     meta.title = meta.title or meta.og_title or meta.html_title
     meta.site_name = _meta(tree, "og:site_name", "application-name") or meta.site_name
     headings = tree.xpath("(//article//h1 | //main//h1)[1]") or tree.xpath("//h1[1]")
-    meta.h1 = _text(headings[0].text_content()) if headings else None
+    meta.h1 = _heading_text(headings[0]) if headings else None
+    meta.headings = [text for text in (_heading_text(h) for h in tree.xpath("//h1")[:MAX_HEADINGS]) if text]
     if not meta.authors:
         author = _meta(tree, "author", "article:author", "parsely-author", "sailthru.author")
-        meta.authors = split_names(author) if author and not author.startswith("http") else []
-    meta.published = meta.published or parse_datetime(_meta(tree, "article:published_time", "datePublished",
-                                                            "pubdate", "publishdate", "date", "dc.date"))
+        meta.authors = clean_byline_names(split_names(author)) if author and not author.startswith("http") else []
+    meta.marked_up_dates = _marked_up_dates(tree)
+    meta.published = meta.published or _meta_date(tree, PUBLISHED_NAMES)
+    if meta.published and _is_bare_day(meta.published):  # '2016-12-15': the markup may say at what time
+        meta.published = same_day(meta.published, meta.marked_up_dates) or meta.published
+    elif not meta.published and meta.marked_up_dates:  # before htmldate's guess: it misreads 10/04/16 as April
+        meta.published = meta.marked_up_dates[0].astimezone(timezone.utc)
     meta.modified = meta.modified or parse_datetime(_meta(tree, "article:modified_time", "dateModified",
                                                           "og:updated_time"))
     meta.image = meta.image or _meta(tree, "og:image", "twitter:image")

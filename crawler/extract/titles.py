@@ -16,7 +16,7 @@ import ftfy
 
 # Separators between a headline and the site's name; spaces around them are required, so a
 # hyphenated word or a 'U.S.-China' stays whole.
-_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«/]|::|\\\\)\s+")
+_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«/]|::|--|\\\\)\s+")
 _ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _ELLIPSIS = ("…", "...")
 _GENERIC_LABELS = {"www", "m", "amp", "mobile", "news", "blog", "blogs", "edition", "en", "de", "fr", "es", "live"}
@@ -126,14 +126,37 @@ def _decorated_form_of(title: str, heading: str) -> bool:
     return len(parts) == 2 and not (parts[0].strip() and parts[1].strip()) and 0 < len(" ".join(parts).split()) <= 3
 
 
+def _same_words(a: str, b: str) -> bool:
+    """The same words in the same order, case, quotes and punctuation aside ('It's' vs 'It’s')."""
+    wa = _words(a)
+    return bool(wa) and wa == _words(b)
+
+
+def _visible_form(candidates: list[str], headings: list[str]) -> str | None:
+    """The page's own <h1> when it is one of the metadata titles as the reader sees it: the same
+    words (the social title's straight quotes or Title Case differ), or the title with a site name
+    or kicker after a separator ('Headline -- Site')."""
+    for heading in headings:
+        if any(_same_words(heading, c) or _decorated_form_of(c, heading) for c in candidates if c):
+            return heading
+    return None
+
+
 def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: str | None,
-                 h1: str | None, site_names: list[str | None], url: str | None) -> str:
+                 h1: str | None, site_names: list[str | None], url: str | None,
+                 headings: list[str] | None = None) -> str:
     """The headline: JSON-LD headline, else og:title, else <title>; replaced by the page's <h1>
-    when that is the full form of a shortened one; cleaned of entities, mojibake and site name."""
+    when that is the full form of a shortened one, or the same headline as the reader sees it
+    (one of the metadata titles in other quotes or case: then even a later <h1> than the first);
+    cleaned of entities, mojibake and site name."""
     keys = site_keys(site_names, url)
-    candidates = [strip_site_name(fix_text(t), keys) for t in (ld_headline, og_title, html_title)]
+    raw = [fix_text(t) for t in (ld_headline, og_title, html_title)]
+    candidates = [strip_site_name(t, keys) for t in raw]
     heading = fix_text(h1)
     title = next((t for t in candidates if t), "")
+    visible = _visible_form(candidates + raw, [fix_text(h) for h in (headings or [])])
+    if visible:
+        return visible
     if heading and title and heading != title and len(heading.split()) <= 40:
         if _truncated_form_of(title, heading) or _decorated_form_of(title, heading):
             title = heading
