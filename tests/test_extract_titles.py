@@ -70,6 +70,24 @@ CASES = {
                                                    "Storm shuts the quay for two days"),
     "a different <h1> (teaser box) is not taken": (dict(ld="Storm shuts the quay", h1="Most read this week"),
                                                    "Storm shuts the quay"),
+    # the page's own <h1> is the headline as the reader sees it (labelled-pages set, tune split)
+    "the <h1>'s curly quotes over a straight-quoted og:title": (
+        dict(og="Box Office: It's Good to Be 'Peculiar'", h1="Box Office: It’s Good to Be ‘Peculiar’"),
+        "Box Office: It’s Good to Be ‘Peculiar’"),
+    "the <h1>'s case over a Title Case og:title": (
+        dict(og="'La La Land' Might Win an Oscar but It's Got Some Bizarre Politics",
+             h1="‘La La Land’ might win an Oscar but it’s got some bizarre politics"),
+        "‘La La Land’ might win an Oscar but it’s got some bizarre politics"),
+    "'--' before the site's name": (dict(title="Harbour pilots strike over pay -- Wochenblatt"),
+                                    "Harbour pilots strike over pay"),
+    "a logo link inside the <h1> is not part of the headline": (
+        dict(og="Quay repairs finish early", raw=True,
+             h1="<span>Quay repairs finish early</span><a href='/'>Wochenblatt Mallorca</a>"),
+        "Quay repairs finish early"),
+    "a headline that is all link stays": (
+        dict(og="Quay repairs finish early -- Wochenblatt", raw=True,
+             h1="<a href='https://other.example/quay'>Quay repairs finish early</a>"),
+        "Quay repairs finish early"),
 }
 
 
@@ -93,3 +111,15 @@ def test_helpers_leave_clean_titles_alone():
     keys = site_keys(["Harbour Gazette"], "https://gazette.example.co.uk/x")
     assert strip_site_name("Newsom signs port bill - California", keys) == "Newsom signs port bill - California"
     assert strip_site_name("Port bill signed - Harbour Gazette", keys) == "Port bill signed"
+
+
+def test_headline_in_a_later_h1_that_the_title_confirms(tmp_path):
+    """A widget's <h1> ('Trending') first, the headline in the second one; <title> says the same as the
+    second <h1>, og:title is a social rewrite: the headline the page shows wins, through the CLI."""
+    path = tmp_path / "p.html"
+    path.write_text(page(title="Breaking: Harbour hires a new pilot chief", og="Harbour names pilot chief",
+                         h1="Trending").replace(
+        "</nav>", "</nav><h1>Breaking: Harbour hires a new pilot chief</h1>"))
+    result = CliRunner().invoke(main, ["extract", str(path), "--url", URL])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["title"] == "Breaking: Harbour hires a new pilot chief"
