@@ -45,6 +45,12 @@ def test_bare_day_meta_gets_its_time_from_the_articles_time_element(tmp_path):
     assert got["published"] == "2016-12-15T20:33:00+00:00"
 
 
+def test_a_date_without_a_time_is_midday_utc(tmp_path):
+    """'2016-12-28' as midnight UTC would read 27 December in New York; 12:00 UTC is the 28th from UTC-11 to +11."""
+    got = extract(tmp_path, plain_page(head='<meta name="date" content="2016-12-28">'))
+    assert got["published"] == "2016-12-28T12:00:00+00:00"
+
+
 def test_byline_in_the_markup_when_the_page_declares_no_author(tmp_path):
     got = extract(tmp_path, plain_page(
         byline='<p class="byline"><span class="author-name">Jane Roe Senior Harbour Editor</span></p>',

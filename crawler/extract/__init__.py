@@ -27,6 +27,7 @@ from newsagg.crawler.extract.metadata import (
     ArticleFields,
     PageMeta,
     clean_byline_names,
+    midday,
     parse_datetime,
     read_metadata,
 )
@@ -259,7 +260,8 @@ def extract_article(html: bytes | str, url: str, content_type: str | None = None
         except (ValueError, TypeError, RecursionError, lxml.etree.LxmlError) as exc:  # odd markup: no date, the rest stands
             log.debug("htmldate failed", extra={"url": url, "error": f"{type(exc).__name__}: {exc}"[:200]})
             found = None
-        page.published = parse_datetime(found)
+        found = parse_datetime(found)  # htmldate gives 00:00:00 when the page shows only the day
+        page.published = midday(found) if found else None
     # trafilatura gets the text, not our tree: it parses and cleans its own copy (better recall).
     body = extract_body(text, url=url, title=page.title)
     if not body and meta.ld_body:

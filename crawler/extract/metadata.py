@@ -240,6 +240,12 @@ def _marked_up_dates(tree) -> list[datetime]:
     return found
 
 
+def midday(day: datetime) -> datetime:
+    """A date without a time as 12:00 UTC: the same calendar day from UTC-11 to UTC+11, where
+    midnight UTC is the day before everywhere in the Americas."""
+    return day.replace(hour=12) if _is_bare_day(day) else day
+
+
 def _is_bare_day(when: datetime) -> bool:
     return (when.hour, when.minute, when.second, when.microsecond) == (0, 0, 0, 0)
 
@@ -293,7 +299,7 @@ def read_metadata(tree) -> PageMeta:
     meta.marked_up_dates = _marked_up_dates(tree)
     meta.published = meta.published or _meta_date(tree, PUBLISHED_NAMES)
     if meta.published and _is_bare_day(meta.published):  # '2016-12-15': the markup may say at what time
-        meta.published = same_day(meta.published, meta.marked_up_dates) or meta.published
+        meta.published = same_day(meta.published, meta.marked_up_dates) or midday(meta.published)
     elif not meta.published and meta.marked_up_dates:  # before htmldate's guess: it misreads 10/04/16 as April
         meta.published = meta.marked_up_dates[0].astimezone(timezone.utc)
     meta.modified = meta.modified or parse_datetime(_meta(tree, "article:modified_time", "dateModified",
