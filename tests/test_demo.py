@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +121,8 @@ class Clusters:
     groups: frozenset[frozenset[str]]
     gold_event: dict[str, str]
     gold_group: dict[str, str]
+    key_of_id: dict[str, str]  # this run's article ids
+    publication_order: list[str]  # keys, as the demo hands them in
 
     def scores(self) -> tuple[dict, dict]:
         from newsagg.dedupe.eval import bcubed, pairwise
@@ -135,22 +138,37 @@ def clusters_of(summary: dict) -> Clusters:
     """Every stored article of the run's stories (`--top 100` lists them all), by corpus key:
     an outlet's article URL ends in the slug of its title."""
     from newsagg.demo.corpus import load_corpus
+    from newsagg.demo.handin import publication_order
 
     corpus = load_corpus()
     key_of = {(corpus.outlets[a.outlet].name, a.slug): a for a in corpus.articles}
-    events, groups = [], {}
+    events, groups, key_of_id, rows = [], {}, {}, []
     for story in summary["stories"]:
         members = []
         for art in story["articles"]:
             a = key_of[art["outlet"], art["url"].rsplit("/", 1)[-1].removesuffix(".html")]
             members.append(a)
             groups.setdefault(art["group_id"], set()).add(a.key)
+            key_of_id[art["id"]] = a.key
+            rows.append(art)
         events.append(members)
     keys = [a.key for members in events for a in members]
     assert len(keys) == len(set(keys)) == summary["articles_indexed"], "every article in exactly one story"
     every = {a.key: a for members in events for a in members}
     return Clusters(frozenset(frozenset(a.key for a in m) for m in events), frozenset(map(frozenset, groups.values())),
-                    {k: a.event for k, a in every.items()}, {k: a.group for k, a in every.items()})
+                    {k: a.event for k, a in every.items()}, {k: a.group for k, a in every.items()},
+                    key_of_id, [key_of_id[r["id"]] for r in publication_order(rows)])
+
+
+def assignment_order(data_dir: Path) -> list[tuple[str, str, str]]:
+    """(time, article id, worker log) of every assignment the demo's workers logged at DEBUG."""
+    found = []
+    for log_file in sorted(data_dir.glob("demo-worker-*.log")):
+        for line in log_file.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"story engine assigned article"' in line:
+                record = json.loads(line)
+                found.append((record["ts"], record["article_id"], log_file.name))
+    return sorted(found)
 
 
 def assert_scores_match_the_labels(summary: dict) -> Clusters:
@@ -182,6 +200,16 @@ def test_demo_clusters_match_the_corpus_labels_and_german_reports_join_their_eve
     from newsagg.demo.corpus import load_corpus
 
     clusters = assert_scores_match_the_labels(embedded_run)
+    # without --json the same scores head the top stories
+    from rich.console import Console
+
+    from newsagg.demo import print_stories
+
+    console = Console(record=True, width=200)
+    print_stories(embedded_run, console)
+    events = embedded_run["labels"]["events_bcubed"]
+    assert f"events BCubed F1 {events['f1']:.3f} (precision {events['precision']:.3f}" in console.export_text()
+
     corpus = load_corpus()
     by_key = corpus.by_key()
     story_of = {k: c for c in clusters.events for k in c}
@@ -197,21 +225,27 @@ def test_distributed_demo_on_two_workers_finds_the_embedded_clusters(demo_env, r
     """`newsagg demo` on Redis with two real Celery worker processes: the workers take the
     articles side by side, yet the clusters score the same against the labels and are the
     embedded run's clusters, article for article (the hand-off queues them in publication order)."""
-    env = {**demo_env, "REDIS_URL": redis_server.url}
+    env = {**demo_env, "REDIS_URL": redis_server.url, "NEWSAGG_LOG_LEVEL": "DEBUG"}  # workers log each assignment
     run = newsagg("demo", "--json", "--port", "0", "--start-worker", "--workers", "2", "--top", "100",
                   env=env, timeout=400)
     assert run.returncode == 0, run.stderr[-3000:]
     summary = json.loads(run.stdout)
     assert "workers indexing" in run.stderr and "publication order" in run.stderr
     assert summary["articles_indexed"] == summary["articles_expected"] >= 55
-    data = Path(demo_env["NEWSAGG_DATA_DIR"])
-    logs = {p.name: p.read_text(errors="replace") for p in data.glob("demo-worker-*.log")}
-    assert sorted(logs) == ["demo-worker-1.log", "demo-worker-2.log"], sorted(logs)
 
     distributed = assert_scores_match_the_labels(summary)
     embedded = clusters_of(embedded_run)
-    print("events F1 embedded", embedded_run["labels"]["events_bcubed"], "distributed", summary["labels"]["events_bcubed"])
+    assigned = assignment_order(Path(demo_env["NEWSAGG_DATA_DIR"]))
+    by_worker = Counter(worker for *_, worker in assigned)
+    assert sorted(by_worker) == ["demo-worker-1.log", "demo-worker-2.log"], by_worker  # both took articles
+    arrival = [distributed.key_of_id[aid] for _, aid, _ in assigned]
+    out_of_place = [(k, i - distributed.publication_order.index(k)) for i, k in enumerate(arrival)
+                    if distributed.publication_order[i] != k]
+    print("events", "embedded", embedded_run["labels"]["events_bcubed"], "distributed", summary["labels"]["events_bcubed"],
+          "copies", summary["labels"]["copies_pairwise"], "assignments by worker", dict(by_worker),
+          "out of publication order", out_of_place)
     assert distributed.events == embedded.events, (
         f"events differ; only embedded: {sorted(map(sorted, embedded.events - distributed.events))}, "
-        f"only distributed: {sorted(map(sorted, distributed.events - embedded.events))}")
+        f"only distributed: {sorted(map(sorted, distributed.events - embedded.events))}; distributed arrival "
+        f"out of publication order (key, places late): {out_of_place}")
     assert distributed.groups == embedded.groups
