@@ -142,6 +142,7 @@ def run_demo(settings: Settings, top: int = DEFAULT_TOP, console=None, start_wor
         "stories": [store.story(s["cluster_id"]) or s for s in stories],
     }
     store.close()
+    runtime.close()  # the engine and store the hand-in used (embedded: built in this process)
     return summary
 
 
