@@ -102,3 +102,27 @@ def test_a_message_popped_and_not_acknowledged_is_lost_a_queued_one_is_not(ledge
     assert ledger.lost(60) == []  # but not before the grace
     ledger.settle("c", NEW)
     assert ledger.lost(0) == [] and ledger.take_lost([]) == []  # settled: forgotten
+
+
+def test_a_requeued_message_is_not_lost_and_waits_its_new_turn(ledger, request):
+    """A message put back at the end of its queue (a restore, a reject with requeue) is below the
+    watermark but not lost; it takes a new sequence, so the next checks skip it (no rescan of
+    the queue every round) until the consumers reach it again."""
+    if not ledger.tracks:
+        return
+    r = redis.Redis.from_url(request.getfixturevalue("redis_server").url)
+    marks = {}
+    for aid in ("a", "b", "c"):
+        ledger.add(aid, _payload(aid), NEW)
+        marks[aid] = ledger.published(aid, "enrich")
+        time.sleep(0.002)
+    r.lpush("enrich", f'{{"headers": {{"newsagg_msg": "{marks["c"]}"}}}}')
+    r.lpush("enrich", f'{{"headers": {{"newsagg_msg": "{marks["a"]}"}}}}')  # a, requeued behind c
+    ledger.started("b", "w1", "enrich", marks["b"])  # b started: a, sent before it, was popped (and put back)
+    ledger.finished("b", "w1", "enrich", marks["b"])
+    assert ledger.lost(0) == []  # a is queued again: not lost
+    key = ledger.records["enrich"]
+    assert r.zscore(key, marks["a"]) > r.zscore(key, marks["c"])  # a's turn is after c now
+    r.rpop("enrich")  # c popped (and lost)
+    ledger.started("x", "w1", "enrich", str(int(r.zscore(key, marks["c"]))))
+    assert [m.article_id for m in ledger.lost(0)] == ["c"]

@@ -191,25 +191,27 @@ if ARGV[3] ~= '' then redis.call('ZREM', KEYS[2], ARGV[3]) end
 return n
 """
 
-# KEYS: unacked hash, payloads hash, then per queue: the list, its message records, its watermark.
+# KEYS: unacked hash, payloads hash, then per queue: the list, its message records, its watermark;
+# last, the sequence counter.
 # ARGV: 'scan', grace ms, limit  |  'take', then 'queue index|mark' per suspect.
 _LOST = """
-local nq = (#KEYS - 2) / 3
+local nq = (#KEYS - 3) / 3
 local function somewhere(marks)
+  -- where each mark's message is: 'u' unacknowledged, 'q' back in a queue (requeued), nil nowhere
   local needles, left = {}, 0
   for m, _ in pairs(marks) do needles['"' .. m .. '"'] = m; left = left + 1 end
   local found = {}
-  local function look(msg)
+  local function look(msg, where)
     for needle, m in pairs(needles) do
-      if string.find(msg, needle, 1, true) then found[m] = true; needles[needle] = nil; left = left - 1 end
+      if string.find(msg, needle, 1, true) then found[m] = where; needles[needle] = nil; left = left - 1 end
     end
   end
-  for _, msg in ipairs(redis.call('HVALS', KEYS[1])) do if left == 0 then return found end look(msg) end
+  for _, msg in ipairs(redis.call('HVALS', KEYS[1])) do if left == 0 then return found end look(msg, 'u') end
   for i = 1, nq do
     local len = redis.call('LLEN', KEYS[2 + i])
     for start = 0, len - 1, 500 do
       if left == 0 then return found end
-      for _, msg in ipairs(redis.call('LRANGE', KEYS[2 + i], start, start + 499)) do look(msg) end
+      for _, msg in ipairs(redis.call('LRANGE', KEYS[2 + i], start, start + 499)) do look(msg, 'q') end
     end
   end
   return found
@@ -244,8 +246,19 @@ end
 if #live == 0 then return {} end
 local found = somewhere(marks)
 local out = {}
+local seq = nil
 for _, c in ipairs(live) do
-  if not found[c[2]] then
+  if found[c[2]] == 'q' then
+    -- requeued (a restore, a reject): it waits behind everything queued now, so it takes a
+    -- sequence of now; the watermark passes it again when the consumers get there
+    if not seq then
+      local t = redis.call('TIME')
+      seq = math.max(tonumber(redis.call('GET', KEYS[#KEYS]) or '0') + 1,
+                     tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+      redis.call('SET', KEYS[#KEYS], string.format('%.0f', seq))
+    end
+    redis.call('ZADD', KEYS[2 + nq + c[1]], string.format('%.0f', seq), c[2])
+  elseif not found[c[2]] then
     if ARGV[1] == 'take' then redis.call('ZREM', KEYS[2 + nq + c[1]], c[2]) end
     out[#out + 1] = c[1] .. '|' .. c[2]
   end
@@ -303,7 +316,7 @@ class InFlight(InFlightLedger):
 
     def _lost_keys(self) -> list[str]:
         return [self.unacked, self.payloads, *self.queues, *(self.records[q] for q in self.queues),
-                *(self.watermarks[q] for q in self.queues)]
+                *(self.watermarks[q] for q in self.queues), self.seq]
 
     def _parse(self, rows) -> list[LostMessage]:
         out = []
