@@ -237,8 +237,8 @@ class EsAdmin:
                 continue
             cur = max(self.version_of(i) for i in old)
             alias = self.alias(kind)
-            if cur >= versions[kind] and not force:
-                pending = self._pending_catch_up(kind, old, deadline, poll_s, progress)
+            pending = self._pending_catch_up(kind, old, deadline, poll_s, progress)
+            if pending or (cur >= versions[kind] and not force):  # an earlier run's catch-up finished first
                 report[kind] = {"version": cur, "migrated": False, **pending}
                 continue
             new_version = max(cur + 1, versions[kind])

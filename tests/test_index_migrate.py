@@ -99,3 +99,26 @@ def test_a_copy_whose_task_is_gone_is_started_again_on_rerun(proxied):
     assert code == 0, err
     assert json.loads(out)["articles"]["task"] != "proxy:1" and store.count_articles() == 4
     assert _alias_indices(store) == [f"{store.prefix}-articles-v3-000001"]
+
+
+def test_a_catch_up_that_failed_after_the_swap_is_finished_by_a_rerun(proxied):
+    proxy, store = proxied
+    calls = {"n": 0}
+    run = proxy._run
+
+    def fail_the_catch_up(task_id, path, body, headers):  # the articles' second copy (the catch-up) fails
+        calls["n"] += 1
+        if calls["n"] == 2:
+            proxy.fail_next = [{"index": "x", "id": "a1", "status": 429,
+                                "cause": {"type": "es_rejected_execution_exception", "reason": "queue full"}}]
+        run(task_id, path, body, headers)
+
+    proxy._run = fail_the_catch_up
+    code, _, err = _migrate()
+    assert code == 1 and "the alias already points at" in err.strip().splitlines()[-1]
+    assert _alias_indices(store) == [f"{store.prefix}-articles-v3-000001"]  # swapped
+    code, out, err = _migrate()  # --force again: finishes the catch-up, builds no v4
+    assert code == 0, err
+    report = json.loads(out)["articles"]
+    assert report["migrated"] is False and report["caught_up"] == 0 and report["version"] == 3
+    assert _alias_indices(store) == [f"{store.prefix}-articles-v3-000001"] and store.count_articles() == 4
