@@ -48,11 +48,14 @@ def submit_step(step: str, payload: Any, settings: Settings | None = None) -> No
         finally:
             CALLER_SETTINGS.reset(token)
         return
+    token = CALLER_SETTINGS.set(settings)  # the publish hook notes the message in this broker's ledger
     try:
         task.apply_async((payload,), retry_policy=HANDOFF_RETRY_POLICY)
     except (kombu.exceptions.OperationalError, OSError) as exc:
         raise HandoffError(f"broker {redact_url(settings.redis_url)} did not take article "
                            f"{payload_article_id(payload)} for {step}: {exc}; nothing was queued") from exc
+    finally:
+        CALLER_SETTINGS.reset(token)
 
 
 def _track(article_id: str, payload: dict, version: float, settings: Settings) -> None:
