@@ -9,6 +9,7 @@ its newest version, nothing is dead-lettered; and the longest assignment stall: 
 time the story engine assigned nothing while articles waited for assignment.
 
     python bench/soak.py --json                                   # 2,000 articles, kill every 30 s, 2 restarts
+    # default visibility timeout (1 h), lost-message grace (60 s) and last resort (30 min) unless given
     python bench/soak.py --articles 20000 --kill-every 120 --redis-restarts 2 --json   # the soak
 
 A benchmark, not a unit test: bounded by --timeout (default 1 h).
@@ -77,9 +78,13 @@ def _environment(data_dir: Path, redis_url: str, args) -> dict[str, str]:
         os.environ.pop(k, None)
     env = {"REDIS_URL": redis_url, "NEWSAGG_DATA_DIR": str(data_dir), "NEWSAGG_METRICS_PORT": "0",
            "NEWSAGG_LOG_LEVEL": "WARNING", "NEWSAGG_TASK_MAX_RETRIES": "10",
-           "NEWSAGG_VISIBILITY_TIMEOUT_S": str(args.visibility_timeout),
-           "NEWSAGG_INFLIGHT_RESUBMIT_S": str(args.resubmit_after),
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    for key, value in (("NEWSAGG_VISIBILITY_TIMEOUT_S", args.visibility_timeout),
+                       ("NEWSAGG_INFLIGHT_RESUBMIT_S", args.resubmit_after),
+                       ("NEWSAGG_INFLIGHT_LOST_GRACE_S", args.lost_grace)):
+        os.environ.pop(key, None)
+        if value is not None:  # else the default a deployment runs with
+            env[key] = str(value)
     os.environ.update(env)
     get_settings.cache_clear()
     return env
@@ -183,10 +188,14 @@ def soak(args) -> dict:
             meter.join()
             result = _check(store, ids, newest_hash, get_runtime(settings))
             logs = wc.logs(2000) if not finished else ""
+            full_logs = wc.logs(None)
     return {"articles": args.articles, "newer_versions": len(newer), "workers": args.workers,
             "kill_every_s": args.kill_every, "kills": kills, "redis_restarts": restarts,
-            "visibility_timeout_s": args.visibility_timeout, "inflight_resubmit_s": args.resubmit_after,
+            "visibility_timeout_s": settings.visibility_timeout_s, "inflight_resubmit_s": settings.inflight_resubmit_s,
+            "lost_grace_s": settings.inflight_lost_grace_s,
             "handed_in_again_by_maintenance": resubmitted,
+            "handed_in_again_by_watchdog_worker_died": full_logs.count("its worker stopped in the middle of a step"),
+            "handed_in_again_by_watchdog_message_lost": full_logs.count("its message was lost"),
             "finished": finished, "seconds": round(elapsed, 1), "submit_seconds": round(submitted_s, 1),
             "articles_per_s": round(args.articles / elapsed, 1),
             "longest_assignment_stall_s": round(meter.longest, 2), "longest_stall_at_s": meter.longest_at,
@@ -232,12 +241,12 @@ def main() -> None:
     ap.add_argument("--redis-restarts", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--updates", type=float, default=0.1, help="share of articles that come again, newer")
-    ap.add_argument("--visibility-timeout", type=int, default=30,
-                    help="NEWSAGG_VISIBILITY_TIMEOUT_S of the workers (redelivery of a killed worker's message)")
-    # Above the longest queue wait of the run: the ledger hands in again by age, so a value
-    # below the backlog hands in every waiting article again (and again): the queue grows.
-    ap.add_argument("--resubmit-after", type=float, default=900.0,
-                    help="NEWSAGG_INFLIGHT_RESUBMIT_S: in flight this long, handed in again (checked every 10 s, as beat)")
+    ap.add_argument("--visibility-timeout", type=int, default=None,
+                    help="NEWSAGG_VISIBILITY_TIMEOUT_S of the workers (default: the setting's, 1 h)")
+    ap.add_argument("--resubmit-after", type=float, default=None,
+                    help="NEWSAGG_INFLIGHT_RESUBMIT_S, the last resort (default: the setting's, 30 min)")
+    ap.add_argument("--lost-grace", type=float, default=None,
+                    help="NEWSAGG_INFLIGHT_LOST_GRACE_S (default: the setting's, 60 s)")
     ap.add_argument("--timeout", type=float, default=3600.0)
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--json", action="store_true")

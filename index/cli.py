@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -101,18 +102,41 @@ def index_status(as_json: bool) -> None:
 @index.command("migrate")
 @click.option("--force", is_flag=True, help="Build a new version even if the mapping did not change.")
 @click.option("--delete-old", is_flag=True, help="Delete the old indices after the alias swap.")
-def index_migrate(force: bool, delete_old: bool) -> None:
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=1), default=21600, show_default=True,
+              help="Seconds to follow the reindex before stopping (the copy goes on in the cluster; run again "
+                   "to follow it).")
+def index_migrate(force: bool, delete_old: bool, timeout_s: float) -> None:
     """Build the next index version, reindex into it and swap the aliases (no downtime).
 
-    Run it after upgrading newsagg when the index templates changed.
+    Run it after upgrading newsagg when the index templates changed. The copy runs as a
+    cluster task; progress goes to stderr, and the alias moves only once the copy completed
+    without failures. Stopped, failed or timed out: run it again (it follows the running
+    copy or starts it over into the same new index).
 
     \b
     Example:
       newsagg index migrate              # only indices whose template version is newer
       newsagg index migrate --force --delete-old
     """
+    from newsagg.index.es_admin import MigrationError
+
+    shown: dict[str, float] = {}
+
+    def progress(p) -> None:
+        now = time.monotonic()
+        if now - shown.get(p.task, 0.0) < 10 and not (p.total and p.done >= p.total):
+            return  # a line every 10 s, and the last one
+        shown[p.task] = now
+        pct = f" ({100 * p.done // p.total}%)" if p.total else ""
+        click.echo(f"{p.kind}: copied {p.done}/{p.total or '?'}{pct} into {p.dest}, {p.seconds:.0f} s "
+                   f"(task {p.task})", err=True)
+
     with _Guard(), _es_admin() as admin:
-        _echo_json(admin.migrate(force=force, delete_old=delete_old))
+        try:
+            report = admin.migrate(force=force, delete_old=delete_old, timeout_s=timeout_s, progress=progress)
+        except MigrationError as exc:
+            raise click.ClickException(str(exc)) from None
+        _echo_json(report)
 
 
 @index.command("rollover")

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+import warnings
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch.exceptions import GeneralAvailabilityWarning
 
 from newsagg.core.settings import Settings
 from newsagg.index.documents import iso
@@ -34,6 +38,22 @@ MIGRATE_SCRIPTS = {
     "articles": "if (ctx._source.story_id == null) { ctx._source.story_id = "
                 "ctx._source.event_id != null ? ctx._source.event_id : ctx._id }",
 }
+
+
+class MigrationError(RuntimeError):
+    """A reindex of `newsagg index migrate` that failed or did not finish in time (one line)."""
+
+
+@dataclass(frozen=True)
+class ReindexProgress:
+    """Where a followed reindex task is."""
+
+    kind: str
+    task: str
+    dest: str
+    done: int
+    total: int
+    seconds: float
 
 
 def load_template(kind: str) -> dict[str, Any]:
@@ -138,16 +158,77 @@ class EsAdmin:
                                              "old_index": resp.get("old_index"), "new_index": resp.get("new_index")})
         return resp
 
-    def _reindex(self, kind: str, source: dict[str, Any], dest: str) -> dict[str, Any]:
+    # ---------------------------------------------------------------- migrate
+    def _start_reindex(self, kind: str, source: dict[str, Any], dest: str) -> str:
+        """Start a reindex as a cluster task and return its id. Never retried by the client: a
+        retried POST could start a second copy; the caller records the id to follow it."""
         script = MIGRATE_SCRIPTS.get(kind)
         extra = {"script": {"source": script, "lang": "painless"}} if script else {}
-        return self._call(self.es.reindex, source=source, dest={"index": dest}, refresh=True,
-                          wait_for_completion=True, conflicts="proceed", **extra).body
+        return self._call(self.es.options(max_retries=0).reindex, source=source, dest={"index": dest}, refresh=True,
+                          wait_for_completion=False, conflicts="proceed", **extra).body["task"]
 
-    def migrate(self, force: bool = False, delete_old: bool = False) -> dict[str, Any]:
+    def _task(self, task: str) -> dict[str, Any] | None:
+        """The tasks API's view of a task (None: the cluster has no record of it)."""
+        try:
+            with warnings.catch_warnings():  # the client marks the tasks API "technical preview"; ES has had it for years
+                warnings.simplefilter("ignore", GeneralAvailabilityWarning)
+                return self._call(self.es.tasks.get, task_id=task).body
+        except NotFoundError:
+            return None
+
+    def _follow(self, kind: str, task: str, dest: str, deadline: float, poll_s: float,
+                progress: Callable[[ReindexProgress], None] | None) -> dict[str, Any]:
+        """Poll the reindex task until it completes; its response, or MigrationError (one line)."""
+        again = "run `newsagg index migrate` again: it follows or restarts the copy, the alias still points at the old indices"
+        started = time.monotonic()
+        while True:
+            state = self._task(task)
+            if state is None:
+                raise MigrationError(f"{kind}: the reindex task {task} into {dest} is gone (a node restarted?); {again}")
+            status = (state.get("task") or {}).get("status") or {}
+            done = sum(int(status.get(k) or 0) for k in ("created", "updated", "deleted", "noops", "version_conflicts"))
+            if progress:
+                progress(ReindexProgress(kind, task, dest, done, int(status.get("total") or 0),
+                                         round(time.monotonic() - started, 1)))
+            if state.get("completed"):
+                if state.get("error"):
+                    err = state["error"]
+                    raise MigrationError(f"{kind}: the reindex into {dest} failed: {err.get('type')}: "
+                                         f"{str(err.get('reason'))[:200]}; {again}")
+                resp = state.get("response") or {}
+                failures = resp.get("failures") or []
+                if failures or resp.get("timed_out"):
+                    first = failures[0] if failures else {}
+                    cause = first.get("cause") or {}
+                    why = f"{cause.get('type', '')}: {str(cause.get('reason', first))[:200]}" if failures else "timed out"
+                    raise MigrationError(f"{kind}: the reindex into {dest} failed for {len(failures)} document(s) "
+                                         f"(first: {why}); fix the cause and {again}")
+                return resp
+            if time.monotonic() > deadline:
+                raise MigrationError(f"{kind}: the reindex into {dest} is still running after the timeout "
+                                     f"({done}/{status.get('total', '?')} documents, task {task}); {again}")
+            time.sleep(poll_s)
+
+    def _migrate_meta(self, index: str) -> dict[str, Any]:
+        body = self._call(self.es.indices.get_mapping, index=index).body
+        return (body.get(index, {}).get("mappings", {}).get("_meta") or {})
+
+    def _note(self, index: str, **state: Any) -> None:
+        """The migration's state in the new index's mapping `_meta`: a re-run resumes from it."""
+        meta = self._migrate_meta(index)
+        meta["newsagg_migrate"] = {**(meta.get("newsagg_migrate") or {}), **state}
+        self._call(self.es.indices.put_mapping, index=index, meta=meta)
+
+    def migrate(self, force: bool = False, delete_old: bool = False, timeout_s: float = 3600.0,
+                poll_s: float = 2.0, progress: Callable[[ReindexProgress], None] | None = None) -> dict[str, Any]:
         """Build the next version of each index whose template is newer (or all with force),
-        reindex into it, swap the alias atomically, then copy what was written meanwhile."""
+        reindex into it as a cluster task followed through the tasks API, swap the alias
+        atomically once the copy completed without failures, then copy what was written
+        meanwhile. Raises MigrationError (one line) on a failed or unfinished copy, the alias
+        not swapped. Re-runnable: a copy still running is followed, a failed one started again
+        into the same new index (documents overwritten by id), a pending catch-up redone."""
         versions = self.put_templates()
+        deadline = time.monotonic() + timeout_s
         report: dict[str, Any] = {}
         for kind in KINDS:
             old = self.alias_indices(kind)
@@ -155,32 +236,70 @@ class EsAdmin:
                 self.ensure()
                 continue
             cur = max(self.version_of(i) for i in old)
-            if cur >= versions[kind] and not force:
-                report[kind] = {"version": cur, "migrated": False}
+            alias = self.alias(kind)
+            pending = self._pending_catch_up(kind, old, deadline, poll_s, progress)
+            if pending or (cur >= versions[kind] and not force):  # an earlier run's catch-up finished first
+                report[kind] = {"version": cur, "migrated": False, **pending}
                 continue
             new_version = max(cur + 1, versions[kind])
             new_index = self.index_name(kind, new_version)
-            started = iso(datetime.now(timezone.utc))
-            self._call(self.es.indices.create, index=new_index)
-            alias = self.alias(kind)
-            self._call(self.es.indices.refresh, index=alias)
-            resp = self._reindex(kind, {"index": alias}, new_index)
+            state: dict[str, Any] = {}
+            if self._call(self.es.indices.exists, index=new_index):  # an earlier run stopped before the swap
+                state = self._migrate_meta(new_index).get("newsagg_migrate") or {}
+                log.info("migration resumed", extra={"kind": kind, "index": new_index, "task": state.get("task")})
+            else:
+                self._call(self.es.indices.create, index=new_index)
+            started = state.get("started") or iso(datetime.now(timezone.utc))
+            task = state.get("task")
+            if task:
+                known = self._task(task)
+                if known is None or (known.get("completed") and (known.get("error") or (known.get("response") or {})
+                                                                 .get("failures"))):
+                    task = None  # gone or failed: copy again (by id, into the same index)
+            if not task:
+                self._call(self.es.indices.refresh, index=alias)
+                task = self._start_reindex(kind, {"index": alias}, new_index)
+                self._note(new_index, task=task, started=started, old=sorted(old), state="copying")
+            resp = self._follow(kind, task, new_index, deadline, poll_s, progress)
             actions: list[dict[str, Any]] = [{"remove": {"index": i, "alias": alias}} for i in old]
             actions.append({"add": {"index": new_index, "alias": alias,
                                     **({"is_write_index": True} if kind == "articles" else {})}})
             self._call(self.es.indices.update_aliases, actions=actions)
-            # Documents written to the old indices while the reindex ran: copy them again.
-            self._call(self.es.indices.refresh, index=",".join(old))
-            r2 = self._reindex(kind, {"index": ",".join(old),
-                                      "query": {"range": {WRITTEN_AT[kind]: {"gte": started}}}}, new_index)
-            caught_up = r2.get("total", 0)
+            self._note(new_index, state="swapped")
+            caught_up = self._catch_up(kind, sorted(old), new_index, started, deadline, poll_s, progress)
             if delete_old:
                 self._call(self.es.indices.delete, index=",".join(old))
             report[kind] = {"version": new_version, "migrated": True, "index": new_index,
-                            "copied": resp.get("total", 0), "caught_up": caught_up,
+                            "copied": resp.get("total", 0), "caught_up": caught_up, "task": task,
                             "old_indices": sorted(old), "old_deleted": delete_old}
             log.info("index migrated", extra={"kind": kind, **report[kind]})
         return report
+
+    def _catch_up(self, kind: str, old: list[str], new_index: str, started: str, deadline: float, poll_s: float,
+                  progress: Callable[[ReindexProgress], None] | None) -> int:
+        """Documents written to the old indices while the copy ran: copied again (a task too)."""
+        try:
+            self._call(self.es.indices.refresh, index=",".join(old))
+            task = self._start_reindex(kind, {"index": ",".join(old),
+                                              "query": {"range": {WRITTEN_AT[kind]: {"gte": started}}}}, new_index)
+            resp = self._follow(kind, task, new_index, deadline, poll_s, progress)
+        except MigrationError as exc:
+            raise MigrationError(f"{exc} (the alias already points at {new_index}; a re-run copies "
+                                 f"what was written to the old indices during the reindex)") from None
+        self._note(new_index, state="done")
+        return resp.get("total", 0)
+
+    def _pending_catch_up(self, kind: str, current: dict[str, Any], deadline: float, poll_s: float,
+                          progress: Callable[[ReindexProgress], None] | None) -> dict[str, Any]:
+        """A migration that swapped the alias but did not finish its catch-up copy: finish it."""
+        for index in sorted(current):
+            state = self._migrate_meta(index).get("newsagg_migrate") or {}
+            if state.get("state") == "swapped":
+                old = [i for i in state.get("old") or [] if self._call(self.es.indices.exists, index=i)]
+                if old:
+                    return {"caught_up": self._catch_up(kind, old, index, state["started"], deadline, poll_s, progress)}
+                self._note(index, state="done")
+        return {}
 
     def role_definitions(self, path: Path | None = None) -> dict[str, dict[str, Any]]:
         """deploy/elasticsearch/roles.json with the index names following this store's prefix."""

@@ -10,7 +10,7 @@ import pytest
 from newsagg.core.settings import Settings, get_settings
 from newsagg.workers.app import configure
 from tests.support.celery_env import FAST, ROOT
-from tests.support.servers import ElasticsearchEmulator, RedisServer
+from tests.support.servers import ElasticsearchEmulator, RedisServer, TasksApiProxy
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -47,6 +47,20 @@ def elasticsearch_url():
         return
     with ElasticsearchEmulator() as es:
         yield es.url
+
+
+@pytest.fixture
+def elasticsearch_tasks(elasticsearch_url):
+    """Elasticsearch that runs `_reindex?wait_for_completion=false` as a task and reports it at
+    `_tasks/<id>`, for `newsagg index migrate`: a real cluster as it is (`.proxy` None), else
+    noida-db behind tests.support.servers.TasksApiProxy (noida-db answers a task id but has no
+    tasks API), whose faults a test can set."""
+    if os.environ.get("ELASTICSEARCH_URL"):
+        yield type("RealCluster", (), {"url": elasticsearch_url, "proxy": None})()
+        return
+    with TasksApiProxy(elasticsearch_url) as proxy:
+        proxy.proxy = proxy
+        yield proxy
 
 
 @pytest.fixture

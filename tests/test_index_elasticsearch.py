@@ -33,6 +33,21 @@ def es_store(elasticsearch_url):
 
 
 @pytest.fixture
+def tasks_store(elasticsearch_tasks):
+    """A store on an Elasticsearch that runs reindexes as tasks (what `migrate` follows)."""
+    s = ElasticStore(Settings(elasticsearch_url=elasticsearch_tasks.url, index_prefix=f"t{uuid.uuid4().hex[:10]}"))
+    s.setup()
+    yield s
+    s.drop()
+    s.close()
+
+
+@pytest.fixture
+def tasks_admin(tasks_store):
+    return EsAdmin(tasks_store.settings, conn=tasks_store.conn)
+
+
+@pytest.fixture
 def admin(es_store):
     """Administration of the same indices, over the store's connection."""
     return EsAdmin(es_store.settings, conn=es_store.conn)
@@ -89,7 +104,8 @@ def test_rollover_keeps_reindexed_articles_in_place(es_store, admin):
     assert sorted(counts.values()) == [2, 4]
 
 
-def test_migrate_builds_next_version_and_swaps_aliases(es_store, admin):
+def test_migrate_builds_next_version_and_swaps_aliases(tasks_store, tasks_admin):
+    es_store, admin = tasks_store, tasks_admin
     index_all(es_store, storm_articles() + election_articles())
     admin.rollover()
     report = admin.migrate(force=True, delete_old=True)
@@ -205,23 +221,20 @@ def test_tls_with_a_ca_file(fake_es):
         untrusted.count_articles()
 
 
-def test_migrate_copies_what_was_written_during_the_reindex(es_store, admin):
+def test_migrate_copies_what_was_written_during_the_reindex(tasks_store, tasks_admin):
+    es_store, admin = tasks_store, tasks_admin
     index_all(es_store, storm_articles())
     old_index = next(iter(admin.alias_indices("articles")))
     late = election_articles()[0]
-    reindex = admin.es.reindex
-    calls = []
+    written = []
 
-    def reindex_while_a_worker_writes(**kw):
-        resp = reindex(**kw)
-        if not calls:  # a worker indexes through the old alias after the bulk copy, before the swap
+    def a_worker_writes_after_the_copy(p):  # through the old alias, after the bulk copy, before the swap
+        if p.kind == "articles" and p.total and p.done >= p.total and not written:
             es_store.es.index(index=old_index, id=late.id, document=article_to_doc(late), refresh=True)
-        calls.append(kw)
-        return resp
+            written.append(p.task)
 
-    admin.es.reindex = reindex_while_a_worker_writes
-    report = admin.migrate(force=True)
-    assert report["articles"]["copied"] == 4 and report["articles"]["caught_up"] == 1
+    report = admin.migrate(force=True, poll_s=0.1, progress=a_worker_writes_after_the_copy)
+    assert written and report["articles"]["copied"] == 4 and report["articles"]["caught_up"] == 1
     es_store.make_visible()
     assert es_store.count_articles() == 5
     assert list(admin.alias_indices("articles")) == [f"{es_store.prefix}-articles-v3-000001"]

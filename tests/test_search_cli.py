@@ -104,8 +104,8 @@ def test_bad_input_and_unreachable_elasticsearch_say_what_to_do(monkeypatch):
     assert code == 1 and "unreachable" in out
 
 
-def test_rollover_and_migrate_from_the_command_line(monkeypatch, elasticsearch_url):
-    use_elasticsearch(monkeypatch, elasticsearch_url)
+def test_rollover_and_migrate_from_the_command_line(monkeypatch, elasticsearch_tasks):
+    use_elasticsearch(monkeypatch, elasticsearch_tasks.url)
     assert run("index", "setup")[0] == 0
     store = open_search_store(get_settings())
     index_all(store, storm_articles())

@@ -145,9 +145,9 @@ def test_articles_whose_messages_the_broker_lost_are_handed_in_again_by_maintena
     with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
         wc.start("w1")
         wait_until(lambda: _store().count_articles() == 4 and ledger.count() == 2, 60, what="4 indexed, 2 in flight")
-        result = CliRunner().invoke(main, ["maintain"])  # too early: nothing is handed in again
+        result = CliRunner().invoke(main, ["maintain"])  # within the grace: nothing is handed in again
         assert result.exit_code == 0 and ledger.count() == 2 and r.llen("enrich") == 0
-        monkeypatch.setenv("NEWSAGG_INFLIGHT_RESUBMIT_S", "0")
+        monkeypatch.setenv("NEWSAGG_INFLIGHT_LOST_GRACE_S", "0")  # in no queue, not unacknowledged: lost
         get_settings.cache_clear()
         result = CliRunner().invoke(main, ["maintain"])
         assert result.exit_code == 0, result.output

@@ -8,6 +8,7 @@ the rest. Bad input never enters a queue: it is dead-lettered here with its reas
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -27,7 +28,8 @@ from newsagg.workers.tasks import CALLER_SETTINGS, STEP_TASKS
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HandoffError", "ReplayResult", "replay", "resubmit_stale", "submit_article", "submit_step"]
+__all__ = ["HandoffError", "ReplayResult", "hand_in_lost", "replay", "resubmit_stale", "submit_article",
+           "submit_step"]
 
 
 # The crawler waits this long for an unreachable broker, not the workers' minute.
@@ -46,17 +48,21 @@ def submit_step(step: str, payload: Any, settings: Settings | None = None) -> No
         finally:
             CALLER_SETTINGS.reset(token)
         return
+    token = CALLER_SETTINGS.set(settings)  # the publish hook notes the message in this broker's ledger
     try:
         task.apply_async((payload,), retry_policy=HANDOFF_RETRY_POLICY)
     except (kombu.exceptions.OperationalError, OSError) as exc:
         raise HandoffError(f"broker {redact_url(settings.redis_url)} did not take article "
                            f"{payload_article_id(payload)} for {step}: {exc}; nothing was queued") from exc
+    finally:
+        CALLER_SETTINGS.reset(token)
 
 
-def _track(article_id: str, payload: dict, settings: Settings) -> None:
-    """Into the in-flight ledger first: a message the broker loses is handed in again."""
+def _track(article_id: str, payload: dict, version: float, settings: Settings) -> None:
+    """Into the in-flight ledger first: a message the broker loses is handed in again (in
+    the newest version handed in: an older one coming late does not replace it)."""
     try:
-        services(settings).inflight().add(article_id, payload)
+        services(settings).inflight().add(article_id, payload, version)
     except redis.RedisError as exc:
         raise HandoffError(f"broker {redact_url(settings.redis_url)} did not take article {article_id}: "
                            f"{exc}; nothing was queued") from exc
@@ -80,7 +86,7 @@ def submit_article(article: Article | dict, settings: Settings | None = None) ->
         log.warning("invalid article dead-lettered", extra={"article_id": exc.article_id, "reason": exc.reason})
         return exc.article_id
     payload = art.to_json()
-    _track(art.id, payload, settings)  # embedded, the ledger keeps nothing (workers.inflight.NoInFlight)
+    _track(art.id, payload, art.fetched.timestamp(), settings)  # embedded, the ledger keeps nothing (workers.inflight.NoInFlight)
     submit_step("enrich", payload, settings)
     log.debug("article submitted", extra={"article_id": art.id, "distributed": settings.distributed})
     return art.id
@@ -115,13 +121,40 @@ def replay(settings: Settings | None = None, ids: Iterable[str] | None = None) -
     return result
 
 
+# kombu pops a message and records it as unacknowledged in two steps: a message caught
+# between them is in neither for a moment, so a lost message is confirmed a moment later.
+LOST_RECHECK_S = 0.5
+
+
+def hand_in_lost(settings: Settings) -> int:
+    """Hand in again the articles whose pipeline message is provably nowhere: popped (below
+    its queue's watermark) or its queue empty, published more than inflight_lost_grace_s
+    ago, and in no queue and not unacknowledged, twice in a row (workers.inflight). A
+    healthy backlog is never touched. Each such message is taken by one caller only."""
+    ledger = services(settings).inflight()
+    if not ledger.tracks:
+        return 0
+    suspects = ledger.lost(settings.inflight_lost_grace_s)
+    if not suspects:
+        return 0
+    time.sleep(LOST_RECHECK_S)
+    taken = ledger.take_lost(suspects)
+    for aid, payload in taken:
+        submit_article(payload, settings)  # the newest version in flight, queued again
+        log.warning("article handed in again: its message was lost (popped and never acknowledged, "
+                    "or dropped by Redis)", extra={"article_id": aid})
+    return len(taken)
+
+
 def resubmit_stale(settings: Settings) -> int:
-    """Hand in again the articles unsettled for longer than `inflight_resubmit_s`
-    (workers.inflight; only the distributed ledger keeps any); returns how many."""
+    """Hand in again what the broker lost (hand_in_lost), and, as a last resort, the articles
+    unsettled for longer than `inflight_resubmit_s` with no message on record (published
+    while the ledger could not note it); returns how many."""
+    count = hand_in_lost(settings)
     stale = services(settings).inflight().stale(settings.inflight_resubmit_s)
     for _, payload in stale:
         submit_article(payload, settings)  # back in the ledger with a fresh clock, and queued
     if stale:
-        log.warning("articles handed in again: their messages were lost or are very late",
+        log.warning("articles handed in again: in flight for long with no message on record",
                     extra={"articles": len(stale), "older_than_s": settings.inflight_resubmit_s})
-    return len(stale)
+    return count + len(stale)

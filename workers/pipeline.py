@@ -14,6 +14,7 @@ import json
 import logging
 import sqlite3
 import threading
+from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -67,6 +68,22 @@ def payload_article_id(payload: Any) -> str:
     except (TypeError, ValueError, RecursionError):
         raw = repr(payload)[:100_000]
     return "invalid-" + hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:14]
+
+
+def payload_version(payload: Any) -> float:
+    """The version of the article in a payload: when it was fetched (epoch seconds), the
+    order the stores keep (a later fetch wins); 0.0 when the payload names none."""
+    if isinstance(payload, dict) and isinstance(payload.get("article"), dict):
+        payload = payload["article"]
+    fetched = payload.get("fetched") if isinstance(payload, dict) else None
+    if isinstance(fetched, datetime):
+        when = fetched
+    else:
+        try:
+            when = datetime.fromisoformat(str(fetched).replace("Z", "+00:00"))
+        except ValueError:
+            return 0.0
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def payload_size(payload: Any) -> int:

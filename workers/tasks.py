@@ -29,17 +29,22 @@ from newsagg.workers import beat as _beat  # noqa: F401  (connects the beat_init
 from newsagg.workers import metrics
 from newsagg.workers.app import QUEUES, app
 from newsagg.workers.deadletter import DeadLetter, add_with_retry
+from newsagg.workers.inflight import NEWEST
 from newsagg.workers.pipeline import (
     STEP_FUNCTIONS,
     InvalidArticle,
     StoreRejected,
     is_transient,
     payload_article_id,
+    payload_version,
     retry_delay,
 )
 from newsagg.workers.services import services
 
 log = logging.getLogger(__name__)
+
+# The header naming a pipeline message in the in-flight ledger ("<article id>|<sequence>").
+MESSAGE_MARK = "newsagg_msg"
 
 ARTICLE_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("article_id", default=None)
 # Settings a caller passed to submit_article (embedded, eager): the tasks use them rather
@@ -90,7 +95,19 @@ def _short_argsrepr(sender: str | None = None, body: Any = None, headers: dict |
         payload = body[0][0]  # task protocol 2: (args, kwargs, embed)
     except (TypeError, IndexError, KeyError):
         return
-    headers["argsrepr"] = f"(<article {payload_article_id(payload)}>,)"
+    aid = payload_article_id(payload)
+    headers["argsrepr"] = f"(<article {aid}>,)"
+    # The in-flight ledger notes the message (workers.inflight): if the broker loses it
+    # (popped, never acknowledged; dropped by Redis), its article is handed in again.
+    settings = task_settings()
+    if settings.distributed:
+        try:
+            mark = services(settings).inflight().published(aid, _PIPELINE_TASK_NAMES[sender])
+        except redis.RedisError as exc:  # the publish meets the same trouble; the ledger's last resort remains
+            log.debug("message not noted in the in-flight ledger", extra={"article_id": aid, "error": str(exc)[:200]})
+        else:
+            if mark:
+                headers[MESSAGE_MARK] = mark
 
 
 @signals.worker_init.connect
@@ -231,15 +248,17 @@ class PipelineTask(Task):
         metrics.DEADLETTERED.labels(self.step, reason).inc()
         log.error("article dead-lettered", extra={"article_id": letter.article_id, "step": self.step,
                                                   "reason": reason, "error": error[:300]})
-        _settle(letter.article_id)
+        _settle(letter.article_id, payload)
 
 
-def _settle(article_id: str) -> None:
-    """Indexed or dead-lettered: the article leaves the in-flight ledger (distributed).
-    Best effort: an article left there is handed in once more later, which is harmless."""
+def _settle(article_id: str, payload: Any = None) -> None:
+    """Indexed or dead-lettered: the article leaves the in-flight ledger (distributed),
+    unless a newer version of it is in flight there. Best effort: an article left there is
+    handed in once more later, which is harmless."""
     settings = task_settings()
+    version = payload_version(payload) if payload is not None else NEWEST
     try:
-        services(settings).inflight().settle(article_id)
+        services(settings).inflight().settle(article_id, version or NEWEST)
     except redis.RedisError as exc:
         log.warning("in-flight ledger not updated", extra={"article_id": article_id, "error": str(exc)})
 
@@ -261,13 +280,14 @@ def index(self: PipelineTask, payload: dict) -> dict:
     # Indexed: any dead letter of this article (a replay, a re-crawl that now passes) is settled.
     def settled(out: dict) -> None:
         services(task_settings()).deadletters().remove(out["article_id"])
-        _settle(out["article_id"])
+        _settle(out["article_id"], payload)
 
     return self.run_step(payload, then=settled)
 
 
 STEP_TASKS = {"enrich": enrich, "assign": assign, "index": index}
-_PIPELINE_TASK_NAMES = frozenset({"newsagg.enrich", "newsagg.assign", "newsagg.index"})  # literal: .name would load the config
+# task name -> its queue (workers.app task_routes); literal: .name would load the config
+_PIPELINE_TASK_NAMES = {"newsagg.enrich": "enrich", "newsagg.assign": "assign", "newsagg.index": "index"}
 
 
 def outlet_sources_yaml(sources_text: str, outlet: str) -> str:

@@ -8,6 +8,10 @@ too: it may be the only one left, or the dead one restarted) hands in again the 
 held by a process that missed three beats. The pipeline is idempotent, so the broker's own
 redelivery of the dead worker's message, an hour later, changes nothing.
 
+Each round also hands in again the articles whose message the broker lost: popped and
+killed before kombu recorded it as unacknowledged, or dropped by a Redis restart
+(workers.handoff.hand_in_lost); a queued backlog is left alone.
+
 Celery imports this module with the tasks (workers.app `include`); nothing else imports it,
 so it may use the hand-off, which runs the tasks.
 """
@@ -25,16 +29,16 @@ import redis
 from celery import signals
 
 from newsagg.core.settings import Settings, get_settings
-from newsagg.workers.handoff import submit_article
+from newsagg.workers.handoff import hand_in_lost, submit_article
 from newsagg.workers.pipeline import payload_article_id
 from newsagg.workers.services import services
-from newsagg.workers.tasks import PipelineTask, task_settings
+from newsagg.workers.tasks import MESSAGE_MARK, PipelineTask, task_settings
 
 log = logging.getLogger(__name__)
 
 _watch: tuple[int, str] | None = None  # (pid, this process's worker id)
 _watch_lock = threading.Lock()
-_held: dict[str, tuple[str, str]] = {}  # task id -> (article id, this worker's id)
+_held: dict[str, tuple[str, str | None, str, str | None]] = {}  # task id -> (article, worker, queue, mark)
 
 
 def worker_id(settings: Settings) -> str | None:
@@ -79,6 +83,7 @@ def _watch_loop(me: str, settings: Settings) -> None:
         try:
             services(settings).inflight().beat(me, every * 3)
             hand_in_orphans(me, settings)
+            hand_in_lost(settings)  # popped and never acknowledged, or dropped by Redis
         except Exception as exc:  # noqa: BLE001  Redis away, a bad payload: the next round tries again
             log.warning("watchdog round failed", extra={"error": f"{type(exc).__name__}: {exc}"[:200]})
         time.sleep(every)
@@ -89,27 +94,36 @@ def _worker_ready(**_: Any) -> None:
     worker_id(get_settings())  # an idle worker watches too
 
 
+def _message_mark(request: Any) -> str | None:
+    mark = getattr(request, MESSAGE_MARK, None) or (getattr(request, "headers", None) or {}).get(MESSAGE_MARK)
+    return mark if isinstance(mark, str) else None
+
+
 @signals.task_prerun.connect
 def _task_prerun(task_id: str = "", task=None, args=None, **_: Any) -> None:
     if not isinstance(task, PipelineTask) or not args or task.request.is_eager:
         return
     settings = task_settings()
     try:
-        me = worker_id(settings)
-        if me is not None:
-            aid = payload_article_id(args[0])
-            services(settings).inflight().hold(aid, me)
-            _held[task_id] = (aid, me)
+        ledger = services(settings).inflight()
+        if not ledger.tracks:
+            return
+        me, aid, mark = worker_id(settings), payload_article_id(args[0]), _message_mark(task.request)
+        # held by this process; the queue's watermark: everything sent before this message was popped
+        ledger.started(aid, me, task.step, mark)
+        _held[task_id] = (aid, me, task.step, mark)
     except redis.RedisError as exc:  # the step itself meets the same trouble and retries
         log.warning("article not held in the in-flight ledger", extra={"error": str(exc)[:200]})
 
 
 @signals.task_postrun.connect
-def _task_postrun(task_id: str = "", **_: Any) -> None:
+def _task_postrun(task_id: str = "", state: str | None = None, **_: Any) -> None:
     held = _held.pop(task_id, None)
     if held is None:
         return
+    aid, me, queue, mark = held
     try:  # the next step is a message in Redis now: safe without us
-        services(task_settings()).inflight().claim(*held)
+        # rejected with requeue: the same message is back in its queue, still on record
+        services(task_settings()).inflight().finished(aid, me, queue, None if state == "REJECTED" else mark)
     except redis.RedisError:
         pass  # left held: handed in once more if this worker dies, which is harmless

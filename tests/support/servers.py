@@ -149,3 +149,147 @@ class ElasticsearchEmulator:
 
 def real_elasticsearch() -> bool:
     return bool(os.environ.get("NEWSAGG_REAL_ES_URL") or os.environ.get("ELASTICSEARCH_URL"))
+
+
+class TasksApiProxy:
+    """A loopback HTTP server in front of noida-db that adds what noida-db lacks for
+    `newsagg index migrate`: `POST /_reindex?wait_for_completion=false` answers a task id at
+    once and runs the copy in the background (noida-db's own reindex, waited for), and
+    `GET /_tasks/<id>` reports it as Elasticsearch does (`completed`, `task.status`,
+    `response` or `error`). Every other request is passed through unchanged.
+
+    Faults for tests: `hold` (an Event; while clear, copies wait before they start, so a task
+    stays running), `fail_next` (a `failures` list the next task reports), `forget()` (the
+    tasks are gone, as after a node restart); `started` counts the reindexes begun."""
+
+    def __init__(self, upstream: str):
+        import threading
+
+        self.upstream = upstream.rstrip("/")
+        self.hold = threading.Event()
+        self.hold.set()
+        self.fail_next: list | None = None
+        self.tasks: dict[str, dict] = {}
+        self.started = 0
+        self._lock = threading.Lock()
+        self.server = None
+        self.url = ""
+
+    def _forward(self, method: str, path: str, body: bytes | None, headers: dict) -> tuple[int, list, bytes]:
+        import urllib.error
+        import urllib.request
+
+        keep = {k: v for k, v in headers.items() if k.lower() in ("content-type", "accept", "authorization")}
+        req = urllib.request.Request(self.upstream + path, data=body, method=method, headers=keep)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, list(resp.headers.items()), resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, list(err.headers.items()), err.read()
+
+    def _run(self, task_id: str, path: str, body: bytes, headers: dict) -> None:
+        import json as _json
+
+        self.hold.wait()
+        status, _, raw = self._forward("POST", path.replace("wait_for_completion=false", "wait_for_completion=true"),
+                                       body, headers)
+        with self._lock:
+            task = self.tasks.get(task_id)
+            if task is None:  # forgotten meanwhile
+                return
+            out = _json.loads(raw or b"{}")
+            if status >= 400:
+                task["error"] = out.get("error") or {"type": "http_error", "reason": str(status)}
+            else:
+                fail, self.fail_next = self.fail_next, None
+                if fail:
+                    out["failures"] = fail
+                task["response"] = out
+                task["status"].update({k: out.get(k, 0) for k in ("total", "created", "updated", "deleted", "noops",
+                                                                  "version_conflicts")})
+            task["completed"] = True
+
+    def forget(self) -> None:
+        with self._lock:
+            self.tasks.clear()
+
+    def start(self) -> "TasksApiProxy":
+        import json as _json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _reply(self, status: int, headers: list, body: bytes) -> None:
+                self.send_response(status)
+                for k, v in headers:
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length", "date", "server"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def _json(self, status: int, data: dict) -> None:
+                self._reply(status, [("Content-Type", "application/json"), ("X-Elastic-Product", "Elasticsearch")],
+                            _json.dumps(data).encode())
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                path = self.path
+                if self.command == "POST" and path.startswith("/_reindex") and "wait_for_completion=false" in path:
+                    with proxy._lock:
+                        proxy.started += 1
+                        task_id = f"proxy:{proxy.started}"
+                        proxy.tasks[task_id] = {"completed": False, "status": {"total": 0, "created": 0, "updated": 0}}
+                    threading.Thread(target=proxy._run, args=(task_id, path, body or b"{}", dict(self.headers)),
+                                     daemon=True).start()
+                    self._json(200, {"task": task_id})
+                    return
+                if self.command == "GET" and path.startswith("/_tasks/"):
+                    from urllib.parse import unquote
+
+                    task_id = unquote(path[len("/_tasks/"):].split("?")[0])
+                    with proxy._lock:
+                        task = proxy.tasks.get(task_id)
+                        if task is None:
+                            self._json(404, {"error": {"type": "resource_not_found_exception",
+                                                       "reason": f"task [{task_id}] isn't running and hasn't stored its results"},
+                                             "status": 404})
+                            return
+                        node, _, num = task_id.partition(":")
+                        out = {"completed": task["completed"],
+                               "task": {"node": node, "id": int(num), "type": "transport",
+                                        "action": "indices:data/write/reindex", "status": dict(task["status"])}}
+                        for key in ("response", "error"):
+                            if key in task:
+                                out[key] = task[key]
+                    self._json(200, out)
+                    return
+                self._reply(*proxy._forward(self.command, path, body, dict(self.headers)))
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self
+
+    def stop(self) -> None:
+        self.hold.set()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def __enter__(self) -> "TasksApiProxy":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
