@@ -152,6 +152,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     words: list[str] = []
     sentence_terms = []
     stem = tuning.stem_length
+    stop = STOPWORDS if tuning.stopwords else frozenset()
     cut = sentences(body)
     keys_of_sentences = []
     for sentence in cut:
@@ -160,16 +161,16 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
         keys_of_sentences.append(" ".join(sentence_words))
         if _QUOTE.search(sentence):
             continue  # independent reports quote the same statements in the same order
-        stems = {w[:stem] for w in sentence_words if w not in STOPWORDS}
+        stems = {w[:stem] for w in sentence_words if w not in stop}
         if len(stems) >= 4:
             sentence_terms.append(stems)
     # Stems as ids: a candidate's sentences are stored and read back as numbers.
     stem_ids = term_ids(set().union(*sentence_terms), "t")  # the ids of content terms: stems too
     sentences_packed = _pack_sentences(sentence_terms, stem_ids)
     head = tokens(title) if title and (not lines or title != lines[0]) else []
-    terms = Counter([w[:stem] for w in head + words if w not in STOPWORDS and (len(w) > 2 or w.isdigit())])
+    terms = Counter([w[:stem] for w in head + words if w not in stop and (len(w) > 2 or w.isdigit())])
     keys = Counter([w for w in capitalised_tokens(f"{title}\n{body}")
-                    if w not in STOPWORDS and (len(w) > 1 or w.isdigit())])
+                    if w not in stop and (len(w) > 1 or w.isdigit())])
     shingles = word_shingles(words, tuning.shingle_k) if words else np.empty(0, np.uint64)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), sentences_packed,

@@ -59,6 +59,9 @@ class Tuning:
     anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out
     written_before_anchor: bool = True  # keep a text whose dates all lie well before an event's publication out
     stem_length: int = 6  # crude language-independent stemming: word prefixes
+    # Function words from the engine's lists (False: none, as for a language it has
+    # no list for; `bench/eval_orders.py --unknown-language` measures that case).
+    stopwords: bool = True
     centroid_terms: int = 250  # terms kept per event centroid
     idf_prior_docs: int = 50  # pseudo-documents holding no term: a cold start does not zero every idf
     max_candidates: int = 30
