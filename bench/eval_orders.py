@@ -54,13 +54,21 @@ def _pieces(match: re.Match) -> str:
     return " ".join(pieces)
 
 
+_PAGE_DATE = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}")  # the page's date line (the publication time) stays
+
+
+def _cut(text: str) -> str:
+    head = _PAGE_DATE.match(text)
+    at = head.end() if head else 0
+    return text[:at] + _WORD.sub(_pieces, text[at:])
+
+
 def syllable_proxy(ev):
     """The evaluation module with every row's title and text cut into syllable-like pieces."""
     load = ev.load_labelled
 
     def load_cut(path):
-        return [{**r, "text": _WORD.sub(_pieces, r["text"]), "title": _WORD.sub(_pieces, r.get("title") or "")}
-                for r in load(path)]
+        return [{**r, "text": _cut(r["text"]), "title": _cut(r.get("title") or "")} for r in load(path)]
 
     ev.load_labelled = load_cut
     return ev

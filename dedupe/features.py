@@ -26,7 +26,7 @@ from newsagg.core.text import detect_language, publication_time, sentences, stop
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
 from newsagg.dedupe.clusters import Member
-from newsagg.dedupe.normalize import article_lines, capitalised_tokens, mentioned_dates
+from newsagg.dedupe.normalize import article_lines, canonical_numbers, capitalised_tokens, mentioned_dates
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector, term_ids
@@ -65,6 +65,7 @@ class Features:
     # Its names and numbers also seen in other languages' reports, as a unit
     # vector (when assigned): what a translation of its happening shares with it.
     cross_vector: SparseVector = field(default_factory=SparseVector.empty)
+    _figures: dict | None = None  # numbers written in it (see `figures`)
 
     @property
     def text(self) -> str:
@@ -79,6 +80,21 @@ class Features:
         if self._passages is None:  # features read back from the state: cut when a diff needs them
             self._passages = text_passages(self.text)
         return self._passages
+
+    @property
+    def figures(self) -> dict[tuple[str, str], frozenset]:
+        """The numbers written in the title and text ("1,200" and "1.200" alike) by the
+        words either side of them ("added _ jobs"): where an agency's template puts
+        this story's figures. Two excerpts of one copy may show different passages;
+        only figures in the same words can disagree."""
+        if self._figures is None:
+            words = tokens(canonical_numbers(f"{self.title}\n{self.text}"))
+            found: dict[tuple[str, str], set] = {}
+            for i in range(1, len(words) - 1):
+                if words[i][0].isdigit():
+                    found.setdefault((words[i - 1], words[i + 1]), set()).add(words[i])
+            self._figures = {k: frozenset(v) for k, v in found.items()}
+        return self._figures
 
     def stored(self) -> dict[str, Any]:
         """What the state keeps: the text and time, and what scoring a candidate reads

@@ -100,7 +100,28 @@ def copy_score(a: Features, b: Features, tuning: Tuning, containment: float | No
         if score < tuning.copy_threshold and containment >= tuning.mixed_containment \
                 and share >= tuning.mixed_alignment and count >= 3:
             score = tuning.copy_threshold
+    if score >= tuning.copy_threshold and not same_story(a, b, tuning):
+        return min(score, tuning.copy_threshold * 0.99)
     return score
+
+
+def same_story(a: Features, b: Features, tuning: Tuning) -> bool:
+    """Whether two texts of one wording can be copies of one story, not two stories
+    of an agency's template (the same sentences with new figures and a new date,
+    weeks apart): published within `copy_max_gap_days`, writing the same latest
+    date (within the event bound), and keeping most of their figures."""
+    gap = tuning.copy_max_gap_days * 86400.0
+    if a.anchor is not None and b.anchor is not None and abs(a.anchor - b.anchor) > gap:
+        return False
+    if a.written is not None and b.written is not None \
+            and abs(a.written - b.written) > tuning.max_gap_days * 86400.0 + WRITTEN_DATE_SPAN_S:
+        return False
+    # Figures in the same words: a copy keeps most (a new toll changes one), a template changes most.
+    both = a.figures.keys() & b.figures.keys()
+    if len(both) >= tuning.copy_figures_min \
+            and sum(bool(a.figures[k] & b.figures[k]) for k in both) < tuning.copy_figures_agree * len(both):
+        return False
+    return True
 
 
 def tfidf(counts: dict[str, float], ids: dict[str, int], df: dict[int, int], docs: int) -> SparseVector:

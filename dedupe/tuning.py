@@ -20,6 +20,13 @@ class Tuning:
     mixed_containment: float = 0.25
     mixed_alignment: float = 0.3
     slug_min_words: int = 7  # an identical URL slug this long marks a copy
+    # An agency's template (the same sentences, new figures, a new date) is not a
+    # copy: copies keep most of their figures (of `copy_figures_min` or more figures
+    # written in the same words in both, `copy_figures_agree`), the dates they
+    # write, and appear within `copy_max_gap_days` of each other.
+    copy_figures_min: int = 2
+    copy_figures_agree: float = 0.5
+    copy_max_gap_days: float = 7.0
     event_threshold: float = 0.17  # least average similarity to an event's members that joins it
     merge_fit: float = 1.3  # a second event must fit this well (1 = the joining bar) to be merged
     merge_cohesion: float = 0.6  # two events merge only if this close to as alike as the looser is within itself

@@ -40,6 +40,7 @@ from tests.support.engine_texts import (
     article,
     background,
     copy_with_clutter,
+    harbour_traffic,
     wire,
 )
 
@@ -483,3 +484,21 @@ def test_events_two_months_apart_do_not_merge_through_an_undated_report(engine):
     full = engine.assign(wire(DAY).model_copy(update={"published": None, "id": "undated-full"}))
     assert full.merged == [] and full.event_id in (june.event_id, august.event_id)
     assert engine.lookup(june.article_id).event_id != engine.lookup(august.article_id).event_id
+
+
+def test_template_story_with_new_figures_and_date_two_months_later_is_neither_copy_nor_event(engine):
+    # An agency's monthly report: the same sentences, new figures, a new date.
+    june = engine.assign(article("traffic-june", *harbour_traffic("June", 2, "41,200", "3.1%", "212", "6.5"), DAY))
+    august = engine.assign(article("traffic-august", *harbour_traffic("August", 3, "44,900", "5.4%", "230", "9.0"),
+                                   DAY + timedelta(days=62)))
+    assert august.group_id != june.group_id and august.copies_of is None
+    assert august.event_id != june.event_id
+    # Undated, it is kept apart by its figures and the date it writes.
+    undated = engine.assign(article("traffic-august-undated",
+                                    *harbour_traffic("August", 3, "44,900", "5.4%", "230", "9.0"), None)
+                            .model_copy(update={"id": "undated-august"}))
+    assert undated.group_id != june.group_id
+    # A copy of the June story republished the next day, one figure corrected, is a copy.
+    again = engine.assign(article("traffic-june-copy", *harbour_traffic("June", 2, "41,200", "3.1%", "212", "7.5"),
+                                  DAY + timedelta(days=1)))
+    assert again.group_id == june.group_id and again.event_id == june.event_id

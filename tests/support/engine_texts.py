@@ -210,3 +210,21 @@ SHIP_SOLD_TEXT = (
     "in a short statement on Friday.\n\n"
     "The price was not disclosed. Casteno Fruit Lines plans to refit the vessel in Orsa for banana "
     "cargoes and rename it Orsa Star.")
+
+
+# An agency's monthly template: the same sentences each month with new figures and a
+# new date. Two such stories two months apart are two stories, not one copied text.
+def harbour_traffic(month: str, day: int, containers: str, change: str, ships: str, wait: str) -> tuple[str, str]:
+    title = f"Port Ellison container traffic {change} in {month}"
+    text = "\n\n".join([
+        f"PORT ELLISON (Northwire) — The Port Ellison Harbour Authority said on {day} {month} 2026 that the "
+        f"harbour handled {containers} containers last month, a change of {change} on the year before, as "
+        "traffic on the Varn coast kept shifting towards the larger terminals.",
+        f"A total of {ships} ships called at the container terminal during the month, the authority said in "
+        f"its monthly traffic report. The average wait outside the harbour was {wait} hours.",
+        "Quayline Logistics, which runs the terminal, said it expects volumes to stay close to this level "
+        "while the older cranes on the north quay are replaced one by one over the coming years.",
+        "The authority publishes its traffic figures on the first working days of every month. Shipping "
+        "analysts follow them closely as an early sign of the region's trade with its neighbours.",
+    ])
+    return title, text
