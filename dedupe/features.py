@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from newsagg.core.schema import Article
-from newsagg.core.text import detect_language, publication_time, sentences, stopwords, tokens
+from newsagg.core.text import detect_language, publication_time, sentences, stopword_lists, stopwords, tokens
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
 from newsagg.dedupe.clusters import Member
@@ -33,6 +33,7 @@ from newsagg.dedupe.vectors import SparseVector, term_ids
 
 # Function words of every language listed: never content terms or keys.
 STOPWORDS = stopwords()
+LISTED_LANGUAGES = frozenset(stopword_lists())  # languages whose function words the engine knows
 
 
 class EngineError(ValueError):
@@ -185,9 +186,20 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     sentences_packed = _pack_sentences(sentence_terms, stem_ids)
     head = tokens(title) if title and (not lines or title != lines[0]) else []
     terms = Counter([w[:stem] for w in head + words if w not in stop and (len(w) > 2 or w.isdigit())])
+    unlisted = not tuning.stopwords or stored["lang"] not in LISTED_LANGUAGES
+    if tuning.word_pairs == "all" or (tuning.word_pairs == "unlisted" and unlisted):
+        # Adjacent words as terms too, in a language without a function-word list:
+        # its single words (Vietnamese: syllables, each a piece of many words; its
+        # formula words) weigh as much as content words, while pairs of them are its
+        # words and phrases, rare or common as the stream shows.
+        terms.update(f"{a[:stem]} {b[:stem]}" for seq in ([head] if head else []) + [tokens(x) for x in cut]
+                     for a, b in zip(seq, seq[1:]) if a not in stop and b not in stop)
     keys = Counter([w for w in capitalised_tokens(f"{title}\n{body}")
                     if w not in stop and (len(w) > 1 or w.isdigit())])
-    shingles = word_shingles(words, tuning.shingle_k) if words else np.empty(0, np.uint64)
+    # Copies are compared within a language: a language without a list (written in
+    # syllables, perhaps) has shingles of its own length.
+    k = tuning.shingle_k_unlisted if unlisted else tuning.shingle_k
+    shingles = word_shingles(words, k) if words else np.empty(0, np.uint64)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), sentences_packed,
                     Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"))

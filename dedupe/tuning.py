@@ -10,6 +10,7 @@ class Tuning:
     """Decision thresholds and weights (tuned on the tune split only, see dedupe/eval.py)."""
 
     shingle_k: int = 3
+    shingle_k_unlisted: int = 5  # in languages without a function-word list (syllables, perhaps)
     copy_threshold: float = 0.45  # shared 3-shingles / shingles of the shorter text
     sentence_match: float = 0.25  # Jaccard of two sentences' stems for "the same sentence, reworded"
     rewrite_alignment: float = 0.5  # share of sentences lined up that makes a rewrite a copy
@@ -69,6 +70,9 @@ class Tuning:
     # Function words from the engine's lists (False: none, as for a language it has
     # no list for; `bench/eval_orders.py --unknown-language` measures that case).
     stopwords: bool = True
+    # Adjacent words as content terms too: "unlisted" (in languages without a
+    # function-word list), "all", or "none".
+    word_pairs: str = "unlisted"
     centroid_terms: int = 250  # terms kept per event centroid
     idf_prior_docs: int = 50  # pseudo-documents holding no term: a cold start does not zero every idf
     max_candidates: int = 30

@@ -23,10 +23,13 @@ from tests.support.engine_texts import (
     FOLLOW_UP_TITLE,
     GERMAN_TEXT,
     GERMAN_TITLE,
+    HOSPITAL_REPORT_VI,
     INDEPENDENT_TEXT,
     INDEPENDENT_TITLE,
     INJURED_TEXT,
     INJURED_TITLE,
+    POLICE_FERTILISER_VI,
+    POLICE_HOSPITAL_VI,
     QUOTES_LEAD_TEXT,
     QUOTES_LEAD_TITLE,
     REOPENING_REPORTS,
@@ -40,6 +43,7 @@ from tests.support.engine_texts import (
     article,
     background,
     copy_with_clutter,
+    earlier_police_announcements_vi,
     harbour_traffic,
     wire,
 )
@@ -502,3 +506,19 @@ def test_template_story_with_new_figures_and_date_two_months_later_is_neither_co
     again = engine.assign(article("traffic-june-copy", *harbour_traffic("June", 2, "41,200", "3.1%", "212", "7.5"),
                                   DAY + timedelta(days=1)))
     assert again.group_id == june.group_id and again.event_id == june.event_id
+
+
+def test_unrelated_same_day_reports_in_one_formula_stay_apart_in_a_language_without_stopwords(engine):
+    # Vietnamese: no function-word list, words written as syllables. Phrases of the police
+    # announcement's formula are shared; the happenings are not.
+    for earlier in earlier_police_announcements_vi():
+        engine.assign(earlier)
+    hospital = engine.assign(article("hospital-vi", "", POLICE_HOSPITAL_VI, DAY, language="vi"))
+    fertiliser = engine.assign(article("fertiliser-vi", "", POLICE_FERTILISER_VI, DAY + timedelta(hours=2),
+                                       language="vi"))
+    assert fertiliser.event_id != hospital.event_id
+    # A second report of the arrest joins it, and does not bridge the two (with single
+    # syllables as terms it fitted both and merged them).
+    second = engine.assign(article("hospital-vi-2", "", HOSPITAL_REPORT_VI, DAY + timedelta(hours=3), language="vi"))
+    assert second.event_id == hospital.event_id and second.merged == []
+    assert engine.lookup(fertiliser.article_id).event_id != engine.lookup(hospital.article_id).event_id
