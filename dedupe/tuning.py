@@ -35,6 +35,11 @@ class Tuning:
     split_min_groups: int = 4  # copy groups each part needs for that
     split_sizes: tuple = (4, 6, 8, 11, 16, 23, 32, 45, 64)  # event sizes at which its parts are checked
     key_weight: float = 0.3  # share of the key-term similarity in the event score
+    # The joining bar of an event of n reports is event_threshold * (1 + this / n): a
+    # second report of a lone one must be about as alike as two reports of one
+    # happening are (same-event pairs: median 0.34; two happenings of one subject:
+    # 0.23, dated tune), not merely clear the bar an average over many members clears.
+    small_event_bar: float = 0.6
 
     # Storylines: an article that founds an event joins the storyline it fits this
     # well (average similarity to all its articles); an article that fits a second
