@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -42,17 +43,62 @@ def load_eval(tree: Path | None):
     return module
 
 
+_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _pieces(match: re.Match) -> str:
+    word = match.group()
+    pieces = [word[i:i + 3] for i in range(0, len(word), 3)]
+    if word[0].isupper():
+        pieces = [p[:1].upper() + p[1:] for p in pieces]
+    return " ".join(pieces)
+
+
+_PAGE_DATE = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}")  # the page's date line (the publication time) stays
+
+
+def _cut(text: str) -> str:
+    head = _PAGE_DATE.match(text)
+    at = head.end() if head else 0
+    return text[:at] + _WORD.sub(_pieces, text[at:])
+
+
+def syllable_proxy(ev):
+    """The evaluation module with every row's title and text cut into syllable-like pieces."""
+    load = ev.load_labelled
+
+    def load_cut(path):
+        return [{**r, "text": _cut(r["text"]), "title": _cut(r.get("title") or "")} for r in load(path)]
+
+    ev.load_labelled = load_cut
+    return ev
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("file", type=Path)
     parser.add_argument("--split", default="tune")
     parser.add_argument("--shuffles", type=int, default=5)
     parser.add_argument("--tree", type=Path, help="checkout whose story engine is run")
+    parser.add_argument("--unknown-language", action="store_true",
+                        help="withhold the engine's language knowledge (no stopword lists, no stemming): "
+                             "every article as if in a language it knows nothing of")
+    parser.add_argument("--syllables", action="store_true",
+                        help="with --unknown-language: cut words into 3-letter pieces written apart (each capitalised "
+                             "in a capitalised word), as a syllable-written language (Vietnamese) writes words; a piece "
+                             "then stands for many unrelated words, as a syllable does")
     args = parser.parse_args()
     ev = load_eval(args.tree)
+    if args.syllables:
+        ev = syllable_proxy(ev)
+    tuning = None
+    if args.unknown_language:
+        from newsagg.dedupe.tuning import Tuning
+
+        tuning = Tuning(stopwords=False, stem_length=64)
     lines = []
     for seed in [None, *range(1, args.shuffles + 1)]:
-        r = ev.evaluate(args.file, split=args.split, baseline=seed is None, shuffle=seed)
+        r = ev.evaluate(args.file, split=args.split, baseline=seed is None, shuffle=seed, tuning=tuning)
         line = {"shuffle": seed, "events": r["events"]["bcubed"],
                 "copies_f1": (r.get("copies") or {}).get("pairwise", {}).get("f1"),
                 "storylines_f1": (r.get("storylines") or {}).get("bcubed", {}).get("f1"),
@@ -72,6 +118,7 @@ def main() -> None:
         return round(statistics.mean(values), 4) if values else None
 
     print(json.dumps({"file": str(args.file), "split": args.split, "tree": str(args.tree or "."),
+                      "unknown_language": args.unknown_language, "syllables": args.syllables,
                       "file_order": {k: lines[0][k] for k in ("events", "copies_f1", "storylines_f1")},
                       "shuffled_mean": {"events_precision": mean("events", "precision"),
                                         "events_recall": mean("events", "recall"),

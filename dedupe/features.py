@@ -22,17 +22,18 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from newsagg.core.schema import Article
-from newsagg.core.text import detect_language, publication_time, sentences, stopwords, tokens
+from newsagg.core.text import detect_language, publication_time, sentences, stopword_lists, stopwords, tokens
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
 from newsagg.dedupe.clusters import Member
-from newsagg.dedupe.normalize import article_lines, capitalised_tokens, mentioned_dates
+from newsagg.dedupe.normalize import article_lines, canonical_numbers, capitalised_tokens, mentioned_dates
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector, term_ids
 
 # Function words of every language listed: never content terms or keys.
 STOPWORDS = stopwords()
+LISTED_LANGUAGES = frozenset(stopword_lists())  # languages whose function words the engine knows
 
 
 class EngineError(ValueError):
@@ -65,6 +66,7 @@ class Features:
     # Its names and numbers also seen in other languages' reports, as a unit
     # vector (when assigned): what a translation of its happening shares with it.
     cross_vector: SparseVector = field(default_factory=SparseVector.empty)
+    _figures: dict | None = None  # numbers written in it (see `figures`)
 
     @property
     def text(self) -> str:
@@ -79,6 +81,21 @@ class Features:
         if self._passages is None:  # features read back from the state: cut when a diff needs them
             self._passages = text_passages(self.text)
         return self._passages
+
+    @property
+    def figures(self) -> dict[tuple[str, str], frozenset]:
+        """The numbers written in the title and text ("1,200" and "1.200" alike) by the
+        words either side of them ("added _ jobs"): where an agency's template puts
+        this story's figures. Two excerpts of one copy may show different passages;
+        only figures in the same words can disagree."""
+        if self._figures is None:
+            words = tokens(canonical_numbers(f"{self.title}\n{self.text}"))
+            found: dict[tuple[str, str], set] = {}
+            for i in range(1, len(words) - 1):
+                if words[i][0].isdigit():
+                    found.setdefault((words[i - 1], words[i + 1]), set()).add(words[i])
+            self._figures = {k: frozenset(v) for k, v in found.items()}
+        return self._figures
 
     def stored(self) -> dict[str, Any]:
         """What the state keeps: the text and time, and what scoring a candidate reads
@@ -152,6 +169,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     words: list[str] = []
     sentence_terms = []
     stem = tuning.stem_length
+    stop = STOPWORDS if tuning.stopwords else frozenset()
     cut = sentences(body)
     keys_of_sentences = []
     for sentence in cut:
@@ -160,17 +178,28 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
         keys_of_sentences.append(" ".join(sentence_words))
         if _QUOTE.search(sentence):
             continue  # independent reports quote the same statements in the same order
-        stems = {w[:stem] for w in sentence_words if w not in STOPWORDS}
+        stems = {w[:stem] for w in sentence_words if w not in stop}
         if len(stems) >= 4:
             sentence_terms.append(stems)
     # Stems as ids: a candidate's sentences are stored and read back as numbers.
     stem_ids = term_ids(set().union(*sentence_terms), "t")  # the ids of content terms: stems too
     sentences_packed = _pack_sentences(sentence_terms, stem_ids)
     head = tokens(title) if title and (not lines or title != lines[0]) else []
-    terms = Counter([w[:stem] for w in head + words if w not in STOPWORDS and (len(w) > 2 or w.isdigit())])
+    terms = Counter([w[:stem] for w in head + words if w not in stop and (len(w) > 2 or w.isdigit())])
+    unlisted = not tuning.stopwords or stored["lang"] not in LISTED_LANGUAGES
+    if tuning.word_pairs == "all" or (tuning.word_pairs == "unlisted" and unlisted):
+        # Adjacent words as terms too, in a language without a function-word list:
+        # its single words (Vietnamese: syllables, each a piece of many words; its
+        # formula words) weigh as much as content words, while pairs of them are its
+        # words and phrases, rare or common as the stream shows.
+        terms.update(f"{a[:stem]} {b[:stem]}" for seq in ([head] if head else []) + [tokens(x) for x in cut]
+                     for a, b in zip(seq, seq[1:]) if a not in stop and b not in stop)
     keys = Counter([w for w in capitalised_tokens(f"{title}\n{body}")
-                    if w not in STOPWORDS and (len(w) > 1 or w.isdigit())])
-    shingles = word_shingles(words, tuning.shingle_k) if words else np.empty(0, np.uint64)
+                    if w not in stop and (len(w) > 1 or w.isdigit())])
+    # Copies are compared within a language: a language without a list (written in
+    # syllables, perhaps) has shingles of its own length.
+    k = tuning.shingle_k_unlisted if unlisted else tuning.shingle_k
+    shingles = word_shingles(words, k) if words else np.empty(0, np.uint64)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), sentences_packed,
                     Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"))

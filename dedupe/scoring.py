@@ -100,7 +100,28 @@ def copy_score(a: Features, b: Features, tuning: Tuning, containment: float | No
         if score < tuning.copy_threshold and containment >= tuning.mixed_containment \
                 and share >= tuning.mixed_alignment and count >= 3:
             score = tuning.copy_threshold
+    if score >= tuning.copy_threshold and not same_story(a, b, tuning):
+        return min(score, tuning.copy_threshold * 0.99)
     return score
+
+
+def same_story(a: Features, b: Features, tuning: Tuning) -> bool:
+    """Whether two texts of one wording can be copies of one story, not two stories
+    of an agency's template (the same sentences with new figures and a new date,
+    weeks apart): published within `copy_max_gap_days`, writing the same latest
+    date (within the event bound), and keeping most of their figures."""
+    gap = tuning.copy_max_gap_days * 86400.0
+    if a.anchor is not None and b.anchor is not None and abs(a.anchor - b.anchor) > gap:
+        return False
+    if a.written is not None and b.written is not None \
+            and abs(a.written - b.written) > tuning.max_gap_days * 86400.0 + WRITTEN_DATE_SPAN_S:
+        return False
+    # Figures in the same words: a copy keeps most (a new toll changes one), a template changes most.
+    both = a.figures.keys() & b.figures.keys()
+    if len(both) >= tuning.copy_figures_min \
+            and sum(bool(a.figures[k] & b.figures[k]) for k in both) < tuning.copy_figures_agree * len(both):
+        return False
+    return True
 
 
 def tfidf(counts: dict[str, float], ids: dict[str, int], df: dict[int, int], docs: int) -> SparseVector:
@@ -230,8 +251,9 @@ def member_similarities(members: list[Member], tuning: Tuning) -> np.ndarray:
 def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> dict[str, float]:
     """How well an article fits each event, 1 at the joining bar: its average
     similarity to the members (average link: a diffuse topic-wide cluster does
-    not attract everything) over the bar; 0 when out of the event's time. The
-    dot products with all events' centroids are taken in one pass."""
+    not attract everything) over the bar (higher for an event of few reports:
+    `Tuning.small_event_bar`); 0 when out of the event's time. The dot products
+    with all events' centroids are taken in one pass."""
     fits = {eid: 0.0 for eid in events}
     timely = [(eid, rec) for eid, rec in events.items() if time_compatible(f, rec.span, tuning)]
     terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
@@ -255,8 +277,11 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
         share = rec.centroid.language_share(f.lang)
         across = (in_common[i] >= tuning.cross_lang_min_shared or names_in_common[i] >= 1) and any(lang != f.lang for lang in rec.centroid.langs) \
             and (share is None or share <= tuning.cross_lang_max_share)
+        # A small event's average is a noisy estimate: joining a lone report takes a
+        # likeness more like two reports of one happening than two of one subject.
+        bar = tuning.event_threshold * (1 + tuning.small_event_bar / max(rec.size, 1))
         fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
-                          tuning, across, None if cross is None else float(cross[i])) / tuning.event_threshold
+                          tuning, across, None if cross is None else float(cross[i])) / bar
     return fits
 
 

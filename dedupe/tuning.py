@@ -10,6 +10,7 @@ class Tuning:
     """Decision thresholds and weights (tuned on the tune split only, see dedupe/eval.py)."""
 
     shingle_k: int = 3
+    shingle_k_unlisted: int = 5  # in languages without a function-word list (syllables, perhaps)
     copy_threshold: float = 0.45  # shared 3-shingles / shingles of the shorter text
     sentence_match: float = 0.25  # Jaccard of two sentences' stems for "the same sentence, reworded"
     rewrite_alignment: float = 0.5  # share of sentences lined up that makes a rewrite a copy
@@ -20,6 +21,13 @@ class Tuning:
     mixed_containment: float = 0.25
     mixed_alignment: float = 0.3
     slug_min_words: int = 7  # an identical URL slug this long marks a copy
+    # An agency's template (the same sentences, new figures, a new date) is not a
+    # copy: copies keep most of their figures (of `copy_figures_min` or more figures
+    # written in the same words in both, `copy_figures_agree`), the dates they
+    # write, and appear within `copy_max_gap_days` of each other.
+    copy_figures_min: int = 2
+    copy_figures_agree: float = 0.5
+    copy_max_gap_days: float = 7.0
     event_threshold: float = 0.17  # least average similarity to an event's members that joins it
     merge_fit: float = 1.3  # a second event must fit this well (1 = the joining bar) to be merged
     merge_cohesion: float = 0.6  # two events merge only if this close to as alike as the looser is within itself
@@ -27,6 +35,11 @@ class Tuning:
     split_min_groups: int = 4  # copy groups each part needs for that
     split_sizes: tuple = (4, 6, 8, 11, 16, 23, 32, 45, 64)  # event sizes at which its parts are checked
     key_weight: float = 0.3  # share of the key-term similarity in the event score
+    # The joining bar of an event of n reports is event_threshold * (1 + this / n): a
+    # second report of a lone one must be about as alike as two reports of one
+    # happening are (same-event pairs: median 0.34; two happenings of one subject:
+    # 0.23, dated tune), not merely clear the bar an average over many members clears.
+    small_event_bar: float = 0.6
 
     # Storylines: an article that founds an event joins the storyline it fits this
     # well (average similarity to all its articles); an article that fits a second
@@ -59,6 +72,12 @@ class Tuning:
     anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out
     written_before_anchor: bool = True  # keep a text whose dates all lie well before an event's publication out
     stem_length: int = 6  # crude language-independent stemming: word prefixes
+    # Function words from the engine's lists (False: none, as for a language it has
+    # no list for; `bench/eval_orders.py --unknown-language` measures that case).
+    stopwords: bool = True
+    # Adjacent words as content terms too: "unlisted" (in languages without a
+    # function-word list), "all", or "none".
+    word_pairs: str = "unlisted"
     centroid_terms: int = 250  # terms kept per event centroid
     idf_prior_docs: int = 50  # pseudo-documents holding no term: a cold start does not zero every idf
     max_candidates: int = 30

@@ -23,10 +23,13 @@ from tests.support.engine_texts import (
     FOLLOW_UP_TITLE,
     GERMAN_TEXT,
     GERMAN_TITLE,
+    HOSPITAL_REPORT_VI,
     INDEPENDENT_TEXT,
     INDEPENDENT_TITLE,
     INJURED_TEXT,
     INJURED_TITLE,
+    POLICE_FERTILISER_VI,
+    POLICE_HOSPITAL_VI,
     QUOTES_LEAD_TEXT,
     QUOTES_LEAD_TITLE,
     REOPENING_REPORTS,
@@ -40,6 +43,8 @@ from tests.support.engine_texts import (
     article,
     background,
     copy_with_clutter,
+    earlier_police_announcements_vi,
+    harbour_traffic,
     wire,
 )
 
@@ -483,3 +488,37 @@ def test_events_two_months_apart_do_not_merge_through_an_undated_report(engine):
     full = engine.assign(wire(DAY).model_copy(update={"published": None, "id": "undated-full"}))
     assert full.merged == [] and full.event_id in (june.event_id, august.event_id)
     assert engine.lookup(june.article_id).event_id != engine.lookup(august.article_id).event_id
+
+
+def test_template_story_with_new_figures_and_date_two_months_later_is_neither_copy_nor_event(engine):
+    # An agency's monthly report: the same sentences, new figures, a new date.
+    june = engine.assign(article("traffic-june", *harbour_traffic("June", 2, "41,200", "3.1%", "212", "6.5"), DAY))
+    august = engine.assign(article("traffic-august", *harbour_traffic("August", 3, "44,900", "5.4%", "230", "9.0"),
+                                   DAY + timedelta(days=62)))
+    assert august.group_id != june.group_id and august.copies_of is None
+    assert august.event_id != june.event_id
+    # Undated, it is kept apart by its figures and the date it writes.
+    undated = engine.assign(article("traffic-august-undated",
+                                    *harbour_traffic("August", 3, "44,900", "5.4%", "230", "9.0"), None)
+                            .model_copy(update={"id": "undated-august"}))
+    assert undated.group_id != june.group_id
+    # A copy of the June story republished the next day, one figure corrected, is a copy.
+    again = engine.assign(article("traffic-june-copy", *harbour_traffic("June", 2, "41,200", "3.1%", "212", "7.5"),
+                                  DAY + timedelta(days=1)))
+    assert again.group_id == june.group_id and again.event_id == june.event_id
+
+
+def test_unrelated_same_day_reports_in_one_formula_stay_apart_in_a_language_without_stopwords(engine):
+    # Vietnamese: no function-word list, words written as syllables. Phrases of the police
+    # announcement's formula are shared; the happenings are not.
+    for earlier in earlier_police_announcements_vi():
+        engine.assign(earlier)
+    hospital = engine.assign(article("hospital-vi", "", POLICE_HOSPITAL_VI, DAY, language="vi"))
+    fertiliser = engine.assign(article("fertiliser-vi", "", POLICE_FERTILISER_VI, DAY + timedelta(hours=2),
+                                       language="vi"))
+    assert fertiliser.event_id != hospital.event_id
+    # A second report of the arrest joins it, and does not bridge the two (with single
+    # syllables as terms it fitted both and merged them).
+    second = engine.assign(article("hospital-vi-2", "", HOSPITAL_REPORT_VI, DAY + timedelta(hours=3), language="vi"))
+    assert second.event_id == hospital.event_id and second.merged == []
+    assert engine.lookup(fertiliser.article_id).event_id != engine.lookup(hospital.article_id).event_id

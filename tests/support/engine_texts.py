@@ -210,3 +210,72 @@ SHIP_SOLD_TEXT = (
     "in a short statement on Friday.\n\n"
     "The price was not disclosed. Casteno Fruit Lines plans to refit the vessel in Orsa for banana "
     "cargoes and rename it Orsa Star.")
+
+
+# An agency's monthly template: the same sentences each month with new figures and a
+# new date. Two such stories two months apart are two stories, not one copied text.
+def harbour_traffic(month: str, day: int, containers: str, change: str, ships: str, wait: str) -> tuple[str, str]:
+    title = f"Port Ellison container traffic {change} in {month}"
+    text = "\n\n".join([
+        f"PORT ELLISON (Northwire) — The Port Ellison Harbour Authority said on {day} {month} 2026 that the "
+        f"harbour handled {containers} containers last month, a change of {change} on the year before, as "
+        "traffic on the Varn coast kept shifting towards the larger terminals.",
+        f"A total of {ships} ships called at the container terminal during the month, the authority said in "
+        f"its monthly traffic report. The average wait outside the harbour was {wait} hours.",
+        "Quayline Logistics, which runs the terminal, said it expects volumes to stay close to this level "
+        "while the older cranes on the north quay are replaced one by one over the coming years.",
+        "The authority publishes its traffic figures on the first working days of every month. Shipping "
+        "analysts follow them closely as an early sign of the region's trade with its neighbours.",
+    ])
+    return title, text
+
+
+# Two unrelated arrests announced the same day in Vietnamese (a language the engine
+# has no function-word list for), in the police announcement's fixed formula, and a
+# second report of the first in other words.
+POLICE_HOSPITAL_VI = (
+    "Ngày 12/3, Cơ quan Cảnh sát điều tra Công an tỉnh Hòa Bình cho biết đã khởi tố vụ án, khởi tố bị can "
+    "và bắt tạm giam ông Lê Văn Khải, nguyên giám đốc Bệnh viện Đa khoa Tân Lạc, về tội vi phạm quy định về "
+    "đấu thầu gây hậu quả nghiêm trọng. Theo cơ quan điều tra, trong các năm 2021 và 2022, ông Khải đã chỉ đạo "
+    "nâng giá thiết bị y tế trong nhiều gói thầu, gây thiệt hại cho ngân sách nhà nước hơn 12 tỷ đồng. "
+    "Viện kiểm sát nhân dân cùng cấp đã phê chuẩn các quyết định trên. Vụ án đang được mở rộng điều tra.")
+POLICE_FERTILISER_VI = (
+    "Công an tỉnh Nam Định vừa bắt tạm giam bà Trần Thị Hoa, giám đốc Công ty Nông Phát, về tội sản xuất, "
+    "buôn bán hàng giả là phân bón. Theo cơ quan điều tra, từ đầu năm 2023, công ty này đã trộn đất sét với phẩm màu rồi đóng bao "
+    "bán cho nông dân ở ba huyện, thu lợi bất chính khoảng 5 tỷ đồng. Nhiều hộ trồng lúa cho biết ruộng của "
+    "họ gần như mất trắng sau vụ đông xuân vì bón phải loại phân này. Sở Nông nghiệp tỉnh đã thu hồi hơn "
+    "40 tấn phân bón còn tồn trong các đại lý.")
+HOSPITAL_REPORT_VI = (
+    "Nguyên giám đốc Bệnh viện Đa khoa Tân Lạc bị bắt vì nâng giá thiết bị y tế. Công an tỉnh Hòa Bình vừa "
+    "bắt tạm giam ông Lê Văn Khải, người đứng đầu bệnh viện trong giai đoạn 2019 - 2023, để điều tra hành vi "
+    "vi phạm quy định về đấu thầu. Cơ quan điều tra xác định ông Khải đã để các nhà thầu nâng giá máy xét "
+    "nghiệm và máy siêu âm, làm thất thoát hơn 12 tỷ đồng của bệnh viện.")
+
+# Earlier announcements in the same formula (other cases, a week before): what the
+# stream learns about the formula's words.
+_EARLIER_CASES_VI = [
+    ("Quảng Ninh", "ông Phạm Quốc Hưng", "chủ doanh nghiệp vận tải Hưng Thịnh", "trốn thuế",
+     "Ông Hưng bị cáo buộc lập hóa đơn khống cho hàng trăm chuyến xe than."),
+    ("Cần Thơ", "ông Võ Thanh Tùng", "cán bộ địa chính phường An Bình", "nhận hối lộ",
+     "Ông Tùng bị cáo buộc nhận tiền để hợp thức hóa đất nông nghiệp thành đất ở."),
+    ("Gia Lai", "bà Đỗ Thị Mai", "kế toán trường tiểu học Ia Kha", "tham ô tài sản",
+     "Bà Mai bị cáo buộc rút tiền quỹ học bổng của học sinh nghèo trong ba năm."),
+    ("Thanh Hóa", "ông Nguyễn Đức Lộc", "giám đốc Công ty xây dựng Lộc Phát", "lừa đảo chiếm đoạt tài sản",
+     "Ông Lộc bị cáo buộc nhận tiền đặt cọc của hàng chục người mua nhà rồi bỏ trốn."),
+    ("Bình Dương", "ông Huỳnh Văn Sơn", "chủ cơ sở sản xuất nước mắm Sơn Hải", "sản xuất hàng giả",
+     "Ông Sơn bị cáo buộc pha nước muối với hương liệu rồi dán nhãn của một thương hiệu nổi tiếng."),
+    ("Đắk Lắk", "ông Y Bhin Niê", "trưởng thôn Buôn Ea Kmar", "hủy hoại rừng",
+     "Ông Bhin bị cáo buộc thuê người chặt hơn 20 héc ta rừng phòng hộ để trồng cà phê."),
+    ("Nghệ An", "bà Hồ Thị Lan", "chủ tiệm vàng Kim Lan", "tổ chức đánh bạc",
+     "Bà Lan bị cáo buộc cho hàng trăm người chơi đề qua mạng xã hội."),
+    ("Long An", "ông Lý Minh Tâm", "phó giám đốc ngân hàng chi nhánh Bến Lức", "vi phạm quy định về cho vay",
+     "Ông Tâm bị cáo buộc duyệt các khoản vay không có tài sản bảo đảm cho người quen."),
+]
+
+
+def earlier_police_announcements_vi() -> list[Article]:
+    return [article(f"earlier-vi-{i}", "", (
+        f"Cơ quan Cảnh sát điều tra Công an tỉnh {place} cho biết đã khởi tố vụ án, khởi tố bị can và bắt tạm "
+        f"giam {who}, {role}, về tội {crime}. Theo cơ quan điều tra, {detail} Viện kiểm sát nhân dân cùng cấp "
+        "đã phê chuẩn các quyết định trên."), DAY - timedelta(days=7 + i), language="vi")
+        for i, (place, who, role, crime, detail) in enumerate(_EARLIER_CASES_VI)]
