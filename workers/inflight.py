@@ -14,6 +14,13 @@ knows sooner: each worker process holds the articles it runs (`hold`) and beats 
 alive; any worker's watchdog (workers.tasks) hands in again an article whose holder
 stopped beating (`orphans`, `claim`), within worker_heartbeat_s * 4.
 
+A worker can also hold a message it has received but not started: a retry waiting out its
+countdown (Celery keeps a message with an ETA in the worker's memory, unacknowledged in Redis),
+or one prefetched for a busy pool. Each worker notes such a message by its delivery tag as it
+receives it (`received`) and drops the note when the step starts (`started`, in the same
+script); a note whose worker stopped beating (`stranded`) is released by one watchdog
+(`release`), which puts that very message back in its queue (workers.watchdog).
+
 A message can also vanish with no worker to blame: kombu's Redis transport pops it
 (BRPOP) and records it as unacknowledged in a second step, so a kill -9 between the two,
 or a Redis restart dropping a queued message, leaves it in no queue. Each pipeline
@@ -54,6 +61,16 @@ class LostMessage:
     mark: str  # "<article id>|<sequence>": the message's `newsagg_msg` header
 
 
+@dataclass(frozen=True)
+class Reserved:
+    """A message a worker received and has not started (an ETA retry, a prefetched message)."""
+
+    tag: str  # the broker's delivery tag: kombu's key of the message in its unacknowledged hash
+    worker: str
+    article_id: str
+    queue: str
+
+
 class InFlightLedger(ABC):
     """Articles handed in and not yet settled, with their payloads."""
 
@@ -84,8 +101,16 @@ class InFlightLedger(ABC):
         """A message of this article goes to `queue`: its mark (for its `newsagg_msg` header)."""
         return None
 
-    def started(self, article_id: str, worker: str | None, queue: str, mark: str | None) -> None:
-        """`worker` (one process: name, pid, start) runs the step of message `mark` from `queue`."""
+    def received(self, tag: str, worker: str, article_id: str, queue: str) -> None:
+        """`worker` holds the message delivered as `tag` and has not started its step yet."""
+
+    def started(self, article_id: str, worker: str | None, queue: str, mark: str | None,
+                tag: str | None = None) -> None:
+        """`worker` (one process: name, pid, start) runs the step of message `mark` (delivered as
+        `tag`) from `queue`: held as running now, no longer as received."""
+
+    def unreserve(self, tag: str) -> None:
+        """The message delivered as `tag` will not run here (revoked)."""
 
     def finished(self, article_id: str, worker: str | None, queue: str, mark: str | None) -> bool:
         """The step ran (`mark` None: its message went back to the queue); True if `worker` held it."""
@@ -110,6 +135,14 @@ class InFlightLedger(ABC):
 
     def claim(self, article_id: str, worker: str) -> bool:
         """Take an orphan over from a dead `worker` (True for exactly one caller)."""
+        return False
+
+    def stranded(self) -> list[Reserved]:
+        """The messages received and not started by a worker that stopped beating."""
+        return []
+
+    def release(self, tag: str, worker: str) -> bool:
+        """Take a stranded message over from a dead `worker` (True for exactly one caller)."""
         return False
 
     def close(self) -> None:
@@ -176,6 +209,7 @@ return mark
 """
 
 _STARTED = """
+if ARGV[4] ~= '' then redis.call('HDEL', KEYS[3], ARGV[4]) end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 if ARGV[3] ~= '' then
   local w = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -277,6 +311,8 @@ class InFlight(InFlightLedger):
         self.times, self.payloads, self.versions = f"{prefix}:since", f"{prefix}:payload", f"{prefix}:version"
         # article id -> the worker process running one of its steps; worker -> a key with a TTL
         self.holders, self.alive = f"{prefix}:holder", f"{prefix}:alive:"
+        # delivery tag -> the worker holding that message, received and not started (JSON)
+        self.reserved = f"{prefix}:reserved"
         self.queues, self.unacked = queues, unacked_key
         self.seq = f"{prefix}:seq"
         self.records = {q: f"{prefix}:msgs:{q}" for q in queues}  # mark -> sequence, unfinished messages
@@ -305,10 +341,17 @@ class InFlight(InFlightLedger):
         mark = self._scripts["published"](keys=[self.seq, self.records[queue]], args=[article_id])
         return mark.decode() if isinstance(mark, bytes) else mark
 
-    def started(self, article_id: str, worker: str | None, queue: str, mark: str | None) -> None:
+    def received(self, tag: str, worker: str, article_id: str, queue: str) -> None:
+        self.r.hset(self.reserved, tag, json.dumps({"worker": worker, "article_id": article_id, "queue": queue}))
+
+    def started(self, article_id: str, worker: str | None, queue: str, mark: str | None,
+                tag: str | None = None) -> None:
         seq = mark.rpartition("|")[2] if mark and queue in self.watermarks else ""
-        self._scripts["started"](keys=[self.holders, self.watermarks.get(queue, self.seq + ":none")],
-                                 args=[article_id, worker or "", seq])
+        self._scripts["started"](keys=[self.holders, self.watermarks.get(queue, self.seq + ":none"), self.reserved],
+                                 args=[article_id, worker or "", seq, tag or ""])
+
+    def unreserve(self, tag: str) -> None:
+        self.r.hdel(self.reserved, tag)
 
     def finished(self, article_id: str, worker: str | None, queue: str, mark: str | None) -> bool:
         return bool(self._scripts["finished"](keys=[self.holders, self.records.get(queue, self.seq + ":none")],
@@ -342,15 +385,18 @@ class InFlight(InFlightLedger):
     def beat(self, worker: str, ttl_s: float) -> None:
         self.r.set(self.alive + worker, 1, px=max(1, int(ttl_s * 1000)))
 
+    def _alive(self, workers: set[str]) -> set[str]:
+        ordered = sorted(workers)
+        with self.r.pipeline(transaction=False) as pipe:
+            for w in ordered:
+                pipe.exists(self.alive + w)
+            return {w for w, up in zip(ordered, pipe.execute()) if up}
+
     def orphans(self) -> list[tuple[str, str, dict[str, Any] | None]]:
         held = {k.decode(): v.decode() for k, v in self.r.hgetall(self.holders).items()}
         if not held:
             return []
-        workers = sorted(set(held.values()))
-        with self.r.pipeline(transaction=False) as pipe:
-            for w in workers:
-                pipe.exists(self.alive + w)
-            alive = {w for w, up in zip(workers, pipe.execute()) if up}
+        alive = self._alive(set(held.values()))
         dead = [(aid, w) for aid, w in held.items() if w not in alive]
         if not dead:
             return []
@@ -363,6 +409,28 @@ class InFlight(InFlightLedger):
     def claim(self, article_id: str, worker: str) -> bool:
         # only if the dead worker still holds it: a live one may have taken it since
         return bool(self.r.eval(self._CLAIM, 1, self.holders, article_id, worker))
+
+    def stranded(self) -> list[Reserved]:
+        notes = []
+        for tag, raw in self.r.hgetall(self.reserved).items():
+            try:
+                note = json.loads(raw)
+                notes.append(Reserved(tag=tag.decode(), worker=note["worker"], article_id=note["article_id"],
+                                      queue=note["queue"]))
+            except (ValueError, KeyError, TypeError):
+                self.r.hdel(self.reserved, tag)  # not ours to read: nothing could act on it
+        if not notes:
+            return []
+        alive = self._alive({n.worker for n in notes})
+        return [n for n in notes if n.worker not in alive]
+
+    _RELEASE = ("local v = redis.call('HGET', KEYS[1], ARGV[1]) "
+                "if v and cjson.decode(v)['worker'] == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) "
+                "else return 0 end")
+
+    def release(self, tag: str, worker: str) -> bool:
+        # only if the dead worker still holds it: a live one may have received it again since
+        return bool(self.r.eval(self._RELEASE, 1, self.reserved, tag, worker))
 
     def count(self) -> int:
         return self.r.zcard(self.times)

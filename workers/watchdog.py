@@ -8,6 +8,12 @@ too: it may be the only one left, or the dead one restarted) hands in again the 
 held by a process that missed three beats. The pipeline is idempotent, so the broker's own
 redelivery of the dead worker's message, an hour later, changes nothing.
 
+A message a worker received and had not started when it died (a retry waiting out its
+countdown, a prefetched message) is noted by its delivery tag at receipt; once its worker
+missed three beats, one watchdog puts that very message back in its queue (kombu's own
+restore, as after the visibility timeout), with its retry count and ETA: the next worker runs
+it, and nothing is left for the broker to redeliver an hour later.
+
 Each round also hands in again the articles whose message the broker lost: popped and
 killed before kombu recorded it as unacknowledged, or dropped by a Redis restart
 (workers.handoff.hand_in_lost); a queued backlog is left alone.
@@ -29,6 +35,7 @@ import redis
 from celery import signals
 
 from newsagg.core.settings import Settings, get_settings
+from newsagg.workers.app import app
 from newsagg.workers.handoff import hand_in_lost, submit_article
 from newsagg.workers.pipeline import payload_article_id
 from newsagg.workers.services import services
@@ -77,12 +84,36 @@ def hand_in_orphans(me: str, settings: Settings) -> int:
     return count
 
 
+def hand_back_stranded(me: str, settings: Settings) -> int:
+    """One round: put back in their queues the messages received, and not started, by workers
+    that stopped beating; returns how many were put back."""
+    ledger = services(settings).inflight()
+    stranded = [s for s in ledger.stranded() if s.worker != me]
+    if not stranded:
+        return 0
+    count = 0
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for note in stranded:
+            if not ledger.release(note.tag, note.worker):
+                continue  # another worker took it over first, or its worker received it again
+            if not channel.client.hexists(channel.unacked_key, note.tag):
+                continue  # acknowledged, or already restored (a warm shutdown puts its messages back)
+            # kombu's restore, in one transaction: out of the unacknowledged hash, into its queue
+            channel.qos.restore_by_tag(note.tag)
+            count += 1
+            log.warning("message handed back to its queue: its worker stopped before starting it",
+                        extra={"article_id": note.article_id, "worker": note.worker, "queue": note.queue})
+    return count
+
+
 def _watch_loop(me: str, settings: Settings) -> None:
     every = settings.worker_heartbeat_s
     while True:
         try:
             services(settings).inflight().beat(me, every * 3)
             hand_in_orphans(me, settings)
+            hand_back_stranded(me, settings)
             hand_in_lost(settings)  # popped and never acknowledged, or dropped by Redis
         except Exception as exc:  # noqa: BLE001  Redis away, a bad payload: the next round tries again
             log.warning("watchdog round failed", extra={"error": f"{type(exc).__name__}: {exc}"[:200]})
@@ -99,6 +130,42 @@ def _message_mark(request: Any) -> str | None:
     return mark if isinstance(mark, str) else None
 
 
+def _delivery_tag(request: Any) -> str | None:
+    """The broker's delivery tag of a worker's request (at receipt) or a task's (running)."""
+    message = getattr(request, "message", None)
+    tag = getattr(message, "delivery_tag", None) or (getattr(request, "properties", None) or {}).get("delivery_tag")
+    return tag if isinstance(tag, str) else None
+
+
+@signals.task_received.connect
+def _task_received(request=None, **_: Any) -> None:
+    # The consumer took the message (unacknowledged): noted until its step starts, so that
+    # a retry waiting out its countdown here is not lost with this worker for an hour.
+    task = getattr(request, "task", None)
+    tag = _delivery_tag(request)
+    if not isinstance(task, PipelineTask) or tag is None or not request.args:
+        return
+    settings = get_settings()
+    try:
+        ledger = services(settings).inflight()
+        me = worker_id(settings) if ledger.tracks else None
+        if me is not None:
+            ledger.received(tag, me, payload_article_id(request.args[0]), task.step)
+    except redis.RedisError as exc:  # the broker meets the same trouble: kombu restores it after its timeout
+        log.warning("received message not noted in the in-flight ledger", extra={"error": str(exc)[:200]})
+
+
+@signals.task_revoked.connect
+def _task_revoked(request=None, **_: Any) -> None:
+    tag = _delivery_tag(request)
+    if tag is None or not isinstance(getattr(request, "task", None), PipelineTask):
+        return
+    try:
+        services(get_settings()).inflight().unreserve(tag)
+    except redis.RedisError:
+        pass  # left noted: put back in its queue once this worker is gone, which is harmless
+
+
 @signals.task_prerun.connect
 def _task_prerun(task_id: str = "", task=None, args=None, **_: Any) -> None:
     if not isinstance(task, PipelineTask) or not args or task.request.is_eager:
@@ -109,8 +176,9 @@ def _task_prerun(task_id: str = "", task=None, args=None, **_: Any) -> None:
         if not ledger.tracks:
             return
         me, aid, mark = worker_id(settings), payload_article_id(args[0]), _message_mark(task.request)
-        # held by this process; the queue's watermark: everything sent before this message was popped
-        ledger.started(aid, me, task.step, mark)
+        # held by this process (no longer as received); the queue's watermark: everything sent
+        # before this message was popped
+        ledger.started(aid, me, task.step, mark, _delivery_tag(task.request))
         _held[task_id] = (aid, me, task.step, mark)
     except redis.RedisError as exc:  # the step itself meets the same trouble and retries
         log.warning("article not held in the in-flight ledger", extra={"error": str(exc)[:200]})
