@@ -126,3 +126,32 @@ def test_a_requeued_message_is_not_lost_and_waits_its_new_turn(ledger, request):
     r.rpop("enrich")  # c popped (and lost)
     ledger.started("x", "w1", "enrich", str(int(r.zscore(key, marks["c"]))))
     assert [m.article_id for m in ledger.lost(0)] == ["c"]
+
+
+def test_a_message_received_and_not_started_is_stranded_once_its_worker_stops_beating(ledger):
+    """A worker notes what it received (an ETA retry waiting out its countdown); starting the
+    step drops the note; a note whose worker missed its beats is released to one caller only."""
+    if not ledger.tracks:
+        ledger.received("tag-a", "w1", "a", "index")
+        ledger.started("a", "w1", "index", None, "tag-a")
+        assert ledger.stranded() == [] and ledger.release("tag-a", "w1") is False
+        return
+    ledger.beat("w1", 0.3)
+    ledger.beat("w2", 60)
+    ledger.received("tag-a", "w1", "a", "index")  # waiting out its countdown in w1
+    ledger.received("tag-b", "w1", "b", "enrich")
+    ledger.received("tag-c", "w2", "c", "index")  # w2 lives
+    assert ledger.stranded() == []  # w1 still beats
+    ledger.started("b", "w1", "enrich", None, "tag-b")  # b's step started: held as running instead
+    ledger.finished("b", "w1", "enrich", None)
+    time.sleep(0.4)  # w1 missed its beats (kill -9)
+    stranded = ledger.stranded()
+    assert [(s.tag, s.worker, s.article_id, s.queue) for s in stranded] == [("tag-a", "w1", "a", "index")]
+    assert ledger.orphans() == []  # nothing of w1 was running
+    assert ledger.release("tag-a", "w1") is True
+    assert ledger.release("tag-a", "w1") is False  # one watchdog takes it
+    assert ledger.stranded() == []
+    ledger.received("tag-c", "w3", "c", "index")  # received again by another worker (w3 has not beaten)
+    assert ledger.release("tag-c", "w2") is False  # no longer w2's to release
+    ledger.unreserve("tag-c")  # revoked
+    assert ledger.stranded() == []

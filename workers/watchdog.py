@@ -33,6 +33,7 @@ from typing import Any
 
 import redis
 from celery import signals
+from celery.concurrency.solo import TaskPool as SoloPool
 
 from newsagg.core.settings import Settings, get_settings
 from newsagg.workers.app import app
@@ -137,13 +138,20 @@ def _delivery_tag(request: Any) -> str | None:
     return tag if isinstance(tag, str) else None
 
 
+def _may_wait(request: Any, consumer: Any) -> bool:
+    """Whether a received message may wait in this worker before its step starts: it has an
+    ETA (a retry's countdown), or the pool queues work for its processes or threads. The solo
+    pool runs any other message at once, in the same call."""
+    return getattr(request, "eta", None) is not None or not isinstance(getattr(consumer, "pool", None), SoloPool)
+
+
 @signals.task_received.connect
-def _task_received(request=None, **_: Any) -> None:
+def _task_received(sender=None, request=None, **_: Any) -> None:
     # The consumer took the message (unacknowledged): noted until its step starts, so that
     # a retry waiting out its countdown here is not lost with this worker for an hour.
     task = getattr(request, "task", None)
     tag = _delivery_tag(request)
-    if not isinstance(task, PipelineTask) or tag is None or not request.args:
+    if not isinstance(task, PipelineTask) or tag is None or not request.args or not _may_wait(request, sender):
         return
     settings = get_settings()
     try:
