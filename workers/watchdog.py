@@ -101,7 +101,11 @@ def hand_back_stranded(me: str, settings: Settings) -> int:
             if not channel.client.hexists(channel.unacked_key, note.tag):
                 continue  # acknowledged, or already restored (a warm shutdown puts its messages back)
             # kombu's restore, in one transaction: out of the unacknowledged hash, into its queue
-            channel.qos.restore_by_tag(note.tag)
+            try:
+                channel.qos.restore_by_tag(note.tag)
+            except Exception:
+                ledger.received(note.tag, note.worker, note.article_id, note.queue)  # the next round tries again
+                raise
             count += 1
             log.warning("message handed back to its queue: its worker stopped before starting it",
                         extra={"article_id": note.article_id, "worker": note.worker, "queue": note.queue})
