@@ -77,7 +77,8 @@ class PageMeta(ArticleFields):
     og_title: str | None = None
     h1: str | None = None
     site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
-    headings: list[str] = field(default_factory=list)  # every <h1>'s text, in page order
+    headings: list[str] = field(default_factory=list)  # every <h1>'s text, in page order, then the <h2>s'
+    alt_titles: list[str] = field(default_factory=list)  # twitter:title, sailthru.title, ...: only to confirm a heading
     marked_up_dates: list[datetime] = field(default_factory=list)  # <time datetime> etc. in the body
 
     @property
@@ -106,7 +107,7 @@ _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*"
 
 def split_names(text: str | None) -> list[str]:
     """'A, B and C' -> ['A', 'B', 'C'] (bylines list several people in one string)."""
-    text = re.sub(r"^(by|von|par|por)\s+", "", (text or "").strip(), flags=re.IGNORECASE)
+    text = re.sub(r"^(by|von|par|por)\s*:?\s+", "", (text or "").strip(), flags=re.IGNORECASE)
     return [n for n in (part.strip() for part in _NAME_SEPARATORS.split(text)) if n]
 
 
@@ -154,6 +155,11 @@ def _names(value: Any) -> list[str]:
 
 
 MAX_HEADINGS = 10
+# Other titles publishers' tools put in <meta>: a heading that reads like one of them is the headline
+# Headlines marked up other than as a heading (schema.org microdata, common CMS classes)
+HEADLINE_MARKUP = ('//*[@itemprop="headline" and not(self::meta)] | //*[contains(concat(" ", normalize-space(@class), " "), '
+                   '" entry-title ") or contains(concat(" ", normalize-space(@class), " "), " headline ")]')
+ALT_TITLE_NAMES = ("twitter:title", "sailthru.title", "parsely-title", "dc.title", "DC.title", "headline", "title")
 
 
 def _heading_text(heading) -> str | None:
@@ -290,9 +296,14 @@ def read_metadata(tree) -> PageMeta:
     meta.og_title = _meta(tree, "og:title", "twitter:title")
     meta.title = meta.title or meta.og_title or meta.html_title
     meta.site_name = _meta(tree, "og:site_name", "application-name") or meta.site_name
-    headings = tree.xpath("(//article//h1 | //main//h1)[1]") or tree.xpath("//h1[1]")
+    headings = tree.xpath("(//article//h1 | //main//h1)[1]") or tree.xpath("//h1[1]") \
+        or tree.xpath("(//article//h2 | //main//h2 | //header//h2)[1]")  # no <h1> at all: the article's first <h2>
     meta.h1 = _heading_text(headings[0]) if headings else None
-    meta.headings = [text for text in (_heading_text(h) for h in tree.xpath("//h1")[:MAX_HEADINGS]) if text]
+    # <h2>s after the <h1>s: some pages keep the site's logo in every <h1> and the headline in an <h2>;
+    # a heading only becomes the title when a metadata title confirms it (crawler.extract.titles)
+    found = tree.xpath("//h1")[:MAX_HEADINGS] + tree.xpath("//h2")[:MAX_HEADINGS] + tree.xpath(HEADLINE_MARKUP)[:3]
+    meta.headings = [text for text in (_heading_text(h) for h in found) if text]
+    meta.alt_titles = [t for t in (_meta(tree, name) for name in ALT_TITLE_NAMES) if t]
     if not meta.authors:
         author = _meta(tree, "author", "article:author", "parsely-author", "sailthru.author")
         meta.authors = clean_byline_names(split_names(author)) if author and not author.startswith("http") else []

@@ -1,0 +1,174 @@
+"""Bylines in the markup near the headline, where trafilatura's author search does not look or
+picks another story's byline (a teaser list above the article).
+
+Read after the headline, in page order, the first of: an element marked as the author
+(itemprop=author with its nested itemprop=name, rel=author, class author/byline/vcard/fn/
+contributor), a link to an author page (/author/<name>, /staff/<name>), or a text that says
+"By Name" (also "... 6:08 PM ET by <a>Name</a>"). Names are cleaned by
+`metadata.clean_byline_names`. Plain lxml: trafilatura and htmldate offer no such search.
+"""
+from __future__ import annotations
+
+import re
+
+from newsagg.crawler.extract.metadata import clean_byline_names, split_names
+
+WINDOW = 150  # elements after the headline searched for its byline
+MAX_BYLINE_WORDS = 12  # a longer text is a bio or a paragraph, not a byline
+_CLASS = re.compile(r"author|byline|contributor|\bvcard\b|\bfn\b|\bwriter\b|autor|auteur", re.IGNORECASE)
+_NOT_BYLINE = re.compile(r"comment|avatar|bio\b|about|share|social|related|more-from|caption|credit|photo",
+                         re.IGNORECASE)
+AUTHOR_PATH = re.compile(r"/(?:author|authors|staff|contributors?|people|writers?|journalists?|autor|auteur|"
+                         r"redakteur|profile)/([^/?#]+)", re.IGNORECASE)
+# 'By Name', 'by: Name'; not 'Photograph by Name' (a credit)
+_CREDIT_WORDS = r"photo|photos|photograph|photographed|image|images|illustration|illustrated|video|styled|shot|graphics?"
+_BY = re.compile(r"(?:^|(?<=[\s,|•·]))(?:by|von|par|por|door)\s*:?\s+(.*)$", re.IGNORECASE | re.DOTALL)
+_CREDIT_BEFORE = re.compile(rf"\b(?:{_CREDIT_WORDS})\s*$", re.IGNORECASE)
+_BY_AT_END = re.compile(r"(?:^|\s)(?:by|von|par|por|door)\s*:?\s*$", re.IGNORECASE)
+# a date, a time, an outlet or 'Published ...' after the name
+_CUT = re.compile(r"\s+[/|•·–—]\s+|\s+-\s+|\n|\s{3,}|\(|\d|\s(?:published|updated|posted)\b", re.IGNORECASE)
+_CREDENTIAL = re.compile(r"^(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")
+_SKIP_TAGS = {"script", "style", "noscript", "template", "svg"}
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _text(el) -> str:
+    """Text with a space between elements' texts ('Eric Tucker<br>Associated Press' stays two words)."""
+    return re.sub(r"\s+", " ", " ".join(el.itertext())).strip()
+
+
+def _by_names(text: str) -> str | None:
+    """What follows 'By' in a text, unless a credit word ('Photograph by') comes before it."""
+    match = _BY.search(text)
+    if not match or _CREDIT_BEFORE.search(text[:match.start()].rstrip(" :")):
+        return None
+    return match.group(1)
+
+
+def _names(text: str, keys: set[str]) -> list[str]:
+    after = _by_names(text)
+    if after is not None:
+        text = after
+    text = _CUT.split(text, maxsplit=1)[0]
+    # 'Rachael Link, MS, RD': degrees after a comma are not people
+    return [n for n in clean_byline_names(split_names(text), keys) if not _CREDENTIAL.match(n)]
+
+
+def _slug_key(slug: str) -> str:
+    return re.sub(r"[^a-z]", "", slug.lower())
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+def _author_link_names(el, keys: set[str]) -> list[str]:
+    """A link to an author page whose text is a name: '/author/craiglloyd/' -> 'Craig Lloyd'."""
+    match = AUTHOR_PATH.search(el.get("href") or "")
+    text = _text(el)
+    if not match or not 1 < _words(text) <= 4:
+        return []
+    return clean_byline_names([text], keys)
+
+
+def _in_noise(el) -> bool:
+    """Inside a comment, an author bio box or a share bar (its element or three nearest ancestors)."""
+    for e in [el, *list(el.iterancestors())[:3]]:
+        if _NOT_BYLINE.search(f"{e.get('class', '')} {e.get('id', '')}"):
+            return True
+    return False
+
+
+def _candidate(el, keys: set[str]) -> list[str]:
+    if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS or _in_noise(el):
+        return []
+    if el.get("itemprop") == "author":
+        inner = el.xpath('.//*[@itemprop="name"]')
+        text = (inner[0].get("content") or _text(inner[0])) if inner else (el.get("content") or _text(el))
+        if text and _words(text) <= MAX_BYLINE_WORDS:
+            return _names(text, keys)
+    if "author" in (el.get("rel") or "").lower().split() and _words(_text(el)) <= MAX_BYLINE_WORDS:
+        return _names(_text(el), keys)
+    if el.tag == "a":
+        found = _author_link_names(el, keys)
+        if found:
+            return found
+    marks = f"{el.get('class', '')} {el.get('id', '')}"
+    text = _text(el)
+    if _CLASS.search(marks) and text and _words(text) <= MAX_BYLINE_WORDS:
+        return _names(text, keys)
+    # 'By Duncan Bell / January 19' as the element's own text or the text after it; '... ET by' + <a>Name</a>
+    found = _by_text_names(el.tail, keys)
+    if found:
+        return found
+    if _words(text) <= MAX_BYLINE_WORDS + 8:
+        for part in (el.text, *(child.tail for child in el)):
+            found = _by_text_names(part, keys)
+            if found:
+                return found
+        for child in el:
+            before = el.text if child.getprevious() is None else child.getprevious().tail
+            if isinstance(child.tag, str) and _BY_AT_END.search(before or "") \
+                    and not _CREDIT_BEFORE.search(_BY_AT_END.sub("", before or "")) and _words(_text(child)) <= 6:
+                found = clean_byline_names(split_names(_text(child)), keys)
+                if found:
+                    return found
+    return []
+
+
+def _by_text_names(part: str | None, keys: set[str]) -> list[str]:
+    """'by Duncan Bell / January 19, 2017' -> ['Duncan Bell']: short, and every name capitalised."""
+    part = (part or "").strip()
+    if not part or _words(part) > MAX_BYLINE_WORDS or _by_names(part) is None:
+        return []
+    found = _names(part, keys)
+    return found if found and all(_looks_like_name(n) for n in found) else []
+
+
+def _looks_like_name(name: str) -> bool:
+    """Two to four words, each capitalised (or a particle): 'Duncan Bell', 'Ludwig van Beethoven'."""
+    words = name.split()
+    return 1 < len(words) <= 4 and all(w[:1].isupper() or w in {"van", "von", "de", "del", "da", "di", "la", "le"}
+                                       for w in words)
+
+
+def headline_element(tree, title: str):
+    """The heading that shows the title, else the page's first <h1>, else None."""
+    want = _name_key(title)
+    for heading in tree.xpath("//h1")[:10] + tree.xpath("//h2")[:20]:  # an <h1> first: an <h2> may be a teaser's
+        if want and _name_key(_text(heading)) == want:
+            return heading
+    first = tree.xpath("//h1[1]")
+    return first[0] if first else None
+
+
+def near_headline_byline(tree, title: str, keys: set[str]) -> list[str]:
+    """Names of the first byline within WINDOW elements after the headline."""
+    headline = headline_element(tree, title)
+    if headline is None:
+        return []
+    for el in headline.xpath(f"following::*[position() <= {WINDOW}]"):
+        found = _candidate(el, keys)
+        if found:
+            return found
+    return []
+
+
+def author_page_link(tree, keys: set[str]) -> list[str]:
+    """Anywhere on the page: a link to an author page whose text is the name its address spells
+    ('/author/craiglloyd/' + 'Craig Lloyd'), first in page order (an author box below the story)."""
+    for link in tree.xpath('//a[contains(@href, "/author")]'):
+        match = AUTHOR_PATH.search(link.get("href") or "")
+        text = _text(link)
+        if match and text and _slug_key(match.group(1)) == _name_key(text) and not _in_comment(link):
+            found = clean_byline_names([text], keys)
+            if found:
+                return found
+    return []
+
+
+def _in_comment(el) -> bool:
+    return any("comment" in f"{e.get('class', '')} {e.get('id', '')}".lower() for e in [el, *el.iterancestors()])
