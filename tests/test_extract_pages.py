@@ -84,3 +84,67 @@ def test_labelled_pages_benchmark_on_the_holdout_split():
     assert result["pages"] == result["publishers"] == 35 and {"ja", "zh", "th"} <= set(result["languages"])
     assert result["title_exact"] >= 0.8 and result["authors_f1"] >= 0.7 and result["body_f1"] >= 0.9
     assert 0 < result["date_within_2_min"] <= 1 and result["labelled"]["published"] > 0
+
+
+# ---------------------------------------------------------------- headlines outside <h1>, bylines near the headline
+
+def bare_page(body: str, head: str = "") -> str:
+    """No JSON-LD, no author <meta>: a story whose headline and byline are only in `body`."""
+    paras = "".join(f"<p>{p}</p>" for p in prose(5))
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta property="og:type" content="article">'
+            f"{head}</head><body>{body.replace('{paras}', paras)}</body></html>")
+
+
+def test_headline_only_in_an_h2_confirmed_by_a_metadata_title(tmp_path):
+    """Every <h1> is the site's logo, og:title is a social rewrite; the <h2> that sailthru.title
+    confirms is the headline."""
+    got = extract(tmp_path, bare_page(
+        '<h1><a href="/">Harbour Post</a></h1><article><header><h2>Quay repairs finish two weeks early</h2></header>'
+        "{paras}</article>",
+        head='<meta property="og:title" content="You will not believe how fast the quay was fixed!">'
+             '<meta name="sailthru.title" content="Quay repairs finish two weeks early">'))
+    assert got["title"] == "Quay repairs finish two weeks early"
+
+
+def test_an_unconfirmed_h2_is_not_the_headline(tmp_path):
+    got = extract(tmp_path, bare_page("<article><h2>Most read this week</h2>{paras}</article>",
+                                      head='<meta property="og:title" content="Quay repairs finish early">'))
+    assert got["title"] == "Quay repairs finish early"
+
+
+@pytest.mark.parametrize("byline, expected", [
+    ('<p>by Mara Quill / January 19, 2017 / <a href="#c">Leave a comment</a></p>', ["Mara Quill"]),
+    ('<div class="meta">January 17, 2017 at 6:08 PM ET by <a href="/blog/author/ned-rowe">Ned Rowe</a></div>',
+     ["Ned Rowe"]),
+    ('<span itemprop="author" itemscope><span itemprop="name">Jane Roe</span></span>', ["Jane Roe"]),
+    ('<p class="meta">By <span class="vcard"><a rel="author" href="/staff/jane-roe">Jane Roe</a></span> and '
+     '<span class="vcard"><a rel="author" href="/staff/ned-rowe">Ned Rowe</a></span></p>', ["Jane Roe", "Ned Rowe"]),
+    ('<div class="byline">By: Jane Roe, MS, RD</div>', ["Jane Roe"]),
+])
+def test_byline_after_the_headline(tmp_path, byline, expected):
+    got = extract(tmp_path, bare_page(f"<article><h1>Quay repairs finish early</h1>{byline}{{paras}}</article>"))
+    assert got["authors"] == expected
+
+
+def test_the_stories_own_byline_not_a_teasers_above_it(tmp_path):
+    """A teaser list before the story carries other bylines (trafilatura took the first one)."""
+    teaser = ('<aside><article><h3><a href="/other">Ferry fares rise</a></h3><p class="byline">By '
+              '<a rel="author" href="/staff/ned-rowe">Ned Rowe</a></p></article></aside>')
+    got = extract(tmp_path, bare_page(teaser + '<article><h1>Quay repairs finish early</h1><p class="byline">By '
+                                      '<a rel="author" href="/staff/jane-roe">Jane Roe</a></p>{paras}</article>'))
+    assert got["authors"] == ["Jane Roe"]
+
+
+def test_photo_credit_and_a_by_in_the_prose_are_not_bylines(tmp_path):
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><figure><figcaption>Photograph by Ned Rowe</figcaption></figure>'
+        '<p>The council was succeeded months earlier, in May, by <a href="/x">Lena Morrow</a>, its deputy.</p>'
+        "{paras}</article>"))
+    assert got["authors"] == []
+
+
+def test_author_box_link_that_spells_the_name(tmp_path):
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1>{paras}</article><div id="authorinfobox"><p><b>'
+        '<a href="/author/janeroe/">Jane Roe</a></b> is a harbour reporter who has walked every quay in town.</p></div>'))
+    assert got["authors"] == ["Jane Roe"]

@@ -111,12 +111,23 @@ def _candidate(el, keys: set[str]) -> list[str]:
                 return found
         for child in el:
             before = el.text if child.getprevious() is None else child.getprevious().tail
-            if isinstance(child.tag, str) and _BY_AT_END.search(before or "") \
+            if isinstance(child.tag, str) and _BY_AT_END.search(before or "") and _not_prose(before) \
                     and not _CREDIT_BEFORE.search(_BY_AT_END.sub("", before or "")) and _words(_text(child)) <= 6:
                 found = clean_byline_names(split_names(_text(child)), keys)
                 if found:
                     return found
     return []
+
+
+_DATELINE_WORDS = {"at", "on", "posted", "published", "written", "updated", "am", "pm", "and", "by", "von", "par",
+                   "por", "door"}
+
+
+def _not_prose(before: str) -> bool:
+    """The text before 'by <a>Name</a>' is a date line ('January 17, 2017 at 6:08 PM ET by'), not a
+    sentence ('... was succeeded in May by'): at most two lower-case words besides dateline ones."""
+    lower = [w for w in re.findall(r"[^\W\d_]+", before) if w.islower() and w not in _DATELINE_WORDS]
+    return len(lower) <= 2
 
 
 def _by_text_names(part: str | None, keys: set[str]) -> list[str]:
@@ -153,8 +164,21 @@ def near_headline_byline(tree, title: str, keys: set[str]) -> list[str]:
     for el in headline.xpath(f"following::*[position() <= {WINDOW}]"):
         found = _candidate(el, keys)
         if found:
-            return found
+            return _whole_byline(el, found, keys)
     return []
+
+
+def _whole_byline(el, found: list[str], keys: set[str]) -> list[str]:
+    """'By <span>A</span> and <span>B</span>': the names of the short 'By ...' line around the
+    first marked-up name, when it names more people."""
+    for parent in [el, *list(el.iterancestors())[:2]]:
+        text = _text(parent)
+        if _words(text) > MAX_BYLINE_WORDS or _by_names(text) is None:
+            continue
+        names = _names(text, keys)
+        if len(names) > len(found) and {n.casefold() for n in found} <= {n.casefold() for n in names}:
+            return names
+    return found
 
 
 def author_page_link(tree, keys: set[str]) -> list[str]:
