@@ -26,7 +26,14 @@ _BY = re.compile(r"(?:^|(?<=[\s,|•·]))(?:by|von|par|por|door)\s*:?\s+(.*)$", 
 _CREDIT_BEFORE = re.compile(rf"\b(?:{_CREDIT_WORDS})\s*$", re.IGNORECASE)
 _BY_AT_END = re.compile(r"(?:^|\s)(?:by|von|par|por|door)\s*:?\s*$", re.IGNORECASE)
 # a date, a time, an outlet or 'Published ...' after the name
-_CUT = re.compile(r"\s+[/|•·–—]\s+|\s+-\s+|\n|\s{3,}|\(|\d|\s(?:published|updated|posted)\b", re.IGNORECASE)
+_CUT = re.compile(r"\s+[/|•·–—]\s+|\s+-\s+|\n|\s{3,}|\(|\d|\s(?:published|updated|posted|on)\b", re.IGNORECASE)
+_NAME_CLASS = re.compile(r"^(?:author|fn|.*name)$", re.IGNORECASE)  # 'author-card__details__name', 'fn'; not '__microbio'
+
+
+def _name_parts(el) -> list[str]:
+    """Texts of the elements inside a byline marked as holding a name."""
+    return [_text(e) for e in el.iterdescendants() if isinstance(e.tag, str)
+            and any(_NAME_CLASS.match(token) for token in (e.get("class") or "").split())]
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg"}
 
@@ -43,8 +50,9 @@ def _text(el) -> str:
 def _by_names(text: str) -> str | None:
     """What follows 'By' in a text, unless a credit word ('Photograph by') comes before it."""
     match = _BY.search(text)
-    if not match or _CREDIT_BEFORE.search(text[:match.start()].rstrip(" :")):
-        return None
+    before = text[:match.start()] if match else ""
+    if not match or _CREDIT_BEFORE.search(before.rstrip(" :")) or not _not_prose(before):
+        return None  # 'Photograph by', '... likely to be acquired by Kirin'
     return match.group(1)
 
 
@@ -53,8 +61,18 @@ def _names(text: str, keys: set[str]) -> list[str]:
     if after is not None:
         text = after
     text = _CUT.split(text, maxsplit=1)[0]
-    # 'Rachael Link, MS, RD': degrees after a comma are not people
-    return [n for n in clean_byline_names(split_names(text), keys) if not _CREDENTIAL.match(n)]
+    # 'Rachael Link, MS, RD': degrees after a comma are not people; nor is a sentence in an 'author' box
+    return [n for n in clean_byline_names(split_names(text), keys) if not _CREDENTIAL.match(n) and _plausible(n)]
+
+
+_PARTICLES = {"van", "von", "de", "del", "della", "da", "di", "la", "le", "du", "der", "den", "ten", "ter", "bin", "al", "y"}
+
+
+def _plausible(name: str) -> bool:
+    """At most five words, at most one of them lower case (particles aside): 'Ludwig van Beethoven',
+    'jdadmin'; not 'Siamo un memorabilia del meglio'."""
+    words = name.split()
+    return len(words) <= 5 and sum(w[:1].islower() and w not in _PARTICLES for w in words) <= (1 if len(words) < 3 else 0)
 
 
 def _slug_key(slug: str) -> str:
@@ -98,7 +116,11 @@ def _candidate(el, keys: set[str]) -> list[str]:
             return found
     marks = f"{el.get('class', '')} {el.get('id', '')}"
     text = _text(el)
-    if _CLASS.search(marks) and text and _words(text) <= MAX_BYLINE_WORDS:
+    if _CLASS.search(marks) and text and _words(text) <= MAX_BYLINE_WORDS and "comment" not in text.lower():
+        # <span class="author">Tom Davies</span><span class="publication">Associated Press</span>: the name parts only
+        parts = _name_parts(el)
+        if parts:
+            return clean_byline_names([n for part in parts for n in _names(part, keys)], keys)
         return _names(text, keys)
     # 'By Duncan Bell / January 19' as the element's own text or the text after it; '... ET by' + <a>Name</a>
     found = _by_text_names(el.tail, keys)
@@ -106,6 +128,8 @@ def _candidate(el, keys: set[str]) -> list[str]:
         return found
     if _words(text) <= MAX_BYLINE_WORDS + 8:
         for part in (el.text, *(child.tail for child in el)):
+            if el.tag == "a" and not (part or "").strip().lower().startswith(("by", "von", "par", "por", "door")):
+                continue  # a link 'Horoscope for Wednesday by Name' is another story's teaser
             found = _by_text_names(part, keys)
             if found:
                 return found
@@ -171,9 +195,10 @@ def near_headline_byline(tree, title: str, keys: set[str]) -> list[str]:
 def _whole_byline(el, found: list[str], keys: set[str]) -> list[str]:
     """'By <span>A</span> and <span>B</span>': the names of the short 'By ...' line around the
     first marked-up name, when it names more people."""
+    found = [n for n in found if not _CREDENTIAL.match(n) and _plausible(n)]
     for parent in [el, *list(el.iterancestors())[:2]]:
         text = _text(parent)
-        if _words(text) > MAX_BYLINE_WORDS or _by_names(text) is None:
+        if _words(text) > MAX_BYLINE_WORDS + 8 or _by_names(text) is None:
             continue
         names = _names(text, keys)
         if len(names) > len(found) and {n.casefold() for n in found} <= {n.casefold() for n in names}:

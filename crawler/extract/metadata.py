@@ -108,6 +108,7 @@ _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*"
 def split_names(text: str | None) -> list[str]:
     """'A, B and C' -> ['A', 'B', 'C'] (bylines list several people in one string)."""
     text = re.sub(r"^(by|von|par|por)\s*:?\s+", "", (text or "").strip(), flags=re.IGNORECASE)
+    text = re.sub(r"^[^\W\d_]+(?:\s[^\W\d_]+)?\s*:\s*(?=\S)", "", text)  # a label: 'Text: ', 'Written by: '; no name has ':'
     return [n for n in (part.strip() for part in _NAME_SEPARATORS.split(text)) if n]
 
 
@@ -119,6 +120,10 @@ _AFTER_NAME = re.compile(
     r"(?:senior|chief|staff|contributing|associate|deputy|managing|executive|political|politics|"
     r"editor|reporter|correspondent|writer|columnist|contributor|producer)\b.*)$", re.IGNORECASE)
 _NOT_A_NAME = re.compile(rf"^(?:(?:{_MONTHS})\.?(?:\s+\d.*)?|.*@.*|.*\b(?:com|org|net)|https?:.*|\W*|.*\d.*)$", re.IGNORECASE)
+_AGENCIES = (r"(?:the\s+)?(?:associated\s+press|ap|reuters|afp|agence\s+france-presse|dpa|efe|ansa|upi|xinhua|"
+             r"kyodo|yonhap|press\s+association|pa|cnn|bloomberg|tass|bbc|ians|pti)")
+_AGENCY = re.compile(rf"^{_AGENCIES}$", re.IGNORECASE)
+_AGENCY_AFTER = re.compile(rf"[\s,]+{_AGENCIES}$", re.IGNORECASE)
 _CREDIT = re.compile(r"\s(?:at|for|using|via)\s")  # 'Ann Lee at MSA Models': a photo shoot's credits, not a byline
 
 
@@ -142,7 +147,11 @@ def clean_byline_names(names: list[str], site_keys: set[str] = frozenset()) -> l
             continue
         seen.add(key)
         out.append(name)
-    return out
+    # 'ERIC TUCKER Associated Press' -> 'ERIC TUCKER'; an agency beside people's names is their outlet,
+    # alone it is the byline ('Reuters')
+    out = [_AGENCY_AFTER.sub("", n) if len(_AGENCY_AFTER.sub("", n).split()) >= 2 else n for n in out]
+    people = [n for n in out if not _AGENCY.match(n)]
+    return people or out
 
 
 def _names(value: Any) -> list[str]:
