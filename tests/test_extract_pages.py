@@ -148,3 +148,33 @@ def test_author_box_link_that_spells_the_name(tmp_path):
         '<article><h1>Quay repairs finish early</h1>{paras}</article><div id="authorinfobox"><p><b>'
         '<a href="/author/janeroe/">Jane Roe</a></b> is a harbour reporter who has walked every quay in town.</p></div>'))
     assert got["authors"] == ["Jane Roe"]
+
+
+def test_a_credits_list_in_meta_author_gives_way_to_the_byline(tmp_path):
+    """sailthru.author lists a photo shoot's crew ('... at MSA Models'): the byline under the headline
+    names the writer."""
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><div class="byline"><a href="/author/jane-roe">Jane Roe</a></div>'
+        "{paras}</article>",
+        head='<meta name="sailthru.author" content="Jane Roe,Ned Rowe,Lena Morrow at Harbour Models,'
+             'Tom Pike using Quay Cosmetics">'))
+    assert got["authors"] == ["Jane Roe"]
+
+
+@pytest.mark.parametrize("head, expected", [
+    ('<meta name="Author" content="Jane Roe">', ["Jane Roe"]),
+    ('<meta name="byl" content="By JANE ROE and NED ROWE">', ["JANE ROE", "NED ROWE"]),
+    ('<meta name="author" content="Text: Jane Roe">', ["Jane Roe"]),
+    ('<meta name="author" content="Jane Roe, Ned Rowe Associated Press">', ["Jane Roe", "Ned Rowe"]),
+    ('<meta name="author" content="Reuters">', ["Reuters"]),
+])
+def test_meta_author_variants(tmp_path, head, expected):
+    got = extract(tmp_path, bare_page("<article><h1>Quay repairs finish early</h1>{paras}</article>", head=head))
+    assert got["authors"] == expected
+
+
+def test_byline_name_without_the_outlet_beside_it(tmp_path):
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><div class="byline-section"><span class="author">Jane Roe</span>'
+        '<span class="publication">Harbour Weekly</span></div>{paras}</article>'))
+    assert got["authors"] == ["Jane Roe"]

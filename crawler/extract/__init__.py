@@ -257,6 +257,8 @@ def extract_article(html: bytes | str, url: str, content_type: str | None = None
     title = _title(meta, url)
     if not meta.authors:
         meta.authors = _byline_authors(tree, meta, url, title)
+    elif meta.author_credits:  # a credits list: the byline after the headline says who wrote the story
+        meta.authors = near_headline_byline(tree, title, site_keys([meta.site_name], url)) or meta.authors
     page = ExtractedPage(url=url, canonical_url=_canonical(url, meta), is_amp=meta.amp,
                          title=title, authors=meta.authors, published=meta.published,
                          modified=meta.modified, language=meta.language, section=meta.section,

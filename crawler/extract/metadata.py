@@ -78,6 +78,7 @@ class PageMeta(ArticleFields):
     h1: str | None = None
     site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
     headings: list[str] = field(default_factory=list)  # every <h1>'s text, in page order, then the <h2>s'
+    author_credits: bool = False  # the <meta> author list carries credits ('Ann Lee at MSA Models'): a shoot's crew
     alt_titles: list[str] = field(default_factory=list)  # twitter:title, sailthru.title, ...: only to confirm a heading
     marked_up_dates: list[datetime] = field(default_factory=list)  # <time datetime> etc. in the body
 
@@ -223,6 +224,11 @@ def _meta(tree, *names: str) -> str | None:
     return None
 
 
+# <meta> names publishers put the byline in (case varies: 'Author'; NYT-style 'byl' says 'By ...')
+# (not dc.creator: often the desk or the site, 'Zone Justice - ICI.Radio-Canada.ca')
+AUTHOR_NAMES = ("author", "Author", "AUTHOR", "article:author", "parsely-author", "sailthru.author", "byl",
+                "citation_author")
+
 MAX_MARKED_UP_DATES = 5
 
 # <meta> names and properties publishers put the first publication in, in the order trusted
@@ -314,8 +320,10 @@ def read_metadata(tree) -> PageMeta:
     meta.headings = [text for text in (_heading_text(h) for h in found) if text]
     meta.alt_titles = [t for t in (_meta(tree, name) for name in ALT_TITLE_NAMES) if t]
     if not meta.authors:
-        author = _meta(tree, "author", "article:author", "parsely-author", "sailthru.author")
-        meta.authors = clean_byline_names(split_names(author)) if author and not author.startswith("http") else []
+        author = _meta(tree, *AUTHOR_NAMES)
+        names = split_names(author) if author and not author.startswith("http") else []
+        meta.authors = clean_byline_names(names)
+        meta.author_credits = any(_CREDIT.search(n) for n in names)
     meta.marked_up_dates = _marked_up_dates(tree)
     meta.published = meta.published or _meta_date(tree, PUBLISHED_NAMES)
     if meta.published and _is_bare_day(meta.published):  # '2016-12-15': the markup may say at what time
