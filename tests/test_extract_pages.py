@@ -178,3 +178,34 @@ def test_byline_name_without_the_outlet_beside_it(tmp_path):
         '<article><h1>Quay repairs finish early</h1><div class="byline-section"><span class="author">Jane Roe</span>'
         '<span class="publication">Harbour Weekly</span></div>{paras}</article>'))
     assert got["authors"] == ["Jane Roe"]
+
+
+def test_time_shown_only_in_the_text_on_the_day_the_metadata_gives(tmp_path):
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><div class="article-date">Dec 16, 2016, 12:37 PM ET</div>'
+        "{paras}</article>", head='<meta name="date" content="2016-12-16">'))
+    assert got["published"] == "2016-12-16T17:37:00+00:00"
+
+
+def test_dateline_without_date_metadata(tmp_path):
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><time class="published">December 7, 2016 @ 3:53 PM</time>'
+        "{paras}</article>"))
+    assert got["published"] == "2016-12-07T15:53:00+00:00"
+
+
+def test_an_embedded_posts_time_is_not_the_storys(tmp_path):
+    """An Instagram/Twitter embed (<blockquote>) inside the article carries its own <time datetime>."""
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><time class="published">December 7, 2016 @ 3:53 PM</time>'
+        '{paras}<blockquote class="instagram-media"><p>A photo posted on <time datetime="2016-12-05T17:10:10+00:00">'
+        "Dec 5, 2016</time></p></blockquote></article>"))
+    assert got["published"] == "2016-12-07T15:53:00+00:00"
+
+
+def test_a_month_name_dateutil_does_not_know_is_not_misread(tmp_path):
+    """'09 enero 2014' read by an English-only parser is 1 September: such a dateline is left alone."""
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><div class="fecha">jueves, 09 enero 2014 - 10:21 h</div>'
+        "{paras}</article>", head='<meta name="date" content="2014-01-09">'))
+    assert got["published"] == "2014-01-09T12:00:00+00:00"

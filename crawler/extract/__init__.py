@@ -12,6 +12,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from datetime import timezone
 from urllib.parse import urlsplit
 
 import charset_normalizer
@@ -23,7 +24,7 @@ from trafilatura.metadata import extract_author as trafilatura_author
 from w3lib.encoding import html_to_unicode
 
 from newsagg.core.text import escape_surrogates, scrub_surrogates
-from newsagg.crawler.extract.bylines import author_page_link, near_headline_byline
+from newsagg.crawler.extract.bylines import author_page_link, near_headline_byline, visible_dateline
 from newsagg.crawler.extract.metadata import (
     ArticleFields,
     PageMeta,
@@ -264,6 +265,11 @@ def extract_article(html: bytes | str, url: str, content_type: str | None = None
                          modified=meta.modified, language=meta.language, section=meta.section,
                          description=meta.description,
                          image=_page_link(meta.image, url))
+    if page.published is None or meta.published_day_only:
+        # a time the page shows only in its text ('December 7, 2016 @ 3:53 PM'), on the day the metadata gives
+        shown = visible_dateline(tree, title)
+        if shown and (page.published is None or shown.date() == page.published.date()):
+            page.published = shown.astimezone(timezone.utc)
     if page.published is None:
         try:
             found = htmldate.find_date(tree, extensive_search=False, original_date=True, url=url,

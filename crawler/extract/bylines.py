@@ -1,4 +1,4 @@
-"""Bylines in the markup near the headline, where trafilatura's author search does not look or
+"""Bylines and datelines in the markup near the headline, where trafilatura's author search does not look or
 picks another story's byline (a teaser list above the article).
 
 Read after the headline, in page order, the first of: an element marked as the author
@@ -10,6 +10,11 @@ contributor), a link to an author page (/author/<name>, /staff/<name>), or a tex
 from __future__ import annotations
 
 import re
+import warnings
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateparser
 
 from newsagg.crawler.extract.metadata import clean_byline_names, split_names
 
@@ -221,3 +226,54 @@ def author_page_link(tree, keys: set[str]) -> list[str]:
 
 def _in_comment(el) -> bool:
     return any("comment" in f"{e.get('class', '')} {e.get('id', '')}".lower() for e in [el, *el.iterancestors()])
+
+
+# ------------------------------------------------------------------ the dateline the reader sees
+
+_DATE_MARKS = re.compile(r"date|time|publish|posted|dateline|fecha|datum", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}(?!\d)")
+# dateutil knows English month names only: 'jueves, 09 enero 2014' would read as 1 September
+_MONTH_OR_ISO = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b|\b\d{4}-\d{2}-\d{2}",
+                           re.IGNORECASE)
+# US zone names pages print after a time ('12:37 PM ET'); dateutil reads them with these
+_ZONES = {"ET": "America/New_York", "EST": "America/New_York", "EDT": "America/New_York",
+          "CT": "America/Chicago", "CST": "America/Chicago", "CDT": "America/Chicago",
+          "MT": "America/Denver", "MST": "America/Denver", "MDT": "America/Denver",
+          "PT": "America/Los_Angeles", "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
+          "UTC": "UTC", "GMT": "UTC", "Z": "UTC"}
+
+
+def _read_dateline(text: str) -> datetime | None:
+    """'December 7, 2016 @ 3:53 PM', 'Thu, 14 May 2020 17:55 UTC', 'Dec 16, 2016, 12:37 PM ET'; naive is UTC."""
+    if not (_YEAR.search(text) and _CLOCK.search(text) and _MONTH_OR_ISO.search(text)):
+        return None
+    zones = {name: ZoneInfo(zone) for name, zone in _ZONES.items()}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            when = dateparser.parse(text.replace("@", " "), fuzzy=True, tzinfos=zones, default=datetime(1, 1, 1))
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if not 1990 <= when.year <= 2100:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def visible_dateline(tree, title: str) -> datetime | None:
+    """The first date with a time of day the page shows after its headline, in a <time> or an element
+    marked as a date (class/id/itemprop), outside embedded posts (<blockquote>); in the offset shown."""
+    headline = headline_element(tree, title)
+    if headline is None:
+        return None
+    for el in headline.xpath(f"following::*[position() <= {WINDOW}][not(ancestor::blockquote)]"):
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
+            continue
+        marks = f"{el.get('class', '')} {el.get('id', '')} {el.get('itemprop', '')}"
+        if el.tag == "time" or _DATE_MARKS.search(marks):
+            text = _text(el)
+            if 0 < _words(text) <= MAX_BYLINE_WORDS:
+                when = _read_dateline(text)
+                if when:
+                    return when
+    return None

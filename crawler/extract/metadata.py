@@ -78,6 +78,7 @@ class PageMeta(ArticleFields):
     h1: str | None = None
     site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
     headings: list[str] = field(default_factory=list)  # every <h1>'s text, in page order, then the <h2>s'
+    published_day_only: bool = False  # the metadata gives the day, no time of it
     author_credits: bool = False  # the <meta> author list carries credits ('Ann Lee at MSA Models'): a shoot's crew
     alt_titles: list[str] = field(default_factory=list)  # twitter:title, sailthru.title, ...: only to confirm a heading
     marked_up_dates: list[datetime] = field(default_factory=list)  # <time datetime> etc. in the body
@@ -252,7 +253,7 @@ def _marked_up_dates(tree) -> list[datetime]:
     <time datetime> inside the <article> (on pages that list other stories these may be theirs)."""
     found = []
     values = tree.xpath('//*[@itemprop="datePublished"]/@datetime | //*[@itemprop="datePublished"]/@content'
-                        ' | //article//time/@datetime')
+                        ' | //article//time[not(ancestor::blockquote)]/@datetime')  # not an embedded post's time
     for value in values[:MAX_MARKED_UP_DATES]:
         if "T" in value or ":" in value:
             when = parse_local_datetime(value)
@@ -327,7 +328,9 @@ def read_metadata(tree) -> PageMeta:
     meta.marked_up_dates = _marked_up_dates(tree)
     meta.published = meta.published or _meta_date(tree, PUBLISHED_NAMES)
     if meta.published and _is_bare_day(meta.published):  # '2016-12-15': the markup may say at what time
-        meta.published = same_day(meta.published, meta.marked_up_dates) or midday(meta.published)
+        timed = same_day(meta.published, meta.marked_up_dates)
+        meta.published_day_only = timed is None
+        meta.published = timed or midday(meta.published)
     elif not meta.published and meta.marked_up_dates:  # before htmldate's guess: it misreads 10/04/16 as April
         meta.published = meta.marked_up_dates[0].astimezone(timezone.utc)
     meta.modified = meta.modified or parse_datetime(_meta(tree, "article:modified_time", "dateModified",
