@@ -76,13 +76,14 @@ def test_byline_names_are_cleaned_of_what_follows_them():
 @pytest.mark.skipif(not (PAGES / "labels.jsonl").exists(), reason="bench/data/extraction-pages not present")
 def test_labelled_pages_benchmark_on_the_holdout_split():
     """The real command on the pages kept aside: every field scored, and the title and author
-    figures above what extraction gave before it read the page's own <h1> and byline (0.77, 0.43)."""
+    figures above what extraction gave before it read the page's own <h1> and byline (0.77, 0.43); authors
+    above 0.757, what it gave before it read the byline after the headline (0.891 with it)."""
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--split", "holdout",
                           "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["pages"] == result["publishers"] == 35 and {"ja", "zh", "th"} <= set(result["languages"])
-    assert result["title_exact"] >= 0.8 and result["authors_f1"] >= 0.7 and result["body_f1"] >= 0.9
+    assert result["title_exact"] >= 0.8 and result["authors_f1"] >= 0.85 and result["body_f1"] >= 0.9
     assert 0 < result["date_within_2_min"] <= 1 and result["labelled"]["published"] > 0
 
 
