@@ -373,7 +373,8 @@ class StoryEngine:
             storyline_of.update({e: r.storyline_id for e, r in self._resolve_events(set(earlier))[1].items()
                                  if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
-                            [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()))
+                            [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()),
+                            event_scores)
 
     def _copied_text(self, f: Features, cand_features: dict[str, Features],
                      records: dict[str, ArticleRecord]) -> tuple[str | None, float]:
@@ -405,7 +406,8 @@ class StoryEngine:
     def _record(self, article: Article, f: Features, sigs: tuple[np.ndarray, np.ndarray | None],
                 best_copy: str | None,
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
-                candidates: dict[str, ArticleRecord], linked: list[str], near: set[str]) -> Assignment:
+                candidates: dict[str, ArticleRecord], linked: list[str], near: set[str],
+                fits: dict[str, float] | None = None) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
@@ -429,7 +431,8 @@ class StoryEngine:
         others = self._other_language_events(event, event_id, events, joined)
         stranded = self._stranded_other_language_events(f, event, event_id, set(events) | set(joined))
         events = {**events, **stranded}
-        for other in others + sorted(stranded):
+        done = set(joined) | set(others) | set(stranded)
+        for other in others + sorted(stranded) + self._outgrown_events(event, event_id, events, done, fits or {}):
             keep, gone = sorted((event_id, other), key=lambda e: ((event if e == event_id else events[e]).created, e))
             both = {event_id: event, other: events[other]}
             merged.append((gone, keep))
@@ -477,6 +480,9 @@ class StoryEngine:
         self._remember(aid, article.content_hash, f)
         if event.size in t.split_sizes:
             _add_updates(updates, self._split_event(event_id, event, aid))
+        rivals = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.reassign_min_fit),
+                        key=lambda e: (-fits[e], e))
+        _add_updates(updates, self._reassign_members(aid, event_id, rivals[: t.reassign_events]))
         sig, names_sig = sigs
         if f.keys or f.terms:
             self._index(self.INDEX_NAME, self.lsh, aid, sig, f.time)
@@ -486,6 +492,80 @@ class StoryEngine:
                 self._index(self.EVENTS_INDEX, self.events_lsh, event_id, names_sig, f.time)
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates, storyline_id=event.storyline_id)
+
+    def _reassign_members(self, aid: str, event_id: str, rivals: list[str]) -> dict[str, dict]:
+        """A bounded reassignment step (as in k-means, restricted to candidates):
+        after an event changed, a report of it or of a few rival events of the same
+        storyline (those the new article fits best) that now fits another of them
+        clearly better than the rest of its own moves there. Reports that arrived
+        before the rest of their happening joined whatever stood then; the
+        decision is revisited once the events have grown. Only reports that are
+        their copy group alone move (a group moves with its event); an event is
+        never emptied. Field updates for the articles that moved."""
+        t = self.tuning
+        if not rivals or not t.reassign_events:
+            return {}
+        survivor, recs = self._resolve_events({event_id, *rivals})
+        own_sl = recs[survivor[event_id]].storyline_id if survivor[event_id] in recs else None
+        recs = {e: r for e, r in recs.items() if not r.closed and r.storyline_id == own_sl and r.size <= t.reassign_max_size}
+        if len(recs) < 2:
+            return {}
+        members = {e: self.state.members(f"event:{e}") for e in recs}
+        arts = self._articles([m for ms in members.values() for m in ms if m != aid])
+        groups = {g: self.state.members(f"group:{g}") for g in {a.group_id for a in arts.values()}}
+        movable = {m: a for m, a in arts.items() if len(groups[a.group_id]) == 1}
+        feats = self._load_features({m: a.content_hash for m, a in movable.items()})
+        updates: dict[str, dict] = {}
+        changed: dict[str, EventRecord] = {}
+        for eid in sorted(recs):
+            for m in sorted(members[eid]):
+                mf = feats.get(m)
+                own = recs[eid]
+                if mf is None or own.size < 2:
+                    continue
+                rest = EventRecord.from_dict(own.to_dict())
+                rest.remove(mf.member(), t.centroid_terms)
+                scores = event_fits(mf, {**recs, eid: rest}, t)
+                best = max((e for e in recs if e != eid), key=lambda e: (scores[e], e))
+                if scores[best] < 1.0 or scores[best] < t.reassign_margin * scores[eid]:
+                    continue
+                own.remove(mf.member(), t.centroid_terms)
+                recs[best].add(mf.member(), t.centroid_terms)
+                changed[eid], changed[best] = own, recs[best]
+                _add_updates(updates, self._repoint([m], eid, best, {m: movable[m]}))
+                log.info("story engine moved article", extra={"article_id": m, "from": eid, "to": best})
+        self._put("event", changed)
+        for eid, rec in changed.items():
+            self.state.touch("open-events", eid, rec.last)
+        return updates
+
+    def _outgrown_events(self, event: EventRecord, event_id: str, events: dict[str, EventRecord],
+                         done: set[str], fits: dict[str, float]) -> list[str]:
+        """Small candidate events that the article's event, as it is now, would
+        take in: the reports of a happening that arrived before the rest of it
+        founded events of their own (a lone report needs a close likeness to be
+        joined) and would have joined had they come later. Re-examined when the
+        event changes, a few at most (those the article fits best), each as a
+        whole: its members' average likeness to this event's at this event's
+        joining bar, the time bound and `mergeable` kept."""
+        t = self.tuning
+        if not t.reexamine_events:
+            return []
+        ranked = sorted((e for e, rec in events.items() if e not in done and e != event_id and not rec.closed
+                         and rec.merged_into is None and 0 < rec.size <= t.reexamine_max_size
+                         and fits.get(e, 0.0) >= t.reexamine_min_fit), key=lambda e: (-fits[e], e))
+        bar = t.event_threshold * (1 + t.small_event_bar / max(event.size, 1)) * t.reexamine_fit
+        out = []
+        for eid in ranked[: t.reexamine_events]:
+            other = events[eid]
+            pairs = max(event.size, 1) * other.size
+            same_language = bool(set(event.centroid.langs) & set(other.centroid.langs))
+            if same_language and event.centroid.keys.dot(other.centroid.keys) / pairs < t.min_key_link:
+                continue
+            if average_link(event.centroid, other.centroid, t) >= bar \
+                    and mergeable(event.centroid, other.centroid, t) and spans_compatible(event.span, other.span, t):
+                out.append(eid)
+        return out
 
     def _other_language_events(self, event: EventRecord, event_id: str, events: dict[str, EventRecord],
                                joined: list[str]) -> list[str]:
