@@ -53,6 +53,7 @@ from newsagg.dedupe.minhash import Signer
 from newsagg.dedupe.records import RECORD_TYPES, ArticleRecord, ClusterRecord, EventRecord, GroupRecord, StorylineRecord
 from newsagg.dedupe.scoring import (
     average_link,
+    cohesion,
     copy_score,
     event_fits,
     member_similarities,
@@ -499,9 +500,9 @@ class StoryEngine:
         storyline (those the new article fits best) that now fits another of them
         clearly better than the rest of its own moves there. Reports that arrived
         before the rest of their happening joined whatever stood then; the
-        decision is revisited once the events have grown. Only reports that are
-        their copy group alone move (a group moves with its event); an event is
-        never emptied. Field updates for the articles that moved."""
+        decision is revisited once the events have grown. A copy group moves
+        whole (by its members' average fits); an event is never emptied. Field
+        updates for the articles that moved."""
         t = self.tuning
         if not rivals or not t.reassign_events:
             return {}
@@ -511,29 +512,36 @@ class StoryEngine:
         if len(recs) < 2:
             return {}
         members = {e: self.state.members(f"event:{e}") for e in recs}
-        arts = self._articles([m for ms in members.values() for m in ms if m != aid])
-        groups = {g: self.state.members(f"group:{g}") for g in {a.group_id for a in arts.values()}}
-        movable = {m: a for m, a in arts.items() if len(groups[a.group_id]) == 1}
-        feats = self._load_features({m: a.content_hash for m, a in movable.items()})
+        arts = self._articles([m for ms in members.values() for m in ms])
+        units: list[tuple[str, list[str]]] = []  # (event, the members of one copy group): what moves
+        for eid in sorted(recs):
+            by_group: dict[str, list[str]] = {}
+            for m in sorted(members[eid]):
+                if m in arts:
+                    by_group.setdefault(arts[m].group_id, []).append(m)
+            units += [(eid, unit) for _, unit in sorted(by_group.items()) if aid not in unit]
+        feats = self._load_features({m: arts[m].content_hash for _, unit in units for m in unit})
         updates: dict[str, dict] = {}
         changed: dict[str, EventRecord] = {}
-        for eid in sorted(recs):
-            for m in sorted(members[eid]):
-                mf = feats.get(m)
-                own = recs[eid]
-                if mf is None or own.size < 2:
-                    continue
-                rest = EventRecord.from_dict(own.to_dict())
+        for eid, unit in units:
+            own = recs[eid]
+            unit_feats = [feats.get(m) for m in unit]
+            if any(mf is None for mf in unit_feats) or own.size <= len(unit):
+                continue
+            rest = EventRecord.from_dict(own.to_dict())
+            for mf in unit_feats:
                 rest.remove(mf.member(), t.centroid_terms)
-                scores = event_fits(mf, {**recs, eid: rest}, t)
-                best = max((e for e in recs if e != eid), key=lambda e: (scores[e], e))
-                if scores[best] < 1.0 or scores[best] < t.reassign_margin * scores[eid]:
-                    continue
+            fits = [event_fits(mf, {**recs, eid: rest}, t) for mf in unit_feats]
+            mean = {e: sum(f[e] for f in fits) / len(fits) for e in recs}
+            best = max((e for e in recs if e != eid), key=lambda e: (mean[e], e))
+            if mean[best] < 1.0 or mean[best] < t.reassign_margin * mean[eid]:
+                continue
+            for mf in unit_feats:
                 own.remove(mf.member(), t.centroid_terms)
                 recs[best].add(mf.member(), t.centroid_terms)
-                changed[eid], changed[best] = own, recs[best]
-                _add_updates(updates, self._repoint([m], eid, best, {m: movable[m]}))
-                log.info("story engine moved article", extra={"article_id": m, "from": eid, "to": best})
+            changed[eid], changed[best] = own, recs[best]
+            _add_updates(updates, self._repoint(unit, eid, best, {m: arts[m] for m in unit}))
+            log.info("story engine moved articles", extra={"articles": len(unit), "from": eid, "to": best})
         self._put("event", changed)
         for eid, rec in changed.items():
             self.state.touch("open-events", eid, rec.last)
@@ -547,7 +555,8 @@ class StoryEngine:
         joined) and would have joined had they come later. Re-examined when the
         event changes, a few at most (those the article fits best), each as a
         whole: its members' average likeness to this event's at this event's
-        joining bar, the time bound and `mergeable` kept."""
+        joining bar, the time bound and `mergeable` kept, and not two parts the
+        split would part again."""
         t = self.tuning
         if not t.reexamine_events:
             return []
@@ -562,8 +571,13 @@ class StoryEngine:
             same_language = bool(set(event.centroid.langs) & set(other.centroid.langs))
             if same_language and event.centroid.keys.dot(other.centroid.keys) / pairs < t.min_key_link:
                 continue
-            if average_link(event.centroid, other.centroid, t) >= bar \
-                    and mergeable(event.centroid, other.centroid, t) and spans_compatible(event.span, other.span, t):
+            link = average_link(event.centroid, other.centroid, t)
+            # Not two parts the split would part again (`split_parts`: parts this
+            # large less alike than `split_cohesion` of their mean cohesion).
+            apart = min(event.size, other.size) >= t.split_min_groups and link < t.split_cohesion * (
+                (cohesion(event.centroid, t) or 0.0) + (cohesion(other.centroid, t) or 0.0)) / 2
+            if link >= bar and not apart and mergeable(event.centroid, other.centroid, t) \
+                    and spans_compatible(event.span, other.span, t):
                 out.append(eid)
         return out
 

@@ -48,14 +48,14 @@ class Tuning:
     reexamine_max_size: int = 8
     reexamine_min_fit: float = 0.5
     reexamine_fit: float = 1.2
-    # ... and the reports of it and of up to `reassign_events` rival events of its
-    # storyline (fitting the article at least `reassign_min_fit`, of at most
+    # ... and the copy groups of it and of up to `reassign_events` rival events of
+    # its storyline (fitting the article at least `reassign_min_fit`, of at most
     # `reassign_max_size` reports) that fit another of them better than the rest
     # of their own by `reassign_margin` (and at its joining bar) move there.
     reassign_events: int = 2
     reassign_min_fit: float = 0.5
     reassign_max_size: int = 24
-    reassign_margin: float = 1.15
+    reassign_margin: float = 1.05
 
     # Storylines: an article that founds an event joins the storyline it fits this
     # well (average similarity to all its articles); an article that fits a second
