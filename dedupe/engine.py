@@ -26,6 +26,11 @@ Flow of `StoryEngine.assign`:
    again (average link, copy groups whole): parts of several copy groups each
    that are much less alike than within themselves (two happenings of one topic
    that came in one report at a time) are split into events of their own.
+5. Re-examination (order robustness, bounded to a few candidate events): small
+   candidate events the grown event would now take merge into it (a lone
+   first report stayed apart, arriving last it would have joined), and copy
+   groups of it and of two rival events of its storyline that fit another of
+   them clearly better than the rest of their own move there.
    All writes of one assignment go through the state in one transaction.
 
 Concurrency: `EngineState.lock()` serialises assignments (SQLite transaction in
