@@ -76,11 +76,137 @@ def test_byline_names_are_cleaned_of_what_follows_them():
 @pytest.mark.skipif(not (PAGES / "labels.jsonl").exists(), reason="bench/data/extraction-pages not present")
 def test_labelled_pages_benchmark_on_the_holdout_split():
     """The real command on the pages kept aside: every field scored, and the title and author
-    figures above what extraction gave before it read the page's own <h1> and byline (0.77, 0.43)."""
+    figures above what extraction gave before it read the page's own <h1> and byline (0.77, 0.43); authors
+    above 0.757, what it gave before it read the byline after the headline (0.891 with it)."""
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--split", "holdout",
                           "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["pages"] == result["publishers"] == 35 and {"ja", "zh", "th"} <= set(result["languages"])
-    assert result["title_exact"] >= 0.8 and result["authors_f1"] >= 0.7 and result["body_f1"] >= 0.9
+    assert result["title_exact"] >= 0.8 and result["authors_f1"] >= 0.85 and result["body_f1"] >= 0.9
     assert 0 < result["date_within_2_min"] <= 1 and result["labelled"]["published"] > 0
+
+
+# ---------------------------------------------------------------- headlines outside <h1>, bylines near the headline
+
+def bare_page(body: str, head: str = "") -> str:
+    """No JSON-LD, no author <meta>: a story whose headline and byline are only in `body`."""
+    paras = "".join(f"<p>{p}</p>" for p in prose(5))
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta property="og:type" content="article">'
+            f"{head}</head><body>{body.replace('{paras}', paras)}</body></html>")
+
+
+def test_headline_only_in_an_h2_confirmed_by_a_metadata_title(tmp_path):
+    """Every <h1> is the site's logo, og:title is a social rewrite; the <h2> that sailthru.title
+    confirms is the headline."""
+    got = extract(tmp_path, bare_page(
+        '<h1><a href="/">Harbour Post</a></h1><article><header><h2>Quay repairs finish two weeks early</h2></header>'
+        "{paras}</article>",
+        head='<meta property="og:title" content="You will not believe how fast the quay was fixed!">'
+             '<meta name="sailthru.title" content="Quay repairs finish two weeks early">'))
+    assert got["title"] == "Quay repairs finish two weeks early"
+
+
+def test_an_unconfirmed_h2_is_not_the_headline(tmp_path):
+    got = extract(tmp_path, bare_page("<article><h2>Most read this week</h2>{paras}</article>",
+                                      head='<meta property="og:title" content="Quay repairs finish early">'))
+    assert got["title"] == "Quay repairs finish early"
+
+
+@pytest.mark.parametrize("byline, expected", [
+    ('<p>by Mara Quill / January 19, 2017 / <a href="#c">Leave a comment</a></p>', ["Mara Quill"]),
+    ('<div class="meta">January 17, 2017 at 6:08 PM ET by <a href="/blog/author/ned-rowe">Ned Rowe</a></div>',
+     ["Ned Rowe"]),
+    ('<span itemprop="author" itemscope><span itemprop="name">Jane Roe</span></span>', ["Jane Roe"]),
+    ('<p class="meta">By <span class="vcard"><a rel="author" href="/staff/jane-roe">Jane Roe</a></span> and '
+     '<span class="vcard"><a rel="author" href="/staff/ned-rowe">Ned Rowe</a></span></p>', ["Jane Roe", "Ned Rowe"]),
+    ('<div class="byline">By: Jane Roe, MS, RD</div>', ["Jane Roe"]),
+])
+def test_byline_after_the_headline(tmp_path, byline, expected):
+    got = extract(tmp_path, bare_page(f"<article><h1>Quay repairs finish early</h1>{byline}{{paras}}</article>"))
+    assert got["authors"] == expected
+
+
+def test_the_stories_own_byline_not_a_teasers_above_it(tmp_path):
+    """A teaser list before the story carries other bylines (trafilatura took the first one)."""
+    teaser = ('<aside><article><h3><a href="/other">Ferry fares rise</a></h3><p class="byline">By '
+              '<a rel="author" href="/staff/ned-rowe">Ned Rowe</a></p></article></aside>')
+    got = extract(tmp_path, bare_page(teaser + '<article><h1>Quay repairs finish early</h1><p class="byline">By '
+                                      '<a rel="author" href="/staff/jane-roe">Jane Roe</a></p>{paras}</article>'))
+    assert got["authors"] == ["Jane Roe"]
+
+
+def test_photo_credit_and_a_by_in_the_prose_are_not_bylines(tmp_path):
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><figure><figcaption>Photograph by Ned Rowe</figcaption></figure>'
+        '<p>The council was succeeded months earlier, in May, by <a href="/x">Lena Morrow</a>, its deputy.</p>'
+        "{paras}</article>"))
+    assert got["authors"] == []
+
+
+def test_author_box_link_that_spells_the_name(tmp_path):
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1>{paras}</article><div id="authorinfobox"><p><b>'
+        '<a href="/author/janeroe/">Jane Roe</a></b> is a harbour reporter who has walked every quay in town.</p></div>'))
+    assert got["authors"] == ["Jane Roe"]
+
+
+def test_a_credits_list_in_meta_author_gives_way_to_the_byline(tmp_path):
+    """sailthru.author lists a photo shoot's crew ('... at MSA Models'): the byline under the headline
+    names the writer."""
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><div class="byline"><a href="/author/jane-roe">Jane Roe</a></div>'
+        "{paras}</article>",
+        head='<meta name="sailthru.author" content="Jane Roe,Ned Rowe,Lena Morrow at Harbour Models,'
+             'Tom Pike using Quay Cosmetics">'))
+    assert got["authors"] == ["Jane Roe"]
+
+
+@pytest.mark.parametrize("head, expected", [
+    ('<meta name="Author" content="Jane Roe">', ["Jane Roe"]),
+    ('<meta name="byl" content="By JANE ROE and NED ROWE">', ["JANE ROE", "NED ROWE"]),
+    ('<meta name="author" content="Text: Jane Roe">', ["Jane Roe"]),
+    ('<meta name="author" content="Jane Roe, Ned Rowe Associated Press">', ["Jane Roe", "Ned Rowe"]),
+    ('<meta name="author" content="Reuters">', ["Reuters"]),
+])
+def test_meta_author_variants(tmp_path, head, expected):
+    got = extract(tmp_path, bare_page("<article><h1>Quay repairs finish early</h1>{paras}</article>", head=head))
+    assert got["authors"] == expected
+
+
+def test_byline_name_without_the_outlet_beside_it(tmp_path):
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><div class="byline-section"><span class="author">Jane Roe</span>'
+        '<span class="publication">Harbour Weekly</span></div>{paras}</article>'))
+    assert got["authors"] == ["Jane Roe"]
+
+
+def test_time_shown_only_in_the_text_on_the_day_the_metadata_gives(tmp_path):
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><div class="article-date">Dec 16, 2016, 12:37 PM ET</div>'
+        "{paras}</article>", head='<meta name="date" content="2016-12-16">'))
+    assert got["published"] == "2016-12-16T17:37:00+00:00"
+
+
+def test_dateline_without_date_metadata(tmp_path):
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><time class="published">December 7, 2016 @ 3:53 PM</time>'
+        "{paras}</article>"))
+    assert got["published"] == "2016-12-07T15:53:00+00:00"
+
+
+def test_an_embedded_posts_time_is_not_the_storys(tmp_path):
+    """An Instagram/Twitter embed (<blockquote>) inside the article carries its own <time datetime>."""
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><time class="published">December 7, 2016 @ 3:53 PM</time>'
+        '{paras}<blockquote class="instagram-media"><p>A photo posted on <time datetime="2016-12-05T17:10:10+00:00">'
+        "Dec 5, 2016</time></p></blockquote></article>"))
+    assert got["published"] == "2016-12-07T15:53:00+00:00"
+
+
+def test_a_month_name_dateutil_does_not_know_is_not_misread(tmp_path):
+    """'09 enero 2014' read by an English-only parser is 1 September: such a dateline is left alone."""
+    got = extract(tmp_path, bare_page(
+        '<article><h1>Quay repairs finish early</h1><div class="fecha">jueves, 09 enero 2014 - 10:21 h</div>'
+        "{paras}</article>", head='<meta name="date" content="2014-01-09">'))
+    assert got["published"] == "2014-01-09T12:00:00+00:00"

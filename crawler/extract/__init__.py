@@ -12,6 +12,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from datetime import timezone
 from urllib.parse import urlsplit
 
 import charset_normalizer
@@ -23,6 +24,7 @@ from trafilatura.metadata import extract_author as trafilatura_author
 from w3lib.encoding import html_to_unicode
 
 from newsagg.core.text import escape_surrogates, scrub_surrogates
+from newsagg.crawler.extract.bylines import author_page_link, near_headline_byline, visible_dateline
 from newsagg.crawler.extract.metadata import (
     ArticleFields,
     PageMeta,
@@ -176,17 +178,23 @@ def _front_page(tree, words: int) -> bool:
     return words < FRONT_MAX_WORDS and link_text / all_text > 0.3
 
 
-def _byline_authors(tree, meta: PageMeta, url: str) -> list[str]:
-    """The byline in the markup, when the page declares no author: trafilatura's author finder
-    (rel=author, itemprop=author, author/byline classes; comments and dates left out), then
-    cleaned of what a byline carries besides names."""
-    try:
-        found = trafilatura_author(tree)
-    except (ValueError, TypeError, lxml.etree.LxmlError) as exc:  # odd markup: no author, the rest stands
-        log.debug("byline failed", extra={"url": url, "error": f"{type(exc).__name__}: {exc}"[:200]})
-        return []
-    names = clean_byline_names((found or "").split(";"), site_keys([meta.site_name], url))
-    return [name for name in names if not _only_in_comments(tree, name)]
+def _byline_authors(tree, meta: PageMeta, url: str, title: str) -> list[str]:
+    """The byline in the markup, when the page declares no author: the first byline after the
+    headline (crawler.extract.bylines; a teaser list above the story has other bylines), else
+    trafilatura's author finder (rel=author, itemprop=author, author/byline classes anywhere;
+    comments and dates left out), else a link to an author page that spells the name; cleaned of
+    what a byline carries besides names."""
+    keys = site_keys([meta.site_name], url)
+    names = near_headline_byline(tree, title, keys)
+    if not names:
+        try:
+            found = trafilatura_author(tree)
+        except (ValueError, TypeError, lxml.etree.LxmlError) as exc:  # odd markup: no author, the rest stands
+            log.debug("byline failed", extra={"url": url, "error": f"{type(exc).__name__}: {exc}"[:200]})
+            found = None
+        names = clean_byline_names((found or "").split(";"), keys)
+    names = [name for name in names if not _only_in_comments(tree, name)]
+    return names or author_page_link(tree, keys)
 
 
 def _only_in_comments(tree, name: str) -> bool:
@@ -202,7 +210,8 @@ def _only_in_comments(tree, name: str) -> bool:
 
 def _title(meta: PageMeta, url: str) -> str:
     return choose_title(ld_headline=meta.ld_headline, og_title=meta.og_title, html_title=meta.html_title,
-                        h1=meta.h1, site_names=[meta.site_name], url=url, headings=meta.headings)
+                        h1=meta.h1, site_names=[meta.site_name], url=url, headings=meta.headings,
+                        alt_titles=meta.alt_titles)
 
 
 def _never_raises(extract):
@@ -246,13 +255,21 @@ def extract_article(html: bytes | str, url: str, content_type: str | None = None
     except NotHtmlError as exc:
         return ExtractedPage(url=url, canonical_url=clean_url(url), skip_reason=str(exc))
     meta = read_metadata(tree)
+    title = _title(meta, url)
     if not meta.authors:
-        meta.authors = _byline_authors(tree, meta, url)
+        meta.authors = _byline_authors(tree, meta, url, title)
+    elif meta.author_credits:  # a credits list: the byline after the headline says who wrote the story
+        meta.authors = near_headline_byline(tree, title, site_keys([meta.site_name], url)) or meta.authors
     page = ExtractedPage(url=url, canonical_url=_canonical(url, meta), is_amp=meta.amp,
-                         title=_title(meta, url), authors=meta.authors, published=meta.published,
+                         title=title, authors=meta.authors, published=meta.published,
                          modified=meta.modified, language=meta.language, section=meta.section,
                          description=meta.description,
                          image=_page_link(meta.image, url))
+    if page.published is None or meta.published_day_only:
+        # a time the page shows only in its text ('December 7, 2016 @ 3:53 PM'), on the day the metadata gives
+        shown = visible_dateline(tree, title)
+        if shown and (page.published is None or shown.date() == page.published.date()):
+            page.published = shown.astimezone(timezone.utc)
     if page.published is None:
         try:
             found = htmldate.find_date(tree, extensive_search=False, original_date=True, url=url,

@@ -77,7 +77,10 @@ class PageMeta(ArticleFields):
     og_title: str | None = None
     h1: str | None = None
     site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
-    headings: list[str] = field(default_factory=list)  # every <h1>'s text, in page order
+    headings: list[str] = field(default_factory=list)  # every <h1>'s text, in page order, then the <h2>s'
+    published_day_only: bool = False  # the metadata gives the day, no time of it
+    author_credits: bool = False  # the <meta> author list carries credits ('Ann Lee at MSA Models'): a shoot's crew
+    alt_titles: list[str] = field(default_factory=list)  # twitter:title, sailthru.title, ...: only to confirm a heading
     marked_up_dates: list[datetime] = field(default_factory=list)  # <time datetime> etc. in the body
 
     @property
@@ -106,7 +109,8 @@ _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*"
 
 def split_names(text: str | None) -> list[str]:
     """'A, B and C' -> ['A', 'B', 'C'] (bylines list several people in one string)."""
-    text = re.sub(r"^(by|von|par|por)\s+", "", (text or "").strip(), flags=re.IGNORECASE)
+    text = re.sub(r"^(by|von|par|por)\s*:?\s+", "", (text or "").strip(), flags=re.IGNORECASE)
+    text = re.sub(r"^[^\W\d_]+(?:\s[^\W\d_]+)?\s*:\s*(?=\S)", "", text)  # a label: 'Text: ', 'Written by: '; no name has ':'
     return [n for n in (part.strip() for part in _NAME_SEPARATORS.split(text)) if n]
 
 
@@ -118,6 +122,10 @@ _AFTER_NAME = re.compile(
     r"(?:senior|chief|staff|contributing|associate|deputy|managing|executive|political|politics|"
     r"editor|reporter|correspondent|writer|columnist|contributor|producer)\b.*)$", re.IGNORECASE)
 _NOT_A_NAME = re.compile(rf"^(?:(?:{_MONTHS})\.?(?:\s+\d.*)?|.*@.*|.*\b(?:com|org|net)|https?:.*|\W*|.*\d.*)$", re.IGNORECASE)
+_AGENCIES = (r"(?:the\s+)?(?:associated\s+press|ap|reuters|afp|agence\s+france-presse|dpa|efe|ansa|upi|xinhua|"
+             r"kyodo|yonhap|press\s+association|pa|cnn|bloomberg|tass|bbc|ians|pti)")
+_AGENCY = re.compile(rf"^{_AGENCIES}$", re.IGNORECASE)
+_AGENCY_AFTER = re.compile(rf"[\s,]+{_AGENCIES}$", re.IGNORECASE)
 _CREDIT = re.compile(r"\s(?:at|for|using|via)\s")  # 'Ann Lee at MSA Models': a photo shoot's credits, not a byline
 
 
@@ -141,7 +149,11 @@ def clean_byline_names(names: list[str], site_keys: set[str] = frozenset()) -> l
             continue
         seen.add(key)
         out.append(name)
-    return out
+    # 'ERIC TUCKER Associated Press' -> 'ERIC TUCKER'; an agency beside people's names is their outlet,
+    # alone it is the byline ('Reuters')
+    out = [_AGENCY_AFTER.sub("", n) if len(_AGENCY_AFTER.sub("", n).split()) >= 2 else n for n in out]
+    people = [n for n in out if not _AGENCY.match(n)]
+    return people or out
 
 
 def _names(value: Any) -> list[str]:
@@ -154,6 +166,11 @@ def _names(value: Any) -> list[str]:
 
 
 MAX_HEADINGS = 10
+# Other titles publishers' tools put in <meta>: a heading that reads like one of them is the headline
+# Headlines marked up other than as a heading (schema.org microdata, common CMS classes)
+HEADLINE_MARKUP = ('//*[@itemprop="headline" and not(self::meta)] | //*[contains(concat(" ", normalize-space(@class), " "), '
+                   '" entry-title ") or contains(concat(" ", normalize-space(@class), " "), " headline ")]')
+ALT_TITLE_NAMES = ("twitter:title", "sailthru.title", "parsely-title", "dc.title", "DC.title", "headline", "title")
 
 
 def _heading_text(heading) -> str | None:
@@ -208,6 +225,11 @@ def _meta(tree, *names: str) -> str | None:
     return None
 
 
+# <meta> names publishers put the byline in (case varies: 'Author'; NYT-style 'byl' says 'By ...')
+# (not dc.creator: often the desk or the site, 'Zone Justice - ICI.Radio-Canada.ca')
+AUTHOR_NAMES = ("author", "Author", "AUTHOR", "article:author", "parsely-author", "sailthru.author", "byl",
+                "citation_author")
+
 MAX_MARKED_UP_DATES = 5
 
 # <meta> names and properties publishers put the first publication in, in the order trusted
@@ -231,7 +253,7 @@ def _marked_up_dates(tree) -> list[datetime]:
     <time datetime> inside the <article> (on pages that list other stories these may be theirs)."""
     found = []
     values = tree.xpath('//*[@itemprop="datePublished"]/@datetime | //*[@itemprop="datePublished"]/@content'
-                        ' | //article//time/@datetime')
+                        ' | //article//time[not(ancestor::blockquote)]/@datetime')  # not an embedded post's time
     for value in values[:MAX_MARKED_UP_DATES]:
         if "T" in value or ":" in value:
             when = parse_local_datetime(value)
@@ -290,16 +312,25 @@ def read_metadata(tree) -> PageMeta:
     meta.og_title = _meta(tree, "og:title", "twitter:title")
     meta.title = meta.title or meta.og_title or meta.html_title
     meta.site_name = _meta(tree, "og:site_name", "application-name") or meta.site_name
-    headings = tree.xpath("(//article//h1 | //main//h1)[1]") or tree.xpath("//h1[1]")
+    headings = tree.xpath("(//article//h1 | //main//h1)[1]") or tree.xpath("//h1[1]") \
+        or tree.xpath("(//article//h2 | //main//h2 | //header//h2)[1]")  # no <h1> at all: the article's first <h2>
     meta.h1 = _heading_text(headings[0]) if headings else None
-    meta.headings = [text for text in (_heading_text(h) for h in tree.xpath("//h1")[:MAX_HEADINGS]) if text]
+    # <h2>s after the <h1>s: some pages keep the site's logo in every <h1> and the headline in an <h2>;
+    # a heading only becomes the title when a metadata title confirms it (crawler.extract.titles)
+    found = tree.xpath("//h1")[:MAX_HEADINGS] + tree.xpath("//h2")[:MAX_HEADINGS] + tree.xpath(HEADLINE_MARKUP)[:3]
+    meta.headings = [text for text in (_heading_text(h) for h in found) if text]
+    meta.alt_titles = [t for t in (_meta(tree, name) for name in ALT_TITLE_NAMES) if t]
     if not meta.authors:
-        author = _meta(tree, "author", "article:author", "parsely-author", "sailthru.author")
-        meta.authors = clean_byline_names(split_names(author)) if author and not author.startswith("http") else []
+        author = _meta(tree, *AUTHOR_NAMES)
+        names = split_names(author) if author and not author.startswith("http") else []
+        meta.authors = clean_byline_names(names)
+        meta.author_credits = any(_CREDIT.search(n) for n in names)
     meta.marked_up_dates = _marked_up_dates(tree)
     meta.published = meta.published or _meta_date(tree, PUBLISHED_NAMES)
     if meta.published and _is_bare_day(meta.published):  # '2016-12-15': the markup may say at what time
-        meta.published = same_day(meta.published, meta.marked_up_dates) or midday(meta.published)
+        timed = same_day(meta.published, meta.marked_up_dates)
+        meta.published_day_only = timed is None
+        meta.published = timed or midday(meta.published)
     elif not meta.published and meta.marked_up_dates:  # before htmldate's guess: it misreads 10/04/16 as April
         meta.published = meta.marked_up_dates[0].astimezone(timezone.utc)
     meta.modified = meta.modified or parse_datetime(_meta(tree, "article:modified_time", "dateModified",

@@ -144,7 +144,7 @@ def _visible_form(candidates: list[str], headings: list[str]) -> str | None:
 
 def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: str | None,
                  h1: str | None, site_names: list[str | None], url: str | None,
-                 headings: list[str] | None = None) -> str:
+                 headings: list[str] | None = None, alt_titles: list[str] | None = None) -> str:
     """The headline: JSON-LD headline, else og:title, else <title>; replaced by the page's <h1>
     when that is the full form of a shortened one, or the same headline as the reader sees it
     (one of the metadata titles in other quotes or case: then even a later <h1> than the first);
@@ -154,7 +154,8 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     candidates = [strip_site_name(t, keys) for t in raw]
     heading = fix_text(h1)
     title = next((t for t in candidates if t), "")
-    visible = _visible_form(candidates + raw, [fix_text(h) for h in (headings or [])])
+    others = [strip_site_name(fix_text(t), keys) for t in (alt_titles or [])]
+    visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])])
     if visible:
         return visible
     if heading and title and heading != title and len(heading.split()) <= 40:
