@@ -26,6 +26,11 @@ Flow of `StoryEngine.assign`:
    again (average link, copy groups whole): parts of several copy groups each
    that are much less alike than within themselves (two happenings of one topic
    that came in one report at a time) are split into events of their own.
+5. Re-examination (order robustness, bounded to a few candidate events): small
+   candidate events the grown event would now take merge into it (a lone
+   first report stayed apart, arriving last it would have joined), and copy
+   groups of it and of two rival events of its storyline that fit another of
+   them clearly better than the rest of their own move there.
    All writes of one assignment go through the state in one transaction.
 
 Concurrency: `EngineState.lock()` serialises assignments (SQLite transaction in
@@ -53,6 +58,7 @@ from newsagg.dedupe.minhash import Signer
 from newsagg.dedupe.records import RECORD_TYPES, ArticleRecord, ClusterRecord, EventRecord, GroupRecord, StorylineRecord
 from newsagg.dedupe.scoring import (
     average_link,
+    cohesion,
     copy_score,
     event_fits,
     member_similarities,
@@ -373,7 +379,8 @@ class StoryEngine:
             storyline_of.update({e: r.storyline_id for e, r in self._resolve_events(set(earlier))[1].items()
                                  if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
-                            [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()))
+                            [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()),
+                            event_scores)
 
     def _copied_text(self, f: Features, cand_features: dict[str, Features],
                      records: dict[str, ArticleRecord]) -> tuple[str | None, float]:
@@ -405,7 +412,8 @@ class StoryEngine:
     def _record(self, article: Article, f: Features, sigs: tuple[np.ndarray, np.ndarray | None],
                 best_copy: str | None,
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
-                candidates: dict[str, ArticleRecord], linked: list[str], near: set[str]) -> Assignment:
+                candidates: dict[str, ArticleRecord], linked: list[str], near: set[str],
+                fits: dict[str, float] | None = None) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
@@ -429,7 +437,8 @@ class StoryEngine:
         others = self._other_language_events(event, event_id, events, joined)
         stranded = self._stranded_other_language_events(f, event, event_id, set(events) | set(joined))
         events = {**events, **stranded}
-        for other in others + sorted(stranded):
+        done = set(joined) | set(others) | set(stranded)
+        for other in others + sorted(stranded) + self._outgrown_events(event, event_id, events, done, fits or {}):
             keep, gone = sorted((event_id, other), key=lambda e: ((event if e == event_id else events[e]).created, e))
             both = {event_id: event, other: events[other]}
             merged.append((gone, keep))
@@ -477,6 +486,9 @@ class StoryEngine:
         self._remember(aid, article.content_hash, f)
         if event.size in t.split_sizes:
             _add_updates(updates, self._split_event(event_id, event, aid))
+        rivals = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.reassign_min_fit),
+                        key=lambda e: (-fits[e], e))
+        _add_updates(updates, self._reassign_members(aid, event_id, rivals[: t.reassign_events]))
         sig, names_sig = sigs
         if f.keys or f.terms:
             self._index(self.INDEX_NAME, self.lsh, aid, sig, f.time)
@@ -486,6 +498,93 @@ class StoryEngine:
                 self._index(self.EVENTS_INDEX, self.events_lsh, event_id, names_sig, f.time)
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates, storyline_id=event.storyline_id)
+
+    def _reassign_members(self, aid: str, event_id: str, rivals: list[str]) -> dict[str, dict]:
+        """A bounded reassignment step (as in k-means, restricted to candidates):
+        after an event changed, a report of it or of a few rival events of the same
+        storyline (those the new article fits best) that now fits another of them
+        clearly better than the rest of its own moves there. Reports that arrived
+        before the rest of their happening joined whatever stood then; the
+        decision is revisited once the events have grown. A copy group moves
+        whole (by its members' average fits); an event is never emptied. Field
+        updates for the articles that moved."""
+        t = self.tuning
+        if not rivals or not t.reassign_events:
+            return {}
+        survivor, recs = self._resolve_events({event_id, *rivals})
+        own_sl = recs[survivor[event_id]].storyline_id if survivor[event_id] in recs else None
+        recs = {e: r for e, r in recs.items() if not r.closed and r.storyline_id == own_sl and r.size <= t.reassign_max_size}
+        if len(recs) < 2:
+            return {}
+        members = {e: self.state.members(f"event:{e}") for e in recs}
+        arts = self._articles([m for ms in members.values() for m in ms])
+        units: list[tuple[str, list[str]]] = []  # (event, the members of one copy group): what moves
+        for eid in sorted(recs):
+            by_group: dict[str, list[str]] = {}
+            for m in sorted(members[eid]):
+                if m in arts:
+                    by_group.setdefault(arts[m].group_id, []).append(m)
+            units += [(eid, unit) for _, unit in sorted(by_group.items()) if aid not in unit]
+        feats = self._load_features({m: arts[m].content_hash for _, unit in units for m in unit})
+        updates: dict[str, dict] = {}
+        changed: dict[str, EventRecord] = {}
+        for eid, unit in units:
+            own = recs[eid]
+            unit_feats = [feats.get(m) for m in unit]
+            if any(mf is None for mf in unit_feats) or own.size <= len(unit):
+                continue
+            rest = EventRecord.from_dict(own.to_dict())
+            for mf in unit_feats:
+                rest.remove(mf.member(), t.centroid_terms)
+            fits = [event_fits(mf, {**recs, eid: rest}, t) for mf in unit_feats]
+            mean = {e: sum(f[e] for f in fits) / len(fits) for e in recs}
+            best = max((e for e in recs if e != eid), key=lambda e: (mean[e], e))
+            if mean[best] < 1.0 or mean[best] < t.reassign_margin * mean[eid]:
+                continue
+            for mf in unit_feats:
+                own.remove(mf.member(), t.centroid_terms)
+                recs[best].add(mf.member(), t.centroid_terms)
+            changed[eid], changed[best] = own, recs[best]
+            _add_updates(updates, self._repoint(unit, eid, best, {m: arts[m] for m in unit}))
+            log.info("story engine moved articles", extra={"articles": len(unit), "from": eid, "to": best})
+        self._put("event", changed)
+        for eid, rec in changed.items():
+            self.state.touch("open-events", eid, rec.last)
+        return updates
+
+    def _outgrown_events(self, event: EventRecord, event_id: str, events: dict[str, EventRecord],
+                         done: set[str], fits: dict[str, float]) -> list[str]:
+        """Small candidate events that the article's event, as it is now, would
+        take in: the reports of a happening that arrived before the rest of it
+        founded events of their own (a lone report needs a close likeness to be
+        joined) and would have joined had they come later. Re-examined when the
+        event changes, a few at most (those the article fits best), each as a
+        whole: its members' average likeness to this event's at this event's
+        joining bar, the time bound and `mergeable` kept, and not two parts the
+        split would part again."""
+        t = self.tuning
+        if not t.reexamine_events:
+            return []
+        ranked = sorted((e for e, rec in events.items() if e not in done and e != event_id and not rec.closed
+                         and rec.merged_into is None and 0 < rec.size <= t.reexamine_max_size
+                         and fits.get(e, 0.0) >= t.reexamine_min_fit), key=lambda e: (-fits[e], e))
+        bar = t.event_threshold * (1 + t.small_event_bar / max(event.size, 1)) * t.reexamine_fit
+        out = []
+        for eid in ranked[: t.reexamine_events]:
+            other = events[eid]
+            pairs = max(event.size, 1) * other.size
+            same_language = bool(set(event.centroid.langs) & set(other.centroid.langs))
+            if same_language and event.centroid.keys.dot(other.centroid.keys) / pairs < t.min_key_link:
+                continue
+            link = average_link(event.centroid, other.centroid, t)
+            # Not two parts the split would part again (`split_parts`: parts this
+            # large less alike than `split_cohesion` of their mean cohesion).
+            apart = min(event.size, other.size) >= t.split_min_groups and link < t.split_cohesion * (
+                (cohesion(event.centroid, t) or 0.0) + (cohesion(other.centroid, t) or 0.0)) / 2
+            if link >= bar and not apart and mergeable(event.centroid, other.centroid, t) \
+                    and spans_compatible(event.span, other.span, t):
+                out.append(eid)
+        return out
 
     def _other_language_events(self, event: EventRecord, event_id: str, events: dict[str, EventRecord],
                                joined: list[str]) -> list[str]:

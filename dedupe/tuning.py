@@ -40,6 +40,22 @@ class Tuning:
     # happening are (same-event pairs: median 0.34; two happenings of one subject:
     # 0.23, dated tune), not merely clear the bar an average over many members clears.
     small_event_bar: float = 0.6
+    # Order robustness: after an article joins or founds an event, up to this many
+    # small candidate events (of at most `reexamine_max_size` reports, fitting the
+    # article at least `reexamine_min_fit`) are merged into it when the event as it
+    # is now would take them (their average likeness at `reexamine_fit` of its bar).
+    reexamine_events: int = 3
+    reexamine_max_size: int = 8
+    reexamine_min_fit: float = 0.5
+    reexamine_fit: float = 1.2
+    # ... and the copy groups of it and of up to `reassign_events` rival events of
+    # its storyline (fitting the article at least `reassign_min_fit`, of at most
+    # `reassign_max_size` reports) that fit another of them better than the rest
+    # of their own by `reassign_margin` (and at its joining bar) move there.
+    reassign_events: int = 2
+    reassign_min_fit: float = 0.5
+    reassign_max_size: int = 24
+    reassign_margin: float = 1.05
 
     # Storylines: an article that founds an event joins the storyline it fits this
     # well (average similarity to all its articles); an article that fits a second

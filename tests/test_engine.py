@@ -17,6 +17,8 @@ from tests.support.engine_texts import (
     ACTOR_DIES_TITLE,
     COLLAPSE_REPORTS,
     DAY,
+    FERRY_FLASH,
+    FERRY_REPORTS,
     FLOOD_ES_TEXT,
     FLOOD_ES_TITLE,
     FOLLOW_UP_TEXT,
@@ -156,6 +158,23 @@ def test_event_that_took_in_two_happenings_one_report_at_a_time_splits_in_two(en
     # Later reports find their own happening.
     more = engine.assign(article("later", INJURED_TITLE, INJURED_TEXT, published=None))
     assert {more.event_id} == collapse
+
+
+@pytest.mark.parametrize("flash_first", [True, False])
+def test_lone_first_report_joins_its_event_once_the_later_reports_have_formed_it(engine, flash_first):
+    # The flash arriving first founded an event of its own that no fuller report
+    # joined (one report alone takes a close likeness), and stayed apart, although
+    # arriving last it joins them: the event, re-examined as it grows, takes it in.
+    reports = [FERRY_FLASH, *FERRY_REPORTS] if flash_first else [*FERRY_REPORTS, FERRY_FLASH]
+    done = [engine.assign(article(f"ferry{i}", title, text, DAY + timedelta(hours=i)))
+            for i, (title, text) in enumerate(reports)]
+    assert {engine.lookup(a.article_id).event_id for a in done} == {done[-1].event_id}
+    # The pipeline was told: each assignment's event, with the moves later ones report.
+    told = {}
+    for a in done:
+        told[a.article_id] = a.event_id
+        told.update({aid: fields["event_id"] for aid, fields in a.updates.items() if "event_id" in fields})
+    assert set(told.values()) == {done[-1].event_id}
 
 
 def test_report_fitting_two_happenings_does_not_merge_events_less_alike_than_their_own_reports(engine):

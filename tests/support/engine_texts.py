@@ -279,3 +279,28 @@ def earlier_police_announcements_vi() -> list[Article]:
         f"giam {who}, {role}, về tội {crime}. Theo cơ quan điều tra, {detail} Viện kiểm sát nhân dân cùng cấp "
         "đã phê chuẩn các quyết định trên."), DAY - timedelta(days=7 + i), language="vi")
         for i, (place, who, role, crime, detail) in enumerate(_EARLIER_CASES_VI)]
+
+
+# One happening whose first report is a two-line flash: it shares too little with
+# any one fuller report to be joined by it (a lone report takes a close likeness),
+# though it fits the fuller reports together as well as they fit each other.
+FERRY_FLASH = ("Fire on ferry", "A ferry caught fire near Kestrel Point on Thursday. Lifeboats took the passengers "
+               "off, the coastguard said. More soon.")
+FERRY_REPORTS = [
+    ("Hundreds rescued as fire guts Aurelia Bay ferry off Kestrel Point",
+     "Coastguard crews and fishing boats rescued 412 passengers from the burning ferry Aurelia Bay off Kestrel "
+     "Point on Thursday.\n\nThe fire started in the engine room an hour after the ship left Port Sarn, said "
+     "captain Ilse Varga. Eleven people were treated for smoke inhalation at Sarn General Hospital."),
+    ("Aurelia Bay blaze: engine room fire forces evacuation at sea",
+     "The Aurelia Bay, a ferry of Tessaly Lines, was evacuated near Kestrel Point after fire spread from its "
+     "engine room, the coastguard said.\n\nAll 412 passengers reached the shore at Port Sarn. Tessaly Lines "
+     "suspended its crossings while the burnt-out ship is towed to harbour."),
+    ("Tessaly Lines ferry burns off Kestrel Point, passengers safe",
+     "Passengers of the Aurelia Bay described thick black smoke filling the decks before crews lowered the "
+     "lifeboats off Kestrel Point.\n\nCaptain Ilse Varga ordered the evacuation within minutes. Sarn General "
+     "Hospital kept four crew members overnight; Tessaly Lines promised an inquiry."),
+    ("Coastguard: all 412 aboard Aurelia Bay rescued",
+     "The coastguard at Port Sarn said every one of the 412 people aboard the ferry Aurelia Bay was accounted "
+     "for after the engine room fire off Kestrel Point.\n\nTugs are towing the Tessaly Lines ship to Port "
+     "Sarn. Investigators will board it once the fire is out."),
+]
