@@ -103,11 +103,8 @@ def test_a_backlog_waiting_in_its_queue_is_never_handed_in_again(distributed, tm
         assert result.exit_code == 0, result.output
         assert r.llen("enrich") == 150, "the waiting backlog was handed in again"
         wc.start("w1")
-        try:
-            wait_until(lambda: _store().count_articles() == 150 and get_runtime().inflight().count() == 0, 240, 0.5,
-                       "the backlog indexed")
-        except TimeoutError:
-            raise AssertionError(wc.logs())
+        wc.wait_until(lambda: _store().count_articles() == 150 and get_runtime().inflight().count() == 0, 240, 0.5,
+                      "the backlog indexed")
         assert _lost_warnings(wc) == 0 and "handed in again" not in wc.logs(None)
     assert r.llen("enrich") == 0 and get_runtime().deadletters().count() == 0
 

@@ -90,11 +90,8 @@ def test_a_retry_waiting_out_its_countdown_in_a_killed_worker_runs_within_two_mi
         wc.start("w2")
         wait_ready(app, ["w1", "w2"], timeout=90)
         aid = submit_article(article)
-        try:
-            holder = wait_until(lambda: _holder_of_scheduled(["w1", "w2"]), 60, 0.5,
-                                "the retry held by a worker, waiting out its countdown")
-        except TimeoutError:
-            raise AssertionError(wc.logs()) from None
+        holder = wc.wait_until(lambda: _holder_of_scheduled(["w1", "w2"]), 60, 0.5,
+                               "the retry held by a worker, waiting out its countdown")
         assert int(r.get("test:flaky-attempts")) == 1 and r.hlen("unacked") == 1  # unacknowledged in Redis
         assert _store().get_article(aid) is None
         wc.kill(holder)  # kill -9 during the countdown
@@ -133,10 +130,7 @@ def test_a_retry_waiting_out_its_countdown_through_a_redis_restart_runs_within_t
         proc = wc.start("w1")
         wait_ready(app, ["w1"], timeout=90)
         aid = submit_article(article)
-        try:
-            wait_until(lambda: _holder_of_scheduled(["w1"]), 60, 0.5, "the retry waiting out its countdown in w1")
-        except TimeoutError:
-            raise AssertionError(wc.logs()) from None
+        wc.wait_until(lambda: _holder_of_scheduled(["w1"]), 60, 0.5, "the retry waiting out its countdown in w1")
         redis_server.restart(down_seconds=1)
         restarted = time.monotonic()
         try:

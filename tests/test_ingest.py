@@ -274,10 +274,7 @@ def test_distributed_ingest_goes_to_the_workers_through_the_same_handoff(distrib
     assert store.count_articles() == 0  # queued on Redis, nothing ran in this process
     with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
         wc.start("w0")
-        try:
-            wait_until(lambda: store.count_articles() == 8, 120, 0.3, "8 indexed by the worker")
-        except TimeoutError:
-            raise AssertionError(wc.logs())
+        wc.wait_until(lambda: store.count_articles() == 8, 120, 0.3, "8 indexed by the worker")
     code, text = run("search", "Tidewater ferry crews", "--json")
     assert code == 0 and "Tidewater" in json.loads(text)[0]["headline"]
     # The seen-URL store is the shared one (Redis): a second ingest adds nothing.

@@ -35,11 +35,8 @@ def test_lone_surrogate_messages_are_deadlettered_and_the_worker_keeps_going(dis
     with WorkerCluster(distributed, tmp_path / "logs", cwd=ROOT) as wc:
         proc = wc.start("w1")
         dl = get_runtime().deadletters()
-        try:
-            wait_until(lambda: dl.count() == 2 and _store().count_articles() == 4, 90,
-                       what="2 dead letters and 4 indexed")
-        except TimeoutError:
-            raise AssertionError(wc.logs()) from None
+        wc.wait_until(lambda: dl.count() == 2 and _store().count_articles() == 4, 90,
+                      what="2 dead letters and 4 indexed")
         assert proc.poll() is None, wc.logs()  # the worker is alive and took the rest
         logs = wc.logs(None)
     assert "Unrecoverable error" not in logs and "Logging error" not in logs, logs
@@ -149,11 +146,8 @@ def test_article_of_a_worker_killed_mid_step_is_processed_again_within_two_minut
         killed = time.monotonic()
         wc.start("w1")  # restarted under the same name (docker restart): its id is new
         store = _store()
-        try:
-            wait_until(lambda: store.get_article(aid) is not None, 120, interval=0.5,
-                       what="the killed worker's article indexed")
-        except TimeoutError:
-            raise AssertionError(wc.logs()) from None
+        wc.wait_until(lambda: store.get_article(aid) is not None, 120, interval=0.5,
+                      what="the killed worker's article indexed")
         took = time.monotonic() - killed
         assert InFlight(r).count() == 0  # settled
     assert took < 120, took

@@ -68,10 +68,7 @@ def test_a_worker_killed_holding_the_engine_lock_stalls_assignment_at_most_its_l
         assert r.get("newsagg:story:version") == version
         wc.kill(name)  # kill -9 while it holds the lock
         killed = time.monotonic()
-        try:
-            wait_until(lambda: r.get("newsagg:story:version") != version, 60, 0.01, "an assignment")
-        except TimeoutError:
-            raise AssertionError(wc.logs())
+        wc.wait_until(lambda: r.get("newsagg:story:version") != version, 60, 0.01, "an assignment")
         stall = time.monotonic() - killed
         # The killed worker's article comes back (visibility timeout) and is held no more.
         wait_until(lambda: _store().count_articles() == 6, 90, 0.2, "all 6 indexed")
@@ -95,10 +92,7 @@ def test_a_second_worker_on_the_host_serves_its_metrics_on_the_next_port_and_say
         def second_up():
             return _answers(port + 1)
 
-        try:
-            wait_until(second_up, 30, 0.2, "the second worker's metrics on the next port")
-        except TimeoutError:
-            raise AssertionError(wc.logs()) from None
+        wc.wait_until(second_up, 30, 0.2, "the second worker's metrics on the next port")
         body = urllib.request.urlopen(f"http://127.0.0.1:{port + 1}/metrics", timeout=5).read().decode()
         assert "newsagg_queue_depth" in body
         w2_log = (tmp_path / "logs" / "w2.log").read_text()
@@ -146,10 +140,7 @@ def test_a_redelivered_old_index_message_does_not_overwrite_a_newer_version_of_a
         submit_article(rewritten)
         wait_until(lambda: _store().get_article(wire_story.id).title == title, 60, 0.1, "the new version indexed")
         r.lpush("index", late)  # the broker hands the old message out again
-        try:
-            wait_until(lambda: _store().get_article(copy.id), 60, 0.1, "the late copy indexed")
-        except TimeoutError:
-            raise AssertionError(wc.logs()) from None
+        wc.wait_until(lambda: _store().get_article(copy.id), 60, 0.1, "the late copy indexed")
     stored = _store().get_article(wire_story.id)
     assert stored.title == title
     # The rewritten page is not a copy of the wire text: the late message's update

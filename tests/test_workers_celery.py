@@ -99,10 +99,7 @@ def test_poison_article_is_deadlettered_after_retries_others_unaffected_and_repl
     with WorkerCluster(distributed, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
         wc.start("w1", env={"NEWSAGG_METRICS_PORT": str(port)})
         dl = get_runtime().deadletters()
-        try:
-            wait_until(lambda: dl.count() == 1 and _store().count_articles() == 30, 90, what="30 indexed + 1 dead")
-        except TimeoutError:
-            raise AssertionError(wc.logs())
+        wc.wait_until(lambda: dl.count() == 1 and _store().count_articles() == 30, 90, what="30 indexed + 1 dead")
         letter = dl.list()[0]
         assert letter.article_id == poison_id == ids[15]
         assert (letter.step, letter.reason, letter.attempts) == ("index", "retries-exhausted", 4)
@@ -151,10 +148,7 @@ def test_articles_whose_messages_the_broker_lost_are_handed_in_again_by_maintena
         get_settings.cache_clear()
         result = CliRunner().invoke(main, ["maintain"])
         assert result.exit_code == 0, result.output
-        try:
-            wait_until(lambda: _store().count_articles() == 6 and ledger.count() == 0, 60, what="all 6 indexed")
-        except TimeoutError:
-            raise AssertionError(wc.logs())
+        wc.wait_until(lambda: _store().count_articles() == 6 and ledger.count() == 0, 60, what="all 6 indexed")
     assert all(_store().get_article(i) is not None for i in ids)
 
 
@@ -169,10 +163,7 @@ def test_a_prefork_worker_reports_what_its_child_processes_did(distributed, tmp_
         wc.start("w1", pool="prefork", concurrency=2, env=env)
         for a in synthetic_articles(24, seed=21):
             submit_article(a)
-        try:
-            wait_until(lambda: _store().count_articles() == 24, 90, what="24 indexed")
-        except TimeoutError:
-            raise AssertionError(wc.logs())
+        wc.wait_until(lambda: _store().count_articles() == 24, 90, what="24 indexed")
 
         def metrics() -> str:
             return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
@@ -240,10 +231,7 @@ def test_unreachable_elasticsearch_retries_then_deadletters_and_replay_indexes_o
     dl = get_runtime().deadletters()
     with WorkerCluster(wrong, tmp_path / "logs-wrong", cwd=ROOT) as wc:
         wc.start("w1")
-        try:
-            wait_until(lambda: dl.count() == 3, 90, 0.3, "3 dead letters")
-        except TimeoutError:
-            raise AssertionError(wc.logs())
+        wc.wait_until(lambda: dl.count() == 3, 90, 0.3, "3 dead letters")
     assert {d.article_id for d in dl.list()} == set(ids)
     assert all(d.reason == "retries-exhausted" and d.attempts == 4 and "unreachable" in d.error for d in dl.list())
     # The operator fixes ELASTICSEARCH_URL, restarts the workers and replays.
@@ -267,10 +255,7 @@ def test_a_hung_step_is_timed_out_retried_and_deadlettered_without_blocking_the_
     with WorkerCluster(env, tmp_path / "logs", app="faultapp", cwd=ROOT) as wc:
         wc.start("w1")  # one worker: a hang it could not escape would stall everything
         dl = get_runtime().deadletters()
-        try:
-            wait_until(lambda: dl.count() == 1 and _store().count_articles() == 6, 60, 0.3, "6 indexed + 1 dead")
-        except TimeoutError:
-            raise AssertionError(wc.logs())
+        wc.wait_until(lambda: dl.count() == 1 and _store().count_articles() == 6, 60, 0.3, "6 indexed + 1 dead")
     letter = dl.get(hang_id)
     assert letter.reason == "retries-exhausted" and "task_time_limit_s=1" in letter.error
     assert int(r.get("test:hang-attempts")) == 4
@@ -305,9 +290,6 @@ def test_a_task_lost_with_its_worker_is_redelivered_to_another(distributed, tmp_
         wait_until(lambda: r.get("test:slow-started"), 60, 0.05, "w1 inside the slow step")
         wc.kill("w1")  # kill -9 in the middle of the task: never acknowledged
         wc.start("w2")
-        try:
-            wait_until(lambda: all(_store().get_article(i) for i in ids), 60, 0.3, "all 5 indexed by w2")
-        except TimeoutError:
-            raise AssertionError(wc.logs())
+        wc.wait_until(lambda: all(_store().get_article(i) for i in ids), 60, 0.3, "all 5 indexed by w2")
     assert int(r.get("test:slow-started")) == 2  # the lost run, then the redelivered one
     assert _store().count_articles() == 5 and get_runtime().deadletters().count() == 0

@@ -98,6 +98,13 @@ class WorkerCluster:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-(tail or 0):]}"
                          for p in sorted(self.log_dir.glob("*.log")))
 
+    def wait_until(self, predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
+        """`wait_until`, failing a test with the workers' logs when `what` is not reached."""
+        try:
+            return wait_until(predicate, timeout, interval, what)
+        except TimeoutError as exc:
+            raise AssertionError(f"{exc}\n{self.logs()}") from None
+
     def close(self) -> None:
         for name in list(self.procs):
             stop_worker(self.procs.pop(name))
