@@ -864,11 +864,12 @@ class StoryEngine:
                 lsh.expire(before)
                 self.state.forget_signatures_before(name, before)
             long_before = now_ts - self.tuning.storyline_quiet_days * 86400.0
-            storylines = self._resolve("storyline", set(self.state.older_than("open-storylines", long_before)))[1]
+            quiet_storylines = self.state.older_than("open-storylines", long_before)
+            storylines = self._resolve("storyline", set(quiet_storylines))[1]
             for rec in storylines.values():
                 rec.close()
             self._put("storyline", storylines)
-            self.state.untouch("open-storylines", self.state.older_than("open-storylines", long_before))
+            self.state.untouch("open-storylines", quiet_storylines)
             self.events_lsh.expire(long_before)
             self.state.forget_signatures_before(self.EVENTS_INDEX, long_before)
         log.info("story engine closed quiet events", extra={"closed": len(quiet), "before": before})

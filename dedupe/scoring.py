@@ -256,12 +256,12 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
     with all events' centroids are taken in one pass."""
     fits = {eid: 0.0 for eid in events}
     timely = [(eid, rec) for eid, rec in events.items() if time_compatible(f, rec.span, tuning)]
+    centroid_keys = [rec.centroid.keys for _, rec in timely]
     terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
-    keys = dots(f.key_vector, [rec.centroid.keys for _, rec in timely])
-    cross = dots(f.cross_vector, [rec.centroid.keys for _, rec in timely]) if len(f.cross_vector) else None
+    keys = dots(f.key_vector, centroid_keys)
+    cross = dots(f.cross_vector, centroid_keys) if len(f.cross_vector) else None
     # Names and numbers in common with each event, and names alone: a lone shared
     # figure (a death toll, an age, a year) is a coincidence across languages.
-    centroid_keys = [rec.centroid.keys for _, rec in timely]
     in_common = shared_counts(f.key_vector, centroid_keys).tolist()
     name_ids = np.array(sorted(term_ids([k for k in f.keys if not k[0].isdigit()], "k").values()), dtype=np.int64)
     names_in_common = shared_counts(SparseVector(name_ids, np.ones(name_ids.size)), centroid_keys).tolist()

@@ -139,11 +139,6 @@ class EngineState(ABC):
         ids = terms.tolist()
         return counts.df[0], dict(zip(ids, map(counts.df.__getitem__, ids)))
 
-    def document_frequencies(self, term_ids: Iterable[int]) -> dict[int, int]:
-        """Document frequency of each term as counted so far (read only; under
-        `lock()` after `count_document`, so current)."""
-        return {t: self._df_counts.df.get(t, 0) for t in term_ids}
-
     def _df_snapshot(self) -> tuple[dict[int, int], int]:
         """(the folded counts, the log position they hold)."""
         raise NotImplementedError
