@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from newsagg.core.jsonl import read_json_lines
+
 _TOKEN = re.compile(r"\w+")
 
 
@@ -149,14 +151,12 @@ class LabelledPage:
 
 def load_labelled_pages(root: Path, split: str = "all") -> Iterator[LabelledPage]:
     """bench/data/extraction-pages: labels.jsonl + pages/<id>.html.gz; split 'tune', 'holdout' or 'all'."""
-    with (root / "labels.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if split != "all" and row["split"] != split:
-                continue
-            html = gzip.decompress((root / "pages" / f"{row['id']}.html.gz").read_bytes())
-            yield LabelledPage(row["id"], row["url"], row["publisher"], row["language"], row["split"], html,
-                               row["title"], row["published"], row["authors"], row["body"])
+    for _, row in read_json_lines(root / "labels.jsonl"):
+        if split != "all" and row["split"] != split:
+            continue
+        html = gzip.decompress((root / "pages" / f"{row['id']}.html.gz").read_bytes())
+        yield LabelledPage(row["id"], row["url"], row["publisher"], row["language"], row["split"], html,
+                           row["title"], row["published"], row["authors"], row["body"])
 
 
 @dataclass

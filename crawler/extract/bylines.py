@@ -80,11 +80,8 @@ def _plausible(name: str) -> bool:
     return len(words) <= 5 and sum(w[:1].islower() and w not in _PARTICLES for w in words) <= (1 if len(words) < 3 else 0)
 
 
-def _slug_key(slug: str) -> str:
-    return re.sub(r"[^a-z]", "", slug.lower())
-
-
 def _name_key(name: str) -> str:
+    """Letters a-z only, lower case: a name and its address slug compare alike ('Craig Lloyd', 'craiglloyd')."""
     return re.sub(r"[^a-z]", "", name.lower())
 
 
@@ -217,7 +214,7 @@ def author_page_link(tree, keys: set[str]) -> list[str]:
     for link in tree.xpath('//a[contains(@href, "/author")]'):
         match = AUTHOR_PATH.search(link.get("href") or "")
         text = _text(link)
-        if match and text and _slug_key(match.group(1)) == _name_key(text) and not _in_comment(link):
+        if match and text and _name_key(match.group(1)) == _name_key(text) and not _in_comment(link):
             found = clean_byline_names([text], keys)
             if found:
                 return found

@@ -217,9 +217,22 @@ def _json_ld(tree) -> list[dict]:
     return objects
 
 
-def _meta(tree, *names: str) -> str | None:
+def _meta_index(tree) -> dict[str, list[str]]:
+    """Every <meta> content under each of its property, name and itemprop, in page order: one scan
+    of the page for the dozens of names read_metadata looks up."""
+    index: dict[str, list[str]] = {}
+    for el in tree.iter("meta"):
+        content = el.get("content")
+        if content is None:
+            continue
+        for name in {el.get("property"), el.get("name"), el.get("itemprop")} - {None}:
+            index.setdefault(name, []).append(content)
+    return index
+
+
+def _meta(metas: dict[str, list[str]], *names: str) -> str | None:
     for name in names:
-        for value in tree.xpath(f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'):
+        for value in metas.get(name, ()):
             if value and value.strip():
                 return value.strip()
     return None
@@ -238,10 +251,10 @@ PUBLISHED_NAMES = ("article:published_time", "datePublished", "pubdate", "publis
                    "parsely-pub-date", "sailthru.date", "article.published", "og:published_time")
 
 
-def _meta_date(tree, names: tuple[str, ...]) -> datetime | None:
+def _meta_date(metas: dict[str, list[str]], names: tuple[str, ...]) -> datetime | None:
     """The first of those <meta> values that reads as a date ('10:05' alone does not)."""
     for name in names:
-        for value in tree.xpath(f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'):
+        for value in metas.get(name, ()):
             found = parse_datetime(value)
             if found:
                 return found
@@ -286,8 +299,9 @@ def read_metadata(tree) -> PageMeta:
     meta.amp = html.get("amp") is not None or html.get("\u26a1") is not None
     canonical = tree.xpath('//link[contains(concat(" ", normalize-space(translate(@rel, "CANONIL", "canonil")), " "), " canonical ")]/@href')
     meta.canonical = canonical[0].strip() if canonical and canonical[0].strip() else None
-    meta.og_url = _meta(tree, "og:url")
-    meta.og_type = _meta(tree, "og:type")
+    metas = _meta_index(tree)
+    meta.og_url = _meta(metas, "og:url")
+    meta.og_type = _meta(metas, "og:type")
     titles = tree.xpath("//title/text()")
     meta.html_title = _text(titles[0]) if titles else None
 
@@ -309,9 +323,9 @@ def read_metadata(tree) -> PageMeta:
         meta.description = _text(article.get("description"))
         body = article.get("articleBody")
         meta.ld_body = body.strip() if isinstance(body, str) else None
-    meta.og_title = _meta(tree, "og:title", "twitter:title")
+    meta.og_title = _meta(metas, "og:title", "twitter:title")
     meta.title = meta.title or meta.og_title or meta.html_title
-    meta.site_name = _meta(tree, "og:site_name", "application-name") or meta.site_name
+    meta.site_name = _meta(metas, "og:site_name", "application-name") or meta.site_name
     headings = tree.xpath("(//article//h1 | //main//h1)[1]") or tree.xpath("//h1[1]") \
         or tree.xpath("(//article//h2 | //main//h2 | //header//h2)[1]")  # no <h1> at all: the article's first <h2>
     meta.h1 = _heading_text(headings[0]) if headings else None
@@ -319,27 +333,27 @@ def read_metadata(tree) -> PageMeta:
     # a heading only becomes the title when a metadata title confirms it (crawler.extract.titles)
     found = tree.xpath("//h1")[:MAX_HEADINGS] + tree.xpath("//h2")[:MAX_HEADINGS] + tree.xpath(HEADLINE_MARKUP)[:3]
     meta.headings = [text for text in (_heading_text(h) for h in found) if text]
-    meta.alt_titles = [t for t in (_meta(tree, name) for name in ALT_TITLE_NAMES) if t]
+    meta.alt_titles = [t for t in (_meta(metas, name) for name in ALT_TITLE_NAMES) if t]
     if not meta.authors:
-        author = _meta(tree, *AUTHOR_NAMES)
+        author = _meta(metas, *AUTHOR_NAMES)
         names = split_names(author) if author and not author.startswith("http") else []
         meta.authors = clean_byline_names(names)
         meta.author_credits = any(_CREDIT.search(n) for n in names)
     meta.marked_up_dates = _marked_up_dates(tree)
-    meta.published = meta.published or _meta_date(tree, PUBLISHED_NAMES)
+    meta.published = meta.published or _meta_date(metas, PUBLISHED_NAMES)
     if meta.published and _is_bare_day(meta.published):  # '2016-12-15': the markup may say at what time
         timed = same_day(meta.published, meta.marked_up_dates)
         meta.published_day_only = timed is None
         meta.published = timed or midday(meta.published)
     elif not meta.published and meta.marked_up_dates:  # before htmldate's guess: it misreads 10/04/16 as April
         meta.published = meta.marked_up_dates[0].astimezone(timezone.utc)
-    meta.modified = meta.modified or parse_datetime(_meta(tree, "article:modified_time", "dateModified",
+    meta.modified = meta.modified or parse_datetime(_meta(metas, "article:modified_time", "dateModified",
                                                           "og:updated_time"))
-    meta.image = meta.image or _meta(tree, "og:image", "twitter:image")
-    meta.section = meta.section or _meta(tree, "article:section")
-    meta.description = meta.description or _meta(tree, "og:description", "description")
+    meta.image = meta.image or _meta(metas, "og:image", "twitter:image")
+    meta.section = meta.section or _meta(metas, "article:section")
+    meta.description = meta.description or _meta(metas, "og:description", "description")
     lang = html.get("lang") or html.get("{http://www.w3.org/XML/1998/namespace}lang") \
-        or _meta(tree, "og:locale", "content-language", "language")
+        or _meta(metas, "og:locale", "content-language", "language")
     meta.language = meta.language or lang
     if meta.language:
         meta.language = meta.language.replace("_", "-").split("-")[0].lower()[:3] or None
