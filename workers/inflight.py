@@ -440,9 +440,11 @@ class InFlight(InFlightLedger):
         ids = [i.decode() for i in self.r.zrangebyscore(self.times, "-inf", f"({before}")]
         if not ids:
             return []
-        recorded = set()  # articles with a message on record: the watermark check looks after them
-        for key in self.records.values():
-            recorded.update(m.decode().rpartition("|")[0] for m in self.r.zrange(key, 0, -1))
+        # articles with a message on record: the watermark check looks after them
+        with self.r.pipeline(transaction=False) as pipe:
+            for key in self.records.values():
+                pipe.zrange(key, 0, -1)
+            recorded = {m.decode().rpartition("|")[0] for marks in pipe.execute() for m in marks}
         ids = [i for i in ids if i not in recorded]
         if not ids:
             return []
