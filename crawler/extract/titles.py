@@ -54,6 +54,11 @@ def site_keys(site_names: list[str | None], url: str | None) -> set[str]:
     return {k for k in keys if len(k) >= 3}
 
 
+def is_site_name(text: str, keys: set[str]) -> bool:
+    """`text` is the site's own name ('BBC News' on bbc.com, 'Wochenblatt.de'), by site_keys."""
+    return _is_site(text, keys)
+
+
 def _is_site(segment: str, keys: set[str]) -> bool:
     key = _key(segment)
     if not key or len(segment.split()) > MAX_SITE_WORDS:
