@@ -33,7 +33,7 @@ from newsagg.crawler.extract.metadata import (
     parse_datetime,
     read_metadata,
 )
-from newsagg.crawler.extract.titles import choose_title, is_site_name, site_keys
+from newsagg.crawler.extract.titles import choose_title, fix_text, is_site_name, site_keys
 from newsagg.crawler.extract.urls import clean_url, is_http_url
 
 log = logging.getLogger(__name__)
@@ -232,7 +232,7 @@ def _only_in_comments(tree, name: str) -> bool:
 def _title(meta: PageMeta, url: str) -> str:
     return choose_title(ld_headline=meta.ld_headline, og_title=meta.og_title, html_title=meta.html_title,
                         h1=meta.h1, site_names=[meta.site_name, meta.publisher], url=url, headings=meta.headings,
-                        alt_titles=meta.alt_titles)
+                        alt_titles=meta.alt_titles, h1_standalone=meta.h1_standalone)
 
 
 def _never_raises(extract):
@@ -277,7 +277,7 @@ def extract_article(html: bytes | str, url: str, content_type: str | None = None
         return ExtractedPage(url=url, canonical_url=clean_url(url), skip_reason=str(exc))
     meta = read_metadata(tree)
     title = _title(meta, url)
-    meta.authors = _authors(tree, meta, url, title)
+    meta.authors = [name for name in (fix_text(n) for n in _authors(tree, meta, url, title)) if name]
     page = ExtractedPage(url=url, canonical_url=_canonical(url, meta), is_amp=meta.amp,
                          title=title, authors=meta.authors, published=meta.published,
                          modified=meta.modified, language=meta.language, section=meta.section,

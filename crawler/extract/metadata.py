@@ -78,6 +78,7 @@ class PageMeta(ArticleFields):
     h1: str | None = None
     site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
     publisher: str | None = None  # the JSON-LD publisher's name
+    h1_standalone: bool = False  # h1 is a real <h1>, without links, outside menus, sidebars and footers
     headings: list[str] = field(default_factory=list)  # every <h1>'s text, in page order, then the <h2>s'
     published_day_only: bool = False  # the metadata gives the day, no time of it
     author_credits: bool = False  # the <meta> author list carries credits ('Ann Lee at MSA Models'): a shoot's crew
@@ -358,6 +359,9 @@ def read_metadata(tree) -> PageMeta:
     headings = tree.xpath("(//article//h1 | //main//h1)[1]") or tree.xpath("//h1[1]") \
         or tree.xpath("(//article//h2 | //main//h2 | //header//h2)[1]")  # no <h1> at all: the article's first <h2>
     meta.h1 = _heading_text(headings[0]) if headings else None
+    # an <h1> of the page's own, not a teaser's link, a logo link or one in a menu, sidebar or footer
+    meta.h1_standalone = bool(headings) and headings[0].tag == "h1" and not headings[0].xpath(
+        "ancestor-or-self::*[self::a or self::nav or self::aside or self::footer] | .//a")
     # <h2>s after the <h1>s: some pages keep the site's logo in every <h1> and the headline in an <h2>;
     # a heading only becomes the title when a metadata title confirms it (crawler.extract.titles)
     found = tree.xpath("//h1")[:MAX_HEADINGS] + tree.xpath("//h2")[:MAX_HEADINGS] + tree.xpath(HEADLINE_MARKUP)[:3]
