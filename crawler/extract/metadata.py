@@ -10,6 +10,8 @@ from typing import Any, Iterator
 
 from dateutil import parser as dateparser
 
+from newsagg.crawler.extract.titles import fix_text
+
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
                  "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
                  "report", "scholarlyarticle", "techarticle", "socialmediaposting"}
@@ -113,12 +115,12 @@ _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*"
 _LEAD = re.compile(r"^(?:(?:analysis|opinion|commentary|review|reported|written|posted|story|text|words)\s+)?"
                    r"(?:by|von|par|por)\s*:?\s+", re.IGNORECASE)
 # 'Finian Cunningham. Sputnik International': a full stop after a word (not an initial, 'Dr.', 'Jr.') ends a name
-_FULL_STOP = re.compile(r"(?<=[a-z]{3})\.\s+(?=[^\W\d_])")
+_FULL_STOP = re.compile(r"(?<=\w[a-z]{2})\.\s+(?=[^\W\d_])")
 
 
 def split_names(text: str | None) -> list[str]:
     """'A, B and C' -> ['A', 'B', 'C'] (bylines list several people in one string)."""
-    text = _LEAD.sub("", (text or "").strip())
+    text = _LEAD.sub("", fix_text(text))  # entities first: 'O&#8217;Roe' holds a ';
     text = re.sub(r"^[^\W\d_]+(?:\s[^\W\d_]+)?\s*:\s*(?=\S)", "", text)  # a label: 'Text: ', 'Written by: '; no name has ':'
     text = _FULL_STOP.sub(", ", text)
     return [n for n in (part.strip() for part in _NAME_SEPARATORS.split(text)) if n]

@@ -83,6 +83,10 @@ def strip_site_name(title: str, keys: set[str]) -> str:
     """'Headline - Site' / 'Site | Headline' / 'Headline | Section | Site' -> 'Headline'."""
     if not keys:
         return title
+    # 'The Space Review: Headline': the site's name as a label before a colon
+    label = _SITE_LABEL.match(title)
+    if label and _is_site(label.group(1), keys):
+        title = label.group(2)
     parts = _SEPARATOR.split(title)
     seps = _SEPARATOR.findall(title)
     if len(parts) < 2:
@@ -101,10 +105,6 @@ def strip_site_name(title: str, keys: set[str]) -> str:
     out = parts[0]
     for sep, part in zip(seps, parts[1:]):
         out += sep + part
-    # 'The Space Review: Headline': the site's name as a label before a colon
-    label = _SITE_LABEL.match(out)
-    if label and _is_site(label.group(1), keys):
-        out = label.group(2)
     return out
 
 
