@@ -88,6 +88,8 @@ CASES = {
     "the site's name as a label before a colon": (dict(title="Wochenblatt: Storm shuts the quay for two days"),
                                                    "Storm shuts the quay for two days"),
     "'The' before the site's name": (dict(title="Storm shuts the quay | The Wochenblatt"), "Storm shuts the quay"),
+    "the site's name and its slogan": (dict(title="Storm shuts the quay | Wochenblatt ~ News from the island"),
+                                       "Storm shuts the quay"),
     "a fullwidth bar before the site's name": (dict(title="港の岸壁、嵐で二日間閉鎖｜ハーバー新聞", site="ハーバー新聞"),
                                                "港の岸壁、嵐で二日間閉鎖"),
     "mojibake of letters beyond Latin-1": (dict(og="Port w GdaÅ„sku zamkniÄ™ty"), "Port w Gdańsku zamknięty"),

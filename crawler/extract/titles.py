@@ -16,7 +16,7 @@ import ftfy
 
 # Separators between a headline and the site's name; spaces around them are required, so a
 # hyphenated word or a 'U.S.-China' stays whole.
-_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«/]|::|--|\\\\)\s+|\s*[｜│]\s*")  # fullwidth bars need no spaces
+_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«/~›‹►]|::|--|\\\\)\s+|\s*[｜│]\s*")  # fullwidth bars need no spaces
 _ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _ELLIPSIS = ("…", "...")
 _GENERIC_LABELS = {"www", "m", "amp", "mobile", "news", "blog", "blogs", "edition", "en", "de", "fr", "es", "live"}
@@ -91,6 +91,10 @@ def strip_site_name(title: str, keys: set[str]) -> str:
     seps = _SEPARATOR.findall(title)
     if len(parts) < 2:
         return title
+    # 'Headline | Site - Slogan': the site's name and what follows it
+    first_site = next((i for i in range(1, len(parts)) if _is_site(parts[i], keys)), None)
+    if first_site is not None and first_site < len(parts) - 1:
+        parts, seps = parts[:first_site + 1], seps[:first_site]
     # Drop site-name segments from the end, then from the start; never the last remaining one.
     while len(parts) > 1 and _is_site(parts[-1], keys):
         parts.pop()
