@@ -111,3 +111,12 @@ def test_a_topic_link_is_not_an_author_page(tmp_path):
 def test_a_weekday_after_the_name_is_not_part_of_it(tmp_path):
     got = authors(tmp_path, page(byline='<div class="author">Jane Roe Monday</div>'))
     assert got == ["Jane Roe"]
+
+
+def test_a_byline_beside_share_buttons(tmp_path):
+    """The byline's container is named for both ('byline-social'); an author bio box stays noise."""
+    byline = ('<div class="byline-social"><p class="byline">By <span class="by-author"><a rel="author" '
+              'href="/author/jane-roe">Jane Roe</a>, </span><span class="by-author"><a rel="author" '
+              'href="/author/ned-rowe">Ned Rowe</a></span></p></div>')
+    assert authors(tmp_path, page(author={"@type": "Person", "name": "Jane Roe"}, byline=byline)) == \
+        ["Jane Roe", "Ned Rowe"]

@@ -94,9 +94,11 @@ def _author_link_names(el, keys: set[str]) -> list[str]:
 
 
 def _in_noise(el) -> bool:
-    """Inside a comment, an author bio box or a share bar (its element or three nearest ancestors)."""
+    """Inside a comment, an author bio box or a share bar (its element or three nearest ancestors);
+    a class that says byline too ('byline-social': the byline beside share buttons) is no noise."""
     for e in [el, *list(el.iterancestors())[:3]]:
-        if _NOT_BYLINE.search(f"{e.get('class', '')} {e.get('id', '')}"):
+        tokens = f"{e.get('class', '')} {e.get('id', '')}".split()
+        if any(_NOT_BYLINE.search(t) and "byline" not in t.lower() for t in tokens):
             return True
     return False
 
