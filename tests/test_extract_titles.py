@@ -149,3 +149,11 @@ def test_headline_in_a_later_h1_that_the_title_confirms(tmp_path):
     result = CliRunner().invoke(main, ["extract", str(path), "--url", URL])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["title"] == "Breaking: Harbour hires a new pilot chief"
+
+
+def test_a_tagline_h1_sharing_only_the_sites_words_is_not_the_headline():
+    """<title> carries a site name stripping does not know ('Wochenblatt Mallorca' on wochenblatt.de);
+    the <h1> is the site's tagline: it shares words with the title, but only the site's."""
+    got = extract_article(page(title="Storm shuts the quay for two days | Wochenblatt Mallorca",
+                               h1="Wochenblatt Mallorca, die Inselzeitung").encode(), URL).title
+    assert got.startswith("Storm shuts the quay for two days")

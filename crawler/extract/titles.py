@@ -182,8 +182,10 @@ def _own_headline(heading: str, keys: set[str], titles: list[str]) -> bool:
     'Most read' box shares nothing)."""
     if len(heading.split()) < 3 or _is_site(heading, keys) or _is_site(strip_site_name(heading, keys), keys):
         return False
-    words = _content_words(heading)
-    return any(words & _content_words(t) for t in titles if t)
+    # words of the site's name do not count ('Wochenblatt — die Inselzeitung' is a tagline), nor does what
+    # a title carries besides its longest part (a site name or a section that stripping did not know)
+    words = {w for w in _content_words(heading) if not any(_key(w) in k for k in keys)}
+    return any(words & _content_words(max(_SEPARATOR.split(t), key=len)) for t in titles if t)
 
 
 def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: str | None,
