@@ -97,8 +97,8 @@ def _in_noise(el) -> bool:
     """Inside a comment, an author bio box or a share bar (its element or three nearest ancestors);
     a class that says byline too ('byline-social': the byline beside share buttons) is no noise."""
     for e in [el, *list(el.iterancestors())[:3]]:
-        tokens = f"{e.get('class', '')} {e.get('id', '')}".split()
-        if any(_NOT_BYLINE.search(t) and "byline" not in t.lower() for t in tokens):
+        marks = f"{e.get('class', '')} {e.get('id', '')}"
+        if _NOT_BYLINE.search(marks) and any(_NOT_BYLINE.search(t) and "byline" not in t.lower() for t in marks.split()):
             return True
     return False
 
