@@ -120,3 +120,14 @@ def test_a_byline_beside_share_buttons(tmp_path):
               'href="/author/ned-rowe">Ned Rowe</a></span></p></div>')
     assert authors(tmp_path, page(author={"@type": "Person", "name": "Jane Roe"}, byline=byline)) == \
         ["Jane Roe", "Ned Rowe"]
+
+
+@pytest.mark.parametrize("name", ["Jane\x01 Roe", "Jane Roe \ud83d"])
+def test_a_control_character_or_half_an_emoji_in_an_author_fails_nothing(name):
+    """The page is searched for the declared name (is it listed with others?): lxml refuses control
+    characters and lone surrogates there, the extraction must not."""
+    from newsagg.crawler.extract import extract_article
+
+    got = extract_article(page(author={"@type": "Person", "name": name},
+                               byline='<p class="byline">By Jane Roe and Ned Rowe</p>'), URL)
+    assert got.error is None and got.title == "Quay repairs finish early"

@@ -211,7 +211,7 @@ _LIST_MARK = re.compile(r"(?:,|&|\b(?:and|und|et|y)\b)\s*[A-ZÀ-Þ][^\W\d_]+\s+[
 def _listed_with_others(tree, name: str) -> bool:
     """The page shows `name` in a short text that lists more ('By A, B and C'): only then is the byline
     read (searching it after every headline costs 1.7 ms a page, finding the name 0.6 ms)."""
-    name = scrub_surrogates(name)  # half an emoji in a JSON-LD name: lxml cannot encode it
+    name = clean_text(name)  # half an emoji or a control character in a JSON-LD name: lxml refuses them
     for node in tree.xpath("//body//text()[contains(., $name)]", name=name)[:5]:
         el = node.getparent().getparent() if node.is_tail else node.getparent()  # a tail is its parent's text
         for _ in range(4):  # the name's element and three ancestors: <p>By <span><a>A</a>, </span>...</p>
