@@ -445,7 +445,7 @@ class StoryEngine:
             joined_storylines += [events[other].storyline_id] if events[other].storyline_id else []
             _add_updates(updates, self._merge_events(gone, keep, both))
             event_id, event = keep, both[keep]
-        event.storyline_id = self._place_in_storyline(aid, article.content_hash, f, joined_storylines + linked,
+        event.storyline_id = self._place_in_storyline(aid, article.content_hash, f, joined_storylines, linked,
                                                       near, updates)
         self._put("event", {event_id: event})
         st.add_members(f"event:{event_id}", [aid])
@@ -654,15 +654,18 @@ class StoryEngine:
                 out[eid] = other
         return out
 
-    def _place_in_storyline(self, aid: str, content_hash: str, f: Features, linked: list[str], near: set[str],
-                            updates: dict[str, dict]) -> str:
+    def _place_in_storyline(self, aid: str, content_hash: str, f: Features, joined: list[str], linked: list[str],
+                            near: set[str], updates: dict[str, dict]) -> str:
         """The storyline of the article's event: that of the event it joined, else
-        the storyline of a candidate's event it fits, else a new one; storylines
-        of the events it linked (joined, merged, or fits but may not merge with)
-        merge into one, the oldest surviving. Adds the article to it."""
+        the storyline of a candidate's event it fits, else a new one. Storylines of
+        the events it joined or merged become one, the oldest surviving; so do those
+        of events it fits but may not merge with (`linked`), when the two storylines
+        are alike as wholes: one article alike to both is a bridge, not a subject
+        (on a headline stream, single bridges chained most stories into one).
+        Adds the article to it."""
         t = self.tuning
-        survivor_of, storylines = self._resolve("storyline", set(linked) | near)
-        chosen = [survivor_of[s] for s in linked if survivor_of[s] in storylines]
+        survivor_of, storylines = self._resolve("storyline", set(joined) | set(linked) | near)
+        chosen = [survivor_of[s] for s in joined if survivor_of[s] in storylines]
         if not chosen:
             fits = storyline_fits(f, storylines, t)
             best = max(fits, key=lambda s: (fits[s], s), default=None)
@@ -672,6 +675,10 @@ class StoryEngine:
             keep = min(set(chosen), key=lambda s: (storylines[s].created, s))
             for other in sorted(set(chosen) - {keep}):
                 _add_updates(updates, self._merge_storylines(other, keep, storylines))
+            bar = t.storyline_threshold * t.storyline_merge_fit
+            for other in sorted({survivor_of[s] for s in linked if survivor_of[s] in storylines} - {keep}):
+                if average_link(storylines[keep].centroid, storylines[other].centroid, t) >= bar:
+                    _add_updates(updates, self._merge_storylines(other, keep, storylines))
             storyline = storylines[keep]
         else:
             keep = self._fresh_id("storyline", f"sl-{aid}", content_hash)

@@ -73,9 +73,12 @@ def load_labelled(path: Path | str) -> list[dict[str, Any]]:
         for n, row in read_json_lines(path):
             if not isinstance(row, dict):
                 raise EvalInputError(f"{path}:{n}: expected a JSON object")
-            for key in ("id", "text", "event"):
+            for key in ("id", "event"):
                 if not isinstance(row.get(key), str) or not row[key].strip():
                     raise EvalInputError(f"{path}:{n}: field {key!r} missing or not a non-empty string")
+            # A headline-only item (a feed often carries nothing more) has a title and an empty text.
+            if not isinstance(row.get("text"), str) or not (row["text"].strip() or str(row.get("title") or "").strip()):
+                raise EvalInputError(f"{path}:{n}: field 'text' missing, or empty without a title")
             if row["id"] in seen:
                 raise EvalInputError(f"{path}:{n}: id {row['id']!r} occurs twice")
             seen.add(row["id"])

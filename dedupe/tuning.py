@@ -63,6 +63,9 @@ class Tuning:
     # cohesion) links their storylines.
     storyline_threshold: float = 0.08
     storyline_link_fit: float = 1.0
+    # ... and two storylines so linked merge only when their articles are on
+    # average this alike (1 = the storyline bar).
+    storyline_merge_fit: float = 1.0
     storyline_max_gap_days: float = 400.0
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 

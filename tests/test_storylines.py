@@ -19,6 +19,7 @@ from tests.support.engine_texts import (
     article,
     background,
     copy_with_clutter,
+    headline_stream,
     wire,
 )
 
@@ -78,3 +79,17 @@ def test_a_follow_up_weeks_later_finds_its_storyline_after_the_first_event_close
     # A storyline quiet for longer than storyline_quiet_days closes too.
     engine.maintain(now=later + timedelta(days=engine.tuning.storyline_quiet_days + 1))
     assert engine.state.get("storyline", collapse.storyline_id)["closed"] is True
+
+
+def test_one_headline_naming_two_subjects_does_not_merge_their_storylines(engine):
+    """A market round-up joins one subject's event and fits the other's: storylines
+    link as wholes, not through one bridging article (on a real 36-hour headline
+    stream such bridges chained 80 of 87 aggregator stories into one storyline)."""
+    storyline_of = {}
+    for n, (slug, headline, subject) in enumerate(headline_stream()):
+        storyline_of[engine.assign(article(slug, headline, "", DAY + timedelta(minutes=20 * n))).article_id] = subject
+    final = {aid: engine.lookup(aid).storyline_id for aid in storyline_of}
+    exchange = {final[a] for a, s in storyline_of.items() if s == "exchange"}
+    tour = {final[a] for a, s in storyline_of.items() if s == "tour"}
+    assert len(exchange) == 1 and len(tour) == 1, final
+    assert exchange != tour
