@@ -121,6 +121,7 @@ def main() -> None:
         line = {"shuffle": seed, "events": r["events"]["bcubed"],
                 "copies_f1": (r.get("copies") or {}).get("pairwise", {}).get("f1"),
                 "storylines_f1": (r.get("storylines") or {}).get("bcubed", {}).get("f1"),
+                "other_language_share": r["other_language"]["share"],
                 "assign_p50_ms": r["assign_ms"]["p50"]}
         if seed is None:
             base = r["baseline"]
@@ -138,11 +139,13 @@ def main() -> None:
 
     print(json.dumps({"file": str(args.file), "split": args.split, "tree": str(args.tree or "."),
                       "unknown_language": args.unknown_language, "syllables": args.syllables,
-                      "file_order": {k: lines[0][k] for k in ("events", "copies_f1", "storylines_f1")},
+                      "file_order": {k: lines[0][k] for k in ("events", "copies_f1", "storylines_f1",
+                                                              "other_language_share")},
                       "shuffled_mean": {"events_precision": mean("events", "precision"),
                                         "events_recall": mean("events", "recall"),
                                         "events_f1": mean("events", "f1"), "copies_f1": mean("copies_f1"),
-                                        "storylines_f1": mean("storylines_f1")},
+                                        "storylines_f1": mean("storylines_f1"),
+                                        "other_language_share": mean("other_language_share")},
                       "assign_p50_ms": statistics.median(x["assign_p50_ms"] for x in lines),
                       "baseline": lines[0]["baseline"]}))
 

@@ -18,6 +18,8 @@ from newsagg.dedupe.eval import (
     split_of,
 )
 from tests.support.engine_texts import (
+    GERMAN_TEXT,
+    GERMAN_TITLE,
     INDEPENDENT_TEXT,
     INDEPENDENT_TITLE,
     UNRELATED,
@@ -158,3 +160,18 @@ def test_eval_clusters_reads_a_headline_only_stream_and_keeps_its_storylines_apa
     report = json.loads(result.output)
     assert report["articles"] == len(rows) and report["gold"]["storylines"] == 2
     assert report["storylines"]["bcubed"]["precision"] == 1.0
+
+
+def test_eval_clusters_reports_the_share_of_other_language_reports_that_join_their_event(tmp_path):
+    german = {"id": "d1", "title": GERMAN_TITLE, "text": GERMAN_TEXT, "lang": "de",
+              "published": "2026-03-02T13:00:00Z", "event": "2026-03-02-crane", "group": "d1"}
+    path = _write(tmp_path / "languages.jsonl", [*_labelled_rows(), german])
+    result = CliRunner().invoke(main, ["eval", "clusters", str(path), "--json", "--no-baseline"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["other_language"] == {"reports": 1, "joined": 1, "share": 1.0}
+    text = CliRunner().invoke(main, ["eval", "clusters", str(path), "--no-baseline"]).output
+    assert "other-language reports in their event's main-language event: 1 of 1 (100%)" in text
+    # Events each reported in one language have no other-language reports to count.
+    solo = _write(tmp_path / "solo.jsonl", [{**german, "event": "crane-de"}, _labelled_rows()[0]])
+    report = json.loads(CliRunner().invoke(main, ["eval", "clusters", str(solo), "--json", "--no-baseline"]).output)
+    assert report["other_language"] == {"reports": 0, "joined": 0, "share": None}
