@@ -79,6 +79,9 @@ class Tuning:
     # figure (a year, a country, a "95") is a coincidence, not one happening.
     cross_lang_min_shared: int = 2
     cross_lang_max_share: float = 0.5  # names alone judge a report whose language holds at most this share of an event
+    # Country names in English and these languages count as one name per country
+    # ("Türkei", "Turquía", "Turkey"); () leaves names as written.
+    country_languages: tuple = ("de", "es", "fr", "it", "nl", "pl", "pt")
     names_keys: int = 8  # the rarest names/numbers of an article indexed for other languages' reports
 
     min_key_link: float = 0.1  # least average names-and-numbers similarity to join an event in its language
