@@ -93,3 +93,33 @@ def test_one_headline_naming_two_subjects_does_not_merge_their_storylines(engine
     tour = {final[a] for a, s in storyline_of.items() if s == "tour"}
     assert len(exchange) == 1 and len(tour) == 1, final
     assert exchange != tour
+
+
+def test_a_storyline_holding_two_unrelated_subjects_splits_and_says_who_moved(engine):
+    """A storyline merged through a bridge (by an engine before this rule, on the
+    same state) splits once it grows to a checked size: each subject keeps a
+    storyline of its own, and the articles that moved are named for the index."""
+    from dataclasses import replace
+
+    old_rules = StoryEngine(engine.state, tuning=replace(engine.tuning, storyline_merge_fit=0.0,
+                                                         storyline_split_sizes=()))
+    subject_of, when = {}, DAY
+    for slug, headline, subject in headline_stream()[:11]:  # both subjects, then the round-up
+        when += timedelta(minutes=20)
+        subject_of[old_rules.assign(article(slug, headline, "", when)).article_id] = subject
+    assert len({old_rules.lookup(a).storyline_id for a in subject_of}) == 1  # one storyline: the bridge merged them
+    moved, n = {}, 0
+    while len({engine.lookup(a).storyline_id for a in subject_of}) == 1:
+        n += 1
+        assert n <= 8, "the storyline never split"
+        slug, headline, subject = headline_stream()[n % 2]
+        when += timedelta(minutes=20)
+        a = engine.assign(article(f"more{n}", f"{headline} ({n})", "", when))
+        subject_of[a.article_id] = subject
+        moved.update({m: u["storyline_id"] for m, u in a.updates.items() if "storyline_id" in u})
+    final = {aid: engine.lookup(aid).storyline_id for aid in subject_of}
+    for subject in ("exchange", "tour"):
+        assert len({final[a] for a, s in subject_of.items() if s == subject}) == 1, final
+    assert final[next(a for a, s in subject_of.items() if s == "exchange")] \
+        != final[next(a for a, s in subject_of.items() if s == "tour")]
+    assert moved and all(final[m] == sid for m, sid in moved.items())
