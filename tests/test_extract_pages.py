@@ -70,21 +70,47 @@ def test_byline_names_are_cleaned_of_what_follows_them():
     assert clean_byline_names(["Cindy Mangomini December", "January", "Mike Cason", "Mcason Com",
                                "Jack Doe Jack Doe is an editor", "MIKE CASON", "AOL Staff", "April Glaser",
                                "Ann Lee at MSA Models", "The Harbour Post"], {"harbourpost"}) == \
-        ["Cindy Mangomini", "Mike Cason", "Jack Doe", "AOL Staff", "April Glaser"]
+        ["Cindy Mangomini", "Mike Cason", "Jack Doe", "April Glaser"]
+    assert clean_byline_names(["AOL Staff"]) == ["AOL Staff"]  # a desk alone is the byline; beside people, their outlet
 
 
 @pytest.mark.skipif(not (PAGES / "labels.jsonl").exists(), reason="bench/data/extraction-pages not present")
 def test_labelled_pages_benchmark_on_the_holdout_split():
     """The real command on the pages kept aside: every field scored, and the title and author
-    figures above what extraction gave before it read the page's own <h1> and byline (0.77, 0.43); authors
-    above 0.757, what it gave before it read the byline after the headline (0.891 with it)."""
+    figures above what extraction gave before it read the page's own <h1> and byline (0.77, 0.43), and
+    above the previous round's (0.829, 0.891: 0.886, 0.927 with the standalone <h1> over a social or SEO
+    title and bylines cleaned of job titles, outlets and the site itself)."""
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--split", "holdout",
                           "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["pages"] == result["publishers"] == 35 and {"ja", "zh", "th"} <= set(result["languages"])
-    assert result["title_exact"] >= 0.8 and result["authors_f1"] >= 0.85 and result["body_f1"] >= 0.9
+    assert result["title_exact"] >= 0.85 and result["authors_f1"] >= 0.9 and result["body_f1"] >= 0.9
     assert 0 < result["date_within_2_min"] <= 1 and result["labelled"]["published"] > 0
+
+
+BENCHMARK = ROOT.parent / "shared" / "data" / "extraction-benchmark"
+
+
+@pytest.mark.skipif(not (BENCHMARK / "ground-truth.json").exists(), reason="../shared/data not present")
+def test_title_and_byline_labels_of_the_extraction_benchmark():
+    """The real command on the 181 benchmark pages with the title/byline labels of
+    bench/data/extraction-benchmark-titles (a tune set: 0.961 / 0.866 before this round)."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--set",
+                          "extraction-benchmark", "--json"], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["pages"] == 181 and result["publishers"] >= 120 and result["labelled"]["authors"] >= 150
+    assert result["title_exact"] >= 0.98 and result["authors_f1"] >= 0.95 and result["body_f1"] >= 0.95
+    assert result["labelled"]["published"] == 0 and "date_right_day" not in result["targets"]
+
+
+def test_extraction_benchmark_labels_skip_cleanly_without_the_shared_data(tmp_path):
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--set",
+                          "extraction-benchmark", "--data", str(tmp_path / "absent"), "--json"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout == ""
+    assert out.stderr.startswith("skipped: ") and "Traceback" not in out.stderr
 
 
 # ---------------------------------------------------------------- headlines outside <h1>, bylines near the headline

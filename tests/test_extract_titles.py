@@ -84,6 +84,32 @@ CASES = {
         dict(og="Quay repairs finish early", raw=True,
              h1="<span>Quay repairs finish early</span><a href='/'>Wochenblatt Mallorca</a>"),
         "Quay repairs finish early"),
+    # this round (extraction-benchmark labels, bench/data/extraction-benchmark-titles)
+    "the site's name as a label before a colon": (dict(title="Wochenblatt: Storm shuts the quay for two days"),
+                                                   "Storm shuts the quay for two days"),
+    "'The' before the site's name": (dict(title="Storm shuts the quay | The Wochenblatt"), "Storm shuts the quay"),
+    "the site's name and its slogan": (dict(title="Storm shuts the quay | Wochenblatt ~ News from the island"),
+                                       "Storm shuts the quay"),
+    "a fullwidth bar before the site's name": (dict(title="港の岸壁、嵐で二日間閉鎖｜ハーバー新聞", site="ハーバー新聞"),
+                                               "港の岸壁、嵐で二日間閉鎖"),
+    "mojibake of letters beyond Latin-1": (dict(og="Port w GdaÅ„sku zamkniÄ™ty"), "Port w Gdańsku zamknięty"),
+    "an ellipsis-cut social title, a whole <title>": (
+        dict(og="Harbour pilots vote to strike over night…",
+             title="Harbour pilots vote to strike over night shifts and pay - Wochenblatt"),
+        "Harbour pilots vote to strike over night shifts and pay"),
+    "the page's own <h1> over an SEO title about the same story": (
+        dict(og="Quay closure 2024: dates, diversions, photos", h1="Storm keeps the old quay shut for a second week"),
+        "Storm keeps the old quay shut for a second week"),
+    "the page's own <h1> over a social rewrite": (
+        dict(ld="Pilots say 'enough' as quay stays shut", og="Pilots say 'enough' as quay stays shut",
+             h1="Harbour pilots refuse night shifts until the quay reopens"),
+        "Harbour pilots refuse night shifts until the quay reopens"),
+    "a short section <h1> is not the headline": (dict(og="Storm shuts the quay for two days", h1="Quay news"),
+                                                 "Storm shuts the quay for two days"),
+    "an <h1> that is a link (a teaser) is not the headline": (
+        dict(og="Storm shuts the quay for two days", raw=True,
+             h1="<a href='https://other.example/quay'>Quay storm: the week in pictures</a>"),
+        "Storm shuts the quay for two days"),
     "a headline that is all link stays": (
         dict(og="Quay repairs finish early -- Wochenblatt", raw=True,
              h1="<a href='https://other.example/quay'>Quay repairs finish early</a>"),
@@ -123,3 +149,11 @@ def test_headline_in_a_later_h1_that_the_title_confirms(tmp_path):
     result = CliRunner().invoke(main, ["extract", str(path), "--url", URL])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["title"] == "Breaking: Harbour hires a new pilot chief"
+
+
+def test_a_tagline_h1_sharing_only_the_sites_words_is_not_the_headline():
+    """<title> carries a site name stripping does not know ('Wochenblatt Mallorca' on wochenblatt.de);
+    the <h1> is the site's tagline: it shares words with the title, but only the site's."""
+    got = extract_article(page(title="Storm shuts the quay for two days | Wochenblatt Mallorca",
+                               h1="Wochenblatt Mallorca, die Inselzeitung").encode(), URL).title
+    assert got.startswith("Storm shuts the quay for two days")

@@ -159,6 +159,16 @@ def load_labelled_pages(root: Path, split: str = "all") -> Iterator[LabelledPage
                            row["title"], row["published"], row["authors"], row["body"])
 
 
+def load_benchmark_labels(labels: Path, bench_root: Path) -> Iterator[LabelledPage]:
+    """bench/data/extraction-benchmark-titles/labels.jsonl (title and byline labels) over the pages
+    and bodies of the extraction benchmark (shared data); all of it is a tune set, no date labels."""
+    truth = json.loads((bench_root / "ground-truth.json").read_text(encoding="utf-8"))
+    for _, row in read_json_lines(labels):
+        html = gzip.decompress((bench_root / "html" / f"{row['key']}.html.gz").read_bytes())
+        yield LabelledPage(row["key"][:12], row["url"], row["publisher"], row["language"] or "", "tune", html,
+                           row["title"], None, row["authors"], truth[row["key"]]["articleBody"])
+
+
 @dataclass
 class FieldScores:
     pages: int = 0

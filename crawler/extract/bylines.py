@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 
-from newsagg.crawler.extract.metadata import clean_byline_names, split_names
+from newsagg.crawler.extract.metadata import CREDENTIAL, clean_byline_names, split_names
 
 WINDOW = 150  # elements after the headline searched for its byline
 MAX_BYLINE_WORDS = 12  # a longer text is a bio or a paragraph, not a byline
 _CLASS = re.compile(r"author|byline|contributor|\bvcard\b|\bfn\b|\bwriter\b|autor|auteur", re.IGNORECASE)
 _NOT_BYLINE = re.compile(r"comment|avatar|bio\b|about|share|social|related|more-from|caption|credit|photo",
                          re.IGNORECASE)
-AUTHOR_PATH = re.compile(r"/(?:author|authors|staff|contributors?|people|writers?|journalists?|autor|auteur|"
+AUTHOR_PATH = re.compile(r"(?<!/topics)(?<!/tags)(?<!/tag)/(?:author|authors|staff|contributors?|people|writers?|journalists?|autor|auteur|"
                          r"redakteur|profile)/([^/?#]+)", re.IGNORECASE)
 # 'By Name', 'by: Name'; not 'Photograph by Name' (a credit)
 _CREDIT_WORDS = r"photo|photos|photograph|photographed|image|images|illustration|illustrated|video|styled|shot|graphics?"
@@ -39,7 +39,6 @@ def _name_parts(el) -> list[str]:
     """Texts of the elements inside a byline marked as holding a name."""
     return [_text(e) for e in el.iterdescendants() if isinstance(e.tag, str)
             and any(_NAME_CLASS.match(token) for token in (e.get("class") or "").split())]
-_CREDENTIAL = re.compile(r"^(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg"}
 
 
@@ -67,7 +66,7 @@ def _names(text: str, keys: set[str]) -> list[str]:
         text = after
     text = _CUT.split(text, maxsplit=1)[0]
     # 'Rachael Link, MS, RD': degrees after a comma are not people; nor is a sentence in an 'author' box
-    return [n for n in clean_byline_names(split_names(text), keys) if not _CREDENTIAL.match(n) and _plausible(n)]
+    return [n for n in clean_byline_names(split_names(text), keys) if not CREDENTIAL.match(n) and _plausible(n)]
 
 
 _PARTICLES = {"van", "von", "de", "del", "della", "da", "di", "la", "le", "du", "der", "den", "ten", "ter", "bin", "al", "y"}
@@ -95,9 +94,11 @@ def _author_link_names(el, keys: set[str]) -> list[str]:
 
 
 def _in_noise(el) -> bool:
-    """Inside a comment, an author bio box or a share bar (its element or three nearest ancestors)."""
+    """Inside a comment, an author bio box or a share bar (its element or three nearest ancestors);
+    a class that says byline too ('byline-social': the byline beside share buttons) is no noise."""
     for e in [el, *list(el.iterancestors())[:3]]:
-        if _NOT_BYLINE.search(f"{e.get('class', '')} {e.get('id', '')}"):
+        marks = f"{e.get('class', '')} {e.get('id', '')}"
+        if _NOT_BYLINE.search(marks) and any(_NOT_BYLINE.search(t) and "byline" not in t.lower() for t in marks.split()):
             return True
     return False
 
@@ -197,7 +198,7 @@ def near_headline_byline(tree, title: str, keys: set[str]) -> list[str]:
 def _whole_byline(el, found: list[str], keys: set[str]) -> list[str]:
     """'By <span>A</span> and <span>B</span>': the names of the short 'By ...' line around the
     first marked-up name, when it names more people."""
-    found = [n for n in found if not _CREDENTIAL.match(n) and _plausible(n)]
+    found = [n for n in found if not CREDENTIAL.match(n) and _plausible(n)]
     for parent in [el, *list(el.iterancestors())[:2]]:
         text = _text(parent)
         if _words(text) > MAX_BYLINE_WORDS + 8 or _by_names(text) is None:

@@ -10,6 +10,8 @@ from typing import Any, Iterator
 
 from dateutil import parser as dateparser
 
+from newsagg.crawler.extract.titles import fix_text
+
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
                  "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
                  "report", "scholarlyarticle", "techarticle", "socialmediaposting"}
@@ -77,6 +79,8 @@ class PageMeta(ArticleFields):
     og_title: str | None = None
     h1: str | None = None
     site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
+    publisher: str | None = None  # the JSON-LD publisher's name
+    h1_standalone: bool = False  # h1 is a real <h1>, without links, outside menus, sidebars and footers
     headings: list[str] = field(default_factory=list)  # every <h1>'s text, in page order, then the <h2>s'
     published_day_only: bool = False  # the metadata gives the day, no time of it
     author_credits: bool = False  # the <meta> author list carries credits ('Ann Lee at MSA Models'): a shoot's crew
@@ -107,24 +111,45 @@ def _text(value: Any) -> str | None:
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*")
 
 
+# 'By ', 'Analysis by ', 'Posted by ' before the names
+_LEAD = re.compile(r"^(?:(?:analysis|opinion|commentary|review|reported|written|posted|story|text|words)\s+)?"
+                   r"(?:by|von|par|por)\s*:?\s+", re.IGNORECASE)
+# 'Finian Cunningham. Sputnik International': a full stop after a word (not an initial, 'Dr.', 'Jr.') ends a name
+_FULL_STOP = re.compile(r"(?<=\w[a-z]{2})\.\s+(?=[^\W\d_])")
+
+
 def split_names(text: str | None) -> list[str]:
     """'A, B and C' -> ['A', 'B', 'C'] (bylines list several people in one string)."""
-    text = re.sub(r"^(by|von|par|por)\s*:?\s+", "", (text or "").strip(), flags=re.IGNORECASE)
+    text = _LEAD.sub("", fix_text(text))  # entities first: 'O&#8217;Roe' holds a ';
     text = re.sub(r"^[^\W\d_]+(?:\s[^\W\d_]+)?\s*:\s*(?=\S)", "", text)  # a label: 'Text: ', 'Written by: '; no name has ':'
+    text = _FULL_STOP.sub(", ", text)
     return [n for n in (part.strip() for part in _NAME_SEPARATORS.split(text)) if n]
 
 
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 # What bylines carry after the name: a date, a job title, a bio sentence ('Jack Doe is an editor').
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _AFTER_NAME = re.compile(
-    rf"\s+(?:(?:{_MONTHS})\b.*|(?:is|was|covers|writes)\s.*|"
+    rf"\s+(?:(?:{_MONTHS}|{_WEEKDAYS}|published|updated|posted)\b.*|(?:is|was|covers|writes)\s.*|"
     r"(?:senior|chief|staff|contributing|associate|deputy|managing|executive|political|politics|"
     r"editor|reporter|correspondent|writer|columnist|contributor|producer)\b.*)$", re.IGNORECASE)
 _NOT_A_NAME = re.compile(rf"^(?:(?:{_MONTHS})\.?(?:\s+\d.*)?|.*@.*|.*\b(?:com|org|net)|https?:.*|\W*|.*\d.*)$", re.IGNORECASE)
 _AGENCIES = (r"(?:the\s+)?(?:associated\s+press|ap|reuters|afp|agence\s+france-presse|dpa|efe|ansa|upi|xinhua|"
              r"kyodo|yonhap|press\s+association|pa|cnn|bloomberg|tass|bbc|ians|pti)")
 _AGENCY = re.compile(rf"^{_AGENCIES}$", re.IGNORECASE)
+_AGENCY_DESK = re.compile(rf"^{_AGENCIES}(?:\s+[^\W\d_]+)?$", re.IGNORECASE)  # 'CNN Business', 'AP Sports'
+# A job title in a byline list: 'TOM KRISHER, AP Auto Writer', 'Chris Cillizza, CNN Editor-at-large'
+_JOB_TITLE = re.compile(
+    rf"^(?:{_AGENCIES}\s+)?(?:(?:senior|chief|staff|contributing|associate|deputy|managing|executive|political|"
+    r"politics|national|international|foreign|sports?|auto|business|science|tech|technology|health|entertainment|"
+    r"news|special|investigative|legal|medical|digital|local|education|economics|markets|music|film|travel|food|"
+    r"features?|white\s+house|congressional|diplomatic|security)\s+){0,3}"
+    r"(?:writer|reporter|editor(?:-at-large)?|correspondent|columnist|contributor|producer|analyst|critic)s?$",
+    re.IGNORECASE)
+CREDENTIAL = re.compile(r"^(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?)$")  # 'Rachael Link, MS, RD': degrees, not people
+_DESK_NAME = re.compile(r"^(?:\S+\s+){1,3}(?:staff|desk|team|newsroom)$", re.IGNORECASE)  # 'IGN Staff', 'BWW News Desk'
+_CJK_NAME = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _AGENCY_AFTER = re.compile(rf"[\s,]+{_AGENCIES}$", re.IGNORECASE)
 _CREDIT = re.compile(r"\s(?:at|for|using|via)\s")  # 'Ann Lee at MSA Models': a photo shoot's credits, not a byline
 
@@ -136,8 +161,8 @@ def clean_byline_names(names: list[str], site_keys: set[str] = frozenset()) -> l
     seen: set[str] = set()
     for raw in names:
         name = raw.strip().strip(" ,;|-")
-        short = _AFTER_NAME.sub("", name).strip(" ,;|-")
-        if len(short.split()) >= 2:  # 'Sam Stein Senior Editor' -> 'Sam Stein'; 'AOL Staff' stays
+        short = name if _JOB_TITLE.match(name) or _DESK_NAME.match(name) else _AFTER_NAME.sub("", name).strip(" ,;|-")
+        if len(short.split()) >= 2:  # 'Sam Stein Senior Editor' -> 'Sam Stein'; 'AOL Staff', 'Science X staff' stay
             name = short
         words = name.split()
         half = len(words) // 2
@@ -152,16 +177,22 @@ def clean_byline_names(names: list[str], site_keys: set[str] = frozenset()) -> l
     # 'ERIC TUCKER Associated Press' -> 'ERIC TUCKER'; an agency beside people's names is their outlet,
     # alone it is the byline ('Reuters')
     out = [_AGENCY_AFTER.sub("", n) if len(_AGENCY_AFTER.sub("", n).split()) >= 2 else n for n in out]
-    people = [n for n in out if not _AGENCY.match(n)]
+    # beside people's full names, a job title, an outlet ('CNN Business'), a degree ('MS') or a one-word
+    # outlet ('Jill Roe, Futurism') is not another author; alone it is the byline ('Reuters', 'AOL Staff')
+    people = [n for n in out if not (_AGENCY_DESK.match(n) or _JOB_TITLE.match(n) or CREDENTIAL.match(n)
+                                     or _DESK_NAME.match(n))]
+    if any(len(n.split()) >= 2 for n in people):
+        people = [n for n in people if len(n.split()) >= 2 or _CJK_NAME.search(n)]
     return people or out
 
 
 def _names(value: Any) -> list[str]:
+    """Authors' names in JSON-LD: Person/Organization objects or strings, which may hold a whole byline
+    ('By TOM KRISHER, AP Auto Writer')."""
     if isinstance(value, list):
         return [n for v in value for n in _names(v)]
     if isinstance(value, dict):
-        name = _text(value.get("name"))
-        return [name] if name else []
+        return split_names(_text(value.get("name")))
     return split_names(_text(value))
 
 
@@ -314,7 +345,8 @@ def read_metadata(tree) -> PageMeta:
     if article:
         meta.title = meta.ld_headline = _text(article.get("headline") or article.get("name"))
         meta.site_name = _text(article.get("publisher"))
-        meta.authors = _names(article.get("author"))
+        meta.authors = clean_byline_names(_names(article.get("author")))
+        meta.publisher = _text(article.get("publisher"))
         meta.published = parse_datetime(article.get("datePublished"))
         meta.modified = parse_datetime(article.get("dateModified"))
         meta.image = _text(article.get("image") or article.get("thumbnailUrl"))
@@ -329,6 +361,9 @@ def read_metadata(tree) -> PageMeta:
     headings = tree.xpath("(//article//h1 | //main//h1)[1]") or tree.xpath("//h1[1]") \
         or tree.xpath("(//article//h2 | //main//h2 | //header//h2)[1]")  # no <h1> at all: the article's first <h2>
     meta.h1 = _heading_text(headings[0]) if headings else None
+    # an <h1> of the page's own, not a teaser's link, a logo link or one in a menu, sidebar or footer
+    meta.h1_standalone = bool(headings) and headings[0].tag == "h1" and not headings[0].xpath(
+        "ancestor-or-self::*[self::a or self::nav or self::aside or self::footer] | .//a")
     # <h2>s after the <h1>s: some pages keep the site's logo in every <h1> and the headline in an <h2>;
     # a heading only becomes the title when a metadata title confirms it (crawler.extract.titles)
     found = tree.xpath("//h1")[:MAX_HEADINGS] + tree.xpath("//h2")[:MAX_HEADINGS] + tree.xpath(HEADLINE_MARKUP)[:3]

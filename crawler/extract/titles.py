@@ -16,7 +16,7 @@ import ftfy
 
 # Separators between a headline and the site's name; spaces around them are required, so a
 # hyphenated word or a 'U.S.-China' stays whole.
-_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«/]|::|--|\\\\)\s+")
+_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«/~›‹►]|::|--|\\\\)\s+|\s*[｜│]\s*")  # fullwidth bars need no spaces
 _ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _ELLIPSIS = ("…", "...")
 _GENERIC_LABELS = {"www", "m", "amp", "mobile", "news", "blog", "blogs", "edition", "en", "de", "fr", "es", "live"}
@@ -31,6 +31,11 @@ def _key(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum() and not unicodedata.combining(ch))
 
 
+# First characters of UTF-8 sequences read as Latin-1/cp1252: Latin-1 letters (Ã), general punctuation (â€),
+# Latin Extended (Å‚, Ä°), Greek (Î), Cyrillic (Ð, Ñ)
+_MOJIBAKE_MARKS = "ÃÂâÐÑØÙÅÄÎÏ"
+
+
 def fix_text(title: str | None) -> str:
     """Entities (up to twice escaped) unescaped, mojibake repaired, whitespace collapsed."""
     text = title or ""
@@ -38,7 +43,7 @@ def fix_text(title: str | None) -> str:
         if not _ENTITY.search(text):
             break
         text = html.unescape(text)
-    if any(ch in text for ch in "ÃÂâÐÑØÙ"):  # only text that may be mojibake goes to ftfy
+    if any(ch in text for ch in _MOJIBAKE_MARKS):  # only text that may be mojibake goes to ftfy
         text = ftfy.fix_encoding(text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -54,13 +59,20 @@ def site_keys(site_names: list[str | None], url: str | None) -> set[str]:
     return {k for k in keys if len(k) >= 3}
 
 
+def is_site_name(text: str, keys: set[str]) -> bool:
+    """`text` is the site's own name ('BBC News' on bbc.com, 'Wochenblatt.de'), by site_keys."""
+    return _is_site(text, keys)
+
+
 def _is_site(segment: str, keys: set[str]) -> bool:
     key = _key(segment)
     if not key or len(segment.split()) > MAX_SITE_WORDS:
         return False
     # 'The Guardian' vs host label 'theguardian'; 'Wochenblatt.de' vs 'wochenblatt' and back: a few
     # letters more (a domain ending) on either side, never a word that only starts alike ('Newsom')
-    return any(key == k or len(k) >= 4 and (_domain_ending(key, k) or _domain_ending(k, key)) for k in keys)
+    key = key.removeprefix("the")  # 'The Times of India' on timesofindia.indiatimes.com
+    return any(key == k.removeprefix("the") or len(k) >= 4 and (_domain_ending(key, k) or _domain_ending(k, key))
+               for k in keys)
 
 
 def _domain_ending(longer: str, shorter: str) -> bool:
@@ -71,10 +83,18 @@ def strip_site_name(title: str, keys: set[str]) -> str:
     """'Headline - Site' / 'Site | Headline' / 'Headline | Section | Site' -> 'Headline'."""
     if not keys:
         return title
+    # 'The Space Review: Headline': the site's name as a label before a colon
+    label = _SITE_LABEL.match(title)
+    if label and _is_site(label.group(1), keys):
+        title = label.group(2)
     parts = _SEPARATOR.split(title)
     seps = _SEPARATOR.findall(title)
     if len(parts) < 2:
         return title
+    # 'Headline | Site - Slogan': the site's name and what follows it
+    first_site = next((i for i in range(1, len(parts)) if _is_site(parts[i], keys)), None)
+    if first_site is not None and first_site < len(parts) - 1:
+        parts, seps = parts[:first_site + 1], seps[:first_site]
     # Drop site-name segments from the end, then from the start; never the last remaining one.
     while len(parts) > 1 and _is_site(parts[-1], keys):
         parts.pop()
@@ -92,6 +112,9 @@ def strip_site_name(title: str, keys: set[str]) -> str:
     return out
 
 
+_SITE_LABEL = re.compile(r"^([^:]{3,60}):\s+(\S.*)$")
+
+
 def _looks_section(segment: str) -> bool:
     return segment[:1].isupper() and not any(ch.isdigit() for ch in segment)
 
@@ -103,14 +126,20 @@ def _words(text: str) -> list[str]:
 def _truncated_form_of(short: str, full: str) -> bool:
     """`short` is `full` cut (with or without an ellipsis), or all its words are in `full`."""
     s = short.rstrip()
-    for mark in _ELLIPSIS:
-        if s.endswith(mark):
-            s = s[: -len(mark)].rstrip()
-            return bool(s) and full.startswith(s) and len(full) > len(s)
+    if s.endswith(_ELLIPSIS):
+        return _cut_form_of(short, full)
     sw, fw = _words(short), _words(full)
     if not sw or len(fw) <= len(sw):
         return False
     return full.startswith(s) or sum(w in set(fw) for w in sw) / len(sw) >= 0.8
+
+
+def _cut_form_of(short: str, full: str) -> bool:
+    """`short` is `full` cut, ending in an ellipsis: 'Harbour pilots vote to…'."""
+    s = short.rstrip()
+    mark = next((m for m in _ELLIPSIS if s.endswith(m)), None)
+    s = s[: -len(mark)].rstrip() if mark else ""
+    return bool(s) and full.startswith(s) and len(full) > len(s)
 
 
 def _decorated_form_of(title: str, heading: str) -> bool:
@@ -142,23 +171,45 @@ def _visible_form(candidates: list[str], headings: list[str]) -> str | None:
     return None
 
 
+def _content_words(text: str) -> set[str]:
+    return {w for w in _words(text) if len(w) >= 4 and not w.isdigit()}
+
+
+def _own_headline(heading: str, keys: set[str], titles: list[str]) -> bool:
+    """A standalone <h1> that reads as this story's headline: three words or more (a section name,
+    'Breaking News' are not), not the site's name, and about the same thing as a metadata title (a word
+    of four letters or more in common: a social or SEO title says it otherwise, a teaser or a
+    'Most read' box shares nothing)."""
+    if len(heading.split()) < 3 or _is_site(heading, keys) or _is_site(strip_site_name(heading, keys), keys):
+        return False
+    # words of the site's name do not count ('Wochenblatt — die Inselzeitung' is a tagline), nor does what
+    # a title carries besides its longest part (a site name or a section that stripping did not know)
+    words = {w for w in _content_words(heading) if not any(_key(w) in k for k in keys)}
+    return any(words & _content_words(max(_SEPARATOR.split(t), key=len)) for t in titles if t)
+
+
 def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: str | None,
                  h1: str | None, site_names: list[str | None], url: str | None,
-                 headings: list[str] | None = None, alt_titles: list[str] | None = None) -> str:
+                 headings: list[str] | None = None, alt_titles: list[str] | None = None,
+                 h1_standalone: bool = False) -> str:
     """The headline: JSON-LD headline, else og:title, else <title>; replaced by the page's <h1>
     when that is the full form of a shortened one, or the same headline as the reader sees it
-    (one of the metadata titles in other quotes or case: then even a later <h1> than the first);
+    (one of the metadata titles in other quotes or case: then even a later <h1> than the first), or
+    a standalone <h1> about the same story (the page's own headline over a social or SEO title);
     cleaned of entities, mojibake and site name."""
     keys = site_keys(site_names, url)
     raw = [fix_text(t) for t in (ld_headline, og_title, html_title)]
     candidates = [strip_site_name(t, keys) for t in raw]
     heading = fix_text(h1)
     title = next((t for t in candidates if t), "")
+    # a social title cut with an ellipsis where another metadata title is whole
+    title = next((t for t in candidates if t != title and _cut_form_of(title, t)), title)
     others = [strip_site_name(fix_text(t), keys) for t in (alt_titles or [])]
     visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])])
     if visible:
         return visible
     if heading and title and heading != title and len(heading.split()) <= 40:
-        if _truncated_form_of(title, heading) or _decorated_form_of(title, heading):
+        if _truncated_form_of(title, heading) or _decorated_form_of(title, heading) \
+                or h1_standalone and _own_headline(heading, keys, candidates + others):
             title = heading
     return title
