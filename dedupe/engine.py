@@ -398,6 +398,7 @@ class StoryEngine:
                         key=lambda sc: -sc[0])
         copies = [(score, cid) for score, cid in scored if score >= t.copy_threshold]
         groups = self._groups({records[cid].group_id for _, cid in copies})  # one round trip
+        copied = {cid for _, cid in copies}
         for score, cid in copies:
             group = groups.get(records[cid].group_id)
             originator = group.originator if group else cid
@@ -406,7 +407,26 @@ class StoryEngine:
             original = same_language.get(originator) or self._article_features(originator, records)
             if original is None or copy_score(f, original, t) >= t.copy_threshold:
                 return cid, score  # an original no longer kept cannot be checked
+            if t.copy_group_share and self._copies_group(f, records[cid].group_id, same_language, copied):
+                return cid, score
         return None, scored[0][0] if scored else 0.0
+
+    def _copies_group(self, f: Features, group_id: str, same_language: dict[str, Features], copied: set[str]) -> bool:
+        """Whether the article copies at least `copy_group_share` of a copy group's
+        (first `copy_group_members`) members, though not its originator: which
+        member arrived first, and so became the originator, is the arrival order's
+        choice (a rewrite that arrived first is as much the group as its source)."""
+        t = self.tuning
+        members = self.state.members(f"group:{group_id}")[: t.copy_group_members]
+        if not members:
+            return False
+        missing = [m for m in members if m not in same_language]
+        feats = {**{m: same_language[m] for m in members if m in same_language},
+                 **self._load_features({m: r.content_hash for m, r in self._articles(missing).items()})}
+        # A member much shorter than the article (a wire lead it quotes) vouches for nothing.
+        hits = sum(m in feats and len(feats[m].shingles) >= t.copy_group_min_length * len(f.shingles)
+                   and (m in copied or copy_score(f, feats[m], t) >= t.copy_threshold) for m in members)
+        return hits >= t.copy_group_share * len(members)
 
     # ------------------------------------------------------------------ record
     def _record(self, article: Article, f: Features, sigs: tuple[np.ndarray, np.ndarray | None],
