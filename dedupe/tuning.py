@@ -35,6 +35,11 @@ class Tuning:
     copy_group_share: float = 0.5
     copy_group_members: int = 8
     copy_group_min_length: float = 0.75  # a member counts when at least this long (shingles) against the article
+    # An article that copies two groups of its event (as above) merges them, when it
+    # and the copy in the other group are of like length (the shorter at least this
+    # share of the longer's shingles: a wire lead both quote is no bridge).
+    merge_copy_groups: bool = True
+    merge_copy_groups_length: float = 0.6
     event_threshold: float = 0.17  # least average similarity to an event's members that joins it
     merge_fit: float = 1.3  # a second event must fit this well (1 = the joining bar) to be merged
     merge_cohesion: float = 0.6  # two events merge only if this close to as alike as the looser is within itself

@@ -294,6 +294,24 @@ def test_wire_copy_joins_the_group_a_reworded_version_founded_while_another_outl
     assert len({rewrite.event_id, original.event_id, trimmed.event_id, other.event_id}) == 1
 
 
+def test_two_groups_of_one_texts_copies_become_one_when_a_copy_of_both_arrives(engine):
+    # A reworded version (the wire's lead kept) and a copy of the wire's later
+    # paragraphs share almost nothing: two groups. The whole wire text copies both,
+    # so they were copies of one text: the groups merge, and the pipeline is told
+    # which articles changed group.
+    rewrite = engine.assign(article("portnews", REWRITE_TITLE, REWRITE_TEXT, None))
+    trimmed = engine.assign(copy_with_clutter(
+        "herald", None, "Port Ellison crane: ships queue as union wants inquiry", WIRE_PARAGRAPHS[1:]))
+    assert trimmed.group_id != rewrite.group_id
+    original = engine.assign(wire(None))
+    assert original.group_id == trimmed.group_id
+    assert engine.lookup(rewrite.article_id).group_id == original.group_id
+    assert original.updates[rewrite.article_id]["group_id"] == original.group_id
+    assert engine.lookup(rewrite.article_id).is_originator is False
+    other = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, None))
+    assert other.group_id != original.group_id and other.is_originator
+
+
 def test_vietnamese_report_of_its_own_is_no_copy_though_its_sentences_follow_the_same_facts(engine):
     first = engine.assign(article("fire-vi", "", FIRE_VI, DAY, language="vi"))
     own = engine.assign(article("fire-vi-2", "", FIRE_REPORT_VI, DAY + timedelta(hours=2), language="vi"))
