@@ -350,7 +350,7 @@ class StoryEngine:
         cand_features = self._load_features({c: records[c].content_hash for c in records
                                              if cand_event[c] in live_events})
 
-        best_copy, best_copy_score = self._copied_text(f, cand_features, records)
+        best_copy, best_copy_score, copied_groups = self._copied_text(f, cand_features, records)
 
         event_scores = event_fits(f, live_events, t)
 
@@ -380,16 +380,17 @@ class StoryEngine:
                                  if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
                             [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()),
-                            event_scores)
+                            event_scores, copied_groups)
 
     def _copied_text(self, f: Features, cand_features: dict[str, Features],
-                     records: dict[str, ArticleRecord]) -> tuple[str | None, float]:
-        """(the earlier text this article most likely copies, its copy score), or
-        (None, best score) when it copies none: the most similar same-language
-        candidate whose copy group's original the article copies too. A copy
-        group holds copies of one text; a piece written around another copy's
-        wording (a wire lead quoted, then reported on at length) copies that
-        copy, not the original, and chains of them would drift."""
+                     records: dict[str, ArticleRecord]) -> tuple[str | None, float, list[str]]:
+        """(the earlier text this article most likely copies, its copy score, the
+        other copy groups it copies as well), or (None, best score, []) when it
+        copies none: the most similar same-language candidate whose copy group's
+        original the article copies too (or half its members, `_copies_group`).
+        A copy group holds copies of one text; a piece written around another
+        copy's wording (a wire lead quoted, then reported on at length) copies
+        that copy, not the original, and chains of them would drift."""
         t = self.tuning
         same_language = {cid: cf for cid, cf in cand_features.items() if cf.lang == f.lang}
         contained = shingle_containments(f, list(same_language.values())).tolist()
@@ -398,22 +399,52 @@ class StoryEngine:
                         key=lambda sc: -sc[0])
         copies = [(score, cid) for score, cid in scored if score >= t.copy_threshold]
         groups = self._groups({records[cid].group_id for _, cid in copies})  # one round trip
+        copied = {cid for _, cid in copies}
+        found: list[tuple[float, str]] = []  # (score, candidate) of each group copied, best first
         for score, cid in copies:
-            group = groups.get(records[cid].group_id)
+            group_id = records[cid].group_id
+            if any(records[c].group_id == group_id for _, c in found):
+                continue
+            group = groups.get(group_id)
             originator = group.originator if group else cid
-            if originator == cid:
-                return cid, score
-            original = same_language.get(originator) or self._article_features(originator, records)
-            if original is None or copy_score(f, original, t) >= t.copy_threshold:
-                return cid, score  # an original no longer kept cannot be checked
-        return None, scored[0][0] if scored else 0.0
+            original = None if originator == cid else \
+                same_language.get(originator) or self._article_features(originator, records)
+            if originator == cid or original is None or copy_score(f, original, t) >= t.copy_threshold \
+                    or (t.copy_group_share and self._copies_group(f, group_id, same_language, copied)):
+                found.append((score, cid))  # an original no longer kept cannot be checked
+                if not t.merge_copy_groups:
+                    break
+        if not found:
+            return None, scored[0][0] if scored else 0.0, []
+        # A text much shorter than a copy it shares (a wire lead) is no bridge between groups.
+        n = len(f.shingles)
+        bridged = [records[cid].group_id for _, cid in found[1:]
+                   if min(n, len(same_language[cid].shingles)) >= t.merge_copy_groups_length * max(n, len(same_language[cid].shingles))]
+        return found[0][1], found[0][0], bridged
+
+    def _copies_group(self, f: Features, group_id: str, same_language: dict[str, Features], copied: set[str]) -> bool:
+        """Whether the article copies at least `copy_group_share` of a copy group's
+        (first `copy_group_members`) members, though not its originator: which
+        member arrived first, and so became the originator, is the arrival order's
+        choice (a rewrite that arrived first is as much the group as its source)."""
+        t = self.tuning
+        members = self.state.members(f"group:{group_id}")[: t.copy_group_members]
+        if not members:
+            return False
+        missing = [m for m in members if m not in same_language]
+        feats = {**{m: same_language[m] for m in members if m in same_language},
+                 **self._load_features({m: r.content_hash for m, r in self._articles(missing).items()})}
+        # A member much shorter than the article (a wire lead it quotes) vouches for nothing.
+        hits = sum(m in feats and len(feats[m].shingles) >= t.copy_group_min_length * len(f.shingles)
+                   and (m in copied or copy_score(f, feats[m], t) >= t.copy_threshold) for m in members)
+        return hits >= t.copy_group_share * len(members)
 
     # ------------------------------------------------------------------ record
     def _record(self, article: Article, f: Features, sigs: tuple[np.ndarray, np.ndarray | None],
                 best_copy: str | None,
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
                 candidates: dict[str, ArticleRecord], linked: list[str], near: set[str],
-                fits: dict[str, float] | None = None) -> Assignment:
+                fits: dict[str, float] | None = None, copied_groups: list[str] | None = None) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
@@ -474,6 +505,11 @@ class StoryEngine:
             group_id = self._fresh_id("group", _founded_ids(aid)[1], article.content_hash)
             group = GroupRecord(originator=aid, originator_anchor=f.anchor, event_id=event_id)
         group.event_id = event_id
+        # Other groups it copies as well (their originators, or half their members),
+        # in its event: one text's copies that arrived apart (a rewrite first, then
+        # its source's copies) become one group.
+        for other in copied_groups or []:
+            _add_updates(updates, self._merge_groups(other, group_id, group, event_id))
         self._put("group", {group_id: group})
         st.add_members(f"group:{group_id}", [aid])
 
@@ -851,6 +887,30 @@ class StoryEngine:
         log.info("story engine merged events", extra={"absorbed": absorbed, "survivor": survivor,
                                                        "articles": len(members)})
         return self._repoint(members, absorbed, survivor)
+
+    def _merge_groups(self, absorbed: str, survivor: str, group: GroupRecord, event_id: str) -> dict[str, dict]:
+        """Move a copy group of the same event into `survivor` (its record `group`);
+        its originator now copies the survivor's. Field updates for the moved articles."""
+        st = self.state
+        old = self._groups([absorbed]).get(absorbed)
+        members = st.members(f"group:{absorbed}")
+        if old is None or not members or absorbed == survivor or self._current_event(old.event_id) != event_id:
+            return {}
+        arts = self._articles(members)
+        updates: dict[str, dict] = {}
+        for mid, rec in arts.items():
+            rec.group_id = survivor
+            fields: dict[str, Any] = {"group_id": survivor}
+            if mid == old.originator and mid != group.originator:
+                rec.copies_of = group.originator
+                fields.update(is_originator=False, copies_of=group.originator)
+            updates[mid] = fields
+        self._put("article", arts)
+        st.remove_members(f"group:{absorbed}", members)
+        st.add_members(f"group:{survivor}", members)
+        group.size += len(members)
+        st.delete("group", absorbed)
+        return updates
 
     def _new_originator(self, group_id: str, aid: str, f: Features) -> dict[str, dict]:
         """The new article predates the group: every member now copies it."""

@@ -225,6 +225,7 @@ def run_engine(rows: Sequence[dict[str, Any]], tuning=None) -> RunResult:
                 storyline_of[a.article_id] = getattr(a, "storyline_id", None)
                 for aid, fields in a.updates.items():
                     event_of[aid] = fields.get("event_id", event_of.get(aid))
+                    group_of[aid] = fields.get("group_id", group_of.get(aid))
                     storyline_of[aid] = fields.get("storyline_id", storyline_of.get(aid))
         finally:
             engine.close()

@@ -172,13 +172,19 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     stop = STOPWORDS if tuning.stopwords else frozenset()
     cut = sentences(body)
     keys_of_sentences = []
+    unlisted = not tuning.stopwords or stored["lang"] not in LISTED_LANGUAGES
+    pairs = unlisted and tuning.sentence_pairs_unlisted
     for sentence in cut:
         sentence_words = tokens(sentence)
         words += sentence_words
         keys_of_sentences.append(" ".join(sentence_words))
         if _QUOTE.search(sentence):
             continue  # independent reports quote the same statements in the same order
-        stems = {w[:stem] for w in sentence_words if w not in stop}
+        # In a language without a function-word list (written in syllables, perhaps),
+        # single words are shared by any two sentences of one subject: pairs of them
+        # tell a sentence apart.
+        stems = {f"{a[:stem]} {b[:stem]}" for a, b in zip(sentence_words, sentence_words[1:])} if pairs \
+            else {w[:stem] for w in sentence_words if w not in stop}
         if len(stems) >= 4:
             sentence_terms.append(stems)
     # Stems as ids: a candidate's sentences are stored and read back as numbers.
@@ -186,7 +192,6 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     sentences_packed = _pack_sentences(sentence_terms, stem_ids)
     head = tokens(title) if title and (not lines or title != lines[0]) else []
     terms = Counter([w[:stem] for w in head + words if w not in stop and (len(w) > 2 or w.isdigit())])
-    unlisted = not tuning.stopwords or stored["lang"] not in LISTED_LANGUAGES
     if tuning.word_pairs == "all" or (tuning.word_pairs == "unlisted" and unlisted):
         # Adjacent words as terms too, in a language without a function-word list:
         # its single words (Vietnamese: syllables, each a piece of many words; its

@@ -11,6 +11,7 @@ class Tuning:
 
     shingle_k: int = 3
     shingle_k_unlisted: int = 5  # in languages without a function-word list (syllables, perhaps)
+    sentence_pairs_unlisted: bool = True  # ... whose sentences are compared by pairs of adjacent words
     copy_threshold: float = 0.45  # shared 3-shingles / shingles of the shorter text
     sentence_match: float = 0.25  # Jaccard of two sentences' stems for "the same sentence, reworded"
     rewrite_alignment: float = 0.5  # share of sentences lined up that makes a rewrite a copy
@@ -28,6 +29,17 @@ class Tuning:
     copy_figures_min: int = 2
     copy_figures_agree: float = 0.5
     copy_max_gap_days: float = 7.0
+    # A copy of a group's other members joins it though it does not copy the
+    # originator (the first to arrive): at least this share of its (first
+    # `copy_group_members`) members copied; 0 = the originator alone decides.
+    copy_group_share: float = 0.5
+    copy_group_members: int = 8
+    copy_group_min_length: float = 0.75  # a member counts when at least this long (shingles) against the article
+    # An article that copies two groups of its event (as above) merges them, when it
+    # and the copy in the other group are of like length (the shorter at least this
+    # share of the longer's shingles: a wire lead both quote is no bridge).
+    merge_copy_groups: bool = True
+    merge_copy_groups_length: float = 0.6
     event_threshold: float = 0.17  # least average similarity to an event's members that joins it
     merge_fit: float = 1.3  # a second event must fit this well (1 = the joining bar) to be merged
     merge_cohesion: float = 0.6  # two events merge only if this close to as alike as the looser is within itself

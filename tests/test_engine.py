@@ -19,6 +19,9 @@ from tests.support.engine_texts import (
     DAY,
     FERRY_FLASH,
     FERRY_REPORTS,
+    FIRE_COPY_VI,
+    FIRE_REPORT_VI,
+    FIRE_VI,
     FLOOD_ES_TEXT,
     FLOOD_ES_TITLE,
     FOLLOW_UP_TEXT,
@@ -271,6 +274,50 @@ def test_undated_report_writing_the_day_of_the_happening_joins_reports_published
     undated = engine.assign(article("dailyvarn", INDEPENDENT_TITLE,
                                     INDEPENDENT_TEXT + "\n\nThe crane fell on 2 March 2026.", published=None))
     assert undated.event_id == wire_later.event_id
+
+
+def test_wire_copy_joins_the_group_a_reworded_version_founded_while_another_outlets_report_does_not(engine):
+    # Undated pages, so the first to arrive founds the group: here a reworded version
+    # of the wire (its lead kept, the rest rewritten or its own). The wire joins it;
+    # a copy of the wire's later paragraphs under a new headline copies the wire, not
+    # the rewrite (nothing of its wording is left there), and joins the group all the
+    # same: which version arrived first is no reason to split one text's copies.
+    rewrite = engine.assign(article("portnews", REWRITE_TITLE, REWRITE_TEXT, None))
+    original = engine.assign(wire(None))
+    assert original.group_id == rewrite.group_id and original.copies_of == rewrite.article_id
+    trimmed = engine.assign(copy_with_clutter(
+        "herald", None, "Port Ellison crane: ships queue as union wants inquiry", WIRE_PARAGRAPHS[1:]))
+    assert trimmed.group_id == rewrite.group_id
+    assert trimmed.copies_of == original.article_id and not trimmed.is_originator
+    other = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, None))
+    assert other.group_id != rewrite.group_id and other.is_originator
+    assert len({rewrite.event_id, original.event_id, trimmed.event_id, other.event_id}) == 1
+
+
+def test_two_groups_of_one_texts_copies_become_one_when_a_copy_of_both_arrives(engine):
+    # A reworded version (the wire's lead kept) and a copy of the wire's later
+    # paragraphs share almost nothing: two groups. The whole wire text copies both,
+    # so they were copies of one text: the groups merge, and the pipeline is told
+    # which articles changed group.
+    rewrite = engine.assign(article("portnews", REWRITE_TITLE, REWRITE_TEXT, None))
+    trimmed = engine.assign(copy_with_clutter(
+        "herald", None, "Port Ellison crane: ships queue as union wants inquiry", WIRE_PARAGRAPHS[1:]))
+    assert trimmed.group_id != rewrite.group_id
+    original = engine.assign(wire(None))
+    assert original.group_id == trimmed.group_id
+    assert engine.lookup(rewrite.article_id).group_id == original.group_id
+    assert original.updates[rewrite.article_id]["group_id"] == original.group_id
+    assert engine.lookup(rewrite.article_id).is_originator is False
+    other = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, None))
+    assert other.group_id != original.group_id and other.is_originator
+
+
+def test_vietnamese_report_of_its_own_is_no_copy_though_its_sentences_follow_the_same_facts(engine):
+    first = engine.assign(article("fire-vi", "", FIRE_VI, DAY, language="vi"))
+    own = engine.assign(article("fire-vi-2", "", FIRE_REPORT_VI, DAY + timedelta(hours=2), language="vi"))
+    assert own.group_id != first.group_id and own.copies_of is None
+    copy = engine.assign(article("fire-vi-3", "", FIRE_COPY_VI, DAY + timedelta(hours=3), language="vi"))
+    assert copy.group_id == first.group_id and copy.copies_of == first.article_id
 
 
 def test_copy_published_earlier_becomes_originator(engine):

@@ -333,3 +333,27 @@ def headline_stream() -> list[tuple[str, str, str]]:
     rows += [(ROUNDUP_HEADLINE, "roundup"), (EXCHANGE_HEADLINES[0] + " (update)", "exchange"),
              (TOUR_HEADLINES[2] + " again", "tour")]
     return [(f"h{i}", headline, subject) for i, (headline, subject) in enumerate(rows)]
+
+
+# A workshop fire in Vietnamese (no function-word list: sentences are compared by
+# pairs of adjacent syllables): the first report, a lightly reworded copy of it,
+# and another outlet's own report, whose sentences follow the same facts in the
+# same order with the same common syllables (cháy, xưởng, vải) but other phrases.
+FIRE_VI = ("Khoảng 23 giờ ngày 4/11, một vụ cháy lớn xảy ra tại xưởng may của Công ty Hòa Phong ở xã Tân Lập, huyện Đan Phượng. "
+     "Lửa bùng lên từ kho chứa vải ở tầng một rồi lan nhanh lên các tầng trên. "
+     "Lực lượng cảnh sát phòng cháy chữa cháy đã điều 12 xe chữa cháy cùng hơn 80 cán bộ, chiến sĩ đến hiện trường. "
+     "Sau gần ba giờ, đám cháy được khống chế, không có thiệt hại về người. "
+     "Theo chủ xưởng, khoảng 20 tấn vải và nhiều máy may bị thiêu rụi. "
+     "Nguyên nhân vụ cháy đang được cơ quan chức năng điều tra làm rõ.")
+FIRE_REPORT_VI = ("Đêm 4/11, xưởng may của Công ty Hòa Phong tại xã Tân Lập, huyện Đan Phượng bất ngờ bốc cháy dữ dội. "
+     "Người dân sống gần xưởng cho biết họ nghe thấy nhiều tiếng nổ lớn rồi thấy khói đen bốc lên từ kho vải. "
+     "Nhận tin báo, cảnh sát phòng cháy chữa cháy đã huy động nhiều xe chữa cháy đến hiện trường dập lửa. "
+     "Đến rạng sáng, ngọn lửa mới được dập tắt hoàn toàn, may mắn không có ai bị thương. "
+     "Nhiều máy may và hàng chục tấn vải trong xưởng đã bị thiêu rụi, thiệt hại ước tính hàng tỷ đồng. "
+     "Cơ quan chức năng đang điều tra nguyên nhân vụ cháy.")
+FIRE_COPY_VI = ("Vào khoảng 23 giờ đêm 4/11, một vụ cháy lớn đã xảy ra tại xưởng may của Công ty Hòa Phong ở xã Tân Lập, huyện Đan Phượng (Hà Nội). "
+      "Ngọn lửa bùng lên từ kho chứa vải ở tầng một rồi nhanh chóng lan lên các tầng trên. "
+      "Cảnh sát phòng cháy chữa cháy đã điều 12 xe chữa cháy cùng hơn 80 cán bộ, chiến sĩ tới hiện trường. "
+      "Sau gần ba giờ, đám cháy mới được khống chế, không có thiệt hại về người. "
+      "Theo chủ xưởng, khoảng 20 tấn vải cùng nhiều máy may đã bị thiêu rụi. "
+      "Nguyên nhân vụ cháy hiện đang được cơ quan chức năng điều tra làm rõ.")
