@@ -158,3 +158,61 @@ def split_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning
     for m in ids:
         units[unit_of[members[m][0]]].append(m)
     return [[m for u in us for m in units[u]] for us in parts.values()]
+
+
+def bisect_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning: Tuning) -> list[list[str]]:
+    """Two parts of an event's members that `split_parts` cannot find, or the
+    members as one part. Average link joins the most alike copy groups first,
+    and in an event that grew one report at a time from two happenings of one
+    subject a few reports alike to both happenings bind the two into one part
+    before the parts are compared. Here the event is cut in two directly: the
+    sign of the second eigenvector of its copy groups' normalised likeness
+    (spectral bisection), refined by moving each group to the part it is more
+    alike on average (a few k-means rounds, two means). The cut stands when
+    each part holds `split_min_groups` copy groups or more, they share a
+    language, and they are less alike than `bisect_cohesion` of their mean
+    cohesion (counted between different copy groups, as `split_parts`)."""
+    ids = sorted(members)
+    unit_of: dict[str, int] = {}
+    for m in ids:
+        unit_of.setdefault(members[m][0], len(unit_of))
+    k = len(unit_of)
+    if k < 2 * tuning.split_min_groups:
+        return [ids]
+    ind = np.zeros((k, len(ids)))
+    ind[[unit_of[members[m][0]] for m in ids], np.arange(len(ids))] = 1.0
+    csum = ind @ sims @ ind.T
+    size = ind.sum(axis=1)
+    np.fill_diagonal(csum, 0.0)  # within a copy group: copies, not evidence of one happening
+    link = csum / np.outer(size, size)
+    degree = link.sum(axis=1)
+    if (degree <= 0).any():
+        return [ids]
+    scale = 1.0 / np.sqrt(degree)
+    _, vectors = np.linalg.eigh(scale[:, None] * link * scale[None, :])
+    side = vectors[:, -2] * scale > 0  # the second largest eigenvector: the weakest cut
+    for _ in range(10):
+        if side.all() or not side.any():
+            return [ids]
+        to_a, to_b = csum @ side, csum @ ~side
+        n_a, n_b = size @ side - side * size, size @ ~side - ~side * size
+        moved = np.where(n_a > 0, to_a / np.maximum(n_a, 1e-9), 0.0) > np.where(n_b > 0, to_b / np.maximum(n_b, 1e-9), 0.0)
+        if (moved == side).all():
+            break
+        side = moved
+    if side.sum() < tuning.split_min_groups or (~side).sum() < tuning.split_min_groups:
+        return [ids]
+    langs_a = {members[m][1].lang for m in ids if side[unit_of[members[m][0]]]}
+    langs_b = {members[m][1].lang for m in ids if not side[unit_of[members[m][0]]]}
+    if not langs_a & langs_b:
+        return [ids]
+
+    def cohesion_of(mask: np.ndarray) -> float:
+        pairs = np.outer(size * mask, size * mask)
+        np.fill_diagonal(pairs, 0.0)
+        return float((csum * np.outer(mask, mask)).sum() / pairs.sum())
+
+    between = float(csum[np.ix_(side, ~side)].sum() / (size[side].sum() * size[~side].sum()))
+    if between >= tuning.bisect_cohesion * (cohesion_of(side) + cohesion_of(~side)) / 2:
+        return [ids]
+    return [[m for m in ids if side[unit_of[members[m][0]]]], [m for m in ids if not side[unit_of[members[m][0]]]]]

@@ -51,7 +51,8 @@ import numpy as np
 
 from newsagg.core.schema import Article, Changes
 from newsagg.dedupe.changes import diff_passages
-from newsagg.dedupe.clusters import Member, split_parts
+from newsagg.dedupe.clusters import Member, bisect_parts, split_parts
+from newsagg.dedupe.decision import event_evidence, join_chances
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex
 from newsagg.dedupe.minhash import Signer
@@ -357,6 +358,10 @@ class StoryEngine:
         joined: list[str] = []
         if best_copy is not None:
             joined.append(cand_event[best_copy])
+        # The learned decision, when the tuning holds its weights: the event the
+        # article most likely reports first, at `join_chance`.
+        chances = join_chances(event_evidence(f, live_events, event_scores, cand_features, cand_event, t), t) \
+            if t.event_weights else {}
         ranked = sorted(event_scores.items(), key=lambda kv: -kv[1])
         linked: list[str] = []  # events it fits but may not merge with: one storyline
         for eid, s in ranked:
@@ -364,10 +369,11 @@ class StoryEngine:
                 continue
             if joined and s >= t.storyline_link_fit:
                 linked.append(eid)
-            needed = 1.0 if not joined else t.merge_fit
+            likely = s >= (1.0 if not joined else t.merge_fit) \
+                and (not chances or chances.get(eid, 0.0) >= (t.join_chance if not joined else t.merge_chance))
             # Merging keeps to the time bound joining keeps to: events of one
             # topic months apart are not one happening, however alike.
-            if s >= needed and all(mergeable(live_events[e].centroid, live_events[eid].centroid, t)
+            if likely and all(mergeable(live_events[e].centroid, live_events[eid].centroid, t)
                                    and spans_compatible(live_events[e].span, live_events[eid].span, t)
                                    for e in joined):
                 joined.append(eid)
@@ -421,6 +427,7 @@ class StoryEngine:
         merged: list[tuple[str, str]] = []
 
         # Event: join, merge (the oldest event survives) or found.
+        grown_from = max((events[e].size for e in joined), default=0)  # its largest part before this article
         joined_storylines = [events[e].storyline_id for e in joined if events[e].storyline_id]
         if joined:
             survivor = min(joined, key=lambda e: (events[e].created, e))
@@ -484,7 +491,9 @@ class StoryEngine:
         f.term_vector, f.key_vector = f.term_vector.top(t.centroid_terms), f.key_vector.top(t.centroid_terms)
         st.put("features", aid, {**f.stored(), "tv": f.term_vector.pack(), "kv": f.key_vector.pack()})
         self._remember(aid, article.content_hash, f)
-        if event.size in t.split_sizes:
+        # At each split size the event reached, by this article or by merges that leapt past it.
+        if any(grown_from < size <= event.size for size in t.split_sizes) if t.split_on_growth \
+                else event.size in t.split_sizes:
             _add_updates(updates, self._split_event(event_id, event, aid))
         rivals = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.reassign_min_fit),
                         key=lambda e: (-fits[e], e))
@@ -727,8 +736,11 @@ class StoryEngine:
         if len(feats) != len(members) or len(arts) != len(members):
             return {}
         ids = sorted(members)
-        parts = split_parts({m: (arts[m].group_id, feats[m]) for m in members},
-                            member_similarities([feats[m] for m in ids], t), t)
+        grouped = {m: (arts[m].group_id, feats[m]) for m in members}
+        sims = member_similarities([feats[m] for m in ids], t)
+        parts = split_parts(grouped, sims, t)
+        if len(parts) < 2 and t.bisect_cohesion:
+            parts = bisect_parts(grouped, sims, t)
         if len(parts) < 2:
             return {}
         updates: dict[str, dict] = {}
