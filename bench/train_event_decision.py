@@ -146,9 +146,10 @@ def main() -> None:
     parser.add_argument("--shuffles", type=int, default=2, help="seeded shuffles of each tune split besides file order")
     parser.add_argument("--ridge", type=float, default=1.0)
     parser.add_argument("--chances", default="0.2,0.3,0.4,0.5", help="join_chance values tried")
+    parser.add_argument("--base", default="{}", help="other Tuning values (JSON) to train and compare under")
     parser.add_argument("--write", action="store_true", help="write the values into dedupe/tuning.py")
     args = parser.parse_args()
-    base = replace(Tuning(), event_weights=(), join_chance=0.5, merge_chance=0.5)
+    base = replace(Tuning(), **json.loads(args.base), event_weights=(), join_chance=0.5, merge_chance=0.5)
     runs = orders(args.shuffles)
     pool: list[tuple[np.ndarray, int]] = []
     tuning = replace(base, event_weights=PLAIN_BAR)

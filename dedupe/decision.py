@@ -12,8 +12,11 @@ and written dates are, and how clearly the best event leads the rest.
 
 The weights (`Tuning.event_weights`, one per `EVIDENCE` measure, then the
 intercept) are fitted on the tune splits by `bench/train_event_decision.py`
-from the candidates the engine really scores; with none, the engine keeps
-the plain bar (`fit >= 1`).
+from the candidates the engine really scores; the engine then joins an event
+it fits at the bar only when the chance clears `Tuning.join_chance`. Shipped
+without weights (the plain bar, `fit >= 1`, alone): on the tune splits the
+fitted decision ranked candidates better than the fit but chose no better
+among the joins that matter (bench/README.md, round 6).
 """
 from __future__ import annotations
 

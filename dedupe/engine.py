@@ -358,8 +358,8 @@ class StoryEngine:
         joined: list[str] = []
         if best_copy is not None:
             joined.append(cand_event[best_copy])
-        # The learned decision, when the tuning holds its weights: the event the
-        # article most likely reports first, at `join_chance`.
+        # The learned decision, when the tuning holds its weights: a veto on the
+        # bar (an event the article fits is joined only at `join_chance`).
         chances = join_chances(event_evidence(f, live_events, event_scores, cand_features, cand_event, t), t) \
             if t.event_weights else {}
         ranked = sorted(event_scores.items(), key=lambda kv: -kv[1])
@@ -427,7 +427,6 @@ class StoryEngine:
         merged: list[tuple[str, str]] = []
 
         # Event: join, merge (the oldest event survives) or found.
-        grown_from = max((events[e].size for e in joined), default=0)  # its largest part before this article
         joined_storylines = [events[e].storyline_id for e in joined if events[e].storyline_id]
         if joined:
             survivor = min(joined, key=lambda e: (events[e].created, e))
@@ -491,9 +490,7 @@ class StoryEngine:
         f.term_vector, f.key_vector = f.term_vector.top(t.centroid_terms), f.key_vector.top(t.centroid_terms)
         st.put("features", aid, {**f.stored(), "tv": f.term_vector.pack(), "kv": f.key_vector.pack()})
         self._remember(aid, article.content_hash, f)
-        # At each split size the event reached, by this article or by merges that leapt past it.
-        if any(grown_from < size <= event.size for size in t.split_sizes) if t.split_on_growth \
-                else event.size in t.split_sizes:
+        if event.size in t.split_sizes:
             _add_updates(updates, self._split_event(event_id, event, aid))
         rivals = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.reassign_min_fit),
                         key=lambda e: (-fits[e], e))

@@ -280,8 +280,6 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
         # A small event's average is a noisy estimate: joining a lone report takes a
         # likeness more like two reports of one happening than two of one subject.
         bar = tuning.event_threshold * (1 + tuning.small_event_bar / max(rec.size, 1))
-        if f.anchor is None or rec.span.anchor_min is None:
-            bar *= 1 + tuning.unconfirmed_bar
         fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
                           tuning, across, None if cross is None else float(cross[i])) / bar
     return fits

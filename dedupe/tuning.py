@@ -31,9 +31,10 @@ class Tuning:
     event_threshold: float = 0.17  # least average similarity to an event's members that joins it
     # The learned event decision (`dedupe.decision`): one weight per `EVIDENCE`
     # measure, then the intercept, fitted by `bench/train_event_decision.py` on the
-    # tune splits (empty: the plain bar, fit >= 1). An article joins the event it
-    # most likely reports when that chance reaches `join_chance`; a second event it
-    # fits at `merge_fit` merges in only at `merge_chance` too.
+    # tune splits. Empty (as shipped: it did not beat the plain bar, bench/README.md
+    # round 6): the plain bar decides alone. With weights, an article joins the best
+    # event it fits at the bar whose chance reaches `join_chance`, and a second event
+    # it fits at `merge_fit` merges in only at `merge_chance` too.
     # event-weights:begin (written by bench/train_event_decision.py --write)
     event_weights: tuple = ()
     join_chance: float = 0.5
@@ -43,8 +44,9 @@ class Tuning:
     merge_cohesion: float = 0.6  # two events merge only if this close to as alike as the looser is within itself
     split_cohesion: float = 0.7  # two parts of an event this much less alike than within themselves are split
     split_min_groups: int = 4  # copy groups each part needs for that
-    bisect_cohesion: float = 0.0  # the same, for a cut of an event in two (`clusters.bisect_parts`; 0: none)
-    split_on_growth: bool = False
+    # The same for a cut of an event in two that average link cannot find
+    # (`clusters.bisect_parts`; 0: none).
+    bisect_cohesion: float = 0.8
     split_sizes: tuple = (4, 6, 8, 11, 16, 23, 32, 45, 64)  # event sizes at which its parts are checked
     key_weight: float = 0.3  # share of the key-term similarity in the event score
     # The joining bar of an event of n reports is event_threshold * (1 + this / n): a
@@ -52,7 +54,6 @@ class Tuning:
     # happening are (same-event pairs: median 0.34; two happenings of one subject:
     # 0.23, dated tune), not merely clear the bar an average over many members clears.
     small_event_bar: float = 0.6
-    unconfirmed_bar: float = 0.0
     # Order robustness: after an article joins or founds an event, up to this many
     # small candidate events (of at most `reexamine_max_size` reports, fitting the
     # article at least `reexamine_min_fit`) are merged into it when the event as it
