@@ -64,6 +64,10 @@ def clusters(file: Path, split: str, baseline: bool, shuffle: int | None, as_jso
     click.echo(_line("copies", result["copies"]))
     if "storylines" in result:
         click.echo(_line("storylines", result["storylines"]))
+    other = result["other_language"]
+    if other["reports"]:
+        click.echo(f"other-language reports in their event's main-language event: {other['joined']} of "
+                   f"{other['reports']} ({other['share']:.0%})")
     if baseline:
         b = result["baseline"]
         click.echo(f"baseline: {b['method']} ({b['clusters']['events']} clusters)")

@@ -51,7 +51,7 @@ import numpy as np
 
 from newsagg.core.schema import Article, Changes
 from newsagg.dedupe.changes import diff_passages
-from newsagg.dedupe.clusters import Member, bisect_parts, split_parts
+from newsagg.dedupe.clusters import Centroid, Member, bisect_parts, split_parts
 from newsagg.dedupe.decision import event_evidence, join_chances
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex
@@ -451,8 +451,8 @@ class StoryEngine:
             joined_storylines += [events[other].storyline_id] if events[other].storyline_id else []
             _add_updates(updates, self._merge_events(gone, keep, both))
             event_id, event = keep, both[keep]
-        event.storyline_id = self._place_in_storyline(aid, article.content_hash, f, joined_storylines + linked,
-                                                      near, updates)
+        event.storyline_id, storyline_size = self._place_in_storyline(aid, article.content_hash, f, joined_storylines,
+                                                                      linked, near, updates)
         self._put("event", {event_id: event})
         st.add_members(f"event:{event_id}", [aid])
         st.touch("open-events", event_id, event.last)
@@ -492,6 +492,9 @@ class StoryEngine:
         self._remember(aid, article.content_hash, f)
         if event.size in t.split_sizes:
             _add_updates(updates, self._split_event(event_id, event, aid))
+        if storyline_size in t.storyline_split_sizes:
+            _add_updates(updates, self._split_storyline(event.storyline_id))
+            event.storyline_id = updates.get(aid, {}).get("storyline_id", event.storyline_id)
         rivals = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.reassign_min_fit),
                         key=lambda e: (-fits[e], e))
         _add_updates(updates, self._reassign_members(aid, event_id, rivals[: t.reassign_events]))
@@ -660,15 +663,18 @@ class StoryEngine:
                 out[eid] = other
         return out
 
-    def _place_in_storyline(self, aid: str, content_hash: str, f: Features, linked: list[str], near: set[str],
-                            updates: dict[str, dict]) -> str:
+    def _place_in_storyline(self, aid: str, content_hash: str, f: Features, joined: list[str], linked: list[str],
+                            near: set[str], updates: dict[str, dict]) -> tuple[str, int]:
         """The storyline of the article's event: that of the event it joined, else
-        the storyline of a candidate's event it fits, else a new one; storylines
-        of the events it linked (joined, merged, or fits but may not merge with)
-        merge into one, the oldest surviving. Adds the article to it."""
+        the storyline of a candidate's event it fits, else a new one. Storylines of
+        the events it joined or merged become one, the oldest surviving; so do those
+        of events it fits but may not merge with (`linked`), when the two storylines
+        are alike as wholes: one article alike to both is a bridge, not a subject
+        (on a headline stream, single bridges chained most stories into one).
+        Adds the article to it; its id and size."""
         t = self.tuning
-        survivor_of, storylines = self._resolve("storyline", set(linked) | near)
-        chosen = [survivor_of[s] for s in linked if survivor_of[s] in storylines]
+        survivor_of, storylines = self._resolve("storyline", set(joined) | set(linked) | near)
+        chosen = [survivor_of[s] for s in joined if survivor_of[s] in storylines]
         if not chosen:
             fits = storyline_fits(f, storylines, t)
             best = max(fits, key=lambda s: (fits[s], s), default=None)
@@ -678,6 +684,10 @@ class StoryEngine:
             keep = min(set(chosen), key=lambda s: (storylines[s].created, s))
             for other in sorted(set(chosen) - {keep}):
                 _add_updates(updates, self._merge_storylines(other, keep, storylines))
+            bar = t.storyline_threshold * t.storyline_merge_fit
+            for other in sorted({survivor_of[s] for s in linked if survivor_of[s] in storylines} - {keep}):
+                if average_link(storylines[keep].centroid, storylines[other].centroid, t) >= bar:
+                    _add_updates(updates, self._merge_storylines(other, keep, storylines))
             storyline = storylines[keep]
         else:
             keep = self._fresh_id("storyline", f"sl-{aid}", content_hash)
@@ -687,7 +697,76 @@ class StoryEngine:
         self._put("storyline", {keep: storyline})
         self.state.add_members(f"storyline:{keep}", [aid])
         self.state.touch("open-storylines", keep, storyline.last)
-        return keep
+        return keep, storyline.size
+
+    def _split_storyline(self, storyline_id: str) -> dict[str, dict]:
+        """Split a storyline whose events fall into groups no event of one is alike
+        to any event of another (`storyline_split_fit` of the storyline bar): storylines
+        merged through a bridge, or by an earlier rule. The biggest part keeps the
+        id; each other part becomes a new storyline with its events. Field updates
+        for the articles that moved. Checked at `storyline_split_sizes`; a storyline
+        of more than `storyline_split_max_events` events is left as it is (cost)."""
+        st, t = self.state, self.tuning
+        members = st.members(f"storyline:{storyline_id}")
+        arts = self._articles(members)
+        feats = self._members({m: a.content_hash for m, a in arts.items()})
+        by_event: dict[str, list[str]] = {}
+        for m in sorted(feats):
+            by_event.setdefault(arts[m].event_id, []).append(m)
+        if not 2 <= len(by_event) <= t.storyline_split_max_events:
+            return {}
+        ids = sorted(by_event)
+        centroids = []
+        for e in ids:
+            c = Centroid()
+            for m in by_event[e]:
+                c.add(feats[m], t.centroid_terms)
+            centroids.append(c)
+        parent = list(range(len(ids)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        bar = t.storyline_threshold * t.storyline_split_fit
+        for i in range(len(ids)):
+            for j in range(i + 1, len(ids)):
+                if root(i) != root(j) and average_link(centroids[i], centroids[j], t) >= bar:
+                    parent[root(j)] = root(i)
+        parts: dict[int, list[str]] = {}
+        for i, e in enumerate(ids):
+            parts.setdefault(root(i), []).append(e)
+        if len(parts) < 2:
+            return {}
+        ordered = sorted(parts.values(), key=lambda p: (-sum(len(by_event[e]) for e in p), p))
+        old = StorylineRecord.from_dict(st.get("storyline", storyline_id))
+        updates: dict[str, dict] = {}
+        for n, part in enumerate(ordered):
+            part_members = [m for e in part for m in by_event[e]]
+            created = old.created if n == 0 else min(feats[m].time for m in part_members)
+            rec = StorylineRecord(created=created, absorbed=old.absorbed if n == 0 else [])
+            for m in part_members:
+                rec.add(feats[m], t.centroid_terms)
+            if n == 0:
+                self._put("storyline", {storyline_id: rec})
+                st.touch("open-storylines", storyline_id, rec.last)
+                continue
+            first = min(part_members, key=lambda m: (feats[m].time, m))
+            new_id = self._fresh_id("storyline", f"sl-{first}", arts[first].content_hash)
+            self._put("storyline", {new_id: rec})
+            st.touch("open-storylines", new_id, rec.last)
+            st.remove_members(f"storyline:{storyline_id}", part_members)
+            st.add_members(f"storyline:{new_id}", part_members)
+            events = self._events(part)
+            for ev in events.values():
+                ev.storyline_id = new_id
+            self._put("event", events)
+            _add_updates(updates, {m: {"storyline_id": new_id} for m in part_members})
+            log.info("story engine split storyline", extra={"storyline_id": storyline_id,
+                                                            "new_storyline_id": new_id, "articles": len(part_members)})
+        return updates
 
     def _merge_storylines(self, absorbed: str, survivor: str, storylines: dict[str, ClusterRecord]) -> dict[str, dict]:
         """Move every article of storyline `absorbed` into `survivor` (its events

@@ -26,7 +26,7 @@ import random
 import tempfile
 import time
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -73,9 +73,12 @@ def load_labelled(path: Path | str) -> list[dict[str, Any]]:
         for n, row in read_json_lines(path):
             if not isinstance(row, dict):
                 raise EvalInputError(f"{path}:{n}: expected a JSON object")
-            for key in ("id", "text", "event"):
+            for key in ("id", "event"):
                 if not isinstance(row.get(key), str) or not row[key].strip():
                     raise EvalInputError(f"{path}:{n}: field {key!r} missing or not a non-empty string")
+            # A headline-only item (a feed often carries nothing more) has a title and an empty text.
+            if not isinstance(row.get("text"), str) or not (row["text"].strip() or str(row.get("title") or "").strip()):
+                raise EvalInputError(f"{path}:{n}: field 'text' missing, or empty without a title")
             if row["id"] in seen:
                 raise EvalInputError(f"{path}:{n}: id {row['id']!r} occurs twice")
             seen.add(row["id"])
@@ -142,6 +145,26 @@ def _prf(precision: float, recall: float) -> dict[str, float]:
 
 def score(pred: Sequence[str], gold: Sequence[str]) -> dict[str, dict[str, float]]:
     return {"bcubed": bcubed(pred, gold), "pairwise": pairwise(pred, gold)}
+
+
+def other_language_joins(pred: Sequence[str], gold: Sequence[str], langs: Sequence[str | None]) -> dict[str, Any]:
+    """Reports in another language than most of their gold event's reports, and how
+    many of them the engine put in the event holding most of those main-language
+    reports: the share of other-language coverage that joins its event."""
+    by_event: dict[str, list[int]] = defaultdict(list)
+    for i, g in enumerate(gold):
+        by_event[g].append(i)
+    reports = joined = 0
+    for members in by_event.values():
+        counts = Counter(langs[i] for i in members if langs[i])
+        if len(counts) < 2:
+            continue
+        main_lang, _ = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        home = Counter(pred[i] for i in members if langs[i] == main_lang).most_common(1)[0][0]
+        others = [i for i in members if langs[i] and langs[i] != main_lang]
+        reports += len(others)
+        joined += sum(pred[i] == home for i in others)
+    return {"reports": reports, "joined": joined, "share": round(joined / reports, 4) if reports else None}
 
 
 # ---------------------------------------------------------------- runs
@@ -255,8 +278,11 @@ def evaluate(path: Path | str, split: str = "all", baseline: bool = True, tuning
     gold_groups = [r["group"] for r in rows] if has_groups else None
     gold_storylines = [str(r["topic"]) for r in rows] if all(r.get("topic") for r in rows) else None
 
+    langs = [r.get("lang") for r in rows]
+
     def report(run: RunResult) -> dict[str, Any]:
-        out: dict[str, Any] = {"events": score(run.events, gold_events)}
+        out: dict[str, Any] = {"events": score(run.events, gold_events),
+                               "other_language": other_language_joins(run.events, gold_events, langs)}
         out["copies"] = score(run.groups, gold_groups) if gold_groups else None
         if gold_storylines:
             # A run without storylines scores as one storyline per event.

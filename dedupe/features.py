@@ -26,7 +26,7 @@ from newsagg.core.text import detect_language, publication_time, sentences, stop
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
 from newsagg.dedupe.clusters import Member
-from newsagg.dedupe.normalize import article_lines, canonical_numbers, capitalised_tokens, mentioned_dates
+from newsagg.dedupe.normalize import article_lines, canonical_numbers, capitalised_tokens, country_keys, mentioned_dates
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector, term_ids
@@ -194,7 +194,8 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
         # words and phrases, rare or common as the stream shows.
         terms.update(f"{a[:stem]} {b[:stem]}" for seq in ([head] if head else []) + [tokens(x) for x in cut]
                      for a, b in zip(seq, seq[1:]) if a not in stop and b not in stop)
-    keys = Counter([w for w in capitalised_tokens(f"{title}\n{body}")
+    countries = country_keys(tuning.country_languages) if tuning.country_languages else {}
+    keys = Counter([countries.get(w, w) for w in capitalised_tokens(f"{title}\n{body}")
                     if w not in stop and (len(w) > 1 or w.isdigit())])
     # Copies are compared within a language: a language without a list (written in
     # syllables, perhaps) has shingles of its own length.

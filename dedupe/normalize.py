@@ -8,12 +8,14 @@ sites match, and keeps the clutter out of what a copy "changed".
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import datetime, timezone
 
 import regex
 
+from newsagg.core.countries import country_names
 from newsagg.core.text import _DATE_PREFIX, _TOKEN, _TOKEN_ASCII, fold, page_date, sentences, tokens, url_date
 
 __all__ = ["article_lines", "canonical_numbers", "capitalised_tokens", "clean_text", "fold", "is_boilerplate",
@@ -145,6 +147,19 @@ def capitalised_tokens(text: str) -> list[str]:
     for tok in _TOKEN.findall(text):
         if tok[0].isupper() or tok[0].isdigit():  # str methods: a regex match per token cost more
             out.append(fold(tok))
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def country_keys(languages: tuple[str, ...]) -> dict[str, str]:
+    """Folded one-word country names in English and `languages` -> one key per
+    country ("turkei", "turquia", "turkey" -> "@tr"): a report's names in another
+    language share its countries, whatever each language calls them."""
+    out = {}
+    for name, code in country_names(languages).items():
+        folded = fold(name)
+        if folded.isalpha():  # one word: names are matched token by token
+            out[folded] = f"@{code.lower()}"
     return out
 
 

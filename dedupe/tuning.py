@@ -77,6 +77,14 @@ class Tuning:
     # cohesion) links their storylines.
     storyline_threshold: float = 0.08
     storyline_link_fit: float = 1.0
+    # ... and two storylines so linked merge only when their articles are on
+    # average this alike (1 = the storyline bar).
+    storyline_merge_fit: float = 1.0
+    # A storyline of these many articles is checked: events in groups not alike to
+    # each other at that bar become storylines of their own.
+    storyline_split_sizes: tuple = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+    storyline_split_max_events: int = 400
+    storyline_split_fit: float = 0.5
     storyline_max_gap_days: float = 400.0
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
@@ -90,6 +98,9 @@ class Tuning:
     # figure (a year, a country, a "95") is a coincidence, not one happening.
     cross_lang_min_shared: int = 2
     cross_lang_max_share: float = 0.5  # names alone judge a report whose language holds at most this share of an event
+    # Country names in English and these languages count as one name per country
+    # ("Türkei", "Turquía", "Turkey"); () leaves names as written.
+    country_languages: tuple = ("de", "es", "fr", "it", "nl", "pl", "pt")
     names_keys: int = 8  # the rarest names/numbers of an article indexed for other languages' reports
 
     min_key_link: float = 0.1  # least average names-and-numbers similarity to join an event in its language

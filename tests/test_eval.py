@@ -18,12 +18,15 @@ from newsagg.dedupe.eval import (
     split_of,
 )
 from tests.support.engine_texts import (
+    GERMAN_TEXT,
+    GERMAN_TITLE,
     INDEPENDENT_TEXT,
     INDEPENDENT_TITLE,
     UNRELATED,
     WIRE_PARAGRAPHS,
     WIRE_TEXT,
     WIRE_TITLE,
+    headline_stream,
 )
 
 
@@ -94,6 +97,7 @@ def test_eval_clusters_text_output(tmp_path):
     ('{"id": "a", "text": "x", "event": "e"}\nnot json\n', ":2: not JSON"),
     ('{"id": "a", "text": "x", "event": "e"}\n{"id": "a", "text": "y", "event": "e"}\n', "id 'a' occurs twice"),
     ("", "no articles"),
+    ('{"id": "a", "text": " ", "event": "e"}\n', ":1: field 'text' missing, or empty without a title"),
 ])
 def test_bad_labelled_files_get_clear_errors(tmp_path, content, message):
     path = tmp_path / "bad.jsonl"
@@ -142,3 +146,32 @@ def test_dated_rows_stream_in_publication_order_in_the_places_of_dated_rows():
 
     rows = [{"id": "late", "published": "2026-03-05"}, {"id": "undated"}, {"id": "early", "published": "2026-03-01T10:00:00Z"}]
     assert [r["id"] for r in publication_order(rows)] == ["early", "undated", "late"]
+
+
+def test_eval_clusters_reads_a_headline_only_stream_and_keeps_its_storylines_apart(tmp_path):
+    """Feed items with a headline and no text (the UCI aggregator stream) are scored;
+    a round-up headline naming two subjects does not make them one storyline."""
+    rows = [{"id": slug, "title": headline, "text": "", "event": subject, "topic": subject,
+             "published": f"2026-03-10T{8 + n // 3:02d}:{20 * (n % 3):02d}:00Z"}
+            for n, (slug, headline, subject) in enumerate(headline_stream()) if subject != "roundup"]
+    path = _write(tmp_path / "headlines.jsonl", rows)
+    result = CliRunner().invoke(main, ["eval", "clusters", str(path), "--json", "--no-baseline"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["articles"] == len(rows) and report["gold"]["storylines"] == 2
+    assert report["storylines"]["bcubed"]["precision"] == 1.0
+
+
+def test_eval_clusters_reports_the_share_of_other_language_reports_that_join_their_event(tmp_path):
+    german = {"id": "d1", "title": GERMAN_TITLE, "text": GERMAN_TEXT, "lang": "de",
+              "published": "2026-03-02T13:00:00Z", "event": "2026-03-02-crane", "group": "d1"}
+    path = _write(tmp_path / "languages.jsonl", [*_labelled_rows(), german])
+    result = CliRunner().invoke(main, ["eval", "clusters", str(path), "--json", "--no-baseline"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["other_language"] == {"reports": 1, "joined": 1, "share": 1.0}
+    text = CliRunner().invoke(main, ["eval", "clusters", str(path), "--no-baseline"]).output
+    assert "other-language reports in their event's main-language event: 1 of 1 (100%)" in text
+    # Events each reported in one language have no other-language reports to count.
+    solo = _write(tmp_path / "solo.jsonl", [{**german, "event": "crane-de"}, _labelled_rows()[0]])
+    report = json.loads(CliRunner().invoke(main, ["eval", "clusters", str(solo), "--json", "--no-baseline"]).output)
+    assert report["other_language"] == {"reports": 0, "joined": 0, "share": None}

@@ -75,3 +75,23 @@ def test_common_words_alone_do_not_join_an_event_without_a_shared_name():
     unnamed.key_vector = SparseVector.from_terms({"long an": 1.0}, "k")
     assert event_fits(named, {"ev": event}, t)["ev"] >= 1.0
     assert event_fits(unnamed, {"ev": event}, t)["ev"] == 0.0
+
+
+def test_a_country_is_one_name_whatever_the_language_calls_it():
+    """Reports of one happening in two languages share the countries they name:
+    "Türkei" and "Syrien" in German, "Turquía" in Spanish, "Turkey" and "Syria" in
+    English are the same names to the engine (pycountry's translated names)."""
+    from newsagg.dedupe.features import featurize
+
+    def keys(text, lang, tuning=Tuning()):
+        return set(featurize(article(f"quake-{lang}", "Erdbeben" if lang == "de" else "Quake", text, DAY, lang),
+                             tuning).keys)
+
+    english = keys("A strong earthquake shook Turkey and Syria on Monday.", "en")
+    german = keys("Ein starkes Erdbeben hat am Montag die Türkei und Syrien erschüttert.", "de")
+    spanish = keys("Un fuerte terremoto sacudió Turquía el lunes.", "es")
+    assert {"@tr", "@sy"} <= english & german and "@tr" in spanish
+    # Without the table the three reports share no name at all.
+    plain = replace(Tuning(), country_languages=())
+    assert not keys("A strong earthquake shook Turkey and Syria on Monday.", "en", plain) \
+        & keys("Ein starkes Erdbeben hat am Montag die Türkei und Syrien erschüttert.", "de", plain)

@@ -19,6 +19,7 @@ from tests.support.engine_texts import (
     article,
     background,
     copy_with_clutter,
+    headline_stream,
     wire,
 )
 
@@ -78,3 +79,47 @@ def test_a_follow_up_weeks_later_finds_its_storyline_after_the_first_event_close
     # A storyline quiet for longer than storyline_quiet_days closes too.
     engine.maintain(now=later + timedelta(days=engine.tuning.storyline_quiet_days + 1))
     assert engine.state.get("storyline", collapse.storyline_id)["closed"] is True
+
+
+def test_one_headline_naming_two_subjects_does_not_merge_their_storylines(engine):
+    """A market round-up joins one subject's event and fits the other's: storylines
+    link as wholes, not through one bridging article (on a real 36-hour headline
+    stream such bridges chained 80 of 87 aggregator stories into one storyline)."""
+    storyline_of = {}
+    for n, (slug, headline, subject) in enumerate(headline_stream()):
+        storyline_of[engine.assign(article(slug, headline, "", DAY + timedelta(minutes=20 * n))).article_id] = subject
+    final = {aid: engine.lookup(aid).storyline_id for aid in storyline_of}
+    exchange = {final[a] for a, s in storyline_of.items() if s == "exchange"}
+    tour = {final[a] for a, s in storyline_of.items() if s == "tour"}
+    assert len(exchange) == 1 and len(tour) == 1, final
+    assert exchange != tour
+
+
+def test_a_storyline_holding_two_unrelated_subjects_splits_and_says_who_moved(engine):
+    """A storyline merged through a bridge (by an engine before this rule, on the
+    same state) splits once it grows to a checked size: each subject keeps a
+    storyline of its own, and the articles that moved are named for the index."""
+    from dataclasses import replace
+
+    old_rules = StoryEngine(engine.state, tuning=replace(engine.tuning, storyline_merge_fit=0.0,
+                                                         storyline_split_sizes=()))
+    subject_of, when = {}, DAY
+    for slug, headline, subject in headline_stream()[:11]:  # both subjects, then the round-up
+        when += timedelta(minutes=20)
+        subject_of[old_rules.assign(article(slug, headline, "", when)).article_id] = subject
+    assert len({old_rules.lookup(a).storyline_id for a in subject_of}) == 1  # one storyline: the bridge merged them
+    moved, n = {}, 0
+    while len({engine.lookup(a).storyline_id for a in subject_of}) == 1:
+        n += 1
+        assert n <= 8, "the storyline never split"
+        slug, headline, subject = headline_stream()[n % 2]
+        when += timedelta(minutes=20)
+        a = engine.assign(article(f"more{n}", f"{headline} ({n})", "", when))
+        subject_of[a.article_id] = subject
+        moved.update({m: u["storyline_id"] for m, u in a.updates.items() if "storyline_id" in u})
+    final = {aid: engine.lookup(aid).storyline_id for aid in subject_of}
+    for subject in ("exchange", "tour"):
+        assert len({final[a] for a, s in subject_of.items() if s == subject}) == 1, final
+    assert final[next(a for a, s in subject_of.items() if s == "exchange")] \
+        != final[next(a for a, s in subject_of.items() if s == "tour")]
+    assert moved and all(final[m] == sid for m, sid in moved.items())

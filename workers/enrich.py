@@ -3,7 +3,7 @@
 Language, tokens, sentences and stopwords come from newsagg.core.text (one of each
 for every stage; the language from py3langid's model). Entities come from
 rules over capitalised spans plus our own gazetteers (workers/data/gazetteer.yaml)
-and pycountry's country names: no model download, deterministic, fast. Quality on
+and country names (newsagg.core.countries): no model download, deterministic, fast. Quality on
 our labelled set is measured by tests/test_enrich_quality.py.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from newsagg.core import text as core_text
+from newsagg.core.countries import country_names
 from newsagg.core.schema import Article
 from newsagg.core.text import detect_language, words
 
@@ -58,23 +59,8 @@ class Gazetteer:
 
 @functools.lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    import gettext
-
-    import pycountry
-
     g = yaml.safe_load((DATA / "gazetteer.yaml").read_text(encoding="utf-8"))
-    countries: dict[str, str] = {}
-    try:
-        de = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["de"])
-    except OSError:
-        de = None
-    for c in pycountry.countries:
-        for name in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None),
-                     de.gettext(c.name) if de else None):
-            # "Korea, Republic of" style names never occur in running text
-            if name and "," not in name and "(" not in name:
-                countries[name] = c.alpha_2
-    countries.update({k: str(v) for k, v in g["country_aliases"].items()})
+    countries = country_names(("de",))
     names = sorted(countries, key=len, reverse=True)
     country_re = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")(?![\w])")
     places = {k: str(v) for k, v in g["places"].items()}

@@ -304,3 +304,32 @@ FERRY_REPORTS = [
      "for after the engine room fire off Kestrel Point.\n\nTugs are towing the Tessaly Lines ship to Port "
      "Sarn. Investigators will board it once the fire is out."),
 ]
+
+
+# A headline stream (feeds often carry nothing more): two unrelated subjects of one
+# morning, and a market round-up headline that names both.
+EXCHANGE_HEADLINES = [
+    "Brantor bitcoin exchange files for bankruptcy protection",
+    "Bitcoin exchange Brantor seeks bankruptcy protection after losing coins",
+    "Brantor exchange bankruptcy: customers fear their bitcoin is gone",
+    "Brantor files for bankruptcy as bitcoin exchange collapses",
+    "Bankrupt bitcoin exchange Brantor blames hackers for lost coins",
+]
+TOUR_HEADLINES = [
+    "Singer Mira Velan announces world tour",
+    "Mira Velan world tour: singer adds stadium dates",
+    "Mira Velan tour tickets sell out in minutes",
+    "Singer Mira Velan says world tour starts in May",
+    "Mira Velan adds second stadium show as tour tickets sell out",
+]
+ROUNDUP_HEADLINE = "Market wrap: Brantor bitcoin exchange bankruptcy, Mira Velan tour tickets sell out"
+
+
+def headline_stream() -> list[tuple[str, str, str]]:
+    """(id, headline, subject) in arrival order: the two subjects interleaved, the
+    round-up, then one more headline of each."""
+    subjects = [(h, "exchange") for h in EXCHANGE_HEADLINES], [(h, "tour") for h in TOUR_HEADLINES]
+    rows = [pair for both in zip(*subjects) for pair in both]
+    rows += [(ROUNDUP_HEADLINE, "roundup"), (EXCHANGE_HEADLINES[0] + " (update)", "exchange"),
+             (TOUR_HEADLINES[2] + " again", "tour")]
+    return [(f"h{i}", headline, subject) for i, (headline, subject) in enumerate(rows)]
