@@ -169,9 +169,11 @@ def bisect_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tunin
     sign of the second eigenvector of its copy groups' normalised likeness
     (spectral bisection), refined by moving each group to the part it is more
     alike on average (a few k-means rounds, two means). The cut stands when
-    each part holds `split_min_groups` copy groups or more, they share a
-    language, and they are less alike than `bisect_cohesion` of their mean
-    cohesion (counted between different copy groups, as `split_parts`)."""
+    each part holds `split_min_groups` copy groups or more and they are less
+    alike than `bisect_cohesion` of their mean cohesion (between different copy
+    groups, as `split_parts`). Likeness is averaged over pairs of one language
+    only: across languages it is names and numbers alone, lower for reports of
+    one happening too, and a cut would fall between the languages."""
     ids = sorted(members)
     unit_of: dict[str, int] = {}
     for m in ids:
@@ -181,38 +183,36 @@ def bisect_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tunin
         return [ids]
     ind = np.zeros((k, len(ids)))
     ind[[unit_of[members[m][0]] for m in ids], np.arange(len(ids))] = 1.0
-    csum = ind @ sims @ ind.T
-    size = ind.sum(axis=1)
+    lang = np.array([members[m][1].lang for m in ids])
+    same = (lang[:, None] == lang[None, :]).astype(float)
+    csum = ind @ (sims * same) @ ind.T  # likeness sums between copy groups, pairs of one language
+    pairs = ind @ same @ ind.T  # and how many such pairs
     np.fill_diagonal(csum, 0.0)  # within a copy group: copies, not evidence of one happening
-    link = csum / np.outer(size, size)
+    np.fill_diagonal(pairs, 0.0)
+    link = np.divide(csum, pairs, out=np.zeros_like(csum), where=pairs > 0)
     degree = link.sum(axis=1)
     if (degree <= 0).any():
         return [ids]
     scale = 1.0 / np.sqrt(degree)
     _, vectors = np.linalg.eigh(scale[:, None] * link * scale[None, :])
     side = vectors[:, -2] * scale > 0  # the second largest eigenvector: the weakest cut
+
+    def average(rows: np.ndarray, cols: np.ndarray) -> float:
+        n = float(pairs[np.ix_(rows, cols)].sum())
+        return float(csum[np.ix_(rows, cols)].sum()) / n if n else float("nan")
+
     for _ in range(10):
         if side.all() or not side.any():
             return [ids]
         to_a, to_b = csum @ side, csum @ ~side
-        n_a, n_b = size @ side - side * size, size @ ~side - ~side * size
-        moved = np.where(n_a > 0, to_a / np.maximum(n_a, 1e-9), 0.0) > np.where(n_b > 0, to_b / np.maximum(n_b, 1e-9), 0.0)
+        n_a, n_b = pairs @ side, pairs @ ~side
+        moved = np.divide(to_a, n_a, out=np.zeros(k), where=n_a > 0) > np.divide(to_b, n_b, out=np.zeros(k), where=n_b > 0)
         if (moved == side).all():
             break
         side = moved
     if side.sum() < tuning.split_min_groups or (~side).sum() < tuning.split_min_groups:
         return [ids]
-    langs_a = {members[m][1].lang for m in ids if side[unit_of[members[m][0]]]}
-    langs_b = {members[m][1].lang for m in ids if not side[unit_of[members[m][0]]]}
-    if not langs_a & langs_b:
-        return [ids]
-
-    def cohesion_of(mask: np.ndarray) -> float:
-        pairs = np.outer(size * mask, size * mask)
-        np.fill_diagonal(pairs, 0.0)
-        return float((csum * np.outer(mask, mask)).sum() / pairs.sum())
-
-    between = float(csum[np.ix_(side, ~side)].sum() / (size[side].sum() * size[~side].sum()))
-    if between >= tuning.bisect_cohesion * (cohesion_of(side) + cohesion_of(~side)) / 2:
+    between, own = average(side, ~side), (average(side, side) + average(~side, ~side)) / 2
+    if not between < tuning.bisect_cohesion * own:  # nan (no pair of one language): no cut
         return [ids]
     return [[m for m in ids if side[unit_of[members[m][0]]]], [m for m in ids if not side[unit_of[members[m][0]]]]]
