@@ -158,3 +158,61 @@ def split_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning
     for m in ids:
         units[unit_of[members[m][0]]].append(m)
     return [[m for u in us for m in units[u]] for us in parts.values()]
+
+
+def bisect_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning: Tuning) -> list[list[str]]:
+    """Two parts of an event's members that `split_parts` cannot find, or the
+    members as one part. Average link joins the most alike copy groups first,
+    and in an event that grew one report at a time from two happenings of one
+    subject a few reports alike to both happenings bind the two into one part
+    before the parts are compared. Here the event is cut in two directly: the
+    sign of the second eigenvector of its copy groups' normalised likeness
+    (spectral bisection), refined by moving each group to the part it is more
+    alike on average (a few k-means rounds, two means). The cut stands when
+    each part holds `split_min_groups` copy groups or more and they are less
+    alike than `bisect_cohesion` of their mean cohesion (between different copy
+    groups, as `split_parts`). Likeness is averaged over pairs of one language
+    only: across languages it is names and numbers alone, lower for reports of
+    one happening too, and a cut would fall between the languages."""
+    ids = sorted(members)
+    unit_of: dict[str, int] = {}
+    for m in ids:
+        unit_of.setdefault(members[m][0], len(unit_of))
+    k = len(unit_of)
+    if k < 2 * tuning.split_min_groups:
+        return [ids]
+    ind = np.zeros((k, len(ids)))
+    ind[[unit_of[members[m][0]] for m in ids], np.arange(len(ids))] = 1.0
+    lang = np.array([members[m][1].lang for m in ids])
+    same = (lang[:, None] == lang[None, :]).astype(float)
+    csum = ind @ (sims * same) @ ind.T  # likeness sums between copy groups, pairs of one language
+    pairs = ind @ same @ ind.T  # and how many such pairs
+    np.fill_diagonal(csum, 0.0)  # within a copy group: copies, not evidence of one happening
+    np.fill_diagonal(pairs, 0.0)
+    link = np.divide(csum, pairs, out=np.zeros_like(csum), where=pairs > 0)
+    degree = link.sum(axis=1)
+    if (degree <= 0).any():
+        return [ids]
+    scale = 1.0 / np.sqrt(degree)
+    _, vectors = np.linalg.eigh(scale[:, None] * link * scale[None, :])
+    side = vectors[:, -2] * scale > 0  # the second largest eigenvector: the weakest cut
+
+    def average(rows: np.ndarray, cols: np.ndarray) -> float:
+        n = float(pairs[np.ix_(rows, cols)].sum())
+        return float(csum[np.ix_(rows, cols)].sum()) / n if n else float("nan")
+
+    for _ in range(10):
+        if side.all() or not side.any():
+            return [ids]
+        to_a, to_b = csum @ side, csum @ ~side
+        n_a, n_b = pairs @ side, pairs @ ~side
+        moved = np.divide(to_a, n_a, out=np.zeros(k), where=n_a > 0) > np.divide(to_b, n_b, out=np.zeros(k), where=n_b > 0)
+        if (moved == side).all():
+            break
+        side = moved
+    if side.sum() < tuning.split_min_groups or (~side).sum() < tuning.split_min_groups:
+        return [ids]
+    between, own = average(side, ~side), (average(side, side) + average(~side, ~side)) / 2
+    if not between < tuning.bisect_cohesion * own:  # nan (no pair of one language): no cut
+        return [ids]
+    return [[m for m in ids if side[unit_of[members[m][0]]]], [m for m in ids if not side[unit_of[members[m][0]]]]]

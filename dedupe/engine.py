@@ -51,7 +51,8 @@ import numpy as np
 
 from newsagg.core.schema import Article, Changes
 from newsagg.dedupe.changes import diff_passages
-from newsagg.dedupe.clusters import Centroid, Member, split_parts
+from newsagg.dedupe.clusters import Centroid, Member, bisect_parts, split_parts
+from newsagg.dedupe.decision import event_evidence, join_chances
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex
 from newsagg.dedupe.minhash import Signer
@@ -357,6 +358,10 @@ class StoryEngine:
         joined: list[str] = []
         if best_copy is not None:
             joined.append(cand_event[best_copy])
+        # The learned decision, when the tuning holds its weights: a veto on the
+        # bar (an event the article fits is joined only at `join_chance`).
+        chances = join_chances(event_evidence(f, live_events, event_scores, cand_features, cand_event, t), t) \
+            if t.event_weights else {}
         ranked = sorted(event_scores.items(), key=lambda kv: -kv[1])
         linked: list[str] = []  # events it fits but may not merge with: one storyline
         for eid, s in ranked:
@@ -364,10 +369,11 @@ class StoryEngine:
                 continue
             if joined and s >= t.storyline_link_fit:
                 linked.append(eid)
-            needed = 1.0 if not joined else t.merge_fit
+            likely = s >= (1.0 if not joined else t.merge_fit) \
+                and (not chances or chances.get(eid, 0.0) >= (t.join_chance if not joined else t.merge_chance))
             # Merging keeps to the time bound joining keeps to: events of one
             # topic months apart are not one happening, however alike.
-            if s >= needed and all(mergeable(live_events[e].centroid, live_events[eid].centroid, t)
+            if likely and all(mergeable(live_events[e].centroid, live_events[eid].centroid, t)
                                    and spans_compatible(live_events[e].span, live_events[eid].span, t)
                                    for e in joined):
                 joined.append(eid)
@@ -842,8 +848,11 @@ class StoryEngine:
         if len(feats) != len(members) or len(arts) != len(members):
             return {}
         ids = sorted(members)
-        parts = split_parts({m: (arts[m].group_id, feats[m]) for m in members},
-                            member_similarities([feats[m] for m in ids], t), t)
+        grouped = {m: (arts[m].group_id, feats[m]) for m in members}
+        sims = member_similarities([feats[m] for m in ids], t)
+        parts = split_parts(grouped, sims, t)
+        if len(parts) < 2 and t.bisect_cohesion:
+            parts = bisect_parts(grouped, sims, t)
         if len(parts) < 2:
             return {}
         updates: dict[str, dict] = {}

@@ -41,10 +41,24 @@ class Tuning:
     merge_copy_groups: bool = True
     merge_copy_groups_length: float = 0.6
     event_threshold: float = 0.17  # least average similarity to an event's members that joins it
+    # The learned event decision (`dedupe.decision`): one weight per `EVIDENCE`
+    # measure, then the intercept, fitted by `bench/train_event_decision.py` on the
+    # tune splits. Empty (as shipped: it did not beat the plain bar, bench/README.md
+    # round 6): the plain bar decides alone. With weights, an article joins the best
+    # event it fits at the bar whose chance reaches `join_chance`, and a second event
+    # it fits at `merge_fit` merges in only at `merge_chance` too.
+    # event-weights:begin (written by bench/train_event_decision.py --write)
+    event_weights: tuple = ()
+    join_chance: float = 0.5
+    merge_chance: float = 0.5
+    # event-weights:end
     merge_fit: float = 1.3  # a second event must fit this well (1 = the joining bar) to be merged
     merge_cohesion: float = 0.6  # two events merge only if this close to as alike as the looser is within itself
     split_cohesion: float = 0.7  # two parts of an event this much less alike than within themselves are split
     split_min_groups: int = 4  # copy groups each part needs for that
+    # The same for a cut of an event in two that average link cannot find
+    # (`clusters.bisect_parts`; 0: none).
+    bisect_cohesion: float = 0.8
     split_sizes: tuple = (4, 6, 8, 11, 16, 23, 32, 45, 64)  # event sizes at which its parts are checked
     key_weight: float = 0.3  # share of the key-term similarity in the event score
     # The joining bar of an event of n reports is event_threshold * (1 + this / n): a

@@ -1,0 +1,75 @@
+"""Event decisions of the story engine: the cut of an event in two (`clusters.bisect_parts`)
+and the learned join decision (`dedupe.decision`)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from newsagg.dedupe.clusters import Member, bisect_parts, split_parts
+from newsagg.dedupe.decision import EVIDENCE
+from newsagg.dedupe.engine import StoryEngine
+from newsagg.dedupe.state import LocalState
+from newsagg.dedupe.tuning import Tuning
+from newsagg.dedupe.vectors import SparseVector
+from tests.support.engine_texts import DAY, INDEPENDENT_TEXT, INDEPENDENT_TITLE, article, background, wire
+
+
+def _two_happenings_bound_by_look_backs() -> tuple[dict[str, tuple[str, Member]], np.ndarray]:
+    """Four reports of a collapse and four of the reopening a week later (each its own
+    copy group), two of them look-backs that retell the other happening too: each
+    look-back is closer to one report of the other happening (0.6) than reports of one
+    happening are to each other (0.35); the two happenings are otherwise 0.15 alike."""
+    ids = ["a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4"]
+    side = np.array([i[0] == "a" for i in ids])
+    sims = np.where(side[:, None] == side[None, :], 0.35, 0.15)
+    for a, b in (("a1", "b1"), ("a2", "b2")):
+        sims[ids.index(a), ids.index(b)] = sims[ids.index(b), ids.index(a)] = 0.6
+    np.fill_diagonal(sims, 1.0)
+    member = Member(SparseVector.empty(), SparseVector.empty(), "en", 0.0)
+    return {i: (f"gr-{i}", member) for i in ids}, sims
+
+
+def test_event_of_two_happenings_bound_by_look_backs_is_cut_in_two():
+    members, sims = _two_happenings_bound_by_look_backs()
+    tuning = Tuning()
+    # Average link joins each look-back with its near twin first: no part of four
+    # copy groups is left to keep apart, and the whole event stays one.
+    assert len(split_parts(members, sims, tuning)) == 1
+    parts = bisect_parts(members, sims, tuning)
+    assert sorted(map(sorted, parts)) == [["a1", "a2", "a3", "a4"], ["b1", "b2", "b3", "b4"]]
+    # Off (0), or parts as alike as within themselves: no cut.
+    assert bisect_parts(members, sims, replace(tuning, bisect_cohesion=0.0)) == [sorted(members)]
+    alike = np.where(sims == 0.15, 0.35, sims)
+    assert len(bisect_parts(members, alike, tuning)) == 1
+
+
+@pytest.fixture
+def make_engine(tmp_path):
+    engines = []
+
+    def make(tuning: Tuning) -> StoryEngine:
+        eng = StoryEngine(LocalState(tmp_path / f"state{len(engines)}"), tuning)
+        for a in background():
+            eng.assign(a)
+        engines.append(eng)
+        return eng
+
+    yield make
+    for eng in engines:
+        eng.close()
+
+
+@pytest.mark.parametrize("intercept, joins", [(50.0, True), (-50.0, False)])
+def test_learned_decision_decides_whether_a_report_joins_the_event_it_clears_the_bar_of(make_engine, intercept, joins):
+    # An independent report of the collapse clears the joining bar of the wire's
+    # event; the learned decision (weights in the tuning) has the last word on the
+    # join. (Re-examination, off here, merges small events by likeness alone: it
+    # would take a vetoed report back in.)
+    engine = make_engine(replace(Tuning(), event_weights=(0.0,) * len(EVIDENCE) + (intercept,),
+                                 reexamine_events=0, reassign_events=0))
+    original = engine.assign(wire())
+    report = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
+    assert (report.event_id == original.event_id) is joins
