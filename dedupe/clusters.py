@@ -8,10 +8,13 @@ an article to the members is one dot product with the sum (`scoring`).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector
@@ -109,6 +112,26 @@ class Centroid:
         self.terms, self.keys = SparseVector.empty(), SparseVector.empty()
 
 
+def components(n: int, links: Iterable[tuple[int, int]]) -> np.ndarray:
+    """The connected component of each of `n` items, given links between pairs of
+    them (either direction): scipy's connected components."""
+    pairs = np.array(list(links), dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(pairs), dtype=bool), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _copy_group_indicator(members: dict[str, tuple[str, Member]]) -> tuple[list[str], dict[str, int], np.ndarray]:
+    """The members' sorted ids, each copy group's row, and the groups-by-members
+    indicator matrix (sums over a group's members are products with it)."""
+    ids = sorted(members)
+    unit_of: dict[str, int] = {}
+    for m in ids:
+        unit_of.setdefault(members[m][0], len(unit_of))
+    ind = np.zeros((len(unit_of), len(ids)))
+    ind[[unit_of[members[m][0]] for m in ids], np.arange(len(ids))] = 1.0
+    return ids, unit_of, ind
+
+
 def split_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning: Tuning) -> list[list[str]]:
     """Parts of an event's members ({id: (group id, stored features)}) by average
     link, copy groups kept whole: the most alike parts join first, but two parts
@@ -117,13 +140,8 @@ def split_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning
     between different copy groups). Smaller parts, and parts without a shared
     language, always join their most alike part. `sims`: the members' pairwise
     similarities, in the order of their sorted ids (`scoring.member_similarities`)."""
-    ids = sorted(members)
-    unit_of: dict[str, int] = {}
-    for m in ids:
-        unit_of.setdefault(members[m][0], len(unit_of))
+    ids, unit_of, ind = _copy_group_indicator(members)
     k = len(unit_of)
-    ind = np.zeros((k, len(ids)))
-    ind[[unit_of[members[m][0]] for m in ids], np.arange(len(ids))] = 1.0
     csum = ind @ sims @ ind.T  # similarity sums between parts (copy groups at first)
     size = ind.sum(axis=1)  # articles
     groups = np.ones(k)  # copy groups
@@ -174,15 +192,10 @@ def bisect_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tunin
     groups, as `split_parts`). Likeness is averaged over pairs of one language
     only: across languages it is names and numbers alone, lower for reports of
     one happening too, and a cut would fall between the languages."""
-    ids = sorted(members)
-    unit_of: dict[str, int] = {}
-    for m in ids:
-        unit_of.setdefault(members[m][0], len(unit_of))
+    ids, unit_of, ind = _copy_group_indicator(members)
     k = len(unit_of)
     if k < 2 * tuning.split_min_groups:
         return [ids]
-    ind = np.zeros((k, len(ids)))
-    ind[[unit_of[members[m][0]] for m in ids], np.arange(len(ids))] = 1.0
     lang = np.array([members[m][1].lang for m in ids])
     same = (lang[:, None] == lang[None, :]).astype(float)
     csum = ind @ (sims * same) @ ind.T  # likeness sums between copy groups, pairs of one language

@@ -51,7 +51,7 @@ import numpy as np
 
 from newsagg.core.schema import Article, Changes
 from newsagg.dedupe.changes import diff_passages
-from newsagg.dedupe.clusters import Centroid, Member, bisect_parts, split_parts
+from newsagg.dedupe.clusters import Centroid, Member, bisect_parts, components, split_parts
 from newsagg.dedupe.decision import event_evidence, join_chances
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex
@@ -758,25 +758,13 @@ class StoryEngine:
             for m in by_event[e]:
                 c.add(feats[m], t.centroid_terms)
             centroids.append(c)
-        parent = list(range(len(ids)))
-
-        def root(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
         bar = t.storyline_threshold * t.storyline_split_fit
-        for i in range(len(ids)):
-            for j in range(i + 1, len(ids)):
-                if root(i) != root(j) and average_link(centroids[i], centroids[j], t) >= bar:
-                    parent[root(j)] = root(i)
-        parts: dict[int, list[str]] = {}
-        for i, e in enumerate(ids):
-            parts.setdefault(root(i), []).append(e)
+        label = components(len(ids), [(i, j) for i in range(len(ids)) for j in range(i + 1, len(ids))
+                                      if average_link(centroids[i], centroids[j], t) >= bar])
+        parts = [[e for e, n in zip(ids, label) if n == part] for part in range(int(label.max()) + 1)]
         if len(parts) < 2:
             return {}
-        ordered = sorted(parts.values(), key=lambda p: (-sum(len(by_event[e]) for e in p), p))
+        ordered = sorted(parts, key=lambda p: (-sum(len(by_event[e]) for e in p), p))
         old = StorylineRecord.from_dict(st.get("storyline", storyline_id))
         updates: dict[str, dict] = {}
         for n, part in enumerate(ordered):

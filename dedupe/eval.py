@@ -36,6 +36,7 @@ from typing import Any
 from newsagg.core.jsonl import JsonLinesError, read_json_lines
 from newsagg.core.schema import Article
 from newsagg.core.text import tokens
+from newsagg.dedupe.clusters import components
 from newsagg.dedupe.engine import StoryEngine
 from newsagg.dedupe.state import LocalState
 
@@ -243,24 +244,16 @@ def run_baseline(rows: Sequence[dict[str, Any]], threshold: float = 0.5, num_per
 
     started = time.perf_counter()
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    index = {row["id"]: n for n, row in enumerate(rows)}
+    links: list[tuple[int, int]] = []
     for row in rows:
         words = tokens(row["text"])
         m = MinHash(num_perm=num_perm)
         for i in range(max(1, len(words) - 4)):
             m.update(" ".join(words[i:i + 5]).encode("utf-8"))
-        parent[row["id"]] = row["id"]
-        for other in lsh.query(m):
-            parent[find(other)] = find(row["id"])
+        links += [(index[row["id"]], index[other]) for other in lsh.query(m)]
         lsh.insert(row["id"], m)
-    labels = [find(r["id"]) for r in rows]
+    labels = [f"baseline-{c}" for c in components(len(rows), links)]
     return RunResult(labels, labels, time.perf_counter() - started, storylines=labels)
 
 
