@@ -97,11 +97,8 @@ def test_a_retry_waiting_out_its_countdown_in_a_killed_worker_runs_within_two_mi
         wc.kill(holder)  # kill -9 during the countdown
         killed = time.monotonic()
         survivor = "w2" if holder == "w1" else "w1"
-        try:
-            wait_until(lambda: _store().get_article(aid) is not None, 150, 0.5,
-                       "the killed worker's retry indexed by the other worker")
-        except TimeoutError:
-            raise AssertionError(f"unacked: {r.hlen('unacked')}\n{wc.logs()}") from None
+        wc.wait_until(lambda: _store().get_article(aid) is not None, 150, 0.5,
+                      "the killed worker's retry indexed by the other worker")
         took = time.monotonic() - killed
         wait_until(lambda: get_runtime().inflight().count() == 0 and r.hlen("unacked") == 0, 30, 0.5,
                    "settled and acknowledged")
@@ -139,10 +136,7 @@ def test_a_retry_waiting_out_its_countdown_through_a_redis_restart_runs_within_t
             pass  # a kombu that survives the loss: its own restore on reconnect puts the retry back
         if proc.poll() is not None:
             wc.start("w1")  # what the container's restart policy does
-        try:
-            wait_until(lambda: _store().get_article(aid) is not None, 150, 0.5, "the retry indexed after the restart")
-        except TimeoutError:
-            raise AssertionError(f"unacked: {r.hlen('unacked')}\n{wc.logs()}") from None
+        wc.wait_until(lambda: _store().get_article(aid) is not None, 150, 0.5, "the retry indexed after the restart")
         took = time.monotonic() - restarted
         wait_until(lambda: get_runtime().inflight().count() == 0 and r.hlen("unacked") == 0, 30, 0.5,
                    "settled and acknowledged")
