@@ -157,3 +157,58 @@ def test_a_tagline_h1_sharing_only_the_sites_words_is_not_the_headline():
     got = extract_article(page(title="Storm shuts the quay for two days | Wochenblatt Mallorca",
                                h1="Wochenblatt Mallorca, die Inselzeitung").encode(), URL).title
     assert got.startswith("Storm shuts the quay for two days")
+
+
+# Headline forms of the trafilatura/htmldate test pages (bench/data/extraction-titles, tune split)
+MARKED_CASES = {
+    "a roofline above the headline, inside the <h1>": (
+        dict(ld="Storm shuts the quay for two days", raw=True,
+             h1='<span class="article-header__roofline">What a night!</span>Storm shuts the quay for two days'),
+        "Storm shuts the quay for two days"),
+    "a badge after the headline, inside the <h1>": (
+        dict(og="Storm shuts the quay for two days | Politik | Harbour Weekly", raw=True,
+             h1='Storm shuts the quay for two days <span class="label abo">Subscribers</span>'),
+        "Storm shuts the quay for two days"),
+    "a kicker the social title has too stays": (
+        dict(og="Rail: ICE from Frankfurt to Barcelona", raw=True,
+             h1='<span class="article-heading__kicker">Rail</span><span class="visually-hidden">: </span>'
+                '<span class="article-heading__title">ICE from Frankfurt to Barcelona</span>'),
+        "Rail: ICE from Frankfurt to Barcelona"),
+    "the site's longer name after the headline": (
+        dict(title="Storm shuts the quay | Wochenblatt Verlag für die Balearen", h1="Storm shuts the quay"),
+        "Storm shuts the quay"),
+    "metadata that names only the site": (dict(title="WOCHENBLATT", h1="Harbour pilots refuse night shifts"),
+                                          "Harbour pilots refuse night shifts"),
+}
+
+
+@pytest.mark.parametrize("name", list(MARKED_CASES))
+def test_title_with_marked_up_or_long_site_names(name):
+    kwargs, expected = MARKED_CASES[name]
+    assert extract_article(page(**kwargs).encode(), URL).title == expected
+
+
+def test_the_sites_longer_name_before_a_headline_shown_in_an_h2():
+    """No <h1>; the post's title in an <h2>, <title> is 'Wochenblatt's Island News Pages | post'."""
+    html_text = page(title="Wochenblatt's Island News Pages | Storm shuts the quay").replace(
+        "<article>", "<article><h2>Storm shuts the quay</h2>")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay"
+
+
+def test_the_words_of_a_hyphenated_host_name_the_site():
+    """'Guild of Harbour Pilots' on harbour-pilots-guild.example: every word of the host is in it."""
+    html_text = page(title="Storm shuts the quay | Guild of Harbour Pilots", h1="Storm shuts the quay")
+    assert extract_article(html_text.encode(), "https://www.harbour-pilots-guild.example/news/1").title \
+        == "Storm shuts the quay"
+
+
+def test_a_logo_h1_is_not_taken_for_a_short_headline_the_title_decorates(tmp_path):
+    """A blog's logo <h1> first ('Wochenblatt Hamburg (Satellite)'), the post's <h1> after it; <title>
+    is 'post | blog', og:title the post's: the post's heading, through the CLI."""
+    path = tmp_path / "p.html"
+    path.write_text(page(title="April meetup 2012 | Wochenblatt Hamburg (Satellite)", og="April meetup 2012",
+                         h1="April meetup 2012").replace(
+        "<nav>", "<h1 id='site-title'><a href='/'>Wochenblatt Hamburg (Satellite)</a></h1><nav>"))
+    result = CliRunner().invoke(main, ["extract", str(path), "--url", URL])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["title"] == "April meetup 2012"

@@ -161,14 +161,46 @@ def _same_words(a: str, b: str) -> bool:
     return bool(wa) and wa == _words(b)
 
 
-def _visible_form(candidates: list[str], headings: list[str]) -> str | None:
+def _visible_form(candidates: list[str], headings: list[str], keys: set[str], host: tuple[str, ...]) -> str | None:
     """The page's own <h1> when it is one of the metadata titles as the reader sees it: the same
     words (the social title's straight quotes or Title Case differ), or the title with a site name
-    or kicker after a separator ('Headline -- Site')."""
+    or kicker after a separator ('Headline -- Site'). Same words first, on any heading: a logo <h1>
+    ('Site (Hamburg)') reads as a short headline ('April 2012 | ') decorated with the site."""
     for heading in headings:
-        if any(_same_words(heading, c) or _decorated_form_of(c, heading) for c in candidates if c):
+        if any(_same_words(heading, c) for c in candidates if c):
+            return heading
+    for heading in headings:
+        if any(_decorated_form_of(c, heading) or _site_segment_form_of(c, heading, keys, host) for c in candidates if c):
             return heading
     return None
+
+
+def _site_segment_form_of(title: str, heading: str, keys: set[str], host_words: tuple[str, ...]) -> bool:
+    """`title` is `heading` beside the site's longer name: one that starts with a name the site is
+    known by ("Gregory Szorc's Digital Home | Headline" on gregoryszorc.com) or has every word of a
+    hyphenated host ('Headline | Brandenburgische Landeszentrale für politische Bildung' on
+    politische-bildung-brandenburg.de). A heading that itself names the site (a logo <h1>) does not count."""
+    parts = _SEPARATOR.split(title)
+    if len(parts) < 2 or _names_site(heading, keys, host_words):
+        return False
+    rest = parts[1:] if parts[0] == heading else parts[:-1] if parts[-1] == heading else None
+    return bool(rest) and all(_is_site(p, keys) or _names_site(p, keys, host_words) for p in rest)
+
+
+def _names_site(text: str, keys: set[str], host_words: tuple[str, ...]) -> bool:
+    key = _key(text).removeprefix("the")
+    if any(len(k) >= 5 and key.startswith(k.removeprefix("the")) for k in keys):
+        return True
+    words = [_key(w) for w in _words(text)]
+    return bool(host_words) and all(any(w.startswith(h) for w in words) for h in host_words)
+
+
+def _host_words(url: str | None) -> tuple[str, ...]:
+    """The words of a hyphenated host name ('politische-bildung-brandenburg.de'), three letters or more."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    labels = [label for label in host.split(".") if label not in _GENERIC_LABELS]
+    words = tuple(_key(w) for w in labels[0].split("-")) if labels else ()
+    return words if len(words) >= 2 and all(len(w) >= 3 for w in words) else ()
 
 
 def _content_words(text: str) -> set[str]:
@@ -205,9 +237,14 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     # a social title cut with an ellipsis where another metadata title is whole
     title = next((t for t in candidates if t != title and _cut_form_of(title, t)), title)
     others = [strip_site_name(fix_text(t), keys) for t in (alt_titles or [])]
-    visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])])
+    visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])], keys,
+                            _host_words(url))
     if visible:
         return visible
+    # the metadata names only the site ('MEDEF'): the page's own <h1> is the headline
+    if heading and h1_standalone and title and _is_site(title, keys) and len(heading.split()) >= 3 \
+            and not _is_site(heading, keys):
+        return heading
     if heading and title and heading != title and len(heading.split()) <= 40:
         if _truncated_form_of(title, heading) or _decorated_form_of(title, heading) \
                 or h1_standalone and _own_headline(heading, keys, candidates + others):
