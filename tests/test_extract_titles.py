@@ -212,3 +212,11 @@ def test_a_logo_h1_is_not_taken_for_a_short_headline_the_title_decorates(tmp_pat
     result = CliRunner().invoke(main, ["extract", str(path), "--url", URL])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["title"] == "April meetup 2012"
+
+
+def test_a_post_title_linked_to_the_post_itself_is_the_headline():
+    """A blog theme links the post's <h1> to the post (a permalink): no teaser, so the page's own
+    headline over the shorter social title; a link to another page stays a teaser (test above)."""
+    html_text = page(og="Quay sale: pilots' boats from €700, more", raw=True,
+                     h1=f"<a href='{URL}'>Harbour sells pilots' boats from €700, moorings and more</a>")
+    assert extract_article(html_text.encode(), URL).title == "Harbour sells pilots' boats from €700, moorings and more"

@@ -8,6 +8,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator
+from urllib.parse import urljoin, urlsplit
 
 from dateutil import parser as dateparser
 
@@ -352,7 +353,15 @@ def same_day(day: datetime, candidates: list[datetime]) -> datetime | None:
     return None
 
 
-def read_metadata(tree) -> PageMeta:
+def _same_page(href: str, page_urls: set[str]) -> bool:
+    """`href` (relative to the page) leads to the page itself: the same host (www aside) and path."""
+    def where(link: str, base: str) -> tuple[str, str]:
+        parts = urlsplit(urljoin(base, link.strip()))
+        return (parts.hostname or "").removeprefix("www."), parts.path.rstrip("/")
+    return any(where(href, u) == where(u, u) for u in page_urls)
+
+
+def read_metadata(tree, url: str | None = None) -> PageMeta:
     meta = PageMeta()
     html = tree.getroottree().getroot()
     meta.amp = html.get("amp") is not None or html.get("\u26a1") is not None
@@ -389,9 +398,12 @@ def read_metadata(tree) -> PageMeta:
     headings = tree.xpath("(//article//h1 | //main//h1)[1]") or tree.xpath("//h1[1]") \
         or tree.xpath("(//article//h2 | //main//h2 | //header//h2)[1]")  # no <h1> at all: the article's first <h2>
     meta.h1 = _heading_text(headings[0]) if headings else None
-    # an <h1> of the page's own, not a teaser's link, a logo link or one in a menu, sidebar or footer
+    # an <h1> of the page's own, not a teaser's link, a logo link or one in a menu, sidebar or footer;
+    # a link to the page itself (a blog's permalink on its post title) is no teaser
+    page_urls = {u for u in (url, meta.canonical, meta.og_url) if u}
     meta.h1_standalone = bool(headings) and headings[0].tag == "h1" and not headings[0].xpath(
-        "ancestor-or-self::*[self::a or self::nav or self::aside or self::footer] | .//a")
+        "ancestor-or-self::*[self::a or self::nav or self::aside or self::footer]") and all(
+        _same_page(href, page_urls) for href in headings[0].xpath(".//a/@href"))
     # <h2>s after the <h1>s: some pages keep the site's logo in every <h1> and the headline in an <h2>;
     # a heading only becomes the title when a metadata title confirms it (crawler.extract.titles)
     found = tree.xpath("//h1")[:MAX_HEADINGS] + tree.xpath("//h2")[:MAX_HEADINGS] + tree.xpath(HEADLINE_MARKUP)[:3]
