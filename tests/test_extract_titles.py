@@ -220,3 +220,19 @@ def test_a_post_title_linked_to_the_post_itself_is_the_headline():
     html_text = page(og="Quay sale: pilots' boats from €700, more", raw=True,
                      h1=f"<a href='{URL}'>Harbour sells pilots' boats from €700, moorings and more</a>")
     assert extract_article(html_text.encode(), URL).title == "Harbour sells pilots' boats from €700, moorings and more"
+
+
+def test_sections_between_the_headline_and_the_sites_longer_name():
+    """'Headline » Local » News » Wochenblatt Mallorca' with the headline linked in its <h1>."""
+    html_text = page(title="Storm shuts the quay for two days » Local » News » Wochenblatt Mallorca", raw=True,
+                     h1="<a href='/local/'>Storm shuts the quay for two days</a>")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay for two days"
+
+
+def test_a_blogs_name_from_its_logo_before_the_post_title():
+    """Blogger's '<blog>: <post>' <title>; the blog's name is its logo <h1>, the post's title an
+    <h3 class='post-title entry-title'>; no og:title."""
+    html_text = page(title="Harbour Pilot Notes: Storm shuts the quay for two days", h1="Harbour Pilot Notes").replace(
+        "<article>", "<article><h3 class='post-title entry-title'>Storm shuts the quay for two days</h3>")
+    assert extract_article(html_text.encode(), "https://pilotnotes.blogspot.com/2011/07/quay.html").title \
+        == "Storm shuts the quay for two days"

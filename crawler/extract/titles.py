@@ -169,22 +169,36 @@ def _visible_form(candidates: list[str], headings: list[str], keys: set[str], ho
     for heading in headings:
         if any(_same_words(heading, c) for c in candidates if c):
             return heading
-    for heading in headings:
-        if any(_decorated_form_of(c, heading) or _site_segment_form_of(c, heading, keys, host) for c in candidates if c):
+    for i, heading in enumerate(headings):
+        if any(_decorated_form_of(c, heading) or _site_segment_form_of(c, heading, keys, host, headings[:i])
+               for c in candidates if c):
             return heading
     return None
 
 
-def _site_segment_form_of(title: str, heading: str, keys: set[str], host_words: tuple[str, ...]) -> bool:
-    """`title` is `heading` beside the site's longer name: one that starts with a name the site is
-    known by ("Gregory Szorc's Digital Home | Headline" on gregoryszorc.com) or has every word of a
-    hyphenated host ('Headline | Brandenburgische Landeszentrale für politische Bildung' on
-    politische-bildung-brandenburg.de). A heading that itself names the site (a logo <h1>) does not count."""
-    parts = _SEPARATOR.split(title)
-    if len(parts) < 2 or _names_site(heading, keys, host_words):
+_SEP = r"(?:[|\-–—:·•»«/~›‹►]|::|--)"
+_AFTER_HEADING = re.compile(rf"^\s+{_SEP}\s+(.+)$")  # ' » Local » Noticias » Ultima Hora Mallorca'
+_BEFORE_HEADING = re.compile(rf"^(.+?)(?:\s+{_SEP}|:)\s+$")  # 'Chinese Pinyin Lyrics: ' (Blogger's form)
+
+
+def _site_segment_form_of(title: str, heading: str, keys: set[str], host_words: tuple[str, ...],
+                          logos: list[str]) -> bool:
+    """`title` is `heading` beside the site's longer name, perhaps with short sections between:
+    a name that starts with one the site is known by ("Gregory Szorc's Digital Home | Headline" on
+    gregoryszorc.com), has every word of a hyphenated host ('Headline | Brandenburgische
+    Landeszentrale für politische Bildung' on politische-bildung-brandenburg.de), or is a heading
+    above this one (the blog's name in its logo <h1>: 'Blog Name: Post'). A heading that itself
+    names the site does not count."""
+    if len(heading.split()) < 2 or _names_site(heading, keys, host_words):
         return False
-    rest = parts[1:] if parts[0] == heading else parts[:-1] if parts[-1] == heading else None
-    return bool(rest) and all(_is_site(p, keys) or _names_site(p, keys, host_words) for p in rest)
+    after = _AFTER_HEADING.match(title[len(heading):]) if title.startswith(heading) else None
+    before = _BEFORE_HEADING.match(title[: -len(heading)]) if not after and title.endswith(heading) else None
+    if not (after or before):
+        return False
+    names = _SEPARATOR.split((after or before).group(1))
+    site, sections = (names[-1], names[:-1]) if after else (names[0], names[1:])
+    return (_is_site(site, keys) or _names_site(site, keys, host_words) or site in logos) \
+        and all(len(part.split()) <= 3 for part in sections)
 
 
 def _names_site(text: str, keys: set[str], host_words: tuple[str, ...]) -> bool:
