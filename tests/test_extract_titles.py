@@ -236,3 +236,10 @@ def test_a_blogs_name_from_its_logo_before_the_post_title():
         "<article>", "<article><h3 class='post-title entry-title'>Storm shuts the quay for two days</h3>")
     assert extract_article(html_text.encode(), "https://pilotnotes.blogspot.com/2011/07/quay.html").title \
         == "Storm shuts the quay for two days"
+
+
+def test_an_ellipsis_character_in_the_h1_and_three_dots_in_the_title():
+    """The <h1> writes 'Quay nights…', <title> 'Quay nights... - Wochenblatt Reflexionen': the same
+    headline; the <h1>'s form is kept."""
+    html_text = page(title="Quay nights... - Wochenblatt Reflexionen", h1="Quay nights…")
+    assert extract_article(html_text.encode(), URL).title == "Quay nights…"

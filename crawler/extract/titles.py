@@ -142,9 +142,18 @@ def _cut_form_of(short: str, full: str) -> bool:
     return bool(s) and full.startswith(s) and len(full) > len(s)
 
 
+_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"'})
+
+
+def _plain(text: str) -> str:
+    """Typography aside, for comparing a heading with a title: 'Ama…' and 'Ama...', ’ and '."""
+    return text.replace("...", "…").translate(_TYPOGRAPHY)
+
+
 def _decorated_form_of(title: str, heading: str) -> bool:
     """`title` is `heading` with a short segment before or after it: 'Opinion | Heading',
     'Heading | Editorial' (a section or kicker the <h1> leaves out)."""
+    title, heading = _plain(title), _plain(heading)
     if title.startswith(heading):
         rest = title[len(heading):]
     elif title.endswith(heading):
@@ -191,6 +200,7 @@ def _site_segment_form_of(title: str, heading: str, keys: set[str], host_words: 
     names the site does not count."""
     if len(heading.split()) < 2 or _names_site(heading, keys, host_words):
         return False
+    title, heading, logos = _plain(title), _plain(heading), [_plain(h) for h in logos]
     after = _AFTER_HEADING.match(title[len(heading):]) if title.startswith(heading) else None
     before = _BEFORE_HEADING.match(title[: -len(heading)]) if not after and title.endswith(heading) else None
     if not (after or before):
