@@ -243,3 +243,13 @@ def test_an_ellipsis_character_in_the_h1_and_three_dots_in_the_title():
     headline; the <h1>'s form is kept."""
     html_text = page(title="Quay nights... - Wochenblatt Reflexionen", h1="Quay nights…")
     assert extract_article(html_text.encode(), URL).title == "Quay nights…"
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Storm shuts the quay for two days - WOCHENBLATT Island Fashion - BLOG", "Storm shuts the quay for two days"),
+    ("Storm shuts the quay for two days | WOCHENBLATT (Mallorca)", "Storm shuts the quay for two days"),
+    # longer than what is left: no site's name, a second part of the headline
+    ("Quay shut | Wochenblatt readers tell of two nights without ferries", "Quay shut | Wochenblatt readers tell of two nights without ferries"),
+])
+def test_the_sites_longer_name_after_a_headline_without_a_heading(title, expected):
+    assert extract_article(page(title=title).encode(), URL).title == expected

@@ -79,8 +79,10 @@ def _domain_ending(longer: str, shorter: str) -> bool:
     return longer.startswith(shorter) and longer[len(shorter):] in _ENDINGS
 
 
-def strip_site_name(title: str, keys: set[str]) -> str:
-    """'Headline - Site' / 'Site | Headline' / 'Headline | Section | Site' -> 'Headline'."""
+def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()) -> str:
+    """'Headline - Site' / 'Site | Headline' / 'Headline | Section | Site' -> 'Headline'; after the
+    headline also the site's longer name ('Headline - INCURVY Plus-Size Fashion - BLOG' on incurvy.de,
+    'Headline | DER SONNTAG (Sachsen)' on sonntag-sachsen.de), when shorter than the headline."""
     if not keys:
         return title
     # 'The Space Review: Headline': the site's name as a label before a colon
@@ -92,11 +94,14 @@ def strip_site_name(title: str, keys: set[str]) -> str:
     if len(parts) < 2:
         return title
     # 'Headline | Site - Slogan': the site's name and what follows it
-    first_site = next((i for i in range(1, len(parts)) if _is_site(parts[i], keys)), None)
+    def site_after(i: int) -> bool:
+        return _is_site(parts[i], keys) or _names_site(parts[i], keys, host_words) \
+            and len(parts[i].split()) < len(" ".join(parts[:i]).split())
+    first_site = next((i for i in range(1, len(parts)) if site_after(i)), None)
     if first_site is not None and first_site < len(parts) - 1:
         parts, seps = parts[:first_site + 1], seps[:first_site]
     # Drop site-name segments from the end, then from the start; never the last remaining one.
-    while len(parts) > 1 and _is_site(parts[-1], keys):
+    while len(parts) > 1 and site_after(len(parts) - 1):
         parts.pop()
         seps.pop()
         # a section name between headline and site: 'Headline | Politics | Site'
@@ -253,16 +258,15 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     (one of the metadata titles in other quotes or case: then even a later <h1> than the first), or
     a standalone <h1> about the same story (the page's own headline over a social or SEO title);
     cleaned of entities, mojibake and site name."""
-    keys = site_keys(site_names, url)
+    keys, host = site_keys(site_names, url), _host_words(url)
     raw = [fix_text(t) for t in (ld_headline, og_title, html_title)]
-    candidates = [strip_site_name(t, keys) for t in raw]
+    candidates = [strip_site_name(t, keys, host) for t in raw]
     heading = fix_text(h1)
     title = next((t for t in candidates if t), "")
     # a social title cut with an ellipsis where another metadata title is whole
     title = next((t for t in candidates if t != title and _cut_form_of(title, t)), title)
-    others = [strip_site_name(fix_text(t), keys) for t in (alt_titles or [])]
-    visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])], keys,
-                            _host_words(url))
+    others = [strip_site_name(fix_text(t), keys, host) for t in (alt_titles or [])]
+    visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])], keys, host)
     if visible:
         return visible
     # the metadata names only the site ('MEDEF'): the page's own <h1> is the headline
