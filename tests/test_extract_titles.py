@@ -253,3 +253,9 @@ def test_an_ellipsis_character_in_the_h1_and_three_dots_in_the_title():
 ])
 def test_the_sites_longer_name_after_a_headline_without_a_heading(title, expected):
     assert extract_article(page(title=title).encode(), URL).title == expected
+
+
+def test_a_line_break_in_the_h1_is_a_space():
+    html_text = page(og="Quay shut for two days", raw=True,
+                     h1="Storm shuts the old quay<br>for two days after the gale")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the old quay for two days after the gale"

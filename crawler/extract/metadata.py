@@ -225,6 +225,10 @@ def _heading_text(heading, *, asides: bool = True) -> str | None:
     """A heading's text without a link beside other text in it (a logo or section link: 'Headline'
     + <a>Site</a>) and (asides) without parts marked as a kicker, badge or hidden; a headline that
     is all link stays."""
+    if heading.find(".//br") is not None:  # a line break shows as a space: 'the quay<br>for' is no 'quayfor'
+        heading = copy.deepcopy(heading)
+        for br in heading.iter("br"):
+            br.tail = " " + (br.tail or "")
     if asides and any(_is_aside(el.get("class")) for el in heading.xpath(_ASIDES)):
         bare = copy.deepcopy(heading)
         for el in [el for el in bare.xpath(_ASIDES) if _is_aside(el.get("class"))]:
