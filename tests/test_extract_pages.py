@@ -105,6 +105,27 @@ def test_title_and_byline_labels_of_the_extraction_benchmark():
     assert result["labelled"]["published"] == 0 and "date_right_day" not in result["targets"]
 
 
+TITLES = ROOT / "bench" / "data" / "extraction-titles"
+
+
+def test_title_labels_of_more_publishers_tune_split():
+    """The real command on bench/data/extraction-titles' tune split (trafilatura's and htmldate's test
+    pages, 0.905 before the title round): its publishers are in neither other labelled set."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--set",
+                          "extraction-titles", "--split", "tune", "--json"], capture_output=True, text=True,
+                         timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["pages"] == 84 and result["publishers"] == 79 and result["labelled"]["authors"] == 0
+    assert result["title_exact"] >= 0.95
+    rows = [json.loads(line) for line in (TITLES / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    others = {json.loads(line)["publisher"] for path in (PAGES / "labels.jsonl",
+              ROOT / "bench" / "data" / "extraction-benchmark-titles" / "labels.jsonl")
+              for line in path.read_text(encoding="utf-8").splitlines()}
+    assert not {r["publisher"] for r in rows} & others
+    assert all((TITLES / "pages" / f"{r['id']}.html.gz").exists() for r in rows)
+
+
 def test_extraction_benchmark_labels_skip_cleanly_without_the_shared_data(tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--set",
                           "extraction-benchmark", "--data", str(tmp_path / "absent"), "--json"],

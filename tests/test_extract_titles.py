@@ -157,3 +157,105 @@ def test_a_tagline_h1_sharing_only_the_sites_words_is_not_the_headline():
     got = extract_article(page(title="Storm shuts the quay for two days | Wochenblatt Mallorca",
                                h1="Wochenblatt Mallorca, die Inselzeitung").encode(), URL).title
     assert got.startswith("Storm shuts the quay for two days")
+
+
+# Headline forms of the trafilatura/htmldate test pages (bench/data/extraction-titles, tune split)
+MARKED_CASES = {
+    "a roofline above the headline, inside the <h1>": (
+        dict(ld="Storm shuts the quay for two days", raw=True,
+             h1='<span class="article-header__roofline">What a night!</span>Storm shuts the quay for two days'),
+        "Storm shuts the quay for two days"),
+    "a badge after the headline, inside the <h1>": (
+        dict(og="Storm shuts the quay for two days | Politik | Harbour Weekly", raw=True,
+             h1='Storm shuts the quay for two days <span class="label abo">Subscribers</span>'),
+        "Storm shuts the quay for two days"),
+    "a kicker the social title has too stays": (
+        dict(og="Rail: ICE from Frankfurt to Barcelona", raw=True,
+             h1='<span class="article-heading__kicker">Rail</span><span class="visually-hidden">: </span>'
+                '<span class="article-heading__title">ICE from Frankfurt to Barcelona</span>'),
+        "Rail: ICE from Frankfurt to Barcelona"),
+    "the site's longer name after the headline": (
+        dict(title="Storm shuts the quay | Wochenblatt Verlag für die Balearen", h1="Storm shuts the quay"),
+        "Storm shuts the quay"),
+    "metadata that names only the site": (dict(title="WOCHENBLATT", h1="Harbour pilots refuse night shifts"),
+                                          "Harbour pilots refuse night shifts"),
+}
+
+
+@pytest.mark.parametrize("name", list(MARKED_CASES))
+def test_title_with_marked_up_or_long_site_names(name):
+    kwargs, expected = MARKED_CASES[name]
+    assert extract_article(page(**kwargs).encode(), URL).title == expected
+
+
+def test_the_sites_longer_name_before_a_headline_shown_in_an_h2():
+    """No <h1>; the post's title in an <h2>, <title> is 'Wochenblatt's Island News Pages | post'."""
+    html_text = page(title="Wochenblatt's Island News Pages | Storm shuts the quay").replace(
+        "<article>", "<article><h2>Storm shuts the quay</h2>")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay"
+
+
+def test_the_words_of_a_hyphenated_host_name_the_site():
+    """'Guild of Harbour Pilots' on harbour-pilots-guild.example: every word of the host is in it."""
+    html_text = page(title="Storm shuts the quay | Guild of Harbour Pilots", h1="Storm shuts the quay")
+    assert extract_article(html_text.encode(), "https://www.harbour-pilots-guild.example/news/1").title \
+        == "Storm shuts the quay"
+
+
+def test_a_logo_h1_is_not_taken_for_a_short_headline_the_title_decorates(tmp_path):
+    """A blog's logo <h1> first ('Wochenblatt Hamburg (Satellite)'), the post's <h1> after it; <title>
+    is 'post | blog', og:title the post's: the post's heading, through the CLI."""
+    path = tmp_path / "p.html"
+    path.write_text(page(title="April meetup 2012 | Wochenblatt Hamburg (Satellite)", og="April meetup 2012",
+                         h1="April meetup 2012").replace(
+        "<nav>", "<h1 id='site-title'><a href='/'>Wochenblatt Hamburg (Satellite)</a></h1><nav>"))
+    result = CliRunner().invoke(main, ["extract", str(path), "--url", URL])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["title"] == "April meetup 2012"
+
+
+def test_a_post_title_linked_to_the_post_itself_is_the_headline():
+    """A blog theme links the post's <h1> to the post (a permalink): no teaser, so the page's own
+    headline over the shorter social title; a link to another page stays a teaser (test above)."""
+    html_text = page(og="Quay sale: pilots' boats from €700, more", raw=True,
+                     h1=f"<a href='{URL}'>Harbour sells pilots' boats from €700, moorings and more</a>")
+    assert extract_article(html_text.encode(), URL).title == "Harbour sells pilots' boats from €700, moorings and more"
+
+
+def test_sections_between_the_headline_and_the_sites_longer_name():
+    """'Headline » Local » News » Wochenblatt Mallorca' with the headline linked in its <h1>."""
+    html_text = page(title="Storm shuts the quay for two days » Local » News » Wochenblatt Mallorca", raw=True,
+                     h1="<a href='/local/'>Storm shuts the quay for two days</a>")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay for two days"
+
+
+def test_a_blogs_name_from_its_logo_before_the_post_title():
+    """Blogger's '<blog>: <post>' <title>; the blog's name is its logo <h1>, the post's title an
+    <h3 class='post-title entry-title'>; no og:title."""
+    html_text = page(title="Harbour Pilot Notes: Storm shuts the quay for two days", h1="Harbour Pilot Notes").replace(
+        "<article>", "<article><h3 class='post-title entry-title'>Storm shuts the quay for two days</h3>")
+    assert extract_article(html_text.encode(), "https://pilotnotes.blogspot.com/2011/07/quay.html").title \
+        == "Storm shuts the quay for two days"
+
+
+def test_an_ellipsis_character_in_the_h1_and_three_dots_in_the_title():
+    """The <h1> writes 'Quay nights…', <title> 'Quay nights... - Wochenblatt Reflexionen': the same
+    headline; the <h1>'s form is kept."""
+    html_text = page(title="Quay nights... - Wochenblatt Reflexionen", h1="Quay nights…")
+    assert extract_article(html_text.encode(), URL).title == "Quay nights…"
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Storm shuts the quay for two days - WOCHENBLATT Island Fashion - BLOG", "Storm shuts the quay for two days"),
+    ("Storm shuts the quay for two days | WOCHENBLATT (Mallorca)", "Storm shuts the quay for two days"),
+    # longer than what is left: no site's name, a second part of the headline
+    ("Quay shut | Wochenblatt readers tell of two nights without ferries", "Quay shut | Wochenblatt readers tell of two nights without ferries"),
+])
+def test_the_sites_longer_name_after_a_headline_without_a_heading(title, expected):
+    assert extract_article(page(title=title).encode(), URL).title == expected
+
+
+def test_a_line_break_in_the_h1_is_a_space():
+    html_text = page(og="Quay shut for two days", raw=True,
+                     h1="Storm shuts the old quay<br>for two days after the gale")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the old quay for two days after the gale"

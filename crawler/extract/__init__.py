@@ -301,7 +301,7 @@ def extract_article(html: bytes | str, url: str, content_type: str | None = None
         tree = parse_tree(text)
     except NotHtmlError as exc:
         return ExtractedPage(url=url, canonical_url=clean_url(url), skip_reason=str(exc))
-    meta = read_metadata(tree)
+    meta = read_metadata(tree, url)
     title = _title(meta, url)
     meta.authors = [name for name in (fix_text(n) for n in _authors(tree, meta, url, title)) if name]
     page = ExtractedPage(url=url, canonical_url=_canonical(url, meta), is_amp=meta.amp,

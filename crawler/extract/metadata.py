@@ -1,12 +1,14 @@
 """Page metadata from JSON-LD, OpenGraph and plain HTML: pure functions on an lxml tree."""
 from __future__ import annotations
 
+import copy
 import json
 import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator
+from urllib.parse import urljoin, urlsplit
 
 from dateutil import parser as dateparser
 
@@ -204,11 +206,42 @@ HEADLINE_MARKUP = ('//*[@itemprop="headline" and not(self::meta)] | //*[contains
 ALT_TITLE_NAMES = ("twitter:title", "sailthru.title", "parsely-title", "dc.title", "DC.title", "headline", "title")
 
 
-def _heading_text(heading) -> str | None:
+# Parts of a heading set apart from the headline by their class: a kicker or roofline above it, a
+# category, a badge after it ('Abonnés'), text for screen readers or hidden ('Thema ', '.')
+_ASIDE_CLASS_PARTS = ("kicker", "roofline", "pretitle", "overline", "eyebrow", "badge", "sr-only",
+                      "visually-hidden", "screen-reader")
+_ASIDE_CLASSES = {"label", "category", "aural", "hide", "hidden"}
+_ASIDES = ".//*[@class]"
+
+
+def _heading_forms(heading) -> list[str]:
+    """The heading's text with its kicker (when a metadata title has it too: 'Zugverkehr: Im ICE …'),
+    then without; one form when nothing in it is marked as a kicker, badge or hidden."""
+    forms = [_heading_text(heading, asides=False), _heading_text(heading)]
+    return [t for i, t in enumerate(forms) if t and t not in forms[:i]]
+
+
+def _heading_text(heading, *, asides: bool = True) -> str | None:
     """A heading's text without a link beside other text in it (a logo or section link: 'Headline'
-    + <a>Site</a>); a headline that is all link stays."""
+    + <a>Site</a>) and (asides) without parts marked as a kicker, badge or hidden; a headline that
+    is all link stays."""
+    if heading.find(".//br") is not None:  # a line break shows as a space: 'the quay<br>for' is no 'quayfor'
+        heading = copy.deepcopy(heading)
+        for br in heading.iter("br"):
+            br.tail = " " + (br.tail or "")
+    if asides and any(_is_aside(el.get("class")) for el in heading.xpath(_ASIDES)):
+        bare = copy.deepcopy(heading)
+        for el in [el for el in bare.xpath(_ASIDES) if _is_aside(el.get("class"))]:
+            if el.getparent() is not None:  # not inside an aside dropped already
+                el.drop_tree()  # keeps the text after it
+        heading = bare if bare.text_content().strip() else heading  # all of it marked: keep it whole
     own = "".join(t for t in heading.xpath(".//text()[not(ancestor::a)]")).strip()
     return _text(own if own else heading.text_content())
+
+
+def _is_aside(classes: str | None) -> bool:
+    tokens = (classes or "").lower().split()
+    return any(t in _ASIDE_CLASSES or any(part in t for part in _ASIDE_CLASS_PARTS) for t in tokens)
 
 
 def _types(obj: dict) -> set[str]:
@@ -324,7 +357,15 @@ def same_day(day: datetime, candidates: list[datetime]) -> datetime | None:
     return None
 
 
-def read_metadata(tree) -> PageMeta:
+def _same_page(href: str, page_urls: set[str]) -> bool:
+    """`href` (relative to the page) leads to the page itself: the same host (www aside) and path."""
+    def where(link: str, base: str) -> tuple[str, str]:
+        parts = urlsplit(urljoin(base, link.strip()))
+        return (parts.hostname or "").removeprefix("www."), parts.path.rstrip("/")
+    return any(where(href, u) == where(u, u) for u in page_urls)
+
+
+def read_metadata(tree, url: str | None = None) -> PageMeta:
     meta = PageMeta()
     html = tree.getroottree().getroot()
     meta.amp = html.get("amp") is not None or html.get("\u26a1") is not None
@@ -361,13 +402,16 @@ def read_metadata(tree) -> PageMeta:
     headings = tree.xpath("(//article//h1 | //main//h1)[1]") or tree.xpath("//h1[1]") \
         or tree.xpath("(//article//h2 | //main//h2 | //header//h2)[1]")  # no <h1> at all: the article's first <h2>
     meta.h1 = _heading_text(headings[0]) if headings else None
-    # an <h1> of the page's own, not a teaser's link, a logo link or one in a menu, sidebar or footer
+    # an <h1> of the page's own, not a teaser's link, a logo link or one in a menu, sidebar or footer;
+    # a link to the page itself (a blog's permalink on its post title) is no teaser
+    page_urls = {u for u in (url, meta.canonical, meta.og_url) if u}
     meta.h1_standalone = bool(headings) and headings[0].tag == "h1" and not headings[0].xpath(
-        "ancestor-or-self::*[self::a or self::nav or self::aside or self::footer] | .//a")
+        "ancestor-or-self::*[self::a or self::nav or self::aside or self::footer]") and all(
+        _same_page(href, page_urls) for href in headings[0].xpath(".//a/@href"))
     # <h2>s after the <h1>s: some pages keep the site's logo in every <h1> and the headline in an <h2>;
     # a heading only becomes the title when a metadata title confirms it (crawler.extract.titles)
     found = tree.xpath("//h1")[:MAX_HEADINGS] + tree.xpath("//h2")[:MAX_HEADINGS] + tree.xpath(HEADLINE_MARKUP)[:3]
-    meta.headings = [text for text in (_heading_text(h) for h in found) if text]
+    meta.headings = [text for h in found for text in _heading_forms(h)]
     meta.alt_titles = [t for t in (_meta(metas, name) for name in ALT_TITLE_NAMES) if t]
     if not meta.authors:
         author = _meta(metas, *AUTHOR_NAMES)

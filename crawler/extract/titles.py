@@ -79,8 +79,10 @@ def _domain_ending(longer: str, shorter: str) -> bool:
     return longer.startswith(shorter) and longer[len(shorter):] in _ENDINGS
 
 
-def strip_site_name(title: str, keys: set[str]) -> str:
-    """'Headline - Site' / 'Site | Headline' / 'Headline | Section | Site' -> 'Headline'."""
+def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()) -> str:
+    """'Headline - Site' / 'Site | Headline' / 'Headline | Section | Site' -> 'Headline'; after the
+    headline also the site's longer name ('Headline - INCURVY Plus-Size Fashion - BLOG' on incurvy.de,
+    'Headline | DER SONNTAG (Sachsen)' on sonntag-sachsen.de), when shorter than the headline."""
     if not keys:
         return title
     # 'The Space Review: Headline': the site's name as a label before a colon
@@ -92,11 +94,14 @@ def strip_site_name(title: str, keys: set[str]) -> str:
     if len(parts) < 2:
         return title
     # 'Headline | Site - Slogan': the site's name and what follows it
-    first_site = next((i for i in range(1, len(parts)) if _is_site(parts[i], keys)), None)
+    def site_after(i: int) -> bool:
+        return _is_site(parts[i], keys) or _names_site(parts[i], keys, host_words) \
+            and len(parts[i].split()) < len(" ".join(parts[:i]).split())
+    first_site = next((i for i in range(1, len(parts)) if site_after(i)), None)
     if first_site is not None and first_site < len(parts) - 1:
         parts, seps = parts[:first_site + 1], seps[:first_site]
     # Drop site-name segments from the end, then from the start; never the last remaining one.
-    while len(parts) > 1 and _is_site(parts[-1], keys):
+    while len(parts) > 1 and site_after(len(parts) - 1):
         parts.pop()
         seps.pop()
         # a section name between headline and site: 'Headline | Politics | Site'
@@ -142,9 +147,18 @@ def _cut_form_of(short: str, full: str) -> bool:
     return bool(s) and full.startswith(s) and len(full) > len(s)
 
 
+_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"'})
+
+
+def _plain(text: str) -> str:
+    """Typography aside, for comparing a heading with a title: 'Ama…' and 'Ama...', ’ and '."""
+    return text.replace("...", "…").translate(_TYPOGRAPHY)
+
+
 def _decorated_form_of(title: str, heading: str) -> bool:
     """`title` is `heading` with a short segment before or after it: 'Opinion | Heading',
     'Heading | Editorial' (a section or kicker the <h1> leaves out)."""
+    title, heading = _plain(title), _plain(heading)
     if title.startswith(heading):
         rest = title[len(heading):]
     elif title.endswith(heading):
@@ -161,14 +175,61 @@ def _same_words(a: str, b: str) -> bool:
     return bool(wa) and wa == _words(b)
 
 
-def _visible_form(candidates: list[str], headings: list[str]) -> str | None:
+def _visible_form(candidates: list[str], headings: list[str], keys: set[str], host: tuple[str, ...]) -> str | None:
     """The page's own <h1> when it is one of the metadata titles as the reader sees it: the same
     words (the social title's straight quotes or Title Case differ), or the title with a site name
-    or kicker after a separator ('Headline -- Site')."""
+    or kicker after a separator ('Headline -- Site'). Same words first, on any heading: a logo <h1>
+    ('Site (Hamburg)') reads as a short headline ('April 2012 | ') decorated with the site."""
     for heading in headings:
-        if any(_same_words(heading, c) or _decorated_form_of(c, heading) for c in candidates if c):
+        if any(_same_words(heading, c) for c in candidates if c):
+            return heading
+    for i, heading in enumerate(headings):
+        if any(_decorated_form_of(c, heading) or _site_segment_form_of(c, heading, keys, host, headings[:i])
+               for c in candidates if c):
             return heading
     return None
+
+
+_SEP = r"(?:[|\-–—:·•»«/~›‹►]|::|--)"
+_AFTER_HEADING = re.compile(rf"^\s+{_SEP}\s+(.+)$")  # ' » Local » Noticias » Ultima Hora Mallorca'
+_BEFORE_HEADING = re.compile(rf"^(.+?)(?:\s+{_SEP}|:)\s+$")  # 'Chinese Pinyin Lyrics: ' (Blogger's form)
+
+
+def _site_segment_form_of(title: str, heading: str, keys: set[str], host_words: tuple[str, ...],
+                          logos: list[str]) -> bool:
+    """`title` is `heading` beside the site's longer name, perhaps with short sections between:
+    a name that starts with one the site is known by ("Gregory Szorc's Digital Home | Headline" on
+    gregoryszorc.com), has every word of a hyphenated host ('Headline | Brandenburgische
+    Landeszentrale für politische Bildung' on politische-bildung-brandenburg.de), or is a heading
+    above this one (the blog's name in its logo <h1>: 'Blog Name: Post'). A heading that itself
+    names the site does not count."""
+    if len(heading.split()) < 2 or _names_site(heading, keys, host_words):
+        return False
+    title, heading, logos = _plain(title), _plain(heading), [_plain(h) for h in logos]
+    after = _AFTER_HEADING.match(title[len(heading):]) if title.startswith(heading) else None
+    before = _BEFORE_HEADING.match(title[: -len(heading)]) if not after and title.endswith(heading) else None
+    if not (after or before):
+        return False
+    names = _SEPARATOR.split((after or before).group(1))
+    site, sections = (names[-1], names[:-1]) if after else (names[0], names[1:])
+    return (_is_site(site, keys) or _names_site(site, keys, host_words) or site in logos) \
+        and all(len(part.split()) <= 3 for part in sections)
+
+
+def _names_site(text: str, keys: set[str], host_words: tuple[str, ...]) -> bool:
+    key = _key(text).removeprefix("the")
+    if any(len(k) >= 5 and key.startswith(k.removeprefix("the")) for k in keys):
+        return True
+    words = [_key(w) for w in _words(text)]
+    return bool(host_words) and all(any(w.startswith(h) for w in words) for h in host_words)
+
+
+def _host_words(url: str | None) -> tuple[str, ...]:
+    """The words of a hyphenated host name ('politische-bildung-brandenburg.de'), three letters or more."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    labels = [label for label in host.split(".") if label not in _GENERIC_LABELS]
+    words = tuple(_key(w) for w in labels[0].split("-")) if labels else ()
+    return words if len(words) >= 2 and all(len(w) >= 3 for w in words) else ()
 
 
 def _content_words(text: str) -> set[str]:
@@ -197,17 +258,21 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     (one of the metadata titles in other quotes or case: then even a later <h1> than the first), or
     a standalone <h1> about the same story (the page's own headline over a social or SEO title);
     cleaned of entities, mojibake and site name."""
-    keys = site_keys(site_names, url)
+    keys, host = site_keys(site_names, url), _host_words(url)
     raw = [fix_text(t) for t in (ld_headline, og_title, html_title)]
-    candidates = [strip_site_name(t, keys) for t in raw]
+    candidates = [strip_site_name(t, keys, host) for t in raw]
     heading = fix_text(h1)
     title = next((t for t in candidates if t), "")
     # a social title cut with an ellipsis where another metadata title is whole
     title = next((t for t in candidates if t != title and _cut_form_of(title, t)), title)
-    others = [strip_site_name(fix_text(t), keys) for t in (alt_titles or [])]
-    visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])])
+    others = [strip_site_name(fix_text(t), keys, host) for t in (alt_titles or [])]
+    visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])], keys, host)
     if visible:
         return visible
+    # the metadata names only the site ('MEDEF'): the page's own <h1> is the headline
+    if heading and h1_standalone and title and _is_site(title, keys) and len(heading.split()) >= 3 \
+            and not _is_site(heading, keys):
+        return heading
     if heading and title and heading != title and len(heading.split()) <= 40:
         if _truncated_form_of(title, heading) or _decorated_form_of(title, heading) \
                 or h1_standalone and _own_headline(heading, keys, candidates + others):
