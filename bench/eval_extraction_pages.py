@@ -78,6 +78,9 @@ def main() -> int:
     scores = score_fields(pages, lambda html, url: extract_article(SCRIPTS.sub(b"", html) if args.strip_scripts else html, url))
     result = asdict(scores)
     misses = result.pop("misses")
+    for key, field in {**LABEL, "date_within_2_min": "published_with_time"}.items():
+        if not result["labelled"][field]:
+            result[key] = None  # nothing labelled: no score, not a zero
     result.update(set=args.dataset, split=split, strip_scripts=args.strip_scripts, publishers=len({p.publisher for p in pages}),
                   languages=sorted({p.language for p in pages if p.language}),
                   pages_per_s=round(len(pages) / (time.perf_counter() - started), 1),
@@ -88,9 +91,12 @@ def main() -> int:
         print(json.dumps(result, ensure_ascii=False, default=str))
     else:
         print(f"{args.dataset} {split}: {result['pages']} pages, {result['publishers']} publishers, {result['languages']}")
+        def shown(value):
+            return "   -  " if value is None else f"{value:.4f}"
+
         for key, target in TARGETS.items():
-            print(f"  {key:18s} {result[key]:.4f}  (target >= {target})")
-        print(f"  date_within_2_min  {result['date_within_2_min']:.4f}  labelled {result['labelled']}")
+            print(f"  {key:18s} {shown(result[key])}  (target >= {target})")
+        print(f"  date_within_2_min  {shown(result['date_within_2_min'])}  labelled {result['labelled']}")
         for miss in misses if args.misses else []:
             print("  MISS", *miss)
     return 0
