@@ -105,6 +105,13 @@ def copy_score(a: Features, b: Features, tuning: Tuning, containment: float | No
     return score
 
 
+def stands_out(containment: float, background: float, tuning: Tuning) -> bool:
+    """Whether a rewrite's shared wording (`containment`, below `copy_threshold`)
+    marks it as a copy of its source: more than either text shares with reports it
+    does not copy (`background`), unless those share next to nothing."""
+    return background < tuning.rewrite_background or containment > background
+
+
 def same_story(a: Features, b: Features, tuning: Tuning) -> bool:
     """Whether two texts of one wording can be copies of one story, not two stories
     of an agency's template (the same sentences with new figures and a new date,

@@ -21,6 +21,13 @@ class Tuning:
     # the sentences lined up (at least 3) makes a copy too.
     mixed_containment: float = 0.25
     mixed_alignment: float = 0.3
+    # A rewrite (found by its sentences, below `copy_threshold` of shared shingles)
+    # must share more wording with its source than either text shares with the
+    # same-language reports it does not copy, once those share at least this much:
+    # independent reports of one statement or press conference, and reports in a
+    # language of set phrases (Vietnamese titles and formulas), line up sentence by
+    # sentence too, with as much wording in common as with every other report.
+    rewrite_background: float = 0.1  # 1: no such check
     slug_min_words: int = 7  # an identical URL slug this long marks a copy
     # An agency's template (the same sentences, new figures, a new date) is not a
     # copy: copies keep most of their figures (of `copy_figures_min` or more figures

@@ -35,6 +35,9 @@ from tests.support.engine_texts import (
     INJURED_TITLE,
     POLICE_FERTILISER_VI,
     POLICE_HOSPITAL_VI,
+    PRESS_A,
+    PRESS_B,
+    PRESS_C,
     QUOTES_LEAD_TEXT,
     QUOTES_LEAD_TITLE,
     REOPENING_REPORTS,
@@ -318,6 +321,19 @@ def test_vietnamese_report_of_its_own_is_no_copy_though_its_sentences_follow_the
     assert own.group_id != first.group_id and own.copies_of is None
     copy = engine.assign(article("fire-vi-3", "", FIRE_COPY_VI, DAY + timedelta(hours=3), language="vi"))
     assert copy.group_id == first.group_id and copy.copies_of == first.article_id
+
+
+def test_report_following_a_press_conference_sentence_by_sentence_is_no_copy_when_every_report_shares_its_wording(engine):
+    # Two outlets' own reports of one news conference tell its facts in its order, as a
+    # sentence-by-sentence rewrite would; but what they share in wording (the officials'
+    # names and titles) the first shares with a third report too: nothing marks the
+    # second as a copy of the first. All three report one event.
+    first = engine.assign(article("gazette", *PRESS_A, DAY))
+    third = engine.assign(article("courier", *PRESS_C, DAY + timedelta(hours=1)))
+    second = engine.assign(article("valleytimes", *PRESS_B, DAY + timedelta(hours=2)))
+    assert len({first.group_id, second.group_id, third.group_id}) == 3
+    assert second.copies_of is None and second.is_originator
+    assert first.event_id == second.event_id == third.event_id
 
 
 def test_copy_published_earlier_becomes_originator(engine):

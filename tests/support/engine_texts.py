@@ -357,3 +357,27 @@ FIRE_COPY_VI = ("Vào khoảng 23 giờ đêm 4/11, một vụ cháy lớn đã 
       "Sau gần ba giờ, đám cháy mới được khống chế, không có thiệt hại về người. "
       "Theo chủ xưởng, khoảng 20 tấn vải cùng nhiều máy may đã bị thiêu rụi. "
       "Nguyên nhân vụ cháy hiện đang được cơ quan chức năng điều tra làm rõ.")
+
+
+# One press conference, three outlets' own reports: B follows A's facts sentence by
+# sentence in its own words (a rewrite would too); C, like A, repeats the officials'
+# long titles, so A shares as much wording with C, which it does not copy, as with B.
+PRESS_A = ("Doctors find cause of death of Marten Hollis",
+    "Chief Medical Investigator Dr. Helena Voss of the Corvin County Office of the Medical Investigator said on Friday that the painter Marten Hollis died of heart failure.\n\n"
+    "Hollis, 88, had suffered from chronic heart disease for years, Voss told reporters at the Corvin County Sheriff's Office.\n\n"
+    "His wife Anja Hollis died about a week earlier from a rare lung infection, the investigator said.\n\n"
+    "Sheriff Tomas Reyes of the Corvin County Sheriff's Office said the last phone call from Anja Hollis was made on 11 February.\n\n"
+    "The couple were found dead in their house in Lindale on 26 February after a neighbour alerted the police.\n\n"
+    "Investigators ruled out carbon monoxide poisoning and found no sign of foul play, Reyes added.")
+PRESS_B = ("Marten Hollis died of heart failure a week after his wife, officials say",
+    "Painter Marten Hollis died of heart failure, Chief Medical Investigator Dr. Helena Voss announced at a news conference on Friday.\n\n"
+    "The 88-year-old artist had lived with chronic heart disease for a long time, she explained.\n\n"
+    "According to Voss, his wife Anja Hollis had died roughly a week before him of a rare infection of the lungs.\n\n"
+    "The last phone call made by Anja Hollis dates from 11 February, said Sheriff Tomas Reyes.\n\n"
+    "A neighbour alerted the police and the pair were discovered dead at their Lindale home on 26 February.\n\n"
+    "Reyes said there was no sign of foul play and carbon monoxide poisoning had been ruled out.")
+PRESS_C = ("Corvin County officials give details on deaths of Marten Hollis and his wife",
+    "Chief Medical Investigator Dr. Helena Voss of the Corvin County Office of the Medical Investigator and Sheriff Tomas Reyes of the Corvin County Sheriff's Office spoke to reporters on Friday.\n\n"
+    "The painter Marten Hollis died of heart failure, Voss said, while Anja Hollis died from a rare lung infection.\n\n"
+    "Their deaths had been called suspicious when the bodies were found on 26 February.\n\n"
+    "Hollis was known for his seascapes of the Lindale coast and had withdrawn from public life a decade ago.")
