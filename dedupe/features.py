@@ -87,9 +87,11 @@ class Features:
         """The numbers written in the title and text ("1,200" and "1.200" alike) by the
         words either side of them ("added _ jobs"): where an agency's template puts
         this story's figures. Two excerpts of one copy may show different passages;
-        only figures in the same words can disagree."""
+        only figures in the same words can disagree. A date written in digits
+        ("20/3", "20/3/2024": Vietnamese pages date their news so) is one figure, not
+        two numbers each standing beside the other."""
         if self._figures is None:
-            words = tokens(canonical_numbers(f"{self.title}\n{self.text}"))
+            words = tokens(_DIGITS_SLASH.sub("-", canonical_numbers(f"{self.title}\n{self.text}")))
             found: dict[tuple[str, str], set] = {}
             for i in range(1, len(words) - 1):
                 if words[i][0].isdigit():
@@ -146,6 +148,7 @@ def epoch(value: datetime | None) -> float | None:
 
 _NO_COUNTS: Counter = Counter()  # term counts of features kept after their assignment (never filled)
 
+_DIGITS_SLASH = re.compile(r"(?<=\d)/(?=\d)")  # "20/3": tokens join digits across "-", not "/"
 _QUOTE = re.compile(r"[\"“”„«»]")
 
 

@@ -48,6 +48,7 @@ from tests.support.engine_texts import (
     WIRE_PARAGRAPHS,
     WIRE_TEXT,
     WIRE_TITLE,
+    appointment_vi,
     article,
     background,
     copy_with_clutter,
@@ -334,6 +335,20 @@ def test_report_following_a_press_conference_sentence_by_sentence_is_no_copy_whe
     assert len({first.group_id, second.group_id, third.group_id}) == 3
     assert second.copies_of is None and second.is_originator
     assert first.event_id == second.event_id == third.event_id
+
+
+def test_vietnamese_announcement_in_one_formula_with_another_name_and_day_is_no_copy(engine):
+    # Undated pages (Vietnamese pages rarely show a year): only the days they write,
+    # "20/3" and "26/4", tell the two announcements apart, with the names. A template
+    # reused with new figures is another story; a republished copy keeps its dates.
+    first = engine.assign(article("hoabinh-1", "", appointment_vi(20, 3, "Nguyễn Văn Bình", "Bình", "Sở Tài chính"),
+                                  None, language="vi"))
+    later = engine.assign(article("hoabinh-2", "", appointment_vi(26, 4, "Lê Quang Huy", "Huy", "Sở Xây dựng"),
+                                  None, language="vi"))
+    assert later.group_id != first.group_id and later.copies_of is None
+    copy = engine.assign(article("hoabinh-3", "", appointment_vi(20, 3, "Nguyễn Văn Bình", "Bình", "Sở Tài chính"),
+                                 None, language="vi"))
+    assert copy.group_id == first.group_id and copy.copies_of == first.article_id
 
 
 def test_copy_published_earlier_becomes_originator(engine):

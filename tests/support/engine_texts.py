@@ -381,3 +381,13 @@ PRESS_C = ("Corvin County officials give details on deaths of Marten Hollis and 
     "The painter Marten Hollis died of heart failure, Voss said, while Anja Hollis died from a rare lung infection.\n\n"
     "Their deaths had been called suspicious when the bodies were found on 26 February.\n\n"
     "Hollis was known for his seascapes of the Lindale coast and had withdrawn from public life a decade ago.")
+
+
+def appointment_vi(day: int, month: int, name: str, short: str, post: str) -> str:
+    """A province's personnel announcement in its fixed formula (Vietnamese), dated
+    as Vietnamese pages date their news: "Chiều 20/3", "ngày 20/3/2024"."""
+    return (f"Chiều {day}/{month}, Ban Thường vụ Tỉnh ủy Hòa Bình tổ chức hội nghị công bố quyết định về công tác "
+            f"cán bộ. Theo quyết định, ông {name}, Tỉnh ủy viên, Giám đốc {post}, được điều động giữ chức Phó Chủ "
+            f"tịch UBND tỉnh nhiệm kỳ 2021-2026 kể từ ngày {day}/{month}/2024. Phát biểu tại hội nghị, Bí thư Tỉnh ủy "
+            f"đề nghị ông {short} phát huy kinh nghiệm, cùng tập thể lãnh đạo tỉnh hoàn thành tốt nhiệm vụ được giao. "
+            f"Ông {short} cảm ơn sự tin tưởng của Ban Thường vụ Tỉnh ủy và hứa sẽ nỗ lực hoàn thành nhiệm vụ.")
