@@ -41,7 +41,10 @@ class Tuning:
     # `copy_group_members`) members copied; 0 = the originator alone decides.
     copy_group_share: float = 0.5
     copy_group_members: int = 8
-    copy_group_min_length: float = 0.75  # a member counts when at least this long (shingles) against the article
+    # A member counts when at least this long (shingles) against the article: the
+    # like length `merge_copy_groups_length` asks of a bridge (a wire lead is a fifth
+    # of a text; excerpts of one text, cut anywhere, differ by more than a quarter).
+    copy_group_min_length: float = 0.6
     # An article that copies two groups of its event (as above) merges them, when it
     # and the copy in the other group are of like length (the shorter at least this
     # share of the longer's shingles: a wire lead both quote is no bridge).

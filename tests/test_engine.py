@@ -17,6 +17,8 @@ from tests.support.engine_texts import (
     ACTOR_DIES_TITLE,
     COLLAPSE_REPORTS,
     DAY,
+    EXPANDED_TEXT,
+    EXPANDED_TITLE,
     FERRY_FLASH,
     FERRY_REPORTS,
     FIRE_COPY_VI,
@@ -349,6 +351,20 @@ def test_vietnamese_announcement_in_one_formula_with_another_name_and_day_is_no_
     copy = engine.assign(article("hoabinh-3", "", appointment_vi(20, 3, "Nguyễn Văn Bình", "Bình", "Sở Tài chính"),
                                  None, language="vi"))
     assert copy.group_id == first.group_id and copy.copies_of == first.article_id
+
+
+def test_longer_copy_with_added_paragraphs_joins_the_group_a_cut_edition_founded(engine):
+    # Undated pages: a cut edition (the wire's first two paragraphs) arrives first and
+    # founds the group, the whole wire text joins it. A copy of the whole text, its
+    # first paragraphs reworded and three of its own added (half as long again), shares
+    # little with the cut edition; the whole text, two thirds its length, vouches for it.
+    cut = engine.assign(article("earlyedition", WIRE_TITLE, "\n\n".join(WIRE_PARAGRAPHS[:2]), None))
+    whole = engine.assign(wire(None))
+    assert whole.group_id == cut.group_id
+    expanded = engine.assign(article("baypost", EXPANDED_TITLE, EXPANDED_TEXT, None))
+    assert expanded.group_id == cut.group_id and not expanded.is_originator
+    other = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, None))
+    assert other.group_id != cut.group_id
 
 
 def test_copy_published_earlier_becomes_originator(engine):

@@ -391,3 +391,22 @@ def appointment_vi(day: int, month: int, name: str, short: str, post: str) -> st
             f"tịch UBND tỉnh nhiệm kỳ 2021-2026 kể từ ngày {day}/{month}/2024. Phát biểu tại hội nghị, Bí thư Tỉnh ủy "
             f"đề nghị ông {short} phát huy kinh nghiệm, cùng tập thể lãnh đạo tỉnh hoàn thành tốt nhiệm vụ được giao. "
             f"Ông {short} cảm ơn sự tin tưởng của Ban Thường vụ Tỉnh ủy và hứa sẽ nỗ lực hoàn thành nhiệm vụ.")
+
+
+# The wire report with its first two paragraphs reworded and three of the outlet's
+# own added at the end: a copy of the whole wire text, half as long again, that
+# shares little with a cut edition holding only those first two paragraphs.
+EXPANDED_TITLE = "Crane falls on freighter in Port Ellison"
+EXPANDED_TEXT = "\n\n".join([
+    "Two dock workers were hurt on Monday when a container crane gave way and fell onto a cargo ship in "
+    "Port Ellison, bringing the busiest terminal on the Varn coast to a halt.",
+    "The crane, 60 metres tall, folded just after 7 a.m. as it lifted a reefer box off the Margit Holm. "
+    "One of the two men taken to St. Brenna Hospital is in a serious condition, the harbour authority said.",
+    *WIRE_PARAGRAPHS[2:],
+    "The port, built in the 1960s on reclaimed marshland, handles most of the grain and timber shipped "
+    "from the region. Its container terminal was extended twice in the last decade.",
+    "Local shopkeepers near the quay said the sound of the collapse carried across the old town. Several "
+    "ferries to the outer islands left late because of the closure of the harbour road.",
+    "Insurers are expected to send their own assessors this week. Shipping analysts warn that a long "
+    "closure could push freight rates up along the whole Varn coast before the spring season.",
+])
