@@ -69,6 +69,7 @@ from newsagg.dedupe.scoring import (
     stands_out,
     storyline_fits,
     tfidf,
+    wording_shared,
 )
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.state import EngineState
@@ -407,7 +408,8 @@ class StoryEngine:
         copies = [(score, cid) for score, cid in scored if score >= t.copy_threshold]
         copied = {cid for _, cid in copies}
         containment = dict(zip(same_language, contained))
-        copies = [(score, cid) for score, cid in copies if containment[cid] >= t.copy_threshold
+        copies = [(score, cid) for score, cid in copies
+                  if wording_shared(f, same_language[cid], t, containment[cid]) >= t.copy_threshold
                   or self._rewrite_stands_out(f, same_language[cid], records[cid].group_id, same_language,
                                               containment, copied, records)]
         copied = {cid for _, cid in copies}
@@ -417,7 +419,8 @@ class StoryEngine:
             if aid in same_language:
                 return aid in copied
             c = float(shingle_containments(f, [other])[0])
-            return copy_score(f, other, t, c) >= t.copy_threshold and (c >= t.copy_threshold or self._rewrite_stands_out(
+            return copy_score(f, other, t, c) >= t.copy_threshold and (
+                wording_shared(f, other, t, c) >= t.copy_threshold or self._rewrite_stands_out(
                 f, other, records[aid].group_id if aid in records else None, same_language, containment, copied, records))
 
         groups = self._groups({records[cid].group_id for _, cid in copies})  # one round trip

@@ -28,6 +28,11 @@ class Tuning:
     # language of set phrases (Vietnamese titles and formulas), line up sentence by
     # sentence too, with as much wording in common as with every other report.
     rewrite_background: float = 0.1  # 1: no such check
+    # Copies by wording alone share it outside quotation marks (`scoring.wording_shared`),
+    # unless a text has less than this share of its shingles outside them (a statement,
+    # an interview).
+    quotes_apart: bool = True
+    quoted_text_share: float = 0.25
     slug_min_words: int = 7  # an identical URL slug this long marks a copy
     # An agency's template (the same sentences, new figures, a new date) is not a
     # copy: copies keep most of their figures (of `copy_figures_min` or more figures

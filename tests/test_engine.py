@@ -35,6 +35,8 @@ from tests.support.engine_texts import (
     INDEPENDENT_TITLE,
     INJURED_TEXT,
     INJURED_TITLE,
+    OBITUARY_COASTPRESS,
+    OBITUARY_NORTHWIRE,
     POLICE_FERTILISER_VI,
     POLICE_HOSPITAL_VI,
     PRESS_A,
@@ -365,6 +367,18 @@ def test_longer_copy_with_added_paragraphs_joins_the_group_a_cut_edition_founded
     assert expanded.group_id == cut.group_id and not expanded.is_originator
     other = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, None))
     assert other.group_id != cut.group_id
+
+
+def test_two_obituaries_quoting_one_family_statement_are_two_texts_while_a_copy_of_one_joins_it(engine):
+    # Most of what the two obituaries share is the statement both quote: two texts
+    # of one event. A syndicated copy of one (quotation included) is that text.
+    northwire = engine.assign(article("northwire", *OBITUARY_NORTHWIRE, DAY))
+    coastpress = engine.assign(article("coastpress", *OBITUARY_COASTPRESS, DAY + timedelta(hours=1)))
+    assert coastpress.group_id != northwire.group_id and coastpress.copies_of is None
+    assert coastpress.event_id == northwire.event_id
+    copy = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=2), OBITUARY_NORTHWIRE[0],
+                                           OBITUARY_NORTHWIRE[1].split("\n\n")))
+    assert copy.group_id == northwire.group_id and copy.copies_of == northwire.article_id
 
 
 def test_copy_published_earlier_becomes_originator(engine):

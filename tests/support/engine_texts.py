@@ -410,3 +410,21 @@ EXPANDED_TEXT = "\n\n".join([
     "Insurers are expected to send their own assessors this week. Shipping analysts warn that a long "
     "closure could push freight rates up along the whole Varn coast before the spring season.",
 ])
+
+
+# Two outlets' own obituaries of one actress, each quoting her family's statement
+# whole: more than half of each text is the same quotation.
+FAMILY_STATEMENT = (
+    "“It is with more sorrow than words can hold that we tell you that our dear Ilse Marrow died this morning "
+    "at home in Carrow, with her children beside her. She was a loving mother, a generous friend and a restless "
+    "artist to her last day. We ask everyone to respect our privacy at this time,” the family said.")
+OBITUARY_NORTHWIRE = ("Actress Ilse Marrow dies at 91", "\n\n".join([
+    "Ilse Marrow, the actress whose husky voice carried three decades of Varn cinema, has died aged 91.",
+    FAMILY_STATEMENT,
+    "Born in a fishing village on the Varn coast, Marrow left school at fourteen and sold tickets at a harbour "
+    "cinema before a director spotted her in a pub theatre."]))
+OBITUARY_COASTPRESS = ("Ilse Marrow, star of The Salt Road, has died", "\n\n".join([
+    "The film and stage star Ilse Marrow has died at the age of 91, her family announced on Monday.",
+    FAMILY_STATEMENT,
+    "Marrow won two national film awards, for The Salt Road and Lanterns, and kept acting into her nineties, "
+    "touring a one-woman show last year."]))
