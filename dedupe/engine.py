@@ -9,10 +9,12 @@ Flow of `StoryEngine.assign`:
    (part B's `dedupe.lsh`). Copies share most key terms, so one index serves
    both levels; only candidates are ever scored.
 3. Scores (pure): copy score (same language only) = shared word 3-shingles
-   over the shorter text, or, for a light rewrite, the share of its sentences
-   that line up in order with look-alike sentences of the other text (quotes
-   left out: independent reports quote the same statements), or an identical
-   long URL slug (a republished wire story keeps its slug). Event score =
+   over the shorter text (outside quotation marks), or, for a light rewrite, the
+   share of its sentences that line up in order with look-alike sentences of the
+   other text (quotes left out: independent reports quote the same statements),
+   or an identical long URL slug (a republished wire story keeps its slug). A
+   rewrite must share more wording with its source than either shares with the
+   other candidates the article does not copy (`_rewrite_stands_out`). Event score =
    average TF-IDF similarity to the event's members (kept as the sums of their
    unit vectors; document frequencies are counted by the engine as it goes),
    content words and key terms mixed within a language, key terms alone across

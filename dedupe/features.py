@@ -219,13 +219,14 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
         sentence_words = tokens(sentence)
         words += sentence_words
         inside = inside and not first
-        if _QUOTE.search(sentence):
+        quoting = _QUOTE.search(sentence)
+        if quoting:
             flags, inside = _quoted_tokens(sentence, inside)
             quoted_flags += flags
         else:
             quoted_flags += [inside] * len(sentence_words)
         keys_of_sentences.append(" ".join(sentence_words))
-        if _QUOTE.search(sentence):
+        if quoting:
             continue  # independent reports quote the same statements in the same order
         # In a language without a function-word list (written in syllables, perhaps),
         # single words are shared by any two sentences of one subject: pairs of them

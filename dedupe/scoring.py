@@ -1,9 +1,10 @@
 """Scores of the story engine (pure): is one text a copy of another, how well
 does an article fit an event, are two events one happening.
 
-Copy score (same language only): shared word 3-shingles over the shorter text,
-or the share of its sentences that line up in order with look-alike sentences of
-the other (a rewrite), or some of both, or an identical long URL slug. Event
+Copy score (same language only): shared word 3-shingles over the shorter text
+(outside quotation marks: `wording_shared`), or the share of its sentences that
+line up in order with look-alike sentences of the other (a rewrite), or some of
+both, or an identical long URL slug. Event
 score: average TF-IDF similarity to the event's members (one dot product with
 their sums, `clusters.Centroid`), content words and names/numbers mixed within a
 language, names/numbers alone across languages; zero when the article's time
