@@ -9,10 +9,12 @@ Flow of `StoryEngine.assign`:
    (part B's `dedupe.lsh`). Copies share most key terms, so one index serves
    both levels; only candidates are ever scored.
 3. Scores (pure): copy score (same language only) = shared word 3-shingles
-   over the shorter text, or, for a light rewrite, the share of its sentences
-   that line up in order with look-alike sentences of the other text (quotes
-   left out: independent reports quote the same statements), or an identical
-   long URL slug (a republished wire story keeps its slug). Event score =
+   over the shorter text (outside quotation marks), or, for a light rewrite, the
+   share of its sentences that line up in order with look-alike sentences of the
+   other text (quotes left out: independent reports quote the same statements),
+   or an identical long URL slug (a republished wire story keeps its slug). A
+   rewrite must share more wording with its source than either shares with the
+   other candidates the article does not copy (`_rewrite_stands_out`). Event score =
    average TF-IDF similarity to the event's members (kept as the sums of their
    unit vectors; document frequencies are counted by the engine as it goes),
    content words and key terms mixed within a language, key terms alone across
@@ -42,7 +44,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -66,8 +68,10 @@ from newsagg.dedupe.scoring import (
     mergeable,
     shingle_containments,
     spans_compatible,
+    stands_out,
     storyline_fits,
     tfidf,
+    wording_shared,
 )
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.state import EngineState
@@ -404,8 +408,24 @@ class StoryEngine:
         scored = sorted(((copy_score(f, cf, t, c), cid) for (cid, cf), c in zip(same_language.items(), contained)),
                         key=lambda sc: -sc[0])
         copies = [(score, cid) for score, cid in scored if score >= t.copy_threshold]
-        groups = self._groups({records[cid].group_id for _, cid in copies})  # one round trip
         copied = {cid for _, cid in copies}
+        containment = dict(zip(same_language, contained))
+        copies = [(score, cid) for score, cid in copies
+                  if wording_shared(f, same_language[cid], t, containment[cid]) >= t.copy_threshold
+                  or self._rewrite_stands_out(f, same_language[cid], records[cid].group_id, same_language,
+                                              containment, copied, records)]
+        copied = {cid for _, cid in copies}
+
+        def copies_text(aid: str, other: Features) -> bool:
+            """Whether the article copies another text (a candidate: as decided above)."""
+            if aid in same_language:
+                return aid in copied
+            c = float(shingle_containments(f, [other])[0])
+            return copy_score(f, other, t, c) >= t.copy_threshold and (
+                wording_shared(f, other, t, c) >= t.copy_threshold or self._rewrite_stands_out(
+                f, other, records[aid].group_id if aid in records else None, same_language, containment, copied, records))
+
+        groups = self._groups({records[cid].group_id for _, cid in copies})  # one round trip
         found: list[tuple[float, str]] = []  # (score, candidate) of each group copied, best first
         for score, cid in copies:
             group_id = records[cid].group_id
@@ -415,8 +435,8 @@ class StoryEngine:
             originator = group.originator if group else cid
             original = None if originator == cid else \
                 same_language.get(originator) or self._article_features(originator, records)
-            if originator == cid or original is None or copy_score(f, original, t) >= t.copy_threshold \
-                    or (t.copy_group_share and self._copies_group(f, group_id, same_language, copied)):
+            if originator == cid or original is None or copies_text(originator, original) \
+                    or (t.copy_group_share and self._copies_group(f, group_id, same_language, copies_text)):
                 found.append((score, cid))  # an original no longer kept cannot be checked
                 if not t.merge_copy_groups:
                     break
@@ -428,7 +448,22 @@ class StoryEngine:
                    if min(n, len(same_language[cid].shingles)) >= t.merge_copy_groups_length * max(n, len(same_language[cid].shingles))]
         return found[0][1], found[0][0], bridged
 
-    def _copies_group(self, f: Features, group_id: str, same_language: dict[str, Features], copied: set[str]) -> bool:
+    def _rewrite_stands_out(self, f: Features, other: Features, group_id: str | None, same_language: dict[str, Features],
+                            containment: dict[str, float], copied: set[str], records: dict[str, ArticleRecord]) -> bool:
+        """Whether the article, a rewrite of `other` (of copy group `group_id`), shares
+        more wording with it (`scoring.stands_out`) than either shares with the
+        same-language candidates of the groups the article copies none of (a group
+        it copies may hold other versions of its text, not yet recognised as one)."""
+        copied_groups = {records[x].group_id for x in copied} | {group_id}
+        others = [x for x in same_language if records[x].group_id not in copied_groups]
+        if not others:
+            return True
+        background = max(max(containment[x] for x in others),
+                         float(shingle_containments(other, [same_language[x] for x in others]).max()))
+        return stands_out(float(shingle_containments(f, [other])[0]), background, self.tuning)
+
+    def _copies_group(self, f: Features, group_id: str, same_language: dict[str, Features],
+                      copies_text: Callable[[str, Features], bool]) -> bool:
         """Whether the article copies at least `copy_group_share` of a copy group's
         (first `copy_group_members`) members, though not its originator: which
         member arrived first, and so became the originator, is the arrival order's
@@ -442,7 +477,7 @@ class StoryEngine:
                  **self._load_features({m: r.content_hash for m, r in self._articles(missing).items()})}
         # A member much shorter than the article (a wire lead it quotes) vouches for nothing.
         hits = sum(m in feats and len(feats[m].shingles) >= t.copy_group_min_length * len(f.shingles)
-                   and (m in copied or copy_score(f, feats[m], t) >= t.copy_threshold) for m in members)
+                   and copies_text(m, feats[m]) for m in members)
         return hits >= t.copy_group_share * len(members)
 
     # ------------------------------------------------------------------ record

@@ -55,6 +55,9 @@ class Features:
     terms: Counter = field(default_factory=Counter)  # content-word stems -> count
     keys: Counter = field(default_factory=Counter)  # names and numbers -> count
     shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    # The shingles it writes only inside quotation marks (sorted, unique): independent
+    # reports quote the same statements word for word.
+    quoted: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
     # Content-stem ids of each longer sentence, packed (`_pack_sentences`): one string
     # instead of a frozenset a sentence, which the garbage collector would walk int by
     # int in every collection that meets a cached candidate (8 ms a young collection
@@ -87,9 +90,11 @@ class Features:
         """The numbers written in the title and text ("1,200" and "1.200" alike) by the
         words either side of them ("added _ jobs"): where an agency's template puts
         this story's figures. Two excerpts of one copy may show different passages;
-        only figures in the same words can disagree."""
+        only figures in the same words can disagree. A date written in digits
+        ("20/3", "20/3/2024": Vietnamese pages date their news so) is one figure, not
+        two numbers each standing beside the other."""
         if self._figures is None:
-            words = tokens(canonical_numbers(f"{self.title}\n{self.text}"))
+            words = tokens(_DIGITS_SLASH.sub("-", canonical_numbers(f"{self.title}\n{self.text}")))
             found: dict[tuple[str, str], set] = {}
             for i in range(1, len(words) - 1):
                 if words[i][0].isdigit():
@@ -103,7 +108,8 @@ class Features:
         return {"lang": self.lang, "title": self.title, "lines": self.lines, "time": self.time,
                 "anchor": self.anchor, "written": self.written, "slug": sorted(self.slug),
                 "sh": base64.b64encode(self.shingles.astype("<u8").tobytes()).decode(),
-                "st": self.sentences_packed}
+                "st": self.sentences_packed,
+                "sq": base64.b64encode(self.quoted.astype("<u8").tobytes()).decode()}
 
 
     def member(self) -> Member:
@@ -146,7 +152,36 @@ def epoch(value: datetime | None) -> float | None:
 
 _NO_COUNTS: Counter = Counter()  # term counts of features kept after their assignment (never filled)
 
+_DIGITS_SLASH = re.compile(r"(?<=\d)/(?=\d)")  # "20/3": tokens join digits across "-", not "/"
 _QUOTE = re.compile(r"[\"“”„«»]")
+_QUOTE_SPLIT = re.compile(r"([\"“”„«»])")
+
+
+def _quoted_tokens(sentence: str, inside: bool) -> tuple[list[bool], bool]:
+    """Whether each token of a sentence stands inside quotation marks, and whether
+    the sentence ends inside a quotation. "„" opens one; the other marks open or
+    close ("“…”", "„…“", "«…»", "»…«", straight quotes)."""
+    flags: list[bool] = []
+    for i, piece in enumerate(_QUOTE_SPLIT.split(sentence)):
+        if i % 2:
+            inside = True if piece == "„" else not inside
+        else:
+            flags += [inside] * len(tokens(piece))
+    return flags, inside
+
+
+def _quoted_shingles(shingles: np.ndarray, flags: list[bool], k: int) -> np.ndarray:
+    """The shingles (of `word_shingles(words, k)`, in text order) found only with a
+    quoted word in them (sorted, unique)."""
+    if not len(shingles) or not any(flags):
+        return np.empty(0, np.uint64)
+    q = np.array(flags, dtype=bool)
+    if len(q) < k:
+        inside = np.array([q.any()])
+    else:
+        counts = np.concatenate([[0], np.cumsum(q)])
+        inside = (counts[k:] - counts[:-k]) > 0
+    return np.setdiff1d(shingles[inside], shingles[~inside])
 
 
 
@@ -162,6 +197,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
                         stored["written"], frozenset(stored.get("slug", ())),
                         shingles=np.frombuffer(base64.b64decode(stored["sh"]), dtype="<u8").astype(np.uint64),
                         sentences_packed=stored["st"],
+                        quoted=np.frombuffer(base64.b64decode(stored.get("sq", "")), dtype="<u8").astype(np.uint64),
                         term_vector=SparseVector.unpack(stored.get("tv"), "t"), key_vector=SparseVector.unpack(stored.get("kv"), "k"))
     body = "\n".join(lines)
     # Sentence splits fall on spaces and punctuation, never inside a token: the
@@ -170,15 +206,27 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     sentence_terms = []
     stem = tuning.stem_length
     stop = STOPWORDS if tuning.stopwords else frozenset()
-    cut = sentences(body)
     keys_of_sentences = []
     unlisted = not tuning.stopwords or stored["lang"] not in LISTED_LANGUAGES
     pairs = unlisted and tuning.sentence_pairs_unlisted
-    for sentence in cut:
+    # Sentences, and whether each begins a paragraph (a quotation left open ends with its paragraph).
+    paragraphs = [sentences(line) for line in body.split("\n")]
+    cut = [sentence for para in paragraphs for sentence in para]
+    begins = [i == 0 for para in paragraphs for i in range(len(para))]
+    quoted_flags: list[bool] = []
+    inside = False
+    for sentence, first in zip(cut, begins):
         sentence_words = tokens(sentence)
         words += sentence_words
+        inside = inside and not first
+        quoting = _QUOTE.search(sentence)
+        if quoting:
+            flags, inside = _quoted_tokens(sentence, inside)
+            quoted_flags += flags
+        else:
+            quoted_flags += [inside] * len(sentence_words)
         keys_of_sentences.append(" ".join(sentence_words))
-        if _QUOTE.search(sentence):
+        if quoting:
             continue  # independent reports quote the same statements in the same order
         # In a language without a function-word list (written in syllables, perhaps),
         # single words are shared by any two sentences of one subject: pairs of them
@@ -206,8 +254,9 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     # syllables, perhaps) has shingles of its own length.
     k = tuning.shingle_k_unlisted if unlisted else tuning.shingle_k
     shingles = word_shingles(words, k) if words else np.empty(0, np.uint64)
+    quoted = _quoted_shingles(shingles, quoted_flags, k) if len(quoted_flags) == len(words) else np.empty(0, np.uint64)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
-                    frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), sentences_packed,
+                    frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), quoted, sentences_packed,
                     Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"))
 
 

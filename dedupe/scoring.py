@@ -1,9 +1,10 @@
 """Scores of the story engine (pure): is one text a copy of another, how well
 does an article fit an event, are two events one happening.
 
-Copy score (same language only): shared word 3-shingles over the shorter text,
-or the share of its sentences that line up in order with look-alike sentences of
-the other (a rewrite), or some of both, or an identical long URL slug. Event
+Copy score (same language only): shared word 3-shingles over the shorter text
+(outside quotation marks: `wording_shared`), or the share of its sentences that
+line up in order with look-alike sentences of the other (a rewrite), or some of
+both, or an identical long URL slug. Event
 score: average TF-IDF similarity to the event's members (one dot product with
 their sums, `clusters.Centroid`), content words and names/numbers mixed within a
 language, names/numbers alone across languages; zero when the article's time
@@ -45,6 +46,25 @@ def shingle_containments(f: Features, others: list[Features]) -> np.ndarray:
                          minlength=len(others))
     smaller = np.minimum(lengths, len(f.shingles))
     return np.divide(shared, smaller, out=out, where=smaller > 0)
+
+
+def wording_shared(a: Features, b: Features, tuning: Tuning, containment: float | None = None) -> float:
+    """The containment that makes a copy by wording alone: the shorter text's
+    shingles found in the other, leaving out those either writes only inside
+    quotation marks (two reports of one death both quote the family's statement
+    at length). A text mostly in quotation marks (a statement, an interview) is
+    compared whole: there the quotation is its text. `containment`: the plain
+    containment, when already known."""
+    if containment is None:
+        containment = shingle_containment(a, b)
+    if not tuning.quotes_apart or containment < tuning.copy_threshold or not (len(a.quoted) or len(b.quoted)):
+        return containment
+    own_a, own_b = len(a.shingles) - len(a.quoted), len(b.shingles) - len(b.quoted)
+    if min(own_a / len(a.shingles), own_b / len(b.shingles)) < tuning.quoted_text_share:
+        return containment
+    shared = np.intersect1d(a.shingles, b.shingles, assume_unique=True)
+    outside = shared.size - np.intersect1d(shared, np.union1d(a.quoted, b.quoted), assume_unique=True).size
+    return outside / min(own_a, own_b)
 
 
 def _longest_increasing(seq: list[int]) -> int:
@@ -90,7 +110,8 @@ def copy_score(a: Features, b: Features, tuning: Tuning, containment: float | No
     `containment`: the shingle containment, when already known."""
     if a.lang != b.lang:
         return 0.0
-    score = containment = shingle_containment(a, b) if containment is None else containment
+    containment = shingle_containment(a, b) if containment is None else containment
+    score = wording_shared(a, b, tuning, containment)
     if len(a.slug) >= tuning.slug_min_words and a.slug == b.slug:
         score = max(score, tuning.copy_threshold)
     if score < tuning.copy_threshold and score >= tuning.rewrite_min_containment:
@@ -103,6 +124,13 @@ def copy_score(a: Features, b: Features, tuning: Tuning, containment: float | No
     if score >= tuning.copy_threshold and not same_story(a, b, tuning):
         return min(score, tuning.copy_threshold * 0.99)
     return score
+
+
+def stands_out(containment: float, background: float, tuning: Tuning) -> bool:
+    """Whether a rewrite's shared wording (`containment`, below `copy_threshold`)
+    marks it as a copy of its source: more than either text shares with reports it
+    does not copy (`background`), unless those share next to nothing."""
+    return background < tuning.rewrite_background or containment > background
 
 
 def same_story(a: Features, b: Features, tuning: Tuning) -> bool:

@@ -21,6 +21,18 @@ class Tuning:
     # the sentences lined up (at least 3) makes a copy too.
     mixed_containment: float = 0.25
     mixed_alignment: float = 0.3
+    # A rewrite (found by its sentences, below `copy_threshold` of shared shingles)
+    # must share more wording with its source than either text shares with the
+    # same-language reports it does not copy, once those share at least this much:
+    # independent reports of one statement or press conference, and reports in a
+    # language of set phrases (Vietnamese titles and formulas), line up sentence by
+    # sentence too, with as much wording in common as with every other report.
+    rewrite_background: float = 0.1  # 1: no such check
+    # Copies by wording alone share it outside quotation marks (`scoring.wording_shared`),
+    # unless a text has less than this share of its shingles outside them (a statement,
+    # an interview).
+    quotes_apart: bool = True
+    quoted_text_share: float = 0.25
     slug_min_words: int = 7  # an identical URL slug this long marks a copy
     # An agency's template (the same sentences, new figures, a new date) is not a
     # copy: copies keep most of their figures (of `copy_figures_min` or more figures
@@ -34,7 +46,10 @@ class Tuning:
     # `copy_group_members`) members copied; 0 = the originator alone decides.
     copy_group_share: float = 0.5
     copy_group_members: int = 8
-    copy_group_min_length: float = 0.75  # a member counts when at least this long (shingles) against the article
+    # A member counts when at least this long (shingles) against the article: the
+    # like length `merge_copy_groups_length` asks of a bridge (a wire lead is a fifth
+    # of a text; excerpts of one text, cut anywhere, differ by more than a quarter).
+    copy_group_min_length: float = 0.6
     # An article that copies two groups of its event (as above) merges them, when it
     # and the copy in the other group are of like length (the shorter at least this
     # share of the longer's shingles: a wire lead both quote is no bridge).

@@ -17,6 +17,8 @@ from tests.support.engine_texts import (
     ACTOR_DIES_TITLE,
     COLLAPSE_REPORTS,
     DAY,
+    EXPANDED_TEXT,
+    EXPANDED_TITLE,
     FERRY_FLASH,
     FERRY_REPORTS,
     FIRE_COPY_VI,
@@ -33,8 +35,13 @@ from tests.support.engine_texts import (
     INDEPENDENT_TITLE,
     INJURED_TEXT,
     INJURED_TITLE,
+    OBITUARY_COASTPRESS,
+    OBITUARY_NORTHWIRE,
     POLICE_FERTILISER_VI,
     POLICE_HOSPITAL_VI,
+    PRESS_A,
+    PRESS_B,
+    PRESS_C,
     QUOTES_LEAD_TEXT,
     QUOTES_LEAD_TITLE,
     REOPENING_REPORTS,
@@ -45,6 +52,7 @@ from tests.support.engine_texts import (
     WIRE_PARAGRAPHS,
     WIRE_TEXT,
     WIRE_TITLE,
+    appointment_vi,
     article,
     background,
     copy_with_clutter,
@@ -318,6 +326,59 @@ def test_vietnamese_report_of_its_own_is_no_copy_though_its_sentences_follow_the
     assert own.group_id != first.group_id and own.copies_of is None
     copy = engine.assign(article("fire-vi-3", "", FIRE_COPY_VI, DAY + timedelta(hours=3), language="vi"))
     assert copy.group_id == first.group_id and copy.copies_of == first.article_id
+
+
+def test_report_following_a_press_conference_sentence_by_sentence_is_no_copy_when_every_report_shares_its_wording(engine):
+    # Two outlets' own reports of one news conference tell its facts in its order, as a
+    # sentence-by-sentence rewrite would; but what they share in wording (the officials'
+    # names and titles) the first shares with a third report too: nothing marks the
+    # second as a copy of the first. All three report one event.
+    first = engine.assign(article("gazette", *PRESS_A, DAY))
+    third = engine.assign(article("courier", *PRESS_C, DAY + timedelta(hours=1)))
+    second = engine.assign(article("valleytimes", *PRESS_B, DAY + timedelta(hours=2)))
+    assert len({first.group_id, second.group_id, third.group_id}) == 3
+    assert second.copies_of is None and second.is_originator
+    assert first.event_id == second.event_id == third.event_id
+
+
+def test_vietnamese_announcement_in_one_formula_with_another_name_and_day_is_no_copy(engine):
+    # Undated pages (Vietnamese pages rarely show a year): only the days they write,
+    # "20/3" and "26/4", tell the two announcements apart, with the names. A template
+    # reused with new figures is another story; a republished copy keeps its dates.
+    first = engine.assign(article("hoabinh-1", "", appointment_vi(20, 3, "Nguyễn Văn Bình", "Bình", "Sở Tài chính"),
+                                  None, language="vi"))
+    later = engine.assign(article("hoabinh-2", "", appointment_vi(26, 4, "Lê Quang Huy", "Huy", "Sở Xây dựng"),
+                                  None, language="vi"))
+    assert later.group_id != first.group_id and later.copies_of is None
+    copy = engine.assign(article("hoabinh-3", "", appointment_vi(20, 3, "Nguyễn Văn Bình", "Bình", "Sở Tài chính"),
+                                 None, language="vi"))
+    assert copy.group_id == first.group_id and copy.copies_of == first.article_id
+
+
+def test_longer_copy_with_added_paragraphs_joins_the_group_a_cut_edition_founded(engine):
+    # Undated pages: a cut edition (the wire's first two paragraphs) arrives first and
+    # founds the group, the whole wire text joins it. A copy of the whole text, its
+    # first paragraphs reworded and three of its own added (half as long again), shares
+    # little with the cut edition; the whole text, two thirds its length, vouches for it.
+    cut = engine.assign(article("earlyedition", WIRE_TITLE, "\n\n".join(WIRE_PARAGRAPHS[:2]), None))
+    whole = engine.assign(wire(None))
+    assert whole.group_id == cut.group_id
+    expanded = engine.assign(article("baypost", EXPANDED_TITLE, EXPANDED_TEXT, None))
+    assert expanded.group_id == cut.group_id and not expanded.is_originator
+    other = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, None))
+    assert other.group_id != cut.group_id
+
+
+def test_two_obituaries_quoting_one_family_statement_are_two_texts_while_a_copy_of_one_joins_it(engine):
+    # Most of what the two obituaries share is the statement both quote: two texts
+    # of one event. A syndicated copy of one (quotation included) is that text.
+    northwire = engine.assign(article("northwire", *OBITUARY_NORTHWIRE, DAY))
+    coastpress = engine.assign(article("coastpress", *OBITUARY_COASTPRESS, DAY + timedelta(hours=1)))
+    assert coastpress.group_id != northwire.group_id and coastpress.copies_of is None
+    assert coastpress.event_id == northwire.event_id
+    copy = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=2), OBITUARY_NORTHWIRE[0],
+                                           OBITUARY_NORTHWIRE[1].split("\n\n")))
+    assert copy.group_id == northwire.group_id and copy.copies_of == northwire.article_id
 
 
 def test_copy_published_earlier_becomes_originator(engine):

@@ -357,3 +357,74 @@ FIRE_COPY_VI = ("Vào khoảng 23 giờ đêm 4/11, một vụ cháy lớn đã 
       "Sau gần ba giờ, đám cháy mới được khống chế, không có thiệt hại về người. "
       "Theo chủ xưởng, khoảng 20 tấn vải cùng nhiều máy may đã bị thiêu rụi. "
       "Nguyên nhân vụ cháy hiện đang được cơ quan chức năng điều tra làm rõ.")
+
+
+# One press conference, three outlets' own reports: B follows A's facts sentence by
+# sentence in its own words (a rewrite would too); C, like A, repeats the officials'
+# long titles, so A shares as much wording with C, which it does not copy, as with B.
+PRESS_A = ("Doctors find cause of death of Marten Hollis",
+    "Chief Medical Investigator Dr. Helena Voss of the Corvin County Office of the Medical Investigator said on Friday that the painter Marten Hollis died of heart failure.\n\n"
+    "Hollis, 88, had suffered from chronic heart disease for years, Voss told reporters at the Corvin County Sheriff's Office.\n\n"
+    "His wife Anja Hollis died about a week earlier from a rare lung infection, the investigator said.\n\n"
+    "Sheriff Tomas Reyes of the Corvin County Sheriff's Office said the last phone call from Anja Hollis was made on 11 February.\n\n"
+    "The couple were found dead in their house in Lindale on 26 February after a neighbour alerted the police.\n\n"
+    "Investigators ruled out carbon monoxide poisoning and found no sign of foul play, Reyes added.")
+PRESS_B = ("Marten Hollis died of heart failure a week after his wife, officials say",
+    "Painter Marten Hollis died of heart failure, Chief Medical Investigator Dr. Helena Voss announced at a news conference on Friday.\n\n"
+    "The 88-year-old artist had lived with chronic heart disease for a long time, she explained.\n\n"
+    "According to Voss, his wife Anja Hollis had died roughly a week before him of a rare infection of the lungs.\n\n"
+    "The last phone call made by Anja Hollis dates from 11 February, said Sheriff Tomas Reyes.\n\n"
+    "A neighbour alerted the police and the pair were discovered dead at their Lindale home on 26 February.\n\n"
+    "Reyes said there was no sign of foul play and carbon monoxide poisoning had been ruled out.")
+PRESS_C = ("Corvin County officials give details on deaths of Marten Hollis and his wife",
+    "Chief Medical Investigator Dr. Helena Voss of the Corvin County Office of the Medical Investigator and Sheriff Tomas Reyes of the Corvin County Sheriff's Office spoke to reporters on Friday.\n\n"
+    "The painter Marten Hollis died of heart failure, Voss said, while Anja Hollis died from a rare lung infection.\n\n"
+    "Their deaths had been called suspicious when the bodies were found on 26 February.\n\n"
+    "Hollis was known for his seascapes of the Lindale coast and had withdrawn from public life a decade ago.")
+
+
+def appointment_vi(day: int, month: int, name: str, short: str, post: str) -> str:
+    """A province's personnel announcement in its fixed formula (Vietnamese), dated
+    as Vietnamese pages date their news: "Chiều 20/3", "ngày 20/3/2024"."""
+    return (f"Chiều {day}/{month}, Ban Thường vụ Tỉnh ủy Hòa Bình tổ chức hội nghị công bố quyết định về công tác "
+            f"cán bộ. Theo quyết định, ông {name}, Tỉnh ủy viên, Giám đốc {post}, được điều động giữ chức Phó Chủ "
+            f"tịch UBND tỉnh nhiệm kỳ 2021-2026 kể từ ngày {day}/{month}/2024. Phát biểu tại hội nghị, Bí thư Tỉnh ủy "
+            f"đề nghị ông {short} phát huy kinh nghiệm, cùng tập thể lãnh đạo tỉnh hoàn thành tốt nhiệm vụ được giao. "
+            f"Ông {short} cảm ơn sự tin tưởng của Ban Thường vụ Tỉnh ủy và hứa sẽ nỗ lực hoàn thành nhiệm vụ.")
+
+
+# The wire report with its first two paragraphs reworded and three of the outlet's
+# own added at the end: a copy of the whole wire text, half as long again, that
+# shares little with a cut edition holding only those first two paragraphs.
+EXPANDED_TITLE = "Crane falls on freighter in Port Ellison"
+EXPANDED_TEXT = "\n\n".join([
+    "Two dock workers were hurt on Monday when a container crane gave way and fell onto a cargo ship in "
+    "Port Ellison, bringing the busiest terminal on the Varn coast to a halt.",
+    "The crane, 60 metres tall, folded just after 7 a.m. as it lifted a reefer box off the Margit Holm. "
+    "One of the two men taken to St. Brenna Hospital is in a serious condition, the harbour authority said.",
+    *WIRE_PARAGRAPHS[2:],
+    "The port, built in the 1960s on reclaimed marshland, handles most of the grain and timber shipped "
+    "from the region. Its container terminal was extended twice in the last decade.",
+    "Local shopkeepers near the quay said the sound of the collapse carried across the old town. Several "
+    "ferries to the outer islands left late because of the closure of the harbour road.",
+    "Insurers are expected to send their own assessors this week. Shipping analysts warn that a long "
+    "closure could push freight rates up along the whole Varn coast before the spring season.",
+])
+
+
+# Two outlets' own obituaries of one actress, each quoting her family's statement
+# whole: more than half of each text is the same quotation.
+FAMILY_STATEMENT = (
+    "“It is with more sorrow than words can hold that we tell you that our dear Ilse Marrow died this morning "
+    "at home in Carrow, with her children beside her. She was a loving mother, a generous friend and a restless "
+    "artist to her last day. We ask everyone to respect our privacy at this time,” the family said.")
+OBITUARY_NORTHWIRE = ("Actress Ilse Marrow dies at 91", "\n\n".join([
+    "Ilse Marrow, the actress whose husky voice carried three decades of Varn cinema, has died aged 91.",
+    FAMILY_STATEMENT,
+    "Born in a fishing village on the Varn coast, Marrow left school at fourteen and sold tickets at a harbour "
+    "cinema before a director spotted her in a pub theatre."]))
+OBITUARY_COASTPRESS = ("Ilse Marrow, star of The Salt Road, has died", "\n\n".join([
+    "The film and stage star Ilse Marrow has died at the age of 91, her family announced on Monday.",
+    FAMILY_STATEMENT,
+    "Marrow won two national film awards, for The Salt Road and Lanterns, and kept acting into her nineties, "
+    "touring a one-woman show last year."]))
