@@ -32,13 +32,15 @@ class Member:
     time: float
     anchor: float | None = None
     written: float | None = None
+    day: int | None = None  # day of the year of the latest date it writes, with or without year
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> "Member":
         """From an article's stored features (`Features.stored` with its vectors),
         or from nothing when the state no longer keeps them."""
         return cls(SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
-                   stored.get("lang", ""), stored.get("time", 0.0), stored.get("anchor"), stored.get("written"))
+                   stored.get("lang", ""), stored.get("time", 0.0), stored.get("anchor"), stored.get("written"),
+                   stored.get("day"))
 
 
 @dataclass
@@ -50,14 +52,19 @@ class Span:
     anchor_max: float | None = None
     written_min: float | None = None
     written_max: float | None = None
+    # Days of the year its members write as their latest date (a year seldom
+    # written: "10/9", "April 20"), as bounds.
+    day_min: int | None = None
+    day_max: int | None = None
 
     @classmethod
     def of(cls, m: Member) -> "Span":
-        return cls(m.anchor, m.anchor, m.written, m.written)
+        return cls(m.anchor, m.anchor, m.written, m.written, m.day, m.day)
 
     def widen(self, other: "Span") -> None:
         """Widen by another span (an article's or an absorbed cluster's)."""
-        for key, pick in (("anchor_min", min), ("anchor_max", max), ("written_min", min), ("written_max", max)):
+        for key, pick in (("anchor_min", min), ("anchor_max", max), ("written_min", min), ("written_max", max),
+                          ("day_min", min), ("day_max", max)):
             values = [v for v in (getattr(self, key), getattr(other, key)) if v is not None]
             setattr(self, key, pick(values) if values else None)
 

@@ -26,7 +26,15 @@ from newsagg.core.text import detect_language, publication_time, sentences, stop
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
 from newsagg.dedupe.clusters import Member
-from newsagg.dedupe.normalize import article_lines, canonical_numbers, capitalised_tokens, country_keys, mentioned_dates
+from newsagg.dedupe.normalize import (
+    article_lines,
+    canonical_numbers,
+    capitalised_tokens,
+    country_keys,
+    latest_day,
+    mentioned_dates,
+    mentioned_days,
+)
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector, term_ids
@@ -67,6 +75,9 @@ class Features:
     # vector (when assigned): what a translation of its happening shares with it.
     cross_vector: SparseVector = field(default_factory=SparseVector.empty)
     _figures: dict | None = None  # numbers written in it (see `figures`)
+    # The day of the year of the latest date it writes, with or without its year
+    # (`normalize.latest_day`): the day of its happening, as a rule.
+    day: int | None = None
 
     @property
     def text(self) -> str:
@@ -101,14 +112,14 @@ class Features:
         """What the state keeps: the text and time, and what scoring a candidate reads
         (shingles, sentence stems), so a candidate read back is not tokenised again."""
         return {"lang": self.lang, "title": self.title, "lines": self.lines, "time": self.time,
-                "anchor": self.anchor, "written": self.written, "slug": sorted(self.slug),
+                "anchor": self.anchor, "written": self.written, "day": self.day, "slug": sorted(self.slug),
                 "sh": base64.b64encode(self.shingles.astype("<u8").tobytes()).decode(),
                 "st": self.sentences_packed}
 
 
     def member(self) -> Member:
         """What an event keeps of this article (its vectors, language and times)."""
-        return Member(self.term_vector, self.key_vector, self.lang, self.time, self.anchor, self.written)
+        return Member(self.term_vector, self.key_vector, self.lang, self.time, self.anchor, self.written, self.day)
 
     def for_cache(self) -> "Features":
         """These features without their term counts, which only their own assignment
@@ -162,7 +173,8 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
                         stored["written"], frozenset(stored.get("slug", ())),
                         shingles=np.frombuffer(base64.b64decode(stored["sh"]), dtype="<u8").astype(np.uint64),
                         sentences_packed=stored["st"],
-                        term_vector=SparseVector.unpack(stored.get("tv"), "t"), key_vector=SparseVector.unpack(stored.get("kv"), "k"))
+                        term_vector=SparseVector.unpack(stored.get("tv"), "t"), key_vector=SparseVector.unpack(stored.get("kv"), "k"),
+                        day=stored.get("day"))
     body = "\n".join(lines)
     # Sentence splits fall on spaces and punctuation, never inside a token: the
     # text's tokens are its sentences' tokens, end to end (tokenised once).
@@ -208,7 +220,8 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     shingles = word_shingles(words, k) if words else np.empty(0, np.uint64)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), sentences_packed,
-                    Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"))
+                    Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
+                    day=stored.get("day"))
 
 
 def featurize(article: Article, tuning: Tuning) -> Features:
@@ -226,6 +239,7 @@ def featurize(article: Article, tuning: Tuning) -> Features:
     return features_from(article.id, {
         "lang": lang, "title": title, "lines": lines, "time": when, "anchor": anchor,
         "written": written[-1].timestamp() if written else None,
+        "day": latest_day(mentioned_days(full_text)) if tuning.written_days else None,
         "slug": url_slug(article.canonical_url or article.url)}, tuning)
 
 

@@ -180,6 +180,37 @@ _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _YEAR = re.compile(r"(?:19|20)\d\d")  # every full date holds one: most texts need no date scan
 
 
+# Dates written as day/month, with or without a year ("ngày 10/9", "27/10/2025"):
+# how many outlets (Vietnamese ones, among others) write the day of the happening.
+# A slash only: a dot or a hyphen writes decimals, scores and ranges ("cấp 10-12").
+# Dates with month names are left out: English reports write the days before and
+# after a happening (the vote, the sentencing scheduled) as often as its own.
+_DAY_SLASH_MONTH = re.compile(r"(?<![\d/.,:])(\d{1,2})/(\d{1,2})(?:/(?:19|20)\d\d)?(?![\d/]|[.,:]\d)")
+_LEAP_YEAR = 2000  # day-of-year numbers of a leap year: 29 February has one
+
+
+def mentioned_days(text: str) -> list[int]:
+    """Days of the year (1-366, as in a leap year) of the day/month dates written
+    in a text ("10/9", "27/10/2025"), sorted. Impossible dates are skipped."""
+    out = set()
+    for d, m in _DAY_SLASH_MONTH.findall(text):
+        try:
+            out.add(datetime(_LEAP_YEAR, int(m), int(d)).timetuple().tm_yday)
+        except ValueError:
+            continue
+    return sorted(out)
+
+
+def latest_day(days: list[int]) -> int | None:
+    """The latest of some days of the year (sorted, as `mentioned_days` gives
+    them) without their years: the one the longest stretch of days without any
+    follows ("30/12" and "2/1": 2 January)."""
+    if not days:
+        return None
+    following = [(b - a) % 366 for a, b in zip(days, days[1:] + days[:1])]
+    return days[max(range(len(days)), key=lambda i: (following[i] or 366, i))]
+
+
 def _month(name: str) -> int | None:
     return _MONTHS.get(name) or (_MONTHS.get(name[:3]) if name[:3] in _MONTHS and len(name) <= 9 else None)
 

@@ -143,12 +143,31 @@ def tfidf(counts: dict[str, float], ids: dict[str, int], df: dict[int, int], doc
 WRITTEN_DATE_SPAN_S = 86400.0  # a date written in a text names a day, not an instant
 
 
+def _days_apart(a_min: int, a_max: int, b_min: int, b_max: int) -> int:
+    """Days of the year between two ranges of them (0: they overlap), around the
+    year's end either way (their years are not known)."""
+    if a_min <= b_max and b_min <= a_max:
+        return 0
+    return min(min((x - y) % 366, (y - x) % 366) for x in (a_min, a_max) for y in (b_min, b_max))
+
+
+def days_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
+    """Whether the latest days two clusters' texts write (`Span.day_min`/`day_max`)
+    allow one happening: within the gap of each other, a written day being a whole
+    day. True when either side writes none."""
+    if not tuning.written_days or a.day_min is None or b.day_min is None:
+        return True
+    return _days_apart(a.day_min, a.day_max, b.day_min, b.day_max) <= tuning.max_gap_days + WRITTEN_DATE_SPAN_S / 86400.0
+
+
 def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
     """Whether an article's time fits an event's (its span). Published times
     (anchors) are exact; a date written in a text only says the text is not
     older than it."""
     gap = tuning.max_gap_days * 86400.0
     lo, hi, written = span.anchor_min, span.anchor_max, span.written_max
+    if f.day is not None and not days_compatible(Span(day_min=f.day, day_max=f.day), span, tuning):
+        return False
     if f.anchor is not None:
         if lo is not None and not lo - gap <= f.anchor <= hi + gap:
             return False
@@ -184,7 +203,7 @@ def spans_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
     for x, y in ((a, b), (b, a)):
         if x.written_max is not None and y.anchor_max is not None and x.written_max > y.anchor_max + gap:
             return False
-    return True
+    return days_compatible(a, b, tuning)
 
 
 def _link(terms_dot: float, keys_dot: float, pairs: float, shared_language: bool, tuning: Tuning,

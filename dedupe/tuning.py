@@ -121,6 +121,9 @@ class Tuning:
 
     cross_lang_threshold: float = 0.12  # average key-term similarity across languages
     max_gap_days: float = 1.5  # reports of one happening are published this close in time (a day or two)
+    # Also keep apart texts whose latest written days of the year (a date written
+    # without its year, "10/9", "April 20", counts) are further apart than the gap.
+    written_days: bool = True
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
     anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out
     written_before_anchor: bool = True  # keep a text whose dates all lie well before an event's publication out

@@ -40,6 +40,7 @@ from tests.support.engine_texts import (
     REOPENING_REPORTS,
     REWRITE_TEXT,
     REWRITE_TITLE,
+    SECOND_FIRE_VI,
     SHIP_SOLD_TEXT,
     SHIP_SOLD_TITLE,
     WIRE_PARAGRAPHS,
@@ -588,3 +589,14 @@ def test_unrelated_same_day_reports_in_one_formula_stay_apart_in_a_language_with
     second = engine.assign(article("hospital-vi-2", "", HOSPITAL_REPORT_VI, DAY + timedelta(hours=3), language="vi"))
     assert second.event_id == hospital.event_id and second.merged == []
     assert engine.lookup(fertiliser.article_id).event_id != engine.lookup(hospital.article_id).event_id
+
+
+def test_undated_reports_writing_days_two_weeks_apart_are_two_events(engine):
+    # Vietnamese reports without a publication time write the day ("ngày 4/11", "19/11")
+    # without its year: two fires at one workshop, in the words of any fire report,
+    # are two happenings; a report writing the first fire's day joins it.
+    first = engine.assign(article("fire-vi", "", FIRE_VI, None, language="vi"))
+    second = engine.assign(article("fire-vi-again", "", SECOND_FIRE_VI, None, language="vi"))
+    assert second.event_id != first.event_id
+    report = engine.assign(article("fire-vi-2", "", FIRE_REPORT_VI, None, language="vi"))
+    assert report.event_id == first.event_id and report.merged == []
