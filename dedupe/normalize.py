@@ -186,14 +186,22 @@ _YEAR = re.compile(r"(?:19|20)\d\d")  # every full date holds one: most texts ne
 # Dates with month names are left out: English reports write the days before and
 # after a happening (the vote, the sentencing scheduled) as often as its own.
 _DAY_SLASH_MONTH = re.compile(r"(?<![\d/.,:])(\d{1,2})/(\d{1,2})(?:/(?:19|20)\d\d)?(?![\d/]|[.,:]\d)")
+# Vietnamese writes the day with a hyphen or a dot too, after the word for the day
+# or the time of day ("ngày 29-8", "chiều 20-6", "sáng 9.9"; not a range, "ngày
+# 7-8/9"), and in words ("ngày 15 tháng 5").
+_DAY_MONTH_VI = re.compile(r"\b(?:ngày|sáng|trưa|chiều|tối|đêm|nay)\s+(\d{1,2})\s*[-.]\s*(\d{1,2})"
+                           r"(?:[-.](?:19|20)\d\d)?(?![\d/]|\s*[-.]\s*\d)", re.IGNORECASE)
+_DAY_MONTH_WORD_VI = re.compile(r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})(?!\d)", re.IGNORECASE)
 _LEAP_YEAR = 2000  # day-of-year numbers of a leap year: 29 February has one
 
 
 def mentioned_days(text: str) -> list[int]:
     """Days of the year (1-366, as in a leap year) of the day/month dates written
-    in a text ("10/9", "27/10/2025"), sorted. Impossible dates are skipped."""
+    in a text ("10/9", "27/10/2025", "ngày 29-8"), sorted. Impossible dates are skipped."""
+    text = unicodedata.normalize("NFC", text)
     out = set()
-    for d, m in _DAY_SLASH_MONTH.findall(text):
+    found = _DAY_SLASH_MONTH.findall(text) + _DAY_MONTH_VI.findall(text) + _DAY_MONTH_WORD_VI.findall(text)
+    for d, m in found:
         try:
             out.add(datetime(_LEAP_YEAR, int(m), int(d)).timetuple().tm_yday)
         except ValueError:

@@ -592,8 +592,8 @@ def test_unrelated_same_day_reports_in_one_formula_stay_apart_in_a_language_with
 
 
 def test_undated_reports_writing_days_two_weeks_apart_are_two_events(engine):
-    # Vietnamese reports without a publication time write the day ("ngày 4/11", "19/11")
-    # without its year: two fires at one workshop, in the words of any fire report,
+    # Vietnamese reports without a publication time write the day ("ngày 4/11",
+    # "rạng sáng 19-11") without its year: two fires at one workshop, in the words of any fire report,
     # are two happenings; a report writing the first fire's day joins it.
     first = engine.assign(article("fire-vi", "", FIRE_VI, None, language="vi"))
     second = engine.assign(article("fire-vi-again", "", SECOND_FIRE_VI, None, language="vi"))

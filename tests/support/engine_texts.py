@@ -358,8 +358,8 @@ FIRE_COPY_VI = ("Vào khoảng 23 giờ đêm 4/11, một vụ cháy lớn đã 
       "Theo chủ xưởng, khoảng 20 tấn vải cùng nhiều máy may đã bị thiêu rụi. "
       "Nguyên nhân vụ cháy hiện đang được cơ quan chức năng điều tra làm rõ.")
 # A second fire at the same workshop two weeks later, reported in the same words of a
-# fire report: its own day (19/11) is what tells it from the first.
-SECOND_FIRE_VI = ("Khoảng 2 giờ sáng ngày 19/11, xưởng may của Công ty Hòa Phong ở xã Tân Lập, huyện Đan Phượng lại bốc cháy. "
+# fire report: its own day ("rạng sáng 19-11") is what tells it from the first.
+SECOND_FIRE_VI = ("Rạng sáng 19-11, xưởng may của Công ty Hòa Phong ở xã Tân Lập, huyện Đan Phượng lại bốc cháy. "
       "Ngọn lửa bắt đầu từ khu vực máy may ở tầng hai rồi lan sang kho chứa vải bên cạnh. "
       "Cảnh sát phòng cháy chữa cháy đã điều 9 xe chữa cháy cùng hơn 60 cán bộ, chiến sĩ tới hiện trường. "
       "Sau hơn hai giờ, đám cháy được dập tắt, không có thiệt hại về người. "
