@@ -239,8 +239,12 @@ def featurize(article: Article, tuning: Tuning) -> Features:
     return features_from(article.id, {
         "lang": lang, "title": title, "lines": lines, "time": when, "anchor": anchor,
         "written": written[-1].timestamp() if written else None,
-        "day": latest_day(mentioned_days(full_text)) if tuning.written_days else None,
+        "day": latest_day(mentioned_days(full_text, _year(anchor))) if tuning.written_days else None,
         "slug": url_slug(article.canonical_url or article.url)}, tuning)
+
+
+def _year(when: float | None) -> int | None:
+    return datetime.fromtimestamp(when, tz=timezone.utc).year if when is not None else None
 
 
 def url_slug(url: str) -> list[str]:

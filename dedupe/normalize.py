@@ -185,23 +185,38 @@ _YEAR = re.compile(r"(?:19|20)\d\d")  # every full date holds one: most texts ne
 # A slash only: a dot or a hyphen writes decimals, scores and ranges ("cấp 10-12").
 # Dates with month names are left out: English reports write the days before and
 # after a happening (the vote, the sentencing scheduled) as often as its own.
-_DAY_SLASH_MONTH = re.compile(r"(?<![\d/.,:])(\d{1,2})/(\d{1,2})(?:/(?:19|20)\d\d)?(?![\d/]|[.,:]\d)")
+_DAY_SLASH_MONTH = re.compile(r"(?<![\d/.,:])(\d{1,2})/(\d{1,2})(?:/((?:19|20)\d\d))?(?![\d/]|[.,:]\d)")
 # Vietnamese writes the day with a hyphen or a dot too, after the word for the day
 # or the time of day ("ngày 29-8", "chiều 20-6", "sáng 9.9"; not a range, "ngày
 # 7-8/9"), and in words ("ngày 15 tháng 5").
-_DAY_MONTH_VI = re.compile(r"\b(?:ngày|sáng|trưa|chiều|tối|đêm|nay)\s+(\d{1,2})\s*[-.]\s*(\d{1,2})"
-                           r"(?:[-.](?:19|20)\d\d)?(?![\d/]|\s*[-.]\s*\d)", re.IGNORECASE)
-_DAY_MONTH_WORD_VI = re.compile(r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})(?!\d)", re.IGNORECASE)
+_DAY_WORD_VI = r"\b(?:ngày|sáng|trưa|chiều|tối|đêm|nay)\s+"
+_DAY_MONTH_VI = re.compile(_DAY_WORD_VI + r"(\d{1,2})\s*[-.]\s*(\d{1,2})"
+                           r"(?:[-.]((?:19|20)\d\d))?(?![\d/]|\s*[-.]\s*\d)", re.IGNORECASE)
+_DAY_MONTH_WORD_VI = re.compile(r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})(?!\d)(?:\s*(?:năm|,)\s*((?:19|20)\d\d))?",
+                                re.IGNORECASE)
+_AFTER_DAY_WORD_VI = re.compile(_DAY_WORD_VI + "$", re.IGNORECASE)
 _LEAP_YEAR = 2000  # day-of-year numbers of a leap year: 29 February has one
 
 
-def mentioned_days(text: str) -> list[int]:
+def mentioned_days(text: str, year: int | None = None) -> list[int]:
     """Days of the year (1-366, as in a leap year) of the day/month dates written
-    in a text ("10/9", "27/10/2025", "ngày 29-8"), sorted. Impossible dates are skipped."""
+    in a text ("10/9", "27/10/2025", "ngày 29-8"), sorted. Impossible dates are
+    skipped; so are dates of an earlier year than the latest year written or the
+    text's own `year` (a birthday, the happening a year ago recalled), and "1/4",
+    "2/3" (a quarter, two thirds) unless written after the word for a day."""
     text = unicodedata.normalize("NFC", text)
+    found = []
+    for match in _DAY_SLASH_MONTH.finditer(text):
+        d, m, y = match.groups()
+        if not y and int(d) < int(m) <= 4 and not _AFTER_DAY_WORD_VI.search(text[max(0, match.start() - 12):match.start()]):
+            continue
+        found.append((d, m, y))
+    found += _DAY_MONTH_VI.findall(text) + _DAY_MONTH_WORD_VI.findall(text)
+    latest_year = max([int(y) for _, _, y in found if y] + ([year] if year else []), default=None)
     out = set()
-    found = _DAY_SLASH_MONTH.findall(text) + _DAY_MONTH_VI.findall(text) + _DAY_MONTH_WORD_VI.findall(text)
-    for d, m in found:
+    for d, m, y in found:
+        if y and int(y) < latest_year:
+            continue
         try:
             out.add(datetime(_LEAP_YEAR, int(m), int(d)).timetuple().tm_yday)
         except ValueError:

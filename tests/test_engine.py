@@ -20,7 +20,9 @@ from tests.support.engine_texts import (
     FERRY_FLASH,
     FERRY_REPORTS,
     FIRE_COPY_VI,
+    FIRE_REPORT_BUILT_VI,
     FIRE_REPORT_VI,
+    FIRE_THIRD_VI,
     FIRE_VI,
     FLOOD_ES_TEXT,
     FLOOD_ES_TITLE,
@@ -600,3 +602,12 @@ def test_undated_reports_writing_days_two_weeks_apart_are_two_events(engine):
     assert second.event_id != first.event_id
     report = engine.assign(article("fire-vi-2", "", FIRE_REPORT_VI, None, language="vi"))
     assert report.event_id == first.event_id and report.merged == []
+
+
+def test_earlier_years_dates_and_fractions_are_not_the_day_a_report_writes(engine):
+    # The latest date a report writes is its day: not a date of an earlier year
+    # (when the workshop was built) nor a fraction ("1/3" of the workshop).
+    first = engine.assign(article("fire-vi", "", FIRE_VI, None, language="vi"))
+    built = engine.assign(article("fire-vi-built", "", FIRE_REPORT_BUILT_VI, None, language="vi"))
+    third = engine.assign(article("fire-vi-third", "", FIRE_THIRD_VI, None, language="vi"))
+    assert built.event_id == first.event_id and third.event_id == first.event_id

@@ -365,3 +365,11 @@ SECOND_FIRE_VI = ("Rạng sáng 19-11, xưởng may của Công ty Hòa Phong �
       "Sau hơn hai giờ, đám cháy được dập tắt, không có thiệt hại về người. "
       "Đây là lần thứ hai trong tháng xưởng may này bị cháy, nhiều máy may và vải bị thiêu rụi. "
       "Cơ quan chức năng đang điều tra nguyên nhân vụ cháy.")
+# Reports of the first fire that also write an earlier year's date (when the
+# workshop was built) and a fraction ("1/3" of the workshop): neither is their day.
+FIRE_REPORT_BUILT_VI = FIRE_REPORT_VI.replace("Đêm 4/11,", "Đêm 4/11/2026,") + \
+    " Xưởng may này được xây dựng từ ngày 19/11/2019."
+FIRE_THIRD_VI = ("Vụ cháy xưởng may của Công ty Hòa Phong ở xã Tân Lập, huyện Đan Phượng đêm 4/11 đã thiêu rụi "
+      "khoảng 1/3 diện tích nhà xưởng. Theo đại diện công ty, kho chứa vải ở tầng một bị hư hại nặng nhất, "
+      "hàng chục tấn vải thành phẩm không thể sử dụng. Hơn 200 công nhân phải tạm nghỉ việc trong lúc "
+      "cơ quan chức năng khám nghiệm hiện trường và điều tra nguyên nhân vụ cháy.")
