@@ -33,6 +33,7 @@ class Member:
     anchor: float | None = None
     written: float | None = None
     day: int | None = None  # day of the year of the latest date it writes, with or without year
+    weekday: int | None = None  # the weekday it names most often (Monday = 0)
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> "Member":
@@ -40,7 +41,7 @@ class Member:
         or from nothing when the state no longer keeps them."""
         return cls(SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
                    stored.get("lang", ""), stored.get("time", 0.0), stored.get("anchor"), stored.get("written"),
-                   stored.get("day"))
+                   stored.get("day"), stored.get("weekday"))
 
 
 @dataclass
@@ -56,10 +57,13 @@ class Span:
     # written: "10/9", "April 20"), as bounds.
     day_min: int | None = None
     day_max: int | None = None
+    # How many members name each weekday most (Monday first; None: none does).
+    weekdays: list[int] | None = None
 
     @classmethod
     def of(cls, m: Member) -> "Span":
-        return cls(m.anchor, m.anchor, m.written, m.written, m.day, m.day)
+        weekdays = [int(m.weekday == n) for n in range(7)] if m.weekday is not None else None
+        return cls(m.anchor, m.anchor, m.written, m.written, m.day, m.day, weekdays)
 
     def widen(self, other: "Span") -> None:
         """Widen by another span (an article's or an absorbed cluster's)."""
@@ -67,6 +71,8 @@ class Span:
                           ("day_min", min), ("day_max", max)):
             values = [v for v in (getattr(self, key), getattr(other, key)) if v is not None]
             setattr(self, key, pick(values) if values else None)
+        if other.weekdays is not None:
+            self.weekdays = [a + b for a, b in zip(self.weekdays or [0] * 7, other.weekdays)]
 
 
 @dataclass

@@ -34,6 +34,7 @@ from newsagg.dedupe.normalize import (
     latest_day,
     mentioned_dates,
     mentioned_days,
+    mentioned_weekday,
 )
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.tuning import Tuning
@@ -78,6 +79,7 @@ class Features:
     # The day of the year of the latest date it writes, with or without its year
     # (`normalize.latest_day`): the day of its happening, as a rule.
     day: int | None = None
+    weekday: int | None = None  # the weekday it names most often (Monday = 0)
 
     @property
     def text(self) -> str:
@@ -112,14 +114,16 @@ class Features:
         """What the state keeps: the text and time, and what scoring a candidate reads
         (shingles, sentence stems), so a candidate read back is not tokenised again."""
         return {"lang": self.lang, "title": self.title, "lines": self.lines, "time": self.time,
-                "anchor": self.anchor, "written": self.written, "day": self.day, "slug": sorted(self.slug),
+                "anchor": self.anchor, "written": self.written, "day": self.day,
+                "weekday": self.weekday, "slug": sorted(self.slug),
                 "sh": base64.b64encode(self.shingles.astype("<u8").tobytes()).decode(),
                 "st": self.sentences_packed}
 
 
     def member(self) -> Member:
         """What an event keeps of this article (its vectors, language and times)."""
-        return Member(self.term_vector, self.key_vector, self.lang, self.time, self.anchor, self.written, self.day)
+        return Member(self.term_vector, self.key_vector, self.lang, self.time, self.anchor, self.written, self.day,
+                      self.weekday)
 
     def for_cache(self) -> "Features":
         """These features without their term counts, which only their own assignment
@@ -174,7 +178,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
                         shingles=np.frombuffer(base64.b64decode(stored["sh"]), dtype="<u8").astype(np.uint64),
                         sentences_packed=stored["st"],
                         term_vector=SparseVector.unpack(stored.get("tv"), "t"), key_vector=SparseVector.unpack(stored.get("kv"), "k"),
-                        day=stored.get("day"))
+                        day=stored.get("day"), weekday=stored.get("weekday"))
     body = "\n".join(lines)
     # Sentence splits fall on spaces and punctuation, never inside a token: the
     # text's tokens are its sentences' tokens, end to end (tokenised once).
@@ -221,7 +225,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), sentences_packed,
                     Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
-                    day=stored.get("day"))
+                    day=stored.get("day"), weekday=stored.get("weekday"))
 
 
 def featurize(article: Article, tuning: Tuning) -> Features:
@@ -240,6 +244,7 @@ def featurize(article: Article, tuning: Tuning) -> Features:
         "lang": lang, "title": title, "lines": lines, "time": when, "anchor": anchor,
         "written": written[-1].timestamp() if written else None,
         "day": latest_day(mentioned_days(full_text, _year(anchor))) if tuning.written_days else None,
+        "weekday": mentioned_weekday(full_text) if tuning.weekdays else None,
         "slug": url_slug(article.canonical_url or article.url)}, tuning)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
 from datetime import datetime, timezone
 
 import regex
@@ -222,6 +223,31 @@ def mentioned_days(text: str, year: int | None = None) -> list[int]:
         except ValueError:
             continue
     return sorted(out)
+
+
+# Weekday names (folded) of the outlets' languages, Monday = 0.
+_WEEKDAYS = {name: n for names in (
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"),
+    ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo"),
+    ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    ("lunedi", "martedi", "mercoledi", "giovedi", "venerdi", "sabato", "domenica"),
+    ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    ("poniedzialek", "wtorek", "sroda", "czwartek", "piatek", "sobota", "niedziela"),
+    ("segunda-feira", "terca-feira", "quarta-feira", "quinta-feira", "sexta-feira"),
+) for n, name in enumerate(names)}
+_WEEKDAY = re.compile(r"\b(" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b")
+
+
+def mentioned_weekday(text: str) -> int | None:
+    """The weekday (Monday = 0) a text names most often ("on Thursday"), the
+    first named among equals; None when it names none."""
+    named = [_WEEKDAYS[w] for w in _WEEKDAY.findall(fold(text))]
+    if not named:
+        return None
+    counts = Counter(named)
+    most = max(counts.values())
+    return next(w for w in named if counts[w] == most)
 
 
 def latest_day(days: list[int]) -> int | None:

@@ -124,6 +124,10 @@ class Tuning:
     # Also keep apart texts whose latest written days of the year (a date written
     # without its year, "10/9", "April 20", counts) are further apart than the gap.
     written_days: bool = True
+    # ... and texts naming most often weekdays more than a day apart ("on Thursday",
+    # "on Saturday"): a happening's reports name its weekday.
+    weekdays: bool = True
+    weekday_reports: int = 2  # reports of an event that name its weekday before it counts
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
     anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out
     written_before_anchor: bool = True  # keep a text whose dates all lie well before an event's publication out

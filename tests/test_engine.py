@@ -42,6 +42,8 @@ from tests.support.engine_texts import (
     REOPENING_REPORTS,
     REWRITE_TEXT,
     REWRITE_TITLE,
+    SECOND_COLLAPSE_TEXT,
+    SECOND_COLLAPSE_TITLE,
     SECOND_FIRE_VI,
     SHIP_SOLD_TEXT,
     SHIP_SOLD_TITLE,
@@ -611,3 +613,16 @@ def test_earlier_years_dates_and_fractions_are_not_the_day_a_report_writes(engin
     built = engine.assign(article("fire-vi-built", "", FIRE_REPORT_BUILT_VI, None, language="vi"))
     third = engine.assign(article("fire-vi-third", "", FIRE_THIRD_VI, None, language="vi"))
     assert built.event_id == first.event_id and third.event_id == first.event_id
+
+
+def test_undated_reports_naming_weekdays_days_apart_are_two_events(engine):
+    # Undated reports name the weekday of their happening: a second collapse "on
+    # Thursday", in the words of any collapse report, is not Monday's, which two
+    # reports name; a later report naming Monday joins Monday's.
+    first = engine.assign(wire().model_copy(update={"published": None}))
+    other = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, None))
+    assert other.event_id == first.event_id
+    second = engine.assign(article("second", SECOND_COLLAPSE_TITLE, SECOND_COLLAPSE_TEXT, None))
+    assert second.event_id != first.event_id and second.storyline_id == first.storyline_id
+    later = engine.assign(article("later", INJURED_TITLE, INJURED_TEXT, None))
+    assert later.event_id == first.event_id

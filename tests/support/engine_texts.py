@@ -373,3 +373,12 @@ FIRE_THIRD_VI = ("Vụ cháy xưởng may của Công ty Hòa Phong ở xã Tân
       "khoảng 1/3 diện tích nhà xưởng. Theo đại diện công ty, kho chứa vải ở tầng một bị hư hại nặng nhất, "
       "hàng chục tấn vải thành phẩm không thể sử dụng. Hơn 200 công nhân phải tạm nghỉ việc trong lúc "
       "cơ quan chức năng khám nghiệm hiện trường và điều tra nguyên nhân vụ cháy.")
+# Another crane collapse at Port Ellison three days later, in the words of any such
+# report: the weekday it names is what tells it from Monday's.
+SECOND_COLLAPSE_TITLE = "Second crane collapses at Port Ellison terminal"
+SECOND_COLLAPSE_TEXT = (
+    "Another crane collapsed at Port Ellison's container terminal on Thursday, falling onto the quay while "
+    "unloading a freighter. One dock worker was hurt and taken to St. Brenna Hospital.\n\n"
+    "Harbour master Tomas Reilly said the crane buckled in strong wind. Quayline Logistics, which runs the "
+    "terminal, halted all crane work and called in engineers to check the cables on its older cranes.\n\n"
+    "The Varn Dockworkers Union demanded that the terminal stay closed until every crane is inspected.")
