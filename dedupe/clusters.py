@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -57,13 +58,19 @@ class Span:
     # written: "10/9", "April 20"), as bounds.
     day_min: int | None = None
     day_max: int | None = None
-    # How many members name each weekday most (Monday first; None: none does).
+    # How many members name each weekday most (Monday first; None: none does),
+    # and how many of those naming none were published on each.
     weekdays: list[int] | None = None
+    published_weekdays: list[int] | None = None
 
     @classmethod
     def of(cls, m: Member) -> "Span":
         weekdays = [int(m.weekday == n) for n in range(7)] if m.weekday is not None else None
-        return cls(m.anchor, m.anchor, m.written, m.written, m.day, m.day, weekdays)
+        published = None
+        if m.weekday is None and m.anchor is not None:
+            on = datetime.fromtimestamp(m.anchor, tz=timezone.utc).weekday()
+            published = [int(on == n) for n in range(7)]
+        return cls(m.anchor, m.anchor, m.written, m.written, m.day, m.day, weekdays, published)
 
     def widen(self, other: "Span") -> None:
         """Widen by another span (an article's or an absorbed cluster's)."""
@@ -71,8 +78,10 @@ class Span:
                           ("day_min", min), ("day_max", max)):
             values = [v for v in (getattr(self, key), getattr(other, key)) if v is not None]
             setattr(self, key, pick(values) if values else None)
-        if other.weekdays is not None:
-            self.weekdays = [a + b for a, b in zip(self.weekdays or [0] * 7, other.weekdays)]
+        for key in ("weekdays", "published_weekdays"):
+            theirs = getattr(other, key)
+            if theirs is not None:
+                setattr(self, key, [a + b for a, b in zip(getattr(self, key) or [0] * 7, theirs)])
 
 
 @dataclass

@@ -188,9 +188,14 @@ def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
     lo, hi, written = span.anchor_min, span.anchor_max, span.written_max
     if f.day is not None and not days_compatible(Span(day_min=f.day, day_max=f.day), span, tuning):
         return False
-    if f.weekday is not None \
-            and not weekdays_compatible([int(f.weekday == n) for n in range(7)], span.weekdays, tuning, article=True):
-        return False
+    if f.weekday is not None:
+        named = [int(f.weekday == n) for n in range(7)]
+        if not weekdays_compatible(named, span.weekdays, tuning, article=True):
+            return False
+        # Publication weekdays bound only a report whose own publication time is
+        # unknown (published ones keep to the publication times' bound).
+        if f.anchor is None and not weekdays_compatible(named, span.published_weekdays, tuning, article=True):
+            return False
     if f.anchor is not None:
         if lo is not None and not lo - gap <= f.anchor <= hi + gap:
             return False

@@ -125,7 +125,8 @@ class Tuning:
     # without its year, "10/9", "April 20", counts) are further apart than the gap.
     written_days: bool = True
     # ... and texts naming most often weekdays more than a day apart ("on Thursday",
-    # "on Saturday"): a happening's reports name its weekday.
+    # "on Saturday"): a happening's reports name its weekday (a report naming none:
+    # that of its publication time).
     weekdays: bool = True
     weekday_reports: int = 2  # reports of an event that name its weekday before it counts
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart

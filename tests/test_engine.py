@@ -626,3 +626,14 @@ def test_undated_reports_naming_weekdays_days_apart_are_two_events(engine):
     assert second.event_id != first.event_id and second.storyline_id == first.storyline_id
     later = engine.assign(article("later", INJURED_TITLE, INJURED_TEXT, None))
     assert later.event_id == first.event_id
+
+
+def test_undated_report_naming_a_weekday_days_from_when_an_events_reports_appeared_is_another_event(engine):
+    # The reports of Monday's collapse name no weekday, but were published on
+    # Monday (DAY): an undated report of a collapse "on Thursday" is another one.
+    first = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT.replace(" on Monday", ""), DAY))
+    other = engine.assign(article("rescue", "Rescue at the quay", WIRE_PARAGRAPHS[1] + "\n\n" + WIRE_PARAGRAPHS[2],
+                                  DAY + timedelta(hours=2)))
+    assert other.event_id == first.event_id
+    second = engine.assign(article("second", SECOND_COLLAPSE_TITLE, SECOND_COLLAPSE_TEXT, None))
+    assert second.event_id != first.event_id
