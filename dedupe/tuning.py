@@ -52,7 +52,7 @@ class Tuning:
     join_chance: float = 0.5
     merge_chance: float = 0.5
     # event-weights:end
-    merge_fit: float = 1.6  # a second event must fit this well (1 = the joining bar) to be merged
+    merge_fit: float = 1.3  # a second event must fit this well (1 = the joining bar) to be merged
     merge_cohesion: float = 0.6  # two events merge only if this close to as alike as the looser is within itself
     split_cohesion: float = 0.7  # two parts of an event this much less alike than within themselves are split
     split_min_groups: int = 4  # copy groups each part needs for that
