@@ -243,8 +243,10 @@ def featurize(article: Article, tuning: Tuning) -> Features:
     return features_from(article.id, {
         "lang": lang, "title": title, "lines": lines, "time": when, "anchor": anchor,
         "written": written[-1].timestamp() if written else None,
-        "day": latest_day(mentioned_days(full_text, _year(anchor))) if tuning.written_days else None,
-        "weekday": mentioned_weekday(full_text) if tuning.weekdays else None,
+        # The day and weekday of its happening, as the lead names them: later
+        # paragraphs recall earlier days and announce the next ones.
+        "day": latest_day(mentioned_days(full_text[:tuning.lead_chars], _year(anchor))) if tuning.written_days else None,
+        "weekday": mentioned_weekday(full_text[:tuning.lead_chars]) if tuning.weekdays else None,
         "slug": url_slug(article.canonical_url or article.url)}, tuning)
 
 

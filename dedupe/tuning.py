@@ -128,6 +128,7 @@ class Tuning:
     # "on Saturday"): a happening's reports name its weekday (a report naming none:
     # that of its publication time).
     weekdays: bool = True
+    lead_chars: int = 600  # the days and weekdays a text names are read from its title and lead only
     weekday_reports: int = 2  # reports of an event that name its weekday before it counts
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
     anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out

@@ -637,3 +637,14 @@ def test_undated_report_naming_a_weekday_days_from_when_an_events_reports_appear
     assert other.event_id == first.event_id
     second = engine.assign(article("second", SECOND_COLLAPSE_TITLE, SECOND_COLLAPSE_TEXT, None))
     assert second.event_id != first.event_id
+
+
+def test_weekdays_a_report_names_after_its_lead_are_not_its_happenings(engine):
+    # Later paragraphs announce the days ahead ("reopens on Thursday"): the lead
+    # names the day of the happening, Monday, as the event's reports do.
+    first = engine.assign(wire().model_copy(update={"published": None}))
+    engine.assign(article("quaywatch", QUOTES_LEAD_TITLE, QUOTES_LEAD_TEXT, None))
+    outlook = INDEPENDENT_TEXT + ("\n\nThe terminal is to reopen on Thursday. Until Thursday, ships are sent on to "
+                                  "Port Sarn, and on Thursday the engineers hand in their report.")
+    later = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, outlook, None))
+    assert later.event_id == first.event_id
