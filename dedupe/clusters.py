@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -32,13 +33,16 @@ class Member:
     time: float
     anchor: float | None = None
     written: float | None = None
+    day: int | None = None  # day of the year of the latest date it writes, with or without year
+    weekday: int | None = None  # the weekday it names most often (Monday = 0)
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> "Member":
         """From an article's stored features (`Features.stored` with its vectors),
         or from nothing when the state no longer keeps them."""
         return cls(SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
-                   stored.get("lang", ""), stored.get("time", 0.0), stored.get("anchor"), stored.get("written"))
+                   stored.get("lang", ""), stored.get("time", 0.0), stored.get("anchor"), stored.get("written"),
+                   stored.get("day"), stored.get("weekday"))
 
 
 @dataclass
@@ -50,16 +54,34 @@ class Span:
     anchor_max: float | None = None
     written_min: float | None = None
     written_max: float | None = None
+    # Days of the year its members write as their latest date (a year seldom
+    # written: "10/9", "April 20"), as bounds.
+    day_min: int | None = None
+    day_max: int | None = None
+    # How many members name each weekday most (Monday first; None: none does),
+    # and how many of those naming none were published on each.
+    weekdays: list[int] | None = None
+    published_weekdays: list[int] | None = None
 
     @classmethod
     def of(cls, m: Member) -> "Span":
-        return cls(m.anchor, m.anchor, m.written, m.written)
+        weekdays = [int(m.weekday == n) for n in range(7)] if m.weekday is not None else None
+        published = None
+        if m.weekday is None and m.anchor is not None:
+            on = datetime.fromtimestamp(m.anchor, tz=timezone.utc).weekday()
+            published = [int(on == n) for n in range(7)]
+        return cls(m.anchor, m.anchor, m.written, m.written, m.day, m.day, weekdays, published)
 
     def widen(self, other: "Span") -> None:
         """Widen by another span (an article's or an absorbed cluster's)."""
-        for key, pick in (("anchor_min", min), ("anchor_max", max), ("written_min", min), ("written_max", max)):
+        for key, pick in (("anchor_min", min), ("anchor_max", max), ("written_min", min), ("written_max", max),
+                          ("day_min", min), ("day_max", max)):
             values = [v for v in (getattr(self, key), getattr(other, key)) if v is not None]
             setattr(self, key, pick(values) if values else None)
+        for key in ("weekdays", "published_weekdays"):
+            theirs = getattr(other, key)
+            if theirs is not None:
+                setattr(self, key, [a + b for a, b in zip(getattr(self, key) or [0] * 7, theirs)])
 
 
 @dataclass

@@ -26,7 +26,16 @@ from newsagg.core.text import detect_language, publication_time, sentences, stop
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
 from newsagg.dedupe.clusters import Member
-from newsagg.dedupe.normalize import article_lines, canonical_numbers, capitalised_tokens, country_keys, mentioned_dates
+from newsagg.dedupe.normalize import (
+    article_lines,
+    canonical_numbers,
+    capitalised_tokens,
+    country_keys,
+    latest_day,
+    mentioned_dates,
+    mentioned_days,
+    mentioned_weekday,
+)
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector, term_ids
@@ -70,6 +79,10 @@ class Features:
     # vector (when assigned): what a translation of its happening shares with it.
     cross_vector: SparseVector = field(default_factory=SparseVector.empty)
     _figures: dict | None = None  # numbers written in it (see `figures`)
+    # The day of the year of the latest date it writes, with or without its year
+    # (`normalize.latest_day`): the day of its happening, as a rule.
+    day: int | None = None
+    weekday: int | None = None  # the weekday it names most often (Monday = 0)
 
     @property
     def text(self) -> str:
@@ -106,7 +119,8 @@ class Features:
         """What the state keeps: the text and time, and what scoring a candidate reads
         (shingles, sentence stems), so a candidate read back is not tokenised again."""
         return {"lang": self.lang, "title": self.title, "lines": self.lines, "time": self.time,
-                "anchor": self.anchor, "written": self.written, "slug": sorted(self.slug),
+                "anchor": self.anchor, "written": self.written, "day": self.day,
+                "weekday": self.weekday, "slug": sorted(self.slug),
                 "sh": base64.b64encode(self.shingles.astype("<u8").tobytes()).decode(),
                 "st": self.sentences_packed,
                 "sq": base64.b64encode(self.quoted.astype("<u8").tobytes()).decode()}
@@ -114,7 +128,8 @@ class Features:
 
     def member(self) -> Member:
         """What an event keeps of this article (its vectors, language and times)."""
-        return Member(self.term_vector, self.key_vector, self.lang, self.time, self.anchor, self.written)
+        return Member(self.term_vector, self.key_vector, self.lang, self.time, self.anchor, self.written, self.day,
+                      self.weekday)
 
     def for_cache(self) -> "Features":
         """These features without their term counts, which only their own assignment
@@ -198,7 +213,8 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
                         shingles=np.frombuffer(base64.b64decode(stored["sh"]), dtype="<u8").astype(np.uint64),
                         sentences_packed=stored["st"],
                         quoted=np.frombuffer(base64.b64decode(stored.get("sq", "")), dtype="<u8").astype(np.uint64),
-                        term_vector=SparseVector.unpack(stored.get("tv"), "t"), key_vector=SparseVector.unpack(stored.get("kv"), "k"))
+                        term_vector=SparseVector.unpack(stored.get("tv"), "t"), key_vector=SparseVector.unpack(stored.get("kv"), "k"),
+                        day=stored.get("day"), weekday=stored.get("weekday"))
     body = "\n".join(lines)
     # Sentence splits fall on spaces and punctuation, never inside a token: the
     # text's tokens are its sentences' tokens, end to end (tokenised once).
@@ -257,7 +273,8 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     quoted = _quoted_shingles(shingles, quoted_flags, k) if len(quoted_flags) == len(words) else np.empty(0, np.uint64)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), quoted, sentences_packed,
-                    Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"))
+                    Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
+                    day=stored.get("day"), weekday=stored.get("weekday"))
 
 
 def featurize(article: Article, tuning: Tuning) -> Features:
@@ -275,7 +292,15 @@ def featurize(article: Article, tuning: Tuning) -> Features:
     return features_from(article.id, {
         "lang": lang, "title": title, "lines": lines, "time": when, "anchor": anchor,
         "written": written[-1].timestamp() if written else None,
+        # The day and weekday of its happening, as the lead names them: later
+        # paragraphs recall earlier days and announce the next ones.
+        "day": latest_day(mentioned_days(full_text[:tuning.lead_chars], _year(anchor))) if tuning.written_days else None,
+        "weekday": mentioned_weekday(full_text[:tuning.lead_chars]) if tuning.weekdays else None,
         "slug": url_slug(article.canonical_url or article.url)}, tuning)
+
+
+def _year(when: float | None) -> int | None:
+    return datetime.fromtimestamp(when, tz=timezone.utc).year if when is not None else None
 
 
 def url_slug(url: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
 from datetime import datetime, timezone
 
 import regex
@@ -178,6 +179,85 @@ _MONTH_DAY_YEAR = re.compile(r"\b([a-z]{3,10})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\
 _DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?([a-z]{3,10})\.?,?\s+(?:de\s+)?((?:19|20)\d\d)\b")
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _YEAR = re.compile(r"(?:19|20)\d\d")  # every full date holds one: most texts need no date scan
+
+
+# Dates written as day/month, with or without a year ("ngày 10/9", "27/10/2025"):
+# how many outlets (Vietnamese ones, among others) write the day of the happening.
+# A slash only: a dot or a hyphen writes decimals, scores and ranges ("cấp 10-12").
+# Dates with month names are left out: English reports write the days before and
+# after a happening (the vote, the sentencing scheduled) as often as its own.
+_DAY_SLASH_MONTH = re.compile(r"(?<![\d/.,:])(\d{1,2})/(\d{1,2})(?:/((?:19|20)\d\d))?(?![\d/]|[.,:]\d)")
+# Vietnamese writes the day with a hyphen or a dot too, after the word for the day
+# or the time of day ("ngày 29-8", "chiều 20-6", "sáng 9.9"; not a range, "ngày
+# 7-8/9"), and in words ("ngày 15 tháng 5").
+_DAY_WORD_VI = r"\b(?:ngày|sáng|trưa|chiều|tối|đêm|nay)\s+"
+_DAY_MONTH_VI = re.compile(_DAY_WORD_VI + r"(\d{1,2})\s*[-.]\s*(\d{1,2})"
+                           r"(?:[-.]((?:19|20)\d\d))?(?![\d/]|\s*[-.]\s*\d)", re.IGNORECASE)
+_DAY_MONTH_WORD_VI = re.compile(r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})(?!\d)(?:\s*(?:năm|,)\s*((?:19|20)\d\d))?",
+                                re.IGNORECASE)
+_AFTER_DAY_WORD_VI = re.compile(_DAY_WORD_VI + "$", re.IGNORECASE)
+_LEAP_YEAR = 2000  # day-of-year numbers of a leap year: 29 February has one
+
+
+def mentioned_days(text: str, year: int | None = None) -> list[int]:
+    """Days of the year (1-366, as in a leap year) of the day/month dates written
+    in a text ("10/9", "27/10/2025", "ngày 29-8"), sorted. Impossible dates are
+    skipped; so are dates of an earlier year than the latest year written or the
+    text's own `year` (a birthday, the happening a year ago recalled), and "1/4",
+    "2/3" (a quarter, two thirds) unless written after the word for a day."""
+    text = unicodedata.normalize("NFC", text)
+    found = []
+    for match in _DAY_SLASH_MONTH.finditer(text):
+        d, m, y = match.groups()
+        if not y and int(d) < int(m) <= 4 and not _AFTER_DAY_WORD_VI.search(text[max(0, match.start() - 12):match.start()]):
+            continue
+        found.append((d, m, y))
+    found += _DAY_MONTH_VI.findall(text) + _DAY_MONTH_WORD_VI.findall(text)
+    latest_year = max([int(y) for _, _, y in found if y] + ([year] if year else []), default=None)
+    out = set()
+    for d, m, y in found:
+        if y and int(y) < latest_year:
+            continue
+        try:
+            out.add(datetime(_LEAP_YEAR, int(m), int(d)).timetuple().tm_yday)
+        except ValueError:
+            continue
+    return sorted(out)
+
+
+# Weekday names (folded) of the outlets' languages, Monday = 0.
+_WEEKDAYS = {name: n for names in (
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"),
+    ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo"),
+    ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    ("lunedi", "martedi", "mercoledi", "giovedi", "venerdi", "sabato", "domenica"),
+    ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    ("poniedzialek", "wtorek", "sroda", "czwartek", "piatek", "sobota", "niedziela"),
+    ("segunda-feira", "terca-feira", "quarta-feira", "quinta-feira", "sexta-feira"),
+) for n, name in enumerate(names)}
+_WEEKDAY = re.compile(r"\b(" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b")
+
+
+def mentioned_weekday(text: str) -> int | None:
+    """The weekday (Monday = 0) a text names most often ("on Thursday"), the
+    first named among equals; None when it names none."""
+    named = [_WEEKDAYS[w] for w in _WEEKDAY.findall(fold(text))]
+    if not named:
+        return None
+    counts = Counter(named)
+    most = max(counts.values())
+    return next(w for w in named if counts[w] == most)
+
+
+def latest_day(days: list[int]) -> int | None:
+    """The latest of some days of the year (sorted, as `mentioned_days` gives
+    them) without their years: the one the longest stretch of days without any
+    follows ("30/12" and "2/1": 2 January)."""
+    if not days:
+        return None
+    following = [(b - a) % 366 for a, b in zip(days, days[1:] + days[:1])]
+    return days[max(range(len(days)), key=lambda i: (following[i] or 366, i))]
 
 
 def _month(name: str) -> int | None:

@@ -13,7 +13,9 @@ from typing import Any
 from newsagg.dedupe.clusters import Centroid, Member, Span
 from newsagg.dedupe.vectors import SparseVector
 
-_SPAN_KEYS = ("anchor_min", "anchor_max", "written_min", "written_max")
+_SPAN_KEYS = ("anchor_min", "anchor_max", "written_min", "written_max", "day_min", "day_max", "weekdays",
+              "published_weekdays")
+_OPTIONAL_SPAN_KEYS = ("day_min", "day_max", "weekdays", "published_weekdays")  # stored only when known (records of before have none)
 
 
 @dataclass
@@ -61,7 +63,8 @@ class ClusterRecord:
         out = {"created": self.created, "last": self.last, "tv": self.centroid.terms.pack(),
                "kv": self.centroid.keys.pack(), "langs": list(self.centroid.langs), "size": self.centroid.size,
                **({"lsz": self.centroid.lang_sizes} if self.centroid.lang_sizes is not None else {}),
-               "absorbed": list(self.absorbed), **{k: getattr(self.span, k) for k in _SPAN_KEYS}}
+               "absorbed": list(self.absorbed), **{k: getattr(self.span, k) for k in _SPAN_KEYS
+                                                    if k not in _OPTIONAL_SPAN_KEYS or getattr(self.span, k) is not None}}
         if self.closed:
             out["closed"] = True
         return out

@@ -171,12 +171,59 @@ def tfidf(counts: dict[str, float], ids: dict[str, int], df: dict[int, int], doc
 WRITTEN_DATE_SPAN_S = 86400.0  # a date written in a text names a day, not an instant
 
 
+def _days_apart(a_min: int, a_max: int, b_min: int, b_max: int) -> int:
+    """Days of the year between two ranges of them (0: they overlap), around the
+    year's end either way (their years are not known)."""
+    if a_min <= b_max and b_min <= a_max:
+        return 0
+    return min(min((x - y) % 366, (y - x) % 366) for x in (a_min, a_max) for y in (b_min, b_max))
+
+
+def days_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
+    """Whether the latest days two clusters' texts write (`Span.day_min`/`day_max`)
+    allow one happening: within the gap of each other, a written day being a whole
+    day. True when either side writes none."""
+    if not tuning.written_days or a.day_min is None or b.day_min is None:
+        return True
+    return _days_apart(a.day_min, a.day_max, b.day_min, b.day_max) <= tuning.max_gap_days + WRITTEN_DATE_SPAN_S / 86400.0
+
+
+def _main_weekdays(counts: list[int] | None, least: int) -> set[int]:
+    """The weekdays most of a cluster's reports name, when at least `least` do."""
+    if not counts or max(counts) < max(least, 1):
+        return set()
+    return {n for n, c in enumerate(counts) if c == max(counts)}
+
+
+def weekdays_compatible(a: list[int] | None, b: list[int] | None, tuning: Tuning, article: bool = False) -> bool:
+    """Whether the weekdays two clusters' texts name most (`Span.weekdays`) are at
+    most a day apart (a report of the day after names the day before). True when
+    either names none, or fewer than `weekday_reports` of a cluster's reports
+    name it (one report may name only the day a terminal reopens); an `article`
+    (a) counts alone."""
+    wa = _main_weekdays(a, 1 if article else tuning.weekday_reports)
+    wb = _main_weekdays(b, tuning.weekday_reports)
+    if not tuning.weekdays or not wa or not wb:
+        return True
+    return any(min((x - y) % 7, (y - x) % 7) <= 1 for x in wa for y in wb)
+
+
 def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
     """Whether an article's time fits an event's (its span). Published times
     (anchors) are exact; a date written in a text only says the text is not
     older than it."""
     gap = tuning.max_gap_days * 86400.0
     lo, hi, written = span.anchor_min, span.anchor_max, span.written_max
+    if f.day is not None and not days_compatible(Span(day_min=f.day, day_max=f.day), span, tuning):
+        return False
+    if f.weekday is not None:
+        named = [int(f.weekday == n) for n in range(7)]
+        if not weekdays_compatible(named, span.weekdays, tuning, article=True):
+            return False
+        # Publication weekdays bound only a report whose own publication time is
+        # unknown (published ones keep to the publication times' bound).
+        if f.anchor is None and not weekdays_compatible(named, span.published_weekdays, tuning, article=True):
+            return False
     if f.anchor is not None:
         if lo is not None and not lo - gap <= f.anchor <= hi + gap:
             return False
@@ -212,7 +259,7 @@ def spans_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
     for x, y in ((a, b), (b, a)):
         if x.written_max is not None and y.anchor_max is not None and x.written_max > y.anchor_max + gap:
             return False
-    return True
+    return days_compatible(a, b, tuning) and weekdays_compatible(a.weekdays, b.weekdays, tuning)
 
 
 def _link(terms_dot: float, keys_dot: float, pairs: float, shared_language: bool, tuning: Tuning,

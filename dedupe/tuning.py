@@ -88,7 +88,7 @@ class Tuning:
     reexamine_events: int = 3
     reexamine_max_size: int = 8
     reexamine_min_fit: float = 0.5
-    reexamine_fit: float = 1.2
+    reexamine_fit: float = 1.4
     # ... and the copy groups of it and of up to `reassign_events` rival events of
     # its storyline (fitting the article at least `reassign_min_fit`, of at most
     # `reassign_max_size` reports) that fit another of them better than the rest
@@ -136,6 +136,15 @@ class Tuning:
 
     cross_lang_threshold: float = 0.12  # average key-term similarity across languages
     max_gap_days: float = 1.5  # reports of one happening are published this close in time (a day or two)
+    # Also keep apart texts whose latest written days of the year (a date written
+    # without its year, "10/9", "April 20", counts) are further apart than the gap.
+    written_days: bool = True
+    # ... and texts naming most often weekdays more than a day apart ("on Thursday",
+    # "on Saturday"): a happening's reports name its weekday (a report naming none:
+    # that of its publication time).
+    weekdays: bool = True
+    lead_chars: int = 600  # the days and weekdays a text names are read from its title and lead only
+    weekday_reports: int = 2  # reports of an event that name its weekday before it counts
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
     anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out
     written_before_anchor: bool = True  # keep a text whose dates all lie well before an event's publication out

@@ -22,7 +22,9 @@ from tests.support.engine_texts import (
     FERRY_FLASH,
     FERRY_REPORTS,
     FIRE_COPY_VI,
+    FIRE_REPORT_BUILT_VI,
     FIRE_REPORT_VI,
+    FIRE_THIRD_VI,
     FIRE_VI,
     FLOOD_ES_TEXT,
     FLOOD_ES_TITLE,
@@ -47,6 +49,9 @@ from tests.support.engine_texts import (
     REOPENING_REPORTS,
     REWRITE_TEXT,
     REWRITE_TITLE,
+    SECOND_COLLAPSE_TEXT,
+    SECOND_COLLAPSE_TITLE,
+    SECOND_FIRE_VI,
     SHIP_SOLD_TEXT,
     SHIP_SOLD_TITLE,
     WIRE_PARAGRAPHS,
@@ -649,3 +654,58 @@ def test_unrelated_same_day_reports_in_one_formula_stay_apart_in_a_language_with
     second = engine.assign(article("hospital-vi-2", "", HOSPITAL_REPORT_VI, DAY + timedelta(hours=3), language="vi"))
     assert second.event_id == hospital.event_id and second.merged == []
     assert engine.lookup(fertiliser.article_id).event_id != engine.lookup(hospital.article_id).event_id
+
+
+def test_undated_reports_writing_days_two_weeks_apart_are_two_events(engine):
+    # Vietnamese reports without a publication time write the day ("ngày 4/11",
+    # "rạng sáng 19-11") without its year: two fires at one workshop, in the words of any fire report,
+    # are two happenings; a report writing the first fire's day joins it.
+    first = engine.assign(article("fire-vi", "", FIRE_VI, None, language="vi"))
+    second = engine.assign(article("fire-vi-again", "", SECOND_FIRE_VI, None, language="vi"))
+    assert second.event_id != first.event_id
+    report = engine.assign(article("fire-vi-2", "", FIRE_REPORT_VI, None, language="vi"))
+    assert report.event_id == first.event_id and report.merged == []
+
+
+def test_earlier_years_dates_and_fractions_are_not_the_day_a_report_writes(engine):
+    # The latest date a report writes is its day: not a date of an earlier year
+    # (when the workshop was built) nor a fraction ("1/3" of the workshop).
+    first = engine.assign(article("fire-vi", "", FIRE_VI, None, language="vi"))
+    built = engine.assign(article("fire-vi-built", "", FIRE_REPORT_BUILT_VI, None, language="vi"))
+    third = engine.assign(article("fire-vi-third", "", FIRE_THIRD_VI, None, language="vi"))
+    assert built.event_id == first.event_id and third.event_id == first.event_id
+
+
+def test_undated_reports_naming_weekdays_days_apart_are_two_events(engine):
+    # Undated reports name the weekday of their happening: a second collapse "on
+    # Thursday", in the words of any collapse report, is not Monday's, which two
+    # reports name; a later report naming Monday joins Monday's.
+    first = engine.assign(wire().model_copy(update={"published": None}))
+    other = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, None))
+    assert other.event_id == first.event_id
+    second = engine.assign(article("second", SECOND_COLLAPSE_TITLE, SECOND_COLLAPSE_TEXT, None))
+    assert second.event_id != first.event_id and second.storyline_id == first.storyline_id
+    later = engine.assign(article("later", INJURED_TITLE, INJURED_TEXT, None))
+    assert later.event_id == first.event_id
+
+
+def test_undated_report_naming_a_weekday_days_from_when_an_events_reports_appeared_is_another_event(engine):
+    # The reports of Monday's collapse name no weekday, but were published on
+    # Monday (DAY): an undated report of a collapse "on Thursday" is another one.
+    first = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT.replace(" on Monday", ""), DAY))
+    other = engine.assign(article("rescue", "Rescue at the quay", WIRE_PARAGRAPHS[1] + "\n\n" + WIRE_PARAGRAPHS[2],
+                                  DAY + timedelta(hours=2)))
+    assert other.event_id == first.event_id
+    second = engine.assign(article("second", SECOND_COLLAPSE_TITLE, SECOND_COLLAPSE_TEXT, None))
+    assert second.event_id != first.event_id
+
+
+def test_weekdays_a_report_names_after_its_lead_are_not_its_happenings(engine):
+    # Later paragraphs announce the days ahead ("reopens on Thursday"): the lead
+    # names the day of the happening, Monday, as the event's reports do.
+    first = engine.assign(wire().model_copy(update={"published": None}))
+    engine.assign(article("quaywatch", QUOTES_LEAD_TITLE, QUOTES_LEAD_TEXT, None))
+    outlook = INDEPENDENT_TEXT + ("\n\nThe terminal is to reopen on Thursday. Until Thursday, ships are sent on to "
+                                  "Port Sarn, and on Thursday the engineers hand in their report.")
+    later = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, outlook, None))
+    assert later.event_id == first.event_id

@@ -357,6 +357,31 @@ FIRE_COPY_VI = ("Vào khoảng 23 giờ đêm 4/11, một vụ cháy lớn đã 
       "Sau gần ba giờ, đám cháy mới được khống chế, không có thiệt hại về người. "
       "Theo chủ xưởng, khoảng 20 tấn vải cùng nhiều máy may đã bị thiêu rụi. "
       "Nguyên nhân vụ cháy hiện đang được cơ quan chức năng điều tra làm rõ.")
+# A second fire at the same workshop two weeks later, reported in the same words of a
+# fire report: its own day ("rạng sáng 19-11") is what tells it from the first.
+SECOND_FIRE_VI = ("Rạng sáng 19-11, xưởng may của Công ty Hòa Phong ở xã Tân Lập, huyện Đan Phượng lại bốc cháy. "
+      "Ngọn lửa bắt đầu từ khu vực máy may ở tầng hai rồi lan sang kho chứa vải bên cạnh. "
+      "Cảnh sát phòng cháy chữa cháy đã điều 9 xe chữa cháy cùng hơn 60 cán bộ, chiến sĩ tới hiện trường. "
+      "Sau hơn hai giờ, đám cháy được dập tắt, không có thiệt hại về người. "
+      "Đây là lần thứ hai trong tháng xưởng may này bị cháy, nhiều máy may và vải bị thiêu rụi. "
+      "Cơ quan chức năng đang điều tra nguyên nhân vụ cháy.")
+# Reports of the first fire that also write an earlier year's date (when the
+# workshop was built) and a fraction ("1/3" of the workshop): neither is their day.
+FIRE_REPORT_BUILT_VI = FIRE_REPORT_VI.replace("Đêm 4/11,", "Đêm 4/11/2026,") + \
+    " Xưởng may này được xây dựng từ ngày 19/11/2019."
+FIRE_THIRD_VI = ("Vụ cháy xưởng may của Công ty Hòa Phong ở xã Tân Lập, huyện Đan Phượng đêm 4/11 đã thiêu rụi "
+      "khoảng 1/3 diện tích nhà xưởng. Theo đại diện công ty, kho chứa vải ở tầng một bị hư hại nặng nhất, "
+      "hàng chục tấn vải thành phẩm không thể sử dụng. Hơn 200 công nhân phải tạm nghỉ việc trong lúc "
+      "cơ quan chức năng khám nghiệm hiện trường và điều tra nguyên nhân vụ cháy.")
+# Another crane collapse at Port Ellison three days later, in the words of any such
+# report: the weekday it names is what tells it from Monday's.
+SECOND_COLLAPSE_TITLE = "Second crane collapses at Port Ellison terminal"
+SECOND_COLLAPSE_TEXT = (
+    "Another crane collapsed at Port Ellison's container terminal on Thursday, falling onto the quay while "
+    "unloading a freighter. One dock worker was hurt and taken to St. Brenna Hospital.\n\n"
+    "Harbour master Tomas Reilly said the crane buckled in strong wind. Quayline Logistics, which runs the "
+    "terminal, halted all crane work and called in engineers to check the cables on its older cranes.\n\n"
+    "The Varn Dockworkers Union demanded that the terminal stay closed until every crane is inspected.")
 
 
 # One press conference, three outlets' own reports: B follows A's facts sentence by
