@@ -142,6 +142,33 @@ def components(n: int, links: Iterable[tuple[int, int]]) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
+def average_linkage(similarity: np.ndarray, sizes: np.ndarray, bar: float) -> np.ndarray:
+    """The group of each of n clusters, given the average similarity between the
+    articles of each two (`similarity`) and their sizes: average linkage over
+    articles, the two groups most alike on average joined while that average is
+    at least `bar`. Unlike `components`, one pair alike across two groups does not
+    make them one. (scipy's `linkage` weighs every item alike; here an item counts
+    by its articles, as the scores do.)"""
+    n = len(similarity)
+    label = np.arange(n)
+    weight = np.asarray(sizes, dtype=np.float64).copy()
+    total = similarity * np.outer(weight, weight)  # sums of article-pair similarities
+    alive = np.ones(n, dtype=bool)
+    while alive.sum() > 1:
+        average = total / np.outer(weight, weight)
+        average[~alive, :] = average[:, ~alive] = -np.inf
+        np.fill_diagonal(average, -np.inf)
+        i, j = np.unravel_index(int(np.argmax(average)), average.shape)
+        if average[i, j] < bar:
+            break
+        total[i, :] += total[j, :]
+        total[:, i] += total[:, j]
+        weight[i] += weight[j]
+        alive[j] = False
+        label[label == j] = i
+    return np.unique(label, return_inverse=True)[1]
+
+
 def _copy_group_indicator(members: dict[str, tuple[str, Member]]) -> tuple[list[str], dict[str, int], np.ndarray]:
     """The members' sorted ids, each copy group's row, and the groups-by-members
     indicator matrix (sums over a group's members are products with it)."""

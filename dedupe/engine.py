@@ -53,7 +53,7 @@ import numpy as np
 
 from newsagg.core.schema import Article, Changes
 from newsagg.dedupe.changes import diff_passages
-from newsagg.dedupe.clusters import Centroid, Member, bisect_parts, components, split_parts
+from newsagg.dedupe.clusters import Centroid, Member, average_linkage, bisect_parts, split_parts
 from newsagg.dedupe.decision import event_evidence, join_chances
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex
@@ -771,9 +771,10 @@ class StoryEngine:
         return keep, storyline.size
 
     def _split_storyline(self, storyline_id: str) -> dict[str, dict]:
-        """Split a storyline whose events fall into groups no event of one is alike
-        to any event of another (`storyline_split_fit` of the storyline bar): storylines
-        merged through a bridge, or by an earlier rule. The biggest part keeps the
+        """Split a storyline whose events fall into groups not alike to each other
+        on average (`storyline_split_fit` of the storyline bar, average linkage over
+        the articles: one event alike to two subjects does not hold them together):
+        storylines merged through a bridge, or by an earlier rule. The biggest part keeps the
         id; each other part becomes a new storyline with its events. Field updates
         for the articles that moved. Checked at `storyline_split_sizes`; a storyline
         of more than `storyline_split_max_events` events is left as it is (cost)."""
@@ -794,8 +795,8 @@ class StoryEngine:
                 c.add(feats[m], t.centroid_terms)
             centroids.append(c)
         bar = t.storyline_threshold * t.storyline_split_fit
-        label = components(len(ids), [(i, j) for i in range(len(ids)) for j in range(i + 1, len(ids))
-                                      if average_link(centroids[i], centroids[j], t) >= bar])
+        alike = np.array([[average_link(a, b, t) for b in centroids] for a in centroids])
+        label = average_linkage(alike, np.array([len(by_event[e]) for e in ids]), bar)
         parts = [[e for e, n in zip(ids, label) if n == part] for part in range(int(label.max()) + 1)]
         if len(parts) < 2:
             return {}

@@ -288,7 +288,7 @@ def featurize(article: Article, tuning: Tuning) -> Features:
     # A declared language is taken as it is: a wrong guess would keep copies apart.
     lang = (article.language or "").split("-")[0].lower() or detect_language(f"{title}\n" + "\n".join(lines))[0]
     full_text = f"{title}\n" + "\n".join(lines)
-    written = mentioned_dates(full_text)
+    written = mentioned_dates(full_text, lang)
     return features_from(article.id, {
         "lang": lang, "title": title, "lines": lines, "time": when, "anchor": anchor,
         "written": written[-1].timestamp() if written else None,

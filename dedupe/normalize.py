@@ -178,6 +178,10 @@ _MONTHS = {
 _MONTH_DAY_YEAR = re.compile(r"\b([a-z]{3,10})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b")
 _DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?([a-z]{3,10})\.?,?\s+(?:de\s+)?((?:19|20)\d\d)\b")
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+# 26/02/2025, 26.2.2025, 26-2-2025 (one separator throughout; not a part of a longer number)
+_NUMERIC_DATE = re.compile(r"(?<![\d./-])(\d{1,2})([./-])(\d{1,2})\2((?:19|20)\d\d)(?![\d])")
+_VI_DATE = re.compile(r"\b(\d{1,2}) thang (\d{1,2}),? nam ((?:19|20)\d\d)\b")  # ngày 26 tháng 2 năm 2025
+_YEAR_MONTH_DAY_SIGNS = re.compile(r"((?:19|20)\d\d)\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
 _YEAR = re.compile(r"(?:19|20)\d\d")  # every full date holds one: most texts need no date scan
 
 
@@ -264,9 +268,12 @@ def _month(name: str) -> int | None:
     return _MONTHS.get(name) or (_MONTHS.get(name[:3]) if name[:3] in _MONTHS and len(name) <= 9 else None)
 
 
-def mentioned_dates(text: str) -> list[datetime]:
+def mentioned_dates(text: str, lang: str | None = None) -> list[datetime]:
     """Full dates written in a text ("Feb. 26, 2025", "26 de febrero de 2025",
-    "2025-02-26"), in the languages of our outlets. Impossible dates are skipped."""
+    "2025-02-26", "26/02/2025", "ngày 26 tháng 2 năm 2025", "2025年2月26日"), in
+    the languages of our outlets. Numeric dates are read day first except in
+    English (`lang`), where only an unambiguous one is read (26/2/2025, 2/26/2025).
+    Impossible dates are skipped."""
     folded = fold(text)
     if not _YEAR.search(folded):
         return []
@@ -274,6 +281,15 @@ def mentioned_dates(text: str) -> list[datetime]:
     found += [(int(y), _month(m), int(d)) for m, d, y in _MONTH_DAY_YEAR.findall(folded)]
     found += [(int(y), _month(m), int(d)) for d, m, y in _DAY_MONTH_YEAR.findall(folded)]
     found += [(int(y), int(m), int(d)) for y, m, d in _ISO_DATE.findall(folded)]
+    found += [(int(y), int(m), int(d)) for y, m, d in _YEAR_MONTH_DAY_SIGNS.findall(folded)]
+    found += [(int(y), int(m), int(d)) for d, m, y in _VI_DATE.findall(folded)]
+    for first, _, second, y in _NUMERIC_DATE.findall(folded):
+        a, b = int(first), int(second)
+        if lang in (None, "en") and min(a, b) <= 12:  # 3/4/2025: March 4 or 3 April
+            if a <= 12 and b <= 12:
+                continue
+            a, b = (b, a) if b > 12 else (a, b)
+        found.append((int(y), b, a))
     out = []
     for y, m, d in found:
         if m is None:

@@ -363,8 +363,9 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
 def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tuning) -> dict[str, float]:
     """How well an article that founds an event fits each storyline, 1 at the
     storyline bar: its average similarity to all the storyline's articles (one
-    subject's vocabulary and names, whatever the day), with no time bound
-    beyond `storyline_max_gap_days`."""
+    subject's vocabulary and names, whatever the day), divided by 1 + its days
+    away from their publication times / `storyline_gap_days`, none beyond
+    `storyline_max_gap_days`."""
     gap = tuning.storyline_max_gap_days * 86400.0
     fits = {sid: 0.0 for sid in storylines}
     timely = [(sid, rec) for sid, rec in storylines.items()
@@ -376,4 +377,7 @@ def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tu
         shared = f.lang in rec.centroid.langs
         fits[sid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
                           tuning, any(lang != f.lang for lang in rec.centroid.langs)) / tuning.storyline_threshold
+        if f.anchor is not None and rec.span.anchor_max is not None and rec.span.anchor_min is not None:
+            away = max(0.0, f.anchor - rec.span.anchor_max, rec.span.anchor_min - f.anchor) / 86400.0
+            fits[sid] /= 1.0 + away / tuning.storyline_gap_days
     return fits

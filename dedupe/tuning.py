@@ -108,11 +108,15 @@ class Tuning:
     # average this alike (1 = the storyline bar).
     storyline_merge_fit: float = 1.0
     # A storyline of these many articles is checked: events in groups not alike to
-    # each other at that bar become storylines of their own.
+    # each other on average at that share of the bar become storylines of their own.
     storyline_split_sizes: tuple = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
     storyline_split_max_events: int = 400
     storyline_split_fit: float = 0.5
     storyline_max_gap_days: float = 400.0
+    # A storyline's fit for an article days away from its articles' publication
+    # times is divided by 1 + days / this: a follow-up months later must be more
+    # alike than one a week later (two state visits nine months apart are two subjects).
+    storyline_gap_days: float = 180.0
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with

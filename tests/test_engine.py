@@ -289,6 +289,16 @@ def test_undated_report_writing_the_day_of_the_happening_joins_reports_published
     assert undated.event_id == wire_later.event_id
 
 
+def test_undated_report_writing_a_numeric_date_months_later_is_not_joined_to_the_happening(engine):
+    # "20/05/2026" (day first, as most languages write it; 20 cannot be a month) says
+    # the page is not older than 20 May: not a report of the collapse of 2 March.
+    # (The same report without that line joins it: the test above.)
+    wire_report = engine.assign(wire(DAY))
+    later = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT
+                                  + "\n\nThe harbour authority published its report on 20/05/2026.", published=None))
+    assert later.event_id != wire_report.event_id
+
+
 def test_wire_copy_joins_the_group_a_reworded_version_founded_while_another_outlets_report_does_not(engine):
     # Undated pages, so the first to arrive founds the group: here a reworded version
     # of the wire (its lead kept, the rest rewritten or its own). The wire joins it;

@@ -10,6 +10,7 @@ from newsagg.dedupe.normalize import (
     fold,
     is_boilerplate,
     is_byline,
+    mentioned_dates,
     page_date,
     sentences,
     tokens,
@@ -146,3 +147,19 @@ def test_ascii_fast_paths_match_the_unicode_patterns_on_real_pages(shared_data):
                 assert (tokens(piece), sentences(piece), capitalised_tokens(piece)) == _unicode_paths(piece)
                 checked += 1
     assert checked > 10_000
+
+
+def test_dates_written_with_numbers_or_signs_are_read_in_the_order_each_language_writes_them():
+    def days(text, lang):
+        return [d.date().isoformat() for d in mentioned_dates(text, lang)]
+
+    assert days("Thứ ba, 30/09/2025 19:04", "vi") == ["2025-09-30"]
+    assert days("Vào ngày 14 tháng 1 năm 2025, Công an", "vi") == ["2025-01-14"]
+    assert days("Am 3.8.2024 stimmte der Rat ab", "de") == ["2024-08-03"]
+    assert days("le 03/08/2024", "fr") == ["2024-08-03"]
+    assert days("2024年9月7日", "zh") == ["2024-09-07"]
+    # English writes month first in the US and day first elsewhere: only the unambiguous.
+    assert days("on 3/8/2024", "en") == []
+    assert days("on 12/31/2024 and 31/12/2024", "en") == ["2024-12-31"]
+    # A longer run of numbers is not a date.
+    assert days("ref 1.2.3.2024", "de") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 import redis
 
@@ -123,3 +124,41 @@ def test_a_storyline_holding_two_unrelated_subjects_splits_and_says_who_moved(en
     assert final[next(a for a, s in subject_of.items() if s == "exchange")] \
         != final[next(a for a, s in subject_of.items() if s == "tour")]
     assert moved and all(final[m] == sid for m, sid in moved.items())
+
+
+def test_a_look_alike_report_months_later_starts_a_storyline_of_its_own(engine):
+    """A report a week after the collapse continues its storyline; a report as
+    alike to the storyline ten months later is another subject's (a second state
+    visit, another food poisoning): a storyline's fit falls with the days between
+    an article and the storyline's articles."""
+    collapse = engine.assign(wire())
+    engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
+    extra = " Officials declined to comment on the cost of the repairs, and insurers said claims were being reviewed."
+    week = engine.assign(article("varnweek", "Cables to be replaced", "Quayline Logistics announced it would "
+                                 "replace the cables on all of its older cranes by the summer." + extra,
+                                 DAY + timedelta(days=7)))
+    assert week.storyline_id == collapse.storyline_id
+    months = engine.assign(article("varnlater", "Safety board finding", "The Varn Maritime Safety Board said in a "
+                                   "preliminary finding that a corroded hoist cable, not the wind, caused the crane "
+                                   "to fail." + extra, DAY + timedelta(days=300)))
+    assert months.storyline_id not in (None, collapse.storyline_id)
+
+
+def test_one_event_alike_to_two_subjects_does_not_keep_them_in_one_storyline():
+    """The storyline split groups events by average linkage over their articles: a
+    bridge event alike to both subjects leaves them apart, where linking every alike
+    pair (connected components) would keep all of them together."""
+    from newsagg.dedupe.clusters import average_linkage, components
+
+    # Events 0-1: one subject; 3-4: another; 2: a round-up alike to both.
+    alike = np.array([[1.0, 0.9, 0.5, 0.0, 0.0],
+                      [0.9, 1.0, 0.5, 0.0, 0.0],
+                      [0.5, 0.5, 1.0, 0.5, 0.5],
+                      [0.0, 0.0, 0.5, 1.0, 0.9],
+                      [0.0, 0.0, 0.5, 0.9, 1.0]])
+    sizes = np.array([10, 6, 1, 8, 5])
+    label = average_linkage(alike, sizes, bar=0.4)
+    assert label[0] == label[1] and label[3] == label[4] and label[0] != label[3]
+    assert len(set(components(5, zip(*np.nonzero(np.triu(alike >= 0.4, 1)))))) == 1
+    # Alike enough on average, they stay one.
+    assert len(set(average_linkage(np.full((3, 3), 0.6), np.array([1, 2, 3]), bar=0.4))) == 1
