@@ -180,7 +180,6 @@ _DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?([a
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 # 26/02/2025, 26.2.2025, 26-2-2025 (one separator throughout; not a part of a longer number)
 _NUMERIC_DATE = re.compile(r"(?<![\d./-])(\d{1,2})([./-])(\d{1,2})\2((?:19|20)\d\d)(?![\d])")
-_VI_DATE = re.compile(r"\b(\d{1,2}) thang (\d{1,2}),? nam ((?:19|20)\d\d)\b")  # ngày 26 tháng 2 năm 2025
 _YEAR_MONTH_DAY_SIGNS = re.compile(r"((?:19|20)\d\d)\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
 _YEAR = re.compile(r"(?:19|20)\d\d")  # every full date holds one: most texts need no date scan
 
@@ -282,7 +281,8 @@ def mentioned_dates(text: str, lang: str | None = None) -> list[datetime]:
     found += [(int(y), _month(m), int(d)) for d, m, y in _DAY_MONTH_YEAR.findall(folded)]
     found += [(int(y), int(m), int(d)) for y, m, d in _ISO_DATE.findall(folded)]
     found += [(int(y), int(m), int(d)) for y, m, d in _YEAR_MONTH_DAY_SIGNS.findall(folded)]
-    found += [(int(y), int(m), int(d)) for d, m, y in _VI_DATE.findall(folded)]
+    found += [(int(y), int(m), int(d)) for d, m, y in _DAY_MONTH_WORD_VI.findall(unicodedata.normalize("NFC", text))
+              if y]  # ngày 26 tháng 2 năm 2025
     for first, _, second, y in _NUMERIC_DATE.findall(folded):
         a, b = int(first), int(second)
         if lang in (None, "en") and min(a, b) <= 12:  # 3/4/2025: March 4 or 3 April
