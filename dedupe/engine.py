@@ -51,7 +51,7 @@ import numpy as np
 
 from newsagg.core.schema import Article, Changes
 from newsagg.dedupe.changes import diff_passages
-from newsagg.dedupe.clusters import Centroid, Member, average_linkage, bisect_parts, split_parts
+from newsagg.dedupe.clusters import Centroid, Member, Span, average_linkage, bisect_parts, split_parts
 from newsagg.dedupe.decision import event_evidence, join_chances
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex
@@ -61,12 +61,14 @@ from newsagg.dedupe.scoring import (
     average_link,
     cohesion,
     copy_score,
+    days_apart,
     event_fits,
     member_similarities,
     mergeable,
     shingle_containments,
     spans_compatible,
     storyline_fits,
+    storyline_link,
     tfidf,
 )
 from newsagg.dedupe.shingles import word_shingles
@@ -738,7 +740,9 @@ class StoryEngine:
     def _split_storyline(self, storyline_id: str) -> dict[str, dict]:
         """Split a storyline whose events fall into groups not alike to each other
         on average (`storyline_split_fit` of the storyline bar, average linkage over
-        the articles: one event alike to two subjects does not hold them together):
+        the articles: one event alike to two subjects does not hold them together;
+        the likeness of two events falls with the days between them, as a
+        storyline's fit for an article does: look-alike happenings a year apart):
         storylines merged through a bridge, or by an earlier rule. The biggest part keeps the
         id; each other part becomes a new storyline with its events. Field updates
         for the articles that moved. Checked at `storyline_split_sizes`; a storyline
@@ -753,14 +757,17 @@ class StoryEngine:
         if not 2 <= len(by_event) <= t.storyline_split_max_events:
             return {}
         ids = sorted(by_event)
-        centroids = []
+        centroids, spans = [], []
         for e in ids:
-            c = Centroid()
+            c, span = Centroid(), Span()
             for m in by_event[e]:
                 c.add(feats[m], t.centroid_terms)
+                span.widen(Span.of(feats[m]))
             centroids.append(c)
+            spans.append(span)
         bar = t.storyline_threshold * t.storyline_split_fit
-        alike = np.array([[average_link(a, b, t) for b in centroids] for a in centroids])
+        alike = np.array([[storyline_link(a, b, days_apart(sa, sb), t)
+                           for b, sb in zip(centroids, spans)] for a, sa in zip(centroids, spans)])
         label = average_linkage(alike, np.array([len(by_event[e]) for e in ids]), bar)
         parts = [[e for e, n in zip(ids, label) if n == part] for part in range(int(label.max()) + 1)]
         if len(parts) < 2:

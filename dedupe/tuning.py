@@ -100,7 +100,8 @@ class Tuning:
     storyline_max_gap_days: float = 400.0
     # A storyline's fit for an article days away from its articles' publication
     # times is divided by 1 + days / this: a follow-up months later must be more
-    # alike than one a week later (two state visits nine months apart are two subjects).
+    # alike than one a week later (two state visits nine months apart are two
+    # subjects). So is the likeness of two events when a storyline is split.
     storyline_gap_days: float = 180.0
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
