@@ -70,6 +70,7 @@ from newsagg.dedupe.scoring import (
     storyline_fits,
     storyline_link,
     tfidf,
+    with_event_fits,
 )
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.state import EngineState
@@ -484,8 +485,14 @@ class StoryEngine:
             joined_storylines += [events[other].storyline_id] if events[other].storyline_id else []
             _add_updates(updates, self._merge_events(gone, keep, both))
             event_id, event = keep, both[keep]
+        # The article's best fit to an event of each storyline (events it did not join).
+        event_fit_of: dict[str, float] = {}
+        for e, fit in (fits or {}).items():
+            sid = events[e].storyline_id if e in events and e not in joined else None
+            if sid:
+                event_fit_of[sid] = max(event_fit_of.get(sid, 0.0), fit)
         event.storyline_id, storyline_size = self._place_in_storyline(aid, article.content_hash, f, joined_storylines,
-                                                                      linked, near, updates)
+                                                                      linked, near, updates, event_fit_of)
         self._put("event", {event_id: event})
         st.add_members(f"event:{event_id}", [aid])
         st.touch("open-events", event_id, event.last)
@@ -702,9 +709,12 @@ class StoryEngine:
         return out
 
     def _place_in_storyline(self, aid: str, content_hash: str, f: Features, joined: list[str], linked: list[str],
-                            near: set[str], updates: dict[str, dict]) -> tuple[str, int]:
+                            near: set[str], updates: dict[str, dict],
+                            event_fit_of: dict[str, float] | None = None) -> tuple[str, int]:
         """The storyline of the article's event: that of the event it joined, else
-        the storyline of a candidate's event it fits, else a new one. Storylines of
+        the storyline of a candidate's event it fits (as a whole, or through the
+        event of it the article fits best: `event_fit_of`, by storyline id), else
+        a new one. Storylines of
         the events it joined or merged become one, the oldest surviving; so do those
         of events it fits but may not merge with (`linked`), when the two storylines
         are alike as wholes: one article alike to both is a bridge, not a subject
@@ -714,7 +724,11 @@ class StoryEngine:
         survivor_of, storylines = self._resolve("storyline", set(joined) | set(linked) | near)
         chosen = [survivor_of[s] for s in joined if survivor_of[s] in storylines]
         if not chosen:
-            fits = storyline_fits(f, storylines, t)
+            near_events: dict[str, float] = {}
+            for sid, fit in (event_fit_of or {}).items():
+                if survivor_of.get(sid) in storylines:
+                    near_events[survivor_of[sid]] = max(near_events.get(survivor_of[sid], 0.0), fit)
+            fits = with_event_fits(storyline_fits(f, storylines, t), near_events, t)
             best = max(fits, key=lambda s: (fits[s], s), default=None)
             if best is not None and fits[best] >= 1.0:
                 chosen = [best]

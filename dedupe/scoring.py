@@ -318,3 +318,15 @@ def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tu
                           tuning, any(lang != f.lang for lang in rec.centroid.langs)) / tuning.storyline_threshold
         fits[sid] /= 1.0 + days_apart(here, rec.span) / tuning.storyline_gap_days
     return fits
+
+
+def with_event_fits(storyline_fit: dict[str, float], event_fit: dict[str, float], tuning: Tuning) -> dict[str, float]:
+    """Storylines' fits for an article (`storyline_fits`), each raised to the
+    article's best fit to one of its events (`event_fits`, 1 at the joining bar)
+    over `storyline_event_fit`, where the storyline as a whole fits at least
+    `storyline_event_min`: a storyline of hundreds of reports is on average little
+    like a new short report of it, which is much like its latest events."""
+    if not tuning.storyline_event_fit:
+        return storyline_fit
+    return {sid: max(fit, event_fit.get(sid, 0.0) / tuning.storyline_event_fit)
+            if fit >= tuning.storyline_event_min else fit for sid, fit in storyline_fit.items()}

@@ -192,3 +192,29 @@ def test_a_storyline_holding_look_alike_happenings_years_apart_splits_them(engin
     final = {a.article_id: engine.lookup(a.article_id).storyline_id for a in [collapse, week, *later]}
     assert final[week.article_id] == final[collapse.article_id]
     assert len({final[a.article_id] for a in later}) == 1
+
+
+@pytest.mark.parametrize("event_route", [True, False])
+def test_a_report_much_like_one_event_of_a_storyline_joins_it_though_the_whole_fits_it_less(tmp_path, event_route):
+    """A report of the ships waiting off the coast founds an event of its own on
+    the day of the rescue, fitting the rescue event at more than half its joining
+    bar: it continues the rescue's storyline though the storyline as a whole fits
+    it below the storyline bar (here held twice as strict: a big storyline's
+    average is that little like a new short report of it). Without the event
+    route (`storyline_event_fit` 0) it would start a storyline of its own."""
+    from dataclasses import replace
+
+    from newsagg.dedupe.tuning import Tuning
+
+    base = Tuning()
+    tuning = replace(base, storyline_threshold=2 * base.storyline_threshold,
+                     storyline_event_fit=base.storyline_event_fit if event_route else 0.0)
+    eng = StoryEngine(LocalState(tmp_path / "state"), tuning=tuning)
+    for a in background():
+        eng.assign(a)
+    rescue = eng.assign(article("rescue", "Rescue at the quay", WIRE_PARAGRAPHS[0], DAY))
+    eng.assign(copy_with_clutter("rescuecopy", DAY + timedelta(minutes=10), "Rescue at the quay", [WIRE_PARAGRAPHS[0]]))
+    ships = eng.assign(article("ships", "Ships wait off the coast", WIRE_PARAGRAPHS[4], DAY + timedelta(hours=1)))
+    assert ships.event_id != rescue.event_id
+    assert (ships.storyline_id == rescue.storyline_id) is event_route
+    eng.close()
