@@ -53,7 +53,7 @@ import numpy as np
 
 from newsagg.core.schema import Article, Changes
 from newsagg.dedupe.changes import diff_passages
-from newsagg.dedupe.clusters import Centroid, Member, average_linkage, bisect_parts, split_parts
+from newsagg.dedupe.clusters import Centroid, Member, Span, average_linkage, bisect_parts, split_parts
 from newsagg.dedupe.decision import event_evidence, join_chances
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex
@@ -63,6 +63,7 @@ from newsagg.dedupe.scoring import (
     average_link,
     cohesion,
     copy_score,
+    days_apart,
     event_fits,
     member_similarities,
     mergeable,
@@ -70,7 +71,9 @@ from newsagg.dedupe.scoring import (
     spans_compatible,
     stands_out,
     storyline_fits,
+    storyline_link,
     tfidf,
+    with_event_fits,
     wording_shared,
 )
 from newsagg.dedupe.shingles import word_shingles
@@ -517,8 +520,14 @@ class StoryEngine:
             joined_storylines += [events[other].storyline_id] if events[other].storyline_id else []
             _add_updates(updates, self._merge_events(gone, keep, both))
             event_id, event = keep, both[keep]
+        # The article's best fit to an event of each storyline (events it did not join).
+        event_fit_of: dict[str, float] = {}
+        for e, fit in (fits or {}).items():
+            sid = events[e].storyline_id if e in events and e not in joined else None
+            if sid:
+                event_fit_of[sid] = max(event_fit_of.get(sid, 0.0), fit)
         event.storyline_id, storyline_size = self._place_in_storyline(aid, article.content_hash, f, joined_storylines,
-                                                                      linked, near, updates)
+                                                                      linked, near, updates, event_fit_of)
         self._put("event", {event_id: event})
         st.add_members(f"event:{event_id}", [aid])
         st.touch("open-events", event_id, event.last)
@@ -735,9 +744,12 @@ class StoryEngine:
         return out
 
     def _place_in_storyline(self, aid: str, content_hash: str, f: Features, joined: list[str], linked: list[str],
-                            near: set[str], updates: dict[str, dict]) -> tuple[str, int]:
+                            near: set[str], updates: dict[str, dict],
+                            event_fit_of: dict[str, float] | None = None) -> tuple[str, int]:
         """The storyline of the article's event: that of the event it joined, else
-        the storyline of a candidate's event it fits, else a new one. Storylines of
+        the storyline of a candidate's event it fits (as a whole, or through the
+        event of it the article fits best: `event_fit_of`, by storyline id), else
+        a new one. Storylines of
         the events it joined or merged become one, the oldest surviving; so do those
         of events it fits but may not merge with (`linked`), when the two storylines
         are alike as wholes: one article alike to both is a bridge, not a subject
@@ -747,7 +759,11 @@ class StoryEngine:
         survivor_of, storylines = self._resolve("storyline", set(joined) | set(linked) | near)
         chosen = [survivor_of[s] for s in joined if survivor_of[s] in storylines]
         if not chosen:
-            fits = storyline_fits(f, storylines, t)
+            near_events: dict[str, float] = {}
+            for sid, fit in (event_fit_of or {}).items():
+                if survivor_of.get(sid) in storylines:
+                    near_events[survivor_of[sid]] = max(near_events.get(survivor_of[sid], 0.0), fit)
+            fits = with_event_fits(storyline_fits(f, storylines, t), near_events, t)
             best = max(fits, key=lambda s: (fits[s], s), default=None)
             if best is not None and fits[best] >= 1.0:
                 chosen = [best]
@@ -773,7 +789,9 @@ class StoryEngine:
     def _split_storyline(self, storyline_id: str) -> dict[str, dict]:
         """Split a storyline whose events fall into groups not alike to each other
         on average (`storyline_split_fit` of the storyline bar, average linkage over
-        the articles: one event alike to two subjects does not hold them together):
+        the articles: one event alike to two subjects does not hold them together;
+        the likeness of two events falls with the days between them, as a
+        storyline's fit for an article does: look-alike happenings a year apart):
         storylines merged through a bridge, or by an earlier rule. The biggest part keeps the
         id; each other part becomes a new storyline with its events. Field updates
         for the articles that moved. Checked at `storyline_split_sizes`; a storyline
@@ -788,14 +806,17 @@ class StoryEngine:
         if not 2 <= len(by_event) <= t.storyline_split_max_events:
             return {}
         ids = sorted(by_event)
-        centroids = []
+        centroids, spans = [], []
         for e in ids:
-            c = Centroid()
+            c, span = Centroid(), Span()
             for m in by_event[e]:
                 c.add(feats[m], t.centroid_terms)
+                span.widen(Span.of(feats[m]))
             centroids.append(c)
+            spans.append(span)
         bar = t.storyline_threshold * t.storyline_split_fit
-        alike = np.array([[average_link(a, b, t) for b in centroids] for a in centroids])
+        alike = np.array([[storyline_link(a, b, days_apart(sa, sb), t)
+                           for b, sb in zip(centroids, spans)] for a, sa in zip(centroids, spans)])
         label = average_linkage(alike, np.array([len(by_event[e]) for e in ids]), bar)
         parts = [[e for e, n in zip(ids, label) if n == part] for part in range(int(label.max()) + 1)]
         if len(parts) < 2:

@@ -360,6 +360,19 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
     return fits
 
 
+def days_apart(a: Span, b: Span) -> float:
+    """Days between two spans' publication times (0 when they overlap or either has none)."""
+    if a.anchor_min is None or a.anchor_max is None or b.anchor_min is None or b.anchor_max is None:
+        return 0.0
+    return max(0.0, a.anchor_min - b.anchor_max, b.anchor_min - a.anchor_max) / 86400.0
+
+
+def storyline_link(a: Centroid, b: Centroid, days: float, tuning: Tuning) -> float:
+    """`average_link` of two sets of a storyline's articles, divided by 1 + the days
+    between them / `storyline_gap_days`, as a storyline's fit for an article is."""
+    return average_link(a, b, tuning) / (1.0 + days / tuning.storyline_gap_days)
+
+
 def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tuning) -> dict[str, float]:
     """How well an article that founds an event fits each storyline, 1 at the
     storyline bar: its average similarity to all the storyline's articles (one
@@ -373,11 +386,22 @@ def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tu
               or rec.span.anchor_min - gap <= f.anchor <= rec.span.anchor_max + gap]
     terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
     keys = dots(f.key_vector, [rec.centroid.keys for _, rec in timely])
+    here = Span.of(f.member())
     for (sid, rec), terms_dot, keys_dot in zip(timely, terms.tolist(), keys.tolist()):
         shared = f.lang in rec.centroid.langs
         fits[sid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
                           tuning, any(lang != f.lang for lang in rec.centroid.langs)) / tuning.storyline_threshold
-        if f.anchor is not None and rec.span.anchor_max is not None and rec.span.anchor_min is not None:
-            away = max(0.0, f.anchor - rec.span.anchor_max, rec.span.anchor_min - f.anchor) / 86400.0
-            fits[sid] /= 1.0 + away / tuning.storyline_gap_days
+        fits[sid] /= 1.0 + days_apart(here, rec.span) / tuning.storyline_gap_days
     return fits
+
+
+def with_event_fits(storyline_fit: dict[str, float], event_fit: dict[str, float], tuning: Tuning) -> dict[str, float]:
+    """Storylines' fits for an article (`storyline_fits`), each raised to the
+    article's best fit to one of its events (`event_fits`, 1 at the joining bar)
+    over `storyline_event_fit`, where the storyline as a whole fits at least
+    `storyline_event_min`: a storyline of hundreds of reports is on average little
+    like a new short report of it, which is much like its latest events."""
+    if not tuning.storyline_event_fit:
+        return storyline_fit
+    return {sid: max(fit, event_fit.get(sid, 0.0) / tuning.storyline_event_fit)
+            if fit >= tuning.storyline_event_min else fit for sid, fit in storyline_fit.items()}

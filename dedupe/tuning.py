@@ -115,8 +115,16 @@ class Tuning:
     storyline_max_gap_days: float = 400.0
     # A storyline's fit for an article days away from its articles' publication
     # times is divided by 1 + days / this: a follow-up months later must be more
-    # alike than one a week later (two state visits nine months apart are two subjects).
+    # alike than one a week later (two state visits nine months apart are two
+    # subjects). So is the likeness of two events when a storyline is split.
     storyline_gap_days: float = 180.0
+    # ... or that it fits at least `storyline_event_min` of the bar as a whole and one
+    # of whose events it fits at `storyline_event_fit` of the events' joining bar
+    # (0: off): on a headline stream a big storyline's average is little like a new
+    # headline of it, which fits its latest events. The averages over a storyline
+    # and over an event are not on one scale, so both are asked.
+    storyline_event_fit: float = 0.5
+    storyline_event_min: float = 0.5
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with

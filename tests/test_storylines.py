@@ -162,3 +162,59 @@ def test_one_event_alike_to_two_subjects_does_not_keep_them_in_one_storyline():
     assert len(set(components(5, zip(*np.nonzero(np.triu(alike >= 0.4, 1)))))) == 1
     # Alike enough on average, they stay one.
     assert len(set(average_linkage(np.full((3, 3), 0.6), np.array([1, 2, 3]), bar=0.4))) == 1
+
+
+def test_a_storyline_holding_look_alike_happenings_years_apart_splits_them(engine):
+    """Reports of a happening alike to a storyline but two years after it, put in
+    it by an engine without the time rule (on the same state), leave it once it
+    grows to a checked size: the split weighs the days between events as a
+    storyline's fit does (without that, the two are alike enough to stay one)."""
+    from dataclasses import replace
+
+    old_rules = StoryEngine(engine.state, tuning=replace(engine.tuning, storyline_gap_days=1e9,
+                                                         storyline_max_gap_days=1e9, storyline_split_sizes=()))
+    collapse = old_rules.assign(wire())
+    old_rules.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
+    week = old_rules.assign(article("varnweek", "Cables to be replaced", "Quayline Logistics announced it would "
+                                    "replace the cables on all of its older cranes by the summer. Officials declined "
+                                    "to comment on the cost of the repairs.", DAY + timedelta(days=7)))
+    finding = ("The Varn Maritime Safety Board said in a preliminary finding that a corroded hoist cable, not the "
+               "wind, caused the Quayline Logistics crane to fail.")
+    years = DAY + timedelta(days=730)
+    later = [old_rules.assign(article("varnlater", "Safety board finding", finding, years))]
+    assert later[0].storyline_id == collapse.storyline_id  # without the time rule: one storyline
+    n = 0
+    while engine.lookup(later[0].article_id).storyline_id == engine.lookup(collapse.article_id).storyline_id:
+        n += 1
+        assert n <= 6, "the storyline never split"
+        later.append(engine.assign(article(f"varnlater{n}", f"Safety board finding ({n})", finding,
+                                           years + timedelta(hours=n))))
+    final = {a.article_id: engine.lookup(a.article_id).storyline_id for a in [collapse, week, *later]}
+    assert final[week.article_id] == final[collapse.article_id]
+    assert len({final[a.article_id] for a in later}) == 1
+
+
+@pytest.mark.parametrize("event_route", [True, False])
+def test_a_report_much_like_one_event_of_a_storyline_joins_it_though_the_whole_fits_it_less(tmp_path, event_route):
+    """A report of the ships waiting off the coast founds an event of its own on
+    the day of the rescue, fitting the rescue event at more than half its joining
+    bar: it continues the rescue's storyline though the storyline as a whole fits
+    it below the storyline bar (here held twice as strict: a big storyline's
+    average is that little like a new short report of it). Without the event
+    route (`storyline_event_fit` 0) it would start a storyline of its own."""
+    from dataclasses import replace
+
+    from newsagg.dedupe.tuning import Tuning
+
+    base = Tuning()
+    tuning = replace(base, storyline_threshold=2 * base.storyline_threshold,
+                     storyline_event_fit=base.storyline_event_fit if event_route else 0.0)
+    eng = StoryEngine(LocalState(tmp_path / "state"), tuning=tuning)
+    for a in background():
+        eng.assign(a)
+    rescue = eng.assign(article("rescue", "Rescue at the quay", WIRE_PARAGRAPHS[0], DAY))
+    eng.assign(copy_with_clutter("rescuecopy", DAY + timedelta(minutes=10), "Rescue at the quay", [WIRE_PARAGRAPHS[0]]))
+    ships = eng.assign(article("ships", "Ships wait off the coast", WIRE_PARAGRAPHS[4], DAY + timedelta(hours=1)))
+    assert ships.event_id != rescue.event_id
+    assert (ships.storyline_id == rescue.storyline_id) is event_route
+    eng.close()
