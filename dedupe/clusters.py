@@ -45,6 +45,12 @@ class Member:
                    stored.get("day"), stored.get("weekday"))
 
 
+def weekday_counts(weekday: int | None) -> list[int] | None:
+    """One report's count of each weekday (Monday first) it names most, as a
+    cluster's span keeps them summed (None: it names none)."""
+    return None if weekday is None else [int(weekday == n) for n in range(7)]
+
+
 @dataclass
 class Span:
     """The publication times (anchors) and the written dates of a cluster's
@@ -65,12 +71,10 @@ class Span:
 
     @classmethod
     def of(cls, m: Member) -> "Span":
-        weekdays = [int(m.weekday == n) for n in range(7)] if m.weekday is not None else None
         published = None
         if m.weekday is None and m.anchor is not None:
-            on = datetime.fromtimestamp(m.anchor, tz=timezone.utc).weekday()
-            published = [int(on == n) for n in range(7)]
-        return cls(m.anchor, m.anchor, m.written, m.written, m.day, m.day, weekdays, published)
+            published = weekday_counts(datetime.fromtimestamp(m.anchor, tz=timezone.utc).weekday())
+        return cls(m.anchor, m.anchor, m.written, m.written, m.day, m.day, weekday_counts(m.weekday), published)
 
     def widen(self, other: "Span") -> None:
         """Widen by another span (an article's or an absorbed cluster's)."""

@@ -415,8 +415,8 @@ class StoryEngine:
         containment = dict(zip(same_language, contained))
         copies = [(score, cid) for score, cid in copies
                   if wording_shared(f, same_language[cid], t, containment[cid]) >= t.copy_threshold
-                  or self._rewrite_stands_out(f, same_language[cid], records[cid].group_id, same_language,
-                                              containment, copied, records)]
+                  or self._rewrite_stands_out(f, same_language[cid], containment[cid], records[cid].group_id,
+                                              same_language, containment, copied, records)]
         copied = {cid for _, cid in copies}
 
         def copies_text(aid: str, other: Features) -> bool:
@@ -426,7 +426,7 @@ class StoryEngine:
             c = float(shingle_containments(f, [other])[0])
             return copy_score(f, other, t, c) >= t.copy_threshold and (
                 wording_shared(f, other, t, c) >= t.copy_threshold or self._rewrite_stands_out(
-                f, other, records[aid].group_id if aid in records else None, same_language, containment, copied, records))
+                f, other, c, records[aid].group_id if aid in records else None, same_language, containment, copied, records))
 
         groups = self._groups({records[cid].group_id for _, cid in copies})  # one round trip
         found: list[tuple[float, str]] = []  # (score, candidate) of each group copied, best first
@@ -451,10 +451,11 @@ class StoryEngine:
                    if min(n, len(same_language[cid].shingles)) >= t.merge_copy_groups_length * max(n, len(same_language[cid].shingles))]
         return found[0][1], found[0][0], bridged
 
-    def _rewrite_stands_out(self, f: Features, other: Features, group_id: str | None, same_language: dict[str, Features],
-                            containment: dict[str, float], copied: set[str], records: dict[str, ArticleRecord]) -> bool:
+    def _rewrite_stands_out(self, f: Features, other: Features, shared: float, group_id: str | None,
+                            same_language: dict[str, Features], containment: dict[str, float], copied: set[str],
+                            records: dict[str, ArticleRecord]) -> bool:
         """Whether the article, a rewrite of `other` (of copy group `group_id`), shares
-        more wording with it (`scoring.stands_out`) than either shares with the
+        more wording with it (`shared`, their shingle containment; `scoring.stands_out`) than either shares with the
         same-language candidates of the groups the article copies none of (a group
         it copies may hold other versions of its text, not yet recognised as one)."""
         copied_groups = {records[x].group_id for x in copied} | {group_id}
@@ -463,7 +464,7 @@ class StoryEngine:
             return True
         background = max(max(containment[x] for x in others),
                          float(shingle_containments(other, [same_language[x] for x in others]).max()))
-        return stands_out(float(shingle_containments(f, [other])[0]), background, self.tuning)
+        return stands_out(shared, background, self.tuning)
 
     def _copies_group(self, f: Features, group_id: str, same_language: dict[str, Features],
                       copies_text: Callable[[str, Features], bool]) -> bool:

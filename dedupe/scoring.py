@@ -19,7 +19,7 @@ from itertools import repeat
 
 import numpy as np
 
-from newsagg.dedupe.clusters import Centroid, Member, Span
+from newsagg.dedupe.clusters import Centroid, Member, Span, weekday_counts
 from newsagg.dedupe.features import Features
 from newsagg.dedupe.records import ClusterRecord, EventRecord
 from newsagg.dedupe.tuning import Tuning
@@ -171,7 +171,7 @@ def tfidf(counts: dict[str, float], ids: dict[str, int], df: dict[int, int], doc
 WRITTEN_DATE_SPAN_S = 86400.0  # a date written in a text names a day, not an instant
 
 
-def _days_apart(a_min: int, a_max: int, b_min: int, b_max: int) -> int:
+def _yearless_days_apart(a_min: int, a_max: int, b_min: int, b_max: int) -> int:
     """Days of the year between two ranges of them (0: they overlap), around the
     year's end either way (their years are not known)."""
     if a_min <= b_max and b_min <= a_max:
@@ -185,7 +185,7 @@ def days_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
     day. True when either side writes none."""
     if not tuning.written_days or a.day_min is None or b.day_min is None:
         return True
-    return _days_apart(a.day_min, a.day_max, b.day_min, b.day_max) <= tuning.max_gap_days + WRITTEN_DATE_SPAN_S / 86400.0
+    return _yearless_days_apart(a.day_min, a.day_max, b.day_min, b.day_max) <= tuning.max_gap_days + WRITTEN_DATE_SPAN_S / 86400.0
 
 
 def _main_weekdays(counts: list[int] | None, least: int) -> set[int]:
@@ -217,7 +217,7 @@ def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
     if f.day is not None and not days_compatible(Span(day_min=f.day, day_max=f.day), span, tuning):
         return False
     if f.weekday is not None:
-        named = [int(f.weekday == n) for n in range(7)]
+        named = weekday_counts(f.weekday)
         if not weekdays_compatible(named, span.weekdays, tuning, article=True):
             return False
         # Publication weekdays bound only a report whose own publication time is
@@ -386,7 +386,7 @@ def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tu
               or rec.span.anchor_min - gap <= f.anchor <= rec.span.anchor_max + gap]
     terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
     keys = dots(f.key_vector, [rec.centroid.keys for _, rec in timely])
-    here = Span.of(f.member())
+    here = Span(f.anchor, f.anchor)  # days_apart reads publication times only
     for (sid, rec), terms_dot, keys_dot in zip(timely, terms.tolist(), keys.tolist()):
         shared = f.lang in rec.centroid.langs
         fits[sid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
