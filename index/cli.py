@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from newsagg.core.commands import current_runtime
+from newsagg.core.commands import counted, current_runtime
 from newsagg.core.settings import get_settings
 from newsagg.index.base import StoreUnavailable
 from newsagg.index.documents import SORTS, SearchInputError, SearchRequest, word_diff
@@ -47,10 +47,6 @@ def _es_admin():
         return EsAdmin(settings)
     except StoreUnavailable as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 def _echo_json(data: Any) -> None:
@@ -174,22 +170,22 @@ def _print_results(results: list[dict[str, Any]], request: SearchRequest, looser
     if not results:
         q = request.parsed
         if looser:
-            click.echo(f"No story matches all of {request.query!r}. {_n(looser, 'story', 'stories')} match "
+            click.echo(f"No story matches all of {request.query!r}. {counted(looser, 'story', 'stories')} match "
                        f"the looser form: newsagg search '{q.looser()}'")
         else:
             click.echo("No stories match. Try fewer words, a longer --since, or check `newsagg index status`.")
         return
     for n, r in enumerate(results, 1):
         click.secho(f"{n}. {r['headline']}", bold=True)
-        click.echo(f"   {_n(r['article_count'], 'article')}, {_n(r['outlet_count'], 'outlet')}, "
-                   f"{_n(r['copy_count'], 'copy', 'copies')}, "
+        click.echo(f"   {counted(r['article_count'], 'article')}, {counted(r['outlet_count'], 'outlet')}, "
+                   f"{counted(r['copy_count'], 'copy', 'copies')}, "
                    f"languages {', '.join(r['languages']) or '-'}; first seen {r['first_seen']}, "
                    f"updated {r['last_updated']}")
         orig = r.get("originator") or {}
         if orig:
             click.echo(f"   first: {orig.get('outlet')} {orig.get('url')}")
         for a in r["top_articles"]:
-            copies = f" (+{_n(a['copies'], 'copy', 'copies')})" if a["copies"] else ""
+            copies = f" (+{counted(a['copies'], 'copy', 'copies')})" if a["copies"] else ""
             click.echo(f"   - [{a['outlet']}] {a['title']}{copies}  {a['url']}")
         click.echo(f"   story: newsagg story {r['cluster_id']}"
                    + (f"   storyline: newsagg story {r['storyline_id']}" if r.get("storyline_id") else ""))
@@ -246,10 +242,10 @@ def search(query: str, as_json: bool, **filters: Any) -> None:
 
 
 def _print_storyline(s: dict[str, Any]) -> None:
-    click.secho(f"Storyline {s['storyline_id']}: {_n(len(s['stories']), 'story', 'stories')}", bold=True)
+    click.secho(f"Storyline {s['storyline_id']}: {counted(len(s['stories']), 'story', 'stories')}", bold=True)
     for st in s["stories"]:
-        click.echo(f"  {st['first_seen']}  {st['headline']}  ({_n(st['article_count'], 'article')}, "
-                   f"{_n(st['outlet_count'], 'outlet')})  newsagg story {st['event_id']}")
+        click.echo(f"  {st['first_seen']}  {st['headline']}  ({counted(st['article_count'], 'article')}, "
+                   f"{counted(st['outlet_count'], 'outlet')})  newsagg story {st['event_id']}")
 
 
 def _store_location(settings) -> str:
@@ -267,7 +263,7 @@ def _print_story(s: dict[str, Any]) -> None:
     if s.get("opened_from"):
         click.echo(f"(the story of article {s['opened_from']['article_id']})")
     click.secho(s["headline"], bold=True)
-    click.echo(f"{_n(s['article_count'], 'article')} from {_n(s['outlet_count'], 'outlet')} in "
+    click.echo(f"{counted(s['article_count'], 'article')} from {counted(s['outlet_count'], 'outlet')} in "
                f"{', '.join(s['languages']) or '-'}; first seen {s['first_seen']}, updated {s['last_updated']}")
     if s.get("storyline_id"):
         click.echo(f"Storyline: newsagg story {s['storyline_id']}")
@@ -285,7 +281,7 @@ def _print_story(s: dict[str, Any]) -> None:
     arts = {a["id"]: a for a in s["articles"]}
     click.echo(f"\nCopy groups ({s['group_count']}):")
     for g in s["groups"]:
-        click.echo(f"  {g['group_id']}: {_n(g['size'], 'article')}, first by {g['originator_outlet']}")
+        click.echo(f"  {g['group_id']}: {counted(g['size'], 'article')}, first by {g['originator_outlet']}")
         for aid in g["article_ids"]:
             a = arts.get(aid)
             if not a:

@@ -208,7 +208,11 @@ def test_demo_clusters_match_the_corpus_labels_and_german_reports_join_their_eve
     console = Console(record=True, width=200)
     print_stories(embedded_run, console)
     events = embedded_run["labels"]["events_bcubed"]
-    assert f"events BCubed F1 {events['f1']:.3f} (precision {events['precision']:.3f}" in console.export_text()
+    printed = console.export_text()
+    assert f"events BCubed F1 {events['f1']:.3f} (precision {events['precision']:.3f}" in printed
+    # a story of one report reads as such, not "1 articles from 1 outlets"
+    assert any(s["article_count"] == 1 for s in embedded_run["stories"])
+    assert "1 article from 1 outlet " in printed and "1 articles" not in printed and " 1 outlets" not in printed
 
     corpus = load_corpus()
     by_key = corpus.by_key()

@@ -19,6 +19,11 @@ def current_runtime() -> Any:
     return obj
 
 
+def counted(count: int, word: str, plural: str | None = None) -> str:
+    """`1 article`, `2 articles`, `2 stories` (with `plural`): a count as a reader says it."""
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
 def closed_message(closed: int, settings: Any) -> str:
     """What a maintenance run did, for `newsagg maintain` and after an embedded crawl."""
-    return f"closed {closed} stories quiet for more than {settings.cluster_quiet_hours:g} hours"
+    return f"closed {counted(closed, 'story', 'stories')} quiet for more than {settings.cluster_quiet_hours:g} hours"

@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from newsagg.core.commands import counted
 from newsagg.core.errors import HandoffError, UserError
 from newsagg.core.services import ServiceUnavailable, require_redis
 from newsagg.core.settings import Settings, get_settings
@@ -160,7 +161,8 @@ def print_stories(summary: dict[str, Any], console) -> None:
     for i, story in enumerate(summary["stories"], 1):
         origin = story.get("originator") or {}
         console.print(f"[bold cyan]{i}. {story.get('headline', '')}[/]  [dim]{story.get('event_id', '')}[/]")
-        console.print(f"   {story.get('article_count', 0)} articles from {story.get('outlet_count', 0)} outlets "
+        console.print(f"   {counted(story.get('article_count', 0), 'article')} from "
+                      f"{counted(story.get('outlet_count', 0), 'outlet')} "
                       f"({', '.join(story.get('outlets', [])[:8])}); languages: {', '.join(story.get('languages', []))}")
         if origin:
             console.print(f"   first: {origin.get('outlet')} at {origin.get('published')}: {origin.get('title')}")
