@@ -117,10 +117,16 @@ def main() -> None:
         tuning = Tuning(stopwords=False, stem_length=64)
     lines = []
     for seed in [None, *range(1, args.shuffles + 1)]:
-        r = ev.evaluate(args.file, split=args.split, baseline=seed is None, shuffle=seed, tuning=tuning)
+        try:
+            r = ev.evaluate(args.file, split=args.split, baseline=seed is None, shuffle=seed, tuning=tuning)
+        except ev.EvalInputError as exc:  # a wrong path or split: one line, as `newsagg eval clusters` says it
+            raise SystemExit(f"error: {exc}") from None
         line = {"shuffle": seed, "events": r["events"]["bcubed"],
                 "copies_f1": (r.get("copies") or {}).get("pairwise", {}).get("f1"),
                 "storylines_f1": (r.get("storylines") or {}).get("bcubed", {}).get("f1"),
+                # precision and recall beside the F1s: copies lose held-out precision, not recall
+                "copies": (r.get("copies") or {}).get("pairwise"),
+                "storylines": (r.get("storylines") or {}).get("bcubed"),
                 "other_language_share": r["other_language"]["share"],
                 "assign_p50_ms": r["assign_ms"]["p50"]}
         if seed is None:
@@ -139,8 +145,8 @@ def main() -> None:
 
     print(json.dumps({"file": str(args.file), "split": args.split, "tree": str(args.tree or "."),
                       "unknown_language": args.unknown_language, "syllables": args.syllables,
-                      "file_order": {k: lines[0][k] for k in ("events", "copies_f1", "storylines_f1",
-                                                              "other_language_share")},
+                      "file_order": {k: lines[0][k] for k in ("events", "copies_f1", "storylines_f1", "copies",
+                                                              "storylines", "other_language_share")},
                       "shuffled_mean": {"events_precision": mean("events", "precision"),
                                         "events_recall": mean("events", "recall"),
                                         "events_f1": mean("events", "f1"), "copies_f1": mean("copies_f1"),
