@@ -26,9 +26,6 @@ from newsagg.core.text import detect_language, publication_time, sentences, stop
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
 from newsagg.dedupe.clusters import Member
-from newsagg.dedupe.embedding import pack as pack_embedding
-from newsagg.dedupe.embedding import title_lead_vector
-from newsagg.dedupe.embedding import unpack as unpack_embedding
 from newsagg.dedupe.normalize import (
     article_lines,
     canonical_numbers,
@@ -86,9 +83,6 @@ class Features:
     # (`normalize.latest_day`): the day of its happening, as a rule.
     day: int | None = None
     weekday: int | None = None  # the weekday it names most often (Monday = 0)
-    # Multilingual sentence embedding of its title and lead (`dedupe.embedding`),
-    # when `Tuning.embedding` is on and the encoder installed.
-    embedding: np.ndarray | None = None
 
     @property
     def text(self) -> str:
@@ -129,14 +123,13 @@ class Features:
                 "weekday": self.weekday, "slug": sorted(self.slug),
                 "sh": base64.b64encode(self.shingles.astype("<u8").tobytes()).decode(),
                 "st": self.sentences_packed,
-                "sq": base64.b64encode(self.quoted.astype("<u8").tobytes()).decode(),
-                **({"em": pack_embedding(self.embedding)} if self.embedding is not None else {})}
+                "sq": base64.b64encode(self.quoted.astype("<u8").tobytes()).decode()}
 
 
     def member(self) -> Member:
         """What an event keeps of this article (its vectors, language and times)."""
         return Member(self.term_vector, self.key_vector, self.lang, self.time, self.anchor, self.written, self.day,
-                      self.weekday, self.embedding)
+                      self.weekday)
 
     def for_cache(self) -> "Features":
         """These features without their term counts, which only their own assignment
@@ -221,8 +214,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
                         sentences_packed=stored["st"],
                         quoted=np.frombuffer(base64.b64decode(stored.get("sq", "")), dtype="<u8").astype(np.uint64),
                         term_vector=SparseVector.unpack(stored.get("tv"), "t"), key_vector=SparseVector.unpack(stored.get("kv"), "k"),
-                        day=stored.get("day"), weekday=stored.get("weekday"),
-                        embedding=unpack_embedding(stored.get("em")))
+                        day=stored.get("day"), weekday=stored.get("weekday"))
     body = "\n".join(lines)
     # Sentence splits fall on spaces and punctuation, never inside a token: the
     # text's tokens are its sentences' tokens, end to end (tokenised once).
@@ -282,7 +274,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), quoted, sentences_packed,
                     Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
-                    day=stored.get("day"), weekday=stored.get("weekday"), embedding=unpack_embedding(stored.get("em")))
+                    day=stored.get("day"), weekday=stored.get("weekday"))
 
 
 def featurize(article: Article, tuning: Tuning) -> Features:
@@ -304,11 +296,7 @@ def featurize(article: Article, tuning: Tuning) -> Features:
         # paragraphs recall earlier days and announce the next ones.
         "day": latest_day(mentioned_days(full_text[:tuning.lead_chars], _year(anchor))) if tuning.written_days else None,
         "weekday": mentioned_weekday(full_text[:tuning.lead_chars]) if tuning.weekdays else None,
-        "slug": url_slug(article.canonical_url or article.url),
-        # The encoder's work (milliseconds) is done here, before the engine's lock.
-        **({"em": pack_embedding(title_lead_vector(title or (lines[0] if lines else ""), lines,
-                                                   tuning.embedding_lead_chars))} if tuning.embedding else {})},
-        tuning)
+        "slug": url_slug(article.canonical_url or article.url)}, tuning)
 
 
 def _year(when: float | None) -> int | None:

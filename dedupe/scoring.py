@@ -20,7 +20,6 @@ from itertools import repeat
 import numpy as np
 
 from newsagg.dedupe.clusters import Centroid, Member, Span, weekday_counts
-from newsagg.dedupe.embedding import LANGUAGES as ENCODER_LANGUAGES
 from newsagg.dedupe.features import Features
 from newsagg.dedupe.records import ClusterRecord, EventRecord
 from newsagg.dedupe.tuning import Tuning
@@ -358,34 +357,7 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
         bar = tuning.event_threshold * (1 + tuning.small_event_bar / max(rec.size, 1))
         fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
                           tuning, across, None if cross is None else float(cross[i])) / bar
-        if tuning.embedding:
-            fits[eid] = _with_embedding(fits[eid], f, rec, tuning)
     return fits
-
-
-def _with_embedding(fit: float, f: Features, rec: EventRecord, tuning: Tuning) -> float:
-    """An event's fit with the sentence embedding's say (`Tuning.embedding`): a veto
-    for an event of the article's language alone whose reports say something else,
-    a relief for one in other languages only whose reports say the same."""
-    likeness = rec.centroid.embedding_likeness(f.embedding)
-    if likeness is None:
-        return fit
-    if rec.centroid.langs == [f.lang]:
-        known = f.lang in ENCODER_LANGUAGES
-        veto = tuning.embedding_veto if known else tuning.embedding_veto_unknown
-        if likeness < veto:
-            return 0.0
-        if tuning.embedding_blend and fit > 0:
-            center = tuning.embedding_center if known else tuning.embedding_center_unknown
-            bar = tuning.event_threshold * (1 + tuning.small_event_bar / max(rec.size, 1))
-            return max(0.0, fit + tuning.embedding_blend * (likeness - center) / bar)
-        return fit
-    share = rec.centroid.language_share(f.lang)
-    minority = f.lang not in rec.centroid.langs if share is None or not tuning.embedding_cross_minority \
-        else share <= tuning.cross_lang_max_share
-    if minority and likeness >= tuning.embedding_cross:
-        return max(fit, likeness / tuning.embedding_cross)
-    return fit
 
 
 def days_apart(a: Span, b: Span) -> float:

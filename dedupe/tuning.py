@@ -142,24 +142,6 @@ class Tuning:
     country_languages: tuple = ("de", "es", "fr", "it", "nl", "pl", "pt")
     names_keys: int = 8  # the rarest names/numbers of an article indexed for other languages' reports
 
-    # A multilingual sentence embedding of the title and lead (`dedupe.embedding`,
-    # the `embed` extra) as further evidence for joining an event: an event whose
-    # members' average cosine with it is below `embedding_veto` (languages the
-    # encoder was trained on) or `embedding_veto_unknown` (others: their cosines
-    # run high, Vietnamese unrelated reports about 0.73) is not joined; across
-    # languages an average cosine of `embedding_cross` or more fits at the bar.
-    embedding: bool = False
-    embedding_lead_chars: int = 300
-    embedding_veto: float = 0.0  # 0: none (0.55 / 0.79 cost dev and vi tune F1 .005-.02)
-    embedding_veto_unknown: float = 0.0
-    embedding_cross: float = 0.65  # above 1: never (dated tune shuffled F1 +.010 at .60-.70, dev and vi =)
-    # ... and within a language the likeness added to the average lexical one: this
-    # weight times (average cosine - the centre: between same-event and other-event pairs).
-    embedding_blend: float = 0.0  # 0: none (0.15 / 0.3: dated file order F1 -.014 / -.040)
-    embedding_center: float = 0.62
-    embedding_center_unknown: float = 0.85
-    embedding_cross_minority: bool = False  # ... also for an event where its language holds at most `cross_lang_max_share`
-
     min_key_link: float = 0.1  # least average names-and-numbers similarity to join an event in its language
     per_language_df: bool = True  # content words' document frequencies within their language
     lang_prior_docs: int = 50  # idf_prior_docs of those

@@ -114,10 +114,8 @@ class Runtime:
     def engine(self):
         """The story engine on the configured state."""
         from newsagg.dedupe.engine import StoryEngine
-        from newsagg.dedupe.tuning import Tuning
 
-        tuning = Tuning(embedding=True) if self.settings.story_embedding else None
-        return self._once("engine", lambda: StoryEngine(self.engine_state(), tuning=tuning,
+        return self._once("engine", lambda: StoryEngine(self.engine_state(),
                                                         quiet_hours=self.settings.cluster_quiet_hours))
 
     def search_store(self):
