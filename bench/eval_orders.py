@@ -105,7 +105,7 @@ def main() -> None:
                         help="score storylines against the event labels (rows without a topic: the UCI "
                              "aggregator stream, whose stories are topic-like)")
     parser.add_argument("--tuning", default="",
-                        help='JSON of Tuning fields to change, e.g. \'{"embedding": true}\'')
+                        help='JSON of Tuning fields to change, e.g. \'{"event_threshold": 0.18}\'')
     args = parser.parse_args()
     ev = load_eval(args.tree)
     if args.topic_from_event:
