@@ -104,6 +104,8 @@ def main() -> None:
     parser.add_argument("--topic-from-event", action="store_true",
                         help="score storylines against the event labels (rows without a topic: the UCI "
                              "aggregator stream, whose stories are topic-like)")
+    parser.add_argument("--tuning", default="",
+                        help='JSON of Tuning fields to change, e.g. \'{"event_threshold": 0.18}\'')
     args = parser.parse_args()
     ev = load_eval(args.tree)
     if args.topic_from_event:
@@ -115,6 +117,12 @@ def main() -> None:
         from newsagg.dedupe.tuning import Tuning
 
         tuning = Tuning(stopwords=False, stem_length=64)
+    if args.tuning:
+        from dataclasses import replace
+
+        from newsagg.dedupe.tuning import Tuning
+
+        tuning = replace(tuning or Tuning(), **json.loads(args.tuning))
     lines = []
     for seed in [None, *range(1, args.shuffles + 1)]:
         try:
