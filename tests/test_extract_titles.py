@@ -259,3 +259,36 @@ def test_a_line_break_in_the_h1_is_a_space():
     html_text = page(og="Quay shut for two days", raw=True,
                      h1="Storm shuts the old quay<br>for two days after the gale")
     assert extract_article(html_text.encode(), URL).title == "Storm shuts the old quay for two days after the gale"
+
+
+@pytest.mark.parametrize(("fields", "url", "expected"), [
+    # entities the markup escaped once more than it meant, without their ';' or three times over
+    (dict(og="Crews&#8217 vote to reopen the quay"), URL, "Crews’ vote to reopen the quay"),
+    (dict(og="Quay &amp dock reopen after storm"), URL, "Quay & dock reopen after storm"),
+    (dict(ld="Ferry &amp;amp;quot;Kestrel&amp;amp;quot; returns"), URL, 'Ferry "Kestrel" returns'),
+    # the site's name with its article, or with an umlaut the host writes out
+    (dict(title="Storm shuts the quay for two days | Der Inselbote"), "https://www.inselbote.de/a/1.html",
+     "Storm shuts the quay for two days"),
+    (dict(title="Storm shuts the quay for two days - Küstenbote"), "https://www.kuestenbote.de/a/1.html",
+     "Storm shuts the quay for two days"),
+    # a bar without spaces around it
+    (dict(title="Storm shuts the quay for two days|Wochenblatt"), URL, "Storm shuts the quay for two days"),
+    # the site's longer name before the headline; a longer first part is the headline's own
+    (dict(title="Wochenblatt Inselredaktion Mallorca - Storm shuts the quay for two days"), URL,
+     "Storm shuts the quay for two days"),
+    (dict(title="Wochenblatt readers tell of two nights without ferries - Quay shut"), URL,
+     "Wochenblatt readers tell of two nights without ferries - Quay shut"),
+    # the <h1> says more than the social title, and carries the site's name
+    (dict(og="Storm shuts the quay", h1="Storm shuts the quay for two days - Wochenblatt"), URL,
+     "Storm shuts the quay for two days"),
+])
+def test_entities_and_the_sites_name_in_more_forms(fields, url, expected):
+    assert extract_article(page(**fields).encode(), url).title == expected
+
+
+def test_a_section_and_a_site_name_no_host_spells_after_the_heading():
+    """'<headline> : 뉴스 : 섬신문' (news, the site's Korean name) in <title>; the headline in the
+    second <h1> (the first is empty): the heading's form, without both segments."""
+    headline = "폭풍으로 부두 이틀간 폐쇄"
+    html_text = page(title=f"{headline} : 뉴스 : 섬신문", h1="").replace("</h1>", f"</h1><h1>{headline}</h1>", 1)
+    assert extract_article(html_text.encode(), "https://news.seomsinmun.co.kr/3/1").title == headline

@@ -16,8 +16,11 @@ import ftfy
 
 # Separators between a headline and the site's name; spaces around them are required, so a
 # hyphenated word or a 'U.S.-China' stays whole.
-_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«/~›‹►]|::|--|\\\\)\s+|\s*[｜│]\s*")  # fullwidth bars need no spaces
-_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# A bar needs no spaces ('Headline|Site'): headlines do not use it as a letter.
+_SEPARATOR = re.compile(r"\s+(?:[\-–—:·•»«/~›‹►]|::|--|\\\\)\s+|\s*[|｜│]\s*")
+# an entity, also a numeric one or a common named one without its ';' ('&#8217s', 'Tom &amp Jerry'),
+# which browsers read as the character too
+_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,6}|[A-Za-z][A-Za-z0-9]{1,31});|&#\d{2,6}|&(?:amp|quot|nbsp|lt|gt)\b")
 _ELLIPSIS = ("…", "...")
 _GENERIC_LABELS = {"www", "m", "amp", "mobile", "news", "blog", "blogs", "edition", "en", "de", "fr", "es", "live"}
 MAX_SITE_WORDS = 6
@@ -31,15 +34,32 @@ def _key(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum() and not unicodedata.combining(ch))
 
 
+# German domains write umlauts out ('Süddeutsche' on sueddeutsche.de), most others drop the accent
+# ('Hürriyet' on hurriyet.com.tr): a name is matched in both forms
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+# a site's name with its article ('Die Zeit' on zeit.de, 'Il Post' on ilpost.it has it in the host too)
+_ARTICLES = {"the", "die", "der", "das", "le", "la", "les", "el", "il", "lo", "los", "las", "het", "de", "o", "a"}
+
+
+def _key_forms(text: str) -> set[str]:
+    """`_key` of the text, of its umlauts written out, and of both without a leading article."""
+    forms = {text, text.translate(_UMLAUTS)}
+    for form in list(forms):
+        first, _, rest = form.partition(" ")
+        if rest and first.lower() in _ARTICLES:
+            forms.add(rest)
+    return {k for k in map(_key, forms) if k}
+
+
 # First characters of UTF-8 sequences read as Latin-1/cp1252: Latin-1 letters (Ã), general punctuation (â€),
 # Latin Extended (Å‚, Ä°), Greek (Î), Cyrillic (Ð, Ñ)
 _MOJIBAKE_MARKS = "ÃÂâÐÑØÙÅÄÎÏ"
 
 
 def fix_text(title: str | None) -> str:
-    """Entities (up to twice escaped) unescaped, mojibake repaired, whitespace collapsed."""
+    """Entities (up to three times escaped) unescaped, mojibake repaired, whitespace collapsed."""
     text = title or ""
-    for _ in range(2):
+    for _ in range(3):
         if not _ENTITY.search(text):
             break
         text = html.unescape(text)
@@ -50,7 +70,7 @@ def fix_text(title: str | None) -> str:
 
 def site_keys(site_names: list[str | None], url: str | None) -> set[str]:
     """Keys a site's name may appear under: og:site_name, publisher, outlet, the host's labels."""
-    keys = {_key(n) for n in site_names if n and _key(n)}
+    keys = {k for n in site_names if n for k in _key_forms(n)}
     host = (urlsplit(url).hostname or "") if url else ""
     labels = [label for label in host.split(".") if label not in _GENERIC_LABELS]
     if labels:
@@ -65,9 +85,12 @@ def is_site_name(text: str, keys: set[str]) -> bool:
 
 
 def _is_site(segment: str, keys: set[str]) -> bool:
-    key = _key(segment)
-    if not key or len(segment.split()) > MAX_SITE_WORDS:
+    if len(segment.split()) > MAX_SITE_WORDS:
         return False
+    return any(_is_site_key(key, keys) for key in _key_forms(segment))
+
+
+def _is_site_key(key: str, keys: set[str]) -> bool:
     # 'The Guardian' vs host label 'theguardian'; 'Wochenblatt.de' vs 'wochenblatt' and back: a few
     # letters more (a domain ending) on either side, never a word that only starts alike ('Newsom')
     key = key.removeprefix("the")  # 'The Times of India' on timesofindia.indiatimes.com
@@ -108,7 +131,10 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
         if len(parts) > 1 and len(parts[-1].split()) <= 2 and len(parts[0].split()) > 3 and _looks_section(parts[-1]):
             parts.pop()
             seps.pop()
-    while len(parts) > 1 and _is_site(parts[0], keys):
+    # before the headline also the site's longer name ('CDU-Fraktion im Erfurter Stadtrat - Headline' on
+    # cdu-fraktion-erfurt.de), when no longer than what follows
+    while len(parts) > 1 and (_is_site(parts[0], keys) or _names_site(parts[0], keys, host_words)
+                              and len(parts[0].split()) <= len(" ".join(parts[1:]).split())):
         parts.pop(0)
         seps.pop(0)
     out = parts[0]
@@ -166,7 +192,14 @@ def _decorated_form_of(title: str, heading: str) -> bool:
     else:
         return False
     parts = _SEPARATOR.split(rest)  # ' | Editorial' -> ['', 'Editorial']; 'Opinion | ' -> ['Opinion', '']
-    return len(parts) == 2 and not (parts[0].strip() and parts[1].strip()) and 0 < len(" ".join(parts).split()) <= 3
+    if len(parts) == 2:
+        return not (parts[0].strip() and parts[1].strip()) and 0 < len(" ".join(parts).split()) <= 3
+    # two short segments after the heading, a section and the site ('Headline : 뉴스 : 동아닷컴', in a
+    # script no host name spells), for a heading that says more than they do
+    segments = parts[1:] if not parts[0].strip() else parts[:-1] if not parts[-1].strip() else []
+    words = [len(p.split()) for p in segments]
+    return len(segments) == 2 and all(0 < n <= 3 for n in words) and len(heading.split()) >= 3 \
+        and len(heading.split()) > sum(words)
 
 
 def _same_words(a: str, b: str) -> bool:
@@ -217,8 +250,8 @@ def _site_segment_form_of(title: str, heading: str, keys: set[str], host_words: 
 
 
 def _names_site(text: str, keys: set[str], host_words: tuple[str, ...]) -> bool:
-    key = _key(text).removeprefix("the")
-    if any(len(k) >= 5 and key.startswith(k.removeprefix("the")) for k in keys):
+    if any(len(k) >= 5 and key.removeprefix("the").startswith(k.removeprefix("the")) for k in keys
+           for key in _key_forms(text)):
         return True
     words = [_key(w) for w in _words(text)]
     return bool(host_words) and all(any(w.startswith(h) for w in words) for h in host_words)
@@ -249,6 +282,16 @@ def _own_headline(heading: str, keys: set[str], titles: list[str]) -> bool:
     return any(words & _content_words(max(_SEPARATOR.split(t), key=len)) for t in titles if t)
 
 
+def _without_site(heading: str, keys: set[str]) -> str:
+    """An <h1> with the site's own name after or before a separator ('Headline - Wochenblatt'): without it."""
+    parts = _SEPARATOR.split(heading)
+    if len(parts) == 2 and len(parts[0].split()) >= 3 and _is_site(parts[1], keys):
+        return parts[0]
+    if len(parts) == 2 and len(parts[1].split()) >= 3 and _is_site(parts[0], keys):
+        return parts[1]
+    return heading
+
+
 def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: str | None,
                  h1: str | None, site_names: list[str | None], url: str | None,
                  headings: list[str] | None = None, alt_titles: list[str] | None = None,
@@ -261,7 +304,7 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     keys, host = site_keys(site_names, url), _host_words(url)
     raw = [fix_text(t) for t in (ld_headline, og_title, html_title)]
     candidates = [strip_site_name(t, keys, host) for t in raw]
-    heading = fix_text(h1)
+    heading = _without_site(fix_text(h1), keys)
     title = next((t for t in candidates if t), "")
     # a social title cut with an ellipsis where another metadata title is whole
     title = next((t for t in candidates if t != title and _cut_form_of(title, t)), title)
