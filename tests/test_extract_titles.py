@@ -292,3 +292,31 @@ def test_a_section_and_a_site_name_no_host_spells_after_the_heading():
     headline = "폭풍으로 부두 이틀간 폐쇄"
     html_text = page(title=f"{headline} : 뉴스 : 섬신문", h1="").replace("</h1>", f"</h1><h1>{headline}</h1>", 1)
     assert extract_article(html_text.encode(), "https://news.seomsinmun.co.kr/3/1").title == headline
+
+
+@pytest.mark.parametrize(("fields", "url", "expected"), [
+    # a host whose name is a generic label ('news')
+    (dict(title="Storm shuts the quay for two days | news.com.au"), "https://www.news.com.au/national/quay-1",
+     "Storm shuts the quay for two days"),
+    # a page number between headline and site
+    (dict(title="Storm shuts the quay for two days | Page 2 | Wochenblatt"), URL, "Storm shuts the quay for two days"),
+    # og:site_name escaped once more than meant, or two letters long
+    (dict(title="Storm shuts the quay for two days | Kanaren &amp; Co", site="Kanaren &amp; Co"),
+     "https://www.inselpost.es/a/1.html", "Storm shuts the quay for two days"),
+    (dict(title="Storm shuts the quay for two days | WB", site="WB"), "https://www.inselpost.es/a/1.html",
+     "Storm shuts the quay for two days"),
+    # the site's name in parentheses
+    (dict(title="Storm shuts the quay for two days (Wochenblatt)"), URL, "Storm shuts the quay for two days"),
+    # an SEO title's section before the headline, set off by a bar; a colon after a word is the headline's
+    (dict(title="Politik | Storm shuts the quay for two days | Wochenblatt"), URL, "Storm shuts the quay for two days"),
+    (dict(title="Brexit: what happens to the quay now - Wochenblatt"), URL, "Brexit: what happens to the quay now"),
+])
+def test_the_sites_name_and_sections_in_seo_titles(fields, url, expected):
+    assert extract_article(page(**fields).encode(), url).title == expected
+
+
+def test_a_second_metadata_title_shows_what_the_first_adds():
+    """The JSON-LD headline 'Headline | Inselpost' (a name the host does not spell), og:title the
+    headline alone: the site's name is left out."""
+    html_text = page(ld="Storm shuts the quay for two days | Inselpost", og="Storm shuts the quay for two days")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay for two days"

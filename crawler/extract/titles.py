@@ -70,13 +70,17 @@ def fix_text(title: str | None) -> str:
 
 def site_keys(site_names: list[str | None], url: str | None) -> set[str]:
     """Keys a site's name may appear under: og:site_name, publisher, outlet, the host's labels."""
-    keys = {k for n in site_names if n for k in _key_forms(n)}
+    # entities and mojibake as in titles ('Kanaren &amp; Co'); a declared name of two letters ('FT') counts
+    named = {k for n in site_names if n for k in _key_forms(fix_text(n)) if len(k) >= 2}
+    keys = set()
     host = (urlsplit(url).hostname or "") if url else ""
     labels = [label for label in host.split(".") if label not in _GENERIC_LABELS]
     if labels:
         keys.add(_key(".".join(labels)))
         keys.update(_key(label) for label in labels[:-1] if len(label) > 3)  # 'wochenblatt' of wochenblatt.de
-    return {k for k in keys if len(k) >= 3}
+    if host:
+        keys.add(_key(host.removeprefix("www.")))  # 'news.com.au', whose name is a generic label
+    return named | {k for k in keys if len(k) >= 3}
 
 
 def is_site_name(text: str, keys: set[str]) -> bool:
@@ -112,6 +116,10 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
     label = _SITE_LABEL.match(title)
     if label and _is_site(label.group(1), keys):
         title = label.group(2)
+    # 'Headline (Site)'
+    paren = _IN_PARENS.match(title)
+    if paren and _is_site(paren.group(2), keys):
+        title = paren.group(1)
     parts = _SEPARATOR.split(title)
     seps = _SEPARATOR.findall(title)
     if len(parts) < 2:
@@ -124,17 +132,27 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
     if first_site is not None and first_site < len(parts) - 1:
         parts, seps = parts[:first_site + 1], seps[:first_site]
     # Drop site-name segments from the end, then from the start; never the last remaining one.
+    found = False
     while len(parts) > 1 and site_after(len(parts) - 1):
         parts.pop()
         seps.pop()
-        # a section name between headline and site: 'Headline | Politics | Site'
-        if len(parts) > 1 and len(parts[-1].split()) <= 2 and len(parts[0].split()) > 3 and _looks_section(parts[-1]):
+        found = True
+        # a section name or page number between headline and site: 'Headline | Politics | Site', '… | Page 2 | Site'
+        if len(parts) > 1 and len(parts[-1].split()) <= 2 and len(parts[0].split()) > 3 \
+                and (_looks_section(parts[-1]) or _PAGE.match(parts[-1])):
             parts.pop()
             seps.pop()
     # before the headline also the site's longer name ('CDU-Fraktion im Erfurter Stadtrat - Headline' on
     # cdu-fraktion-erfurt.de), when no longer than what follows
     while len(parts) > 1 and (_is_site(parts[0], keys) or _names_site(parts[0], keys, host_words)
                               and len(parts[0].split()) <= len(" ".join(parts[1:]).split())):
+        parts.pop(0)
+        seps.pop(0)
+        found = True
+    # an SEO title's section before the headline, set off by a bar ('Politik | Headline | Site'); a dash
+    # or colon after a word or two is the headline's own ('Brexit: what next')
+    if found and len(parts) > 1 and seps[0].strip() in _BARS and len(parts[0].split()) <= 2 \
+            and _looks_section(parts[0]) and len(" ".join(parts[1:]).split()) > 3:
         parts.pop(0)
         seps.pop(0)
     out = parts[0]
@@ -144,6 +162,9 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
 
 
 _SITE_LABEL = re.compile(r"^([^:]{3,60}):\s+(\S.*)$")
+_IN_PARENS = re.compile(r"^(.*\S)\s+\(([^()]{2,60})\)$")
+_PAGE = re.compile(r"^(?:page|seite|página|pagina|strona|sida|side)\s+\d+(?:\s+(?:of|von|de|di|sur)\s+\d+)?$", re.I)
+_BARS = {"|", "｜", "│", "»", "›", "/", "::"}
 
 
 def _looks_section(segment: str) -> bool:
@@ -309,6 +330,9 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     # a social title cut with an ellipsis where another metadata title is whole
     title = next((t for t in candidates if t != title and _cut_form_of(title, t)), title)
     others = [strip_site_name(fix_text(t), keys, host) for t in (alt_titles or [])]
+    # another metadata title (twitter:title …) that is this one without a short segment: that segment
+    # is the site's name or a section the host does not spell ('Headline | Inselpost')
+    title = next((t for t in others + candidates if t and t != title and _decorated_form_of(title, t)), title)
     visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])], keys, host)
     if visible:
         return visible
