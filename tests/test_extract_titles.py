@@ -320,3 +320,16 @@ def test_a_second_metadata_title_shows_what_the_first_adds():
     headline alone: the site's name is left out."""
     html_text = page(ld="Storm shuts the quay for two days | Inselpost", og="Storm shuts the quay for two days")
     assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay for two days"
+
+
+def test_a_title_with_lost_letters_takes_the_pages_other_form():
+    """og:title written in another encoding and read with '�' where letters were; <title> has them."""
+    html_text = page(og="La sanci\ufffdn al puerto de M\ufffdlaga llega tarde",
+                     title="La sanción al puerto de Málaga llega tarde")
+    assert extract_article(html_text.encode(), URL).title == "La sanción al puerto de Málaga llega tarde"
+
+
+def test_invisible_characters_are_left_out():
+    """A zero-width space and a soft hyphen in og:title: the reader sees neither."""
+    html_text = page(og="Storm shuts the qu\u00aday\u200b for two days")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay for two days"

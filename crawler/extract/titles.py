@@ -65,7 +65,23 @@ def fix_text(title: str | None) -> str:
         text = html.unescape(text)
     if any(ch in text for ch in _MOJIBAKE_MARKS):  # only text that may be mojibake goes to ftfy
         text = ftfy.fix_encoding(text)
+    text = text.translate(_INVISIBLE)
     return re.sub(r"\s+", " ", text).strip()
+
+
+# characters a reader never sees that would make two forms of one headline differ: zero-width space,
+# soft hyphen, byte-order mark, word joiner
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u00ad\ufeff\u2060"))
+_REPLACEMENT = re.compile("\ufffd+")
+
+
+def _repaired_form(title: str, forms: list[str]) -> str:
+    """A title with '�' (bytes of another encoding, lost): another form of it on the page that has the
+    letters ('La sanci�n …' -> 'La sanción …')."""
+    if "\ufffd" not in title:
+        return title
+    pattern = re.compile(".{1,3}".join(re.escape(part) for part in _REPLACEMENT.split(title)))
+    return next((f for f in forms if f and "\ufffd" not in f and pattern.fullmatch(f)), title)
 
 
 def site_keys(site_names: list[str | None], url: str | None) -> set[str]:
@@ -321,7 +337,8 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     when that is the full form of a shortened one, or the same headline as the reader sees it
     (one of the metadata titles in other quotes or case: then even a later <h1> than the first), or
     a standalone <h1> about the same story (the page's own headline over a social or SEO title);
-    cleaned of entities, mojibake and site name."""
+    cleaned of entities, mojibake, invisible characters and site name; a title with letters lost
+    ('�') replaced by the page's other form of it."""
     keys, host = site_keys(site_names, url), _host_words(url)
     raw = [fix_text(t) for t in (ld_headline, og_title, html_title)]
     candidates = [strip_site_name(t, keys, host) for t in raw]
@@ -333,6 +350,7 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     # another metadata title (twitter:title …) that is this one without a short segment: that segment
     # is the site's name or a section the host does not spell ('Headline | Inselpost')
     title = next((t for t in others + candidates if t and t != title and _decorated_form_of(title, t)), title)
+    title = _repaired_form(title, candidates + others + [heading] + [fix_text(h) for h in (headings or [])])
     visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])], keys, host)
     if visible:
         return visible
