@@ -333,3 +333,12 @@ def test_invisible_characters_are_left_out():
     """A zero-width space and a soft hyphen in og:title: the reader sees neither."""
     html_text = page(og="Storm shuts the qu\u00aday\u200b for two days")
     assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay for two days"
+
+
+def test_a_section_link_in_the_h1_beside_its_headline():
+    """'<h1><a href=/politik/>Politik</a> Headline</h1>' with a shorter social title in other words:
+    the <h1>'s own headline (a section's link beside it does not make it a teaser)."""
+    headline = "Council approves new budget for the harbour district after long debate"
+    html_text = page(og="Harbour budget approved", h1="HEADLINE", raw=True).replace(
+        "<h1>HEADLINE</h1>", f"<h1><a href='/politik/'>Politik</a> {headline}</h1>")
+    assert extract_article(html_text.encode(), URL).title == headline
