@@ -342,3 +342,9 @@ def test_a_section_link_in_the_h1_beside_its_headline():
     html_text = page(og="Harbour budget approved", h1="HEADLINE", raw=True).replace(
         "<h1>HEADLINE</h1>", f"<h1><a href='/politik/'>Politik</a> {headline}</h1>")
     assert extract_article(html_text.encode(), URL).title == headline
+
+
+def test_a_shortened_social_title_does_not_cut_the_headline():
+    """The JSON-LD headline 'Headline: two hurt', og:title cut before the colon, no heading: the whole one."""
+    html_text = page(ld="Storm shuts the quay: two hurt", og="Storm shuts the quay")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay: two hurt"

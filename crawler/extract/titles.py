@@ -239,6 +239,17 @@ def _decorated_form_of(title: str, heading: str) -> bool:
         and len(heading.split()) > sum(words)
 
 
+def _named_after(title: str, short: str) -> bool:
+    """`title` is `short` and a name after a separator other than a colon ('Headline | Inselpost'): not
+    a headline's second part ('Storm shuts the quay: two hurt', a shortened social title's whole form)."""
+    if not title.startswith(short):
+        return False
+    rest = title[len(short):]
+    match = re.fullmatch(r"\s*(\S+?)\s*(\w.*)", rest)
+    return bool(match) and _SEPARATOR.fullmatch(rest[:match.start(2)]) is not None \
+        and match.group(1) != ":" and len(match.group(2).split()) <= 3 and _looks_section(match.group(2))
+
+
 def _same_words(a: str, b: str) -> bool:
     """The same words in the same order, case, quotes and punctuation aside ('It's' vs 'It’s')."""
     wa = _words(a)
@@ -349,7 +360,7 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     others = [strip_site_name(fix_text(t), keys, host) for t in (alt_titles or [])]
     # another metadata title (twitter:title …) that is this one without a short segment: that segment
     # is the site's name or a section the host does not spell ('Headline | Inselpost')
-    title = next((t for t in others + candidates if t and t != title and _decorated_form_of(title, t)), title)
+    title = next((t for t in others + candidates if t and t != title and _named_after(title, t)), title)
     title = _repaired_form(title, candidates + others + [heading] + [fix_text(h) for h in (headings or [])])
     visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])], keys, host)
     if visible:
