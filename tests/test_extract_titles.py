@@ -348,3 +348,17 @@ def test_a_shortened_social_title_does_not_cut_the_headline():
     """The JSON-LD headline 'Headline: two hurt', og:title cut before the colon, no heading: the whole one."""
     html_text = page(ld="Storm shuts the quay: two hurt", og="Storm shuts the quay")
     assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay: two hurt"
+
+
+@pytest.mark.parametrize(("fields", "url", "expected"), [
+    # the registered name however short, on a host with a two-part suffix
+    (dict(title="Eza - Storm shuts the quay for two days"), "https://www.eza.gv.at/presse/1.html",
+     "Storm shuts the quay for two days"),
+    # og:title cut at a length without an ellipsis; <title> has the rest
+    (dict(og="Storm shuts the quay for", title="Storm shuts the quay for two days - Wochenblatt"), URL,
+     "Storm shuts the quay for two days"),
+    # ... but a byline after the headline is no part of it
+    (dict(og="Storm shuts the quay", title="Storm shuts the quay by Ana Ruiz"), URL, "Storm shuts the quay"),
+])
+def test_short_site_names_and_cut_social_titles(fields, url, expected):
+    assert extract_article(page(**fields).encode(), url).title == expected

@@ -7,12 +7,14 @@ appended or prepended (`… - Wochenblatt`, `Wochenblatt | …`), and a shortene
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 from urllib.parse import urlsplit
 
 import ftfy
+import tldextract
 
 # Separators between a headline and the site's name; spaces around them are required, so a
 # hyphenated word or a 'U.S.-China' stays whole.
@@ -96,7 +98,21 @@ def site_keys(site_names: list[str | None], url: str | None) -> set[str]:
         keys.update(_key(label) for label in labels[:-1] if len(label) > 3)  # 'wochenblatt' of wochenblatt.de
     if host:
         keys.add(_key(host.removeprefix("www.")))  # 'news.com.au', whose name is a generic label
+        # the registered name however short ('eza' of eza.gv.at, 'ft' of ft.com), never a suffix's label ('co')
+        domain = _registered_name(host)
+        if len(_key(domain)) >= 2:
+            named.add(_key(domain))
     return named | {k for k in keys if len(k) >= 3}
+
+
+@functools.cache
+def _public_suffixes():
+    # tldextract's bundled public-suffix snapshot, never fetched (loaded once, on the first page)
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def _registered_name(host: str) -> str:
+    return _public_suffixes()(host).domain
 
 
 def is_site_name(text: str, keys: set[str]) -> bool:
@@ -208,6 +224,17 @@ def _cut_form_of(short: str, full: str) -> bool:
     mark = next((m for m in _ELLIPSIS if s.endswith(m)), None)
     s = s[: -len(mark)].rstrip() if mark else ""
     return bool(s) and full.startswith(s) and len(full) > len(s)
+
+
+def _runs_on(short: str, full: str) -> bool:
+    """`full` is `short` and more words of the same sentence, no separator between ('Verizon boxes
+    getting a new' / 'Verizon boxes getting a new HD guide'): `short` was cut at a length."""
+    rest = full[len(short):] if full.startswith(short) else ""
+    words = _words(rest)
+    return rest[:1] == " " and bool(words) and words[0] not in _BYLINE_WORDS and not _SEPARATOR.search(rest)
+
+
+_BYLINE_WORDS = {"by", "von", "par", "por", "di", "door", "av", "af"}  # 'Headline by Name' adds a byline
 
 
 _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"'})
@@ -355,8 +382,8 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     candidates = [strip_site_name(t, keys, host) for t in raw]
     heading = _without_site(fix_text(h1), keys)
     title = next((t for t in candidates if t), "")
-    # a social title cut with an ellipsis where another metadata title is whole
-    title = next((t for t in candidates if t != title and _cut_form_of(title, t)), title)
+    # a social title cut, with an ellipsis or without, where another metadata title is whole
+    title = next((t for t in candidates if t != title and (_cut_form_of(title, t) or _runs_on(title, t))), title)
     others = [strip_site_name(fix_text(t), keys, host) for t in (alt_titles or [])]
     # another metadata title (twitter:title …) that is this one without a short segment: that segment
     # is the site's name or a section the host does not spell ('Headline | Inselpost')
