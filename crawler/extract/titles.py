@@ -320,8 +320,10 @@ def _site_segment_form_of(title: str, heading: str, keys: set[str], host_words: 
         return False
     names = _SEPARATOR.split((after or before).group(1))
     site, sections = (names[-1], names[:-1]) if after else (names[0], names[1:])
+    # sections are short, and shorter than the heading (a blog's name <h1> before 'Blog Archive » Post — Site'
+    # is no headline decorated by two sections)
     return (_is_site(site, keys) or _names_site(site, keys, host_words) or site in logos) \
-        and all(len(part.split()) <= 3 for part in sections)
+        and all(len(part.split()) <= min(3, len(heading.split()) - 1) for part in sections)
 
 
 def _names_site(text: str, keys: set[str], host_words: tuple[str, ...]) -> bool:
