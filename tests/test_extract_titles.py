@@ -362,3 +362,12 @@ def test_a_shortened_social_title_does_not_cut_the_headline():
 ])
 def test_short_site_names_and_cut_social_titles(fields, url, expected):
     assert extract_article(page(**fields).encode(), url).title == expected
+
+
+def test_a_blogs_name_heading_is_not_a_headline_decorated_by_sections():
+    """A blog's name in its <h1>, the post's title in an <h2>, <title> 'Blog » Blog Archive » Post — Site':
+    the post's title (the blog's name is no headline with 'Blog Archive' and the post as sections)."""
+    html_text = page(title="The Quay Gang » Blog Archive » Storm shuts quay — Wochenblatt",
+                     h1="HEADING", raw=True).replace(
+        "<h1>HEADING</h1>", "<h1><a href='/quaygang/'>The Quay Gang</a></h1><h2>Storm shuts quay</h2>")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts quay"
