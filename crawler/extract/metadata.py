@@ -403,11 +403,13 @@ def read_metadata(tree, url: str | None = None) -> PageMeta:
         or tree.xpath("(//article//h2 | //main//h2 | //header//h2)[1]")  # no <h1> at all: the article's first <h2>
     meta.h1 = _heading_text(headings[0]) if headings else None
     # an <h1> of the page's own, not a teaser's link, a logo link or one in a menu, sidebar or footer;
-    # a link to the page itself (a blog's permalink on its post title) is no teaser
+    # a link to the page itself (a blog's permalink on its post title) is no teaser, nor is a section's
+    # link beside three words or more of the heading's own ('<a>Politik</a> Headline …')
     page_urls = {u for u in (url, meta.canonical, meta.og_url) if u}
     meta.h1_standalone = bool(headings) and headings[0].tag == "h1" and not headings[0].xpath(
-        "ancestor-or-self::*[self::a or self::nav or self::aside or self::footer]") and all(
-        _same_page(href, page_urls) for href in headings[0].xpath(".//a/@href"))
+        "ancestor-or-self::*[self::a or self::nav or self::aside or self::footer]") and (all(
+            _same_page(href, page_urls) for href in headings[0].xpath(".//a/@href"))
+            or len("".join(headings[0].xpath(".//text()[not(ancestor::a)]")).split()) >= 3)
     # <h2>s after the <h1>s: some pages keep the site's logo in every <h1> and the headline in an <h2>;
     # a heading only becomes the title when a metadata title confirms it (crawler.extract.titles)
     found = tree.xpath("//h1")[:MAX_HEADINGS] + tree.xpath("//h2")[:MAX_HEADINGS] + tree.xpath(HEADLINE_MARKUP)[:3]

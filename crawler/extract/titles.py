@@ -7,17 +7,22 @@ appended or prepended (`… - Wochenblatt`, `Wochenblatt | …`), and a shortene
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 from urllib.parse import urlsplit
 
 import ftfy
+import tldextract
 
 # Separators between a headline and the site's name; spaces around them are required, so a
 # hyphenated word or a 'U.S.-China' stays whole.
-_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«/~›‹►]|::|--|\\\\)\s+|\s*[｜│]\s*")  # fullwidth bars need no spaces
-_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# A bar needs no spaces ('Headline|Site'): headlines do not use it as a letter.
+_SEPARATOR = re.compile(r"\s+(?:[\-–—:·•»«/~›‹►]|::|--|\\\\)\s+|\s*[|｜│]\s*")
+# an entity, also a numeric one or a common named one without its ';' ('&#8217s', 'Tom &amp Jerry'),
+# which browsers read as the character too
+_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,6}|[A-Za-z][A-Za-z0-9]{1,31});|&#\d{2,6}|&(?:amp|quot|nbsp|lt|gt)\b")
 _ELLIPSIS = ("…", "...")
 _GENERIC_LABELS = {"www", "m", "amp", "mobile", "news", "blog", "blogs", "edition", "en", "de", "fr", "es", "live"}
 MAX_SITE_WORDS = 6
@@ -31,32 +36,83 @@ def _key(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum() and not unicodedata.combining(ch))
 
 
+# German domains write umlauts out ('Süddeutsche' on sueddeutsche.de), most others drop the accent
+# ('Hürriyet' on hurriyet.com.tr): a name is matched in both forms
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+# a site's name with its article ('Die Zeit' on zeit.de, 'Il Post' on ilpost.it has it in the host too)
+_ARTICLES = {"the", "die", "der", "das", "le", "la", "les", "el", "il", "lo", "los", "las", "het", "de", "o", "a"}
+
+
+def _key_forms(text: str) -> set[str]:
+    """`_key` of the text, of its umlauts written out, and of both without a leading article."""
+    forms = {text, text.translate(_UMLAUTS)}
+    for form in list(forms):
+        first, _, rest = form.partition(" ")
+        if rest and first.lower() in _ARTICLES:
+            forms.add(rest)
+    return {k for k in map(_key, forms) if k}
+
+
 # First characters of UTF-8 sequences read as Latin-1/cp1252: Latin-1 letters (Ã), general punctuation (â€),
 # Latin Extended (Å‚, Ä°), Greek (Î), Cyrillic (Ð, Ñ)
 _MOJIBAKE_MARKS = "ÃÂâÐÑØÙÅÄÎÏ"
 
 
 def fix_text(title: str | None) -> str:
-    """Entities (up to twice escaped) unescaped, mojibake repaired, whitespace collapsed."""
+    """Entities (up to three times escaped) unescaped, mojibake repaired, whitespace collapsed."""
     text = title or ""
-    for _ in range(2):
+    for _ in range(3):
         if not _ENTITY.search(text):
             break
         text = html.unescape(text)
     if any(ch in text for ch in _MOJIBAKE_MARKS):  # only text that may be mojibake goes to ftfy
         text = ftfy.fix_encoding(text)
+    text = text.translate(_INVISIBLE)
     return re.sub(r"\s+", " ", text).strip()
+
+
+# characters a reader never sees that would make two forms of one headline differ: zero-width space,
+# soft hyphen, byte-order mark, word joiner
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u00ad\ufeff\u2060"))
+_REPLACEMENT = re.compile("\ufffd+")
+
+
+def _repaired_form(title: str, forms: list[str]) -> str:
+    """A title with '�' (bytes of another encoding, lost): another form of it on the page that has the
+    letters ('La sanci�n …' -> 'La sanción …')."""
+    if "\ufffd" not in title:
+        return title
+    pattern = re.compile(".{1,3}".join(re.escape(part) for part in _REPLACEMENT.split(title)))
+    return next((f for f in forms if f and "\ufffd" not in f and pattern.fullmatch(f)), title)
 
 
 def site_keys(site_names: list[str | None], url: str | None) -> set[str]:
     """Keys a site's name may appear under: og:site_name, publisher, outlet, the host's labels."""
-    keys = {_key(n) for n in site_names if n and _key(n)}
+    # entities and mojibake as in titles ('Kanaren &amp; Co'); a declared name of two letters ('FT') counts
+    named = {k for n in site_names if n for k in _key_forms(fix_text(n)) if len(k) >= 2}
+    keys = set()
     host = (urlsplit(url).hostname or "") if url else ""
     labels = [label for label in host.split(".") if label not in _GENERIC_LABELS]
     if labels:
         keys.add(_key(".".join(labels)))
         keys.update(_key(label) for label in labels[:-1] if len(label) > 3)  # 'wochenblatt' of wochenblatt.de
-    return {k for k in keys if len(k) >= 3}
+    if host:
+        keys.add(_key(host.removeprefix("www.")))  # 'news.com.au', whose name is a generic label
+        # the registered name however short ('eza' of eza.gv.at, 'ft' of ft.com), never a suffix's label ('co')
+        domain = _registered_name(host)
+        if len(_key(domain)) >= 2:
+            named.add(_key(domain))
+    return named | {k for k in keys if len(k) >= 3}
+
+
+@functools.cache
+def _public_suffixes():
+    # tldextract's bundled public-suffix snapshot, never fetched (loaded once, on the first page)
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def _registered_name(host: str) -> str:
+    return _public_suffixes()(host).domain
 
 
 def is_site_name(text: str, keys: set[str]) -> bool:
@@ -65,9 +121,12 @@ def is_site_name(text: str, keys: set[str]) -> bool:
 
 
 def _is_site(segment: str, keys: set[str]) -> bool:
-    key = _key(segment)
-    if not key or len(segment.split()) > MAX_SITE_WORDS:
+    if len(segment.split()) > MAX_SITE_WORDS:
         return False
+    return any(_is_site_key(key, keys) for key in _key_forms(segment))
+
+
+def _is_site_key(key: str, keys: set[str]) -> bool:
     # 'The Guardian' vs host label 'theguardian'; 'Wochenblatt.de' vs 'wochenblatt' and back: a few
     # letters more (a domain ending) on either side, never a word that only starts alike ('Newsom')
     key = key.removeprefix("the")  # 'The Times of India' on timesofindia.indiatimes.com
@@ -89,6 +148,10 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
     label = _SITE_LABEL.match(title)
     if label and _is_site(label.group(1), keys):
         title = label.group(2)
+    # 'Headline (Site)'
+    paren = _IN_PARENS.match(title)
+    if paren and _is_site(paren.group(2), keys):
+        title = paren.group(1)
     parts = _SEPARATOR.split(title)
     seps = _SEPARATOR.findall(title)
     if len(parts) < 2:
@@ -101,14 +164,27 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
     if first_site is not None and first_site < len(parts) - 1:
         parts, seps = parts[:first_site + 1], seps[:first_site]
     # Drop site-name segments from the end, then from the start; never the last remaining one.
+    found = False
     while len(parts) > 1 and site_after(len(parts) - 1):
         parts.pop()
         seps.pop()
-        # a section name between headline and site: 'Headline | Politics | Site'
-        if len(parts) > 1 and len(parts[-1].split()) <= 2 and len(parts[0].split()) > 3 and _looks_section(parts[-1]):
+        found = True
+        # a section name or page number between headline and site: 'Headline | Politics | Site', '… | Page 2 | Site'
+        if len(parts) > 1 and len(parts[-1].split()) <= 2 and len(parts[0].split()) > 3 \
+                and (_looks_section(parts[-1]) or _PAGE.match(parts[-1])):
             parts.pop()
             seps.pop()
-    while len(parts) > 1 and _is_site(parts[0], keys):
+    # before the headline also the site's longer name ('CDU-Fraktion im Erfurter Stadtrat - Headline' on
+    # cdu-fraktion-erfurt.de), when no longer than what follows
+    while len(parts) > 1 and (_is_site(parts[0], keys) or _names_site(parts[0], keys, host_words)
+                              and len(parts[0].split()) <= len(" ".join(parts[1:]).split())):
+        parts.pop(0)
+        seps.pop(0)
+        found = True
+    # an SEO title's section before the headline, set off by a bar ('Politik | Headline | Site'); a dash
+    # or colon after a word or two is the headline's own ('Brexit: what next')
+    if found and len(parts) > 1 and seps[0].strip() in _BARS and len(parts[0].split()) <= 2 \
+            and _looks_section(parts[0]) and len(" ".join(parts[1:]).split()) > 3:
         parts.pop(0)
         seps.pop(0)
     out = parts[0]
@@ -118,6 +194,9 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
 
 
 _SITE_LABEL = re.compile(r"^([^:]{3,60}):\s+(\S.*)$")
+_IN_PARENS = re.compile(r"^(.*\S)\s+\(([^()]{2,60})\)$")
+_PAGE = re.compile(r"^(?:page|seite|página|pagina|strona|sida|side)\s+\d+(?:\s+(?:of|von|de|di|sur)\s+\d+)?$", re.I)
+_BARS = {"|", "｜", "│", "»", "›", "/", "::"}
 
 
 def _looks_section(segment: str) -> bool:
@@ -147,6 +226,17 @@ def _cut_form_of(short: str, full: str) -> bool:
     return bool(s) and full.startswith(s) and len(full) > len(s)
 
 
+def _runs_on(short: str, full: str) -> bool:
+    """`full` is `short` and more words of the same sentence, no separator between ('Verizon boxes
+    getting a new' / 'Verizon boxes getting a new HD guide'): `short` was cut at a length."""
+    rest = full[len(short):] if full.startswith(short) else ""
+    words = _words(rest)
+    return rest[:1] == " " and bool(words) and words[0] not in _BYLINE_WORDS and not _SEPARATOR.search(rest)
+
+
+_BYLINE_WORDS = {"by", "von", "par", "por", "di", "door", "av", "af"}  # 'Headline by Name' adds a byline
+
+
 _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"'})
 
 
@@ -166,7 +256,25 @@ def _decorated_form_of(title: str, heading: str) -> bool:
     else:
         return False
     parts = _SEPARATOR.split(rest)  # ' | Editorial' -> ['', 'Editorial']; 'Opinion | ' -> ['Opinion', '']
-    return len(parts) == 2 and not (parts[0].strip() and parts[1].strip()) and 0 < len(" ".join(parts).split()) <= 3
+    if len(parts) == 2:
+        return not (parts[0].strip() and parts[1].strip()) and 0 < len(" ".join(parts).split()) <= 3
+    # two short segments after the heading, a section and the site ('Headline : 뉴스 : 동아닷컴', in a
+    # script no host name spells), for a heading that says more than they do
+    segments = parts[1:] if not parts[0].strip() else parts[:-1] if not parts[-1].strip() else []
+    words = [len(p.split()) for p in segments]
+    return len(segments) == 2 and all(0 < n <= 3 for n in words) and len(heading.split()) >= 3 \
+        and len(heading.split()) > sum(words)
+
+
+def _named_after(title: str, short: str) -> bool:
+    """`title` is `short` and a name after a separator other than a colon ('Headline | Inselpost'): not
+    a headline's second part ('Storm shuts the quay: two hurt', a shortened social title's whole form)."""
+    if not title.startswith(short):
+        return False
+    rest = title[len(short):]
+    match = re.fullmatch(r"\s*(\S+?)\s*(\w.*)", rest)
+    return bool(match) and _SEPARATOR.fullmatch(rest[:match.start(2)]) is not None \
+        and match.group(1) != ":" and len(match.group(2).split()) <= 3 and _looks_section(match.group(2))
 
 
 def _same_words(a: str, b: str) -> bool:
@@ -212,13 +320,15 @@ def _site_segment_form_of(title: str, heading: str, keys: set[str], host_words: 
         return False
     names = _SEPARATOR.split((after or before).group(1))
     site, sections = (names[-1], names[:-1]) if after else (names[0], names[1:])
+    # sections are short, and shorter than the heading (a blog's name <h1> before 'Blog Archive » Post — Site'
+    # is no headline decorated by two sections)
     return (_is_site(site, keys) or _names_site(site, keys, host_words) or site in logos) \
-        and all(len(part.split()) <= 3 for part in sections)
+        and all(len(part.split()) <= min(3, len(heading.split()) - 1) for part in sections)
 
 
 def _names_site(text: str, keys: set[str], host_words: tuple[str, ...]) -> bool:
-    key = _key(text).removeprefix("the")
-    if any(len(k) >= 5 and key.startswith(k.removeprefix("the")) for k in keys):
+    if any(len(k) >= 5 and key.removeprefix("the").startswith(k.removeprefix("the")) for k in keys
+           for key in _key_forms(text)):
         return True
     words = [_key(w) for w in _words(text)]
     return bool(host_words) and all(any(w.startswith(h) for w in words) for h in host_words)
@@ -249,6 +359,16 @@ def _own_headline(heading: str, keys: set[str], titles: list[str]) -> bool:
     return any(words & _content_words(max(_SEPARATOR.split(t), key=len)) for t in titles if t)
 
 
+def _without_site(heading: str, keys: set[str]) -> str:
+    """An <h1> with the site's own name after or before a separator ('Headline - Wochenblatt'): without it."""
+    parts = _SEPARATOR.split(heading)
+    if len(parts) == 2 and len(parts[0].split()) >= 3 and _is_site(parts[1], keys):
+        return parts[0]
+    if len(parts) == 2 and len(parts[1].split()) >= 3 and _is_site(parts[0], keys):
+        return parts[1]
+    return heading
+
+
 def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: str | None,
                  h1: str | None, site_names: list[str | None], url: str | None,
                  headings: list[str] | None = None, alt_titles: list[str] | None = None,
@@ -257,15 +377,20 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     when that is the full form of a shortened one, or the same headline as the reader sees it
     (one of the metadata titles in other quotes or case: then even a later <h1> than the first), or
     a standalone <h1> about the same story (the page's own headline over a social or SEO title);
-    cleaned of entities, mojibake and site name."""
+    cleaned of entities, mojibake, invisible characters and site name; a title with letters lost
+    ('�') replaced by the page's other form of it."""
     keys, host = site_keys(site_names, url), _host_words(url)
     raw = [fix_text(t) for t in (ld_headline, og_title, html_title)]
     candidates = [strip_site_name(t, keys, host) for t in raw]
-    heading = fix_text(h1)
+    heading = _without_site(fix_text(h1), keys)
     title = next((t for t in candidates if t), "")
-    # a social title cut with an ellipsis where another metadata title is whole
-    title = next((t for t in candidates if t != title and _cut_form_of(title, t)), title)
+    # a social title cut, with an ellipsis or without, where another metadata title is whole
+    title = next((t for t in candidates if t != title and (_cut_form_of(title, t) or _runs_on(title, t))), title)
     others = [strip_site_name(fix_text(t), keys, host) for t in (alt_titles or [])]
+    # another metadata title (twitter:title …) that is this one without a short segment: that segment
+    # is the site's name or a section the host does not spell ('Headline | Inselpost')
+    title = next((t for t in others + candidates if t and t != title and _named_after(title, t)), title)
+    title = _repaired_form(title, candidates + others + [heading] + [fix_text(h) for h in (headings or [])])
     visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])], keys, host)
     if visible:
         return visible
