@@ -66,10 +66,10 @@ def make_engine(tmp_path):
 def test_learned_decision_decides_whether_a_report_joins_the_event_it_clears_the_bar_of(make_engine, intercept, joins):
     # An independent report of the collapse clears the joining bar of the wire's
     # event; the learned decision (weights in the tuning) has the last word on the
-    # join. (Re-examination, off here, merges small events by likeness alone: it
-    # would take a vetoed report back in.)
+    # join. (Re-examination and re-clustering, off here, place reports of small
+    # events by likeness alone: they would take a vetoed report back in.)
     engine = make_engine(replace(Tuning(), event_weights=(0.0,) * len(EVIDENCE) + (intercept,),
-                                 reexamine_events=0, reassign_events=0))
+                                 reexamine_events=0, reassign_events=0, recluster_events=0))
     original = engine.assign(wire())
     report = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
     assert (report.event_id == original.event_id) is joins
