@@ -107,7 +107,7 @@ class Tuning:
     # second one that joined it then no longer hang on which came first. 0: off.
     recluster_events: int = 3
     recluster_min_fit: float = 0.5
-    recluster_max_members: int = 40
+    recluster_max_members: int = 24
     recluster_loose_size: int = 2
     recluster_fixed: bool = True
     recluster_fit: float = 1.0
