@@ -662,7 +662,11 @@ class StoryEngine:
         candidate events of its storyline clustered again at once
         (`clusters.recluster_parts`): which report came first no longer decides (a
         lone first report needs a close likeness to be joined; a second one of
-        another happening that fits it then holds both). Reports in other
+        another happening that fits it then holds both). Run when the article's
+        event is small (`recluster_loose_size`: it founded it or joined a lone
+        report), where arrival order decided; reports of the small events move
+        one copy group at a time, a larger event moves whole and never joins
+        another larger one here (merging events is the merge rules' call). Reports in other
         languages stay with their events (across languages only names compare,
         and those events were joined as wholes). The result is adopted with
         stable ids: each part keeps the id of the event it holds most of (the
@@ -676,7 +680,8 @@ class StoryEngine:
         survivor, recs = self._resolve_events({event_id, *near})
         event_id = survivor[event_id]
         own = recs.get(event_id)
-        if own is None or own.closed or own.size > t.recluster_max_members:
+        # Only where the order decided: the article founded its event or joined a lone report.
+        if own is None or own.closed or own.size > t.recluster_loose_size:
             return {}, []
         chosen, total = [event_id], own.size
         for e in near:
@@ -688,8 +693,7 @@ class StoryEngine:
             total += rec.size
             if len(chosen) > t.recluster_events:
                 break
-        # Established events never join each other here: without a small one there is nothing to do.
-        if len(chosen) < 2 or (t.recluster_fixed and all(recs[e].size > t.recluster_loose_size for e in chosen)):
+        if len(chosen) < 2:
             return {}, []
         members = {e: sorted(self.state.members(f"event:{e}")) for e in chosen}
         now_event = {m: e for e, ms in members.items() for m in ms}
