@@ -760,6 +760,12 @@ class StoryEngine:
         for m in sorted(target_of):
             if target_of[m] in records:
                 records[target_of[m]].add(feats[m], t.centroid_terms)
+        # An event that kept its reports keeps its record as it was.
+        for i in range(len(parts)):
+            target = id_of[i]
+            if target in members and i not in absorbed \
+                    and {m for m, e in target_of.items() if e == target} == set(members[target]):
+                del records[target]
         self._put("event", records)
         st.untouch("open-events", [e for e, r in records.items() if r.merged_into])
         for e, rec in records.items():
