@@ -593,13 +593,16 @@ class StoryEngine:
         reclustered, regrouped = self._recluster(event_id, f.lang, near_events)
         _add_updates(updates, reclustered)
         merged += regrouped
+        placed = event_id
         event_id = updates.get(aid, {}).get("event_id", event_id)
         sig, names_sig = sigs
         if f.keys or f.terms:
             self._index(self.INDEX_NAME, self.lsh, aid, sig, f.time)
         if names_sig is not None:
             self._index(self.NAMES_INDEX, self.names_lsh, aid, names_sig, f.time)
-            if not joined:  # the article founded the event
+            # The article founded the event (and re-clustering did not move it into
+            # another, whose entry holds its own founding names).
+            if not joined and event_id == placed:
                 self._index(self.EVENTS_INDEX, self.events_lsh, event_id, names_sig, f.time)
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates, storyline_id=event.storyline_id)
