@@ -8,7 +8,7 @@ an article to the members is one dot product with the sum (`scoring`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -282,3 +282,94 @@ def bisect_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tunin
     if not between < tuning.bisect_cohesion * own:  # nan (no pair of one language): no cut
         return [ids]
     return [[m for m in ids if side[unit_of[members[m][0]]]], [m for m in ids if not side[unit_of[members[m][0]]]]]
+
+
+def recluster_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning: Tuning,
+                    timely: Callable[[Member, Span], bool], copy_group: dict[str, str] | None = None,
+                    fixed: set[str] = frozenset()) -> list[list[str]]:
+    """Events of some reports found again at once, whatever order they came in.
+    `members`: {id: (unit, stored features)}, a unit moving whole (a copy group,
+    or a whole established event); `copy_group`: each report's copy group (the
+    units' when None); `fixed`: units that are established events, two of which
+    never join here (merging events is the engine's merge rules' to decide).
+    Average linkage over the units: the two parts most alike on average join
+    while that average clears the joining bar of the larger (an article joining
+    an event of n reports: `event_threshold` × (1 + `small_event_bar` / n), ×
+    `recluster_fit`), never two parts one report of which the other's time
+    refuses (`timely`: the engine's time bound of an article joining an event),
+    nor two parts of `split_min_groups` copy groups or more, sharing a language,
+    less alike than `split_cohesion` of their mean cohesion (which the split
+    would part again). `sims`: pairwise similarities in the order of the sorted ids."""
+    ids, unit_of, ind = _copy_group_indicator(members)
+    k = len(unit_of)
+    csum = ind @ sims @ ind.T
+    size = ind.sum(axis=1)
+    groups = np.zeros(k)  # copy groups of each unit
+    seen: set[str] = set()
+    for m in ids:
+        g = copy_group[m] if copy_group else members[m][0]
+        if g not in seen:
+            seen.add(g)
+            groups[unit_of[members[m][0]]] += 1
+    # Cohesion sums of each unit: its reports of different copy groups, ordered pairs.
+    group = np.array([copy_group[m] if copy_group else members[m][0] for m in ids])
+    of_unit = np.array([unit_of[members[m][0]] for m in ids])
+    apart = (of_unit[:, None] == of_unit[None, :]) & (group[:, None] != group[None, :])
+    within = np.bincount(of_unit, weights=(sims * apart).sum(axis=1), minlength=k).astype(float)
+    pairs = np.bincount(of_unit, weights=apart.sum(axis=1), minlength=k).astype(float)
+    langs: list[set[str]] = [set() for _ in range(k)]
+    spans = [Span() for _ in range(k)]
+    reports: list[list[Member]] = [[] for _ in range(k)]
+    for m in ids:
+        u = unit_of[members[m][0]]
+        langs[u].add(members[m][1].lang)
+        spans[u].widen(Span.of(members[m][1]))
+        reports[u].append(members[m][1])
+
+    def compatible(a: int, b: int) -> bool:
+        return all(timely(r, spans[b]) for r in reports[a]) and all(timely(r, spans[a]) for r in reports[b])
+
+    # Parts holding a `fixed` unit (an established event) never join each other.
+    anchored = np.zeros(k, dtype=bool)
+    for key, u in unit_of.items():
+        anchored[u] = key in fixed
+    parts = {u: [u] for u in range(k)}
+    allowed = ~np.eye(k, dtype=bool)
+    for a in range(k):
+        for b in range(a + 1, k):
+            if (anchored[a] and anchored[b]) or not compatible(a, b):
+                allowed[a, b] = allowed[b, a] = False
+    while len(parts) > 1:
+        link = np.where(allowed, csum / np.outer(size, size), -np.inf)
+        a, b = sorted(np.unravel_index(int(np.argmax(link)), link.shape))
+        if not np.isfinite(link[a, b]):
+            break
+        bar = tuning.event_threshold * (1 + tuning.small_event_bar / max(size[a], size[b])) * tuning.recluster_fit
+        if link[a, b] < bar:
+            allowed[a, b] = allowed[b, a] = False
+            continue
+        if groups[a] >= tuning.split_min_groups and groups[b] >= tuning.split_min_groups and langs[a] & langs[b] \
+                and pairs[a] and pairs[b]:
+            own = (within[a] / pairs[a] + within[b] / pairs[b]) / 2
+            if link[a, b] < tuning.split_cohesion * own:
+                allowed[a, b] = allowed[b, a] = False
+                continue
+        within[a] += within[b] + 2 * csum[a, b]
+        pairs[a] += pairs[b] + 2 * size[a] * size[b]
+        size[a] += size[b]
+        groups[a] += groups[b]
+        langs[a] |= langs[b]
+        spans[a].widen(spans[b])
+        reports[a] += reports[b]
+        anchored[a] |= anchored[b]
+        parts[a] += parts.pop(b)
+        csum[a, :] += csum[b, :]
+        csum[:, a] += csum[:, b]
+        allowed[b, :] = allowed[:, b] = False
+        for u in parts:
+            if u != a and allowed[a, u] and ((anchored[a] and anchored[u]) or not compatible(a, u)):
+                allowed[a, u] = allowed[u, a] = False
+    units: list[list[str]] = [[] for _ in range(k)]
+    for m in ids:
+        units[unit_of[members[m][0]]].append(m)
+    return [[m for u in us for m in units[u]] for us in parts.values()]

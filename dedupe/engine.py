@@ -53,7 +53,15 @@ import numpy as np
 
 from newsagg.core.schema import Article, Changes
 from newsagg.dedupe.changes import diff_passages
-from newsagg.dedupe.clusters import Centroid, Member, Span, average_linkage, bisect_parts, split_parts
+from newsagg.dedupe.clusters import (
+    Centroid,
+    Member,
+    Span,
+    average_linkage,
+    bisect_parts,
+    recluster_parts,
+    split_parts,
+)
 from newsagg.dedupe.decision import event_evidence, join_chances
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex
@@ -73,6 +81,7 @@ from newsagg.dedupe.scoring import (
     storyline_fits,
     storyline_link,
     tfidf,
+    time_compatible,
     with_event_fits,
     wording_shared,
 )
@@ -579,12 +588,21 @@ class StoryEngine:
         rivals = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.reassign_min_fit),
                         key=lambda e: (-fits[e], e))
         _add_updates(updates, self._reassign_members(aid, event_id, rivals[: t.reassign_events]))
+        near_events = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.recluster_min_fit),
+                             key=lambda e: (-fits[e], e))
+        reclustered, regrouped = self._recluster(event_id, f.lang, near_events)
+        _add_updates(updates, reclustered)
+        merged += regrouped
+        placed = event_id
+        event_id = updates.get(aid, {}).get("event_id", event_id)
         sig, names_sig = sigs
         if f.keys or f.terms:
             self._index(self.INDEX_NAME, self.lsh, aid, sig, f.time)
         if names_sig is not None:
             self._index(self.NAMES_INDEX, self.names_lsh, aid, names_sig, f.time)
-            if not joined:  # the article founded the event
+            # The article founded the event (and re-clustering did not move it into
+            # another, whose entry holds its own founding names).
+            if not joined and event_id == placed:
                 self._index(self.EVENTS_INDEX, self.events_lsh, event_id, names_sig, f.time)
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates, storyline_id=event.storyline_id)
@@ -641,6 +659,131 @@ class StoryEngine:
         for eid, rec in changed.items():
             self.state.touch("open-events", eid, rec.last)
         return updates
+
+    def _recluster(self, event_id: str, lang: str, near: list[str]) -> tuple[dict[str, dict], list[tuple[str, str]]]:
+        """The reports in one language (the article's) of its event and of a few
+        candidate events of its storyline clustered again at once
+        (`clusters.recluster_parts`): which report came first no longer decides (a
+        lone first report needs a close likeness to be joined; a second one of
+        another happening that fits it then holds both). Run when the article's
+        event is small (`recluster_loose_size`: it founded it or joined a lone
+        report), where arrival order decided; reports of the small events move
+        one copy group at a time, a larger event moves whole and never joins
+        another larger one here (merging events is the merge rules' call). Reports in other
+        languages stay with their events (across languages only names compare,
+        and those events were joined as wholes). The result is adopted with
+        stable ids: each part keeps the id of the event it holds most of (the
+        larger, then older, on a tie); an event left without a part is merged,
+        with its other-language reports, into the part holding most of its
+        reports; a part without one becomes a new event. (Field updates of the
+        articles that moved, (absorbed, survivor) pairs.)"""
+        t = self.tuning
+        if not t.recluster_events or not near:
+            return {}, []
+        survivor, recs = self._resolve_events({event_id, *near})
+        event_id = survivor[event_id]
+        own = recs.get(event_id)
+        # Only where the order decided: the article founded its event or joined a lone report.
+        if own is None or own.closed or own.size > t.recluster_loose_size:
+            return {}, []
+        chosen, total = [event_id], own.size
+        for e in near:
+            rec = recs.get(survivor[e])
+            if survivor[e] in chosen or rec is None or rec.closed or rec.storyline_id != own.storyline_id \
+                    or lang not in rec.centroid.langs or total + rec.size > t.recluster_max_members:
+                continue
+            chosen.append(survivor[e])
+            total += rec.size
+            if len(chosen) > t.recluster_events:
+                break
+        if len(chosen) < 2:
+            return {}, []
+        members = {e: sorted(self.state.members(f"event:{e}")) for e in chosen}
+        now_event = {m: e for e, ms in members.items() for m in ms}
+        arts = self._articles(list(now_event))
+        feats = self._members({m: a.content_hash for m, a in arts.items()})
+        if len(arts) != len(now_event) or len(feats) != len(now_event):
+            return {}, []
+        ids = sorted(m for m in now_event if feats[m].lang == lang)
+        sims = member_similarities([feats[m] for m in ids], t)
+        # The reports of a small event are clustered again one copy group at a time;
+        # a larger event's stay together (it may still join another as a whole).
+        unit = {m: arts[m].group_id if recs[now_event[m]].size <= t.recluster_loose_size else f"event:{now_event[m]}"
+                for m in ids}
+        parts = recluster_parts({m: (unit[m], feats[m]) for m in ids}, sims, t,
+                                lambda m, span: time_compatible(m, span, t), {m: arts[m].group_id for m in ids},
+                                {u for u in unit.values() if u.startswith("event:")} if t.recluster_fixed else set())
+        if sorted(sorted(p) for p in parts) == sorted(sorted(m for m in ms if feats[m].lang == lang)
+                                                      for ms in members.values()):
+            return {}, []
+        # Stable ids: the part holding most of an event's reports keeps its id.
+        overlaps = sorted(((sum(now_event[m] == e for m in part), i, e) for i, part in enumerate(parts) for e in chosen),
+                          key=lambda x: (-x[0], -recs[x[2]].size, recs[x[2]].created, x[2], x[1]))
+        id_of: dict[int, str] = {}
+        for n, i, e in overlaps:
+            if n and i not in id_of and e not in id_of.values():
+                id_of[i] = e
+        part_of = {m: i for i, part in enumerate(parts) for m in part}
+        absorbed: dict[int, list[str]] = {}
+        for e in chosen:
+            if e in id_of.values():
+                continue
+            counts: dict[int, int] = {}
+            for m in members[e]:
+                if m in part_of:
+                    counts[part_of[m]] = counts.get(part_of[m], 0) + 1
+            if counts:  # (an event with no report in the language stays as it is)
+                absorbed.setdefault(min(counts, key=lambda i: (-counts[i], i)), []).append(e)
+        for i, part in enumerate(parts):
+            if i not in id_of:
+                first = min(part, key=lambda m: (feats[m].time, m))
+                id_of[i] = self._fresh_id("event", _founded_ids(first)[0], arts[first].content_hash)
+        # Each part's reports, with the other-language reports of the events it keeps or absorbs.
+        target_of = {m: id_of[part_of[m]] for m in ids}
+        for i, gone in absorbed.items():
+            for g in gone:
+                target_of.update({m: id_of[i] for m in members[g] if m not in target_of})
+        target_of.update({m: e for m, e in now_event.items() if m not in target_of})
+        st = self.state
+        records: dict[str, EventRecord] = {}
+        merged: list[tuple[str, str]] = []
+        for i in range(len(parts)):
+            target, gone = id_of[i], absorbed.get(i, [])
+            if target in recs:
+                old = recs[target]
+                records[target] = EventRecord(
+                    created=min([old.created] + [recs[g].created for g in gone]), storyline_id=own.storyline_id,
+                    absorbed=sorted(set(old.absorbed).union(*(set(recs[g].absorbed) | {g} for g in gone))))
+            else:
+                records[target] = EventRecord(created=min(feats[m].time for m in parts[i]), storyline_id=own.storyline_id,
+                                              absorbed=sorted(set().union(*(set(recs[g].absorbed) | {g} for g in gone))))
+            for g in gone:
+                merged.append((g, target))
+                records[g] = EventRecord(created=recs[g].created, merged_into=target)
+        for m in sorted(target_of):
+            if target_of[m] in records:
+                records[target_of[m]].add(feats[m], t.centroid_terms)
+        # An event that kept its reports keeps its record as it was.
+        for i in range(len(parts)):
+            target = id_of[i]
+            if target in members and i not in absorbed \
+                    and {m for m, e in target_of.items() if e == target} == set(members[target]):
+                del records[target]
+        self._put("event", records)
+        st.untouch("open-events", [e for e, r in records.items() if r.merged_into])
+        for e, rec in records.items():
+            if not rec.merged_into:
+                st.touch("open-events", e, rec.last)
+        moves: dict[tuple[str, str], list[str]] = {}
+        for m, target in target_of.items():
+            if now_event[m] != target:
+                moves.setdefault((now_event[m], target), []).append(m)
+        updates: dict[str, dict] = {}
+        for (source, target), moved in sorted(moves.items()):
+            _add_updates(updates, self._repoint(sorted(moved), source, target, arts))
+        log.info("story engine clustered events again", extra={"events": chosen, "parts": len(parts),
+                                                                "moved": len(updates)})
+        return updates, merged
 
     def _outgrown_events(self, event: EventRecord, event_id: str, events: dict[str, EventRecord],
                          done: set[str], fits: dict[str, float]) -> list[str]:

@@ -97,6 +97,21 @@ class Tuning:
     reassign_min_fit: float = 0.5
     reassign_max_size: int = 24
     reassign_margin: float = 1.05
+    # ... and then, when the article's event holds at most `recluster_loose_size`
+    # reports (it founded it or joined a lone report: where arrival order decided),
+    # the reports in its language of that event and of up to `recluster_events`
+    # candidate events of its storyline (fitting the article at least
+    # `recluster_min_fit`; `recluster_max_members` reports in all) are clustered
+    # again at once (`clusters.recluster_parts`: average linkage, cut at the joining
+    # bar × `recluster_fit`): copy groups of events that small move one by one,
+    # larger events whole (with `recluster_fixed`, two of those never join here).
+    # 0: off.
+    recluster_events: int = 3
+    recluster_min_fit: float = 0.5
+    recluster_max_members: int = 24
+    recluster_loose_size: int = 2
+    recluster_fixed: bool = True
+    recluster_fit: float = 1.0
 
     # Storylines: an article that founds an event joins the storyline it fits this
     # well (average similarity to all its articles); an article that fits a second

@@ -1,6 +1,7 @@
 """Story engine behaviour on articles written for these tests (tests/test_engine_texts.py)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from newsagg.core.schema import Article, Changes
 from newsagg.core.settings import get_settings
 from newsagg.dedupe.changes import diff_texts
-from newsagg.dedupe.engine import EngineError, StoryEngine
+from newsagg.dedupe.engine import EngineError, StoryEngine, Tuning
 from newsagg.dedupe.state import LocalState
 from newsagg.runtime import Runtime
 from tests.support.engine_texts import (
@@ -174,6 +175,38 @@ def test_event_that_took_in_two_happenings_one_report_at_a_time_splits_in_two(en
     # Later reports find their own happening.
     more = engine.assign(article("later", INJURED_TITLE, INJURED_TEXT, published=None))
     assert {more.event_id} == collapse
+
+
+def test_flash_placed_by_the_reports_around_it_not_by_their_arrival_order(tmp_path):
+    # Undated reports of three happenings (a crane collapse, the terminal's reopening
+    # a week later, a ferry fire) interleaved. The two-line flash of the fire came
+    # in second of its reports and joined none (a lone report takes a close
+    # likeness); the events around it are clustered again as each report arrives,
+    # so it ends in the fire's event, as it does when it arrives last.
+    reports = {**{f"collapse{i}": r for i, r in enumerate(COLLAPSE_REPORTS)},
+               **{f"reopening{i}": r for i, r in enumerate(REOPENING_REPORTS)},
+               "ferry0": FERRY_FLASH, **{f"ferry{i + 1}": r for i, r in enumerate(FERRY_REPORTS)}}
+    order = ["reopening0", "collapse1", "ferry3", "reopening2", "ferry0", "ferry2", "reopening1", "ferry4",
+             "reopening3", "ferry1", "collapse0", "collapse3", "collapse2"]
+    outcome = {}
+    for recluster in (0, Tuning().recluster_events):
+        engine = StoryEngine(LocalState(tmp_path / f"state{recluster}"), replace(Tuning(), recluster_events=recluster))
+        try:
+            for a in background():
+                engine.assign(a)
+            done = {key: engine.assign(article(key, *reports[key], published=None)) for key in order}
+            now = {key: engine.lookup(a.article_id).event_id for key, a in done.items()}
+            told = {}  # what the pipeline was told: each assignment, then the moves later ones report
+            for key in order:
+                told[done[key].article_id] = done[key].event_id
+                told.update({aid: f["event_id"] for aid, f in done[key].updates.items() if "event_id" in f})
+            assert told == {done[key].article_id: now[key] for key in order}
+        finally:
+            engine.close()
+        outcome[recluster] = [{now[k] for k in now if k.startswith(name)} for name in ("collapse", "reopening", "ferry")]
+    collapse, reopening, ferry = outcome[Tuning().recluster_events]
+    assert len(collapse) == len(reopening) == len(ferry) == 1 and len(collapse | reopening | ferry) == 3
+    assert len(outcome[0][2]) == 2  # one report at a time, the flash stayed apart
 
 
 @pytest.mark.parametrize("flash_first", [True, False])

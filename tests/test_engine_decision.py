@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from newsagg.dedupe.clusters import Member, bisect_parts, split_parts
+from newsagg.dedupe.clusters import Member, bisect_parts, recluster_parts, split_parts
 from newsagg.dedupe.decision import EVIDENCE
 from newsagg.dedupe.engine import StoryEngine
 from newsagg.dedupe.state import LocalState
@@ -46,6 +46,36 @@ def test_event_of_two_happenings_bound_by_look_backs_is_cut_in_two():
     assert len(bisect_parts(members, alike, tuning)) == 1
 
 
+def test_reclustering_places_small_events_reports_whatever_their_order_and_keeps_events_apart():
+    # An established event of four reports (e), another of three (f) as alike to it as
+    # its own reports are to each other, a lone report of e's happening (x), two
+    # reports of a third happening (y, z) and a report alike to e but out of its time.
+    ids = sorted(["e1", "e2", "e3", "e4", "f1", "f2", "f3", "x", "y", "z", "late"])  # sims in sorted order
+    happening = {"e": "e", "f": "f", "x": "e", "y": "y", "z": "y", "l": "e"}
+    sims = np.full((len(ids), len(ids)), 0.1)
+    for i, a in enumerate(ids):
+        for j, b in enumerate(ids):
+            if happening[a[0]] == happening[b[0]]:
+                sims[i, j] = 0.4 if a[0] in "yz" else 0.35
+            elif {happening[a[0]], happening[b[0]]} == {"e", "f"}:
+                sims[i, j] = 0.33
+    np.fill_diagonal(sims, 1.0)
+    unit = {i: (f"event:{i[0]}" if i[0] in "ef" else f"gr-{i}") for i in ids}
+    members = {i: (unit[i], Member(SparseVector.empty(), SparseVector.empty(), "en", 99.0 if i == "late" else 0.0))
+               for i in ids}
+    out_of_time = lambda m, span: m.time != 99.0  # noqa: E731 (the engine passes scoring.time_compatible)
+    groups = {i: f"gr-{i}" for i in ids}
+    parts = recluster_parts(members, sims, Tuning(), out_of_time, groups, {"event:e", "event:f"})
+    assert sorted(map(sorted, parts)) == [["e1", "e2", "e3", "e4", "x"], ["f1", "f2", "f3"], ["late"], ["y", "z"]]
+    # Given in another order, the same parts.
+    reordered = dict(reversed(list(members.items())))
+    assert sorted(map(sorted, recluster_parts(reordered, sims, Tuning(), out_of_time, groups,
+                                              {"event:e", "event:f"}))) == sorted(map(sorted, parts))
+    # Established events are merged by the merge rules, not here: left free, e and f join.
+    free = recluster_parts(members, sims, Tuning(), out_of_time, groups)
+    assert ["e1", "e2", "e3", "e4", "f1", "f2", "f3", "x"] in map(sorted, free)
+
+
 @pytest.fixture
 def make_engine(tmp_path):
     engines = []
@@ -66,10 +96,10 @@ def make_engine(tmp_path):
 def test_learned_decision_decides_whether_a_report_joins_the_event_it_clears_the_bar_of(make_engine, intercept, joins):
     # An independent report of the collapse clears the joining bar of the wire's
     # event; the learned decision (weights in the tuning) has the last word on the
-    # join. (Re-examination, off here, merges small events by likeness alone: it
-    # would take a vetoed report back in.)
+    # join. (Re-examination and re-clustering, off here, place reports of small
+    # events by likeness alone: they would take a vetoed report back in.)
     engine = make_engine(replace(Tuning(), event_weights=(0.0,) * len(EVIDENCE) + (intercept,),
-                                 reexamine_events=0, reassign_events=0))
+                                 reexamine_events=0, reassign_events=0, recluster_events=0))
     original = engine.assign(wire())
     report = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
     assert (report.event_id == original.event_id) is joins

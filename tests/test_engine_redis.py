@@ -15,13 +15,18 @@ from newsagg.dedupe.engine import StoryEngine
 from newsagg.dedupe.state import LocalState, LockLost, RedisState, StateError
 from newsagg.runtime import Runtime
 from tests.support.engine_texts import (
+    COLLAPSE_REPORTS,
     DAY,
+    FERRY_FLASH,
+    FERRY_REPORTS,
     INDEPENDENT_TEXT,
     INDEPENDENT_TITLE,
+    REOPENING_REPORTS,
     UNRELATED,
     WIRE_PARAGRAPHS,
     WIRE_TITLE,
     article,
+    background,
     copy_with_clutter,
     wire,
 )
@@ -100,6 +105,25 @@ def test_runtime_engines_share_state_through_redis(redis_server, monkeypatch):
     assert again.assign(wire()).group_id == original.group_id
     closed = again.maintain(DAY + timedelta(days=10))
     assert original.event_id in closed and len(again.lsh) == 0
+
+
+def test_events_clustered_again_are_the_same_in_redis_as_in_memory(redis_server, tmp_path):
+    # Undated reports of three happenings interleaved: events are clustered again
+    # as they arrive (the fire's two-line flash moves to the fire's event), with
+    # the same outcome and the same ids on both back-ends.
+    reports = [*COLLAPSE_REPORTS, *REOPENING_REPORTS, FERRY_FLASH, *FERRY_REPORTS]
+    order = [4, 1, 11, 6, 8, 10, 5, 12, 7, 9, 0, 3, 2]
+    placed = {i: article(f"site{i}", *reports[i], published=None) for i in order}
+    articles = background() + [placed[i] for i in order]
+    outcomes = []
+    for engine in (StoryEngine(LocalState(tmp_path / "state")),
+                   StoryEngine(RedisState(redis.Redis.from_url(redis_server.url), prefix="again"))):
+        moved = [a.updates for a in map(engine.assign, articles)]
+        outcomes.append(({a.id: engine.lookup(a.id).event_id for a in articles}, moved))
+        engine.close()
+    assert outcomes[0] == outcomes[1]
+    events = outcomes[0][0]
+    assert len({events[placed[i].id] for i in (8, 9, 10, 11, 12)}) == 1  # the fire's flash and reports
 
 
 @pytest.mark.parametrize("backend", ["local", "redis"])
