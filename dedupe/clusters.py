@@ -185,6 +185,54 @@ def _copy_group_indicator(members: dict[str, tuple[str, Member]]) -> tuple[list[
     return ids, unit_of, ind
 
 
+def _join_most_alike(csum: np.ndarray, size: np.ndarray, groups: np.ndarray, within: np.ndarray, pairs: np.ndarray,
+                     langs: list[set[str]], allowed: np.ndarray, tuning: Tuning,
+                     refuses: Callable[[int, int, float], bool] | None = None,
+                     after_join: Callable[[int, int, dict[int, list[int]]], None] | None = None) -> dict[int, list[int]]:
+    """Average linkage over units (copy groups, or whole events) for `split_parts`
+    and `recluster_parts`: the two allowed parts most alike on average join first
+    (`csum`: similarity sums between parts, `size`: their articles), unless the
+    caller `refuses` the pair or both hold `split_min_groups` copy groups or more,
+    share a language and are less alike than `split_cohesion` of their mean
+    cohesion (`within` / `pairs`: similarity sums and counts between a part's
+    articles of different copy groups). A pair kept apart is not asked again
+    unless `after_join` allows it anew. The arrays are updated in place; returns
+    {part: its units}."""
+    parts = {u: [u] for u in range(len(size))}
+    while len(parts) > 1:
+        link = np.where(allowed, csum / np.outer(size, size), -np.inf)
+        a, b = sorted(np.unravel_index(int(np.argmax(link)), link.shape))
+        if not np.isfinite(link[a, b]):
+            break
+        parted = groups[a] >= tuning.split_min_groups and groups[b] >= tuning.split_min_groups \
+            and bool(langs[a] & langs[b]) and pairs[a] > 0 and pairs[b] > 0 \
+            and link[a, b] < tuning.split_cohesion * ((within[a] / pairs[a] + within[b] / pairs[b]) / 2)
+        if parted or (refuses is not None and refuses(a, b, float(link[a, b]))):
+            allowed[a, b] = allowed[b, a] = False
+            continue
+        within[a] += within[b] + 2 * csum[a, b]
+        pairs[a] += pairs[b] + 2 * size[a] * size[b]
+        size[a] += size[b]
+        groups[a] += groups[b]
+        langs[a] |= langs[b]
+        parts[a] += parts.pop(b)
+        csum[a, :] += csum[b, :]
+        csum[:, a] += csum[:, b]
+        allowed[b, :] = allowed[:, b] = False
+        if after_join is not None:
+            after_join(a, b, parts)
+    return parts
+
+
+def _members_of_parts(ids: list[str], unit_of: dict[str, int], members: dict[str, tuple[str, Member]],
+                      parts: dict[int, list[int]]) -> list[list[str]]:
+    """Each part's member ids, from its units."""
+    units: list[list[str]] = [[] for _ in range(len(unit_of))]
+    for m in ids:
+        units[unit_of[members[m][0]]].append(m)
+    return [[m for u in us for m in units[u]] for us in parts.values()]
+
+
 def split_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning: Tuning) -> list[list[str]]:
     """Parts of an event's members ({id: (group id, stored features)}) by average
     link, copy groups kept whole: the most alike parts join first, but two parts
@@ -203,32 +251,14 @@ def split_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning
     langs: list[set[str]] = [set() for _ in range(k)]
     for m in ids:
         langs[unit_of[members[m][0]]].add(members[m][1].lang)
-    parts = {u: [u] for u in range(k)}
     allowed = ~np.eye(k, dtype=bool)
-    while len(parts) > 1:
-        link = np.where(allowed, csum / np.outer(size, size), -np.inf)
-        a, b = sorted(np.unravel_index(int(np.argmax(link)), link.shape))
-        if not np.isfinite(link[a, b]):
-            break
-        if groups[a] >= tuning.split_min_groups and groups[b] >= tuning.split_min_groups and langs[a] & langs[b]:
-            own = (within[a] / pairs[a] + within[b] / pairs[b]) / 2
-            if link[a, b] < tuning.split_cohesion * own:
-                allowed[a, b] = allowed[b, a] = False
-                continue
-        within[a] += within[b] + 2 * csum[a, b]
-        pairs[a] += pairs[b] + 2 * size[a] * size[b]
-        size[a] += size[b]
-        groups[a] += groups[b]
-        langs[a] |= langs[b]
-        parts[a] += parts.pop(b)
-        csum[a, :] += csum[b, :]
-        csum[:, a] += csum[:, b]
-        allowed[b, :] = allowed[:, b] = False
+
+    def reopen(a: int, b: int, parts: dict[int, list[int]]) -> None:
+        # A part that grew may now join one it was kept apart from.
         allowed[a, :] = allowed[:, a] = [u in parts and u != a for u in range(k)]
-    units: list[list[str]] = [[] for _ in range(k)]
-    for m in ids:
-        units[unit_of[members[m][0]]].append(m)
-    return [[m for u in us for m in units[u]] for us in parts.values()]
+
+    parts = _join_most_alike(csum, size, groups, within, pairs, langs, allowed, tuning, after_join=reopen)
+    return _members_of_parts(ids, unit_of, members, parts)
 
 
 def bisect_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning: Tuning) -> list[list[str]]:
@@ -333,43 +363,23 @@ def recluster_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tu
     anchored = np.zeros(k, dtype=bool)
     for key, u in unit_of.items():
         anchored[u] = key in fixed
-    parts = {u: [u] for u in range(k)}
     allowed = ~np.eye(k, dtype=bool)
     for a in range(k):
         for b in range(a + 1, k):
             if (anchored[a] and anchored[b]) or not compatible(a, b):
                 allowed[a, b] = allowed[b, a] = False
-    while len(parts) > 1:
-        link = np.where(allowed, csum / np.outer(size, size), -np.inf)
-        a, b = sorted(np.unravel_index(int(np.argmax(link)), link.shape))
-        if not np.isfinite(link[a, b]):
-            break
-        bar = tuning.event_threshold * (1 + tuning.small_event_bar / max(size[a], size[b])) * tuning.recluster_fit
-        if link[a, b] < bar:
-            allowed[a, b] = allowed[b, a] = False
-            continue
-        if groups[a] >= tuning.split_min_groups and groups[b] >= tuning.split_min_groups and langs[a] & langs[b] \
-                and pairs[a] and pairs[b]:
-            own = (within[a] / pairs[a] + within[b] / pairs[b]) / 2
-            if link[a, b] < tuning.split_cohesion * own:
-                allowed[a, b] = allowed[b, a] = False
-                continue
-        within[a] += within[b] + 2 * csum[a, b]
-        pairs[a] += pairs[b] + 2 * size[a] * size[b]
-        size[a] += size[b]
-        groups[a] += groups[b]
-        langs[a] |= langs[b]
+
+    def below_bar(a: int, b: int, link: float) -> bool:
+        return link < tuning.event_threshold * (1 + tuning.small_event_bar / max(size[a], size[b])) * tuning.recluster_fit
+
+    def widen(a: int, b: int, parts: dict[int, list[int]]) -> None:
         spans[a].widen(spans[b])
         reports[a] += reports[b]
         anchored[a] |= anchored[b]
-        parts[a] += parts.pop(b)
-        csum[a, :] += csum[b, :]
-        csum[:, a] += csum[:, b]
-        allowed[b, :] = allowed[:, b] = False
         for u in parts:
             if u != a and allowed[a, u] and ((anchored[a] and anchored[u]) or not compatible(a, u)):
                 allowed[a, u] = allowed[u, a] = False
-    units: list[list[str]] = [[] for _ in range(k)]
-    for m in ids:
-        units[unit_of[members[m][0]]].append(m)
-    return [[m for u in us for m in units[u]] for us in parts.values()]
+
+    parts = _join_most_alike(csum, size, groups, within, pairs, langs, allowed, tuning, refuses=below_bar,
+                             after_join=widen)
+    return _members_of_parts(ids, unit_of, members, parts)
