@@ -38,7 +38,7 @@ from newsagg.core.schema import Article, is_article_id
 from newsagg.core.settings import Settings, get_settings
 from newsagg.crawler.extract import extract_article, looks_binary
 from newsagg.crawler.extract.metadata import parse_datetime, split_names
-from newsagg.crawler.extract.urls import clean_url, is_http_url
+from newsagg.crawler.extract.urls import clean_url, is_http_url, registered_parts
 from newsagg.crawler.sources import Source, load_sources
 from newsagg.crawler.spiders.news import DEFAULT_FRONTIER, reason_key, same_site
 from newsagg.crawler.store import CrawlFrontier, Digest
@@ -432,17 +432,10 @@ class Outlets:
         for source in sources or []:
             for netloc in source.netlocs():
                 self.by_host.setdefault(netloc.removeprefix("www."), source)
-        self._extract = None
         self._cache: dict[str, tuple[str | None, Source | None]] = {}
 
     def _registered(self, host: str) -> str | None:
-        if self._extract is None:
-            import tldextract
-
-            self._extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-        parts = self._extract(host)
-        domain = getattr(parts, "top_domain_under_public_suffix", None) or parts.registered_domain
-        return domain or host or None
+        return registered_parts(host)[1] or host or None
 
     def lookup(self, url: str) -> tuple[str | None, Source | None]:
         """(outlet name, its sources entry or None)."""

@@ -7,14 +7,14 @@ appended or prepended (`… - Wochenblatt`, `Wochenblatt | …`), and a shortene
 """
 from __future__ import annotations
 
-import functools
 import html
 import re
 import unicodedata
 from urllib.parse import urlsplit
 
 import ftfy
-import tldextract
+
+from newsagg.crawler.extract.urls import registered_parts
 
 # Separators between a headline and the site's name; spaces around them are required, so a
 # hyphenated word or a 'U.S.-China' stays whole.
@@ -99,20 +99,11 @@ def site_keys(site_names: list[str | None], url: str | None) -> set[str]:
     if host:
         keys.add(_key(host.removeprefix("www.")))  # 'news.com.au', whose name is a generic label
         # the registered name however short ('eza' of eza.gv.at, 'ft' of ft.com), never a suffix's label ('co')
-        domain = _registered_name(host)
+        domain = registered_parts(host)[0]
         if len(_key(domain)) >= 2:
             named.add(_key(domain))
     return named | {k for k in keys if len(k) >= 3}
 
-
-@functools.cache
-def _public_suffixes():
-    # tldextract's bundled public-suffix snapshot, never fetched (loaded once, on the first page)
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
-def _registered_name(host: str) -> str:
-    return _public_suffixes()(host).domain
 
 
 def is_site_name(text: str, keys: set[str]) -> bool:
@@ -327,8 +318,8 @@ def _site_segment_form_of(title: str, heading: str, keys: set[str], host_words: 
 
 
 def _names_site(text: str, keys: set[str], host_words: tuple[str, ...]) -> bool:
-    if any(len(k) >= 5 and key.removeprefix("the").startswith(k.removeprefix("the")) for k in keys
-           for key in _key_forms(text)):
+    forms = [key.removeprefix("the") for key in _key_forms(text)]
+    if any(len(k) >= 5 and form.startswith(k.removeprefix("the")) for k in keys for form in forms):
         return True
     words = [_key(w) for w in _words(text)]
     return bool(host_words) and all(any(w.startswith(h) for w in words) for h in host_words)
@@ -390,8 +381,9 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     # another metadata title (twitter:title …) that is this one without a short segment: that segment
     # is the site's name or a section the host does not spell ('Headline | Inselpost')
     title = next((t for t in others + candidates if t and t != title and _named_after(title, t)), title)
-    title = _repaired_form(title, candidates + others + [heading] + [fix_text(h) for h in (headings or [])])
-    visible = _visible_form(candidates + raw + others, [fix_text(h) for h in (headings or [])], keys, host)
+    shown = [fix_text(h) for h in (headings or [])]
+    title = _repaired_form(title, candidates + others + [heading] + shown)
+    visible = _visible_form(candidates + raw + others, shown, keys, host)
     if visible:
         return visible
     # the metadata names only the site ('MEDEF'): the page's own <h1> is the headline

@@ -1,6 +1,7 @@
 """URL cleaning: one address per article, whatever link led to it."""
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -38,3 +39,20 @@ def is_http_url(url: str | None) -> bool:
     except ValueError:  # e.g. a broken IPv6 literal
         return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+@functools.cache
+def _public_suffix_list():
+    import tldextract  # loaded on first use: most commands never ask for a registered domain
+
+    # tldextract's bundled public-suffix snapshot, never fetched from the network
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def registered_parts(host: str) -> tuple[str, str]:
+    """(name, registered domain) of a host by the public-suffix list: ('eza', 'eza.gv.at') of
+    www.eza.gv.at; a host without a public suffix ('localhost', an IP) is its own name, with no
+    registered domain ('localhost', '')."""
+    parts = _public_suffix_list()(host)
+    domain = getattr(parts, "top_domain_under_public_suffix", None) or parts.registered_domain
+    return parts.domain, domain or ""
