@@ -13,16 +13,15 @@ import argparse
 import re
 from collections.abc import Callable
 from pathlib import Path
-
-import tldextract
+from urllib.parse import urlsplit
 
 from newsagg.crawler.extract import extract_article
 from newsagg.crawler.extract.benchmark import LabelledPage, load_benchmark_labels, load_labelled_pages, same_title
+from newsagg.crawler.extract.urls import registered_parts
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 BENCHMARK_PAGES = HERE.parents[1] / "shared" / "data" / "extraction-benchmark"
-_DOMAIN = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # the bundled snapshot, never fetched
 
 _OG = re.compile(rb'(<meta[^>]*property=["\']og:title["\'][^>]*content=["\'])([^"\']*)(["\'])', re.I)
 _OG_AFTER = re.compile(rb'(<meta[^>]*content=["\'])([^"\']*)(["\'][^>]*property=["\']og:title["\'])', re.I)
@@ -45,7 +44,7 @@ def _og_and_title(raw: bytes, change: Change) -> bytes:
 
 def _site(url: str) -> bytes:
     """A made-up site name from the host: 'Wochenblatt' of wochenblatt.de."""
-    return _DOMAIN(url).domain.replace("-", " ").title().encode()
+    return registered_parts(urlsplit(url).hostname or "")[0].replace("-", " ").title().encode()
 
 
 def _mojibake(text: bytes) -> bytes:
