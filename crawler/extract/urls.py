@@ -54,5 +54,7 @@ def registered_parts(host: str) -> tuple[str, str]:
     www.eza.gv.at; a host without a public suffix ('localhost', an IP) is its own name, with no
     registered domain ('localhost', '')."""
     parts = _public_suffix_list()(host)
-    domain = getattr(parts, "top_domain_under_public_suffix", None) or parts.registered_domain
+    # tldextract 5.3 renamed registered_domain (the old name warns); older releases have only that
+    domain = parts.top_domain_under_public_suffix if hasattr(parts, "top_domain_under_public_suffix") \
+        else parts.registered_domain
     return parts.domain, domain or ""
