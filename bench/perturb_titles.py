@@ -1,7 +1,7 @@
 """Title robustness on tune pages: each page's metadata titles altered the ways issue 16 names
 (the site's name appended or prepended, a section and the site, mojibake, entities escaped once
 more, a social title cut short), and how many pages whose title was right stay right. Tune
-splits only (extraction-pages, extraction-titles, extraction-titles-more, and the extraction
+splits only (extraction-pages, extraction-titles, extraction-titles-more, extraction-titles-new, and the extraction
 benchmark when ../shared/data has it): held-out pages are never read here.
 
     python bench/perturb_titles.py            # counts per alteration
@@ -74,7 +74,7 @@ ALTERATIONS: dict[str, Callable[[bytes, str], bytes]] = {
 
 
 def tune_pages() -> list[LabelledPage]:
-    pages = [p for name in ("extraction-pages", "extraction-titles", "extraction-titles-more")
+    pages = [p for name in ("extraction-pages", "extraction-titles", "extraction-titles-more", "extraction-titles-new")
              for p in load_labelled_pages(DATA / name, "tune")]
     if (BENCHMARK_PAGES / "ground-truth.json").exists():
         pages += load_benchmark_labels(DATA / "extraction-benchmark-titles" / "labels.jsonl", BENCHMARK_PAGES)

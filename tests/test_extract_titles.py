@@ -371,3 +371,17 @@ def test_a_blogs_name_heading_is_not_a_headline_decorated_by_sections():
                      h1="HEADING", raw=True).replace(
         "<h1>HEADING</h1>", "<h1><a href='/quaygang/'>The Quay Gang</a></h1><h2>Storm shuts quay</h2>")
     assert extract_article(html_text.encode(), URL).title == "Storm shuts quay"
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    # a section of three words between a headline and the site
+    (dict(title="Storm shuts the quay | Hafen und Verkehr | Wochenblatt"), "Storm shuts the quay"),
+    # a short headline, a one-word section: fewer words than the headline still
+    (dict(title="Quay shut | Politik | Wochenblatt"), "Quay shut"),
+    # a headline in a script without spaces counts its characters, not its one 'word'
+    (dict(title="暴风雨使码头关闭两天 | Politik | Wochenblatt"), "暴风雨使码头关闭两天"),
+    # a second part as long as the first is the headline's own, not a section
+    (dict(title="Brexit | May resigns | Wochenblatt"), "Brexit | May resigns"),
+])
+def test_a_section_between_a_short_headline_and_the_site(fields, expected):
+    assert extract_article(page(**fields).encode(), URL).title == expected

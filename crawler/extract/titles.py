@@ -160,8 +160,11 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
         parts.pop()
         seps.pop()
         found = True
-        # a section name or page number between headline and site: 'Headline | Politics | Site', '… | Page 2 | Site'
-        if len(parts) > 1 and len(parts[-1].split()) <= 2 and len(parts[0].split()) > 3 \
+        # a section name or page number between headline and site: 'Headline | Politics | Site', '… | Page 2 | Site';
+        # up to three words, fewer than before it ('Short post | Politik und Wirtschaft | Site', '外国专家… | Politik |
+        # Site'), so a headline's second part after a first word or two stays ('Brexit | May resigns | Site')
+        if len(parts) > 1 and len(parts[-1].split()) <= 3 \
+                and word_count(parts[-1]) < word_count(" ".join(parts[:-1])) \
                 and (_looks_section(parts[-1]) or _PAGE.match(parts[-1])):
             parts.pop()
             seps.pop()
@@ -192,6 +195,15 @@ _BARS = {"|", "｜", "│", "»", "›", "/", "::"}
 
 def _looks_section(segment: str) -> bool:
     return segment[:1].isupper() and not any(ch.isdigit() for ch in segment)
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def word_count(text: str) -> int:
+    """Words, counting two CJK characters as one word (those scripts use no spaces)."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub(" ", text).split()) + cjk // 2
 
 
 def _words(text: str) -> list[str]:
