@@ -161,10 +161,10 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
         seps.pop()
         found = True
         # a section name or page number between headline and site: 'Headline | Politics | Site', '… | Page 2 | Site';
-        # up to three words, fewer than before it ('Short post | Politik und Wirtschaft | Site', '外国专家… | Politik |
-        # Site'), so a headline's second part after a first word or two stays ('Brexit | May resigns | Site')
-        if len(parts) > 1 and len(parts[-1].split()) <= 3 \
-                and word_count(parts[-1]) < word_count(" ".join(parts[:-1])) \
+        # up to three words, fewer than the first part ('Short post | Politik und Wirtschaft | Site', '外国专家… | Politik |
+        # Site'), so a headline's second part stays ('Brexit | May resigns | Site'), as does a post after its blog's
+        # name ('The Quay Gang » Blog Archive » Storm shuts quay — Site')
+        if len(parts) > 1 and len(parts[-1].split()) <= 3 and word_count(parts[-1]) < word_count(parts[0]) \
                 and (_looks_section(parts[-1]) or _PAGE.match(parts[-1])):
             parts.pop()
             seps.pop()
