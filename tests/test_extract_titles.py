@@ -385,3 +385,15 @@ def test_a_blogs_name_heading_is_not_a_headline_decorated_by_sections():
 ])
 def test_a_section_between_a_short_headline_and_the_site(fields, expected):
     assert extract_article(page(**fields).encode(), URL).title == expected
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    # <title> a section and the site, no other metadata title: the page's <h1>
+    (dict(title="Politik | Wochenblatt", h1="Crews vote to keep the quay open"), "Crews vote to keep the quay open"),
+    (dict(title="Wochenblatt - Lokales - Wochenblatt", h1="Crews vote to keep the quay open"),
+     "Crews vote to keep the quay open"),
+    # a two-word headline that a metadata title states as it is stays
+    (dict(ld="Dock closed", title="Dock closed | Wochenblatt", h1="Crews vote to keep the harbour open"), "Dock closed"),
+])
+def test_a_title_of_a_section_and_the_site_gives_way_to_the_h1(fields, expected):
+    assert extract_article(page(**fields).encode(), URL).title == expected

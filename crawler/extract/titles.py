@@ -372,6 +372,12 @@ def _without_site(heading: str, keys: set[str]) -> str:
     return heading
 
 
+def _section_of_site(title: str, raw: list[str]) -> bool:
+    """`title` is only what metadata titles leave once the site's name is off (none is `title` itself), and a
+    section's name: a word or two, capitalised ('Politik' of 'Politik | MEDEF')."""
+    return len(title.split()) <= 2 and _looks_section(title) and title not in raw and any(title in r for r in raw if r)
+
+
 def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: str | None,
                  h1: str | None, site_names: list[str | None], url: str | None,
                  headings: list[str] | None = None, alt_titles: list[str] | None = None,
@@ -398,9 +404,10 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     visible = _visible_form(candidates + raw + others, shown, keys, host)
     if visible:
         return visible
-    # the metadata names only the site ('MEDEF'): the page's own <h1> is the headline
-    if heading and h1_standalone and title and _is_site(title, keys) and len(heading.split()) >= 3 \
-            and not _is_site(heading, keys):
+    # the metadata names only the site ('MEDEF'), or a section and the site ('Politik | MEDEF', a template's
+    # <title>): the page's own <h1> is the headline
+    if heading and h1_standalone and title and len(heading.split()) >= 3 and not _is_site(heading, keys) \
+            and (_is_site(title, keys) or _section_of_site(title, raw)):
         return heading
     if heading and title and heading != title and len(heading.split()) <= 40:
         if _truncated_form_of(title, heading) or _decorated_form_of(title, heading) \
