@@ -1,8 +1,9 @@
 """Title robustness on tune pages: each page's metadata titles altered the ways issue 16 names
 (the site's name appended or prepended, a section and the site, mojibake, entities escaped once
-more, a social title cut short), and how many pages whose title was right stay right. Tune
-splits only (extraction-pages, extraction-titles, extraction-titles-more, and the extraction
-benchmark when ../shared/data has it): held-out pages are never read here.
+more, a social title cut short; <title> the only metadata title left, as on small sites), and how
+many pages whose title was right stay right. Tune splits only (extraction-pages, extraction-titles,
+extraction-titles-more, extraction-titles-new, and the extraction benchmark when ../shared/data has
+it): held-out pages are never read here.
 
     python bench/perturb_titles.py            # counts per alteration
     python bench/perturb_titles.py --show 5   # and the first pages each alteration breaks
@@ -27,6 +28,8 @@ _OG = re.compile(rb'(<meta[^>]*property=["\']og:title["\'][^>]*content=["\'])([^
 _OG_AFTER = re.compile(rb'(<meta[^>]*content=["\'])([^"\']*)(["\'][^>]*property=["\']og:title["\'])', re.I)
 _TITLE = re.compile(rb"(<title[^>]*>)(.*?)(</title>)", re.I | re.S)
 _SITE_NAME = re.compile(rb"<meta[^>]*og:site_name[^>]*>", re.I)
+_SOCIAL = re.compile(rb"<meta[^>]*(?:og:title|twitter:title)[^>]*>", re.I)
+_LD = re.compile(rb"<script[^>]*ld\+json[^>]*>.*?</script\s*>", re.I | re.S)
 Change = Callable[[bytes], bytes]
 
 
@@ -40,6 +43,11 @@ def _og(raw: bytes, change: Change) -> bytes:
 
 def _og_and_title(raw: bytes, change: Change) -> bytes:
     return _sub(_TITLE, _og(raw, change), change)
+
+
+def _only_title(raw: bytes) -> bytes:
+    """The page without og:title, twitter:title and JSON-LD: <title> is the one metadata title left."""
+    return _SOCIAL.sub(b"", _LD.sub(b"", raw))
 
 
 def _site(url: str) -> bytes:
@@ -65,6 +73,12 @@ ALTERATIONS: dict[str, Callable[[bytes, str], bytes]] = {
     "site before <title>": lambda raw, url: _sub(_TITLE, raw, lambda t: _site(url) + b" - " + t),
     "section and site appended": lambda raw, url: _og_and_title(raw, lambda t: t + b" | Politik | " + _site(url)),
     "site after an em dash": lambda raw, url: _og_and_title(raw, lambda t: t + " — ".encode() + _site(url)),
+    "section of three words and site": lambda raw, url: _og_and_title(
+        raw, lambda t: t + b" | Politik und Wirtschaft | " + _site(url)),
+    "only <title>": lambda raw, url: _only_title(raw),
+    "only <title>, site appended": lambda raw, url: _sub(_TITLE, _only_title(raw), lambda t: t + b" | " + _site(url)),
+    "only <title>, section and site": lambda raw, url: _sub(
+        _TITLE, _only_title(raw), lambda t: t + b" - Politik - " + _site(url)),
     "mojibake": lambda raw, url: _og_and_title(raw, _mojibake),
     "entities escaped once more": lambda raw, url: _og_and_title(
         raw, lambda t: t.replace(b"&", b"&amp;").replace("’".encode(), b"&amp;#8217;").replace(b"'", b"&amp;#039;")),
@@ -74,7 +88,7 @@ ALTERATIONS: dict[str, Callable[[bytes, str], bytes]] = {
 
 
 def tune_pages() -> list[LabelledPage]:
-    pages = [p for name in ("extraction-pages", "extraction-titles", "extraction-titles-more")
+    pages = [p for name in ("extraction-pages", "extraction-titles", "extraction-titles-more", "extraction-titles-new")
              for p in load_labelled_pages(DATA / name, "tune")]
     if (BENCHMARK_PAGES / "ground-truth.json").exists():
         pages += load_benchmark_labels(DATA / "extraction-benchmark-titles" / "labels.jsonl", BENCHMARK_PAGES)

@@ -371,3 +371,28 @@ def test_a_blogs_name_heading_is_not_a_headline_decorated_by_sections():
                      h1="HEADING", raw=True).replace(
         "<h1>HEADING</h1>", "<h1><a href='/quaygang/'>The Quay Gang</a></h1><h2>Storm shuts quay</h2>")
     assert extract_article(html_text.encode(), URL).title == "Storm shuts quay"
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    # a section of three words between a headline and the site
+    (dict(title="Storm shuts the quay | Hafen und Verkehr | Wochenblatt"), "Storm shuts the quay"),
+    # a headline in a script without spaces counts its characters, not its one 'word'
+    (dict(title="暴风雨使码头关闭两天 | Politik | Wochenblatt"), "暴风雨使码头关闭两天"),
+    # after a short first part, the second is the headline's own, not a section
+    (dict(title="Brexit | May resigns | Wochenblatt"), "Brexit | May resigns"),
+    (dict(title="The Harbour Hour - Ana Ruiz | Wochenblatt"), "The Harbour Hour - Ana Ruiz"),
+])
+def test_a_longer_section_and_a_cjk_headline_before_the_site(fields, expected):
+    assert extract_article(page(**fields).encode(), URL).title == expected
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    # <title> a section and the site, no other metadata title: the page's <h1>
+    (dict(title="Politik | Wochenblatt", h1="Crews vote to keep the quay open"), "Crews vote to keep the quay open"),
+    (dict(title="Wochenblatt - Lokales - Wochenblatt", h1="Crews vote to keep the quay open"),
+     "Crews vote to keep the quay open"),
+    # a two-word headline that a metadata title states as it is stays
+    (dict(ld="Dock closed", title="Dock closed | Wochenblatt", h1="Crews vote to keep the harbour open"), "Dock closed"),
+])
+def test_a_title_of_a_section_and_the_site_gives_way_to_the_h1(fields, expected):
+    assert extract_article(page(**fields).encode(), URL).title == expected

@@ -33,7 +33,7 @@ from newsagg.crawler.extract.metadata import (
     parse_datetime,
     read_metadata,
 )
-from newsagg.crawler.extract.titles import choose_title, fix_text, is_site_name, site_keys
+from newsagg.crawler.extract.titles import choose_title, fix_text, is_site_name, site_keys, word_count
 from newsagg.crawler.extract.urls import clean_url, is_http_url
 
 log = logging.getLogger(__name__)
@@ -160,15 +160,6 @@ def _page_link(href: str | None, page_url: str) -> str | None:
         return clean_url(href, base=page_url)
     except ValueError:
         return None
-
-
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-
-
-def word_count(text: str) -> int:
-    """Words, counting two CJK characters as one word (those scripts use no spaces)."""
-    cjk = len(_CJK.findall(text))
-    return len(_CJK.sub(" ", text).split()) + cjk // 2
 
 
 def _front_page(tree, words: int) -> bool:

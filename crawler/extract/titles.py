@@ -160,8 +160,11 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
         parts.pop()
         seps.pop()
         found = True
-        # a section name or page number between headline and site: 'Headline | Politics | Site', '… | Page 2 | Site'
-        if len(parts) > 1 and len(parts[-1].split()) <= 2 and len(parts[0].split()) > 3 \
+        # a section name or page number between headline and site: 'Headline | Politics | Site', '… | Page 2 | Site';
+        # up to three words ('Headline | Politik und Wirtschaft | Site') after a headline of four words or more and
+        # more than the section's (CJK counted by characters: '外国专家… | Politik | Site'); after a shorter first part
+        # it is the headline's own ('Show Name - Episode Guest | Site', 'Blog Archive » Short post — Site')
+        if len(parts) > 1 and len(parts[-1].split()) <= 3 and word_count(parts[0]) > max(3, word_count(parts[-1])) \
                 and (_looks_section(parts[-1]) or _PAGE.match(parts[-1])):
             parts.pop()
             seps.pop()
@@ -192,6 +195,15 @@ _BARS = {"|", "｜", "│", "»", "›", "/", "::"}
 
 def _looks_section(segment: str) -> bool:
     return segment[:1].isupper() and not any(ch.isdigit() for ch in segment)
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def word_count(text: str) -> int:
+    """Words, counting two CJK characters as one word (those scripts use no spaces)."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub(" ", text).split()) + cjk // 2
 
 
 def _words(text: str) -> list[str]:
@@ -360,6 +372,12 @@ def _without_site(heading: str, keys: set[str]) -> str:
     return heading
 
 
+def _section_of_site(title: str, raw: list[str]) -> bool:
+    """`title` is only what metadata titles leave once the site's name is off (none is `title` itself), and a
+    section's name: a word or two, capitalised ('Politik' of 'Politik | MEDEF')."""
+    return len(title.split()) <= 2 and _looks_section(title) and title not in raw and any(title in r for r in raw if r)
+
+
 def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: str | None,
                  h1: str | None, site_names: list[str | None], url: str | None,
                  headings: list[str] | None = None, alt_titles: list[str] | None = None,
@@ -386,9 +404,10 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     visible = _visible_form(candidates + raw + others, shown, keys, host)
     if visible:
         return visible
-    # the metadata names only the site ('MEDEF'): the page's own <h1> is the headline
-    if heading and h1_standalone and title and _is_site(title, keys) and len(heading.split()) >= 3 \
-            and not _is_site(heading, keys):
+    # the metadata names only the site ('MEDEF'), or a section and the site ('Politik | MEDEF', a template's
+    # <title>): the page's own <h1> is the headline
+    if heading and h1_standalone and title and len(heading.split()) >= 3 and not _is_site(heading, keys) \
+            and (_is_site(title, keys) or _section_of_site(title, raw)):
         return heading
     if heading and title and heading != title and len(heading.split()) <= 40:
         if _truncated_form_of(title, heading) or _decorated_form_of(title, heading) \
