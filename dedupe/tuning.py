@@ -144,7 +144,7 @@ class Tuning:
     # had an article fit the other storyline at `storyline_support_fit` of its bar
     # (`storyline_fits`, with `storyline_event_fit`).
     storyline_supports: int = 2
-    storyline_support_fit: float = 1.75
+    storyline_support_fit: float = 1.5
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with
