@@ -125,10 +125,6 @@ def _founded_ids(article_id: str) -> tuple[str, str]:
     return f"ev-{article_id}", f"gr-{article_id}"
 
 
-# Other storylines whose support a storyline keeps (`StoryEngine._supported_merges`).
-_SUPPORT_KEPT = 32
-
-
 class StoryEngine:
     """Incremental two-level clustering over an `EngineState` (local or Redis)."""
 
@@ -950,9 +946,7 @@ class StoryEngine:
             if other == keep or other not in storylines or storylines[other].closed:
                 continue
             mine = storylines[keep].support
-            mine[other] = sorted(set(mine.pop(other, [])) | {event_id})[-t.storyline_supports:]
-            for stale in list(mine)[:-_SUPPORT_KEPT]:  # the latest only: a record read on every assignment
-                del mine[stale]
+            mine[other] = sorted(set(mine.get(other, [])) | {event_id})[-t.storyline_supports:]
             if len(set(mine[other]) | set(storylines[other].support.get(keep, []))) < t.storyline_supports:
                 continue
             survivor, absorbed = sorted((keep, other), key=lambda s: (storylines[s].created, s))
