@@ -537,7 +537,7 @@ class StoryEngine:
             if sid:
                 event_fit_of[sid] = max(event_fit_of.get(sid, 0.0), fit)
         event.storyline_id, storyline_size = self._place_in_storyline(aid, article.content_hash, f, joined_storylines,
-                                                                      linked, near, updates, event_fit_of, event_id)
+                                                                      linked, near, updates, event_fit_of)
         self._put("event", {event_id: event})
         st.add_members(f"event:{event_id}", [aid])
         st.touch("open-events", event_id, event.last)
@@ -889,7 +889,7 @@ class StoryEngine:
 
     def _place_in_storyline(self, aid: str, content_hash: str, f: Features, joined: list[str], linked: list[str],
                             near: set[str], updates: dict[str, dict],
-                            event_fit_of: dict[str, float] | None = None, event_id: str = "") -> tuple[str, int]:
+                            event_fit_of: dict[str, float] | None = None) -> tuple[str, int]:
         """The storyline of the article's event: that of the event it joined, else
         the storyline of a candidate's event it fits (as a whole, or through the
         event of it the article fits best: `event_fit_of`, by storyline id), else
@@ -902,12 +902,12 @@ class StoryEngine:
         t = self.tuning
         survivor_of, storylines = self._resolve("storyline", set(joined) | set(linked) | near)
         chosen = [survivor_of[s] for s in joined if survivor_of[s] in storylines]
-        near_events: dict[str, float] = {}
-        for sid, fit in (event_fit_of or {}).items():
-            if survivor_of.get(sid) in storylines:
-                near_events[survivor_of[sid]] = max(near_events.get(survivor_of[sid], 0.0), fit)
-        fits = with_event_fits(storyline_fits(f, storylines, t), near_events, t) if storylines else {}
         if not chosen:
+            near_events: dict[str, float] = {}
+            for sid, fit in (event_fit_of or {}).items():
+                if survivor_of.get(sid) in storylines:
+                    near_events[survivor_of[sid]] = max(near_events.get(survivor_of[sid], 0.0), fit)
+            fits = with_event_fits(storyline_fits(f, storylines, t), near_events, t)
             best = max(fits, key=lambda s: (fits[s], s), default=None)
             if best is not None and fits[best] >= 1.0:
                 chosen = [best]
@@ -919,7 +919,6 @@ class StoryEngine:
             for other in sorted({survivor_of[s] for s in linked if survivor_of[s] in storylines} - {keep}):
                 if average_link(storylines[keep].centroid, storylines[other].centroid, t) >= bar:
                     _add_updates(updates, self._merge_storylines(other, keep, storylines))
-            keep = self._supported_merges(keep, event_id, fits, storylines, updates)
             storyline = storylines[keep]
         else:
             keep = self._fresh_id("storyline", f"sl-{aid}", content_hash)
@@ -930,29 +929,6 @@ class StoryEngine:
         self.state.add_members(f"storyline:{keep}", [aid])
         self.state.touch("open-storylines", keep, storyline.last)
         return keep, storyline.size
-
-    def _supported_merges(self, keep: str, event_id: str, fits: dict[str, float],
-                          storylines: dict[str, StorylineRecord], updates: dict[str, dict]) -> str:
-        """Merge into the article's storyline (`keep`) each other storyline it fits at
-        `storyline_support_fit` of the bar, once `storyline_supports` different
-        events of the two have each had an article fit the other storyline so: one
-        article alike to two storylines is a bridge (a market round-up fits every
-        market story), two events of one subject founded apart are one storyline.
-        The storyline that survives (the older); its id."""
-        t = self.tuning
-        if not t.storyline_supports:
-            return keep
-        for other in sorted(s for s, fit in fits.items() if fit >= t.storyline_support_fit):
-            if other == keep or other not in storylines or storylines[other].closed:
-                continue
-            mine = storylines[keep].support
-            mine[other] = sorted(set(mine.get(other, [])) | {event_id})[-t.storyline_supports:]
-            if len(set(mine[other]) | set(storylines[other].support.get(keep, []))) < t.storyline_supports:
-                continue
-            survivor, absorbed = sorted((keep, other), key=lambda s: (storylines[s].created, s))
-            _add_updates(updates, self._merge_storylines(absorbed, survivor, storylines))
-            keep = survivor
-        return keep
 
     def _split_storyline(self, storyline_id: str) -> dict[str, dict]:
         """Split a storyline whose events fall into groups not alike to each other
@@ -1023,11 +999,6 @@ class StoryEngine:
         st = self.state
         a, s = storylines[absorbed], storylines[survivor]
         s.absorb(absorbed, a, self.tuning.centroid_terms)
-        if isinstance(s, StorylineRecord) and isinstance(a, StorylineRecord):  # the absorbed one's support is the survivor's
-            for other, events in a.support.items():
-                s.support[other] = sorted(set(s.support.get(other, [])) | set(events))
-            s.support.pop(survivor, None)
-            s.support.pop(absorbed, None)
         self._put("storyline", {absorbed: StorylineRecord(created=a.created, merged_into=survivor)})
         st.untouch("open-storylines", [absorbed])
         members = st.members(f"storyline:{absorbed}")

@@ -78,26 +78,9 @@ class ClusterRecord:
                    list(d.get("absorbed", [])), bool(d.get("closed")), d.get("merged_into"))
 
 
-@dataclass
 class StorylineRecord(ClusterRecord):
     """A storyline: the events of one developing subject (days to months apart),
-    kept as the sums of all their articles' vectors; and, by other storyline, its
-    events an article of which fitted that storyline as well ("sup": the support
-    for merging the two, `Tuning.storyline_supports`)."""
-
-    support: dict[str, list[str]] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        if self.support and self.merged_into is None:
-            out["sup"] = self.support
-        return out
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "StorylineRecord":
-        rec = super().from_dict(d)
-        rec.support = {k: list(v) for k, v in d.get("sup", {}).items()}
-        return rec
+    kept as the sums of all their articles' vectors."""
 
 
 @dataclass

@@ -140,11 +140,6 @@ class Tuning:
     # and over an event are not on one scale, so both are asked.
     storyline_event_fit: float = 0.5
     storyline_event_min: float = 0.5
-    # Two storylines merge once this many different events of them (0: never) each
-    # had an article fit the other storyline at `storyline_support_fit` of its bar
-    # (`storyline_fits`, with `storyline_event_fit`).
-    storyline_supports: int = 2
-    storyline_support_fit: float = 1.5
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with

@@ -93,19 +93,6 @@ def test_capitalised_tokens_are_names_and_numbers():
     assert capitalised_tokens("The Varn coast saw 40 ships near Port Ellison.") == ["the", "varn", "40", "port", "ellison"]
 
 
-def test_names_of_a_syllable_language_are_capitalised_syllables_written_together():
-    """Vietnamese writes a name as capitalised syllables ("Phong Châu"), and each
-    syllable is a piece of many names ("Hà" in "Hà Nội" and "Phạm Thái Hà"): its
-    names are the pairs, a capitalised syllable alone inside a sentence ("Yagi"),
-    and numbers; a sentence's first syllable is no name."""
-    from newsagg.dedupe.normalize import capitalised_names
-
-    text = "Sập cầu Phong Châu ở tỉnh Phú Thọ. Bão Yagi đổ bộ, 4 người mất tích tại Làng Nủ.\nHà Nội ngập, bão Yagi"
-    assert capitalised_names(text) == ["phong chau", "phu tho", "bao yagi", "4", "lang nu", "ha noi", "yagi"]
-    assert capitalised_names("Ông Nguyễn Thanh Long bị bắt") == ["ong nguyen", "nguyen thanh", "thanh long"]
-    assert capitalised_names("Sập cầu. Mưa lớn") == []  # sentence openers alone
-
-
 def test_sentences_split_on_end_punctuation_and_paragraphs():
     assert sentences("One sentence here. Another one follows! Third?\nNew paragraph") == [
         "One sentence here.", "Another one follows!", "Third?", "New paragraph"]

@@ -11,13 +11,11 @@ import redis
 from newsagg.dedupe.engine import StoryEngine
 from newsagg.dedupe.state import LocalState, RedisState
 from tests.support.engine_texts import (
-    COLLAPSE_REPORTS,
     DAY,
     FOLLOW_UP_TEXT,
     FOLLOW_UP_TITLE,
     INDEPENDENT_TEXT,
     INDEPENDENT_TITLE,
-    REOPENING_REPORTS,
     WIRE_PARAGRAPHS,
     article,
     background,
@@ -220,34 +218,3 @@ def test_a_report_much_like_one_event_of_a_storyline_joins_it_though_the_whole_f
     assert ships.event_id != rescue.event_id
     assert (ships.storyline_id == rescue.storyline_id) is event_route
     eng.close()
-
-
-def test_two_storylines_of_one_subject_founded_apart_merge_once_two_events_fit_both(engine):
-    """The collapse and the reopening a week later, put in two storylines (by an
-    engine holding the storyline bar out of reach, on the same state), become one
-    storyline once reports of two different events each fit the other storyline
-    too; reports of one event alone, however many, are a bridge and merge nothing.
-    The articles that moved are named for the index."""
-    from dataclasses import replace
-
-    apart = StoryEngine(engine.state, tuning=replace(engine.tuning, storyline_threshold=10.0,
-                                                     storyline_split_sizes=()))
-    collapse = [apart.assign(article(f"collapse{i}", title, text, DAY + timedelta(hours=i)))
-                for i, (title, text) in enumerate(COLLAPSE_REPORTS[:2])]
-    reopening = [apart.assign(article(f"reopening{i}", title, text, DAY + timedelta(days=7, hours=i)))
-                 for i, (title, text) in enumerate(REOPENING_REPORTS[:2])]
-    assert len({a.storyline_id for a in collapse}) == len({a.storyline_id for a in reopening}) == 1
-    assert collapse[0].storyline_id != reopening[0].storyline_id
-
-    def storylines() -> set[str]:
-        return {engine.lookup(a.article_id).storyline_id for a in collapse + reopening}
-
-    for i, (title, text) in enumerate(COLLAPSE_REPORTS[2:]):  # two more reports of the collapse event
-        more = engine.assign(article(f"collapse-more{i}", title, text, DAY + timedelta(hours=3 + i)))
-        assert more.event_id == collapse[0].event_id
-        assert len(storylines()) == 2
-    last = engine.assign(article("reopening-more", *REOPENING_REPORTS[2], DAY + timedelta(days=7, hours=5)))
-    assert last.event_id == reopening[0].event_id
-    assert storylines() == {last.storyline_id}
-    moved = [a.article_id for a in collapse + reopening if a.storyline_id != last.storyline_id]
-    assert moved and all(last.updates[m]["storyline_id"] == last.storyline_id for m in moved)
