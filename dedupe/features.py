@@ -29,6 +29,7 @@ from newsagg.dedupe.clusters import Member
 from newsagg.dedupe.normalize import (
     article_lines,
     canonical_numbers,
+    capitalised_names,
     capitalised_tokens,
     country_keys,
     latest_day,
@@ -264,7 +265,10 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
         terms.update(f"{a[:stem]} {b[:stem]}" for seq in ([head] if head else []) + [tokens(x) for x in cut]
                      for a, b in zip(seq, seq[1:]) if a not in stop and b not in stop)
     countries = country_keys(tuning.country_languages) if tuning.country_languages else {}
-    keys = Counter([countries.get(w, w) for w in capitalised_tokens(f"{title}\n{body}")
+    # A language written in syllables writes its names in capitalised syllables: pairs
+    # of them are its names.
+    names = capitalised_names if stored["lang"] in tuning.syllable_languages else capitalised_tokens
+    keys = Counter([countries.get(w, w) for w in names(f"{title}\n{body}")
                     if w not in stop and (len(w) > 1 or w.isdigit())])
     # Copies are compared within a language: a language without a list (written in
     # syllables, perhaps) has shingles of its own length.

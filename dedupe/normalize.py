@@ -151,6 +151,44 @@ def capitalised_tokens(text: str) -> list[str]:
     return out
 
 
+def capitalised_names(text: str) -> list[str]:
+    """Names of a language written in syllables (Vietnamese), as `capitalised_tokens`
+    gives names of a language written in words: each two capitalised syllables
+    written next to each other ("Phong Châu", "Bộ Công"), a capitalised syllable
+    standing alone inside a sentence ("Yagi"), and numbers. A single syllable
+    ("Hà", "Công") is a piece of many names, and one opening a sentence is no name
+    at all: as keys they made unrelated reports alike."""
+    text = canonical_numbers(unicodedata.normalize("NFKC", text))
+    out: list[str] = []
+    run: list[str] = []  # the capitalised syllables written together so far
+    inside = False  # whether the run's first syllable stands inside a sentence
+    end = 0
+    for match in _TOKEN.finditer(text):
+        tok, gap = match.group(0), text[end:match.start()]
+        together = bool(run) and gap == " " and tok[0].isupper()
+        if not together:
+            if len(run) == 1 and inside:
+                out.append(run[0])
+            run = []
+        if tok[0].isdigit():
+            out.append(tok)
+        elif together:
+            out.append(f"{run[-1]} {fold(tok)}")
+            run.append(fold(tok))
+        elif tok[0].isupper():
+            mark = gap.strip() or (text[end - 1] if end else "")  # what precedes it: a sentence's end?
+            inside = bool(mark) and "\n" not in gap and mark[-1] not in _SENTENCE_OPENERS
+            run = [fold(tok)]
+        end = match.end()
+    if len(run) == 1 and inside:
+        out.append(run[0])
+    return out
+
+
+# What a capitalised syllable after it begins a sentence (or a quotation, a list item) after.
+_SENTENCE_OPENERS = frozenset(".!?:;…\"“”'‘(-–—•")
+
+
 @functools.lru_cache(maxsize=4)
 def country_keys(languages: tuple[str, ...]) -> dict[str, str]:
     """Folded one-word country names in English and `languages` -> one key per

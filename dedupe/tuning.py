@@ -182,6 +182,10 @@ class Tuning:
     # Adjacent words as content terms too: "unlisted" (in languages without a
     # function-word list), "all", or "none".
     word_pairs: str = "unlisted"
+    # Languages written in syllables (a space between syllables, not words): their
+    # names are capitalised syllables written together, in pairs
+    # (`normalize.capitalised_names`), not each capitalised syllable.
+    syllable_languages: tuple = ("vi",)
     centroid_terms: int = 250  # terms kept per event centroid
     idf_prior_docs: int = 50  # pseudo-documents holding no term: a cold start does not zero every idf
     max_candidates: int = 30
