@@ -9,7 +9,7 @@ an article to the members is one dot product with the sum (`scoring`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -383,3 +383,33 @@ def recluster_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tu
     parts = _join_most_alike(csum, size, groups, within, pairs, langs, allowed, tuning, refuses=below_bar,
                              after_join=widen)
     return _members_of_parts(ids, unit_of, members, parts)
+
+
+def regroup_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning: Tuning,
+                  timely: Callable[[Member, Span], bool]) -> list[list[str]]:
+    """An event's parts found again whatever order its reports came in: its
+    reports in its main language clustered from their copy groups
+    (`recluster_parts`, at the joining bar × `regroup_fit`). Parts of
+    `regroup_min_groups` copy groups or more stand; a smaller part, and each
+    report in another language, goes to the standing part it is most alike to
+    on average. Fewer than two standing parts: the event stays whole (one part)."""
+    ids = sorted(members)
+    counts: dict[str, int] = {}
+    for m in ids:
+        counts[members[m][1].lang] = counts.get(members[m][1].lang, 0) + 1
+    lang = min(counts, key=lambda x: (-counts[x], x))
+    index = {m: i for i, m in enumerate(ids)}
+    own = [m for m in ids if members[m][1].lang == lang]
+    rows = [index[m] for m in own]
+    parts = recluster_parts({m: members[m] for m in own}, sims[np.ix_(rows, rows)],
+                            replace(tuning, recluster_fit=tuning.regroup_fit), timely)
+    standing = [len({members[m][0] for m in p}) >= tuning.regroup_min_groups for p in parts]
+    out = [list(p) for p, keep in zip(parts, standing) if keep]
+    if len(out) < 2:
+        return [ids]
+    kept_rows = [[index[m] for m in p] for p in out]
+    loose = [m for p, keep in zip(parts, standing) if not keep for m in p] + [m for m in ids if m not in set(own)]
+    chosen = [max(range(len(out)), key=lambda i: (float(sims[index[m], kept_rows[i]].mean()), -i)) for m in loose]
+    for m, i in zip(loose, chosen):
+        out[i].append(m)
+    return out

@@ -60,6 +60,7 @@ from newsagg.dedupe.clusters import (
     average_linkage,
     bisect_parts,
     recluster_parts,
+    regroup_parts,
     split_parts,
 )
 from newsagg.dedupe.decision import event_evidence, join_chances
@@ -580,8 +581,9 @@ class StoryEngine:
         f.term_vector, f.key_vector = f.term_vector.top(t.centroid_terms), f.key_vector.top(t.centroid_terms)
         st.put("features", aid, {**f.stored(), "tv": f.term_vector.pack(), "kv": f.key_vector.pack()})
         self._remember(aid, article.content_hash, f)
-        if event.size in t.split_sizes:
-            _add_updates(updates, self._split_event(event_id, event, aid))
+        regroup = 2 * t.regroup_min_groups <= event.size <= t.regroup_max_size
+        if event.size in t.split_sizes or regroup:
+            _add_updates(updates, self._split_event(event_id, event, aid, regroup))
         if storyline_size in t.storyline_split_sizes:
             _add_updates(updates, self._split_storyline(event.storyline_id))
             event.storyline_id = updates.get(aid, {}).get("storyline_id", event.storyline_id)
@@ -1025,11 +1027,13 @@ class StoryEngine:
         self._put("group", groups)
         return {m: {"event_id": target} for m in members}
 
-    def _split_event(self, event_id: str, event: EventRecord, keep: str) -> dict[str, dict]:
+    def _split_event(self, event_id: str, event: EventRecord, keep: str, regroup: bool = False) -> dict[str, dict]:
         """Split an event whose parts are less alike than each is within itself
-        (reports that joined one at a time of two happenings of one topic). The
-        part holding `keep` keeps the id; each other part becomes a new event.
-        Field updates for the articles that moved."""
+        (reports that joined one at a time of two happenings of one topic), at
+        `split_sizes`; with `regroup`, also into the parts its reports form when
+        clustered again at once (`clusters.regroup_parts`). The part holding
+        `keep` (after a regroup: the largest part) keeps the id; each other part
+        becomes a new event. Field updates for the articles that moved."""
         st, t = self.state, self.tuning
         members = st.members(f"event:{event_id}")
         arts = self._articles(members)
@@ -1039,9 +1043,15 @@ class StoryEngine:
         ids = sorted(members)
         grouped = {m: (arts[m].group_id, feats[m]) for m in members}
         sims = member_similarities([feats[m] for m in ids], t)
-        parts = split_parts(grouped, sims, t)
-        if len(parts) < 2 and t.bisect_cohesion:
+        checked = event.size in t.split_sizes
+        parts = split_parts(grouped, sims, t) if checked else [ids]
+        if len(parts) < 2 and t.bisect_cohesion and checked:
             parts = bisect_parts(grouped, sims, t)
+        if len(parts) < 2 and regroup:
+            parts = regroup_parts(grouped, sims, t, lambda m, span: time_compatible(m, span, t))
+            # The event's id stays with most of its reports (the storyline and the
+            # search store know it), not with the part the newest report fell in.
+            keep = min(min(parts, key=lambda p: (-len(p), min((feats[m].time, m) for m in p))))
         if len(parts) < 2:
             return {}
         updates: dict[str, dict] = {}

@@ -112,6 +112,16 @@ class Tuning:
     recluster_loose_size: int = 2
     recluster_fixed: bool = True
     recluster_fit: float = 1.0
+    # Arrival order: a report of one happening that joined a lone report of another
+    # (the lone-report bar is a single pair's likeness) starts an event both then
+    # grow. Each time an event of `2 × regroup_min_groups` to `regroup_max_size`
+    # reports grows, its reports in its main language are clustered again from
+    # their copy groups (`clusters.regroup_parts`: average linkage at the joining
+    # bar × `regroup_fit`); parts of `regroup_min_groups` copy groups or more
+    # become events of their own, as a split does. 0: off.
+    regroup_max_size: int = 24
+    regroup_min_groups: int = 4
+    regroup_fit: float = 1.0
 
     # Storylines: an article that founds an event joins the storyline it fits this
     # well (average similarity to all its articles); an article that fits a second

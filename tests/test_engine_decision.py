@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from newsagg.dedupe.clusters import Member, bisect_parts, recluster_parts, split_parts
+from newsagg.dedupe.clusters import Member, bisect_parts, recluster_parts, regroup_parts, split_parts
 from newsagg.dedupe.decision import EVIDENCE
 from newsagg.dedupe.engine import StoryEngine
 from newsagg.dedupe.state import LocalState
@@ -74,6 +74,35 @@ def test_reclustering_places_small_events_reports_whatever_their_order_and_keeps
     # Established events are merged by the merge rules, not here: left free, e and f join.
     free = recluster_parts(members, sims, Tuning(), out_of_time, groups)
     assert ["e1", "e2", "e3", "e4", "f1", "f2", "f3", "x"] in map(sorted, free)
+
+
+def test_event_grown_from_two_happenings_in_arrival_order_is_found_again_as_two():
+    # Reports of two rocket flights of one subject that grew one event as they
+    # came in: five of each (own copy groups), 0.3 alike within a flight, 0.18
+    # across (below the joining bar of five reports, 0.19), two more English
+    # reports of the first flight (one copy group) and a German report alike
+    # to the second by names.
+    ids = sorted([*(f"a{i}" for i in range(5)), *(f"b{i}" for i in range(5)), "c1", "c2", "de"])
+    flight = {i: ("b" if i[0] in "bd" else "a") for i in ids}
+    lang = {i: "de" if i == "de" else "en" for i in ids}
+    sims = np.array([[(0.3 if flight[i] == flight[j] else 0.18) / (1 if lang[i] == lang[j] else 2) for j in ids]
+                     for i in ids])
+    np.fill_diagonal(sims, 1.0)
+    members = {i: ("gr-c" if i[0] == "c" else f"gr-{i}", Member(SparseVector.empty(), SparseVector.empty(), lang[i], 0.0))
+               for i in ids}
+    tuning = Tuning()
+    anytime = lambda m, span: True  # noqa: E731 (the engine passes scoring.time_compatible)
+    parts = regroup_parts(members, sims, tuning, anytime)
+    assert sorted(map(sorted, parts)) == [["a0", "a1", "a2", "a3", "a4", "c1", "c2"],
+                                          ["b0", "b1", "b2", "b3", "b4", "de"]]
+    # Given in another order, the same parts.
+    reordered = dict(reversed(list(members.items())))
+    assert sorted(map(sorted, regroup_parts(reordered, sims, tuning, anytime))) == sorted(map(sorted, parts))
+    # A part of fewer than `regroup_min_groups` copy groups does not stand: the event stays whole.
+    assert regroup_parts(members, sims, replace(tuning, regroup_min_groups=6), anytime) == [ids]
+    # One flight's reports as alike to the other's as to their own: one event.
+    alike = np.where(sims == 0.18, 0.3, sims)
+    assert regroup_parts(members, alike, tuning, anytime) == [ids]
 
 
 @pytest.fixture
