@@ -1,6 +1,7 @@
 """Story engine behaviour on articles written for these tests (tests/test_engine_texts.py)."""
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import timedelta
 
@@ -207,6 +208,40 @@ def test_flash_placed_by_the_reports_around_it_not_by_their_arrival_order(tmp_pa
     collapse, reopening, ferry = outcome[Tuning().recluster_events]
     assert len(collapse) == len(reopening) == len(ferry) == 1 and len(collapse | reopening | ferry) == 3
     assert len(outcome[0][2]) == 2  # one report at a time, the flash stayed apart
+
+
+def test_same_reports_in_other_orders_give_the_same_events(tmp_path):
+    # Undated reports of a crane collapse (five, one of them on an injured worker),
+    # of the terminal's reopening a week later (four) and of a ferry fire (five),
+    # streamed in four shuffled orders. One report at a time, a reopening report
+    # that came in when the collapse had a report or two joined it, and the two
+    # happenings grew one event in three of them; the event is clustered again as
+    # it grows (`Tuning.regroup_*`) and every order ends in the three happenings.
+    reports = {**{f"collapse{i}": r for i, r in enumerate(COLLAPSE_REPORTS)},
+               "collapse9": (INJURED_TITLE, INJURED_TEXT),
+               **{f"reopening{i}": r for i, r in enumerate(REOPENING_REPORTS)},
+               "ferry0": FERRY_FLASH, **{f"ferry{i + 1}": r for i, r in enumerate(FERRY_REPORTS)}}
+    orders = []
+    for seed in (0, 1, 2, 3):
+        orders.append(sorted(reports))
+        random.Random(seed).shuffle(orders[-1])
+
+    def events(order: list[str], tuning: Tuning, state: str) -> list[list[str]]:
+        engine = StoryEngine(LocalState(tmp_path / state), tuning)
+        try:
+            for a in background():
+                engine.assign(a)
+            done = {key: engine.assign(article(key, *reports[key], published=None)) for key in order}
+            now = {key: engine.lookup(a.article_id).event_id for key, a in done.items()}
+        finally:
+            engine.close()
+        return sorted(sorted(k for k in now if now[k] == e) for e in set(now.values()))
+
+    happenings = sorted(sorted(k for k in reports if k.startswith(name)) for name in ("collapse", "reopening", "ferry"))
+    for n, order in enumerate(orders):
+        assert events(order, Tuning(), f"state{n}") == happenings
+    # One report at a time only: the first order's collapse and reopening stay one event.
+    assert events(orders[0], replace(Tuning(), regroup_max_size=0), "off") != happenings
 
 
 @pytest.mark.parametrize("flash_first", [True, False])
