@@ -233,6 +233,13 @@ def test_same_reports_in_other_orders_give_the_same_events(tmp_path):
                 engine.assign(a)
             done = {key: engine.assign(article(key, *reports[key], published=None)) for key in order}
             now = {key: engine.lookup(a.article_id).event_id for key, a in done.items()}
+            key_of = {a.article_id: key for key, a in done.items()}
+            told = {}  # what the pipeline was told: each assignment, then the moves later ones report
+            for key in order:
+                told[key] = done[key].event_id
+                told.update({key_of[aid]: f["event_id"] for aid, f in done[key].updates.items()
+                             if aid in key_of and "event_id" in f})
+            assert told == now
         finally:
             engine.close()
         return sorted(sorted(k for k in now if now[k] == e) for e in set(now.values()))
