@@ -173,7 +173,11 @@ def main() -> None:
         tasks += [(label, overrides, s, seed, args.tree) for label, overrides in settings for seed in seeds]
     tasks.sort(key=lambda t: not t[2].topic_from_event)  # the long UCI runs first
     with ProcessPoolExecutor(args.jobs) as pool:
-        runs = list(pool.map(_evaluate, tasks))
+        runs = []
+        for run in pool.map(_evaluate, tasks):
+            runs.append(run)
+            if len(runs) % 50 == 0:
+                print(f"{len(runs)} of {len(tasks)} runs", file=sys.stderr, flush=True)
     if args.out:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in runs))
     report(settings, runs, sets, sweep=bool(args.sweep), out=args.out)
