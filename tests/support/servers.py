@@ -62,7 +62,27 @@ class RedisServer:
                 *(["--requirepass", self.password] if self.password else [])]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port)
+        self._wait_loaded()
         return self
+
+    def _wait_loaded(self, timeout: float = 30.0) -> None:
+        # Redis listens before it has read its AOF back and answers LOADING until then:
+        # a restarted server is ready when a PING is answered (slow on a loaded machine).
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_timeout=5)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    client.ping()
+                    return
+                except redis.BusyLoadingError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"redis-server on port {self.port} still loading after {timeout}s")
+                    time.sleep(0.05)
+        finally:
+            client.close()
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
