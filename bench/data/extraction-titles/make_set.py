@@ -122,6 +122,30 @@ def known_publishers() -> set[str]:
     return out
 
 
+def title_label(key: str, cand: dict, hand_titles: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """(title, how it was decided): the hand decision where the page has one, else the <h1> that
+    equals a whole metadata title (or <title>'s part before a separator)."""
+    if key in hand_titles:
+        title, why = hand_titles[key]
+        return title, f"hand: {why}"
+    assert cand["agree"], key
+    title, name = cand["agree"]
+    return title, f"auto: <h1> = {name}"
+
+
+def title_row(page_id: str, source: str, url: str, publisher: str, cand: dict, title: str, how: str) -> dict:
+    """One labels.jsonl row (title labels only), its split by the publisher's sha1."""
+    split = "holdout" if int(hashlib.sha1(publisher.encode()).hexdigest(), 16) % 100 < HOLDOUT_PERCENT else "tune"
+    return {"id": page_id, "source": source, "url": url, "publisher": publisher, "language": cand["language"] or None,
+            "title": title, "title_source": how, "published": None, "authors": None, "body": None, "split": split}
+
+
+def write_labels(directory: Path, rows: list[dict]) -> None:
+    with open(directory / "labels.jsonl", "w", encoding="utf-8") as out:
+        for row in sorted(rows, key=lambda r: r["id"]):
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def main(trafilatura_dir: str, htmldate_dir: str) -> int:
     roots = {"trafilatura": (Path(trafilatura_dir), "trafilatura 1.0.0"), "htmldate": (Path(htmldate_dir), "htmldate 1.3.2")}
     excluded = known_publishers()
@@ -141,22 +165,11 @@ def main(trafilatura_dir: str, htmldate_dir: str) -> int:
             if publisher in excluded:
                 continue
             cand = candidates(path.name, raw, url)
-            if path.name in HAND_TITLES:
-                title, why = HAND_TITLES[path.name]
-                source = f"hand: {why}"
-            else:
-                assert cand["agree"], path.name
-                title, name = cand["agree"]
-                source = f"auto: <h1> = {name}"
+            title, how = title_label(path.name, cand, HAND_TITLES)
             page_id = f"{pkg}-{path.name.removesuffix('.html')}"
-            split = "holdout" if int(hashlib.sha1(publisher.encode()).hexdigest(), 16) % 100 < HOLDOUT_PERCENT else "tune"
             (HERE / "pages" / f"{page_id}.html.gz").write_bytes(gzip.compress(raw, mtime=0))
-            rows.append({"id": page_id, "source": f"{version}: tests/cache/{path.name}", "url": url,
-                         "publisher": publisher, "language": cand["language"] or None, "title": title,
-                         "title_source": source, "published": None, "authors": None, "body": None, "split": split})
-    with open(HERE / "labels.jsonl", "w", encoding="utf-8") as out:
-        for row in sorted(rows, key=lambda r: r["id"]):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            rows.append(title_row(page_id, f"{version}: tests/cache/{path.name}", url, publisher, cand, title, how))
+    write_labels(HERE, rows)
     unused = (set(HAND_TITLES) | set(DROP)) - {p.name for r, _ in roots.values() for p in (r / "tests" / "cache").iterdir()}
     assert not unused, unused
     return 0
