@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from newsagg.core.schema import Article, Changes
+from newsagg.dedupe.arrays import isin_sorted, unique
 from newsagg.dedupe.changes import diff_passages
 from newsagg.dedupe.clusters import (
     Centroid,
@@ -322,11 +323,10 @@ class StoryEngine:
         # its documents): a language with few reports in the stream, or none of its
         # function words in our list, learns them from its own frequencies.
         key_ids = term_ids(f.keys, "k")
-        lang_key_ids = term_ids([f"{f.lang}|{k}" for k in f.keys], "L")
+        lang_key_ids = term_ids(f.keys, "L", prefix=f"{f.lang}|")  # by key: ids of "lang|key"
         if t.per_language_df:
-            own = term_ids([f"{f.lang}|{w}" for w in f.terms], "t")
-            content_ids = {w: own[f"{f.lang}|{w}"] for w in f.terms}
-            lang_docs = term_ids([f"{f.lang}|"], "D")[f"{f.lang}|"]
+            content_ids = term_ids(f.terms, "t", prefix=f"{f.lang}|")  # by term: ids of "lang|term"
+            lang_docs = term_ids([""], "D", prefix=f"{f.lang}|")[""]
         else:
             content_ids, lang_docs = term_ids(f.terms, "t"), None
         counted, df = self.state.count_document([*content_ids.values(), *key_ids.values(),
@@ -343,7 +343,7 @@ class StoryEngine:
         # Reports in other languages share few of its capitalised words (German
         # capitalises every noun): they are looked up by the names and numbers
         # also seen in other languages.
-        shared = [k for k in f.keys if df.get(key_ids[k], 0) > df.get(lang_key_ids[f"{f.lang}|{k}"], 0)]
+        shared = [k for k in f.keys if df.get(key_ids[k], 0) > df.get(lang_key_ids[k], 0)]
         other_language: list[str] = []
         if len(shared) >= t.cross_lang_min_keys and len(shared) < len(f.keys):
             query = self.signer.sign(word_shingles(self._rarest(shared, key_ids, df), 1))
@@ -869,12 +869,12 @@ class StoryEngine:
                 continue
             langs = set(other.centroid.langs)
             elsewhere = {e: r for e, r in rivals.items() if e != eid and not set(r.centroid.langs) & langs}
-            seen_ids = np.unique(np.concatenate([r.centroid.keys.ids for r in elsewhere.values()]))
+            seen_ids = unique(np.concatenate([r.centroid.keys.ids for r in elsewhere.values()]))
             arts = self._articles(self.state.members(f"event:{eid}"))
             feats = self._load_features({m: a.content_hash for m, a in arts.items()})
             fits = []
             for mf in feats.values():
-                held = np.isin(mf.key_vector.ids, seen_ids)
+                held = isin_sorted(mf.key_vector.ids, seen_ids)
                 if int(held.sum()) < t.cross_lang_min_keys:
                     fits.append(0.0)
                     continue

@@ -23,6 +23,7 @@ import numpy as np
 
 from newsagg.core.schema import Article
 from newsagg.core.text import detect_language, publication_time, sentences, stopword_lists, stopwords, tokens
+from newsagg.dedupe.arrays import setdiff, unique
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
 from newsagg.dedupe.clusters import Member
@@ -197,7 +198,7 @@ def _quoted_shingles(shingles: np.ndarray, flags: list[bool], k: int) -> np.ndar
     else:
         counts = np.concatenate([[0], np.cumsum(q)])
         inside = (counts[k:] - counts[:-k]) > 0
-    return np.setdiff1d(shingles[inside], shingles[~inside])
+    return setdiff(shingles[inside], shingles[~inside])
 
 
 
@@ -276,7 +277,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     shingles = word_shingles(words, k) if words else np.empty(0, np.uint64)
     quoted = _quoted_shingles(shingles, quoted_flags, k) if len(quoted_flags) == len(words) else np.empty(0, np.uint64)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
-                    frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), quoted, sentences_packed,
+                    frozenset(stored.get("slug", ())), terms, keys, unique(shingles), quoted, sentences_packed,
                     Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
                     day=stored.get("day"), weekday=stored.get("weekday"))
 

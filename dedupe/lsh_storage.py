@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from newsagg.core.iters import batched
+from newsagg.dedupe.arrays import unique_counts
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +278,7 @@ class MemoryLSHStorage(LSHStorage):
         # entries at 1M), and with a limit only the `limit` first by count, then
         # key, are turned into keys: the same ones `LSHIndex.query` would keep.
         with self._lock:
-            ids, counts = np.unique(self._matching_ids(band_keys), return_counts=True)
+            ids, counts = unique_counts(self._matching_ids(band_keys))
             alive = self._alive[ids]
             ids, counts = ids[alive], counts[alive]
             if limit is not None and ids.size > limit:
@@ -298,10 +299,11 @@ class MemoryLSHStorage(LSHStorage):
             prefixes = self._prefix[ids[tied]]
             cut = np.partition(prefixes, need - 1)[need - 1]
             sure = tied[prefixes < cut]
-            at_cut = tied[prefixes == cut].tolist()
+            at_cut = tied[prefixes == cut]
             key_of = self._key_of
-            at_cut.sort(key=lambda t: key_of[ids[t]])
-            tied = np.concatenate([sure, np.array(at_cut[:need - sure.size], dtype=np.int64)])
+            keys_at_cut = [key_of[i] for i in ids[at_cut].tolist()]
+            by_key = sorted(range(at_cut.size), key=keys_at_cut.__getitem__)[:need - sure.size]
+            tied = np.concatenate([sure, at_cut[np.array(by_key, dtype=np.int64)]])
         return np.concatenate([above, tied])
 
     def remove(self, keys: list[str]) -> int:

@@ -35,6 +35,7 @@ import numpy as np
 import orjson
 from redis import exceptions as redis_errors
 
+from newsagg.dedupe.arrays import unique
 from newsagg.dedupe.lsh import MemoryLSHStorage, RedisLSHStorage
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class EngineState(ABC):
         """Count one more document holding these terms; returns (documents
         counted, document frequency of each of the terms), this one included.
         Called under `lock()`, so the log grows one entry at a time."""
-        terms = np.unique(np.fromiter(term_ids, dtype=np.int64))
+        terms = unique(np.fromiter(term_ids, dtype=np.int64))
         counts = self._df_counts
         entries = None if counts.seen < 0 else self._df_entries_since(counts.seen)
         if entries is None:  # first use, or entries we had not read were trimmed meanwhile
@@ -133,7 +134,7 @@ class EngineState(ABC):
         seq = self._df_append(terms)
         counts.add(seq, terms)
         if seq - counts.folded >= self.DF_FOLD_ROWS:
-            changed = np.unique(np.concatenate([np.empty(0, np.int64), *counts.changed])).tolist() + [0]
+            changed = unique(np.concatenate([np.empty(0, np.int64), *counts.changed])).tolist() + [0]
             self._df_fold({t: counts.df[t] for t in changed}, seq, counts.folded)
             counts.folded, counts.changed = seq, []
         ids = terms.tolist()
