@@ -65,7 +65,7 @@ from newsagg.dedupe.clusters import (
 )
 from newsagg.dedupe.decision import event_evidence, join_chances
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
-from newsagg.dedupe.lsh import LSHIndex
+from newsagg.dedupe.lsh import LSHIndex, query_each
 from newsagg.dedupe.minhash import Signer
 from newsagg.dedupe.records import RECORD_TYPES, ArticleRecord, ClusterRecord, EventRecord, GroupRecord, StorylineRecord
 from newsagg.dedupe.scoring import (
@@ -286,7 +286,8 @@ class StoryEngine:
         with self.state.lock():
             # What a new article reads first, in one round trip where reads cost one.
             event_base, group_base = _founded_ids(article.id)
-            self.state.read_ahead({"article": [article.id], "event": [event_base], "group": [group_base]})
+            self.state.read_ahead({"article": [article.id], "event": [event_base], "group": [group_base],
+                                   "storyline": [f"sl-{article.id}"]})
             previous = self._articles([article.id]).get(article.id)
             if previous and previous.content_hash == article.content_hash:
                 return self._stored_assignment(article.id, previous)
@@ -336,24 +337,35 @@ class StoryEngine:
         f.key_vector = tfidf(f.keys, key_ids, df, docs)
 
         sig = self._signature(f)
-        # Nothing to sign (a page of clutter only): no candidates, and not indexed.
-        # The candidates sharing the most bands first: a cap keeps the likeliest, not arbitrary ones.
-        found = self.lsh.query(sig, limit=t.max_candidates + 1) if f.keys or f.terms else []
-        candidate_ids = [c for c in found if c != article.id][: t.max_candidates]
+        names = self._rarest(f.keys, key_ids, df) if len(f.keys) >= t.cross_lang_min_keys else []
+        names_sig = self.signer.sign(word_shingles(names, 1)) if names else None
         # Reports in other languages share few of its capitalised words (German
         # capitalises every noun): they are looked up by the names and numbers
         # also seen in other languages.
         shared = [k for k in f.keys if df.get(key_ids[k], 0) > df.get(lang_key_ids[k], 0)]
-        other_language: list[str] = []
+        # The index queries, asked together (where they cost a round trip each, in one).
+        queries: dict[str, tuple[LSHIndex, np.ndarray, int]] = {}
+        # Nothing to sign (a page of clutter only): no candidates, and not indexed.
+        # The candidates sharing the most bands first: a cap keeps the likeliest, not arbitrary ones.
+        if f.keys or f.terms:
+            queries["candidates"] = (self.lsh, sig, t.max_candidates + 1)
         if len(shared) >= t.cross_lang_min_keys and len(shared) < len(f.keys):
-            query = self.signer.sign(word_shingles(self._rarest(shared, key_ids, df), 1))
-            more = self.names_lsh.query(query, limit=t.max_candidates + 1)
-            other_language = [c for c in more if c != article.id and c not in candidate_ids][: t.max_candidates]
+            queries["other languages"] = (self.names_lsh, self.signer.sign(
+                word_shingles(self._rarest(shared, key_ids, df), 1)), t.max_candidates + 1)
+        if names_sig is not None:  # events of weeks ago, whose articles the indexes no longer hold
+            queries["founding names"] = (self.events_lsh, names_sig, t.max_candidates)
+        answers = dict(zip(queries, query_each(list(queries.values()))))
+        candidate_ids = [c for c in answers.get("candidates", []) if c != article.id][: t.max_candidates]
+        other_language = [c for c in answers.get("other languages", [])
+                          if c != article.id and c not in candidate_ids][: t.max_candidates]
         if len(shared) >= t.cross_lang_min_keys:
             f.cross_vector = tfidf({k: f.keys[k] for k in shared}, key_ids, df, docs)
-        names = self._rarest(f.keys, key_ids, df) if len(f.keys) >= t.cross_lang_min_keys else []
-        names_sig = self.signer.sign(word_shingles(names, 1)) if names else None
         records = self._articles(candidate_ids + other_language)
+        # What scoring and recording read of the candidates next (their events, copy
+        # groups and features), in one round trip where reads cost one.
+        self.state.read_ahead({
+            "event": {r.event_id for r in records.values()}, "group": {r.group_id for r in records.values()},
+            "features": [c for c, r in records.items() if (c, r.content_hash) not in self._features_cache]})
         if other_language:
             # Only reports in other languages: same-language candidates are the
             # first lookup's to find (what it misses is not alike enough).
@@ -397,7 +409,7 @@ class StoryEngine:
                     linked.remove(eid)
         storyline_of = {e: r.storyline_id for e, r in events.items() if r.storyline_id}
         if names_sig is not None:  # events of weeks ago, whose articles the indexes no longer hold
-            earlier = [e for e in self.events_lsh.query(names_sig, limit=t.max_candidates) if e not in events]
+            earlier = [e for e in answers["founding names"] if e not in events]
             storyline_of.update({e: r.storyline_id for e, r in self._resolve_events(set(earlier))[1].items()
                                  if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,

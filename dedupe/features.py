@@ -15,7 +15,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from itertools import chain
+from itertools import chain, compress
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -111,8 +112,10 @@ class Features:
         if self._figures is None:
             words = tokens(_DIGITS_SLASH.sub("-", canonical_numbers(f"{self.title}\n{self.text}")))
             found: dict[tuple[str, str], set] = {}
-            for i in range(1, len(words) - 1):
-                if words[i][0].isdigit():
+            # The tokens that start with a digit, found by iterators in C: a text has few.
+            numbers = compress(range(len(words)), map(str.isdigit, map(itemgetter(0), words)))
+            for i in numbers:
+                if 0 < i < len(words) - 1:
                     found.setdefault((words[i - 1], words[i + 1]), set()).add(words[i])
             self._figures = {k: frozenset(v) for k, v in found.items()}
         return self._figures

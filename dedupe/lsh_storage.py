@@ -608,6 +608,24 @@ return table.concat(found, '\\1')
 """
 
 
+def band_match_counts_each(requests: list[tuple[LSHStorage, np.ndarray, int | None]]) -> list[tuple[list[str], np.ndarray]]:
+    """`band_match_counts(band_keys, limit)` of several (storage, band_keys, limit):
+    those of Redis storages sharing one client in one pipeline (one round trip
+    instead of one each), the others in turn."""
+    remote = [(i, s, band_keys) for i, (s, band_keys, _) in enumerate(requests) if isinstance(s, RedisLSHStorage)]
+    replies: dict[int, tuple[list[str], np.ndarray]] = {}
+    if len(remote) > 1 and all(s.client is remote[0][1].client for _, s, _ in remote):
+        with remote[0][1].client.pipeline(transaction=False) as pipe:
+            for _, s, band_keys in remote:
+                # EVAL, not EVALSHA: a pipeline would first ask Redis which scripts it holds.
+                pipe.eval(_QUERY_LUA, 0, *s._query_args(band_keys))
+            for (i, s, _), found in zip(remote, pipe.execute()):
+                shared = Counter(s._matches(found))
+                replies[i] = list(shared), np.fromiter(shared.values(), dtype=np.int64, count=len(shared))
+    return [replies[i] if i in replies else s.band_match_counts(band_keys, limit)
+            for i, (s, band_keys, limit) in enumerate(requests)]
+
+
 class RedisLSHStorage(LSHStorage):
     """Storage in Redis under `prefix`: shared by every process using that prefix.
 
@@ -684,9 +702,15 @@ class RedisLSHStorage(LSHStorage):
             yield args
 
     def band_matches(self, band_keys: np.ndarray) -> list[str]:
+        return self._matches(self._query_script(args=self._query_args(band_keys)))
+
+    def _query_args(self, band_keys: np.ndarray) -> list:
         packed = np.ascontiguousarray(band_keys, dtype=">u8").tobytes()
+        return [self.prefix, self.buckets, packed, self.HOT_BAND_ENTRIES]
+
+    def _matches(self, found) -> list[str]:
+        """The keys of the query script's reply (`band_matches`)."""
         cap = self.HOT_BAND_ENTRIES
-        found = self._query_script(args=[self.prefix, self.buckets, packed, cap])
         keys: list[str] = []
         for value in _text(found).split("\1") if found else ():
             if value.startswith("\2"):  # the end of a long value: its first key may be cut

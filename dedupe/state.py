@@ -228,6 +228,10 @@ class _RecordCache:
             return {}
         return {k: dict(held[k]) for k in keys if k in held}
 
+    def holds(self, kind: str, key: str) -> bool:
+        held = self._records.get(kind)
+        return held is not None and key in held
+
     def put(self, kind: str, key: str, value: dict[str, Any]) -> None:
         held = self._records.get(kind)
         if held is None:
@@ -710,7 +714,7 @@ class RedisState(EngineState):
             return
         tx = self._tx
         pairs = [(kind, k) for kind, keys in wanted.items() for k in keys
-                 if (kind, k) not in tx.records and (kind, k) not in tx.read]
+                 if (kind, k) not in tx.records and (kind, k) not in tx.read and not self._cache.holds(kind, k)]
         if pairs:
             self._fetch(pairs)
 
