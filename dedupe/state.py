@@ -574,6 +574,7 @@ class RedisState(EngineState):
         self._df_counts = _DocumentCounts()
         self._df_last = 0  # the log's last position, as read under the lock
         self._df_read: tuple[int, int, list] | None = None  # (since, last, entries) read with the lock
+        self._unchecked_fence: int | None = None  # our fencing token, until read back under the WATCH
         self._acquire = client.register_script(_ACQUIRE_LUA)
         self._release = client.register_script(_RELEASE_LUA)
         self._renew = client.register_script(_RENEW_LUA)
@@ -605,12 +606,15 @@ class RedisState(EngineState):
         pipe = self.r.pipeline(transaction=True)
         try:
             pipe.watch(self._k("fence"))  # on the connection that will send the transaction
-            if int(pipe.get(self._k("fence")) or 0) != fence:  # taken from us already (a long pause)
-                raise LockLost(f"story engine lock {self._k('lock')} lost before its first write")
             pipe.multi()
             self._df_read = (self._df_counts.seen, df_last, df_entries)
+            # Whether the lock was taken from us already (a long pause) before the WATCH:
+            # checked with the assignment's first read (one round trip less), else here.
+            self._unchecked_fence = fence
             self._tx = _PendingWrites(pipe)
             yield
+            if self._unchecked_fence is not None:
+                self._check_fence([])
             self._tx.pipe.incr(self._k("version"))
             # EVAL, not EVALSHA: a script Redis does not know (flushed, restarted) fails
             # inside EXEC, where it cannot be loaded and retried.
@@ -623,7 +627,7 @@ class RedisState(EngineState):
         finally:
             self._held = None
             pipe.reset()
-            self._tx = self._df_read = None
+            self._tx = self._df_read = self._unchecked_fence = None
             if self._version is None:  # our writes never landed (nor the release with them)
                 self._cache.clear()  # forget what we cached and counted of them
                 self._df_counts.forget()
@@ -632,6 +636,16 @@ class RedisState(EngineState):
                 except redis_errors.ConnectionError:
                     self._unreleased = token  # released on our next assignment, not at its lease's end
                     raise
+
+    def _check_fence(self, keys: list[str]) -> list:
+        """MGET of `keys` plus the fencing counter, which must still be the one our
+        lock acquisition set: else another worker took the lock before our
+        transaction WATCHed it, and this one must not write."""
+        values = self.r.mget(keys + [self._k("fence")])
+        fence, self._unchecked_fence = self._unchecked_fence, None
+        if int(values.pop() or 0) != fence:
+            raise LockLost(f"story engine lock {self._k('lock')} lost before its first write")
+        return values
 
     def _take_lock(self, token: str) -> tuple[int, int, list, int]:
         """Wait for the lock; (version, df log's last position, its entries we have not
@@ -723,7 +737,9 @@ class RedisState(EngineState):
         remembered for the rest of the assignment, missing ones too."""
         out: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind, _ in pairs}
         tx = self._tx
-        for (kind, k), b in zip(pairs, self.r.mget([self._k(kind, k) for kind, k in pairs])):
+        keys = [self._k(kind, k) for kind, k in pairs]
+        blobs = self._check_fence(keys) if tx is not None and self._unchecked_fence is not None else self.r.mget(keys)
+        for (kind, k), b in zip(pairs, blobs):
             record = _load(b) if b is not None else None
             if record is not None:
                 out[kind][k] = record

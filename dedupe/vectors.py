@@ -41,14 +41,13 @@ def term_ids(terms, space: str, prefix: str = "") -> dict[str, int]:
     known = _KNOWN_IDS.setdefault((space, prefix), {})
     if len(known) > _KNOWN_IDS_LIMIT:
         known.clear()
-    terms = list(terms)
-    # Looked up with map(), in C: most terms are known; only the misses are hashed.
-    ids = list(map(known.get, terms))
-    if None in ids:
-        for i, (term, found) in enumerate(zip(terms, ids)):
-            if found is None:
-                ids[i] = known[term] = term_id(prefix + term, space)
-    return dict(zip(terms, ids))
+    out = {}
+    for term in terms:
+        i = known.get(term)
+        if i is None:
+            i = known[term] = term_id(prefix + term, space)
+        out[term] = i
+    return out
 
 
 @dataclass(frozen=True, eq=False)

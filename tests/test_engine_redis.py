@@ -313,6 +313,23 @@ def test_a_holder_whose_lease_lapsed_cannot_write_and_leaves_the_next_holders_lo
         state.close()
 
 
+def test_a_holder_whose_lock_was_taken_before_its_first_read_writes_nothing(redis_server):
+    # The fencing counter is read back with the assignment's first read (not a round
+    # trip of its own): another acquisition in between refuses the holder there.
+    state = RedisState(redis.Redis.from_url(redis_server.url), prefix="fenced")
+    with pytest.raises(LockLost):
+        with state.lock():
+            state.put("event", "ev-1", {"size": 1})
+            state.r.incr("fenced:fence")  # as another worker's acquisition after a lapsed lease
+            state.get("event", "ev-2")
+    assert state.get("event", "ev-1") is None
+    with state.lock():  # the next holder is not affected
+        state.put("event", "ev-1", {"size": 2})
+        assert state.get("event", "ev-3") is None
+    assert state.get("event", "ev-1") == {"size": 2}
+    state.close()
+
+
 def test_a_long_assignment_keeps_its_lock_by_renewing_the_lease(redis_server):
     state = RedisState(redis.Redis.from_url(redis_server.url), prefix="renew", lock_timeout=10, lease=0.3)
     waiting = RedisState(redis.Redis.from_url(redis_server.url), prefix="renew", lock_timeout=0.2, lease=0.3)
