@@ -215,6 +215,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     if "sh" in stored and "st" in stored:
         return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"],
                         stored["written"], frozenset(stored.get("slug", ())),
+                        terms=_NO_COUNTS, keys=_NO_COUNTS,  # (see `for_cache`)
                         shingles=np.frombuffer(base64.b64decode(stored["sh"]), dtype="<u8").astype(np.uint64),
                         sentences_packed=stored["st"],
                         quoted=np.frombuffer(base64.b64decode(stored.get("sq", "")), dtype="<u8").astype(np.uint64),
