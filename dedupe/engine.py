@@ -361,11 +361,6 @@ class StoryEngine:
         if len(shared) >= t.cross_lang_min_keys:
             f.cross_vector = tfidf({k: f.keys[k] for k in shared}, key_ids, df, docs)
         records = self._articles(candidate_ids + other_language)
-        # What scoring and recording read of the candidates next (their events, copy
-        # groups and features), in one round trip where reads cost one.
-        self.state.read_ahead({
-            "event": {r.event_id for r in records.values()}, "group": {r.group_id for r in records.values()},
-            "features": [c for c, r in records.items() if (c, r.content_hash) not in self._features_cache]})
         if other_language:
             # Only reports in other languages: same-language candidates are the
             # first lookup's to find (what it misses is not alike enough).
