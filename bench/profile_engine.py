@@ -2,7 +2,7 @@
 the timed assignments of `bench_dedupe.bench_engine` (the warm-up and the bulk
 fill are not profiled).
 
-    pip install pyinstrument     # a developer's tool, not a dependency of the project
+    pip install -e ".[dev]"      # pyinstrument, a developer's tool (the dev extra)
     python bench/profile_engine.py --articles 100000 [--redis] > /tmp/profile.txt
 
 Prints the latencies and the call tree (seconds over all timed assignments).
@@ -26,7 +26,7 @@ def main() -> None:
     try:
         from pyinstrument import Profiler
     except ImportError:
-        raise SystemExit("pip install pyinstrument (a profiler, not a dependency of newsagg)") from None
+        raise SystemExit("pip install pyinstrument (in the dev extra: pip install -e .[dev])") from None
     sys.path.insert(1, str(HERE))
     import bench_dedupe
 
