@@ -283,11 +283,10 @@ class StoryEngine:
             raise EngineError(f"assign() takes a newsagg.schema.Article, got {type(article).__name__}")
         features = featurize(article, self.tuning)
         started = time.perf_counter()
-        with self.state.lock():
-            # What a new article reads first, in one round trip where reads cost one.
-            event_base, group_base = _founded_ids(article.id)
-            self.state.read_ahead({"article": [article.id], "event": [event_base], "group": [group_base],
-                                   "storyline": [f"sl-{article.id}"]})
+        # What a new article reads first, read with the lock where reads cost a round trip.
+        event_base, group_base = _founded_ids(article.id)
+        with self.state.lock(reads={"article": [article.id], "event": [event_base], "group": [group_base],
+                                    "storyline": [f"sl-{article.id}"]}):
             previous = self._articles([article.id]).get(article.id)
             if previous and previous.content_hash == article.content_hash:
                 return self._stored_assignment(article.id, previous)

@@ -25,7 +25,7 @@ import weakref
 import zlib
 from abc import ABC, abstractmethod
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,8 +68,10 @@ class EngineState(ABC):
     """Storage interface of the story engine."""
 
     @abstractmethod
-    def lock(self):
-        """Context manager held around one assignment (or maintenance) run."""
+    def lock(self, reads: dict[str, Iterable[str]] | None = None):
+        """Context manager held around one assignment (or maintenance) run. `reads`:
+        records of several kinds ({kind: keys}) the holder reads first, fetched with
+        the lock where a read costs a round trip (Redis)."""
 
     @abstractmethod
     def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -77,10 +79,6 @@ class EngineState(ABC):
 
     @abstractmethod
     def put_many(self, kind: str, records: dict[str, dict[str, Any]]) -> None: ...
-
-    def read_ahead(self, wanted: dict[str, Iterable[str]]) -> None:
-        """Under the lock: records of several kinds ({kind: keys}) the assignment is
-        about to read, fetched together where a read costs a round trip (Redis)."""
 
     @abstractmethod
     def delete(self, kind: str, key: str) -> None: ...
@@ -228,10 +226,6 @@ class _RecordCache:
             return {}
         return {k: dict(held[k]) for k in keys if k in held}
 
-    def holds(self, kind: str, key: str) -> bool:
-        held = self._records.get(kind)
-        return held is not None and key in held
-
     def put(self, kind: str, key: str, value: dict[str, Any]) -> None:
         held = self._records.get(kind)
         if held is None:
@@ -323,8 +317,9 @@ class LocalState(EngineState):
         self._log_ends: dict[str, int] = {}
 
     @contextmanager
-    def lock(self):
+    def lock(self, reads=None):
         # One transaction per assignment: all of its writes land or none do.
+        # (`reads`: SQLite reads cost no round trip; they are read when asked for.)
         with self._lock:
             self._in_tx += 1
             if self._in_tx == 1:
@@ -498,14 +493,16 @@ local function df_since(last_key, log_key, seen)
 end
 """
 
-# KEYS: lock, version, df last, df log, fence; ARGV: token, lease ms, df position counted
-# (-1: none). The fence is a counter incremented at every acquisition: the holder's
-# transaction WATCHes it, so it lands only if nobody took the lock since (fencing).
+# KEYS: lock, version, df last, df log, fence, then records the holder reads first
+# (their values come back, false when missing); ARGV: token, lease ms, df position
+# counted (-1: none). The fence is a counter incremented at every acquisition: the
+# holder's transaction WATCHes it, so it lands only if nobody took the lock since (fencing).
 _ACQUIRE_LUA = _DF_SINCE_LUA + """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 local fence = redis.call('INCR', KEYS[5])
 local df = df_since(KEYS[3], KEYS[4], tonumber(ARGV[3]))
-return {redis.call('GET', KEYS[2]) or '0', df[1], df[2], fence}
+local records = #KEYS > 5 and redis.call('MGET', unpack(KEYS, 6)) or {}
+return {redis.call('GET', KEYS[2]) or '0', df[1], df[2], fence, records}
 """
 
 # KEYS: lock; ARGV: token, lease ms. Extends the lease only if the lock is still ours.
@@ -584,7 +581,7 @@ class RedisState(EngineState):
         return ":".join((self.prefix, *parts))
 
     @contextmanager
-    def lock(self):
+    def lock(self, reads=None):
         # One assignment at a time across all workers: the stream is then
         # assigned in lock order exactly as a sequential run would assign it.
         # The short lease frees the lock of a worker that died holding it.
@@ -598,7 +595,10 @@ class RedisState(EngineState):
         self._release_unreleased()
         self._ensure_renewer()
         token = os.urandom(16).hex()
-        version, df_last, df_entries, fence = self._take_lock(token)
+        # The records read first come with the lock (one round trip less): read after
+        # it was taken, as a read under it would be.
+        first_reads = [(kind, k) for kind, keys in (reads or {}).items() for k in dict.fromkeys(keys)]
+        version, df_last, df_entries, fence, blobs = self._take_lock(token, [self._k(*p) for p in first_reads])
         self._held = (token, time.monotonic())
         if version != self._version:  # another process wrote: cached records may be stale
             self._cache.clear()
@@ -612,6 +612,7 @@ class RedisState(EngineState):
             # checked with the assignment's first read (one round trip less), else here.
             self._unchecked_fence = fence
             self._tx = _PendingWrites(pipe)
+            self._remember_read(first_reads, blobs)
             yield
             if self._unchecked_fence is not None:
                 self._check_fence([])
@@ -647,20 +648,21 @@ class RedisState(EngineState):
             raise LockLost(f"story engine lock {self._k('lock')} lost before its first write")
         return values
 
-    def _take_lock(self, token: str) -> tuple[int, int, list, int]:
+    def _take_lock(self, token: str, read_keys: Sequence[str] = ()) -> tuple[int, int, list, int, list]:
         """Wait for the lock; (version, df log's last position, its entries we have not
-        counted, our fencing token)."""
+        counted, our fencing token, the values of `read_keys` (None: missing))."""
         # Poll every 2 ms, not redis-py's 100 ms: assignments take a few ms, so a waiting
         # worker would otherwise idle most of the time (1.5x with 2 workers, measured).
         deadline = time.monotonic() + self.lock_timeout
-        keys = [self._k("lock"), self._k("version"), self._k("df", "last"), self._k("df", "log"), self._k("fence")]
+        keys = [self._k("lock"), self._k("version"), self._k("df", "last"), self._k("df", "log"),
+                self._k("fence"), *read_keys]
         args = [token, int(self.lease * 1000), self._df_counts.seen]
         while not (taken := self._acquire(keys=keys, args=args)):
             if time.monotonic() >= deadline:
                 raise StateError(f"story engine lock {self._k('lock')} not acquired in {self.lock_timeout}s")
             time.sleep(self.LOCK_POLL_SECONDS)
-        version, df_last, df_entries, fence = taken
-        return int(version), int(df_last), df_entries, int(fence)
+        version, df_last, df_entries, fence, blobs = taken
+        return int(version), int(df_last), df_entries, int(fence), [b or None for b in blobs]
 
     def _ensure_renewer(self) -> None:
         if self._renewer is None or self._renewer_pid != os.getpid():  # none yet, or forked since
@@ -723,15 +725,6 @@ class RedisState(EngineState):
             out.update(self._fetch([(kind, k) for k in keys])[kind])
         return out
 
-    def read_ahead(self, wanted):
-        if self._tx is None:
-            return
-        tx = self._tx
-        pairs = [(kind, k) for kind, keys in wanted.items() for k in keys
-                 if (kind, k) not in tx.records and (kind, k) not in tx.read and not self._cache.holds(kind, k)]
-        if pairs:
-            self._fetch(pairs)
-
     def _fetch(self, pairs: list[tuple[str, str]]) -> dict[str, dict[str, dict[str, Any]]]:
         """Records of (kind, key) pairs in one MGET, by kind; under the lock they are
         remembered for the rest of the assignment, missing ones too."""
@@ -739,15 +732,22 @@ class RedisState(EngineState):
         tx = self._tx
         keys = [self._k(kind, k) for kind, k in pairs]
         blobs = self._check_fence(keys) if tx is not None and self._unchecked_fence is not None else self.r.mget(keys)
-        for (kind, k), b in zip(pairs, blobs):
-            record = _load(b) if b is not None else None
+        for (kind, k), record in zip(pairs, self._remember_read(pairs, blobs)):
             if record is not None:
                 out[kind][k] = record
-            if tx is not None:
+        return out
+
+    def _remember_read(self, pairs: list[tuple[str, str]], blobs: list) -> list[dict[str, Any] | None]:
+        """Records of (kind, key) pairs from their stored values; under the lock they
+        are remembered for the rest of the assignment, missing ones too."""
+        records = [_load(b) if b is not None else None for b in blobs]
+        tx = self._tx
+        if tx is not None:
+            for (kind, k), record in zip(pairs, records):
                 tx.read[kind, k] = dict(record) if record is not None else None
                 if record is not None:
                     self._cache.put(kind, k, record)
-        return out
+        return records
 
     def put_many(self, kind, records):
         if records:

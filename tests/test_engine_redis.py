@@ -260,8 +260,8 @@ def test_reads_under_the_lock_follow_the_assignments_own_writes(backend, tmp_pat
             assert state.get_many("article", ["a1", "a2"]) == {"a1": {"group_id": "g3"}}
         with state.lock():
             assert state.get_many("article", ["a1", "a2"]) == {"a1": {"group_id": "g3"}}
-        with state.lock():  # read ahead across kinds, missing records included, then written
-            state.read_ahead({"article": ["a1", "a9"], "event": ["ev-a9"]})
+        # read with the lock across kinds, missing records included, then written
+        with state.lock(reads={"article": ["a1", "a9"], "event": ["ev-a9"]}):
             assert state.get("article", "a9") is None and state.get("event", "ev-a9") is None
             state.put("event", "ev-a9", {"size": 1})
             state.put("article", "a1", {"group_id": "g4"})
