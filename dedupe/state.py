@@ -598,14 +598,19 @@ class RedisState(EngineState):
         # The records read first come with the lock (one round trip less): read after
         # it was taken, as a read under it would be.
         first_reads = [(kind, k) for kind, keys in (reads or {}).items() for k in dict.fromkeys(keys)]
-        version, df_last, df_entries, fence, blobs = self._take_lock(token, [self._k(*p) for p in first_reads])
+        pipe = self.r.pipeline(transaction=True)
+        try:
+            # WATCHed on the connection that will send the transaction, in the lock's round trip
+            version, df_last, df_entries, fence, blobs = self._take_lock(token, [self._k(*p) for p in first_reads],
+                                                                         watching=pipe)
+        except BaseException:
+            pipe.reset()
+            raise
         self._held = (token, time.monotonic())
         if version != self._version:  # another process wrote: cached records may be stale
             self._cache.clear()
         self._version = None  # unknown until our own transaction lands
-        pipe = self.r.pipeline(transaction=True)
         try:
-            pipe.watch(self._k("fence"))  # on the connection that will send the transaction
             pipe.multi()
             self._df_read = (self._df_counts.seen, df_last, df_entries)
             # Whether the lock was taken from us already (a long pause) before the WATCH:
@@ -648,21 +653,58 @@ class RedisState(EngineState):
             raise LockLost(f"story engine lock {self._k('lock')} lost before its first write")
         return values
 
-    def _take_lock(self, token: str, read_keys: Sequence[str] = ()) -> tuple[int, int, list, int, list]:
+    def _take_lock(self, token: str, read_keys: Sequence[str] = (),
+                   watching=None) -> tuple[int, int, list, int, list]:
         """Wait for the lock; (version, df log's last position, its entries we have not
-        counted, our fencing token, the values of `read_keys` (None: missing))."""
+        counted, our fencing token, the values of `read_keys` (None: missing)). With
+        `watching` (a transaction pipeline), the fencing counter is WATCHed on its
+        connection in the same round trip, right after the acquisition."""
         # Poll every 2 ms, not redis-py's 100 ms: assignments take a few ms, so a waiting
         # worker would otherwise idle most of the time (1.5x with 2 workers, measured).
         deadline = time.monotonic() + self.lock_timeout
         keys = [self._k("lock"), self._k("version"), self._k("df", "last"), self._k("df", "log"),
                 self._k("fence"), *read_keys]
         args = [token, int(self.lease * 1000), self._df_counts.seen]
-        while not (taken := self._acquire(keys=keys, args=args)):
+        attempt = (lambda: self._acquire_and_watch(watching, keys, args)) if watching is not None \
+            else (lambda: self._acquire(keys=keys, args=args))
+        while not (taken := attempt()):
             if time.monotonic() >= deadline:
                 raise StateError(f"story engine lock {self._k('lock')} not acquired in {self.lock_timeout}s")
             time.sleep(self.LOCK_POLL_SECONDS)
         version, df_last, df_entries, fence, blobs = taken
         return int(version), int(df_last), df_entries, int(fence), [b or None for b in blobs]
+
+    def _acquire_and_watch(self, pipe, keys: list, args: list):
+        """One attempt of the acquisition script, followed by WATCH of the fencing counter
+        on `pipe`'s connection, sent together (one round trip, not two). The WATCH of a
+        failed attempt is dropped by the next one's UNWATCH: the holder's writes would
+        fail our transaction. The acquisition's reply (None: the lock is held)."""
+        # redis-py has no call for a WATCH pipelined with other commands: the pipeline's
+        # connection is taken as `Pipeline.watch` takes it, and marked as watching so
+        # that `reset()` unwatches it and hands it back.
+        conn = pipe.connection = pipe.connection or self.r.connection_pool.get_connection()
+        commands = [("UNWATCH",)] if pipe.watching else []
+        # EVAL, not EVALSHA: a script Redis lost would fail with no retry here.
+        commands += [("EVAL", _ACQUIRE_LUA, len(keys), *keys, *args), ("WATCH", self._k("fence"))]
+
+        def send() -> list:
+            conn.send_packed_command(conn.pack_commands(commands))
+            replies = []
+            for _ in commands:  # every reply is read, errors too: the connection stays in step
+                try:
+                    replies.append(conn.read_response())
+                except redis_errors.ResponseError as error:
+                    replies.append(error)
+            return replies
+
+        # A connection that broke since its last use (Redis restarted) is reconnected and
+        # the attempt sent again, as redis-py's own commands are retried.
+        replies = conn.retry.call_with_retry(send, lambda error: conn.disconnect())
+        pipe.watching = True
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies[-2]
 
     def _ensure_renewer(self) -> None:
         if self._renewer is None or self._renewer_pid != os.getpid():  # none yet, or forked since

@@ -330,6 +330,33 @@ def test_a_holder_whose_lock_was_taken_before_its_first_read_writes_nothing(redi
     state.close()
 
 
+def test_a_worker_that_waited_for_the_lock_lands_its_writes(redis_server):
+    # Each attempt to take the lock also WATCHes the fencing counter: the WATCH of an
+    # attempt that found the lock held must not make the later, successful one fail.
+    holder = RedisState(redis.Redis.from_url(redis_server.url), prefix="waited")
+    waiter = RedisState(redis.Redis.from_url(redis_server.url), prefix="waited")
+    holding = threading.Event()
+
+    def hold() -> None:
+        with holder.lock():
+            holding.set()
+            time.sleep(0.2)  # the waiter tries many times meanwhile
+            holder.put("event", "ev-1", {"size": 1})
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        with waiter.lock(reads={"event": ["ev-1"]}):
+            assert waiter.get("event", "ev-1") == {"size": 1}  # read once the holder's writes landed
+            waiter.put("event", "ev-1", {"size": 2})
+        assert holder.get("event", "ev-1") == {"size": 2}
+    finally:
+        thread.join()
+        holder.close()
+        waiter.close()
+
+
 def test_a_long_assignment_keeps_its_lock_by_renewing_the_lease(redis_server):
     state = RedisState(redis.Redis.from_url(redis_server.url), prefix="renew", lock_timeout=10, lease=0.3)
     waiting = RedisState(redis.Redis.from_url(redis_server.url), prefix="renew", lock_timeout=0.2, lease=0.3)
