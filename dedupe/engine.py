@@ -455,17 +455,16 @@ class StoryEngine:
                     break
         if not found and t.copy_group_mid_containment:
             # No text copied outright: versions of one wire story share a quarter
-            # to a third of their wording with each (`_versions_of_group`).
+            # to a third of their wording with each (`_versions_of_group`). A
+            # version of two groups is a lead that two texts open with: neither.
             near = sorted(((c, cid) for cid, c in containment.items()
                            if c >= t.copy_group_mid_containment and cid not in copied), key=lambda cc: -cc[0])
-            tried: set[str] = set()
+            best: dict[str, tuple[float, str]] = {}
             for c, cid in near:
-                group_id = records[cid].group_id
-                if group_id not in tried:
-                    tried.add(group_id)
-                    if self._versions_of_group(f, group_id, same_language):
-                        found.append((c, cid))
-                        break
+                best.setdefault(records[cid].group_id, (c, cid))
+            versions = [cc for group_id, cc in best.items() if self._versions_of_group(f, group_id, same_language)]
+            if len(versions) == 1:
+                found.append(versions[0])
         if not found:
             return None, scored[0][0] if scored else 0.0, []
         # A text much shorter than a copy it shares (a wire lead) is no bridge between groups.
