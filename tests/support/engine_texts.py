@@ -453,3 +453,44 @@ OBITUARY_COASTPRESS = ("Ilse Marrow, star of The Salt Road, has died", "\n\n".jo
     FAMILY_STATEMENT,
     "Marrow won two national film awards, for The Salt Road and Lanterns, and kept acting into her nineties, "
     "touring a one-woman show last year."]))
+
+
+# A wire story on a (made-up) volcanic eruption in versions: the first brief, a
+# write-through that adds and cuts paragraphs, and another outlet's own report
+# quoting the same statement.
+ERUPTION_BRIEF_TITLE = "Volcano erupts near Hallvik, fishing village evacuated"
+ERUPTION_BRIEF = [
+    "A volcano on the Sterna peninsula erupted on Tuesday for the third time this year, sending fountains of "
+    "molten rock into the night sky and forcing the evacuation of the fishing village of Hallvik.",
+    "The eruption began shortly after nine in the evening following a swarm of small earthquakes north of "
+    "Hallvik, a harbour town of 1,900 people that had only reopened to residents last month.",
+    "Civil protection officials said a fissure about two kilometres long opened on the slope above the "
+    "old lighthouse road, and lava was flowing east, away from the houses.",
+    "\u201cWe expect this eruption to be short but intense, and nobody should go near the fissure,\u201d said "
+    "Runa Osk, who heads the regional emergency office.",
+]
+ERUPTION_WRITE_THROUGH_TITLE = "Lava spills over road as Sterna volcano erupts again; Hallvik emptied"
+ERUPTION_WRITE_THROUGH = [
+    "Lava spilled across the coastal road late on Tuesday after a volcano on the Sterna peninsula erupted for "
+    "the third time this year, and all of Hallvik's residents were told to leave.",
+    "The eruption began shortly after nine in the evening following a swarm of small earthquakes north of "
+    "Hallvik, a harbour town of 1,900 people that had only reopened to residents last month.",
+    "By morning the glow had faded, but helicopter crews reported that one tongue of lava had crossed the "
+    "road to the ferry pier and was moving slowly toward a fish-drying plant.",
+    "Engineers began piling gravel into barriers in the night, as they did during the two earlier eruptions, "
+    "when the walls turned the flows away from the harbour.",
+    "Schools in the neighbouring towns stayed closed, and the regional airport said flights were running "
+    "normally because the wind carried the gas plume out to sea.",
+    "Scientists at the university observatory said the magma chamber beneath the peninsula had refilled "
+    "within weeks of the last eruption and that more outbreaks were likely through the summer.",
+]
+ERUPTION_OWN_REPORT_TITLE = "Residents flee Hallvik as Sterna volcano wakes again"
+ERUPTION_OWN_REPORT = [
+    "For the third time since January, the people of Hallvik packed their cars in the dark on Tuesday as the "
+    "ground above the village split open and lava poured down the hillside.",
+    "\u201cWe expect this eruption to be short but intense, and nobody should go near the fissure,\u201d said "
+    "Runa Osk, who heads the regional emergency office.",
+    "Sigrid Halla, who runs the harbour caf\u00e9, said she had left with her two dogs and a box of papers. "
+    "\u201cYou stop unpacking after the second time,\u201d she said.",
+    "Police closed the lighthouse road and the ferry to the mainland was kept in port overnight.",
+]
