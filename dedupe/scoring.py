@@ -143,13 +143,28 @@ def version_hits(f: Features, members: list[Features], tuning: Tuning) -> int:
     wire story (write-throughs that add and cut paragraphs, a brief, a lead) share
     a quarter to a third of their wording with each other version; two reports of
     one happening may share that much with one report, rarely with several
-    versions of one text."""
+    versions of one text. Nor is a text that shares mostly statements (more
+    than `copy_group_mid_quoted` of the shared wording inside quotation marks):
+    what two reports of one statement share outside the quotes is its frame
+    ("the company said in an advisory"), not a text of their own."""
     bar = tuning.copy_group_mid_containment
     members = [m for m in members if m.lang == f.lang and len(m.shingles) >= tuning.copy_group_min_length * len(f.shingles)]
     contained = shingle_containments(f, members).tolist()
     return sum(c >= bar and outside_quotes(f, m, tuning, c) >= bar and same_story(f, m, tuning)
                and (f.weekday is None or m.weekday is None or f.weekday == m.weekday)
+               and quoted_share(f, m) <= tuning.copy_group_mid_quoted
                for m, c in zip(members, contained))
+
+
+def quoted_share(a: Features, b: Features) -> float:
+    """The share of the shingles two texts share that either writes only inside
+    quotation marks."""
+    if not (len(a.quoted) or len(b.quoted)):
+        return 0.0
+    shared = np.intersect1d(a.shingles, b.shingles, assume_unique=True)
+    if not shared.size:
+        return 0.0
+    return np.intersect1d(shared, np.union1d(a.quoted, b.quoted), assume_unique=True).size / shared.size
 
 
 def stands_out(containment: float, background: float, tuning: Tuning) -> bool:

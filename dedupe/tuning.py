@@ -60,6 +60,7 @@ class Tuning:
     # 0: off.
     copy_group_mid_containment: float = 0.25
     copy_group_mid_members: int = 2
+    copy_group_mid_quoted: float = 0.4  # ... of which at most this share is inside quotation marks
     # An article that copies two groups of its event (as above) merges them, when it
     # and the copy in the other group are of like length (the shorter at least this
     # share of the longer's shingles: a wire lead both quote is no bridge).
