@@ -1,6 +1,7 @@
 """Copy decisions pair by pair on labelled files: the engine's pair decision
 (`scoring.copy_score` at `copy_threshold`, then for a copy found below it by its
-sentences the `stands_out` check against the pair's background) against the gold
+sentences the `stands_out` check of its wording outside quotation marks against
+the pair's background) against the gold
 copy groups.
 
 Per file: how many gold copy pairs it finds, and for each it misses how many
@@ -38,6 +39,7 @@ from newsagg.dedupe.eval import load_labelled, select_split, to_article
 from newsagg.dedupe.features import Features, featurize
 from newsagg.dedupe.scoring import (
     copy_score,
+    outside_quotes,
     same_story,
     sentence_alignment,
     shingle_containment,
@@ -60,7 +62,7 @@ class Pair:
     score: float  # copy_score
     copy: bool  # the pair decision
     containment: float
-    outside_quotes: float  # wording_shared
+    outside_quotes: float  # the containment outside quotation marks (`scoring.outside_quotes`)
     share: float  # sentences aligned / the shorter text's
     count: int
     background: float
@@ -89,13 +91,13 @@ def pairs_of(rows: list[dict], feats: dict[str, Features], tuning: Tuning, near_
         contained = shingle_containment(fa, fb)
         share, count = sentence_alignment(fa, fb, tuning)
         score = copy_score(fa, fb, tuning, contained)
-        outside_quotes = wording_shared(fa, fb, tuning, contained)
+        unquoted = outside_quotes(fa, fb, tuning, contained)
         copy = score >= tuning.copy_threshold and (
-            outside_quotes >= tuning.copy_threshold or stands_out(contained, background, tuning))
+            wording_shared(fa, fb, tuning, contained) >= tuning.copy_threshold or stands_out(unquoted, background, tuning))
         shared = np.intersect1d(fa.shingles, fb.shingles, assume_unique=True)
         elsewhere = np.unique(np.concatenate([feats[r["id"]].shingles for r in outside])) if outside else shared[:0]
         common = np.isin(shared, elsewhere).mean() if shared.size else 0.0
-        pairs.append(Pair(a["id"], b["id"], kind, score, copy, contained, outside_quotes, share, count,
+        pairs.append(Pair(a["id"], b["id"], kind, score, copy, contained, unquoted, share, count,
                           background, float(common), same_story(fa, fb, tuning)))
     return pairs
 

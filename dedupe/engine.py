@@ -75,6 +75,7 @@ from newsagg.dedupe.scoring import (
     event_fits,
     member_similarities,
     mergeable,
+    outside_quotes,
     shingle_containments,
     spans_compatible,
     stands_out,
@@ -425,7 +426,7 @@ class StoryEngine:
         containment = dict(zip(same_language, contained))
         copies = [(score, cid) for score, cid in copies
                   if wording_shared(f, same_language[cid], t, containment[cid]) >= t.copy_threshold
-                  or self._rewrite_stands_out(f, same_language[cid], containment[cid], records[cid].group_id,
+                  or self._rewrite_stands_out(f, same_language[cid], outside_quotes(f, same_language[cid], t, containment[cid]), records[cid].group_id,
                                               same_language, containment, copied, records)]
         copied = {cid for _, cid in copies}
 
@@ -436,7 +437,7 @@ class StoryEngine:
             c = float(shingle_containments(f, [other])[0])
             return copy_score(f, other, t, c) >= t.copy_threshold and (
                 wording_shared(f, other, t, c) >= t.copy_threshold or self._rewrite_stands_out(
-                f, other, c, records[aid].group_id if aid in records else None, same_language, containment, copied, records))
+                f, other, outside_quotes(f, other, t, c), records[aid].group_id if aid in records else None, same_language, containment, copied, records))
 
         groups = self._groups({records[cid].group_id for _, cid in copies})  # one round trip
         found: list[tuple[float, str]] = []  # (score, candidate) of each group copied, best first
@@ -480,7 +481,9 @@ class StoryEngine:
                             same_language: dict[str, Features], containment: dict[str, float], copied: set[str],
                             records: dict[str, ArticleRecord]) -> bool:
         """Whether the article, a rewrite of `other` (of copy group `group_id`), shares
-        more wording with it (`shared`, their shingle containment; `scoring.stands_out`) than either shares with the
+        more wording with it (`shared`, their shingle containment outside quotation
+        marks: two reports of one statement share the statement, and line up
+        sentence by sentence on its facts; `scoring.stands_out`) than either shares with the
         same-language candidates of the groups the article copies none of (a group
         it copies may hold other versions of its text, not yet recognised as one)."""
         copied_groups = {records[x].group_id for x in copied} | {group_id}
