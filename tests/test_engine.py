@@ -28,6 +28,9 @@ from tests.support.engine_texts import (
     EXPANDED_TITLE,
     FERRY_FLASH,
     FERRY_REPORTS,
+    FERRY_STOP_OWN,
+    FERRY_STOP_THIRD,
+    FERRY_STOP_WIRE,
     FIRE_COPY_VI,
     FIRE_REPORT_BUILT_VI,
     FIRE_REPORT_VI,
@@ -471,6 +474,22 @@ def test_write_through_that_arrived_before_the_wires_second_copy_joins_the_group
     assert engine.lookup(later.article_id).group_id == brief.group_id
     assert copy.updates[later.article_id]["group_id"] == brief.group_id
     assert engine.lookup(own.article_id).group_id == own.group_id != brief.group_id
+
+
+def test_report_quoting_the_wires_statement_and_telling_its_facts_in_order_is_no_copy_while_a_copy_is(engine):
+    # The second outlet quotes the ferry company's statement whole and tells the
+    # wire's facts sentence by sentence in its own words: more than half its wording
+    # is the wire's, but nearly all of that is the statement, which a third report
+    # quotes too. What it shares outside the quotes does not stand out: no copy.
+    wire_text = engine.assign(article("northwire", *FERRY_STOP_WIRE, DAY))
+    third = engine.assign(article("ostrapost", *FERRY_STOP_THIRD, DAY + timedelta(hours=1)))
+    own = engine.assign(article("coastline", *FERRY_STOP_OWN, DAY + timedelta(hours=2)))
+    assert own.group_id != wire_text.group_id and own.copies_of is None
+    assert third.group_id != wire_text.group_id
+    assert own.event_id == wire_text.event_id == third.event_id
+    copy = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=3), FERRY_STOP_WIRE[0],
+                                           FERRY_STOP_WIRE[1].split("\n\n")))
+    assert copy.group_id == wire_text.group_id and copy.copies_of == wire_text.article_id
 
 
 def test_copy_published_earlier_becomes_originator(engine):

@@ -494,3 +494,42 @@ ERUPTION_OWN_REPORT = [
     "\u201cYou stop unpacking after the second time,\u201d she said.",
     "Police closed the lighthouse road and the ferry to the mainland was kept in port overnight.",
 ]
+
+
+# One ferry operator's statement, quoted at length by three outlets' own reports (the
+# third quotes half of it);
+# the second also tells the statement's facts in the wire's order, in its own words.
+FERRY_STATEMENT = (
+    "\u201cThe safety of our passengers and crew comes before every timetable. We will not sail until the "
+    "inspectors have checked every car deck hinge on all four ships, and we expect that to take at least "
+    "until the weekend. Passengers holding tickets will get a full refund or a seat on the first crossing "
+    "after we resume,\u201d the company said in a statement."
+)
+FERRY_STOP_WIRE = ("Marrow Bay ferries halted after car deck fault", "\n\n".join([
+    "The Marrow Bay ferry company suspended all crossings to the Ostra islands on Monday after engineers found "
+    "a cracked hinge on the car deck of its largest ship, the Veldamar.",
+    "The fault was discovered during a routine overnight inspection in the port of Kessby, the company said.",
+    FERRY_STATEMENT,
+    "About 2,400 passengers a day use the route in spring, most of them islanders commuting to jobs on the "
+    "mainland.",
+    "The regional transport authority said it would run extra buses to the bridge at Hollin for those who can "
+    "reach it.",
+]))
+FERRY_STOP_OWN = ("Islanders stranded as Marrow Bay suspends ferries", "\n\n".join([
+    "Engineers found a cracked car deck hinge on the Veldamar, the largest ship of the Marrow Bay ferry "
+    "company, which suspended every crossing to the Ostra islands on Monday.",
+    "A routine inspection overnight in Kessby port discovered the fault.",
+    FERRY_STATEMENT,
+    "In spring some 2,400 passengers use the route each day, mostly islanders who commute to mainland jobs.",
+    "Extra buses will run to the Hollin bridge for those able to reach it, the regional transport authority "
+    "said.",
+]))
+FERRY_STOP_THIRD = ("No ferries to Ostra until the weekend", "\n\n".join([
+    "Shops on the Ostra islands were already running short of fresh milk on Monday evening, hours after the "
+    "Marrow Bay ferry company cancelled the last crossing of the day.",
+    "Inspectors in Kessby had found a crack in a hinge of the Veldamar's car deck, and the whole fleet of four "
+    "ships was kept in port.",
+    "\u201cThe safety of our passengers and crew comes before every timetable. We will not sail until the "
+    "inspectors have checked every car deck hinge on all four ships,\u201d the company said.",
+    "The island council has asked the coastguard whether its patrol boat could carry medicines and doctors.",
+]))
