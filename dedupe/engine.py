@@ -13,8 +13,11 @@ Flow of `StoryEngine.assign`:
    share of its sentences that line up in order with look-alike sentences of the
    other text (quotes left out: independent reports quote the same statements),
    or an identical long URL slug (a republished wire story keeps its slug). A
-   rewrite must share more wording with its source than either shares with the
-   other candidates the article does not copy (`_rewrite_stands_out`). Event score =
+   rewrite must share more wording outside quotes with its source than either
+   shares with the other candidates the article does not copy
+   (`_rewrite_stands_out`). Versions of one wire story (write-throughs, briefs)
+   share a quarter of their wording with each of several members of a group,
+   not with one: they join it (`_versions_of_group`, `_versions_joining`). Event score =
    average TF-IDF similarity to the event's members (kept as the sums of their
    unit vectors; document frequencies are counted by the engine as it goes),
    content words and key terms mixed within a language, key terms alone across
