@@ -13,8 +13,11 @@ Flow of `StoryEngine.assign`:
    share of its sentences that line up in order with look-alike sentences of the
    other text (quotes left out: independent reports quote the same statements),
    or an identical long URL slug (a republished wire story keeps its slug). A
-   rewrite must share more wording with its source than either shares with the
-   other candidates the article does not copy (`_rewrite_stands_out`). Event score =
+   rewrite must share more wording outside quotes with its source than either
+   shares with the other candidates the article does not copy
+   (`_rewrite_stands_out`). Versions of one wire story (write-throughs, briefs)
+   share a quarter of their wording with each of several members of a group,
+   not with one: they join it (`_versions_of_group`, `_versions_joining`). Event score =
    average TF-IDF similarity to the event's members (kept as the sums of their
    unit vectors; document frequencies are counted by the engine as it goes),
    content words and key terms mixed within a language, key terms alone across
@@ -75,6 +78,7 @@ from newsagg.dedupe.scoring import (
     event_fits,
     member_similarities,
     mergeable,
+    outside_quotes,
     shingle_containments,
     spans_compatible,
     stands_out,
@@ -82,6 +86,7 @@ from newsagg.dedupe.scoring import (
     storyline_link,
     tfidf,
     time_compatible,
+    version_hits,
     with_event_fits,
     wording_shared,
 )
@@ -424,7 +429,7 @@ class StoryEngine:
         containment = dict(zip(same_language, contained))
         copies = [(score, cid) for score, cid in copies
                   if wording_shared(f, same_language[cid], t, containment[cid]) >= t.copy_threshold
-                  or self._rewrite_stands_out(f, same_language[cid], containment[cid], records[cid].group_id,
+                  or self._rewrite_stands_out(f, same_language[cid], outside_quotes(f, same_language[cid], t, containment[cid]), records[cid].group_id,
                                               same_language, containment, copied, records)]
         copied = {cid for _, cid in copies}
 
@@ -435,7 +440,7 @@ class StoryEngine:
             c = float(shingle_containments(f, [other])[0])
             return copy_score(f, other, t, c) >= t.copy_threshold and (
                 wording_shared(f, other, t, c) >= t.copy_threshold or self._rewrite_stands_out(
-                f, other, c, records[aid].group_id if aid in records else None, same_language, containment, copied, records))
+                f, other, outside_quotes(f, other, t, c), records[aid].group_id if aid in records else None, same_language, containment, copied, records))
 
         groups = self._groups({records[cid].group_id for _, cid in copies})  # one round trip
         found: list[tuple[float, str]] = []  # (score, candidate) of each group copied, best first
@@ -452,19 +457,36 @@ class StoryEngine:
                 found.append((score, cid))  # an original no longer kept cannot be checked
                 if not t.merge_copy_groups:
                     break
+        if not found and t.copy_group_mid_containment:
+            # No text copied outright: versions of one wire story share a quarter
+            # to a third of their wording with each (`_versions_of_group`). A
+            # version of two groups is a lead that two texts open with: neither.
+            near = sorted(((c, cid) for cid, c in containment.items()
+                           if c >= t.copy_group_mid_containment and cid not in copied), key=lambda cc: -cc[0])
+            best: dict[str, tuple[float, str]] = {}
+            for c, cid in near:
+                best.setdefault(records[cid].group_id, (c, cid))
+            versions = [cc for group_id, cc in best.items() if self._versions_of_group(f, group_id, same_language)]
+            if len(versions) == 1:
+                found.append(versions[0])
         if not found:
             return None, scored[0][0] if scored else 0.0, []
         # A text much shorter than a copy it shares (a wire lead) is no bridge between groups.
         n = len(f.shingles)
         bridged = [records[cid].group_id for _, cid in found[1:]
                    if min(n, len(same_language[cid].shingles)) >= t.merge_copy_groups_length * max(n, len(same_language[cid].shingles))]
+        if t.copy_group_mid_containment and t.merge_copy_groups:
+            joined = records[found[0][1]].group_id
+            bridged += self._versions_joining(f, joined, same_language, containment, records, {joined, *bridged})
         return found[0][1], found[0][0], bridged
 
     def _rewrite_stands_out(self, f: Features, other: Features, shared: float, group_id: str | None,
                             same_language: dict[str, Features], containment: dict[str, float], copied: set[str],
                             records: dict[str, ArticleRecord]) -> bool:
         """Whether the article, a rewrite of `other` (of copy group `group_id`), shares
-        more wording with it (`shared`, their shingle containment; `scoring.stands_out`) than either shares with the
+        more wording with it (`shared`, their shingle containment outside quotation
+        marks: two reports of one statement share the statement, and line up
+        sentence by sentence on its facts; `scoring.stands_out`) than either shares with the
         same-language candidates of the groups the article copies none of (a group
         it copies may hold other versions of its text, not yet recognised as one)."""
         copied_groups = {records[x].group_id for x in copied} | {group_id}
@@ -473,7 +495,25 @@ class StoryEngine:
             return True
         background = max(max(containment[x] for x in others),
                          float(shingle_containments(other, [same_language[x] for x in others]).max()))
-        return stands_out(shared, background, self.tuning)
+        return stands_out(shared, background, self.tuning) and self._rewrite_of_group(f, other, group_id, same_language)
+
+    def _rewrite_of_group(self, f: Features, other: Features, group_id: str | None,
+                          same_language: dict[str, Features]) -> bool:
+        """Whether a rewrite of `other` is a rewrite of its group's text: once the
+        group holds `copy_group_mid_members` + 1 or more versions of one wire
+        story, it copies, or shares `copy_group_mid_containment` of its wording
+        with, `copy_group_share` of them. A report that takes a sentence or two of
+        one version and lines them up (a rewrite by the sentence rule) shares
+        little with the others."""
+        t = self.tuning
+        if not t.copy_group_mid_containment or group_id is None:
+            return True
+        members, feats = self._group_members(f, group_id, same_language)
+        if len(members) <= t.copy_group_mid_members:
+            return True
+        hits = sum(m is other or copy_score(f, m, t) >= t.copy_threshold or version_hits(f, [m], t) > 0
+                   for m in feats.values())
+        return hits >= t.copy_group_share * len(members)
 
     def _copies_group(self, f: Features, group_id: str, same_language: dict[str, Features],
                       copies_text: Callable[[str, Features], bool]) -> bool:
@@ -482,16 +522,60 @@ class StoryEngine:
         member arrived first, and so became the originator, is the arrival order's
         choice (a rewrite that arrived first is as much the group as its source)."""
         t = self.tuning
+        members, feats = self._group_members(f, group_id, same_language)
+        hits = sum(copies_text(m, feats[m]) for m in feats)
+        return bool(members) and hits >= t.copy_group_share * len(members)
+
+    def _versions_of_group(self, f: Features, group_id: str, same_language: dict[str, Features]) -> bool:
+        """Whether the article is another version of a copy group's wire story (a
+        write-through that added and cut paragraphs, a brief): it shares at least
+        `copy_group_mid_containment` of its wording outside quotation marks with
+        `copy_group_mid_members` or more members and with `copy_group_share` of
+        them, each a copy of the same story (`same_story`). Two reports of one
+        happening share that much with one report, rarely with several versions
+        of one text."""
+        t = self.tuning
+        members, feats = self._group_members(f, group_id, same_language)
+        hits = version_hits(f, list(feats.values()), t)
+        return hits >= t.copy_group_mid_members and hits >= t.copy_group_share * len(members)
+
+    def _versions_joining(self, f: Features, group_id: str, same_language: dict[str, Features],
+                          containment: dict[str, float], records: dict[str, ArticleRecord],
+                          skip: set[str]) -> list[str]:
+        """Lone candidates (groups of one) that the article's joining makes versions
+        of its group (`version_hits` against the group's members and the article):
+        the versions of a wire story that arrived before a second member of its
+        group did found groups of their own. Their group ids, to be merged in."""
+        t = self.tuning
+        near = [cid for cid, c in containment.items()
+                if c >= t.copy_group_mid_containment and records[cid].group_id not in skip]
+        if not near:
+            return []
+        groups = self._groups({records[cid].group_id for cid in near})
+        lone = [cid for cid in near if (g := groups.get(records[cid].group_id)) is not None and g.size == 1]
+        if not lone:
+            return []
         members = self.state.members(f"group:{group_id}")[: t.copy_group_members]
-        if not members:
-            return False
+        missing = [m for m in members if m not in same_language]
+        feats = [*(same_language[m] for m in members if m in same_language),
+                 *self._load_features({m: r.content_hash for m, r in self._articles(missing).items()}).values(), f]
+        return [records[cid].group_id for cid in lone
+                if (hits := version_hits(same_language[cid], feats, t)) >= t.copy_group_mid_members
+                and hits >= t.copy_group_share * len(feats)]
+
+    def _group_members(self, f: Features, group_id: str,
+                       same_language: dict[str, Features]) -> tuple[list[str], dict[str, Features]]:
+        """A copy group's first `copy_group_members` members, and the features of
+        those that can vouch for the article: a member much shorter than the
+        article (a wire lead it quotes) vouches for nothing."""
+        t = self.tuning
+        members = self.state.members(f"group:{group_id}")[: t.copy_group_members]
         missing = [m for m in members if m not in same_language]
         feats = {**{m: same_language[m] for m in members if m in same_language},
-                 **self._load_features({m: r.content_hash for m, r in self._articles(missing).items()})}
-        # A member much shorter than the article (a wire lead it quotes) vouches for nothing.
-        hits = sum(m in feats and len(feats[m].shingles) >= t.copy_group_min_length * len(f.shingles)
-                   and copies_text(m, feats[m]) for m in members)
-        return hits >= t.copy_group_share * len(members)
+                 **self._load_features({m: r.content_hash for m, r in self._articles(missing).items()})} \
+            if members else {}
+        return members, {m: feats[m] for m in members
+                         if m in feats and len(feats[m].shingles) >= t.copy_group_min_length * len(f.shingles)}
 
     # ------------------------------------------------------------------ record
     def _record(self, article: Article, f: Features, sigs: tuple[np.ndarray, np.ndarray | None],

@@ -57,7 +57,16 @@ def wording_shared(a: Features, b: Features, tuning: Tuning, containment: float 
     containment, when already known."""
     if containment is None:
         containment = shingle_containment(a, b)
-    if not tuning.quotes_apart or containment < tuning.copy_threshold or not (len(a.quoted) or len(b.quoted)):
+    if containment < tuning.copy_threshold:
+        return containment
+    return outside_quotes(a, b, tuning, containment)
+
+
+def outside_quotes(a: Features, b: Features, tuning: Tuning, containment: float) -> float:
+    """`wording_shared` at any containment: the shorter text's shingles outside
+    quotation marks found in the other (`containment` as it is when quotes are
+    not kept apart, or a text is mostly quotation)."""
+    if not tuning.quotes_apart or not (len(a.quoted) or len(b.quoted)):
         return containment
     own_a, own_b = len(a.shingles) - len(a.quoted), len(b.shingles) - len(b.quoted)
     if min(own_a / len(a.shingles), own_b / len(b.shingles)) < tuning.quoted_text_share:
@@ -124,6 +133,38 @@ def copy_score(a: Features, b: Features, tuning: Tuning, containment: float | No
     if score >= tuning.copy_threshold and not same_story(a, b, tuning):
         return min(score, tuning.copy_threshold * 0.99)
     return score
+
+
+def version_hits(f: Features, members: list[Features], tuning: Tuning) -> int:
+    """How many of a copy group's members (same language, each at least
+    `copy_group_min_length` of f's length) f shares `copy_group_mid_containment`
+    of its wording with, outside quotation marks, as a version of their story
+    (`same_story`, naming the same weekday when both name one): versions of one
+    wire story (write-throughs that add and cut paragraphs, a brief, a lead) share
+    a quarter to a third of their wording with each other version; two reports of
+    one happening may share that much with one report, rarely with several
+    versions of one text. Nor is a text that shares mostly statements (more
+    than `copy_group_mid_quoted` of the shared wording inside quotation marks):
+    what two reports of one statement share outside the quotes is its frame
+    ("the company said in an advisory"), not a text of their own."""
+    bar = tuning.copy_group_mid_containment
+    members = [m for m in members if m.lang == f.lang and len(m.shingles) >= tuning.copy_group_min_length * len(f.shingles)]
+    contained = shingle_containments(f, members).tolist()
+    return sum(c >= bar and outside_quotes(f, m, tuning, c) >= bar and same_story(f, m, tuning)
+               and (f.weekday is None or m.weekday is None or f.weekday == m.weekday)
+               and quoted_share(f, m) <= tuning.copy_group_mid_quoted
+               for m, c in zip(members, contained))
+
+
+def quoted_share(a: Features, b: Features) -> float:
+    """The share of the shingles two texts share that either writes only inside
+    quotation marks."""
+    if not (len(a.quoted) or len(b.quoted)):
+        return 0.0
+    shared = np.intersect1d(a.shingles, b.shingles, assume_unique=True)
+    if not shared.size:
+        return 0.0
+    return np.intersect1d(shared, np.union1d(a.quoted, b.quoted), assume_unique=True).size / shared.size
 
 
 def stands_out(containment: float, background: float, tuning: Tuning) -> bool:

@@ -50,6 +50,17 @@ class Tuning:
     # like length `merge_copy_groups_length` asks of a bridge (a wire lead is a fifth
     # of a text; excerpts of one text, cut anywhere, differ by more than a quarter).
     copy_group_min_length: float = 0.6
+    # Versions of one wire story (write-throughs that add and cut paragraphs, a
+    # brief, a lead): each shares only a quarter to a third of its wording with
+    # each other version, as much as two reports of one happening may share with
+    # each other, but with most versions at once. An article sharing at least
+    # `copy_group_mid_containment` of its wording outside quotation marks with at
+    # least `copy_group_mid_members` members of a group, and with at least
+    # `copy_group_share` of them (members of like length, as above), joins it.
+    # 0: off.
+    copy_group_mid_containment: float = 0.25
+    copy_group_mid_members: int = 2
+    copy_group_mid_quoted: float = 0.4  # ... of which at most this share is inside quotation marks
     # An article that copies two groups of its event (as above) merges them, when it
     # and the copy in the other group are of like length (the shorter at least this
     # share of the longer's shingles: a wire lead both quote is no bridge).

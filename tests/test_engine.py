@@ -18,10 +18,19 @@ from tests.support.engine_texts import (
     ACTOR_DIES_TITLE,
     COLLAPSE_REPORTS,
     DAY,
+    ERUPTION_BRIEF,
+    ERUPTION_BRIEF_TITLE,
+    ERUPTION_OWN_REPORT,
+    ERUPTION_OWN_REPORT_TITLE,
+    ERUPTION_WRITE_THROUGH,
+    ERUPTION_WRITE_THROUGH_TITLE,
     EXPANDED_TEXT,
     EXPANDED_TITLE,
     FERRY_FLASH,
     FERRY_REPORTS,
+    FERRY_STOP_OWN,
+    FERRY_STOP_THIRD,
+    FERRY_STOP_WIRE,
     FIRE_COPY_VI,
     FIRE_REPORT_BUILT_VI,
     FIRE_REPORT_VI,
@@ -427,6 +436,60 @@ def test_two_obituaries_quoting_one_family_statement_are_two_texts_while_a_copy_
     copy = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=2), OBITUARY_NORTHWIRE[0],
                                            OBITUARY_NORTHWIRE[1].split("\n\n")))
     assert copy.group_id == northwire.group_id and copy.copies_of == northwire.article_id
+
+
+def test_write_through_with_added_and_cut_paragraphs_joins_its_wire_copys_group_while_a_report_quoting_the_same_statement_does_not(engine):
+    # The wire's later version keeps one paragraph and the lead's facts, cuts the
+    # official's statement and adds four paragraphs: it shares a third of its
+    # wording with the brief, below a copy's share, but as much with each of the
+    # brief's copies. Another outlet's own report quotes the same statement and
+    # shares hardly anything else: a text of its own in the same event.
+    brief = engine.assign(article("northwire", ERUPTION_BRIEF_TITLE, "\n\n".join(ERUPTION_BRIEF), DAY))
+    copy = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "Hallvik evacuated as volcano erupts",
+                                           ERUPTION_BRIEF))
+    assert copy.group_id == brief.group_id
+    later = engine.assign(article("northwire-2", ERUPTION_WRITE_THROUGH_TITLE, "\n\n".join(ERUPTION_WRITE_THROUGH),
+                                  DAY + timedelta(hours=3)))
+    assert later.group_id == brief.group_id and not later.is_originator
+    own = engine.assign(article("islandpost", ERUPTION_OWN_REPORT_TITLE, "\n\n".join(ERUPTION_OWN_REPORT),
+                                DAY + timedelta(hours=4)))
+    assert own.group_id != brief.group_id and own.copies_of is None
+    assert own.event_id == later.event_id == brief.event_id
+
+
+def test_write_through_that_arrived_before_the_wires_second_copy_joins_the_group_when_that_copy_arrives(engine):
+    # Against the brief alone the write-through is no copy (a third of its wording
+    # shared: two reports of one happening may share that much): a group of its own.
+    # Once a copy of the brief joins, it is a version of both: its group is merged in
+    # and the pipeline is told so. The report quoting the statement stays apart.
+    brief = engine.assign(article("northwire", ERUPTION_BRIEF_TITLE, "\n\n".join(ERUPTION_BRIEF), DAY))
+    later = engine.assign(article("northwire-2", ERUPTION_WRITE_THROUGH_TITLE, "\n\n".join(ERUPTION_WRITE_THROUGH),
+                                  DAY + timedelta(hours=3)))
+    own = engine.assign(article("islandpost", ERUPTION_OWN_REPORT_TITLE, "\n\n".join(ERUPTION_OWN_REPORT),
+                                DAY + timedelta(hours=4)))
+    assert later.group_id != brief.group_id and own.group_id != brief.group_id
+    copy = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "Hallvik evacuated as volcano erupts",
+                                           ERUPTION_BRIEF))
+    assert copy.group_id == brief.group_id
+    assert engine.lookup(later.article_id).group_id == brief.group_id
+    assert copy.updates[later.article_id]["group_id"] == brief.group_id
+    assert engine.lookup(own.article_id).group_id == own.group_id != brief.group_id
+
+
+def test_report_quoting_the_wires_statement_and_telling_its_facts_in_order_is_no_copy_while_a_copy_is(engine):
+    # The second outlet quotes the ferry company's statement whole and tells the
+    # wire's facts sentence by sentence in its own words: more than half its wording
+    # is the wire's, but nearly all of that is the statement, which a third report
+    # quotes too. What it shares outside the quotes does not stand out: no copy.
+    wire_text = engine.assign(article("northwire", *FERRY_STOP_WIRE, DAY))
+    third = engine.assign(article("ostrapost", *FERRY_STOP_THIRD, DAY + timedelta(hours=1)))
+    own = engine.assign(article("coastline", *FERRY_STOP_OWN, DAY + timedelta(hours=2)))
+    assert own.group_id != wire_text.group_id and own.copies_of is None
+    assert third.group_id != wire_text.group_id
+    assert own.event_id == wire_text.event_id == third.event_id
+    copy = engine.assign(copy_with_clutter("herald", DAY + timedelta(hours=3), FERRY_STOP_WIRE[0],
+                                           FERRY_STOP_WIRE[1].split("\n\n")))
+    assert copy.group_id == wire_text.group_id and copy.copies_of == wire_text.article_id
 
 
 def test_copy_published_earlier_becomes_originator(engine):

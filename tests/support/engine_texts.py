@@ -453,3 +453,83 @@ OBITUARY_COASTPRESS = ("Ilse Marrow, star of The Salt Road, has died", "\n\n".jo
     FAMILY_STATEMENT,
     "Marrow won two national film awards, for The Salt Road and Lanterns, and kept acting into her nineties, "
     "touring a one-woman show last year."]))
+
+
+# A wire story on a (made-up) volcanic eruption in versions: the first brief, a
+# write-through that adds and cuts paragraphs, and another outlet's own report
+# quoting the same statement.
+ERUPTION_BRIEF_TITLE = "Volcano erupts near Hallvik, fishing village evacuated"
+ERUPTION_BRIEF = [
+    "A volcano on the Sterna peninsula erupted on Tuesday for the third time this year, sending fountains of "
+    "molten rock into the night sky and forcing the evacuation of the fishing village of Hallvik.",
+    "The eruption began shortly after nine in the evening following a swarm of small earthquakes north of "
+    "Hallvik, a harbour town of 1,900 people that had only reopened to residents last month.",
+    "Civil protection officials said a fissure about two kilometres long opened on the slope above the "
+    "old lighthouse road, and lava was flowing east, away from the houses.",
+    "\u201cWe expect this eruption to be short but intense, and nobody should go near the fissure,\u201d said "
+    "Runa Osk, who heads the regional emergency office.",
+]
+ERUPTION_WRITE_THROUGH_TITLE = "Lava spills over road as Sterna volcano erupts again; Hallvik emptied"
+ERUPTION_WRITE_THROUGH = [
+    "Lava spilled across the coastal road late on Tuesday after a volcano on the Sterna peninsula erupted for "
+    "the third time this year, and all of Hallvik's residents were told to leave.",
+    "The eruption began shortly after nine in the evening following a swarm of small earthquakes north of "
+    "Hallvik, a harbour town of 1,900 people that had only reopened to residents last month.",
+    "By morning the glow had faded, but helicopter crews reported that one tongue of lava had crossed the "
+    "road to the ferry pier and was moving slowly toward a fish-drying plant.",
+    "Engineers began piling gravel into barriers in the night, as they did during the two earlier eruptions, "
+    "when the walls turned the flows away from the harbour.",
+    "Schools in the neighbouring towns stayed closed, and the regional airport said flights were running "
+    "normally because the wind carried the gas plume out to sea.",
+    "Scientists at the university observatory said the magma chamber beneath the peninsula had refilled "
+    "within weeks of the last eruption and that more outbreaks were likely through the summer.",
+]
+ERUPTION_OWN_REPORT_TITLE = "Residents flee Hallvik as Sterna volcano wakes again"
+ERUPTION_OWN_REPORT = [
+    "For the third time since January, the people of Hallvik packed their cars in the dark on Tuesday as the "
+    "ground above the village split open and lava poured down the hillside.",
+    "\u201cWe expect this eruption to be short but intense, and nobody should go near the fissure,\u201d said "
+    "Runa Osk, who heads the regional emergency office.",
+    "Sigrid Halla, who runs the harbour caf\u00e9, said she had left with her two dogs and a box of papers. "
+    "\u201cYou stop unpacking after the second time,\u201d she said.",
+    "Police closed the lighthouse road and the ferry to the mainland was kept in port overnight.",
+]
+
+
+# One ferry operator's statement, quoted at length by three outlets' own reports (the
+# third quotes half of it);
+# the second also tells the statement's facts in the wire's order, in its own words.
+FERRY_STATEMENT = (
+    "\u201cThe safety of our passengers and crew comes before every timetable. We will not sail until the "
+    "inspectors have checked every car deck hinge on all four ships, and we expect that to take at least "
+    "until the weekend. Passengers holding tickets will get a full refund or a seat on the first crossing "
+    "after we resume,\u201d the company said in a statement."
+)
+FERRY_STOP_WIRE = ("Marrow Bay ferries halted after car deck fault", "\n\n".join([
+    "The Marrow Bay ferry company suspended all crossings to the Ostra islands on Monday after engineers found "
+    "a cracked hinge on the car deck of its largest ship, the Veldamar.",
+    "The fault was discovered during a routine overnight inspection in the port of Kessby, the company said.",
+    FERRY_STATEMENT,
+    "About 2,400 passengers a day use the route in spring, most of them islanders commuting to jobs on the "
+    "mainland.",
+    "The regional transport authority said it would run extra buses to the bridge at Hollin for those who can "
+    "reach it.",
+]))
+FERRY_STOP_OWN = ("Islanders stranded as Marrow Bay suspends ferries", "\n\n".join([
+    "Engineers found a cracked car deck hinge on the Veldamar, the largest ship of the Marrow Bay ferry "
+    "company, which suspended every crossing to the Ostra islands on Monday.",
+    "A routine inspection overnight in Kessby port discovered the fault.",
+    FERRY_STATEMENT,
+    "In spring some 2,400 passengers use the route each day, mostly islanders who commute to mainland jobs.",
+    "Extra buses will run to the Hollin bridge for those able to reach it, the regional transport authority "
+    "said.",
+]))
+FERRY_STOP_THIRD = ("No ferries to Ostra until the weekend", "\n\n".join([
+    "Shops on the Ostra islands were already running short of fresh milk on Monday evening, hours after the "
+    "Marrow Bay ferry company cancelled the last crossing of the day.",
+    "Inspectors in Kessby had found a crack in a hinge of the Veldamar's car deck, and the whole fleet of four "
+    "ships was kept in port.",
+    "\u201cThe safety of our passengers and crew comes before every timetable. We will not sail until the "
+    "inspectors have checked every car deck hinge on all four ships,\u201d the company said.",
+    "The island council has asked the coastguard whether its patrol boat could carry medicines and doctors.",
+]))
