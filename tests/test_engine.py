@@ -457,6 +457,25 @@ def test_write_through_with_added_and_cut_paragraphs_joins_its_wire_copys_group_
     assert own.event_id == later.event_id == brief.event_id
 
 
+def test_a_language_written_in_syllables_takes_no_write_through_as_a_version_of_its_wire_copy(tmp_path):
+    # In a syllable-written language a quarter of the shingles is what any two
+    # reports of one happening share: the version rule is off there, and only
+    # outright copies join. The same texts as above, the language so declared.
+    eng = StoryEngine(LocalState(tmp_path / "state"), tuning=Tuning(syllable_languages=("en",)))
+    try:
+        for a in background():
+            eng.assign(a)
+        brief = eng.assign(article("northwire", ERUPTION_BRIEF_TITLE, "\n\n".join(ERUPTION_BRIEF), DAY))
+        copy = eng.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "Hallvik evacuated as volcano erupts",
+                                            ERUPTION_BRIEF))
+        later = eng.assign(article("northwire-2", ERUPTION_WRITE_THROUGH_TITLE, "\n\n".join(ERUPTION_WRITE_THROUGH),
+                                   DAY + timedelta(hours=3)))
+    finally:
+        eng.close()
+    assert copy.group_id == brief.group_id
+    assert later.group_id != brief.group_id and later.event_id == brief.event_id
+
+
 def test_write_through_that_arrived_before_the_wires_second_copy_joins_the_group_when_that_copy_arrives(engine):
     # Against the brief alone the write-through is no copy (a third of its wording
     # shared: two reports of one happening may share that much): a group of its own.
