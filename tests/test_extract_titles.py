@@ -396,3 +396,18 @@ def test_a_longer_section_and_a_cjk_headline_before_the_site(fields, expected):
 ])
 def test_a_title_of_a_section_and_the_site_gives_way_to_the_h1(fields, expected):
     assert extract_article(page(**fields).encode(), URL).title == expected
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    # <title> is the page's <h1> and, after a separator, a longer name (the blog's author): the <h1>
+    (dict(title="On the quay at dawn - Ana María Ruiz ( Ana ) ( amruiz )", h1="On the quay at dawn"),
+     "On the quay at dawn"),
+    # the <h1> as the last part, after a longer part that shares none of its words
+    (dict(title="Notes from the harbour by Ana María Ruiz, Wochenblatt reader | Crews vote on the quay",
+          h1="Crews vote on the quay"), "Crews vote on the quay"),
+    # a two-word <h1> is no headline on that ground alone
+    (dict(title="Quay closed - Ana María Ruiz ( Ana ) ( amruiz )", h1="Quay closed"),
+     "Quay closed - Ana María Ruiz ( Ana ) ( amruiz )"),
+])
+def test_an_h1_that_is_a_whole_part_of_the_title_beside_a_longer_name(fields, expected):
+    assert extract_article(page(**fields).encode(), URL).title == expected

@@ -378,6 +378,14 @@ def _section_of_site(title: str, raw: list[str]) -> bool:
     return len(title.split()) <= 2 and _looks_section(title) and title not in raw and any(title in r for r in raw if r)
 
 
+def _whole_part_of(title: str, heading: str) -> bool:
+    """`heading` (three words or more) is the whole first or last part of `title` between separators,
+    whatever the other parts say: 'Headline - Bradley M. Kuhn ( Brad ) ( bkuhn )', a longer name after
+    the headline than the headline itself."""
+    parts = [part.strip() for part in _SEPARATOR.split(_plain(title))]
+    return len(parts) >= 2 and len(heading.split()) >= 3 and _plain(heading).strip() in (parts[0], parts[-1])
+
+
 def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: str | None,
                  h1: str | None, site_names: list[str | None], url: str | None,
                  headings: list[str] | None = None, alt_titles: list[str] | None = None,
@@ -411,6 +419,6 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
         return heading
     if heading and title and heading != title and len(heading.split()) <= 40:
         if _truncated_form_of(title, heading) or _decorated_form_of(title, heading) \
-                or h1_standalone and _own_headline(heading, keys, candidates + others):
+                or h1_standalone and (_own_headline(heading, keys, candidates + others) or _whole_part_of(title, heading)):
             title = heading
     return title
