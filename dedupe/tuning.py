@@ -151,6 +151,15 @@ class Tuning:
     # and over an event are not on one scale, so both are asked.
     storyline_event_fit: float = 0.5
     storyline_event_min: float = 0.5
+    # An article's fit to a storyline is also its average likeness to the storyline's
+    # articles in its own language alone (words compare within a language only).
+    storyline_within_language: bool = True
+    # A storyline that holds only one event (its first report founded it, fitting no
+    # other) joins a candidate storyline that a later report of the event fits at
+    # this share of the bar (0: off), when the two storylines are on average alike at
+    # `storyline_young_link` of the bar.
+    storyline_young_fit: float = 1.5
+    storyline_young_link: float = 0.5
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with
