@@ -303,7 +303,7 @@ def featurize(article: Article, tuning: Tuning) -> Features:
         "day": latest_day(mentioned_days(full_text[:tuning.lead_chars], _year(anchor))) if tuning.written_days else None,
         "weekday": mentioned_weekday(full_text[:tuning.lead_chars]) if tuning.weekdays else None,
         # Which happening of a series ("the fifth eruption since December"), as the lead names it.
-        "ordinal": mentioned_ordinal(full_text[:tuning.lead_chars], lang) if tuning.ordinals else None,
+        "ordinal": mentioned_ordinal(full_text[:tuning.lead_chars], lang, tuning.ordinal_cues) if tuning.ordinals else None,
         "slug": url_slug(article.canonical_url or article.url)}, tuning)
 
 

@@ -332,20 +332,39 @@ _ORDINALS = {lang: {form: n for n, word in enumerate(words, 2) if word for form 
 _ORDINAL = {lang: re.compile(r"\b(" + "|".join(sorted(table, key=len, reverse=True)) + r")\b(?![-\w])")
             for lang, table in _ORDINALS.items()}
 _ORDINAL_DIGITS_EN = re.compile(r"\b([2-9]|1[0-2])(?:nd|rd|th)\b(?![-\w])")
+# Words that make an ordinal one of a series of happenings, within a few words
+# after it: "for the fifth time", "the sixth eruption since December", "the tenth
+# straight increase", "zum fünften Mal", "por quinta vez", "op rij". Without them
+# an ordinal ranks something else ("India's third lunar mission", "the fourth
+# country to land on the Moon").
+_SERIES_CUES = {
+    "en": ("time", "times", "since", "consecutive", "straight", "in a row", "this year"),
+    "de": ("mal", "seit", "in folge", "in diesem jahr", "innerhalb"),
+    "es": ("vez", "desde", "consecutiva", "consecutivo", "en lo que va"),
+    "fr": ("fois", "depuis", "consecutive", "consecutif"),
+    "it": ("volta", "dal", "dalla", "dall", "da inizio", "consecutiva", "consecutivo"),
+    "pt": ("vez", "desde", "consecutiva", "consecutivo"),
+    "nl": ("keer", "sinds", "op rij", "dit jaar"),
+}
+_SERIES_CUE = {lang: re.compile(r"(?:\W*\w+){0,5}?\W+(?:" + "|".join(cues) + r")\b")
+               for lang, cues in _SERIES_CUES.items()}
 
 
-def mentioned_ordinal(text: str, lang: str) -> int | None:
+def mentioned_ordinal(text: str, lang: str, cued: bool = False) -> int | None:
     """The ordinal of a series (2-12) a text in `lang` names most often ("erupted
     for the fifth time", "der sechste Ausbruch"), the first named among equals;
-    None when it names none or its language has no table."""
+    None when it names none or its language has no table. `cued`: only ordinals
+    a few words before a word of a series (`_SERIES_CUES`: "time", "since", "Mal")."""
     pattern = _ORDINAL.get(lang)
     if pattern is None:
         return None
     folded = fold(text)
     table = _ORDINALS[lang]
-    named = [(m.start(), table[m.group(1)]) for m in pattern.finditer(folded)]
+    found = [(m.start(), m.end(), table[m.group(1)]) for m in pattern.finditer(folded)]
     if lang == "en":
-        named += [(m.start(), int(m.group(1))) for m in _ORDINAL_DIGITS_EN.finditer(folded)]
+        found += [(m.start(), m.end(), int(m.group(1))) for m in _ORDINAL_DIGITS_EN.finditer(folded)]
+    cue = _SERIES_CUE[lang]
+    named = [(start, n) for start, end, n in found if not cued or cue.match(folded, end)]
     if not named:
         return None
     ordered = [n for _, n in sorted(named)]
