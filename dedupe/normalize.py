@@ -294,8 +294,8 @@ def mentioned_weekday(text: str) -> int | None:
 # Ordinals of a series (folded), per language, 2 to 12: "the fifth eruption since
 # December", "zum fünften Mal", "la sexta erupción". Left out: "first" (for the
 # first time, the first crewed flight: no series), and words with another common
-# sense ("segundo"/"secondo": according to; "cuarto"/"quarto": a room; "achten":
-# to heed; Dutch "achter": behind). A hyphen after the word makes another word
+# sense (Portuguese "segundo", Italian "secondo": according to; Spanish "cuarto": a
+# room; German "achten": to heed). A hyphen after the word makes another word
 # ("second-largest", "quinta-feira": Thursday).
 _ORDINAL_WORDS = {
     "en": ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
