@@ -35,6 +35,7 @@ class Member:
     written: float | None = None
     day: int | None = None  # day of the year of the latest date it writes, with or without year
     weekday: int | None = None  # the weekday it names most often (Monday = 0)
+    ordinal: int | None = None  # the ordinal of a series it names most often ("the fifth eruption")
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> "Member":
@@ -42,7 +43,16 @@ class Member:
         or from nothing when the state no longer keeps them."""
         return cls(SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
                    stored.get("lang", ""), stored.get("time", 0.0), stored.get("anchor"), stored.get("written"),
-                   stored.get("day"), stored.get("weekday"))
+                   stored.get("day"), stored.get("weekday"), stored.get("ordinal"))
+
+
+ORDINALS_KEPT = 12  # ordinals 1-12 are counted (`normalize.mentioned_ordinal` reads 2-12)
+
+
+def ordinal_counts(ordinal: int | None) -> list[int] | None:
+    """One report's count of each ordinal (1 first) it names most, as a cluster's
+    span keeps them summed (None: it names none)."""
+    return None if ordinal is None else [int(ordinal == n) for n in range(1, ORDINALS_KEPT + 1)]
 
 
 def weekday_counts(weekday: int | None) -> list[int] | None:
@@ -68,13 +78,16 @@ class Span:
     # and how many of those naming none were published on each.
     weekdays: list[int] | None = None
     published_weekdays: list[int] | None = None
+    # How many members name each ordinal of a series most (1 first; None: none does).
+    ordinals: list[int] | None = None
 
     @classmethod
     def of(cls, m: Member) -> "Span":
         published = None
         if m.weekday is None and m.anchor is not None:
             published = weekday_counts(datetime.fromtimestamp(m.anchor, tz=timezone.utc).weekday())
-        return cls(m.anchor, m.anchor, m.written, m.written, m.day, m.day, weekday_counts(m.weekday), published)
+        return cls(m.anchor, m.anchor, m.written, m.written, m.day, m.day, weekday_counts(m.weekday), published,
+                   ordinal_counts(m.ordinal))
 
     def widen(self, other: "Span") -> None:
         """Widen by another span (an article's or an absorbed cluster's)."""
@@ -82,10 +95,10 @@ class Span:
                           ("day_min", min), ("day_max", max)):
             values = [v for v in (getattr(self, key), getattr(other, key)) if v is not None]
             setattr(self, key, pick(values) if values else None)
-        for key in ("weekdays", "published_weekdays"):
+        for key in ("weekdays", "published_weekdays", "ordinals"):
             theirs = getattr(other, key)
             if theirs is not None:
-                setattr(self, key, [a + b for a, b in zip(getattr(self, key) or [0] * 7, theirs)])
+                setattr(self, key, [a + b for a, b in zip(getattr(self, key) or [0] * len(theirs), theirs)])
 
 
 @dataclass

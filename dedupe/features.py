@@ -35,6 +35,7 @@ from newsagg.dedupe.normalize import (
     latest_day,
     mentioned_dates,
     mentioned_days,
+    mentioned_ordinal,
     mentioned_weekday,
 )
 from newsagg.dedupe.shingles import word_shingles
@@ -84,6 +85,7 @@ class Features:
     # (`normalize.latest_day`): the day of its happening, as a rule.
     day: int | None = None
     weekday: int | None = None  # the weekday it names most often (Monday = 0)
+    ordinal: int | None = None  # the ordinal of a series its lead names most ("the fifth eruption")
 
     @property
     def text(self) -> str:
@@ -121,7 +123,7 @@ class Features:
         (shingles, sentence stems), so a candidate read back is not tokenised again."""
         return {"lang": self.lang, "title": self.title, "lines": self.lines, "time": self.time,
                 "anchor": self.anchor, "written": self.written, "day": self.day,
-                "weekday": self.weekday, "slug": sorted(self.slug),
+                "weekday": self.weekday, "ordinal": self.ordinal, "slug": sorted(self.slug),
                 "sh": base64.b64encode(self.shingles.astype("<u8").tobytes()).decode(),
                 "st": self.sentences_packed,
                 "sq": base64.b64encode(self.quoted.astype("<u8").tobytes()).decode()}
@@ -130,7 +132,7 @@ class Features:
     def member(self) -> Member:
         """What an event keeps of this article (its vectors, language and times)."""
         return Member(self.term_vector, self.key_vector, self.lang, self.time, self.anchor, self.written, self.day,
-                      self.weekday)
+                      self.weekday, self.ordinal)
 
     def for_cache(self) -> "Features":
         """These features without their term counts, which only their own assignment
@@ -215,7 +217,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
                         sentences_packed=stored["st"],
                         quoted=np.frombuffer(base64.b64decode(stored.get("sq", "")), dtype="<u8").astype(np.uint64),
                         term_vector=SparseVector.unpack(stored.get("tv"), "t"), key_vector=SparseVector.unpack(stored.get("kv"), "k"),
-                        day=stored.get("day"), weekday=stored.get("weekday"))
+                        day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"))
     body = "\n".join(lines)
     # Sentence splits fall on spaces and punctuation, never inside a token: the
     # text's tokens are its sentences' tokens, end to end (tokenised once).
@@ -278,7 +280,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), quoted, sentences_packed,
                     Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
-                    day=stored.get("day"), weekday=stored.get("weekday"))
+                    day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"))
 
 
 def featurize(article: Article, tuning: Tuning) -> Features:
@@ -300,6 +302,8 @@ def featurize(article: Article, tuning: Tuning) -> Features:
         # paragraphs recall earlier days and announce the next ones.
         "day": latest_day(mentioned_days(full_text[:tuning.lead_chars], _year(anchor))) if tuning.written_days else None,
         "weekday": mentioned_weekday(full_text[:tuning.lead_chars]) if tuning.weekdays else None,
+        # Which happening of a series ("the fifth eruption since December"), as the lead names it.
+        "ordinal": mentioned_ordinal(full_text[:tuning.lead_chars], lang, tuning.ordinal_cues) if tuning.ordinals else None,
         "slug": url_slug(article.canonical_url or article.url)}, tuning)
 
 

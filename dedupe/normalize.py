@@ -20,7 +20,7 @@ from newsagg.core.countries import country_names
 from newsagg.core.text import _DATE_PREFIX, _TOKEN, _TOKEN_ASCII, fold, page_date, sentences, tokens, url_date
 
 __all__ = ["article_lines", "canonical_numbers", "capitalised_tokens", "clean_text", "fold", "is_boilerplate",
-           "is_byline", "mentioned_dates", "page_date", "sentences", "tokens", "url_date"]
+           "is_byline", "mentioned_dates", "mentioned_ordinal", "page_date", "sentences", "tokens", "url_date"]
 
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -289,6 +289,88 @@ def mentioned_weekday(text: str) -> int | None:
     counts = Counter(named)
     most = max(counts.values())
     return next(w for w in named if counts[w] == most)
+
+
+# Ordinals of a series (folded), per language, 2 to 12: "the fifth eruption since
+# December", "zum fünften Mal", "la sexta erupción". Left out: "first" (for the
+# first time, the first crewed flight: no series), and words with another common
+# sense (Portuguese "segundo", Italian "secondo": according to; Spanish "cuarto": a
+# room; German "achten": to heed). A hyphen after the word makes another word
+# ("second-largest", "quinta-feira": Thursday).
+_ORDINAL_WORDS = {
+    "en": ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
+           "twelfth"),
+    "de": ("zweite", "dritte", "vierte", "funfte", "sechste", "siebte", "achte", "neunte", "zehnte", "elfte",
+           "zwolfte"),
+    "es": ("segundo", "tercero", "cuarta", "quinto", "sexto", "septimo", "octavo", "noveno", "decimo",
+           "undecimo", "duodecimo"),
+    "fr": ("deuxieme", "troisieme", "quatrieme", "cinquieme", "sixieme", "septieme", "huitieme", "neuvieme",
+           "dixieme", "onzieme", "douzieme"),
+    "it": ("", "terzo", "quarto", "quinto", "sesto", "settimo", "ottavo", "nono", "decimo", "undicesimo",
+           "dodicesimo"),
+    "pt": ("", "terceiro", "quarto", "quinto", "sexto", "setimo", "oitavo", "nono", "decimo", "decimo primeiro",
+           "decimo segundo"),
+    "nl": ("tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende", "elfde",
+           "twaalfde"),
+}
+
+
+def _ordinal_forms(lang: str, word: str) -> list[str]:
+    """A table word's inflected forms: German endings, Romance feminines."""
+    if lang == "de":
+        return [word + end for end in ("", "n", "r", "s", "m")]
+    if lang in ("es", "it", "pt") and word.endswith("o"):
+        return [word, word[:-1] + "a"] + (["tercer"] if word == "tercero" else [])
+    if lang == "es" and word == "cuarta":
+        return [word]
+    return [word]
+
+
+_ORDINALS = {lang: {form: n for n, word in enumerate(words, 2) if word for form in _ordinal_forms(lang, word)
+                    if form not in ("achten", "cuarto")}
+             for lang, words in _ORDINAL_WORDS.items()}
+_ORDINAL = {lang: re.compile(r"\b(" + "|".join(sorted(table, key=len, reverse=True)) + r")\b(?![-\w])")
+            for lang, table in _ORDINALS.items()}
+_ORDINAL_DIGITS_EN = re.compile(r"\b([2-9]|1[0-2])(?:nd|rd|th)\b(?![-\w])")
+# Words that make an ordinal one of a series of happenings, within a few words
+# after it: "for the fifth time", "the sixth eruption since December", "the tenth
+# straight increase", "zum fünften Mal", "por quinta vez", "op rij". Without them
+# an ordinal ranks something else ("India's third lunar mission", "the fourth
+# country to land on the Moon").
+_SERIES_CUES = {
+    "en": ("time", "times", "since", "consecutive", "straight", "in a row", "this year"),
+    "de": ("mal", "seit", "in folge", "in diesem jahr", "innerhalb"),
+    "es": ("vez", "desde", "consecutiva", "consecutivo", "en lo que va"),
+    "fr": ("fois", "depuis", "consecutive", "consecutif"),
+    "it": ("volta", "dal", "dalla", "dall", "da inizio", "consecutiva", "consecutivo"),
+    "pt": ("vez", "desde", "consecutiva", "consecutivo"),
+    "nl": ("keer", "sinds", "op rij", "dit jaar"),
+}
+_SERIES_CUE = {lang: re.compile(r"(?:\W*\w+){0,5}?\W+(?:" + "|".join(cues) + r")\b")
+               for lang, cues in _SERIES_CUES.items()}
+
+
+def mentioned_ordinal(text: str, lang: str, cued: bool = False) -> int | None:
+    """The ordinal of a series (2-12) a text in `lang` names most often ("erupted
+    for the fifth time", "der sechste Ausbruch"), the first named among equals;
+    None when it names none or its language has no table. `cued`: only ordinals
+    a few words before a word of a series (`_SERIES_CUES`: "time", "since", "Mal")."""
+    pattern = _ORDINAL.get(lang)
+    if pattern is None:
+        return None
+    folded = fold(text)
+    table = _ORDINALS[lang]
+    found = [(m.start(), m.end(), table[m.group(1)]) for m in pattern.finditer(folded)]
+    if lang == "en":
+        found += [(m.start(), m.end(), int(m.group(1))) for m in _ORDINAL_DIGITS_EN.finditer(folded)]
+    cue = _SERIES_CUE[lang]
+    named = [(start, n) for start, end, n in found if not cued or cue.match(folded, end)]
+    if not named:
+        return None
+    ordered = [n for _, n in sorted(named)]
+    counts = Counter(ordered)
+    most = max(counts.values())
+    return next(n for n in ordered if counts[n] == most)
 
 
 def latest_day(days: list[int]) -> int | None:

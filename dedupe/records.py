@@ -14,8 +14,8 @@ from newsagg.dedupe.clusters import Centroid, Member, Span
 from newsagg.dedupe.vectors import SparseVector
 
 _SPAN_KEYS = ("anchor_min", "anchor_max", "written_min", "written_max", "day_min", "day_max", "weekdays",
-              "published_weekdays")
-_OPTIONAL_SPAN_KEYS = ("day_min", "day_max", "weekdays", "published_weekdays")  # stored only when known (records of before have none)
+              "published_weekdays", "ordinals")
+_OPTIONAL_SPAN_KEYS = ("day_min", "day_max", "weekdays", "published_weekdays", "ordinals")  # stored only when known (records of before have none)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from itertools import repeat
 
 import numpy as np
 
-from newsagg.dedupe.clusters import Centroid, Member, Span, weekday_counts
+from newsagg.dedupe.clusters import Centroid, Member, Span, ordinal_counts, weekday_counts
 from newsagg.dedupe.features import Features
 from newsagg.dedupe.records import ClusterRecord, EventRecord
 from newsagg.dedupe.tuning import Tuning
@@ -234,8 +234,8 @@ def days_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
     return _yearless_days_apart(a.day_min, a.day_max, b.day_min, b.day_max) <= tuning.max_gap_days + WRITTEN_DATE_SPAN_S / 86400.0
 
 
-def _main_weekdays(counts: list[int] | None, least: int) -> set[int]:
-    """The weekdays most of a cluster's reports name, when at least `least` do."""
+def _most_named(counts: list[int] | None, least: int) -> set[int]:
+    """The weekdays (ordinals) most of a cluster's reports name, when at least `least` do."""
     if not counts or max(counts) < max(least, 1):
         return set()
     return {n for n, c in enumerate(counts) if c == max(counts)}
@@ -247,11 +247,23 @@ def weekdays_compatible(a: list[int] | None, b: list[int] | None, tuning: Tuning
     either names none, or fewer than `weekday_reports` of a cluster's reports
     name it (one report may name only the day a terminal reopens); an `article`
     (a) counts alone."""
-    wa = _main_weekdays(a, 1 if article else tuning.weekday_reports)
-    wb = _main_weekdays(b, tuning.weekday_reports)
+    wa = _most_named(a, 1 if article else tuning.weekday_reports)
+    wb = _most_named(b, tuning.weekday_reports)
     if not tuning.weekdays or not wa or not wb:
         return True
     return any(min((x - y) % 7, (y - x) % 7) <= 1 for x in wa for y in wb)
+
+
+def ordinals_compatible(a: list[int] | None, b: list[int] | None, tuning: Tuning, article: bool = False) -> bool:
+    """Whether the ordinals of a series two clusters' texts name most (`Span.ordinals`:
+    "the fifth eruption", "the sixth") can be one happening's: the same one. True
+    when either names none, or fewer than `ordinal_reports` of a cluster's reports
+    name it; an `article` (a) counts alone."""
+    if not tuning.ordinals:
+        return True
+    oa = _most_named(a, 1 if article else tuning.ordinal_reports)
+    ob = _most_named(b, tuning.ordinal_reports)
+    return not oa or not ob or bool(oa & ob)
 
 
 def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
@@ -270,6 +282,8 @@ def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
         # unknown (published ones keep to the publication times' bound).
         if f.anchor is None and not weekdays_compatible(named, span.published_weekdays, tuning, article=True):
             return False
+    if f.ordinal is not None and not ordinals_compatible(ordinal_counts(f.ordinal), span.ordinals, tuning, article=True):
+        return False
     if f.anchor is not None:
         if lo is not None and not lo - gap <= f.anchor <= hi + gap:
             return False
@@ -305,7 +319,8 @@ def spans_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
     for x, y in ((a, b), (b, a)):
         if x.written_max is not None and y.anchor_max is not None and x.written_max > y.anchor_max + gap:
             return False
-    return days_compatible(a, b, tuning) and weekdays_compatible(a.weekdays, b.weekdays, tuning)
+    return days_compatible(a, b, tuning) and weekdays_compatible(a.weekdays, b.weekdays, tuning) \
+        and ordinals_compatible(a.ordinals, b.ordinals, tuning)
 
 
 def _link(terms_dot: float, keys_dot: float, pairs: float, shared_language: bool, tuning: Tuning,

@@ -183,6 +183,12 @@ class Tuning:
     weekdays: bool = True
     lead_chars: int = 600  # the days and weekdays a text names are read from its title and lead only
     weekday_reports: int = 2  # reports of an event that name its weekday before it counts
+    # ... and texts naming different ordinals of a series most ("the fifth eruption
+    # since December", "the sixth"): which happening of a series a report is, when
+    # no date says it. Counts once `ordinal_reports` of an event's reports name it.
+    ordinals: bool = True
+    ordinal_reports: int = 1
+    ordinal_cues: bool = True  # only ordinals a few words before a word of a series ("time", "since", "Mal")
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
     anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out
     written_before_anchor: bool = True  # keep a text whose dates all lie well before an event's publication out

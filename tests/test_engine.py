@@ -20,8 +20,16 @@ from tests.support.engine_texts import (
     DAY,
     ERUPTION_BRIEF,
     ERUPTION_BRIEF_TITLE,
+    ERUPTION_FIFTH_LATER_TEXT,
+    ERUPTION_FIFTH_LATER_TITLE,
+    ERUPTION_FIFTH_OTHER_TEXT,
+    ERUPTION_FIFTH_OTHER_TITLE,
+    ERUPTION_FIFTH_TEXT,
+    ERUPTION_FIFTH_TITLE,
     ERUPTION_OWN_REPORT,
     ERUPTION_OWN_REPORT_TITLE,
+    ERUPTION_SIXTH_TEXT,
+    ERUPTION_SIXTH_TITLE,
     ERUPTION_WRITE_THROUGH,
     ERUPTION_WRITE_THROUGH_TITLE,
     EXPANDED_TEXT,
@@ -823,6 +831,25 @@ def test_undated_report_naming_a_weekday_days_from_when_an_events_reports_appear
     assert other.event_id == first.event_id
     second = engine.assign(article("second", SECOND_COLLAPSE_TITLE, SECOND_COLLAPSE_TEXT, None))
     assert second.event_id != first.event_id
+
+
+@pytest.mark.parametrize("ordinals", [True, False])
+def test_undated_reports_of_the_fifth_and_sixth_eruption_of_a_series_are_two_events(tmp_path, ordinals):
+    # No report is dated and all share the series' vocabulary; each says which
+    # eruption it is. The fifth's reports are one event, the sixth another of the
+    # same storyline. Without the ordinals the sixth joins the fifth's event.
+    engine = StoryEngine(LocalState(tmp_path / "state"), tuning=Tuning(ordinals=ordinals))
+    for a in background():
+        engine.assign(a)
+    fifth = engine.assign(article("keldurwatch", ERUPTION_FIFTH_TITLE, ERUPTION_FIFTH_TEXT, None))
+    other = engine.assign(article("nordpost", ERUPTION_FIFTH_OTHER_TITLE, ERUPTION_FIFTH_OTHER_TEXT, None))
+    sixth = engine.assign(article("varmsvikdaily", ERUPTION_SIXTH_TITLE, ERUPTION_SIXTH_TEXT, None))
+    later = engine.assign(article("lavanews", ERUPTION_FIFTH_LATER_TITLE, ERUPTION_FIFTH_LATER_TEXT, None))
+    events = {a.article_id: engine.lookup(a.article_id).event_id for a in (fifth, other, sixth, later)}
+    engine.close()
+    assert events[other.article_id] == events[fifth.article_id] == events[later.article_id]
+    assert (events[sixth.article_id] != events[fifth.article_id]) is ordinals
+    assert sixth.storyline_id == fifth.storyline_id
 
 
 def test_weekdays_a_report_names_after_its_lead_are_not_its_happenings(engine):

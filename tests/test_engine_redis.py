@@ -17,6 +17,14 @@ from newsagg.runtime import Runtime
 from tests.support.engine_texts import (
     COLLAPSE_REPORTS,
     DAY,
+    ERUPTION_FIFTH_LATER_TEXT,
+    ERUPTION_FIFTH_LATER_TITLE,
+    ERUPTION_FIFTH_OTHER_TEXT,
+    ERUPTION_FIFTH_OTHER_TITLE,
+    ERUPTION_FIFTH_TEXT,
+    ERUPTION_FIFTH_TITLE,
+    ERUPTION_SIXTH_TEXT,
+    ERUPTION_SIXTH_TITLE,
     FERRY_FLASH,
     FERRY_REPORTS,
     INDEPENDENT_TEXT,
@@ -124,6 +132,26 @@ def test_events_clustered_again_are_the_same_in_redis_as_in_memory(redis_server,
     assert outcomes[0] == outcomes[1]
     events = outcomes[0][0]
     assert len({events[placed[i].id] for i in (8, 9, 10, 11, 12)}) == 1  # the fire's flash and reports
+
+
+def test_events_a_series_ordinal_keeps_apart_are_the_same_in_redis_as_in_memory(redis_server, tmp_path):
+    # The ordinals an event's reports name ("the fifth eruption") are kept with its
+    # span: the sixth eruption's report stays apart on both back-ends alike.
+    reports = [("keldurwatch", ERUPTION_FIFTH_TITLE, ERUPTION_FIFTH_TEXT),
+               ("varmsvikdaily", ERUPTION_SIXTH_TITLE, ERUPTION_SIXTH_TEXT),
+               ("nordpost", ERUPTION_FIFTH_OTHER_TITLE, ERUPTION_FIFTH_OTHER_TEXT),
+               ("lavanews", ERUPTION_FIFTH_LATER_TITLE, ERUPTION_FIFTH_LATER_TEXT)]
+    articles = background() + [article(slug, title, text, published=None) for slug, title, text in reports]
+    outcomes = []
+    for engine in (StoryEngine(LocalState(tmp_path / "state")),
+                   StoryEngine(RedisState(redis.Redis.from_url(redis_server.url), prefix="series"))):
+        for a in articles:
+            engine.assign(a)
+        outcomes.append({a.id: engine.lookup(a.id).event_id for a in articles})
+        engine.close()
+    assert outcomes[0] == outcomes[1]
+    fifth, sixth, other, later = (outcomes[0][a.id] for a in articles[-4:])
+    assert fifth == other == later != sixth
 
 
 @pytest.mark.parametrize("backend", ["local", "redis"])

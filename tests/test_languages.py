@@ -65,7 +65,7 @@ def test_common_words_alone_do_not_join_an_event_without_a_shared_name():
     event.add(Member(words, SparseVector.from_terms({"thai binh": 1.0}, "k"), "vi", 0.0), t.centroid_terms)
 
     class Article:  # what event_fits reads of an article
-        lang, anchor, written, day, weekday, time = "vi", None, None, None, None, 0.0
+        lang, anchor, written, day, weekday, ordinal, time = "vi", None, None, None, None, None, 0.0
         term_vector, cross_vector = words, SparseVector.empty()
         keys: dict[str, int] = {}  # its names and numbers as written (none shared across languages here)
 

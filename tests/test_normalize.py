@@ -11,6 +11,7 @@ from newsagg.dedupe.normalize import (
     is_boilerplate,
     is_byline,
     mentioned_dates,
+    mentioned_ordinal,
     page_date,
     sentences,
     tokens,
@@ -163,3 +164,25 @@ def test_dates_written_with_numbers_or_signs_are_read_in_the_order_each_language
     assert days("on 12/31/2024 and 31/12/2024", "en") == ["2024-12-31"]
     # A longer run of numbers is not a date.
     assert days("ref 1.2.3.2024", "de") == []
+
+
+def test_the_ordinal_of_a_series_is_read_in_each_languages_words_and_not_from_other_senses():
+    assert mentioned_ordinal("The volcano erupted for the fifth time since December", "en", cued=True) == 5
+    assert mentioned_ordinal("its 6th eruption since December", "en", cued=True) == 6
+    assert mentioned_ordinal("Zum fünften Mal seit Dezember brach der Vulkan aus", "de", cued=True) == 5
+    assert mentioned_ordinal("der siebte Ausbruch seit Dezember", "de", cued=True) == 7
+    assert mentioned_ordinal("la sexta erupción desde diciembre", "es", cued=True) == 6
+    assert mentioned_ordinal("pour la cinquième fois depuis décembre", "fr", cued=True) == 5
+    assert mentioned_ordinal("per la terza volta in un mese", "it", cued=True) == 3
+    # The most named wins; the first named among equals.
+    assert mentioned_ordinal("the third eruption, the second this year, the third since December", "en", cued=True) == 3
+    # Not a series: "first", a compound, a weekday, "according to", no table for the language.
+    assert mentioned_ordinal("Boeing launched astronauts for the first time", "en") is None
+    assert mentioned_ordinal("the second-largest city", "en") is None
+    assert mentioned_ordinal("na quinta-feira, segundo a polícia", "pt") is None
+    assert mentioned_ordinal("secondo l'INGV", "it") is None
+    assert mentioned_ordinal("lần thứ năm", "vi") is None
+    # An ordinal that ranks something else (no word of a series after it) counts
+    # only when cues are not asked for.
+    assert mentioned_ordinal("the country's third moon mission lifted off", "en", cued=True) is None
+    assert mentioned_ordinal("the country's third moon mission lifted off", "en") == 3

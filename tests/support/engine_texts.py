@@ -533,3 +533,32 @@ FERRY_STOP_THIRD = ("No ferries to Ostra until the weekend", "\n\n".join([
     "inspectors have checked every car deck hinge on all four ships,\u201d the company said.",
     "The island council has asked the coastguard whether its patrol boat could carry medicines and doctors.",
 ]))
+# One volcano's successive eruptions, reported without publication dates: the
+# reports say which eruption of the series they are ("the fifth since December").
+ERUPTION_FIFTH_TITLE = "Volcano on the Keldur peninsula erupts again"
+ERUPTION_FIFTH_TEXT = (
+    "A volcano on the Keldur peninsula erupted for the fifth time since December, sending fountains of lava "
+    "towards the fishing town of Varmsvik, the Nordland Met Office said.\n\n"
+    "Police evacuated Varmsvik and the Glacier Baths spa as the fissure lengthened to about three kilometres. "
+    "Lava crossed the road to Varmsvik, and engineers reinforced the earth barriers around the town.\n\n"
+    "Scientists at the Met Office said magma had been building up beneath the Keldur peninsula for weeks.")
+ERUPTION_FIFTH_OTHER_TITLE = "Varmsvik evacuated as lava pours from new fissure"
+ERUPTION_FIFTH_OTHER_TEXT = (
+    "Lava poured from a new fissure on the Keldur peninsula, the fifth eruption there since December, and "
+    "the town of Varmsvik was evacuated, the Nordland Met Office said.\n\n"
+    "The Glacier Baths spa closed its doors and police blocked the road to Varmsvik. Engineers raised the earth "
+    "barriers as the lava moved towards the town.\n\n"
+    "The Met Office said magma had been building up beneath the peninsula for weeks before the fissure opened.")
+ERUPTION_SIXTH_TITLE = "Keldur peninsula volcano erupts, Varmsvik evacuated"
+ERUPTION_SIXTH_TEXT = (
+    "Lava burst from the ground on the Keldur peninsula on a clear night, in the sixth eruption since December, "
+    "and the Nordland Met Office warned that it could reach the earth barriers north of Varmsvik.\n\n"
+    "The town and the Glacier Baths spa were emptied within an hour. Police closed the road to Varmsvik while "
+    "engineers watched the fissure, which ran for about four kilometres.\n\n"
+    "Magma had been building up beneath the peninsula since the last eruption, scientists said.")
+ERUPTION_FIFTH_LATER_TITLE = "Lava still flows near Varmsvik"
+ERUPTION_FIFTH_LATER_TEXT = (
+    "The fifth eruption since December on the Keldur peninsula went on through the night, the Nordland Met "
+    "Office said, with lava flowing along the earth barriers north of Varmsvik.\n\n"
+    "Varmsvik remained evacuated and the Glacier Baths spa stayed closed. The Met Office said the fissure "
+    "had shortened but magma was still building up beneath the peninsula.")
