@@ -794,9 +794,33 @@ class StoryEngine:
         # a larger event's stay together (it may still join another as a whole).
         unit = {m: arts[m].group_id if recs[now_event[m]].size <= t.recluster_loose_size else f"event:{now_event[m]}"
                 for m in ids}
+        # Reports in other languages go with their event (a small event's with each of
+        # its copy groups here) and bound its time as they bound an article joining
+        # it, unless the rest of their event would not take them now, time aside (a
+        # report that founded an event reports of another happening joined): those are loose.
+        companions: dict[str, list[Member]] = {}
+        loose: set[str] = set()
+        if t.recluster_companions:
+            others = {m: e for m, e in now_event.items() if feats[m].lang != lang}
+            full = self._load_features({m: arts[m].content_hash for m, e in others.items()
+                                        if recs[e].size > t.recluster_loose_size})
+            for m, e in sorted(others.items()):
+                if m in full and t.recluster_companion_fit:
+                    rest = EventRecord.from_dict(recs[e].to_dict())
+                    rest.remove(feats[m], t.centroid_terms)
+                    # by content alone: time is what is in question
+                    timeless = replace(full[m], anchor=None, written=None, day=None, weekday=None, ordinal=None)
+                    if event_fits(timeless, {e: rest}, t)[e] < t.recluster_companion_fit:
+                        loose.add(m)
+                        continue
+                keys = [f"event:{e}"] if recs[e].size > t.recluster_loose_size \
+                    else sorted({unit[x] for x in ids if now_event[x] == e})
+                for key in keys:
+                    companions.setdefault(key, []).append(feats[m])
         parts = recluster_parts({m: (unit[m], feats[m]) for m in ids}, sims, t,
                                 lambda m, span: time_compatible(m, span, t), {m: arts[m].group_id for m in ids},
-                                {u for u in unit.values() if u.startswith("event:")} if t.recluster_fixed else set())
+                                {u for u in unit.values() if u.startswith("event:")} if t.recluster_fixed else set(),
+                                companions)
         if sorted(sorted(p) for p in parts) == sorted(sorted(m for m in ms if feats[m].lang == lang)
                                                       for ms in members.values()):
             return {}, []
@@ -830,6 +854,21 @@ class StoryEngine:
         target_of.update({m: e for m, e in now_event.items() if m not in target_of})
         st = self.state
         records: dict[str, EventRecord] = {}
+        # A loose report out of time with the part its event went to leaves it, with
+        # its copy group's loose reports: an event of their own.
+        span_of: dict[str, Span] = {}
+        for m, e in target_of.items():
+            if m not in loose:
+                span_of.setdefault(e, Span()).widen(Span.of(feats[m]))
+        out: dict[str, list[str]] = {}
+        for m in sorted(loose):
+            if target_of[m] in id_of.values() and not time_compatible(feats[m], span_of[target_of[m]], t):
+                out.setdefault(arts[m].group_id, []).append(m)
+        for _, gone in sorted(out.items()):
+            first = min(gone, key=lambda m: (feats[m].time, m))
+            new_id = self._fresh_id("event", _founded_ids(first)[0], arts[first].content_hash)
+            records[new_id] = EventRecord(created=min(feats[m].time for m in gone), storyline_id=own.storyline_id)
+            target_of.update({m: new_id for m in gone})
         merged: list[tuple[str, str]] = []
         for i in range(len(parts)):
             target, gone = id_of[i], absorbed.get(i, [])

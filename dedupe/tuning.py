@@ -123,6 +123,12 @@ class Tuning:
     recluster_loose_size: int = 2
     recluster_fixed: bool = True
     recluster_fit: float = 1.0
+    # Reports in other languages bound their event's time there as its own do (they
+    # go with it), unless the rest of the event fits them below
+    # `recluster_companion_fit` (1 = the joining bar; 0: all bound): those leave it
+    # when out of time with the part it went to.
+    recluster_companions: bool = True
+    recluster_companion_fit: float = 1.0
 
     # Storylines: an article that founds an event joins the storyline it fits this
     # well (average similarity to all its articles); an article that fits a second
