@@ -377,17 +377,8 @@ class StoryEngine:
         event_scores = event_fits(f, live_events, t)
 
         joined: list[str] = []
-        group_left: str | None = None
         if best_copy is not None:
-            # Copies of one text appear within days of each other: an event out of a
-            # dated copy's time took its undated copies by likeness alone (a report of
-            # another happening of the subject). The copy is placed by its time, and its
-            # group follows it (`_record`).
-            if t.copies_follow_time and (f.anchor is not None or f.written is not None) \
-                    and not time_compatible(f, live_events[cand_event[best_copy]].span, t):
-                group_left = cand_event[best_copy]
-            else:
-                joined.append(cand_event[best_copy])
+            joined.append(cand_event[best_copy])
         # The learned decision, when the tuning holds its weights: a veto on the
         # bar (an event the article fits is joined only at `join_chance`).
         chances = join_chances(event_evidence(f, live_events, event_scores, cand_features, cand_event, t), t) \
@@ -416,7 +407,7 @@ class StoryEngine:
                                  if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
                             [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()),
-                            event_scores, copied_groups, group_left)
+                            event_scores, copied_groups)
 
     def _copied_text(self, f: Features, cand_features: dict[str, Features],
                      records: dict[str, ArticleRecord]) -> tuple[str | None, float, list[str]]:
@@ -591,8 +582,7 @@ class StoryEngine:
                 best_copy: str | None,
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
                 candidates: dict[str, ArticleRecord], linked: list[str], near: set[str],
-                fits: dict[str, float] | None = None, copied_groups: list[str] | None = None,
-                group_left: str | None = None) -> Assignment:
+                fits: dict[str, float] | None = None, copied_groups: list[str] | None = None) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
@@ -601,9 +591,6 @@ class StoryEngine:
 
         # Event: join, merge (the oldest event survives) or found.
         joined_storylines = [events[e].storyline_id for e in joined if events[e].storyline_id]
-        # A copy placed by its time stays in the storyline its text's other copies are of.
-        if group_left in events and events[group_left].storyline_id:
-            joined_storylines.append(events[group_left].storyline_id)
         if joined:
             survivor = min(joined, key=lambda e: (events[e].created, e))
             for absorbed in joined:
@@ -667,8 +654,6 @@ class StoryEngine:
         # its source's copies) become one group.
         for other in copied_groups or []:
             _add_updates(updates, self._merge_groups(other, group_id, group, event_id))
-        if group_left is not None:
-            _add_updates(updates, self._follow_copy(aid, group_id, self._current_event(group_left), event_id, event))
         self._put("group", {group_id: group})
         st.add_members(f"group:{group_id}", [aid])
 
@@ -705,43 +690,6 @@ class StoryEngine:
                 self._index(self.EVENTS_INDEX, self.events_lsh, event_id, names_sig, f.time)
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates, storyline_id=event.storyline_id)
-
-    def _follow_copy(self, aid: str, group_id: str, source: str, event_id: str, event: EventRecord) -> dict[str, dict]:
-        """The other members of a dated copy's group move from an event out of its
-        time (`source`) into the copy's event, when its time takes them and some of
-        the source event stays. Field updates for the articles that moved."""
-        t = self.tuning
-        old = self._events([source]).get(source)
-        if source == event_id or old is None:
-            return {}
-        movers = sorted(m for m in self.state.members(f"group:{group_id}") if m != aid)
-        arts = self._articles(movers)
-        movers = [m for m in movers if m in arts and arts[m].event_id == source]
-        feats = self._members({m: arts[m].content_hash for m in movers})
-        if not movers or len(feats) != len(movers) or old.size <= len(movers) \
-                or not all(time_compatible(feats[m], event.span, t) for m in movers):
-            return {}
-        for m in movers:
-            old.remove(feats[m], t.centroid_terms)
-            event.add(feats[m], t.centroid_terms)
-        self._put("event", {source: old, event_id: event})
-        self.state.touch("open-events", source, old.last)
-        log.info("story engine moved a dated copy's group", extra={"articles": len(movers), "from": source,
-                                                                    "to": event_id})
-        updates = self._repoint(movers, source, event_id, arts)
-        # Into the copy's storyline too, when its event is of another.
-        sids = {sid for sid in (old.storyline_id, event.storyline_id) if sid}
-        survivor, storylines = self._resolve("storyline", sids)
-        gone, kept = (survivor.get(sid) if sid else None for sid in (old.storyline_id, event.storyline_id))
-        if gone != kept and gone in storylines and kept in storylines:
-            for m in movers:
-                storylines[gone].remove(feats[m], t.centroid_terms)
-                storylines[kept].add(feats[m], t.centroid_terms)
-            self._put("storyline", {gone: storylines[gone], kept: storylines[kept]})
-            self.state.remove_members(f"storyline:{gone}", movers)
-            self.state.add_members(f"storyline:{kept}", movers)
-            _add_updates(updates, {m: {"storyline_id": kept} for m in movers})
-        return updates
 
     def _reassign_members(self, aid: str, event_id: str, rivals: list[str]) -> dict[str, dict]:
         """A bounded reassignment step (as in k-means, restricted to candidates):

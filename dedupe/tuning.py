@@ -128,9 +128,6 @@ class Tuning:
     # `recluster_companion_fit` (1 = the joining bar; 0: all bound): those leave it
     # when out of time with the part it went to.
     recluster_companions: bool = True
-    # A dated copy whose text's other copies stand in an event out of its time is
-    # placed by its time, and its group follows it (`StoryEngine._follow_copy`).
-    copies_follow_time: bool = True
     recluster_companion_fit: float = 1.0
 
     # Storylines: an article that founds an event joins the storyline it fits this
