@@ -56,7 +56,10 @@ _BOILERPLATE_ANYWHERE = (
     (("getty images",), re.compile(r"\bgetty\ images\s*$")),
 )
 
-_SENTENCE_END = re.compile(r"[.!?…:;\"”»’)]\s*$")
+# Full stops and closing brackets of Chinese and Japanese (NFKC leaves these alone).
+_SENTENCE_END = re.compile(r"[.!?…:;\"”»’)。」』】〉》]\s*$")
+# Scripts written without spaces between words: a line is one "word" to `split`.
+_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 _NUMBER_SEPARATOR = re.compile(r"\d[.,\u00a0\u202f]\d")
 
 
@@ -97,6 +100,9 @@ def is_boilerplate(line: str) -> bool:
     if any(any(w in folded for w in words) and pattern.search(folded) for words, pattern in _BOILERPLATE_ANYWHERE):
         return True
     words = len(folded.split())
+    if words < 5 and not folded.isascii():
+        # Chinese and Japanese: two characters count as a word (most words are one to three).
+        words += len(_UNSPACED.findall(folded)) // 2
     return words < 5 and not _SENTENCE_END.search(line)
 
 
