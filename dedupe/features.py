@@ -289,7 +289,10 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     # A language written in syllables writes its names in capitalised syllables: pairs
     # of them are its names.
     names = capitalised_names if stored["lang"] in tuning.syllable_languages else capitalised_tokens
-    keys = Counter([countries.get(w, w) for w in names(f"{title}\n{body}")
+    # Chinese and Japanese names are written in characters, which `names` cannot tell
+    # from other words: their text would give only Latin glosses and clauses led by a
+    # figure, so keys come from the title, as when their text was not read at all.
+    keys = Counter([countries.get(w, w) for w in names(title if unspaced_script and tuning.unspaced_title_keys else f"{title}\n{body}")
                     if w not in stop and (len(w) > 1 or w.isdigit())])
     # Copies are compared within a language: a language without a list (written in
     # syllables, perhaps) has shingles of its own length.

@@ -12,6 +12,7 @@ class Tuning:
     shingle_k: int = 3
     shingle_k_unlisted: int = 5  # in languages without a function-word list (syllables, perhaps)
     unspaced_characters: bool = True  # Chinese and Japanese characters are words (else a clause is one token)
+    unspaced_title_keys: bool = True  # ... whose names and numbers (keys) come from the title only
     sentence_pairs_unlisted: bool = True  # ... whose sentences are compared by pairs of adjacent words
     copy_threshold: float = 0.45  # shared 3-shingles / shingles of the shorter text
     sentence_match: float = 0.25  # Jaccard of two sentences' stems for "the same sentence, reworded"
