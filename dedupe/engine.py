@@ -200,10 +200,8 @@ class StoryEngine:
         return sorted(sorted(keys, key=lambda k: (df.get(ids[k], 0), k))[: self.tuning.names_keys])
 
     def _signature(self, f: Features) -> np.ndarray:
-        """MinHash of the article's names and numbers (with its content words if it
-        writes no name: numbers alone, as a script without capitals gives, are no lookup)."""
-        keys = list(f.keys) if any(not k[0].isdigit() for k in f.keys) or not self.tuning.names_gate_needs_names \
-            else [*f.keys, *f.terms]
+        """MinHash of the article's names and numbers (its content words if it has none)."""
+        keys = list(f.keys) or list(f.terms)
         return self.signer.sign(word_shingles(sorted(keys), 1))
 
     def _load_features(self, hashes: dict[str, str]) -> dict[str, Features]:
@@ -397,8 +395,7 @@ class StoryEngine:
             # Merging keeps to the time bound joining keeps to: events of one
             # topic months apart are not one happening, however alike.
             if likely and all(mergeable(live_events[e].centroid, live_events[eid].centroid, t)
-                                   and spans_compatible(live_events[e].span, live_events[eid].span, t,
-                                                          (live_events[e].size, live_events[eid].size))
+                                   and spans_compatible(live_events[e].span, live_events[eid].span, t)
                                    for e in joined):
                 joined.append(eid)
                 if eid in linked:
@@ -902,7 +899,7 @@ class StoryEngine:
             apart = min(event.size, other.size) >= t.split_min_groups and link < t.split_cohesion * (
                 (cohesion(event.centroid, t) or 0.0) + (cohesion(other.centroid, t) or 0.0)) / 2
             if link >= bar and not apart and mergeable(event.centroid, other.centroid, t) \
-                    and spans_compatible(event.span, other.span, t, (event.size, other.size)):
+                    and spans_compatible(event.span, other.span, t):
                 out.append(eid)
         return out
 
@@ -917,7 +914,7 @@ class StoryEngine:
             if eid in joined or eid == event_id or set(other.centroid.langs) & set(event.centroid.langs):
                 continue
             fit = average_link(event.centroid, other.centroid, t) / t.event_threshold
-            if fit >= t.cross_event_fit and spans_compatible(event.span, other.span, t, (event.size, other.size)):
+            if fit >= t.cross_event_fit and spans_compatible(event.span, other.span, t):
                 out.append(eid)
         return out
 
@@ -950,7 +947,7 @@ class StoryEngine:
         for eid, other in records.items():
             if eid in seen or eid == event_id or other.closed or set(other.centroid.langs) & own \
                     or other.span.anchor_min is None \
-                    or not spans_compatible(event.span, other.span, t, (event.size, other.size)) \
+                    or not spans_compatible(event.span, other.span, t) \
                     or int(shared_counts(f.cross_vector, [other.centroid.keys])[0]) < t.cross_lang_min_shared \
                     or event_fits(f, {eid: other}, t)[eid] < 1.0:  # the article would join it by its names
                 continue

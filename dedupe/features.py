@@ -37,7 +37,6 @@ from newsagg.dedupe.normalize import (
     mentioned_days,
     mentioned_ordinal,
     mentioned_weekday,
-    unspaced_pieces,
 )
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.tuning import Tuning
@@ -259,10 +258,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     stem_ids = term_ids(set().union(*sentence_terms), "t")  # the ids of content terms: stems too
     sentences_packed = _pack_sentences(sentence_terms, stem_ids)
     head = tokens(title) if title and (not lines or title != lines[0]) else []
-    terms = Counter([w[:stem] for w in head + words if w not in stop and (len(w) > 2 or w.isdigit())
-                     and unspaced_pieces(w) is None])
-    # Unspaced scripts (Han, kana): the two-character pieces of their phrases are the terms.
-    terms.update(p for w in head + words for p in unspaced_pieces(w) or () if p not in stop)
+    terms = Counter([w[:stem] for w in head + words if w not in stop and (len(w) > 2 or w.isdigit())])
     if tuning.word_pairs == "all" or (tuning.word_pairs == "unlisted" and unlisted):
         # Adjacent words as terms too, in a language without a function-word list:
         # its single words (Vietnamese: syllables, each a piece of many words; its

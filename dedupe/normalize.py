@@ -20,8 +20,7 @@ from newsagg.core.countries import country_names
 from newsagg.core.text import _DATE_PREFIX, _TOKEN, _TOKEN_ASCII, fold, page_date, sentences, tokens, url_date
 
 __all__ = ["article_lines", "canonical_numbers", "capitalised_tokens", "clean_text", "fold", "is_boilerplate",
-           "is_byline", "mentioned_dates", "mentioned_ordinal", "page_date", "sentences", "tokens", "unspaced_pieces",
-           "url_date"]
+           "is_byline", "mentioned_dates", "mentioned_ordinal", "page_date", "sentences", "tokens", "url_date"]
 
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -57,9 +56,7 @@ _BOILERPLATE_ANYWHERE = (
     (("getty images",), re.compile(r"\bgetty\ images\s*$")),
 )
 
-# CJK writing ends sentences with its own full stop and closing brackets (after
-# NFKC, its full-width "！？）" are the ASCII ones already).
-_SENTENCE_END = re.compile(r"[.!?…:;\"”»’)。」』】]\s*$")
+_SENTENCE_END = re.compile(r"[.!?…:;\"”»’)]\s*$")
 _NUMBER_SEPARATOR = re.compile(r"\d[.,\u00a0\u202f]\d")
 
 
@@ -100,8 +97,7 @@ def is_boilerplate(line: str) -> bool:
     if any(any(w in folded for w in words) and pattern.search(folded) for words, pattern in _BOILERPLATE_ANYWHERE):
         return True
     words = len(folded.split())
-    # Unspaced scripts write a sentence as one "word": ten of their characters are text.
-    return words < 5 and not _SENTENCE_END.search(line) and sum(map(len, _UNSPACED.findall(line))) < 10
+    return words < 5 and not _SENTENCE_END.search(line)
 
 
 def article_lines(text: str) -> list[str]:
@@ -150,36 +146,8 @@ def capitalised_tokens(text: str) -> list[str]:
         return [tok.lower() for tok in _TOKEN_ASCII.findall(text) if tok[0].isupper() or tok[0].isdigit()]
     out = []
     for tok in _TOKEN.findall(text):
-        if tok[0].isupper():  # str methods: a regex match per token cost more
+        if tok[0].isupper() or tok[0].isdigit():  # str methods: a regex match per token cost more
             out.append(fold(tok))
-        elif tok[0].isdigit():  # in an unspaced script, the number a phrase opens with
-            pieces = unspaced_pieces(tok)
-            out.append(fold(pieces[0] if pieces else tok))
-    return out
-
-
-# Scripts written without spaces between words (Han, kana): a token is a whole
-# phrase up to the next punctuation, and no two reports write the same phrase.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-
-
-def unspaced_pieces(token: str) -> list[str] | None:
-    """A token of an unspaced script as the terms it stands for: each two adjacent
-    characters of its unspaced runs (a run of one character as it is) and the
-    digits or letters between them ("2024年诺贝尔" -> "2024", "年诺", "诺贝", "贝尔");
-    None for a token with no such character (most tokens: checked once, cheaply)."""
-    if token.isascii() or not _UNSPACED.search(token):
-        return None
-    out: list[str] = []
-    end = 0
-    for run in _UNSPACED.finditer(token):
-        if run.start() > end:
-            out.append(token[end:run.start()])
-        chars = run.group()
-        out += [chars] if len(chars) == 1 else [chars[i:i + 2] for i in range(len(chars) - 1)]
-        end = run.end()
-    if end < len(token):
-        out.append(token[end:])
     return out
 
 

@@ -254,28 +254,22 @@ def weekdays_compatible(a: list[int] | None, b: list[int] | None, tuning: Tuning
     return any(min((x - y) % 7, (y - x) % 7) <= 1 for x in wa for y in wb)
 
 
-def ordinals_compatible(a: list[int] | None, b: list[int] | None, tuning: Tuning, article: bool = False,
-                        sizes: tuple[int | None, int | None] = (None, None)) -> bool:
+def ordinals_compatible(a: list[int] | None, b: list[int] | None, tuning: Tuning, article: bool = False) -> bool:
     """Whether the ordinals of a series two clusters' texts name most (`Span.ordinals`:
     "the fifth eruption", "the sixth") can be one happening's: the same one. True
     when either names none, or fewer than `ordinal_reports` of a cluster's reports
-    name it, or (an event of known size: `sizes`) fewer than `ordinal_share` of
-    its reports; an `article` (a) counts alone."""
+    name it; an `article` (a) counts alone."""
     if not tuning.ordinals:
         return True
-
-    def least(size: int | None) -> int:
-        return max(tuning.ordinal_reports, math.ceil(tuning.ordinal_share * size) if size else 0)
-
-    oa = _most_named(a, 1 if article else least(sizes[0]))
-    ob = _most_named(b, least(sizes[1]))
+    oa = _most_named(a, 1 if article else tuning.ordinal_reports)
+    ob = _most_named(b, tuning.ordinal_reports)
     return not oa or not ob or bool(oa & ob)
 
 
-def time_compatible(f: Features | Member, span: Span, tuning: Tuning, size: int | None = None) -> bool:
-    """Whether an article's time fits an event's (its span; `size`: its reports,
-    when known). Published times (anchors) are exact; a date written in a text
-    only says the text is not older than it."""
+def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
+    """Whether an article's time fits an event's (its span). Published times
+    (anchors) are exact; a date written in a text only says the text is not
+    older than it."""
     gap = tuning.max_gap_days * 86400.0
     lo, hi, written = span.anchor_min, span.anchor_max, span.written_max
     if f.day is not None and not days_compatible(Span(day_min=f.day, day_max=f.day), span, tuning):
@@ -288,8 +282,7 @@ def time_compatible(f: Features | Member, span: Span, tuning: Tuning, size: int 
         # unknown (published ones keep to the publication times' bound).
         if f.anchor is None and not weekdays_compatible(named, span.published_weekdays, tuning, article=True):
             return False
-    if f.ordinal is not None and not ordinals_compatible(ordinal_counts(f.ordinal), span.ordinals, tuning, article=True,
-                                                         sizes=(None, size)):
+    if f.ordinal is not None and not ordinals_compatible(ordinal_counts(f.ordinal), span.ordinals, tuning, article=True):
         return False
     if f.anchor is not None:
         if lo is not None and not lo - gap <= f.anchor <= hi + gap:
@@ -314,7 +307,7 @@ def time_compatible(f: Features | Member, span: Span, tuning: Tuning, size: int 
         return False
     return True
 
-def spans_compatible(a: Span, b: Span, tuning: Tuning, sizes: tuple[int | None, int | None] = (None, None)) -> bool:
+def spans_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
     """Whether two events' times allow them to be one happening: the bound an
     article's time must keep to join an event (`time_compatible`), between two
     events. Their publication times lie within the gap of each other's, and
@@ -327,7 +320,7 @@ def spans_compatible(a: Span, b: Span, tuning: Tuning, sizes: tuple[int | None, 
         if x.written_max is not None and y.anchor_max is not None and x.written_max > y.anchor_max + gap:
             return False
     return days_compatible(a, b, tuning) and weekdays_compatible(a.weekdays, b.weekdays, tuning) \
-        and ordinals_compatible(a.ordinals, b.ordinals, tuning, sizes=sizes)
+        and ordinals_compatible(a.ordinals, b.ordinals, tuning)
 
 
 def _link(terms_dot: float, keys_dot: float, pairs: float, shared_language: bool, tuning: Tuning,
@@ -398,7 +391,7 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
     `Tuning.small_event_bar`); 0 when out of the event's time. The dot products
     with all events' centroids are taken in one pass."""
     fits = {eid: 0.0 for eid in events}
-    timely = [(eid, rec) for eid, rec in events.items() if time_compatible(f, rec.span, tuning, rec.size)]
+    timely = [(eid, rec) for eid, rec in events.items() if time_compatible(f, rec.span, tuning)]
     centroid_keys = [rec.centroid.keys for _, rec in timely]
     terms = dots(f.term_vector, [rec.centroid.terms for _, rec in timely])
     keys = dots(f.key_vector, centroid_keys)
@@ -408,9 +401,7 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
     in_common = shared_counts(f.key_vector, centroid_keys).tolist()
     name_ids = np.array(sorted(term_ids([k for k in f.keys if not k[0].isdigit()], "k").values()), dtype=np.int64)
     names_in_common = shared_counts(SparseVector(name_ids, np.ones(name_ids.size)), centroid_keys).tolist()
-    # The names gate asks for names: a report with numbers only (a script without
-    # capitals: Han, kana, Hangul) is judged by its words.
-    gate = tuning.min_key_link if len(f.key_vector) and (name_ids.size or not tuning.names_gate_needs_names) else 0.0
+    gate = tuning.min_key_link if len(f.key_vector) else 0.0
     for i, ((eid, rec), terms_dot, keys_dot) in enumerate(zip(timely, terms.tolist(), keys.tolist())):
         # Reports of one happening name the same people, places and figures: content
         # words alone (a language's common words among them) do not make one.

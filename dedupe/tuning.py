@@ -168,7 +168,6 @@ class Tuning:
     country_languages: tuple = ("de", "es", "fr", "it", "nl", "pl", "pt")
     names_keys: int = 8  # the rarest names/numbers of an article indexed for other languages' reports
 
-    names_gate_needs_names: bool = True  # `min_key_link` only for a report that writes a name
     min_key_link: float = 0.1  # least average names-and-numbers similarity to join an event in its language
     per_language_df: bool = True  # content words' document frequencies within their language
     lang_prior_docs: int = 50  # idf_prior_docs of those
@@ -189,9 +188,6 @@ class Tuning:
     # no date says it. Counts once `ordinal_reports` of an event's reports name it.
     ordinals: bool = True
     ordinal_reports: int = 1
-    # ... and at least this share of its reports: one report in twenty naming "the
-    # second time" (England's second final lost) is no ordinal of the event.
-    ordinal_share: float = 0.0
     ordinal_cues: bool = True  # only ordinals a few words before a word of a series ("time", "since", "Mal")
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
     anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out

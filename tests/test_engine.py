@@ -861,28 +861,3 @@ def test_weekdays_a_report_names_after_its_lead_are_not_its_happenings(engine):
                                   "Port Sarn, and on Thursday the engineers hand in their report.")
     later = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, outlook, None))
     assert later.event_id == first.event_id
-
-
-# Japanese reports (no spaces between words, no capitals, no name a capital marks):
-# two of one crane accident in different words and figures, one of a snowstorm.
-CRANE_JA_TITLE = "ポートエリソン港でクレーン倒壊　作業員2人けが"
-CRANE_JA_TEXT = ("港湾都市ポートエリソンで12日朝、大型クレーンが停泊中の貨物船の上に倒れ、作業員2人がけがをした。"
-                 "港湾局によると、クレーンは強風にあおられて倒れたという。\n"
-                 "事故の影響で、港の北側のふ頭は終日閉鎖され、貨物船3隻が沖合で待機した。")
-CRANE_JA_OTHER_TITLE = "貨物船にクレーン倒れ込む　港湾局が原因調査"
-CRANE_JA_OTHER_TEXT = ("ポートエリソンの港で12日、大型クレーンが貨物船に倒れ込む事故があり、作業員2人が負傷した。"
-                       "港湾局は強風が原因とみて調べている。\n"
-                       "北側のふ頭は閉鎖され、船の出入りに最大6時間の遅れが出た。")
-SNOW_JA_TITLE = "大雪で国道通行止め　車300台立ち往生"
-SNOW_JA_TEXT = ("北部の山間部で12日、記録的な大雪のため国道が通行止めとなり、約300台の車が立ち往生した。"
-                "県は災害派遣を要請し、運転手に毛布や食料を配った。\n"
-                "気象台は13日にかけてさらに50センチの積雪を予想している。")
-
-
-def test_japanese_reports_of_one_accident_share_an_event_and_a_snowstorm_report_does_not(engine):
-    first = engine.assign(article("minatoshimbun", CRANE_JA_TITLE, CRANE_JA_TEXT, None, "ja"))
-    other = engine.assign(article("kowannews", CRANE_JA_OTHER_TITLE, CRANE_JA_OTHER_TEXT, None, "ja"))
-    snow = engine.assign(article("yukiguninippo", SNOW_JA_TITLE, SNOW_JA_TEXT, None, "ja"))
-    assert other.event_id == first.event_id
-    assert other.group_id != first.group_id
-    assert snow.event_id != first.event_id

@@ -15,7 +15,6 @@ from newsagg.dedupe.normalize import (
     page_date,
     sentences,
     tokens,
-    unspaced_pieces,
     url_date,
 )
 
@@ -187,16 +186,3 @@ def test_the_ordinal_of_a_series_is_read_in_each_languages_words_and_not_from_ot
     # only when cues are not asked for.
     assert mentioned_ordinal("the country's third moon mission lifted off", "en", cued=True) is None
     assert mentioned_ordinal("the country's third moon mission lifted off", "en") == 3
-
-
-def test_chinese_and_japanese_paragraphs_are_article_text_and_their_phrases_are_cut_into_character_pairs():
-    # A paragraph in a script written without spaces is one "word" to a space
-    # split and ends with "。": it is text, not a menu entry.
-    text = ("首页\n"
-            "港口城市十二日早晨发生起重机倒塌事故，两名工人受伤。\n"
-            "港湾局によると、クレーンは強風で倒れたという")
-    assert article_lines(text) == ["港口城市十二日早晨发生起重机倒塌事故,两名工人受伤。", "港湾局によると、クレーンは強風で倒れたという"]
-    assert unspaced_pieces("2024年诺贝尔") == ["2024", "年诺", "诺贝", "贝尔"]
-    assert unspaced_pieces("harbour") is None and unspaced_pieces("Straße") is None
-    # The number a phrase opens with is the key, not the whole phrase.
-    assert capitalised_tokens("2024年诺贝尔文学奖授予作家") == ["2024"]
