@@ -555,10 +555,8 @@ class StoryEngine:
         lone = [cid for cid in near if (g := groups.get(records[cid].group_id)) is not None and g.size == 1]
         if not lone:
             return []
-        members = self.state.members(f"group:{group_id}")[: t.copy_group_members]
-        missing = [m for m in members if m not in same_language]
-        feats = [*(same_language[m] for m in members if m in same_language),
-                 *self._load_features({m: r.content_hash for m, r in self._articles(missing).items()}).values(), f]
+        _, kept = self._member_features(group_id, same_language)
+        feats = [*kept.values(), f]
         return [records[cid].group_id for cid in lone
                 if (hits := version_hits(same_language[cid], feats, t)) >= t.copy_group_mid_members
                 and hits >= t.copy_group_share * len(feats)]
@@ -568,14 +566,20 @@ class StoryEngine:
         """A copy group's first `copy_group_members` members, and the features of
         those that can vouch for the article: a member much shorter than the
         article (a wire lead it quotes) vouches for nothing."""
-        t = self.tuning
-        members = self.state.members(f"group:{group_id}")[: t.copy_group_members]
+        members, feats = self._member_features(group_id, same_language)
+        least = self.tuning.copy_group_min_length * len(f.shingles)
+        return members, {m: feats[m] for m in members if m in feats and len(feats[m].shingles) >= least}
+
+    def _member_features(self, group_id: str,
+                         same_language: dict[str, Features]) -> tuple[list[str], dict[str, Features]]:
+        """A copy group's first `copy_group_members` members and the features kept
+        of them: from the candidates at hand, the others read from the state."""
+        members = self.state.members(f"group:{group_id}")[: self.tuning.copy_group_members]
+        if not members:
+            return members, {}
         missing = [m for m in members if m not in same_language]
-        feats = {**{m: same_language[m] for m in members if m in same_language},
-                 **self._load_features({m: r.content_hash for m, r in self._articles(missing).items()})} \
-            if members else {}
-        return members, {m: feats[m] for m in members
-                         if m in feats and len(feats[m].shingles) >= t.copy_group_min_length * len(f.shingles)}
+        return members, {**{m: same_language[m] for m in members if m in same_language},
+                         **self._load_features({m: r.content_hash for m, r in self._articles(missing).items()})}
 
     # ------------------------------------------------------------------ record
     def _record(self, article: Article, f: Features, sigs: tuple[np.ndarray, np.ndarray | None],

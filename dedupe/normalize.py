@@ -321,13 +321,11 @@ def _ordinal_forms(lang: str, word: str) -> list[str]:
         return [word + end for end in ("", "n", "r", "s", "m")]
     if lang in ("es", "it", "pt") and word.endswith("o"):
         return [word, word[:-1] + "a"] + (["tercer"] if word == "tercero" else [])
-    if lang == "es" and word == "cuarta":
-        return [word]
     return [word]
 
 
 _ORDINALS = {lang: {form: n for n, word in enumerate(words, 2) if word for form in _ordinal_forms(lang, word)
-                    if form not in ("achten", "cuarto")}
+                    if form != "achten"}
              for lang, words in _ORDINAL_WORDS.items()}
 _ORDINAL = {lang: re.compile(r"\b(" + "|".join(sorted(table, key=len, reverse=True)) + r")\b(?![-\w])")
             for lang, table in _ORDINALS.items()}
