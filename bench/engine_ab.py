@@ -3,6 +3,7 @@ before/after figures measured on the same machine in the same session.
 
     git worktree add /tmp/prev dfa9c31
     python bench/engine_ab.py /tmp/prev --articles 100000   # then: python bench/engine_ab.py .
+    python bench/engine_ab.py /tmp/prev --redis              # the state in Redis (a redis-server of its own)
 
 Imports `dedupe` and `newsagg` from TREE, and `bench_engine` (long-run settings:
 3,000 articles assigned first, 3 rounds of 500 timed) from this directory. Run the
@@ -22,6 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tree", type=Path, help="checkout whose dedupe/ is timed")
     parser.add_argument("--articles", type=int, default=100_000, help="entries in the engine's index")
+    parser.add_argument("--redis", action="store_true", help="the engine's state in Redis (bench_engine_redis)")
     args = parser.parse_args()
     tree = str(args.tree.resolve())
     import newsagg
@@ -39,8 +41,9 @@ def main() -> None:
 
     news = bench_dedupe.NewsCorpus(bench_dedupe.Corpus())
     key_sigs = news.key_signatures(args.articles, newsagg.dedupe.minhash.Signer(num_perm=128, seed=1))
-    result = bench_dedupe.bench_engine(news, key_sigs, args.articles, warm=3000, count=500, rounds=3)
-    print(json.dumps({"tree": tree, **result}))
+    timed = bench_dedupe.bench_engine_redis if args.redis else bench_dedupe.bench_engine
+    result = timed(news, key_sigs, args.articles, warm=3000, count=500, rounds=3)
+    print(json.dumps({"tree": tree, "redis": args.redis, **result}))
 
 
 if __name__ == "__main__":

@@ -1,33 +1,71 @@
 """The clusters of the story engine of a checkout, dumped: to show that a change
-(a refactor) leaves every copy group and event as it was.
+(a refactor) leaves every copy group, event, storyline and Assignment as it was.
 
     git worktree add /tmp/engine-before 3d8ef6d
     python bench/engine_identity.py --tree /tmp/engine-before --out /tmp/before.json
     python bench/engine_identity.py --out /tmp/after.json --compare /tmp/before.json
+    python bench/engine_identity.py --redis ...        # the engine's state in Redis
 
-Streams ../shared/data/news-events-dev.jsonl (all rows) in file order and in
-`--shuffles` seeded shuffled orders, and ../shared/data/ecbplus-events.jsonl in
-file order, through `newsagg.dedupe.eval.run_engine` (what `newsagg eval
-clusters` runs) and writes {run: {article id: [copy group, event]}}. With
+Streams ../shared/data/news-events-dev.jsonl (all rows), bench/data's
+dated-events and dated-events-vi, each in file order and in `--shuffles` seeded
+shuffled orders, and ../shared/data/ecbplus-events.jsonl in file order, through
+a `StoryEngine` on a fresh state (as `newsagg.dedupe.eval.run_engine`, what
+`newsagg eval clusters` runs) and writes {run: {article id: [copy group, event,
+storyline]}} with, per run, a SHA-256 of every `Assignment` returned (repr of
+all its fields, in order: a changed similarity or update list shows). With
 `--tree`, `dedupe` comes from that checkout (inserted first in newsagg.__path__,
 as bench/engine_ab.py does); `newsagg.core` stays this checkout's.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
+import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
+SHUFFLED = {"dev": DATA / "news-events-dev.jsonl", "dated": HERE / "data" / "dated-events" / "dated-events.jsonl",
+            "dated-vi": HERE / "data" / "dated-events-vi" / "events.jsonl"}
 
 
 def runs(shuffles: int) -> list[tuple[str, Path, int | None]]:
-    dev, ecb = DATA / "news-events-dev.jsonl", DATA / "ecbplus-events.jsonl"
-    return [("dev-file-order", dev, None)] + [(f"dev-shuffle-{s}", dev, s) for s in range(1, shuffles + 1)] \
-        + [("ecbplus-file-order", ecb, None)]
+    out: list[tuple[str, Path, int | None]] = []
+    for name, path in SHUFFLED.items():
+        out += [(f"{name}-file-order", path, None)] + [(f"{name}-shuffle-{s}", path, s)
+                                                         for s in range(1, shuffles + 1)]
+    return out + [("ecbplus-file-order", DATA / "ecbplus-events.jsonl", None)]
+
+
+def run_labels(ev, rows: list[dict], redis_client=None) -> tuple[dict[str, list], str]:
+    """{article id: [group, event, storyline]} at the end, and a digest of every Assignment."""
+    from newsagg.dedupe.engine import StoryEngine
+    from newsagg.dedupe.state import LocalState, RedisState
+
+    arrival = datetime(2026, 1, 1, tzinfo=timezone.utc)  # fixed: no field may depend on the clock
+    labels: dict[str, list] = {}
+    digest = hashlib.sha256()
+    with tempfile.TemporaryDirectory(prefix="engine-identity-") as tmp:
+        if redis_client is not None:
+            redis_client.flushdb()
+        engine = StoryEngine(RedisState(redis_client, prefix="identity") if redis_client is not None
+                             else LocalState(tmp))
+        try:
+            for row in rows:
+                a = engine.assign(ev.to_article(row, arrival))
+                digest.update(repr(a).encode())
+                labels[a.article_id] = [a.group_id, a.event_id, a.storyline_id]
+                for aid, fields in a.updates.items():
+                    old = labels.get(aid, [None, None, None])
+                    labels[aid] = [fields.get("group_id", old[0]), fields.get("event_id", old[1]),
+                                   fields.get("storyline_id", old[2])]
+        finally:
+            engine.close()
+    return {r["id"]: labels[r["id"]] for r in rows}, digest.hexdigest()
 
 
 def main() -> None:
@@ -36,6 +74,7 @@ def main() -> None:
     parser.add_argument("--shuffles", type=int, default=4)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--compare", type=Path, help="a dump to compare with: exit 1 when any label differs")
+    parser.add_argument("--redis", action="store_true", help="the engine's state in Redis (a redis-server of its own)")
     args = parser.parse_args()
     import newsagg
 
@@ -46,22 +85,39 @@ def main() -> None:
 
     if args.tree and not ev.__file__.startswith(tree):
         raise SystemExit(f"dedupe came from {ev.__file__}, not {tree}")
-    dump: dict[str, dict[str, list[str]]] = {}
-    for name, path, seed in runs(args.shuffles):
-        rows = ev.load_labelled(path)
-        if seed is not None:
-            random.Random(seed).shuffle(rows)
-        result = ev.run_engine(rows)
-        dump[name] = {r["id"]: [g, e] for r, g, e in zip(rows, result.groups, result.events)}
-        print(f"{name}: {len(rows)} articles, {len(set(result.events))} events, "
-              f"{len(set(result.groups))} groups, {result.seconds:.1f} s", file=sys.stderr)
-    args.out.write_text(json.dumps(dump, sort_keys=True, indent=0))
+    server = client = None
+    if args.redis:
+        import redis
+
+        sys.path.insert(1, str(HERE.parent))
+        from tests.support.servers import RedisServer
+
+        server = RedisServer(appendonly=False).__enter__()
+        client = redis.Redis.from_url(server.url)
+    dump: dict[str, dict[str, list]] = {}
+    digests: dict[str, str] = {}
+    try:
+        for name, path, seed in runs(args.shuffles):
+            rows = ev.load_labelled(path)
+            if seed is not None:
+                random.Random(seed).shuffle(rows)
+            dump[name], digests[name] = run_labels(ev, rows, client)
+            print(f"{name}: {len(rows)} articles, {len({v[1] for v in dump[name].values()})} events, "
+                  f"{len({v[0] for v in dump[name].values()})} groups", file=sys.stderr)
+    finally:
+        if server is not None:
+            client.close()
+            server.__exit__(None, None, None)
+    args.out.write_text(json.dumps({"labels": dump, "assignments_sha256": digests}, sort_keys=True, indent=0))
     if args.compare:
         before = json.loads(args.compare.read_text())
-        differ = {name: sum(before.get(name, {}).get(aid) != labels for aid, labels in run.items())
+        differ = {name: sum(before["labels"].get(name, {}).get(aid) != labels for aid, labels in run.items())
                   for name, run in dump.items()}
-        print(json.dumps({"differing_articles": differ, "identical": not any(differ.values())}))
-        if any(differ.values()) or set(before) != set(dump):
+        digests_differ = sorted(n for n in digests if before["assignments_sha256"].get(n) != digests[n])
+        same = not any(differ.values()) and not digests_differ and set(before["labels"]) == set(dump)
+        print(json.dumps({"differing_articles": differ, "assignments_differ_in": digests_differ,
+                          "identical": same}))
+        if not same:
             raise SystemExit(1)
 
 

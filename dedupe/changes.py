@@ -48,7 +48,8 @@ def diff_passages(original_title: str, original: Passages, copy_title: str, copy
         return Changes(title_changed=title_changed)
     a, b = original.sentences, copy.sentences
     ka, kb = original.keys, copy.keys
-    wa, wb = [set(k.split()) for k in ka], [set(k.split()) for k in kb]
+    # Word sets of the copy's sentences in replaced blocks only (most of a copy lines up).
+    wb: dict[int, set[str]] = {}
     added: list[str] = []
     removed: list[str] = []
     changed: list[tuple[str, str]] = []
@@ -60,8 +61,11 @@ def diff_passages(original_title: str, original: Passages, copy_title: str, copy
         # were removed from the original or added by the copy.
         for i in list(old):
             best, best_ratio = None, CHANGED_SENTENCE_RATIO
+            words_i = set(ka[i].split())
             for j in new:
-                ratio = _alike(wa[i], wb[j])
+                if j not in wb:
+                    wb[j] = set(kb[j].split())
+                ratio = _alike(words_i, wb[j])
                 if ratio >= best_ratio:
                     best, best_ratio = j, ratio
             if best is not None:

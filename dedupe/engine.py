@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 
 from newsagg.core.schema import Article, Changes
+from newsagg.dedupe.arrays import isin_sorted, unique
 from newsagg.dedupe.changes import diff_passages
 from newsagg.dedupe.clusters import (
     Centroid,
@@ -67,7 +68,7 @@ from newsagg.dedupe.clusters import (
 )
 from newsagg.dedupe.decision import event_evidence, join_chances
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
-from newsagg.dedupe.lsh import LSHIndex
+from newsagg.dedupe.lsh import LSHIndex, query_each
 from newsagg.dedupe.minhash import Signer
 from newsagg.dedupe.records import RECORD_TYPES, ArticleRecord, ClusterRecord, EventRecord, GroupRecord, StorylineRecord
 from newsagg.dedupe.scoring import (
@@ -287,10 +288,10 @@ class StoryEngine:
             raise EngineError(f"assign() takes a newsagg.schema.Article, got {type(article).__name__}")
         features = featurize(article, self.tuning)
         started = time.perf_counter()
-        with self.state.lock():
-            # What a new article reads first, in one round trip where reads cost one.
-            event_base, group_base = _founded_ids(article.id)
-            self.state.read_ahead({"article": [article.id], "event": [event_base], "group": [group_base]})
+        # What a new article reads first, read with the lock where reads cost a round trip.
+        event_base, group_base = _founded_ids(article.id)
+        with self.state.lock(reads={"article": [article.id], "event": [event_base], "group": [group_base],
+                                    "storyline": [f"sl-{article.id}"]}):
             previous = self._articles([article.id]).get(article.id)
             if previous and previous.content_hash == article.content_hash:
                 return self._stored_assignment(article.id, previous)
@@ -327,11 +328,10 @@ class StoryEngine:
         # its documents): a language with few reports in the stream, or none of its
         # function words in our list, learns them from its own frequencies.
         key_ids = term_ids(f.keys, "k")
-        lang_key_ids = term_ids([f"{f.lang}|{k}" for k in f.keys], "L")
+        lang_key_ids = term_ids(f.keys, "L", prefix=f"{f.lang}|")  # by key: ids of "lang|key"
         if t.per_language_df:
-            own = term_ids([f"{f.lang}|{w}" for w in f.terms], "t")
-            content_ids = {w: own[f"{f.lang}|{w}"] for w in f.terms}
-            lang_docs = term_ids([f"{f.lang}|"], "D")[f"{f.lang}|"]
+            content_ids = term_ids(f.terms, "t", prefix=f"{f.lang}|")  # by term: ids of "lang|term"
+            lang_docs = term_ids([""], "D", prefix=f"{f.lang}|")[""]
         else:
             content_ids, lang_docs = term_ids(f.terms, "t"), None
         counted, df = self.state.count_document([*content_ids.values(), *key_ids.values(),
@@ -341,23 +341,29 @@ class StoryEngine:
         f.key_vector = tfidf(f.keys, key_ids, df, docs)
 
         sig = self._signature(f)
-        # Nothing to sign (a page of clutter only): no candidates, and not indexed.
-        # The candidates sharing the most bands first: a cap keeps the likeliest, not arbitrary ones.
-        found = self.lsh.query(sig, limit=t.max_candidates + 1) if f.keys or f.terms else []
-        candidate_ids = [c for c in found if c != article.id][: t.max_candidates]
+        names = self._rarest(f.keys, key_ids, df) if len(f.keys) >= t.cross_lang_min_keys else []
+        names_sig = self.signer.sign(word_shingles(names, 1)) if names else None
         # Reports in other languages share few of its capitalised words (German
         # capitalises every noun): they are looked up by the names and numbers
         # also seen in other languages.
-        shared = [k for k in f.keys if df.get(key_ids[k], 0) > df.get(lang_key_ids[f"{f.lang}|{k}"], 0)]
-        other_language: list[str] = []
+        shared = [k for k in f.keys if df.get(key_ids[k], 0) > df.get(lang_key_ids[k], 0)]
+        # The index queries, asked together (where they cost a round trip each, in one).
+        queries: dict[str, tuple[LSHIndex, np.ndarray, int]] = {}
+        # Nothing to sign (a page of clutter only): no candidates, and not indexed.
+        # The candidates sharing the most bands first: a cap keeps the likeliest, not arbitrary ones.
+        if f.keys or f.terms:
+            queries["candidates"] = (self.lsh, sig, t.max_candidates + 1)
         if len(shared) >= t.cross_lang_min_keys and len(shared) < len(f.keys):
-            query = self.signer.sign(word_shingles(self._rarest(shared, key_ids, df), 1))
-            more = self.names_lsh.query(query, limit=t.max_candidates + 1)
-            other_language = [c for c in more if c != article.id and c not in candidate_ids][: t.max_candidates]
+            queries["other languages"] = (self.names_lsh, self.signer.sign(
+                word_shingles(self._rarest(shared, key_ids, df), 1)), t.max_candidates + 1)
+        if names_sig is not None:  # events of weeks ago, whose articles the indexes no longer hold
+            queries["founding names"] = (self.events_lsh, names_sig, t.max_candidates)
+        answers = dict(zip(queries, query_each(list(queries.values()))))
+        candidate_ids = [c for c in answers.get("candidates", []) if c != article.id][: t.max_candidates]
+        other_language = [c for c in answers.get("other languages", [])
+                          if c != article.id and c not in candidate_ids][: t.max_candidates]
         if len(shared) >= t.cross_lang_min_keys:
             f.cross_vector = tfidf({k: f.keys[k] for k in shared}, key_ids, df, docs)
-        names = self._rarest(f.keys, key_ids, df) if len(f.keys) >= t.cross_lang_min_keys else []
-        names_sig = self.signer.sign(word_shingles(names, 1)) if names else None
         records = self._articles(candidate_ids + other_language)
         if other_language:
             # Only reports in other languages: same-language candidates are the
@@ -402,7 +408,7 @@ class StoryEngine:
                     linked.remove(eid)
         storyline_of = {e: r.storyline_id for e, r in events.items() if r.storyline_id}
         if names_sig is not None:  # events of weeks ago, whose articles the indexes no longer hold
-            earlier = [e for e in self.events_lsh.query(names_sig, limit=t.max_candidates) if e not in events]
+            earlier = [e for e in answers["founding names"] if e not in events]
             storyline_of.update({e: r.storyline_id for e, r in self._resolve_events(set(earlier))[1].items()
                                  if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
@@ -957,12 +963,12 @@ class StoryEngine:
                 continue
             langs = set(other.centroid.langs)
             elsewhere = {e: r for e, r in rivals.items() if e != eid and not set(r.centroid.langs) & langs}
-            seen_ids = np.unique(np.concatenate([r.centroid.keys.ids for r in elsewhere.values()]))
+            seen_ids = unique(np.concatenate([r.centroid.keys.ids for r in elsewhere.values()]))
             arts = self._articles(self.state.members(f"event:{eid}"))
             feats = self._load_features({m: a.content_hash for m, a in arts.items()})
             fits = []
             for mf in feats.values():
-                held = np.isin(mf.key_vector.ids, seen_ids)
+                held = isin_sorted(mf.key_vector.ids, seen_ids)
                 if int(held.sum()) < t.cross_lang_min_keys:
                     fits.append(0.0)
                     continue

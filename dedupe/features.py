@@ -15,7 +15,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from itertools import chain
+from itertools import chain, compress
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from newsagg.core.schema import Article
 from newsagg.core.text import detect_language, publication_time, sentences, stopword_lists, stopwords, tokens
+from newsagg.dedupe.arrays import setdiff, unique
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
 from newsagg.dedupe.clusters import Member
@@ -112,8 +114,10 @@ class Features:
         if self._figures is None:
             words = tokens(_DIGITS_SLASH.sub("-", canonical_numbers(f"{self.title}\n{self.text}")))
             found: dict[tuple[str, str], set] = {}
-            for i in range(1, len(words) - 1):
-                if words[i][0].isdigit():
+            # The tokens that start with a digit, found by iterators in C: a text has few.
+            numbers = compress(range(len(words)), map(str.isdigit, map(itemgetter(0), words)))
+            for i in numbers:
+                if 0 < i < len(words) - 1:
                     found.setdefault((words[i - 1], words[i + 1]), set()).add(words[i])
             self._figures = {k: frozenset(v) for k, v in found.items()}
         return self._figures
@@ -199,7 +203,7 @@ def _quoted_shingles(shingles: np.ndarray, flags: list[bool], k: int) -> np.ndar
     else:
         counts = np.concatenate([[0], np.cumsum(q)])
         inside = (counts[k:] - counts[:-k]) > 0
-    return np.setdiff1d(shingles[inside], shingles[~inside])
+    return setdiff(shingles[inside], shingles[~inside])
 
 
 
@@ -213,6 +217,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     if "sh" in stored and "st" in stored:
         return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"],
                         stored["written"], frozenset(stored.get("slug", ())),
+                        terms=_NO_COUNTS, keys=_NO_COUNTS,  # (see `for_cache`)
                         shingles=np.frombuffer(base64.b64decode(stored["sh"]), dtype="<u8").astype(np.uint64),
                         sentences_packed=stored["st"],
                         quoted=np.frombuffer(base64.b64decode(stored.get("sq", "")), dtype="<u8").astype(np.uint64),
@@ -278,7 +283,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     shingles = word_shingles(words, k) if words else np.empty(0, np.uint64)
     quoted = _quoted_shingles(shingles, quoted_flags, k) if len(quoted_flags) == len(words) else np.empty(0, np.uint64)
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
-                    frozenset(stored.get("slug", ())), terms, keys, np.unique(shingles), quoted, sentences_packed,
+                    frozenset(stored.get("slug", ())), terms, keys, unique(shingles), quoted, sentences_packed,
                     Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
                     day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"))
 

@@ -36,11 +36,12 @@ from newsagg.dedupe.lsh_storage import (
     LSHStorage,
     MemoryLSHStorage,
     RedisLSHStorage,
+    band_match_counts_each,
     limit_th_largest,
 )
 from newsagg.dedupe.shingles import fmix
 
-__all__ = ["LSHIndex", "LSHStorage", "MemoryLSHStorage", "RedisLSHStorage", "optimal_params",
+__all__ = ["LSHIndex", "LSHStorage", "MemoryLSHStorage", "RedisLSHStorage", "optimal_params", "query_each",
            "collision_probability"]
 
 log = logging.getLogger(__name__)
@@ -125,16 +126,7 @@ class LSHIndex:
         `limit` keys sharing the most bands (the likeliest to be similar) first."""
         if limit is None:
             return sorted(set(self.storage.band_matches(self.band_keys(sig))))
-        keys, counts = self.storage.band_match_counts(self.band_keys(sig), limit)
-        shared = dict(zip(keys, counts.tolist()))
-        if len(keys) > limit:
-            # Every key sharing more bands than the limit-th stays; ties at the limit-th
-            # count are broken by key, so only those are sorted (all of them cost more
-            # than the lookup).
-            bar = limit_th_largest(counts, limit)
-            kept = [k for k in keys if shared[k] > bar]
-            keys = kept + sorted(k for k in keys if shared[k] == bar)[:limit - len(kept)]
-        return sorted(keys, key=lambda k: (-shared[k], k))
+        return _likeliest(*self.storage.band_match_counts(self.band_keys(sig), limit), limit)
 
     def remove(self, key: str) -> bool:
         return self.storage.remove([key]) == 1
@@ -151,3 +143,23 @@ class LSHIndex:
 
     def __contains__(self, key: str) -> bool:
         return key in self.storage
+
+
+def _likeliest(keys: list[str], counts: np.ndarray, limit: int) -> list[str]:
+    """The `limit` keys sharing the most band keys (`counts`), most first, ties by key."""
+    shared = dict(zip(keys, counts.tolist()))
+    if len(keys) > limit:
+        # Every key sharing more bands than the limit-th stays; ties at the limit-th
+        # count are broken by key, so only those are sorted (all of them cost more
+        # than the lookup).
+        bar = limit_th_largest(counts, limit)
+        kept = [k for k in keys if shared[k] > bar]
+        keys = kept + sorted(k for k in keys if shared[k] == bar)[:limit - len(kept)]
+    return sorted(keys, key=lambda k: (-shared[k], k))
+
+
+def query_each(queries: Sequence[tuple[LSHIndex, np.ndarray, int]]) -> list[list[str]]:
+    """`index.query(sig, limit)` of each (index, sig, limit): indexes kept in one
+    Redis answer in one round trip."""
+    replies = band_match_counts_each([(index.storage, index.band_keys(sig), limit) for index, sig, limit in queries])
+    return [_likeliest(keys, counts, limit) for (keys, counts), (_, _, limit) in zip(replies, queries)]

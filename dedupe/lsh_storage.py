@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from newsagg.core.iters import batched
+from newsagg.dedupe.arrays import unique_counts
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +278,7 @@ class MemoryLSHStorage(LSHStorage):
         # entries at 1M), and with a limit only the `limit` first by count, then
         # key, are turned into keys: the same ones `LSHIndex.query` would keep.
         with self._lock:
-            ids, counts = np.unique(self._matching_ids(band_keys), return_counts=True)
+            ids, counts = unique_counts(self._matching_ids(band_keys))
             alive = self._alive[ids]
             ids, counts = ids[alive], counts[alive]
             if limit is not None and ids.size > limit:
@@ -298,10 +299,11 @@ class MemoryLSHStorage(LSHStorage):
             prefixes = self._prefix[ids[tied]]
             cut = np.partition(prefixes, need - 1)[need - 1]
             sure = tied[prefixes < cut]
-            at_cut = tied[prefixes == cut].tolist()
+            at_cut = tied[prefixes == cut]
             key_of = self._key_of
-            at_cut.sort(key=lambda t: key_of[ids[t]])
-            tied = np.concatenate([sure, np.array(at_cut[:need - sure.size], dtype=np.int64)])
+            keys_at_cut = [key_of[i] for i in ids[at_cut].tolist()]
+            by_key = sorted(range(at_cut.size), key=keys_at_cut.__getitem__)[:need - sure.size]
+            tied = np.concatenate([sure, at_cut[np.array(by_key, dtype=np.int64)]])
         return np.concatenate([above, tied])
 
     def remove(self, keys: list[str]) -> int:
@@ -606,6 +608,24 @@ return table.concat(found, '\\1')
 """
 
 
+def band_match_counts_each(requests: list[tuple[LSHStorage, np.ndarray, int | None]]) -> list[tuple[list[str], np.ndarray]]:
+    """`band_match_counts(band_keys, limit)` of several (storage, band_keys, limit):
+    those of Redis storages sharing one client in one pipeline (one round trip
+    instead of one each), the others in turn."""
+    remote = [(i, s, band_keys) for i, (s, band_keys, _) in enumerate(requests) if isinstance(s, RedisLSHStorage)]
+    replies: dict[int, tuple[list[str], np.ndarray]] = {}
+    if len(remote) > 1 and all(s.client is remote[0][1].client for _, s, _ in remote):
+        with remote[0][1].client.pipeline(transaction=False) as pipe:
+            for _, s, band_keys in remote:
+                # EVAL, not EVALSHA: a pipeline would first ask Redis which scripts it holds.
+                pipe.eval(_QUERY_LUA, 0, *s._query_args(band_keys))
+            for (i, s, _), found in zip(remote, pipe.execute()):
+                shared = Counter(s._matches(found))
+                replies[i] = list(shared), np.fromiter(shared.values(), dtype=np.int64, count=len(shared))
+    return [replies[i] if i in replies else s.band_match_counts(band_keys, limit)
+            for i, (s, band_keys, limit) in enumerate(requests)]
+
+
 class RedisLSHStorage(LSHStorage):
     """Storage in Redis under `prefix`: shared by every process using that prefix.
 
@@ -682,9 +702,15 @@ class RedisLSHStorage(LSHStorage):
             yield args
 
     def band_matches(self, band_keys: np.ndarray) -> list[str]:
+        return self._matches(self._query_script(args=self._query_args(band_keys)))
+
+    def _query_args(self, band_keys: np.ndarray) -> list:
         packed = np.ascontiguousarray(band_keys, dtype=">u8").tobytes()
+        return [self.prefix, self.buckets, packed, self.HOT_BAND_ENTRIES]
+
+    def _matches(self, found) -> list[str]:
+        """The keys of the query script's reply (`band_matches`)."""
         cap = self.HOT_BAND_ENTRIES
-        found = self._query_script(args=[self.prefix, self.buckets, packed, cap])
         keys: list[str] = []
         for value in _text(found).split("\1") if found else ():
             if value.startswith("\2"):  # the end of a long value: its first key may be cut

@@ -143,7 +143,8 @@ def capitalised_tokens(text: str) -> list[str]:
     """
     text = canonical_numbers(unicodedata.normalize("NFKC", text))
     if text.isascii():  # fold() of an ASCII token is its lower case
-        return [tok.lower() for tok in _TOKEN_ASCII.findall(text) if tok[0].isupper() or tok[0].isdigit()]
+        # An ASCII token starts with a letter or digit: below "a" it is a capital or a digit.
+        return [tok.lower() for tok in _TOKEN_ASCII.findall(text) if tok[0] < "a"]
     out = []
     for tok in _TOKEN.findall(text):
         if tok[0].isupper() or tok[0].isdigit():  # str methods: a regex match per token cost more

@@ -19,6 +19,7 @@ from itertools import repeat
 
 import numpy as np
 
+from newsagg.dedupe.arrays import isin_sorted, unique
 from newsagg.dedupe.clusters import Centroid, Member, Span, ordinal_counts, weekday_counts
 from newsagg.dedupe.features import Features
 from newsagg.dedupe.records import ClusterRecord, EventRecord
@@ -71,8 +72,9 @@ def outside_quotes(a: Features, b: Features, tuning: Tuning, containment: float)
     own_a, own_b = len(a.shingles) - len(a.quoted), len(b.shingles) - len(b.quoted)
     if min(own_a / len(a.shingles), own_b / len(b.shingles)) < tuning.quoted_text_share:
         return containment
-    shared = np.intersect1d(a.shingles, b.shingles, assume_unique=True)
-    outside = shared.size - np.intersect1d(shared, np.union1d(a.quoted, b.quoted), assume_unique=True).size
+    # Shingles and quoted shingles are sorted and unique (featurize).
+    shared = a.shingles[isin_sorted(a.shingles, b.shingles)]
+    outside = shared.size - int(isin_sorted(shared, unique(np.concatenate([a.quoted, b.quoted]))).sum())
     return outside / min(own_a, own_b)
 
 

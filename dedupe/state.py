@@ -25,7 +25,7 @@ import weakref
 import zlib
 from abc import ABC, abstractmethod
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +35,7 @@ import numpy as np
 import orjson
 from redis import exceptions as redis_errors
 
+from newsagg.dedupe.arrays import unique
 from newsagg.dedupe.lsh import MemoryLSHStorage, RedisLSHStorage
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,10 @@ class EngineState(ABC):
     """Storage interface of the story engine."""
 
     @abstractmethod
-    def lock(self):
-        """Context manager held around one assignment (or maintenance) run."""
+    def lock(self, reads: dict[str, Iterable[str]] | None = None):
+        """Context manager held around one assignment (or maintenance) run. `reads`:
+        records of several kinds ({kind: keys}) the holder reads first, fetched with
+        the lock where a read costs a round trip (Redis)."""
 
     @abstractmethod
     def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -76,10 +79,6 @@ class EngineState(ABC):
 
     @abstractmethod
     def put_many(self, kind: str, records: dict[str, dict[str, Any]]) -> None: ...
-
-    def read_ahead(self, wanted: dict[str, Iterable[str]]) -> None:
-        """Under the lock: records of several kinds ({kind: keys}) the assignment is
-        about to read, fetched together where a read costs a round trip (Redis)."""
 
     @abstractmethod
     def delete(self, kind: str, key: str) -> None: ...
@@ -120,7 +119,7 @@ class EngineState(ABC):
         """Count one more document holding these terms; returns (documents
         counted, document frequency of each of the terms), this one included.
         Called under `lock()`, so the log grows one entry at a time."""
-        terms = np.unique(np.fromiter(term_ids, dtype=np.int64))
+        terms = unique(np.fromiter(term_ids, dtype=np.int64))
         counts = self._df_counts
         entries = None if counts.seen < 0 else self._df_entries_since(counts.seen)
         if entries is None:  # first use, or entries we had not read were trimmed meanwhile
@@ -133,7 +132,7 @@ class EngineState(ABC):
         seq = self._df_append(terms)
         counts.add(seq, terms)
         if seq - counts.folded >= self.DF_FOLD_ROWS:
-            changed = np.unique(np.concatenate([np.empty(0, np.int64), *counts.changed])).tolist() + [0]
+            changed = unique(np.concatenate([np.empty(0, np.int64), *counts.changed])).tolist() + [0]
             self._df_fold({t: counts.df[t] for t in changed}, seq, counts.folded)
             counts.folded, counts.changed = seq, []
         ids = terms.tolist()
@@ -318,8 +317,9 @@ class LocalState(EngineState):
         self._log_ends: dict[str, int] = {}
 
     @contextmanager
-    def lock(self):
+    def lock(self, reads=None):
         # One transaction per assignment: all of its writes land or none do.
+        # (`reads`: SQLite reads cost no round trip; they are read when asked for.)
         with self._lock:
             self._in_tx += 1
             if self._in_tx == 1:
@@ -493,14 +493,16 @@ local function df_since(last_key, log_key, seen)
 end
 """
 
-# KEYS: lock, version, df last, df log, fence; ARGV: token, lease ms, df position counted
-# (-1: none). The fence is a counter incremented at every acquisition: the holder's
-# transaction WATCHes it, so it lands only if nobody took the lock since (fencing).
+# KEYS: lock, version, df last, df log, fence, then records the holder reads first
+# (their values come back, false when missing); ARGV: token, lease ms, df position
+# counted (-1: none). The fence is a counter incremented at every acquisition: the
+# holder's transaction WATCHes it, so it lands only if nobody took the lock since (fencing).
 _ACQUIRE_LUA = _DF_SINCE_LUA + """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 local fence = redis.call('INCR', KEYS[5])
 local df = df_since(KEYS[3], KEYS[4], tonumber(ARGV[3]))
-return {redis.call('GET', KEYS[2]) or '0', df[1], df[2], fence}
+local records = #KEYS > 5 and redis.call('MGET', unpack(KEYS, 6)) or {}
+return {redis.call('GET', KEYS[2]) or '0', df[1], df[2], fence, records}
 """
 
 # KEYS: lock; ARGV: token, lease ms. Extends the lease only if the lock is still ours.
@@ -569,6 +571,7 @@ class RedisState(EngineState):
         self._df_counts = _DocumentCounts()
         self._df_last = 0  # the log's last position, as read under the lock
         self._df_read: tuple[int, int, list] | None = None  # (since, last, entries) read with the lock
+        self._unchecked_fence: int | None = None  # our fencing token, until read back under the WATCH
         self._acquire = client.register_script(_ACQUIRE_LUA)
         self._release = client.register_script(_RELEASE_LUA)
         self._renew = client.register_script(_RENEW_LUA)
@@ -578,7 +581,7 @@ class RedisState(EngineState):
         return ":".join((self.prefix, *parts))
 
     @contextmanager
-    def lock(self):
+    def lock(self, reads=None):
         # One assignment at a time across all workers: the stream is then
         # assigned in lock order exactly as a sequential run would assign it.
         # The short lease frees the lock of a worker that died holding it.
@@ -592,20 +595,32 @@ class RedisState(EngineState):
         self._release_unreleased()
         self._ensure_renewer()
         token = os.urandom(16).hex()
-        version, df_last, df_entries, fence = self._take_lock(token)
+        # The records read first come with the lock (one round trip less): read after
+        # it was taken, as a read under it would be.
+        first_reads = [(kind, k) for kind, keys in (reads or {}).items() for k in dict.fromkeys(keys)]
+        pipe = self.r.pipeline(transaction=True)
+        try:
+            # WATCHed on the connection that will send the transaction, in the lock's round trip
+            version, df_last, df_entries, fence, blobs = self._take_lock(token, [self._k(*p) for p in first_reads],
+                                                                         watching=pipe)
+        except BaseException:
+            pipe.reset()
+            raise
         self._held = (token, time.monotonic())
         if version != self._version:  # another process wrote: cached records may be stale
             self._cache.clear()
         self._version = None  # unknown until our own transaction lands
-        pipe = self.r.pipeline(transaction=True)
         try:
-            pipe.watch(self._k("fence"))  # on the connection that will send the transaction
-            if int(pipe.get(self._k("fence")) or 0) != fence:  # taken from us already (a long pause)
-                raise LockLost(f"story engine lock {self._k('lock')} lost before its first write")
             pipe.multi()
             self._df_read = (self._df_counts.seen, df_last, df_entries)
+            # Whether the lock was taken from us already (a long pause) before the WATCH:
+            # checked with the assignment's first read (one round trip less), else here.
+            self._unchecked_fence = fence
             self._tx = _PendingWrites(pipe)
+            self._remember_read(first_reads, blobs)
             yield
+            if self._unchecked_fence is not None:
+                self._check_fence([])
             self._tx.pipe.incr(self._k("version"))
             # EVAL, not EVALSHA: a script Redis does not know (flushed, restarted) fails
             # inside EXEC, where it cannot be loaded and retried.
@@ -618,7 +633,7 @@ class RedisState(EngineState):
         finally:
             self._held = None
             pipe.reset()
-            self._tx = self._df_read = None
+            self._tx = self._df_read = self._unchecked_fence = None
             if self._version is None:  # our writes never landed (nor the release with them)
                 self._cache.clear()  # forget what we cached and counted of them
                 self._df_counts.forget()
@@ -628,20 +643,68 @@ class RedisState(EngineState):
                     self._unreleased = token  # released on our next assignment, not at its lease's end
                     raise
 
-    def _take_lock(self, token: str) -> tuple[int, int, list, int]:
+    def _check_fence(self, keys: list[str]) -> list:
+        """MGET of `keys` plus the fencing counter, which must still be the one our
+        lock acquisition set: else another worker took the lock before our
+        transaction WATCHed it, and this one must not write."""
+        values = self.r.mget(keys + [self._k("fence")])
+        fence, self._unchecked_fence = self._unchecked_fence, None
+        if int(values.pop() or 0) != fence:
+            raise LockLost(f"story engine lock {self._k('lock')} lost before its first write")
+        return values
+
+    def _take_lock(self, token: str, read_keys: Sequence[str] = (),
+                   watching=None) -> tuple[int, int, list, int, list]:
         """Wait for the lock; (version, df log's last position, its entries we have not
-        counted, our fencing token)."""
+        counted, our fencing token, the values of `read_keys` (None: missing)). With
+        `watching` (a transaction pipeline), the fencing counter is WATCHed on its
+        connection in the same round trip, right after the acquisition."""
         # Poll every 2 ms, not redis-py's 100 ms: assignments take a few ms, so a waiting
         # worker would otherwise idle most of the time (1.5x with 2 workers, measured).
         deadline = time.monotonic() + self.lock_timeout
-        keys = [self._k("lock"), self._k("version"), self._k("df", "last"), self._k("df", "log"), self._k("fence")]
+        keys = [self._k("lock"), self._k("version"), self._k("df", "last"), self._k("df", "log"),
+                self._k("fence"), *read_keys]
         args = [token, int(self.lease * 1000), self._df_counts.seen]
-        while not (taken := self._acquire(keys=keys, args=args)):
+        attempt = (lambda: self._acquire_and_watch(watching, keys, args)) if watching is not None \
+            else (lambda: self._acquire(keys=keys, args=args))
+        while not (taken := attempt()):
             if time.monotonic() >= deadline:
                 raise StateError(f"story engine lock {self._k('lock')} not acquired in {self.lock_timeout}s")
             time.sleep(self.LOCK_POLL_SECONDS)
-        version, df_last, df_entries, fence = taken
-        return int(version), int(df_last), df_entries, int(fence)
+        version, df_last, df_entries, fence, blobs = taken
+        return int(version), int(df_last), df_entries, int(fence), [b or None for b in blobs]
+
+    def _acquire_and_watch(self, pipe, keys: list, args: list):
+        """One attempt of the acquisition script, followed by WATCH of the fencing counter
+        on `pipe`'s connection, sent together (one round trip, not two). The WATCH of a
+        failed attempt is dropped by the next one's UNWATCH: the holder's writes would
+        fail our transaction. The acquisition's reply (None: the lock is held)."""
+        # redis-py has no call for a WATCH pipelined with other commands: the pipeline's
+        # connection is taken as `Pipeline.watch` takes it, and marked as watching so
+        # that `reset()` unwatches it and hands it back.
+        conn = pipe.connection = pipe.connection or self.r.connection_pool.get_connection()
+        commands = [("UNWATCH",)] if pipe.watching else []
+        # EVAL, not EVALSHA: a script Redis lost would fail with no retry here.
+        commands += [("EVAL", _ACQUIRE_LUA, len(keys), *keys, *args), ("WATCH", self._k("fence"))]
+
+        def send() -> list:
+            conn.send_packed_command(conn.pack_commands(commands))
+            replies = []
+            for _ in commands:  # every reply is read, errors too: the connection stays in step
+                try:
+                    replies.append(conn.read_response())
+                except redis_errors.ResponseError as error:
+                    replies.append(error)
+            return replies
+
+        # A connection that broke since its last use (Redis restarted) is reconnected and
+        # the attempt sent again, as redis-py's own commands are retried.
+        replies = conn.retry.call_with_retry(send, lambda error: conn.disconnect())
+        pipe.watching = True
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies[-2]
 
     def _ensure_renewer(self) -> None:
         if self._renewer is None or self._renewer_pid != os.getpid():  # none yet, or forked since
@@ -704,29 +767,29 @@ class RedisState(EngineState):
             out.update(self._fetch([(kind, k) for k in keys])[kind])
         return out
 
-    def read_ahead(self, wanted):
-        if self._tx is None:
-            return
-        tx = self._tx
-        pairs = [(kind, k) for kind, keys in wanted.items() for k in keys
-                 if (kind, k) not in tx.records and (kind, k) not in tx.read]
-        if pairs:
-            self._fetch(pairs)
-
     def _fetch(self, pairs: list[tuple[str, str]]) -> dict[str, dict[str, dict[str, Any]]]:
         """Records of (kind, key) pairs in one MGET, by kind; under the lock they are
         remembered for the rest of the assignment, missing ones too."""
         out: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind, _ in pairs}
         tx = self._tx
-        for (kind, k), b in zip(pairs, self.r.mget([self._k(kind, k) for kind, k in pairs])):
-            record = _load(b) if b is not None else None
+        keys = [self._k(kind, k) for kind, k in pairs]
+        blobs = self._check_fence(keys) if tx is not None and self._unchecked_fence is not None else self.r.mget(keys)
+        for (kind, k), record in zip(pairs, self._remember_read(pairs, blobs)):
             if record is not None:
                 out[kind][k] = record
-            if tx is not None:
+        return out
+
+    def _remember_read(self, pairs: list[tuple[str, str]], blobs: list) -> list[dict[str, Any] | None]:
+        """Records of (kind, key) pairs from their stored values; under the lock they
+        are remembered for the rest of the assignment, missing ones too."""
+        records = [_load(b) if b is not None else None for b in blobs]
+        tx = self._tx
+        if tx is not None:
+            for (kind, k), record in zip(pairs, records):
                 tx.read[kind, k] = dict(record) if record is not None else None
                 if record is not None:
                     self._cache.put(kind, k, record)
-        return out
+        return records
 
     def put_many(self, kind, records):
         if records:

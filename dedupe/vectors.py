@@ -17,6 +17,8 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 
+from newsagg.dedupe.arrays import unique_inverse
+
 # Term ids stay below 2**62 (SQLite integers are signed) and are odd: 0 is the
 # document frequencies' document counter.
 _ID_MASK = (1 << 62) - 1
@@ -27,22 +29,23 @@ def term_id(term: str, space: str) -> int:
     return (xxhash.xxh3_64_intdigest(f"{space}:{term}".encode("utf-8")) & _ID_MASK) | 1
 
 
-# Ids of terms seen lately, per space: an article's hundreds of terms are mostly
-# common ones, and a dict lookup is a tenth of hashing them again.
-_KNOWN_IDS: dict[str, dict[str, int]] = {}
+# Ids of terms seen lately, per space and prefix: an article's hundreds of terms
+# are mostly common ones, and a dict lookup is a tenth of hashing them again.
+_KNOWN_IDS: dict[tuple[str, str], dict[str, int]] = {}
 _KNOWN_IDS_LIMIT = 1 << 19
 
 
-def term_ids(terms, space: str) -> dict[str, int]:
-    """{term: term_id(term, space)} for each of `terms`."""
-    known = _KNOWN_IDS.setdefault(space, {})
+def term_ids(terms, space: str, prefix: str = "") -> dict[str, int]:
+    """{term: term_id(prefix + term, space)} for each of `terms` (a prefix such as
+    a language's "en|" keys the ids of a language's own terms by the bare terms)."""
+    known = _KNOWN_IDS.setdefault((space, prefix), {})
     if len(known) > _KNOWN_IDS_LIMIT:
         known.clear()
     out = {}
     for term in terms:
         i = known.get(term)
         if i is None:
-            i = known[term] = term_id(term, space)
+            i = known[term] = term_id(prefix + term, space)
         out[term] = i
     return out
 
@@ -82,7 +85,7 @@ class SparseVector:
         ids = np.concatenate([self.ids, other.ids])
         if not ids.size:
             return self
-        uniq, where = np.unique(ids, return_inverse=True)
+        uniq, where = unique_inverse(ids)
         weights = np.bincount(where, weights=np.concatenate([self.weights, sign * other.weights]),
                               minlength=uniq.size)
         keep = weights > 1e-9
@@ -156,7 +159,7 @@ def shared_counts(query: SparseVector, others: Sequence[SparseVector]) -> np.nda
 def dense(vectors: Sequence[SparseVector]) -> np.ndarray:
     """The vectors as rows of one dense matrix over the terms any of them has."""
     ids = np.concatenate([v.ids for v in vectors]) if vectors else np.empty(0, np.int64)
-    uniq, where = np.unique(ids, return_inverse=True)
+    uniq, where = unique_inverse(ids)
     m = np.zeros((len(vectors), max(uniq.size, 1)))
     rows = np.repeat(np.arange(len(vectors)), [len(v) for v in vectors])
     if ids.size:

@@ -288,8 +288,8 @@ def test_reads_under_the_lock_follow_the_assignments_own_writes(backend, tmp_pat
             assert state.get_many("article", ["a1", "a2"]) == {"a1": {"group_id": "g3"}}
         with state.lock():
             assert state.get_many("article", ["a1", "a2"]) == {"a1": {"group_id": "g3"}}
-        with state.lock():  # read ahead across kinds, missing records included, then written
-            state.read_ahead({"article": ["a1", "a9"], "event": ["ev-a9"]})
+        # read with the lock across kinds, missing records included, then written
+        with state.lock(reads={"article": ["a1", "a9"], "event": ["ev-a9"]}):
             assert state.get("article", "a9") is None and state.get("event", "ev-a9") is None
             state.put("event", "ev-a9", {"size": 1})
             state.put("article", "a1", {"group_id": "g4"})
@@ -339,6 +339,50 @@ def test_a_holder_whose_lease_lapsed_cannot_write_and_leaves_the_next_holders_lo
         assert other.get("event", "ev-1") == {"size": 2}
     for state in (slow, other):
         state.close()
+
+
+def test_a_holder_whose_lock_was_taken_before_its_first_read_writes_nothing(redis_server):
+    # The fencing counter is read back with the assignment's first read (not a round
+    # trip of its own): another acquisition in between refuses the holder there.
+    state = RedisState(redis.Redis.from_url(redis_server.url), prefix="fenced")
+    with pytest.raises(LockLost):
+        with state.lock():
+            state.put("event", "ev-1", {"size": 1})
+            state.r.incr("fenced:fence")  # as another worker's acquisition after a lapsed lease
+            state.get("event", "ev-2")
+    assert state.get("event", "ev-1") is None
+    with state.lock():  # the next holder is not affected
+        state.put("event", "ev-1", {"size": 2})
+        assert state.get("event", "ev-3") is None
+    assert state.get("event", "ev-1") == {"size": 2}
+    state.close()
+
+
+def test_a_worker_that_waited_for_the_lock_lands_its_writes(redis_server):
+    # Each attempt to take the lock also WATCHes the fencing counter: the WATCH of an
+    # attempt that found the lock held must not make the later, successful one fail.
+    holder = RedisState(redis.Redis.from_url(redis_server.url), prefix="waited")
+    waiter = RedisState(redis.Redis.from_url(redis_server.url), prefix="waited")
+    holding = threading.Event()
+
+    def hold() -> None:
+        with holder.lock():
+            holding.set()
+            time.sleep(0.2)  # the waiter tries many times meanwhile
+            holder.put("event", "ev-1", {"size": 1})
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        with waiter.lock(reads={"event": ["ev-1"]}):
+            assert waiter.get("event", "ev-1") == {"size": 1}  # read once the holder's writes landed
+            waiter.put("event", "ev-1", {"size": 2})
+        assert holder.get("event", "ev-1") == {"size": 2}
+    finally:
+        thread.join()
+        holder.close()
+        waiter.close()
 
 
 def test_a_long_assignment_keeps_its_lock_by_renewing_the_lease(redis_server):

@@ -15,6 +15,7 @@ from newsagg.dedupe.lsh import (
     MemoryLSHStorage,
     RedisLSHStorage,
     optimal_params,
+    query_each,
 )
 from newsagg.dedupe.minhash import Signer
 
@@ -192,6 +193,23 @@ def test_memory_and_redis_return_the_same_candidates(redis_server, buckets):
     assert [memory.query(s) for s in probes] == [shared.query(s) for s in probes]
     assert len(memory) == len(shared) and sorted(k for k in keys if k in memory) == \
         sorted(k for k in keys if k in shared)
+
+
+def test_queries_of_several_redis_indexes_answer_as_each_alone_in_one_round_trip(redis_server, monkeypatch):
+    keys, sigs = _corpus(9)
+    first, second = _redis_index(redis_server, prefix="t:one"), _redis_index(redis_server, prefix="t:two")
+    second.storage.client = first.storage.client  # one client, as the engine's indexes share one
+    first.insert_many(keys[:50], sigs[:50], 1.0)
+    second.insert_many(keys[40:], sigs[40:], 1.0)
+    memory = LSHIndex()
+    queries = [(first, sigs[3], 2), (second, sigs[60], 3), (memory, sigs[3], 2)]
+    alone = [index.query(sig, limit=limit) for index, sig, limit in queries]
+    sent = []
+    connection_class = first.storage.client.connection_pool.connection_class
+    send = connection_class.send_packed_command
+    monkeypatch.setattr(connection_class, "send_packed_command", lambda conn, *a, **k: sent.append(1) or send(conn, *a, **k))
+    assert query_each(queries) == alone and alone[0] and alone[1] and not alone[2]
+    assert len(sent) == 1  # both Redis queries in one pipeline
 
 
 def test_expire_removes_old_entries_and_leaves_nothing_behind(redis_server):

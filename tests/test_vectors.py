@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from newsagg.dedupe import arrays
 from newsagg.dedupe.records import EventRecord
 from newsagg.dedupe.scoring import average_link
 from newsagg.dedupe.tuning import Tuning
@@ -70,3 +71,18 @@ def test_dense_rows_reproduce_the_dot_products():
     m = dense(vecs)
     assert (m @ m.T)[1, 3] == pytest.approx(vecs[1].dot(vecs[3]))
     assert dense([SparseVector.empty()]).shape == (1, 1)
+
+
+def test_set_operations_by_sorting_return_what_numpy_returns():
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        dtype = (np.int64, np.uint64, np.int32)[trial % 3]
+        values = rng.integers(0, 30 if trial % 2 else 1 << 30, int(rng.integers(0, 50))).astype(dtype)
+        other = rng.integers(0, 30, int(rng.integers(0, 50))).astype(dtype)
+        for got, expected in ((arrays.unique(values), np.unique(values)),
+                              (arrays.setdiff(values, other), np.setdiff1d(values, other)),
+                              (arrays.isin_sorted(values, np.unique(other)), np.isin(values, other))):
+            assert got.dtype == expected.dtype and got.tolist() == expected.tolist()
+        for got, expected in ((arrays.unique_inverse(values), np.unique(values, return_inverse=True)),
+                              (arrays.unique_counts(values), np.unique(values, return_counts=True))):
+            assert [g.tolist() for g in got] == [e.tolist() for e in expected]
