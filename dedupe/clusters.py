@@ -329,7 +329,8 @@ def bisect_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tunin
 
 def recluster_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning: Tuning,
                     timely: Callable[[Member, Span], bool], copy_group: dict[str, str] | None = None,
-                    fixed: set[str] = frozenset()) -> list[list[str]]:
+                    fixed: set[str] = frozenset(),
+                    companions: dict[str, list[Member]] | None = None) -> list[list[str]]:
     """Events of some reports found again at once, whatever order they came in.
     `members`: {id: (unit, stored features)}, a unit moving whole (a copy group,
     or a whole established event); `copy_group`: each report's copy group (the
@@ -342,7 +343,9 @@ def recluster_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tu
     refuses (`timely`: the engine's time bound of an article joining an event),
     nor two parts of `split_min_groups` copy groups or more, sharing a language,
     less alike than `split_cohesion` of their mean cohesion (which the split
-    would part again). `sims`: pairwise similarities in the order of the sorted ids."""
+    would part again). `companions`: reports not clustered here that go with a
+    unit wherever it goes (an event's reports in other languages): they bound its
+    time as its own reports do. `sims`: pairwise similarities in the order of the sorted ids."""
     ids, unit_of, ind = _copy_group_indicator(members)
     k = len(unit_of)
     csum = ind @ sims @ ind.T
@@ -368,6 +371,10 @@ def recluster_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tu
         langs[u].add(members[m][1].lang)
         spans[u].widen(Span.of(members[m][1]))
         reports[u].append(members[m][1])
+    for key, others in (companions or {}).items():
+        if key in unit_of:
+            for r in others:
+                spans[unit_of[key]].widen(Span.of(r))
 
     def compatible(a: int, b: int) -> bool:
         return all(timely(r, spans[b]) for r in reports[a]) and all(timely(r, spans[a]) for r in reports[b])

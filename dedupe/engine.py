@@ -630,8 +630,8 @@ class StoryEngine:
             sid = events[e].storyline_id if e in events and e not in joined else None
             if sid:
                 event_fit_of[sid] = max(event_fit_of.get(sid, 0.0), fit)
-        event.storyline_id, storyline_size = self._place_in_storyline(aid, article.content_hash, f, joined_storylines,
-                                                                      linked, near, updates, event_fit_of)
+        storyline_id, storyline_size, event.storyline_id = self._place_in_storyline(
+            aid, article.content_hash, f, joined_storylines, linked, near, updates, event_fit_of, event_size=event.size)
         self._put("event", {event_id: event})
         st.add_members(f"event:{event_id}", [aid])
         st.touch("open-events", event_id, event.last)
@@ -677,8 +677,8 @@ class StoryEngine:
         if event.size in t.split_sizes:
             _add_updates(updates, self._split_event(event_id, event, aid))
         if storyline_size in t.storyline_split_sizes:
-            _add_updates(updates, self._split_storyline(event.storyline_id))
-            event.storyline_id = updates.get(aid, {}).get("storyline_id", event.storyline_id)
+            _add_updates(updates, self._split_storyline(storyline_id))
+            storyline_id = updates.get(aid, {}).get("storyline_id", storyline_id)
         rivals = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.reassign_min_fit),
                         key=lambda e: (-fits[e], e))
         _add_updates(updates, self._reassign_members(aid, event_id, rivals[: t.reassign_events]))
@@ -699,7 +699,7 @@ class StoryEngine:
             if not joined and event_id == placed:
                 self._index(self.EVENTS_INDEX, self.events_lsh, event_id, names_sig, f.time)
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
-                          merged, updates, storyline_id=event.storyline_id)
+                          merged, updates, storyline_id=storyline_id)
 
     def _reassign_members(self, aid: str, event_id: str, rivals: list[str]) -> dict[str, dict]:
         """A bounded reassignment step (as in k-means, restricted to candidates):
@@ -804,9 +804,33 @@ class StoryEngine:
         # a larger event's stay together (it may still join another as a whole).
         unit = {m: arts[m].group_id if recs[now_event[m]].size <= t.recluster_loose_size else f"event:{now_event[m]}"
                 for m in ids}
+        # Reports in other languages go with their event (a small event's with each of
+        # its copy groups here) and bound its time as they bound an article joining
+        # it, unless the rest of their event would not take them now, time aside (a
+        # report that founded an event reports of another happening joined): those are loose.
+        companions: dict[str, list[Member]] = {}
+        loose: set[str] = set()
+        if t.recluster_companions:
+            others = {m: e for m, e in now_event.items() if feats[m].lang != lang}
+            full = self._load_features({m: arts[m].content_hash for m, e in others.items()
+                                        if recs[e].size > t.recluster_loose_size})
+            for m, e in sorted(others.items()):
+                if m in full and t.recluster_companion_fit:
+                    rest = EventRecord.from_dict(recs[e].to_dict())
+                    rest.remove(feats[m], t.centroid_terms)
+                    # by content alone: time is what is in question
+                    timeless = replace(full[m], anchor=None, written=None, day=None, weekday=None, ordinal=None)
+                    if event_fits(timeless, {e: rest}, t)[e] < t.recluster_companion_fit:
+                        loose.add(m)
+                        continue
+                keys = [f"event:{e}"] if recs[e].size > t.recluster_loose_size \
+                    else sorted({unit[x] for x in ids if now_event[x] == e})
+                for key in keys:
+                    companions.setdefault(key, []).append(feats[m])
         parts = recluster_parts({m: (unit[m], feats[m]) for m in ids}, sims, t,
                                 lambda m, span: time_compatible(m, span, t), {m: arts[m].group_id for m in ids},
-                                {u for u in unit.values() if u.startswith("event:")} if t.recluster_fixed else set())
+                                {u for u in unit.values() if u.startswith("event:")} if t.recluster_fixed else set(),
+                                companions)
         if sorted(sorted(p) for p in parts) == sorted(sorted(m for m in ms if feats[m].lang == lang)
                                                       for ms in members.values()):
             return {}, []
@@ -840,6 +864,21 @@ class StoryEngine:
         target_of.update({m: e for m, e in now_event.items() if m not in target_of})
         st = self.state
         records: dict[str, EventRecord] = {}
+        # A loose report out of time with the part its event went to leaves it, with
+        # its copy group's loose reports: an event of their own.
+        span_of: dict[str, Span] = {}
+        for m, e in target_of.items():
+            if m not in loose:
+                span_of.setdefault(e, Span()).widen(Span.of(feats[m]))
+        out: dict[str, list[str]] = {}
+        for m in sorted(loose):
+            if target_of[m] in id_of.values() and not time_compatible(feats[m], span_of[target_of[m]], t):
+                out.setdefault(arts[m].group_id, []).append(m)
+        for _, gone in sorted(out.items()):
+            first = min(gone, key=lambda m: (feats[m].time, m))
+            new_id = self._fresh_id("event", _founded_ids(first)[0], arts[first].content_hash)
+            records[new_id] = EventRecord(created=min(feats[m].time for m in gone), storyline_id=own.storyline_id)
+            target_of.update({m: new_id for m in gone})
         merged: list[tuple[str, str]] = []
         for i in range(len(parts)):
             target, gone = id_of[i], absorbed.get(i, [])
@@ -983,7 +1022,8 @@ class StoryEngine:
 
     def _place_in_storyline(self, aid: str, content_hash: str, f: Features, joined: list[str], linked: list[str],
                             near: set[str], updates: dict[str, dict],
-                            event_fit_of: dict[str, float] | None = None) -> tuple[str, int]:
+                            event_fit_of: dict[str, float] | None = None,
+                            event_size: int = 0) -> tuple[str, int, str]:
         """The storyline of the article's event: that of the event it joined, else
         the storyline of a candidate's event it fits (as a whole, or through the
         event of it the article fits best: `event_fit_of`, by storyline id), else
@@ -992,19 +1032,38 @@ class StoryEngine:
         of events it fits but may not merge with (`linked`), when the two storylines
         are alike as wholes: one article alike to both is a bridge, not a subject
         (on a headline stream, single bridges chained most stories into one).
-        Adds the article to it; its id and size."""
+        Adds the article to it; its id, size and the id the event's record keeps."""
         t = self.tuning
         survivor_of, storylines = self._resolve("storyline", set(joined) | set(linked) | near)
         chosen = [survivor_of[s] for s in joined if survivor_of[s] in storylines]
+        kept_by_event: str | None = None
+        near_events: dict[str, float] = {}
+        for sid, fit in (event_fit_of or {}).items():
+            if survivor_of.get(sid) in storylines:
+                near_events[survivor_of[sid]] = max(near_events.get(survivor_of[sid], 0.0), fit)
         if not chosen:
-            near_events: dict[str, float] = {}
-            for sid, fit in (event_fit_of or {}).items():
-                if survivor_of.get(sid) in storylines:
-                    near_events[survivor_of[sid]] = max(near_events.get(survivor_of[sid], 0.0), fit)
             fits = with_event_fits(storyline_fits(f, storylines, t), near_events, t)
             best = max(fits, key=lambda s: (fits[s], s), default=None)
             if best is not None and fits[best] >= 1.0:
                 chosen = [best]
+        elif t.storyline_young_fit and len(set(chosen)) == 1 and storylines[chosen[0]].size < event_size:
+            # The storyline holds only the article's event: the event's first report
+            # alone decided it (a Korean flash that shares no word with the English
+            # storyline). A later report of the event that fits another candidate
+            # storyline well (`storyline_young_fit`), the two alike as wholes
+            # (`storyline_young_link`), joins them. The event's record keeps its own
+            # storyline's id (it resolves to the survivor): the event rules that read
+            # storyline ids see what they saw before.
+            own = chosen[0]
+            others = {s: r for s, r in storylines.items() if s != own}
+            fits = with_event_fits(storyline_fits(f, others, t), near_events, t)
+            best = max(fits, key=lambda s: (fits[s], s), default=None)
+            if best is not None and fits[best] >= t.storyline_young_fit and (
+                    not t.storyline_young_link
+                    or average_link(storylines[own].centroid, storylines[best].centroid, t)
+                    >= t.storyline_young_link * t.storyline_threshold):
+                chosen.append(best)
+                kept_by_event = own
         if chosen:
             keep = min(set(chosen), key=lambda s: (storylines[s].created, s))
             for other in sorted(set(chosen) - {keep}):
@@ -1022,7 +1081,7 @@ class StoryEngine:
         self._put("storyline", {keep: storyline})
         self.state.add_members(f"storyline:{keep}", [aid])
         self.state.touch("open-storylines", keep, storyline.last)
-        return keep, storyline.size
+        return keep, storyline.size, kept_by_event or keep
 
     def _split_storyline(self, storyline_id: str) -> dict[str, dict]:
         """Split a storyline whose events fall into groups not alike to each other

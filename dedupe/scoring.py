@@ -439,7 +439,8 @@ def storyline_link(a: Centroid, b: Centroid, days: float, tuning: Tuning) -> flo
 def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tuning) -> dict[str, float]:
     """How well an article that founds an event fits each storyline, 1 at the
     storyline bar: its average similarity to all the storyline's articles (one
-    subject's vocabulary and names, whatever the day), divided by 1 + its days
+    subject's vocabulary and names, whatever the day; or, if better, to those in
+    its own language: `storyline_within_language`), divided by 1 + its days
     away from their publication times / `storyline_gap_days`, none beyond
     `storyline_max_gap_days`."""
     gap = tuning.storyline_max_gap_days * 86400.0
@@ -454,6 +455,13 @@ def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tu
         shared = f.lang in rec.centroid.langs
         fits[sid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
                           tuning, any(lang != f.lang for lang in rec.centroid.langs)) / tuning.storyline_threshold
+        in_lang = (rec.centroid.lang_sizes or {}).get(f.lang, 0) if tuning.storyline_within_language else 0
+        if shared and 0 < in_lang < rec.size:
+            # Words compare within a language only: a German report is judged by the
+            # storyline's German reports, not by their average diluted by English ones
+            # it shares only names with (those count on the names-alone route above).
+            fits[sid] = max(fits[sid], _link(terms_dot, keys_dot, in_lang, True, tuning, False)
+                            / tuning.storyline_threshold)
         fits[sid] /= 1.0 + days_apart(here, rec.span) / tuning.storyline_gap_days
     return fits
 

@@ -123,6 +123,12 @@ class Tuning:
     recluster_loose_size: int = 2
     recluster_fixed: bool = True
     recluster_fit: float = 1.0
+    # Reports in other languages bound their event's time there as its own do (they
+    # go with it), unless the rest of the event fits them below
+    # `recluster_companion_fit` (1 = the joining bar; 0: all bound): those leave it
+    # when out of time with the part it went to.
+    recluster_companions: bool = True
+    recluster_companion_fit: float = 1.0
 
     # Storylines: an article that founds an event joins the storyline it fits this
     # well (average similarity to all its articles); an article that fits a second
@@ -151,6 +157,15 @@ class Tuning:
     # and over an event are not on one scale, so both are asked.
     storyline_event_fit: float = 0.5
     storyline_event_min: float = 0.5
+    # An article's fit to a storyline is also its average likeness to the storyline's
+    # articles in its own language alone (words compare within a language only).
+    storyline_within_language: bool = True
+    # A storyline that holds only one event (its first report founded it, fitting no
+    # other) joins a candidate storyline that a later report of the event fits at
+    # this share of the bar (0: off), when the two storylines are on average alike at
+    # `storyline_young_link` of the bar.
+    storyline_young_fit: float = 1.5
+    storyline_young_link: float = 0.5
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with

@@ -11,6 +11,7 @@ import pytest
 from newsagg.dedupe.clusters import Member, bisect_parts, recluster_parts, split_parts
 from newsagg.dedupe.decision import EVIDENCE
 from newsagg.dedupe.engine import StoryEngine
+from newsagg.dedupe.scoring import time_compatible
 from newsagg.dedupe.state import LocalState
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector
@@ -74,6 +75,35 @@ def test_reclustering_places_small_events_reports_whatever_their_order_and_keeps
     # Established events are merged by the merge rules, not here: left free, e and f join.
     free = recluster_parts(members, sims, Tuning(), out_of_time, groups)
     assert ["e1", "e2", "e3", "e4", "f1", "f2", "f3", "x"] in map(sorted, free)
+
+
+def test_reclustering_keeps_to_the_time_of_an_events_reports_in_other_languages():
+    # An established event (four undated English reports) holds a Spanish report
+    # published in 2023; two English reports of a quake published in 2025 are as alike
+    # to the event as its own reports are to each other. Only the English reports are
+    # clustered again; the Spanish one goes with its event, so its time bounds it.
+    ids = sorted(["e1", "e2", "e3", "e4", "q1", "q2"])
+    sims = np.full((len(ids), len(ids)), 0.35)
+    np.fill_diagonal(sims, 1.0)
+    in_2023, in_2025 = 1_695_859_200.0, 1_741_824_000.0
+
+    def report(i: str) -> Member:
+        anchor = in_2025 if i[0] == "q" else None
+        return Member(SparseVector.empty(), SparseVector.empty(), "en", anchor or in_2023, anchor)
+
+    members = {i: ("event:e" if i[0] == "e" else "gr-q", report(i)) for i in ids}
+    spanish = Member(SparseVector.empty(), SparseVector.empty(), "es", in_2023, in_2023)
+    tuning = Tuning()
+    timely = lambda m, span: time_compatible(m, span, tuning)  # noqa: E731 (as the engine passes it)
+    groups = {i: f"gr-{i}" for i in ids}
+    # Without the Spanish report's time, the 2025 reports join the event.
+    assert len(recluster_parts(members, sims, tuning, timely, groups, {"event:e"})) == 1
+    apart = recluster_parts(members, sims, tuning, timely, groups, {"event:e"}, {"event:e": [spanish]})
+    assert sorted(map(sorted, apart)) == [["e1", "e2", "e3", "e4"], ["q1", "q2"]]
+    # In any input order.
+    reordered = dict(reversed(list(members.items())))
+    assert sorted(map(sorted, recluster_parts(reordered, sims, tuning, timely, groups, {"event:e"},
+                                              {"event:e": [spanish]}))) == sorted(map(sorted, apart))
 
 
 @pytest.fixture

@@ -11,11 +11,15 @@ import redis
 from newsagg.dedupe.engine import StoryEngine
 from newsagg.dedupe.state import LocalState, RedisState
 from tests.support.engine_texts import (
+    COLLAPSE_REPORTS,
     DAY,
     FOLLOW_UP_TEXT,
     FOLLOW_UP_TITLE,
+    GERMAN_TEXT,
+    GERMAN_TITLE,
     INDEPENDENT_TEXT,
     INDEPENDENT_TITLE,
+    REOPENING_REPORTS,
     WIRE_PARAGRAPHS,
     article,
     background,
@@ -218,3 +222,81 @@ def test_a_report_much_like_one_event_of_a_storyline_joins_it_though_the_whole_f
     assert ships.event_id != rescue.event_id
     assert (ships.storyline_id == rescue.storyline_id) is event_route
     eng.close()
+
+
+# A German report of the reopening weeks after the collapse that shares no name with
+# the English reports (our own text), and unrelated German news of the same day.
+GERMAN_FOLLOW_UP_TITLE = "Hafenarbeiter nach Kranunfall wieder an der Arbeit"
+GERMAN_FOLLOW_UP_TEXT = (
+    "Drei Wochen nach dem Einsturz des Containerkrans arbeiten die Hafenarbeiter wieder. Ein durchgerosteter "
+    "Seilzug habe den Kran einknicken lassen, nicht die starken Böen, erklärte die Untersuchungsbehörde am Montag."
+    "\n\nDie Gewerkschaft der Hafenarbeiter fordert eine Prüfung aller älteren Kräne, bevor der Frachter wieder "
+    "beladen wird.")
+GERMAN_UNRELATED_TITLE = "Stadtrat beschließt neuen Radweg entlang des Flusses"
+GERMAN_UNRELATED_TEXT = (
+    "Der Stadtrat hat am Montag den Bau eines vier Kilometer langen Radwegs am Flussufer beschlossen. Die Arbeiten "
+    "sollen im Herbst beginnen und rund zwei Millionen Euro kosten.\n\nAnwohner hatten seit Jahren eine sichere "
+    "Verbindung zwischen der Altstadt und dem Schwimmbad gefordert.")
+
+
+@pytest.mark.parametrize("within_language", [True, False])
+def test_a_report_in_a_minority_language_weeks_later_joins_its_storyline_by_that_languages_reports(
+        tmp_path, within_language):
+    """The crane storyline holds eight English reports (collapse, reopening) and one
+    German report. A German report three weeks later, naming nobody the English
+    reports name, is much like the German report and joins the storyline: words
+    compare within a language, so its fit is its likeness to the storyline's German
+    reports (`storyline_within_language`), not their average diluted by English ones
+    it cannot share words with; without it, it starts a storyline of its own.
+    Unrelated German news of the same day stays apart either way."""
+    from dataclasses import replace
+
+    from newsagg.dedupe.tuning import Tuning
+
+    eng = StoryEngine(LocalState(tmp_path / "state"),
+                      tuning=replace(Tuning(), storyline_within_language=within_language))
+    for a in background():
+        eng.assign(a)
+    collapse = [eng.assign(article(f"collapse{i}", t, x, DAY + timedelta(hours=i)))
+                for i, (t, x) in enumerate(COLLAPSE_REPORTS)]
+    for i, (t, x) in enumerate(REOPENING_REPORTS):
+        eng.assign(article(f"reopening{i}", t, x, DAY + timedelta(days=7, hours=i)))
+    german = eng.assign(article("nordpost", GERMAN_TITLE, GERMAN_TEXT, DAY + timedelta(hours=5), "de"))
+    later = DAY + timedelta(days=21)
+    follow_up = eng.assign(article("kuestenblatt", GERMAN_FOLLOW_UP_TITLE, GERMAN_FOLLOW_UP_TEXT, later, "de"))
+    unrelated = eng.assign(article("stadtbote", GERMAN_UNRELATED_TITLE, GERMAN_UNRELATED_TEXT, later, "de"))
+    storyline = eng.lookup(collapse[0].article_id).storyline_id
+    assert eng.lookup(german.article_id).storyline_id == storyline
+    assert follow_up.event_id != german.event_id
+    assert (follow_up.storyline_id == storyline) is within_language
+    assert unrelated.storyline_id not in (storyline, follow_up.storyline_id)
+    eng.close()
+
+
+def test_a_storyline_of_one_event_joins_the_storyline_its_later_reports_fit(engine):
+    """The reopening's first report was placed in a storyline of its own (here by an
+    engine whose storyline bar nothing clears, on the same state: as a first report
+    in a language the storyline's reports share no word with is). The next report
+    of the reopening joins its event and fits the collapse's storyline well: the
+    reopening's one-event storyline joins the collapse's, and the moved article is
+    named in the update. An engine without the rule (`storyline_young_fit` 0)
+    leaves them apart."""
+    from dataclasses import replace
+
+    strict = StoryEngine(engine.state, tuning=replace(engine.tuning, storyline_threshold=100.0))
+    collapse = [strict.assign(article(f"collapse{i}", t, x, DAY + timedelta(hours=i)))
+                for i, (t, x) in enumerate(COLLAPSE_REPORTS)]
+    later = DAY + timedelta(days=7)
+    first = strict.assign(article("reopening0", *REOPENING_REPORTS[0], later))
+    assert first.event_id != collapse[0].event_id and first.storyline_id != collapse[0].storyline_id
+    without = StoryEngine(engine.state, tuning=replace(engine.tuning, storyline_young_fit=0.0))
+    second = without.assign(article("reopening1", *REOPENING_REPORTS[1], later + timedelta(hours=1)))
+    assert second.event_id == first.event_id and second.storyline_id == first.storyline_id
+    third = engine.assign(article("reopening2", *REOPENING_REPORTS[2], later + timedelta(hours=2)))
+    assert third.event_id == first.event_id
+    storyline = engine.lookup(collapse[0].article_id).storyline_id
+    assert third.storyline_id == storyline
+    assert engine.lookup(first.article_id).storyline_id == storyline
+    assert third.updates[first.article_id]["storyline_id"] == storyline
+    # Unrelated news of the same days keeps storylines of its own.
+    assert storyline not in {engine.lookup(a.id).storyline_id for a in background()}
