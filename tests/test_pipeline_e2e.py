@@ -60,6 +60,11 @@ def test_2000_articles_through_2_workers_each_enriched_clustered_indexed_once(di
         for i, port in enumerate(ports):
             wc.start(f"w{i}", env={"NEWSAGG_METRICS_PORT": str(port)})
         wc.wait_until(lambda: _store().count_articles() == 2000, 240, 0.5, "2000 indexed")
+        # A step's counter goes up after its write returns: the last article can be in
+        # the store a moment before its worker has counted it.
+        index_done = 'newsagg_articles_processed_total{step="index"}'
+        wc.wait_until(lambda: sum(_metrics(p).get(index_done, 0) for p in ports) >= 2000, 30, 0.2,
+                      "2000 index steps counted")
         m = [_metrics(p) for p in ports]
     stored = _check_all_there(ids)
     # Every article went through each step exactly once, shared by both workers.
