@@ -380,9 +380,7 @@ class StoryEngine:
 
         best_copy, best_copy_score, copied_groups = self._copied_text(f, cand_features, records)
 
-        event_scores = event_fits(f, live_events, t, within_language=not t.event_within_language_last)
-        if t.event_within_language_last and max(event_scores.values(), default=0.0) < 1.0:
-            event_scores = event_fits(f, live_events, t, within_language=True)
+        event_scores = event_fits(f, live_events, t)
 
         joined: list[str] = []
         if best_copy is not None:

@@ -386,8 +386,7 @@ def member_similarities(members: list[Member], tuning: Tuning) -> np.ndarray:
     return np.where(same, (1 - tuning.key_weight) * terms + tuning.key_weight * keys, cross)
 
 
-def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning,
-               within_language: bool = False) -> dict[str, float]:
+def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> dict[str, float]:
     """How well an article fits each event, 1 at the joining bar: its average
     similarity to the members (average link: a diffuse topic-wide cluster does
     not attract everything) over the bar (higher for an event of few reports:
@@ -421,17 +420,6 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning,
         bar = tuning.event_threshold * (1 + tuning.small_event_bar / max(rec.size, 1))
         fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
                           tuning, across, None if cross is None else float(cross[i])) / bar
-        in_lang = (rec.centroid.lang_sizes or {}).get(f.lang, 0) if within_language and tuning.event_within_language else 0
-        if shared and tuning.event_within_language_min <= in_lang and in_lang >= tuning.event_within_language_share * rec.size \
-                and in_lang < rec.size:
-            # Content words compare within a language only (other languages' words
-            # are other terms): a German report is judged by the event's German
-            # reports' words, not their average diluted by English reports it can
-            # share only names with; names and numbers stay averaged over all.
-            within = (1 - tuning.key_weight) * terms_dot / in_lang + tuning.key_weight * keys_dot / rec.size
-            # ... an average over fewer reports: the bar of an event that small.
-            small = tuning.event_threshold * (1 + tuning.small_event_bar / in_lang) if tuning.event_within_language_bar else bar
-            fits[eid] = max(fits[eid], within / small)
     return fits
 
 

@@ -183,14 +183,6 @@ class Tuning:
     country_languages: tuple = ("de", "es", "fr", "it", "nl", "pl", "pt")
     names_keys: int = 8  # the rarest names/numbers of an article indexed for other languages' reports
 
-    # An article's content words are averaged over the event's reports in its own
-    # language only (when it has at least `event_within_language_min` of them),
-    # the better of that and the average over all (False: over all).
-    event_within_language: bool = True
-    event_within_language_min: int = 1
-    event_within_language_share: float = 0.0  # ... and at least this share of the event's reports
-    event_within_language_bar: bool = True  # ... at the joining bar of an event of that many reports
-    event_within_language_last: bool = False  # ... only for an article that fits no event over all
     min_key_link: float = 0.1  # least average names-and-numbers similarity to join an event in its language
     per_language_df: bool = True  # content words' document frequencies within their language
     lang_prior_docs: int = 50  # idf_prior_docs of those
