@@ -137,6 +137,7 @@ def words(text: str) -> list[str]:
 # kana words are mostly one to three characters (Hangul is counted alike, as the
 # crawler always did); Thai, Lao, Khmer and Myanmar words run to about four
 # characters with their vowel signs.
+HAN_KANA = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")  # Chinese and Japanese words' characters
 _UNSPACED_2 = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _UNSPACED_4 = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 
