@@ -153,8 +153,9 @@ def word_count(text: str) -> int:
     four = len(_UNSPACED_4.findall(text))
     if not two and not four:
         return len(text.split())
-    rest = _UNSPACED_4.sub(" ", _UNSPACED_2.sub(" ", text))
-    return len(rest.split()) + two // 2 + four // 4
+    rest = _UNSPACED_4.sub(" ", _UNSPACED_2.sub(" ", text)).split()
+    # what stands between the characters: Latin words and figures count, their punctuation does not
+    return sum(1 for chunk in rest if any(c.isalnum() for c in chunk)) + two // 2 + four // 4
 
 
 # ---------------------------------------------------------------- language, stopwords
