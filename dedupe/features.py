@@ -21,10 +21,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-import regex
 
 from newsagg.core.schema import Article
-from newsagg.core.text import HAN_KANA, detect_language, publication_time, sentences, stopword_lists, stopwords, tokens
+from newsagg.core.text import (
+    HAN_KANA,
+    HAN_KANA_RANGES,
+    detect_language,
+    publication_time,
+    sentences,
+    stopword_lists,
+    stopwords,
+    tokens,
+)
 from newsagg.dedupe.arrays import setdiff, unique
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
@@ -179,7 +187,7 @@ _NO_COUNTS: Counter = Counter()  # term counts of features kept after their assi
 # clause there, so one changed character would hide the clause from a copy's
 # shingles. Their characters are the words (pairs of them the terms and sentence
 # stems, as for a language without a function-word list); other text is as `tokens` cuts it.
-_UNSPACED_PIECES = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|[^\p{Han}\p{Hiragana}\p{Katakana}]+")
+_UNSPACED_PIECES = re.compile(f"[{HAN_KANA_RANGES}]|[^{HAN_KANA_RANGES}]+")
 
 
 def _word_tokens(text: str, unspaced: bool) -> list[str]:

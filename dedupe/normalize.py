@@ -107,8 +107,11 @@ def is_boilerplate(line: str) -> bool:
         return True
     if any(any(w in folded for w in words) and pattern.search(folded) for words, pattern in _BOILERPLATE_ANYWHERE):
         return True
-    # Counted as written (folding decomposes Hangul): a Chinese clause is many words.
-    return word_count(line) < 5 and not _SENTENCE_END.search(line)
+    words = len(folded.split())
+    if words < 5 and not folded.isascii():
+        # Counted as written (folding decomposes Hangul): a Chinese clause is many words.
+        words = word_count(line)
+    return words < 5 and not _SENTENCE_END.search(line)
 
 
 def article_lines(text: str) -> list[str]:

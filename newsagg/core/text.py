@@ -137,8 +137,12 @@ def words(text: str) -> list[str]:
 # kana words are mostly one to three characters (Hangul is counted alike, as the
 # crawler always did); Thai, Lao, Khmer and Myanmar words run to about four
 # characters with their vowel signs.
-HAN_KANA = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")  # Chinese and Japanese words' characters
-_UNSPACED_2 = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+#
+# Han and kana, the characters of Chinese and Japanese words (code point ranges:
+# `re` scans them four times faster than `regex`'s script classes).
+HAN_KANA_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+HAN_KANA = re.compile(f"[{HAN_KANA_RANGES}]")
+_UNSPACED_2 = re.compile(f"[{HAN_KANA_RANGES}\uac00-\ud7af]")  # and Hangul syllables
 _UNSPACED_4 = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 
 
