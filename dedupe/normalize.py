@@ -17,7 +17,17 @@ from datetime import datetime, timezone
 import regex
 
 from newsagg.core.countries import country_names
-from newsagg.core.text import _DATE_PREFIX, _TOKEN, _TOKEN_ASCII, fold, page_date, sentences, tokens, url_date
+from newsagg.core.text import (
+    _DATE_PREFIX,
+    _TOKEN,
+    _TOKEN_ASCII,
+    fold,
+    page_date,
+    sentences,
+    tokens,
+    url_date,
+    word_count,
+)
 
 __all__ = ["article_lines", "canonical_numbers", "capitalised_tokens", "clean_text", "fold", "is_boilerplate",
            "is_byline", "mentioned_dates", "mentioned_ordinal", "page_date", "sentences", "tokens", "url_date"]
@@ -56,7 +66,8 @@ _BOILERPLATE_ANYWHERE = (
     (("getty images",), re.compile(r"\bgetty\ images\s*$")),
 )
 
-_SENTENCE_END = re.compile(r"[.!?…:;\"”»’)]\s*$")
+# Chinese and Japanese full stops, full-width marks and closing brackets end sentences too.
+_SENTENCE_END = re.compile(r"[.!?…:;\"”»’)。！？；：」』】》〉）]\s*$")
 _NUMBER_SEPARATOR = re.compile(r"\d[.,\u00a0\u202f]\d")
 
 
@@ -97,6 +108,9 @@ def is_boilerplate(line: str) -> bool:
     if any(any(w in folded for w in words) and pattern.search(folded) for words, pattern in _BOILERPLATE_ANYWHERE):
         return True
     words = len(folded.split())
+    if words < 5 and not folded.isascii():
+        # Counted as written (folding decomposes Hangul): a Chinese clause is many words.
+        words = word_count(line)
     return words < 5 and not _SENTENCE_END.search(line)
 
 

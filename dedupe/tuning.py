@@ -11,6 +11,9 @@ class Tuning:
 
     shingle_k: int = 3
     shingle_k_unlisted: int = 5  # in languages without a function-word list (syllables, perhaps)
+    unspaced_characters: bool = True  # Chinese and Japanese characters are words (else a clause is one token)
+    shingle_k_unspaced: int = 8  # shingle length in characters there, for zh/ja texts (0: shingle_k_unlisted)
+    unspaced_title_keys: bool = True  # ... whose names and numbers (keys) come from the title only
     sentence_pairs_unlisted: bool = True  # ... whose sentences are compared by pairs of adjacent words
     copy_threshold: float = 0.45  # shared 3-shingles / shingles of the shorter text
     sentence_match: float = 0.25  # Jaccard of two sentences' stems for "the same sentence, reworded"
@@ -218,6 +221,8 @@ class Tuning:
     # names are capitalised syllables written together, in pairs
     # (`normalize.capitalised_names`), not each capitalised syllable.
     syllable_languages: tuple = ("vi",)
+    # Languages written without spaces between words (`unspaced_characters`): no versions rule.
+    unspaced_languages: tuple = ("zh", "ja")
     centroid_terms: int = 250  # terms kept per event centroid
     idf_prior_docs: int = 50  # pseudo-documents holding no term: a cold start does not zero every idf
     max_candidates: int = 30

@@ -57,6 +57,8 @@ from tests.support.engine_texts import (
     INJURED_TITLE,
     OBITUARY_COASTPRESS,
     OBITUARY_NORTHWIRE,
+    OWN_REPORT_ZH,
+    OWN_REPORT_ZH_TITLE,
     POLICE_FERTILISER_VI,
     POLICE_HOSPITAL_VI,
     PRESS_A,
@@ -75,6 +77,9 @@ from tests.support.engine_texts import (
     WIRE_PARAGRAPHS,
     WIRE_TEXT,
     WIRE_TITLE,
+    WIRE_ZH,
+    WIRE_ZH_EDITED,
+    WIRE_ZH_TITLE,
     appointment_vi,
     article,
     background,
@@ -861,3 +866,30 @@ def test_weekdays_a_report_names_after_its_lead_are_not_its_happenings(engine):
                                   "Port Sarn, and on Thursday the engineers hand in their report.")
     later = engine.assign(article("dailyvarn", INDEPENDENT_TITLE, outlook, None))
     assert later.event_id == first.event_id
+
+
+def _zh_page(paragraphs: list[str]) -> str:
+    """A Chinese page as a site shows it: menu, share prompt and editor's line around the text."""
+    return "\n".join(["首页", "新闻", *paragraphs, "分享到：", "责任编辑：李明"])
+
+
+def test_chinese_wire_text_republished_with_a_new_headline_joins_its_group_and_another_report_does_not(engine):
+    # Chinese writes no spaces: a line of it once counted as one word, and every
+    # line was dropped as page clutter, so two copies of one text had no text to share.
+    wire_zh = engine.assign(article("xinhua", WIRE_ZH_TITLE, _zh_page(WIRE_ZH), DAY, language="zh"))
+    copy = engine.assign(article("eveningpaper", "强风吹倒埃利森港起重机", _zh_page(WIRE_ZH[:3]),
+                                 DAY + timedelta(hours=1), language="zh"))
+    assert copy.group_id == wire_zh.group_id and copy.copies_of == wire_zh.article_id
+    assert copy.changes is not None and [p[:9] for p in copy.changes.removed] == [WIRE_ZH[3][:9]]  # the cut paragraph
+    own = engine.assign(article("harbourdaily", OWN_REPORT_ZH_TITLE, _zh_page(OWN_REPORT_ZH),
+                                DAY + timedelta(hours=2), language="zh"))
+    assert own.group_id != wire_zh.group_id and own.copies_of is None
+
+
+def test_chinese_copy_with_a_word_changed_in_every_sentence_joins_its_group(engine):
+    # A clause of Chinese is one token between punctuation marks: a word changed in
+    # it would hide the whole clause. Its characters as words, the copy keeps most shingles.
+    wire_zh = engine.assign(article("xinhua", WIRE_ZH_TITLE, _zh_page(WIRE_ZH), DAY, language="zh"))
+    edited = engine.assign(article("portnews", "埃利森港起重机倒塌致两人受伤", _zh_page(WIRE_ZH_EDITED),
+                                   DAY + timedelta(hours=1), language="zh"))
+    assert edited.group_id == wire_zh.group_id and edited.copies_of == wire_zh.article_id

@@ -28,6 +28,19 @@ def test_enrich_fills_every_field():
     assert a.id == Article(url="https://gazette.example/storm", text="x").id  # enrichment keeps the id
 
 
+def test_a_chinese_article_is_counted_by_its_characters_for_reading_time():
+    # Chinese writes no spaces: by whitespace this 4-paragraph text was 4 words, read in no time.
+    paragraphs = ["经过三年建设，河畔新城的公共图书馆将于本周六正式向市民开放，新馆共有五层，藏书约四十万册。",
+                  "馆长李华表示，图书馆每天早上八点开门，晚上九点闭馆，市民凭身份证即可免费办理借书证。",
+                  "开馆当天还将举办读书分享会和手工活动，欢迎全家参加，附近的公交线路也将增加班次。",
+                  "市政府表示，未来两年还将在东区和南区各建一座分馆，方便更多居民借阅图书。"]
+    a = enrich(Article(url="https://ribao.example/library", title="河畔新城图书馆周六开放", text="\n\n".join(paragraphs),
+                       language="zh"))
+    characters = sum(len(p) for p in paragraphs)
+    assert characters // 3 <= a.word_count <= characters // 2
+    assert a.reading_time_min >= 0.2
+
+
 def test_confident_detection_overrules_a_wrong_declaration_but_short_text_keeps_it():
     german = ("Ein schwerer Sturm hat in der Nacht zum Dienstag den Hafen verwüstet. Die Bürgermeisterin "
               "sprach von Schäden in Millionenhöhe, die Feuerwehr war bis zum Morgen im Einsatz.")

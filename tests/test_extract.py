@@ -101,6 +101,45 @@ def test_extract_command_prints_one_object_per_file_in_order(tmp_path):
     assert bad.exit_code != 0 and "missing.html" in bad.output
 
 
+# Chinese and Japanese pages as a portal shows them: a section menu of a dozen links, no
+# article markup (no JSON-LD, no og:type), the story in plain paragraphs. Written for this test.
+_CJK_PAGES = {
+    "zh": ("河畔新城图书馆周六开放",
+           ["首页", "国内", "国际", "财经", "科技", "体育", "娱乐", "健康", "教育", "旅游", "汽车", "房产"],
+           ["经过三年建设，河畔新城的公共图书馆将于本周六正式向市民开放。",
+            "新馆共有五层，藏书约四十万册，并设有儿童阅读区和自习室",
+            "馆长李华表示，图书馆每天早上八点开门，晚上九点闭馆",
+            "市民凭身份证即可免费办理借书证，每人最多可借十本书",
+            "开馆当天还将举办读书分享会和手工活动，欢迎全家参加"]),
+    "ja": ("川辺町に新しい図書館が完成",
+           ["トップ", "国内", "国際", "経済", "科学", "スポーツ", "文化", "地域", "天気", "社説", "動画", "写真"],
+           ["川辺町で三年かけて建設された町立図書館が、今週土曜日に開館する。",
+            "新しい図書館は五階建てで、およそ四十万冊の本を所蔵している",
+            "館長の田中さんによると、開館時間は午前八時から午後九時までだ",
+            "町民は身分証明書を見せれば、無料で利用カードを作ることができる",
+            "開館日には読み聞かせ会や工作教室も開かれる予定だという"]),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(_CJK_PAGES))
+def test_extract_command_keeps_a_chinese_or_japanese_article_whole(tmp_path, lang):
+    # Counted by whitespace, a Chinese paragraph was one word and each menu entry one
+    # word too: the page looked like a list of links and the article was skipped.
+    title, menu, paragraphs = _CJK_PAGES[lang]
+    links = "".join(f'<a href="/s{i}/">{entry}</a> ' for i, entry in enumerate(menu))
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    page = tmp_path / f"{lang}.html"
+    page.write_text(f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
+                    f"<body><nav>{links}</nav><article><h1>{title}</h1>{body}</article></body></html>",
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["extract", str(page), "--url", f"https://portal.example/{lang}/1.html"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output)
+    assert "skip_reason" not in row, row.get("skip_reason")
+    assert row["title"] == title and row["language"] == lang
+    assert row["text"].splitlines() == paragraphs
+
+
 @pytest.mark.realdata
 def test_body_extraction_at_least_as_good_as_plain_trafilatura(shared_data):
     pages = list(load_benchmark(shared_data / "extraction-benchmark", split="holdout"))

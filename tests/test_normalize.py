@@ -61,6 +61,25 @@ def test_headline_without_punctuation_is_kept_but_menu_entries_are_not():
     assert is_boilerplate("  ")
 
 
+def test_chinese_and_japanese_lines_are_text_but_their_menu_entries_are_not():
+    # Written without spaces, a whole line is one "word" to whitespace: every line of
+    # a Chinese or Japanese text was dropped as a menu entry. (Texts written for this test.)
+    page = "\n".join([
+        "首页", "国际新闻", "ホーム",
+        "河畔新城的公共图书馆将于本周六正式向市民开放",  # a headline: no full stop
+        "新馆共有五层，藏书约四十万册，并设有儿童阅读区和自习室。",
+        "川辺町の新しい図書館は五階建てで、およそ四十万冊の本を所蔵している",
+        "開館日には読み聞かせ会も開かれる。",
+        "分享到",
+    ])
+    assert article_lines(page) == [
+        "河畔新城的公共图书馆将于本周六正式向市民开放",
+        "新馆共有五层,藏书约四十万册,并设有儿童阅读区和自习室。",
+        "川辺町の新しい図書館は五階建てで、およそ四十万冊の本を所蔵している",
+        "開館日には読み聞かせ会も開かれる。",
+    ]
+
+
 def test_url_date_reads_full_dates_in_the_path_only():
     day = datetime(2025, 2, 28, tzinfo=timezone.utc)
     assert url_date("https://news.example/2025/02/28/harbour-crane-collapse/") == day

@@ -20,7 +20,7 @@ import yaml
 from newsagg.core import text as core_text
 from newsagg.core.countries import country_names
 from newsagg.core.schema import Article
-from newsagg.core.text import detect_language, words
+from newsagg.core.text import detect_language, word_count, words
 
 __all__ = ["detect_language", "enrich", "extract_entities", "keywords", "sentences", "summarize", "words"]
 
@@ -313,7 +313,7 @@ def enrich(article: Article) -> Article:
     lang, conf = detect_language(f"{article.title}\n{text}", article.language)
     ents = extract_entities(text, lang, article.title)
     kw = keywords(article.title, text)
-    n_words = len(words(text))
+    n_words = word_count(text)  # a Chinese or Japanese text counted by its characters, not its spaces
     return article.model_copy(update={
         "language": lang,
         "lang_confidence": conf,

@@ -23,7 +23,7 @@ import trafilatura
 from trafilatura.metadata import extract_author as trafilatura_author
 from w3lib.encoding import html_to_unicode
 
-from newsagg.core.text import escape_surrogates, scrub_surrogates
+from newsagg.core.text import escape_surrogates, scrub_surrogates, word_count
 from newsagg.crawler.extract.bylines import author_page_link, near_headline_byline, visible_dateline
 from newsagg.crawler.extract.metadata import (
     ArticleFields,
@@ -33,7 +33,7 @@ from newsagg.crawler.extract.metadata import (
     parse_datetime,
     read_metadata,
 )
-from newsagg.crawler.extract.titles import choose_title, fix_text, is_site_name, site_keys, word_count
+from newsagg.crawler.extract.titles import choose_title, fix_text, is_site_name, site_keys
 from newsagg.crawler.extract.urls import clean_url, is_http_url
 
 log = logging.getLogger(__name__)
@@ -164,8 +164,8 @@ def _page_link(href: str | None, page_url: str) -> str | None:
 
 def _front_page(tree, words: int) -> bool:
     """Mostly links and little prose: a section front, tag or list page."""
-    link_text = sum(len((a.text_content() or "").split()) for a in tree.iter("a"))
-    all_text = len((tree.body.text_content() if tree.body is not None else "").split()) or 1
+    link_text = sum(word_count(a.text_content() or "") for a in tree.iter("a"))
+    all_text = word_count(tree.body.text_content() if tree.body is not None else "") or 1
     return words < FRONT_MAX_WORDS and link_text / all_text > 0.3
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import ftfy
 
+from newsagg.core.text import word_count
 from newsagg.crawler.extract.urls import registered_parts
 
 # Separators between a headline and the site's name; spaces around them are required, so a
@@ -195,15 +196,6 @@ _BARS = {"|", "｜", "│", "»", "›", "/", "::"}
 
 def _looks_section(segment: str) -> bool:
     return segment[:1].isupper() and not any(ch.isdigit() for ch in segment)
-
-
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-
-
-def word_count(text: str) -> int:
-    """Words, counting two CJK characters as one word (those scripts use no spaces)."""
-    cjk = len(_CJK.findall(text))
-    return len(_CJK.sub(" ", text).split()) + cjk // 2
 
 
 def _words(text: str) -> list[str]:

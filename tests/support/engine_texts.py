@@ -562,3 +562,27 @@ ERUPTION_FIFTH_LATER_TEXT = (
     "Office said, with lava flowing along the earth barriers north of Varmsvik.\n\n"
     "Varmsvik remained evacuated and the Glacier Baths spa stayed closed. The Met Office said the fissure "
     "had shortened but magma was still building up beneath the peninsula.")
+
+
+# The crane collapse as a Chinese wire text (written for these tests), its copies, and
+# another outlet's own Chinese report of it. Chinese writes no spaces between words.
+WIRE_ZH_TITLE = "埃利森港码头起重机倒塌 两名工人受伤"
+WIRE_ZH = [
+    "新华社埃利森港3月2日电 埃利森港集装箱码头一台大型起重机2日下午在强风中倒塌，砸中一艘停靠的货轮，两名码头工人受伤。",
+    "港口管理局发言人表示，事故发生在当地时间下午两点左右，受伤工人已被送往市立医院，其中一人伤势较重。",
+    "据了解，倒塌的起重机已使用二十多年，去年曾接受全面检修。码头北区当天暂停作业，约十艘货轮在港外等候。",
+    "警方和劳动安全部门已对事故原因展开调查，预计本周内公布初步结果。",
+]
+# Another site's edit: a word changed in every sentence, the wire's dateline kept.
+WIRE_ZH_EDITED = [
+    "新华社埃利森港3月2日电 埃利森港集装箱码头一台巨型起重机2日下午在强风中倒塌，砸向一艘停靠的货轮，两名码头工人受伤。",
+    "港口管理局发言人称，事故发生在当地时间下午两点左右，受伤工人已送往市立医院，其中一人伤情较重。",
+    "据了解，倒塌的起重机已服役二十多年，去年曾接受全面检修。码头北区当天停止作业，约十艘货轮在港外等候。",
+    "警方和劳动安全部门已对事故原因进行调查，预计本周公布初步结果。",
+]
+OWN_REPORT_ZH_TITLE = "大风致埃利森港起重机折断"
+OWN_REPORT_ZH = [
+    "埃利森港周一发生一起起重机事故。一台起重机在大风中折断，倒在一艘货轮的甲板上，两人受伤送医。",
+    "港口北区的装卸工作随即停止，多艘船只只能在锚地等候进港。",
+    "当地工会要求港方说明设备的维护情况，事故原因仍在调查中。",
+]
