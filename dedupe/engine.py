@@ -1103,17 +1103,23 @@ class StoryEngine:
         if not 2 <= len(by_event) <= t.storyline_split_max_events:
             return {}
         ids = sorted(by_event)
-        centroids, spans = [], []
+        centroids, spans, by_lang = [], [], []
         for e in ids:
-            c, span = Centroid(), Span()
+            c, span, langs = Centroid(), Span(), {}
             for m in by_event[e]:
                 c.add(feats[m], t.centroid_terms)
                 span.widen(Span.of(feats[m]))
+                langs.setdefault(feats[m].lang, Centroid()).add(feats[m], t.centroid_terms)
             centroids.append(c)
             spans.append(span)
+            by_lang.append(langs)
         bar = t.storyline_threshold * t.storyline_split_fit
-        alike = np.array([[storyline_link(a, b, days_apart(sa, sb), t)
-                           for b, sb in zip(centroids, spans)] for a, sa in zip(centroids, spans)])
+        # Words compare within a language (`storyline_split_within_language`): two
+        # events each reported in many languages are judged by their pairs in one.
+        within = t.storyline_split_within_language
+        alike = np.array([[storyline_link(a, b, days_apart(sa, sb), t, (la, lb) if within else None)
+                           for b, sb, lb in zip(centroids, spans, by_lang)]
+                          for a, sa, la in zip(centroids, spans, by_lang)])
         label = average_linkage(alike, np.array([len(by_event[e]) for e in ids]), bar)
         parts = [[e for e, n in zip(ids, label) if n == part] for part in range(int(label.max()) + 1)]
         if len(parts) < 2:

@@ -144,6 +144,9 @@ class Tuning:
     storyline_split_sizes: tuple = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
     storyline_split_max_events: int = 400
     storyline_split_fit: float = 0.5
+    # ... the likeness of two events there also (if better) their average over the
+    # pairs of their articles written in one language.
+    storyline_split_within_language: bool = True
     storyline_max_gap_days: float = 400.0
     # A storyline's fit for an article days away from its articles' publication
     # times is divided by 1 + days / this: a follow-up months later must be more
