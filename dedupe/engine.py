@@ -85,6 +85,7 @@ from newsagg.dedupe.scoring import (
     stands_out,
     storyline_fits,
     storyline_link,
+    storylines_alike,
     tfidf,
     time_compatible,
     version_hits,
@@ -1060,7 +1061,7 @@ class StoryEngine:
             best = max(fits, key=lambda s: (fits[s], s), default=None)
             if best is not None and fits[best] >= t.storyline_young_fit and (
                     not t.storyline_young_link
-                    or average_link(storylines[own].centroid, storylines[best].centroid, t)
+                    or storylines_alike(storylines[own].centroid, storylines[best].centroid, t)
                     >= t.storyline_young_link * t.storyline_threshold):
                 chosen.append(best)
                 kept_by_event = own
@@ -1070,7 +1071,7 @@ class StoryEngine:
                 _add_updates(updates, self._merge_storylines(other, keep, storylines))
             bar = t.storyline_threshold * t.storyline_merge_fit
             for other in sorted({survivor_of[s] for s in linked if survivor_of[s] in storylines} - {keep}):
-                if average_link(storylines[keep].centroid, storylines[other].centroid, t) >= bar:
+                if storylines_alike(storylines[keep].centroid, storylines[other].centroid, t) >= bar:
                     _add_updates(updates, self._merge_storylines(other, keep, storylines))
             storyline = storylines[keep]
         else:

@@ -442,6 +442,21 @@ def storyline_link(a: Centroid, b: Centroid, days: float, tuning: Tuning,
     return link / (1.0 + days / tuning.storyline_gap_days)
 
 
+def storylines_alike(a: Centroid, b: Centroid, tuning: Tuning) -> float:
+    """`average_link` of two storylines as wholes, or (`storyline_link_within_language`),
+    if better, their dot products over the pairs of their articles in one language
+    (counted from `Centroid.lang_sizes`), as an article's fit to a storyline is
+    also taken within its language: a storyline reported in six languages is not
+    judged by the pairs of two languages, which share names at most."""
+    link = average_link(a, b, tuning)
+    if not tuning.storyline_link_within_language or a.lang_sizes is None or b.lang_sizes is None:
+        return link
+    pairs = sum(n * b.lang_sizes.get(lang, 0) for lang, n in a.lang_sizes.items())
+    if not 0 < pairs < max(a.size, 1) * max(b.size, 1):
+        return link
+    return max(link, _link(a.terms.dot(b.terms), a.keys.dot(b.keys), pairs, True, tuning, False))
+
+
 def within_language_link(a: dict[str, Centroid], b: dict[str, Centroid], tuning: Tuning) -> float:
     """Average similarity of two sets' articles over the pairs written in one
     language (each set given by language): words compare within a language, so

@@ -169,6 +169,9 @@ class Tuning:
     # `storyline_young_link` of the bar.
     storyline_young_fit: float = 1.5
     storyline_young_link: float = 0.5
+    # Two storylines' likeness as wholes (the one-event rule above, linked storylines)
+    # is also, if better, their average over the pairs of articles in one language.
+    storyline_link_within_language: bool = True
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with
