@@ -8,10 +8,13 @@ order).
 from __future__ import annotations
 
 import argparse
+import json
 import random
 from collections import Counter, defaultdict
+from dataclasses import replace
 
 from newsagg.dedupe.eval import load_labelled, publication_order, run_engine, score, select_split
+from newsagg.dedupe.tuning import Tuning
 
 
 def main() -> None:
@@ -19,12 +22,14 @@ def main() -> None:
     parser.add_argument("file")
     parser.add_argument("--split", default="tune")
     parser.add_argument("--shuffle", type=int)
+    parser.add_argument("--tuning", default="", help='JSON of Tuning fields to change, as bench/eval_orders.py takes')
     args = parser.parse_args()
     rows = select_split(load_labelled(args.file), args.split)
     if args.shuffle is not None:
         random.Random(args.shuffle).shuffle(rows)
     rows = publication_order(rows)
-    run = run_engine(rows)
+    tuning = replace(Tuning(), **json.loads(args.tuning)) if args.tuning else None
+    run = run_engine(rows, tuning=tuning)
     lines = run.storylines or run.events
     print("storylines", score(lines, [str(r["topic"]) for r in rows])["bcubed"])
     line_of = {r["id"]: s for r, s in zip(rows, lines)}
