@@ -1047,8 +1047,7 @@ class StoryEngine:
             best = max(fits, key=lambda s: (fits[s], s), default=None)
             if best is not None and fits[best] >= 1.0:
                 chosen = [best]
-        elif t.storyline_young_fit and len(set(chosen)) == 1 and (
-                storylines[chosen[0]].size < event_size or self._one_language(storylines[chosen[0]], f.lang)):
+        elif t.storyline_young_fit and len(set(chosen)) == 1 and storylines[chosen[0]].size < event_size:
             # The storyline holds only the article's event: the event's first report
             # alone decided it (a Korean flash that shares no word with the English
             # storyline). A later report of the event that fits another candidate
@@ -1060,9 +1059,6 @@ class StoryEngine:
             others = {s: r for s, r in storylines.items() if s != own}
             fits = with_event_fits(storyline_fits(f, others, t), near_events, t)
             best = max(fits, key=lambda s: (fits[s], s), default=None)
-            if best is not None and storylines[own].size >= event_size \
-                    and not set(storylines[best].centroid.langs) - {f.lang}:
-                best = None  # more than one event, in one language: joins only a storyline of others
             if best is not None and fits[best] >= t.storyline_young_fit and (
                     not t.storyline_young_link
                     or storylines_alike(storylines[own].centroid, storylines[best].centroid, t)
@@ -1087,12 +1083,6 @@ class StoryEngine:
         self.state.add_members(f"storyline:{keep}", [aid])
         self.state.touch("open-storylines", keep, storyline.last)
         return keep, storyline.size, kept_by_event or keep
-
-    def _one_language(self, storyline: ClusterRecord, lang: str) -> bool:
-        """Whether all of a storyline's articles are in `lang` (`storyline_young_languages`)."""
-        sizes = storyline.centroid.lang_sizes
-        return bool(self.tuning.storyline_young_languages and sizes
-                    and {x for x, n in sizes.items() if n} == {lang})
 
     def _split_storyline(self, storyline_id: str) -> dict[str, dict]:
         """Split a storyline whose events fall into groups not alike to each other

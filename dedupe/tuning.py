@@ -172,9 +172,6 @@ class Tuning:
     # Two storylines' likeness as wholes (the one-event rule above, linked storylines)
     # is also, if better, their average over the pairs of articles in one language.
     storyline_link_within_language: bool = True
-    # ... and the one-event rule also takes a storyline of several events all in the
-    # article's language, joining a candidate storyline that holds other languages.
-    storyline_young_languages: bool = True
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with
