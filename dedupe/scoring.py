@@ -132,6 +132,10 @@ def copy_score(a: Features, b: Features, tuning: Tuning, containment: float | No
         if score < tuning.copy_threshold and containment >= tuning.mixed_containment \
                 and share >= tuning.mixed_alignment and count >= 3:
             score = tuning.copy_threshold
+        if score < tuning.copy_threshold and tuning.mixed_short_containment and count >= 2 \
+                and share >= tuning.mixed_short_alignment and a.lang not in tuning.syllable_languages \
+                and outside_quotes(a, b, tuning, containment) >= tuning.mixed_short_containment:
+            score = tuning.copy_threshold
     if score >= tuning.copy_threshold and not same_story(a, b, tuning):
         return min(score, tuning.copy_threshold * 0.99)
     return score
@@ -178,7 +182,7 @@ def stands_out(containment: float, background: float, tuning: Tuning) -> bool:
     """Whether a rewrite's shared wording (`containment`, below `copy_threshold`)
     marks it as a copy of its source: more than either text shares with reports it
     does not copy (`background`), unless those share next to nothing."""
-    return background < tuning.rewrite_background or containment > background
+    return background < tuning.rewrite_background or containment > background * tuning.rewrite_margin
 
 
 def same_story(a: Features, b: Features, tuning: Tuning) -> bool:

@@ -21,6 +21,13 @@ class Tuning:
     # the sentences lined up (at least 3) makes a copy too.
     mixed_containment: float = 0.25
     mixed_alignment: float = 0.3
+    # A short text (a brief, a version of a few sentences) has too few sentences for
+    # three to line up: this share of its wording outside quotation marks together
+    # with `mixed_short_alignment` of its sentences lined up (at least 2) makes a
+    # copy too (not in `syllable_languages`, whose set phrases are shared that much
+    # by any two reports). 0: off.
+    mixed_short_containment: float = 0.3
+    mixed_short_alignment: float = 0.4
     # A rewrite (found by its sentences, below `copy_threshold` of shared shingles)
     # must share more wording with its source than either text shares with the
     # same-language reports it does not copy, once those share at least this much:
@@ -28,6 +35,7 @@ class Tuning:
     # language of set phrases (Vietnamese titles and formulas), line up sentence by
     # sentence too, with as much wording in common as with every other report.
     rewrite_background: float = 0.1  # 1: no such check
+    rewrite_margin: float = 1.0  # ... more: over the background times this
     # Copies by wording alone share it outside quotation marks (`scoring.wording_shared`),
     # unless a text has less than this share of its shingles outside them (a statement,
     # an interview).
