@@ -35,7 +35,7 @@ class Tuning:
     # language of set phrases (Vietnamese titles and formulas), line up sentence by
     # sentence too, with as much wording in common as with every other report.
     rewrite_background: float = 0.1  # 1: no such check
-    rewrite_margin: float = 1.0  # ... more: over the background times this
+    rewrite_margin: float = 1.15  # ... more: over the background times this
     # Copies by wording alone share it outside quotation marks (`scoring.wording_shared`),
     # unless a text has less than this share of its shingles outside them (a statement,
     # an interview).
