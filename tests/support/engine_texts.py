@@ -562,3 +562,27 @@ ERUPTION_FIFTH_LATER_TEXT = (
     "Office said, with lava flowing along the earth barriers north of Varmsvik.\n\n"
     "Varmsvik remained evacuated and the Glacier Baths spa stayed closed. The Met Office said the fissure "
     "had shortened but magma was still building up beneath the peninsula.")
+
+# A wire brief of three sentences and an outlet's edit of it: a new first
+# sentence, the other two kept with a few words changed. Too few sentences for
+# three to line up: the edit shares about a third of the brief's wording and
+# two of its three sentences, in order. Another outlet's report of the strike
+# tells the same facts in its own words.
+PILOTS_BRIEF_TITLE = "Port Ellison pilots strike, eleven ships wait"
+PILOTS_BRIEF = (
+    "Harbour pilots at Port Ellison walked off the job on Monday morning, leaving eleven cargo ships waiting "
+    "at anchor outside the breakwater. The pilots' association said its members would stay off work until "
+    "the port authority restored the night-shift allowance it cut in January. Port officials warned that "
+    "perishable cargo on two refrigerated vessels could spoil within days if the ships were not brought in.")
+PILOTS_EDIT_TITLE = "Pilots' strike leaves eleven ships waiting off Port Ellison"
+PILOTS_EDIT = (
+    "Cargo traffic into Port Ellison came to a standstill on Monday in a walkout over pay. The pilots' "
+    "association said its members would stay off work until the port authority restored the night-shift "
+    "allowance, which was cut in January. Port officials said perishable cargo aboard two refrigerated ships "
+    "could spoil within days unless the vessels were brought in.")
+PILOTS_OWN_TITLE = "Ships idle off Port Ellison as pilots strike"
+PILOTS_OWN = (
+    "Eleven ships sat idle off Port Ellison on Monday as harbour pilots refused to guide them in. Shipping "
+    "agents said the delays were costing operators thousands of euros an hour, and one freight company "
+    "diverted a container ship to Kestrel Point. The dispute is about a night-shift allowance for the pilots, "
+    "which the port authority scrapped in January to save money.")
