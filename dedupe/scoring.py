@@ -89,9 +89,10 @@ def _longest_increasing(seq: list[int]) -> int:
     return len(tails)
 
 
-def sentence_alignment(a: Features, b: Features, tuning: Tuning) -> tuple[float, int]:
+def sentence_alignment(a: Features, b: Features, tuning: Tuning, match: float | None = None) -> tuple[float, int]:
     """(share, count) of the shorter text's sentences that have a look-alike in the
-    other text, in the same order: what survives a sentence-by-sentence rewrite."""
+    other text (Jaccard of stems at least `match`, `Tuning.sentence_match` unless
+    given), in the same order: what survives a sentence-by-sentence rewrite."""
     short, long_ = sorted((a.sentence_terms, b.sentence_terms), key=len)
     if not short:
         return 0.0, 0
@@ -102,7 +103,7 @@ def sentence_alignment(a: Features, b: Features, tuning: Tuning) -> tuple[float,
     matches = []
     for s in short:
         shared = Counter(j for stem in s for j in where.get(stem, ()))
-        best, best_j = tuning.sentence_match, -1
+        best, best_j = tuning.sentence_match if match is None else match, -1
         for j in sorted(shared):
             sim = shared[j] / (len(s) + len(long_[j]) - shared[j])  # Jaccard
             if sim >= best:
@@ -133,9 +134,11 @@ def copy_score(a: Features, b: Features, tuning: Tuning, containment: float | No
                 and share >= tuning.mixed_alignment and count >= 3:
             score = tuning.copy_threshold
         if score < tuning.copy_threshold and tuning.mixed_short_containment and count >= 2 \
-                and share >= tuning.mixed_short_alignment and a.lang not in tuning.syllable_languages \
+                and a.lang not in tuning.syllable_languages \
                 and outside_quotes(a, b, tuning, containment) >= tuning.mixed_short_containment:
-            score = tuning.copy_threshold
+            kept_share, kept = sentence_alignment(a, b, tuning, tuning.mixed_short_match)
+            if kept >= 2 and kept_share >= tuning.mixed_short_alignment:
+                score = tuning.copy_threshold
     if score >= tuning.copy_threshold and not same_story(a, b, tuning):
         return min(score, tuning.copy_threshold * 0.99)
     return score

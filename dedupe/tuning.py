@@ -21,13 +21,15 @@ class Tuning:
     # the sentences lined up (at least 3) makes a copy too.
     mixed_containment: float = 0.25
     mixed_alignment: float = 0.3
-    # A short text (a brief, a version of a few sentences) has too few sentences for
+    # A short text (a brief, an edit of a few sentences) has too few sentences for
     # three to line up: this share of its wording outside quotation marks together
-    # with `mixed_short_alignment` of its sentences lined up (at least 2) makes a
-    # copy too (not in `syllable_languages`, whose set phrases are shared that much
-    # by any two reports). 0: off.
+    # with `mixed_short_alignment` of its sentences kept (at least 2, lined up in
+    # order at a Jaccard of `mixed_short_match`: kept nearly whole, not reworded)
+    # makes a copy too (not in `syllable_languages`, whose set phrases are shared
+    # that much by any two reports). 0: off.
     mixed_short_containment: float = 0.3
     mixed_short_alignment: float = 0.4
+    mixed_short_match: float = 0.6
     # A rewrite (found by its sentences, below `copy_threshold` of shared shingles)
     # must share more wording with its source than either text shares with the
     # same-language reports it does not copy, once those share at least this much:
