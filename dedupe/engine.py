@@ -77,7 +77,6 @@ from newsagg.dedupe.scoring import (
     copy_score,
     days_apart,
     event_fits,
-    lines_up_apart,
     member_similarities,
     mergeable,
     outside_quotes,
@@ -502,9 +501,7 @@ class StoryEngine:
             return True
         background = max(max(containment[x] for x in others),
                          float(shingle_containments(other, [same_language[x] for x in others]).max()))
-        return stands_out(shared, background, self.tuning) \
-            and lines_up_apart(f, other, [same_language[x] for x in others], self.tuning) \
-            and self._rewrite_of_group(f, other, group_id, same_language)
+        return stands_out(shared, background, self.tuning) and self._rewrite_of_group(f, other, group_id, same_language)
 
     def _rewrite_of_group(self, f: Features, other: Features, group_id: str | None,
                           same_language: dict[str, Features]) -> bool:

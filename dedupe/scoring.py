@@ -188,20 +188,6 @@ def stands_out(containment: float, background: float, tuning: Tuning) -> bool:
     return background < tuning.rewrite_background or containment > background * tuning.rewrite_margin
 
 
-def lines_up_apart(a: Features, b: Features, others: list[Features], tuning: Tuning) -> bool:
-    """Whether a copy found on two sentences lined up (`Tuning.mixed_short_containment`:
-    a short text) lines up a larger share of its sentences with its source than
-    either text does with any of `others` (same-language reports it does not copy):
-    another text of an agency that shares a sentence and a quotation with its story
-    lines up as well with other reports of the story as with it. True for a copy
-    found on more sentences, or on wording alone."""
-    share, count = sentence_alignment(a, b, tuning)
-    if count != 2:
-        return True
-    return all(s < share or c < 2 for x in (a, b) for o in others
-               for s, c in [sentence_alignment(x, o, tuning)])
-
-
 def same_story(a: Features, b: Features, tuning: Tuning) -> bool:
     """Whether two texts of one wording can be copies of one story, not two stories
     of an agency's template (the same sentences with new figures and a new date,
