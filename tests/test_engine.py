@@ -16,6 +16,10 @@ from newsagg.runtime import Runtime
 from tests.support.engine_texts import (
     ACTOR_DIES_TEXT,
     ACTOR_DIES_TITLE,
+    BRIDGE_COUNCIL,
+    BRIDGE_OWN_ORDER,
+    BRIDGE_SHOPS,
+    BRIDGE_TITLE,
     COLLAPSE_REPORTS,
     DAY,
     ERUPTION_BRIEF,
@@ -536,6 +540,26 @@ def test_edit_of_a_three_sentence_brief_keeping_two_sentences_joins_its_group_wh
     assert edit.group_id == brief.group_id and edit.copies_of == brief.article_id
     assert edit.event_id == brief.event_id
     assert other.group_id != brief.group_id and other.copies_of is None
+
+
+@pytest.mark.parametrize("margin, copy", [(1.0, True), (Tuning().rewrite_margin, False)])
+def test_report_telling_the_facts_in_order_is_no_copy_when_it_shares_hardly_more_wording_than_another_report(
+        tmp_path, margin, copy):
+    # The second outlet's sentences follow the first report's one by one, but the
+    # wording it shares with it (a sixth) is within a tenth of what a third report
+    # shares with the first: not enough to mark it as a rewrite of that text.
+    eng = StoryEngine(LocalState(tmp_path / "state"), replace(Tuning(), rewrite_margin=margin))
+    for a in background():
+        eng.assign(a)
+    council = eng.assign(article("varnpost", BRIDGE_TITLE, BRIDGE_COUNCIL, DAY))
+    shops = eng.assign(article("varnlocal", "Mill Street traders fear bridge closure", BRIDGE_SHOPS,
+                               DAY + timedelta(hours=1)))
+    own = eng.assign(article("rivernews", "Varn bars cars from Mill Street bridge", BRIDGE_OWN_ORDER,
+                             DAY + timedelta(hours=2)))
+    eng.close()
+    assert shops.group_id != council.group_id
+    assert (own.group_id == council.group_id) is copy
+    assert own.event_id == council.event_id
 
 
 def test_copy_published_earlier_becomes_originator(engine):

@@ -586,3 +586,30 @@ PILOTS_OWN = (
     "agents said the delays were costing operators thousands of euros an hour, and one freight company "
     "diverted a container ship to Kestrel Point. The dispute is about a night-shift allowance for the pilots, "
     "which the port authority scrapped in January to save money.")
+
+# Three reports of one council vote. The second outlet tells the facts in the
+# council's order, sentence by sentence, as a rewrite would, in words of its own:
+# it shares a sixth of the first report's wording, hardly more than a third
+# report (on the shop owners) shares with it.
+BRIDGE_TITLE = "Mill Street bridge to close to cars"
+BRIDGE_COUNCIL = (
+    "The Varn city council voted on Tuesday to close the old Mill Street bridge to cars from the first of May. "
+    "Engineers found deep cracks in two of the bridge's stone piers during an inspection in February. "
+    "Buses will be sent over the Harbour Road bridge, which adds about ten minutes to the trip into the centre. "
+    "Cyclists and people on foot may still cross the old bridge while repairs go on. "
+    "The repairs are expected to cost 4.2 million crowns and to take at least two years. "
+    "Shop owners on Mill Street said they feared losing customers during the closure.")
+BRIDGE_OWN_ORDER = (
+    "On Tuesday Varn's councillors decided that motorists will be barred from the old Mill Street bridge from the first of May. "
+    "An inspection in February turned up deep cracks in two stone piers, according to engineers. "
+    "Buses are to use the Harbour Road bridge instead, a detour of roughly ten minutes. "
+    "Pedestrians and cyclists can still use the old crossing while the work goes on. "
+    "The work should take two years or more and cost 4.2 million crowns. "
+    "Traders on Mill Street fear that customers will stay away while the bridge is shut.")
+BRIDGE_SHOPS = (
+    "Shop owners on Mill Street said they feared losing customers during the closure. "
+    "Anna Lind, who runs a bakery next to the bridge, said half of her trade came from drivers stopping on the way to work. "
+    "A bookseller across the street said he would ask the council for a cut in his rent. "
+    "The town's trade association has called a meeting for Thursday evening at the library. "
+    "Several owners said they had not been told about the plans before the vote. "
+    "The council said it would put up signs for the shops on the Harbour Road bridge, which adds ten minutes.")
