@@ -3,17 +3,11 @@ median of the pair ratios, each run with the load it ran under (the real runs ne
 and worker processes for minutes; here the run itself is replaced to check the bookkeeping)."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.bench_scripts import load_bench_script
 
 
 def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "bench" / "bench_ingest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("bench_ingest")
 
 
 def test_runs_interleave_and_the_median_pair_ratio_is_reported(monkeypatch, tmp_path):

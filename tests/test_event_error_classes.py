@@ -3,21 +3,14 @@ that sum to the losses, a split by language told apart from a split within one, 
 undated intruder from one published weeks away."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from newsagg.dedupe.eval import bcubed
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.bench_scripts import load_bench_script
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location("event_error_classes", ROOT / "bench" / "event_error_classes.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("event_error_classes")
 
 
 def row(rid: str, event: str, lang: str, published: str | None = None) -> dict:
