@@ -1041,10 +1041,15 @@ class StoryEngine:
         for sid, fit in (event_fit_of or {}).items():
             if survivor_of.get(sid) in storylines:
                 near_events[survivor_of[sid]] = max(near_events.get(survivor_of[sid], 0.0), fit)
-        if not chosen:
-            fits = with_event_fits(storyline_fits(f, storylines, t), near_events, t)
+
+        def best_fitting(candidates: dict[str, ClusterRecord]) -> tuple[str | None, float]:
+            fits = with_event_fits(storyline_fits(f, candidates, t), near_events, t)
             best = max(fits, key=lambda s: (fits[s], s), default=None)
-            if best is not None and fits[best] >= 1.0:
+            return best, fits[best] if best is not None else 0.0
+
+        if not chosen:
+            best, fit = best_fitting(storylines)
+            if best is not None and fit >= 1.0:
                 chosen = [best]
         elif t.storyline_young_fit and len(set(chosen)) == 1 and storylines[chosen[0]].size < event_size:
             # The storyline holds only the article's event: the event's first report
@@ -1055,10 +1060,8 @@ class StoryEngine:
             # storyline's id (it resolves to the survivor): the event rules that read
             # storyline ids see what they saw before.
             own = chosen[0]
-            others = {s: r for s, r in storylines.items() if s != own}
-            fits = with_event_fits(storyline_fits(f, others, t), near_events, t)
-            best = max(fits, key=lambda s: (fits[s], s), default=None)
-            if best is not None and fits[best] >= t.storyline_young_fit and (
+            best, fit = best_fitting({s: r for s, r in storylines.items() if s != own})
+            if best is not None and fit >= t.storyline_young_fit and (
                     not t.storyline_young_link
                     or average_link(storylines[own].centroid, storylines[best].centroid, t)
                     >= t.storyline_young_link * t.storyline_threshold):

@@ -264,9 +264,11 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     cut = [sentence for para in paragraphs for sentence in para]
     begins = [i == 0 for para in paragraphs for i in range(len(para))]
     quoted_flags: list[bool] = []
+    tokens_of_sentences: list[list[str]] = []  # read again for word pairs below
     inside = False
     for sentence, first in zip(cut, begins):
         sentence_words = _word_tokens(sentence, unspaced_script)
+        tokens_of_sentences.append(sentence_words)
         words += sentence_words
         inside = inside and not first
         quoting = _QUOTE.search(sentence)
@@ -295,7 +297,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
         # its single words (Vietnamese: syllables, each a piece of many words; its
         # formula words) weigh as much as content words, while pairs of them are its
         # words and phrases, rare or common as the stream shows.
-        terms.update(f"{a[:stem]} {b[:stem]}" for seq in ([head] if head else []) + [_word_tokens(x, unspaced_script) for x in cut]
+        terms.update(f"{a[:stem]} {b[:stem]}" for seq in ([head] if head else []) + tokens_of_sentences
                      for a, b in zip(seq, seq[1:]) if a not in stop and b not in stop)
     countries = country_keys(tuning.country_languages) if tuning.country_languages else {}
     # A language written in syllables writes its names in capitalised syllables: pairs
@@ -304,7 +306,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     # Chinese and Japanese names are written in characters, which `names` cannot tell
     # from other words: their text would give only Latin glosses and clauses led by a
     # figure, so keys come from the title, as when their text was not read at all.
-    keys = Counter([countries.get(w, w) for w in names(title if unspaced_script and tuning.unspaced_title_keys else f"{title}\n{body}")
+    keys = Counter([countries.get(w, w) for w in names(title if unspaced_script and tuning.unspaced_title_keys else whole)
                     if w not in stop and (len(w) > 1 or w.isdigit())])
     # Copies are compared within a language: a language without a list (written in
     # syllables, perhaps) has shingles of its own length.
