@@ -1,7 +1,8 @@
-"""bench/data/dated-events-4 and -5: each dated set is well formed by the rules of its README
+"""bench/data/dated-events-4, -5 and -6: each dated set is well formed by the rules of its README
 and loads as `newsagg eval clusters` loads it (both splits; no engine run here, the held-out
-half is scored once, at the end of a round). dated-events-5 (many languages, rewrites) also
-holds what it was built for. Each set is skipped where its data folder is absent."""
+half is scored once, at the end of a round). dated-events-5 (many languages, rewrites) and
+dated-events-6 (look-alike topics in pairs) also hold what they were built for. Each set is
+skipped where its data folder is absent."""
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +10,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from newsagg.dedupe.eval import load_labelled, select_split
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "data"
+DEV_SET = BENCH.parents[1].parent / "shared" / "data" / "news-events-dev.jsonl"  # ../shared/data, as conftest
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class LabelledSet:
     rows: tuple[int, int]  # how many rows the README promises, at least and at most
     events: tuple[int, int]  # events at least in tune and in holdout
     earlier: tuple[str, ...]  # the sets whose URLs it must not repeat
+    # the split is decided per pair of look-alike topics (topic -> pair slug), not per topic
+    pair_of_topic: dict[str, str] | None = None
 
     @property
     def path(self) -> Path:
@@ -34,6 +38,16 @@ class LabelledSet:
 EARLIER = ("dated-events/dated-events.jsonl", "dated-events-vi/events.jsonl", "dated-events-3/events.jsonl")
 DATED_EVENTS_4 = LabelledSet("dated-events-4", (200, 300), (15, 12), EARLIER)
 DATED_EVENTS_5 = LabelledSet("dated-events-5", (300, 450), (12, 10), EARLIER + ("dated-events-4/events.jsonl",))
+LOOK_ALIKE_PAIRS = {
+    "hurricane-beryl-2024": "tropical-cyclones-july-2024", "typhoon-gaemi-2024": "tropical-cyclones-july-2024",
+    "ecb-rate-cuts-2024": "central-bank-rate-cuts-2024", "fed-rate-cuts-2024": "central-bank-rate-cuts-2024",
+    "canada-federal-election-2025": "national-elections-2025",
+    "australia-federal-election-2025": "national-elections-2025",
+    "trump-hush-money-case-2024-25": "us-criminal-trials-2024", "hunter-biden-gun-case-2024": "us-criminal-trials-2024",
+}
+DATED_EVENTS_6 = LabelledSet(
+    "dated-events-6", (150, 260), (8, 8),
+    EARLIER + ("dated-events-4/events.jsonl", "dated-events-5/events.jsonl"), LOOK_ALIKE_PAIRS)
 
 
 def _present(labelled: LabelledSet):
@@ -41,7 +55,7 @@ def _present(labelled: LabelledSet):
         not labelled.path.exists(), reason=f"bench/data/{labelled.folder} is not in this checkout"))
 
 
-SETS = [_present(DATED_EVENTS_4), _present(DATED_EVENTS_5)]
+SETS = [_present(DATED_EVENTS_4), _present(DATED_EVENTS_5), _present(DATED_EVENTS_6)]
 
 
 def _rows(labelled: LabelledSet) -> list[dict]:
@@ -65,16 +79,18 @@ def test_rows_follow_the_label_rules_of_the_readme(labelled):
     # a copy group never spans two events, and the set has real copy groups
     assert all(len(events) == 1 for events in events_of_group.values())
     assert sum(1 for g in events_of_group if sum(r["group"] == g for r in rows) > 1) >= 15
-    # whole topics per split, by the SHA-256 rank of the slug: the lower half is tune
-    topics = sorted({r["topic"] for r in rows}, key=lambda t: hashlib.sha256(t.encode()).hexdigest())
-    tune = set(topics[: len(topics) // 2])
-    assert all(r["split"] == ("tune" if r["topic"] in tune else "holdout") for r in rows)
+    # whole topics (or whole pairs of topics) per split, by the SHA-256 rank of the slug: the lower
+    # half is tune
+    unit = labelled.pair_of_topic.__getitem__ if labelled.pair_of_topic else (lambda topic: topic)
+    units = sorted({unit(r["topic"]) for r in rows}, key=lambda u: hashlib.sha256(u.encode()).hexdigest())
+    tune = set(units[: len(units) // 2])
+    assert all(r["split"] == ("tune" if unit(r["topic"]) in tune else "holdout") for r in rows)
 
 
 @pytest.mark.parametrize("labelled", SETS)
 def test_no_url_of_the_earlier_labelled_sets(labelled):
     earlier = set()
-    for path in (BENCH / name for name in labelled.earlier):
+    for path in [BENCH / name for name in labelled.earlier] + [DEV_SET]:
         if path.exists():
             earlier |= {json.loads(line)["url"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
     assert not earlier & {r["url"] for r in _rows(labelled)}
@@ -105,3 +121,34 @@ def test_events_are_reported_in_many_languages(labelled):
     for r in rows:
         texts_of_group[r["group"]].add(r["text"])
     assert sum(len(texts) > 1 for texts in texts_of_group.values()) >= 15
+
+
+@pytest.mark.parametrize("labelled", [_present(DATED_EVENTS_6)])
+def test_topics_come_in_look_alike_pairs_overlapping_in_time(labelled):
+    # the set's purpose: two topics of one kind (two central banks, two elections, two storms, two
+    # criminal cases) in the same weeks, so a storyline that links by kind of subject merges them
+    rows = _rows(labelled)
+    assert {r["topic"] for r in rows} == set(labelled.pair_of_topic)
+    topics_of_pair: dict[str, set[str]] = defaultdict(set)
+    split_of_pair: dict[str, set[str]] = defaultdict(set)
+    first_day: dict[str, date] = {}
+    events_of_topic: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        pair = labelled.pair_of_topic[r["topic"]]
+        topics_of_pair[pair].add(r["topic"])
+        split_of_pair[pair].add(r["split"])
+        events_of_topic[r["topic"]].add(r["event"])
+        day = date.fromisoformat(r["event"][:10])
+        first_day[r["topic"]] = min(first_day.get(r["topic"], day), day)
+    assert all(len(topics) == 2 for topics in topics_of_pair.values())
+    assert all(len(splits) == 1 for splits in split_of_pair.values())
+    assert sorted(s for splits in split_of_pair.values() for s in splits) == ["holdout", "holdout", "tune", "tune"]
+    for one, other in topics_of_pair.values():
+        assert abs((first_day[one] - first_day[other]).days) <= 31, (one, other)
+    # each topic is a storyline of successive events, each event reported in several languages
+    assert all(len(events) >= 2 for events in events_of_topic.values())
+    langs_of_event: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        langs_of_event[r["event"]].add(r["lang"])
+    assert all(len(langs) >= 2 for langs in langs_of_event.values())
+    assert sum(len(langs) >= 3 for langs in langs_of_event.values()) >= len(langs_of_event) * 3 // 4
