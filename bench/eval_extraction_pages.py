@@ -17,6 +17,10 @@ article-extractor's, newspaper4k's and trafilatura 1.12.2's (PyPI) test data shi
 that mozilla/readability's and postlight/parser's GitHub test data hold, read through the search
 tool's file store (bench/data/extraction-titles-gh; `tune`, and `holdout` kept aside).
 
+`--set extraction-titles-r12`: title labels only, 13 pages of 13 more publishers (English) that
+microlinkhq/metascraper's, mozilla/readability's and adbar/htmldate's GitHub test data hold, read
+through the search tool's file store (bench/data/extraction-titles-r12; `tune`, and `holdout` kept aside).
+
 `--set extraction-benchmark`: the title and byline labels of bench/data/extraction-benchmark-titles
 over the 181 pages of ../shared/data/extraction-benchmark (126 publishers; a tune set: no dates,
 bodies from the benchmark's ground truth). Skipped, with a line saying so, when the shared data
@@ -61,7 +65,7 @@ LABEL = {"title_exact": "title", "date_right_day": "published", "authors_f1": "a
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="dataset", choices=("extraction-pages", "extraction-titles", "extraction-titles-more", "extraction-titles-new",
-                                                          "extraction-titles-gh", "extraction-benchmark"),
+                                                          "extraction-titles-gh", "extraction-titles-r12", "extraction-benchmark"),
                         default="extraction-pages", help="which labelled pages")
     parser.add_argument("--data", type=Path, default=None,
                         help="extraction-pages (or extraction-titles) directory, or the extraction benchmark's (with --set extraction-benchmark)")
