@@ -133,7 +133,7 @@ R12 = ROOT / "bench" / "data" / "extraction-titles-r12"
 def test_round_12_title_set_publishers_are_new_and_split_by_their_hash():
     """bench/data/extraction-titles-r12: every publisher once, in no other labelled set, its split by
     sha1(publisher) % 100 < 30 (held out) as the other title sets; the real command on its tune split
-    (0.70 before round 12's rules)."""
+    (8 of 11 before round 12's rules)."""
     import hashlib
 
     rows = [json.loads(line) for line in (R12 / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
