@@ -17,8 +17,8 @@ article-extractor's, newspaper4k's and trafilatura 1.12.2's (PyPI) test data shi
 that mozilla/readability's and postlight/parser's GitHub test data hold, read through the search
 tool's file store (bench/data/extraction-titles-gh; `tune`, and `holdout` kept aside).
 
-`--set extraction-titles-r12`: title labels only, 17 pages of 17 more publishers (English) that
-microlinkhq/metascraper's, mozilla/readability's and adbar/htmldate's GitHub test data hold, read
+`--set extraction-titles-r12`: title labels only, 18 pages of 18 more publishers (English) that
+microlinkhq/metascraper's, mozilla/readability's, adbar/htmldate's and adbar/trafilatura's GitHub test data hold, read
 through the search tool's file store (bench/data/extraction-titles-r12; `tune`, and `holdout` kept aside).
 
 `--set extraction-benchmark`: the title and byline labels of bench/data/extraction-benchmark-titles

@@ -1,7 +1,7 @@
-"""How labels.jsonl and pages/ were made: real article pages that three extraction projects keep in
+"""How labels.jsonl and pages/ were made: real article pages that four extraction projects keep in
 their GitHub repositories as test data (microlinkhq/metascraper
 packages/metascraper/test/integration/<name>/input.html, mozilla/readability
-test/test-pages/<name>/source.html, adbar/htmldate tests/cache/<file>), none of whose publishers
+test/test-pages/<name>/source.html, adbar/htmldate and adbar/trafilatura tests/cache/<file>), none of whose publishers
 another set has. Read from the search tool's GitHub file store (read_file, 16,000 characters a call,
 the pieces joined and checked against the file's total length), the files laid out as
 ROOT/<owner>/<repo>/<path>. Title labels from the page's own headline with the independent lxml
@@ -75,6 +75,9 @@ PAGES = [
     ("readability-gitlab-blog", "mozilla/readability", "test/test-pages/gitlab-blog/source.html",
      "2d814cc4fbe54a135cd55ca0a336aab9690533ff",
      "https://about.gitlab.com/blog/2024/06/25/3-surprising-findings-from-our-2024-global-devsecops-survey/", "canonical link"),
+    ("trafilatura-kulu-media", "adbar/trafilatura", "tests/cache/kulu-media.com.meta-outage.html",
+     "db9ee363d20e3187139ad464d3a302baef7b7209",
+     "https://kulu-media.com/meta-outage-hits-facebook-instagram-and-messenger/", "canonical link"),
     ("htmldate-aboutpam", "adbar/htmldate", "tests/cache/aboutpam.com.html",
      "3a416bfa5993daed7d5e0f0b30b03207135bdc34",
      "http://aboutpam.com/fitness/the-%22right%22-diet-what-does-that-even-mean",
