@@ -17,6 +17,10 @@ article-extractor's, newspaper4k's and trafilatura 1.12.2's (PyPI) test data shi
 that mozilla/readability's and postlight/parser's GitHub test data hold, read through the search
 tool's file store (bench/data/extraction-titles-gh; `tune`, and `holdout` kept aside).
 
+`--set extraction-titles-r12`: title labels only, 18 pages of 18 more publishers (English) that
+microlinkhq/metascraper's, mozilla/readability's, adbar/htmldate's and adbar/trafilatura's GitHub test data hold, read
+through the search tool's file store (bench/data/extraction-titles-r12; `tune`, and `holdout` kept aside).
+
 `--set extraction-benchmark`: the title and byline labels of bench/data/extraction-benchmark-titles
 over the 181 pages of ../shared/data/extraction-benchmark (126 publishers; a tune set: no dates,
 bodies from the benchmark's ground truth). Skipped, with a line saying so, when the shared data
@@ -33,6 +37,9 @@ one character a token); each the mean over the pages labelled with that field.
     python bench/eval_extraction_pages.py --set extraction-titles --split tune --misses
     python bench/eval_extraction_pages.py --set extraction-benchmark --strip-scripts --misses
 
+`--tree DIR`: the extractor of another checkout (`git worktree add /tmp/base <commit>`), its crawler/
+found first as newsagg.crawler, for before/after figures on the same labels.
+
 `--strip-scripts`: every page's <script> elements (JSON-LD among them) removed before extraction, as
 in Mercury's fixtures: how the title, byline and date rules do on the fallbacks (tune sets only).
 """
@@ -46,9 +53,6 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from newsagg.crawler.extract import extract_article
-from newsagg.crawler.extract.benchmark import load_benchmark_labels, load_labelled_pages, score_fields
-
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE / "data" / "extraction-pages"
 BENCHMARK_LABELS = HERE / "data" / "extraction-benchmark-titles" / "labels.jsonl"
@@ -61,7 +65,7 @@ LABEL = {"title_exact": "title", "date_right_day": "published", "authors_f1": "a
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="dataset", choices=("extraction-pages", "extraction-titles", "extraction-titles-more", "extraction-titles-new",
-                                                          "extraction-titles-gh", "extraction-benchmark"),
+                                                          "extraction-titles-gh", "extraction-titles-r12", "extraction-benchmark"),
                         default="extraction-pages", help="which labelled pages")
     parser.add_argument("--data", type=Path, default=None,
                         help="extraction-pages (or extraction-titles) directory, or the extraction benchmark's (with --set extraction-benchmark)")
@@ -71,7 +75,17 @@ def main() -> int:
     parser.add_argument("--strip-scripts", action="store_true",
                         help="remove every <script> (JSON-LD too) before extracting, as Mercury's fixtures are")
     parser.add_argument("--misses", action="store_true", help="also list every miss (page, field, expected, got)")
+    parser.add_argument("--tree", type=Path, default=None, help="checkout whose crawler/ extracts (before/after runs)")
     args = parser.parse_args()
+    if args.tree:
+        import newsagg
+
+        newsagg.__path__.insert(0, str(args.tree.resolve()))  # the tree's crawler/ is found first as newsagg.crawler
+    from newsagg.crawler.extract import extract_article
+    from newsagg.crawler.extract.benchmark import load_benchmark_labels, load_labelled_pages, score_fields
+
+    if args.tree and not extract_article.__code__.co_filename.startswith(str(args.tree.resolve())):
+        raise SystemExit(f"the extractor came from {extract_article.__code__.co_filename}, not {args.tree}")
     if args.dataset == "extraction-benchmark":
         root = args.data or BENCHMARK_PAGES
         if not (root / "ground-truth.json").exists():
@@ -93,7 +107,7 @@ def main() -> int:
     for key, field in {**LABEL, "date_within_2_min": "published_with_time"}.items():
         if not result["labelled"][field]:
             result[key] = None  # nothing labelled: no score, not a zero
-    result.update(set=args.dataset, split=split, strip_scripts=args.strip_scripts, publishers=len({p.publisher for p in pages}),
+    result.update(set=args.dataset, split=split, tree=str(args.tree) if args.tree else None, strip_scripts=args.strip_scripts, publishers=len({p.publisher for p in pages}),
                   languages=sorted({p.language for p in pages if p.language}),
                   pages_per_s=round(len(pages) / (time.perf_counter() - started), 1),
                   targets={k: result[k] >= v for k, v in TARGETS.items() if result["labelled"][LABEL[k]]})

@@ -411,3 +411,41 @@ def test_a_title_of_a_section_and_the_site_gives_way_to_the_h1(fields, expected)
 ])
 def test_an_h1_that_is_a_whole_part_of_the_title_beside_a_longer_name(fields, expected):
     assert extract_article(page(**fields).encode(), URL).title == expected
+
+
+# ---------------------------------------------------------------- round 12 (bench/data/extraction-titles-r12, tune split)
+
+def cli_title(tmp_path, text: str, url: str = URL) -> str:
+    path = tmp_path / "p.html"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["extract", str(path), "--url", url])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["title"]
+
+
+def test_an_empty_title_gives_way_to_the_pages_own_h1(tmp_path):
+    """<title></title>, no og:title or JSON-LD: the article's <h1> is the headline (the site's name
+    in an <h2> above it is not), through the CLI."""
+    text = page(title="", h1="Storm shuts the quay for two days").replace(
+        "<nav>", "<header><h2><a href='/'>Harbour Pilot Notes</a></h2></header><nav>")
+    assert cli_title(tmp_path, text, "https://pilotnotes.example/post/quay/") == "Storm shuts the quay for two days"
+
+
+def test_metadata_titles_that_only_name_the_site_give_way_to_the_articles_heading(tmp_path):
+    """og:title is og:site_name ('Harbour Notes - Ana Ruiz'), <title> the same with a 'By': no headline
+    in the metadata; the page has no <h1>, the post's title is the article's <h2>, through the CLI."""
+    text = page(title="Harbour Notes - By Ana Ruiz", og="Harbour Notes - Ana Ruiz", site="Harbour Notes - Ana Ruiz").replace(
+        "<article>", "<article><h2 class='blog-post-title'>The \"right\" mooring - what does that even mean</h2>")
+    assert cli_title(tmp_path, text, "https://harbournotes.example/boats/right-mooring") \
+        == 'The "right" mooring - what does that even mean'
+    # a heading of two words is no headline on that ground alone: the metadata's title stays
+    short = text.replace("The \"right\" mooring - what does that even mean", "Moorings")
+    assert cli_title(tmp_path, short, "https://harbournotes.example/boats/right-mooring") != "Moorings"
+
+
+def test_a_blogs_name_in_a_sidebar_heading_is_not_the_headline(tmp_path):
+    """<title> is 'Blog Name - Post' and the blog's name is also an <h2> in the sidebar (<aside>):
+    that <h2> decorated by three words is not the headline; the post's <h1> is, through the CLI."""
+    text = page(title="Harbour Pilot's random notes - Quay night shift", h1="Quay night shift").replace(
+        "</article>", "</article><aside><h1><a href='#'>Ana Ruiz</a></h1><h2><a href='#'>Harbour Pilot's random notes</a></h2></aside>")
+    assert cli_title(tmp_path, text, "https://ana.ruiz.example/quay-night-shift.html") == "Quay night shift"

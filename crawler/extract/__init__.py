@@ -249,7 +249,7 @@ def _only_in_comments(tree, name: str) -> bool:
 def _title(meta: PageMeta, url: str) -> str:
     return choose_title(ld_headline=meta.ld_headline, og_title=meta.og_title, html_title=meta.html_title,
                         h1=meta.h1, site_names=[meta.site_name, meta.publisher], url=url, headings=meta.headings,
-                        alt_titles=meta.alt_titles, h1_standalone=meta.h1_standalone)
+                        alt_titles=meta.alt_titles, h1_standalone=meta.h1_standalone, h1_own=meta.h1_own)
 
 
 def _never_raises(extract):

@@ -83,6 +83,7 @@ class PageMeta(ArticleFields):
     site_name: str | None = None  # og:site_name, else the JSON-LD publisher's name
     publisher: str | None = None  # the JSON-LD publisher's name
     h1_standalone: bool = False  # h1 is a real <h1>, without links, outside menus, sidebars and footers
+    h1_own: bool = False  # h1 (an <h1>, or the article's first <h2> on a page without one) passes the same test
     headings: list[str] = field(default_factory=list)  # every <h1>'s text, in page order, then the <h2>s'
     published_day_only: bool = False  # the metadata gives the day, no time of it
     author_credits: bool = False  # the <meta> author list carries credits ('Ann Lee at MSA Models'): a shoot's crew
@@ -406,13 +407,16 @@ def read_metadata(tree, url: str | None = None) -> PageMeta:
     # a link to the page itself (a blog's permalink on its post title) is no teaser, nor is a section's
     # link beside three words or more of the heading's own ('<a>Politik</a> Headline …')
     page_urls = {u for u in (url, meta.canonical, meta.og_url) if u}
-    meta.h1_standalone = bool(headings) and headings[0].tag == "h1" and not headings[0].xpath(
+    meta.h1_own = bool(headings) and not headings[0].xpath(
         "ancestor-or-self::*[self::a or self::nav or self::aside or self::footer]") and (all(
             _same_page(href, page_urls) for href in headings[0].xpath(".//a/@href"))
             or len("".join(headings[0].xpath(".//text()[not(ancestor::a)]")).split()) >= 3)
+    meta.h1_standalone = meta.h1_own and headings[0].tag == "h1"
     # <h2>s after the <h1>s: some pages keep the site's logo in every <h1> and the headline in an <h2>;
     # a heading only becomes the title when a metadata title confirms it (crawler.extract.titles)
-    found = tree.xpath("//h1")[:MAX_HEADINGS] + tree.xpath("//h2")[:MAX_HEADINGS] + tree.xpath(HEADLINE_MARKUP)[:3]
+    # (not those of a sidebar: a blog's name in an <aside> <h2> is no headline a <title> decorates)
+    found = tree.xpath("//h1[not(ancestor::aside)]")[:MAX_HEADINGS] + tree.xpath("//h2[not(ancestor::aside)]")[:MAX_HEADINGS] \
+        + tree.xpath(HEADLINE_MARKUP)[:3]
     meta.headings = [text for h in found for text in _heading_forms(h)]
     meta.alt_titles = [t for t in (_meta(metas, name) for name in ALT_TITLE_NAMES) if t]
     if not meta.authors:

@@ -378,10 +378,17 @@ def _whole_part_of(title: str, heading: str) -> bool:
     return len(parts) >= 2 and len(heading.split()) >= 3 and _plain(heading).strip() in (parts[0], parts[-1])
 
 
+def _names_only_site(title: str, site_names: list[str]) -> bool:
+    """`title` says nothing but a declared site name ('About Pam - By Pamela Reif' beside og:site_name
+    'About Pam - Pamela Reif'): two words or more, every one the name's ('By' aside)."""
+    words = [w for w in _words(title) if w not in _BYLINE_WORDS]
+    return len(words) >= 2 and any(set(words) <= set(_words(name)) for name in site_names if name)
+
+
 def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: str | None,
                  h1: str | None, site_names: list[str | None], url: str | None,
                  headings: list[str] | None = None, alt_titles: list[str] | None = None,
-                 h1_standalone: bool = False) -> str:
+                 h1_standalone: bool = False, h1_own: bool = False) -> str:
     """The headline: JSON-LD headline, else og:title, else <title>; replaced by the page's <h1>
     when that is the full form of a shortened one, or the same headline as the reader sees it
     (one of the metadata titles in other quotes or case: then even a later <h1> than the first), or
@@ -404,6 +411,12 @@ def choose_title(*, ld_headline: str | None, og_title: str | None, html_title: s
     visible = _visible_form(candidates + raw + others, shown, keys, host)
     if visible:
         return visible
+    # no metadata title at all (an empty <title>), or none that says more than the site's declared name: the
+    # page's own heading (an <h1>, or the article's <h2> on a page without one) of three words or more
+    names = [fix_text(n) for n in site_names if n]
+    if heading and h1_own and len(heading.split()) >= 3 and not _is_site(heading, keys) \
+            and all(not t or _names_only_site(t, names) for t in raw):
+        return heading
     # the metadata names only the site ('MEDEF'), or a section and the site ('Politik | MEDEF', a template's
     # <title>): the page's own <h1> is the headline
     if heading and h1_standalone and title and len(heading.split()) >= 3 and not _is_site(heading, keys) \

