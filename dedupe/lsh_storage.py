@@ -212,7 +212,12 @@ class MemoryLSHStorage(LSHStorage):
     # So a query reads one run and the dict, and each entry is copied about
     # DELTA_SHARE times over its life, whatever the size of the index.
     DELTA_SHARE = 16
-    DELTA_MIN_ENTRIES = 8192
+    # A small index (an engine's names and events indexes hold a few thousand
+    # articles where its main one holds a million) merges no more often than every
+    # 1,024 articles of 64 bands: with 8,192 entries it merged every 128, a 6-10 ms
+    # stall each time, in 1% of the assignments (bench/README round 12). The dict
+    # then holds up to some 7 MB.
+    DELTA_MIN_ENTRIES = 65536
     # Renumber ids and drop removed entries once removed keys outnumber live ones
     # (and are at least this many), so a long-running index stays compact.
     COMPACT_MIN_DEAD = 1024
