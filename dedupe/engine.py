@@ -45,6 +45,7 @@ produce exactly what a sequential run in lock order would.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -53,6 +54,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from newsagg.core.schema import Article, Changes
 from newsagg.dedupe.arrays import isin_sorted, unique
@@ -116,6 +118,39 @@ class Assignment:
     updates: dict[str, dict[str, Any]] = field(default_factory=dict)
     stale: bool = False  # an older version of an article whose newer one was assigned: nothing changed
     storyline_id: str | None = None  # the storyline of its event (None: assigned before storylines)
+
+
+class _OneBlasThread:
+    """Holds numpy's BLAS to one thread while engines of this process assign
+    (re-entrant across threads: the limit is lifted when the last one is done).
+    The engine's matrix products are small (an event's members by their terms),
+    and an OpenBLAS helper thread woken late on a busy machine kept a split check
+    waiting 50-100 ms for a product of 0.5 ms (bench/README, round 12). The
+    products are the same to the bit: OpenBLAS shares out rows and columns
+    among its threads, not the terms of a sum."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._holders = 0
+        self._controller: ThreadpoolController | None = None
+        self._limiter: Any = None
+
+    def __enter__(self) -> None:
+        with self._guard:
+            if self._holders == 0:
+                # Made at first use: it finds the BLAS libraries loaded then (numpy's).
+                self._controller = self._controller or ThreadpoolController()
+                self._limiter = self._controller.limit(limits=1, user_api="blas")
+            self._holders += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._guard:
+            self._holders -= 1
+            if self._holders == 0:
+                self._limiter.restore_original_limits()
+
+
+_one_blas_thread = _OneBlasThread()
 
 
 def _add_updates(updates: dict[str, dict], more: dict[str, dict]) -> None:
@@ -286,6 +321,10 @@ class StoryEngine:
         """Assign one article; re-assigning an unchanged article returns its assignment."""
         if not isinstance(article, Article):
             raise EngineError(f"assign() takes a newsagg.schema.Article, got {type(article).__name__}")
+        with _one_blas_thread:
+            return self._assign(article)
+
+    def _assign(self, article: Article) -> Assignment:
         features = featurize(article, self.tuning)
         started = time.perf_counter()
         # What a new article reads first, read with the lock where reads cost a round trip.

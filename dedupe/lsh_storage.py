@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from redis.exceptions import NoScriptError
 
 from newsagg.core.iters import batched
 from newsagg.dedupe.arrays import unique_counts
@@ -212,7 +213,12 @@ class MemoryLSHStorage(LSHStorage):
     # So a query reads one run and the dict, and each entry is copied about
     # DELTA_SHARE times over its life, whatever the size of the index.
     DELTA_SHARE = 16
-    DELTA_MIN_ENTRIES = 8192
+    # A small index (an engine's names and events indexes hold a few thousand
+    # articles where its main one holds a million) merges no more often than every
+    # 1,024 articles of 64 bands: with 8,192 entries it merged every 128, a 6-10 ms
+    # stall each time, in 1% of the assignments (bench/README round 12). The dict
+    # then holds up to some 7 MB.
+    DELTA_MIN_ENTRIES = 65536
     # Renumber ids and drop removed entries once removed keys outnumber live ones
     # (and are at least this many), so a long-running index stays compact.
     COMPACT_MIN_DEAD = 1024
@@ -615,13 +621,28 @@ def band_match_counts_each(requests: list[tuple[LSHStorage, np.ndarray, int | No
     remote = [(i, s, band_keys) for i, (s, band_keys, _) in enumerate(requests) if isinstance(s, RedisLSHStorage)]
     replies: dict[int, tuple[list[str], np.ndarray]] = {}
     if len(remote) > 1 and all(s.client is remote[0][1].client for _, s, _ in remote):
-        with remote[0][1].client.pipeline(transaction=False) as pipe:
-            for _, s, band_keys in remote:
-                # EVAL, not EVALSHA: a pipeline would first ask Redis which scripts it holds.
-                pipe.eval(_QUERY_LUA, 0, *s._query_args(band_keys))
-            for (i, s, _), found in zip(remote, pipe.execute()):
-                shared = Counter(s._matches(found))
-                replies[i] = list(shared), np.fromiter(shared.values(), dtype=np.int64, count=len(shared))
+        client = remote[0][1].client
+        args = [s._query_args(band_keys) for _, s, band_keys in remote]
+        # EVALSHA sent by hand (redis-py's scripts in a pipeline first ask Redis which
+        # it holds: a round trip more): 1.7 KB of Lua less a query. A script Redis lost
+        # (flushed, restarted) answers NOSCRIPT without running, and its queries are
+        # sent again with the source, which Redis then keeps: reads, safe to repeat.
+        with client.pipeline(transaction=False) as pipe:
+            for query_args in args:
+                pipe.evalsha(remote[0][1]._query_script.sha, 0, *query_args)
+            found_each = pipe.execute(raise_on_error=False)
+        lost = [j for j, found in enumerate(found_each) if isinstance(found, NoScriptError)]
+        if lost:
+            with client.pipeline(transaction=False) as pipe:
+                for j in lost:
+                    pipe.eval(_QUERY_LUA, 0, *args[j])
+                for j, found in zip(lost, pipe.execute()):
+                    found_each[j] = found
+        for (i, s, _), found in zip(remote, found_each):
+            if isinstance(found, Exception):
+                raise found
+            shared = Counter(s._matches(found))
+            replies[i] = list(shared), np.fromiter(shared.values(), dtype=np.int64, count=len(shared))
     return [replies[i] if i in replies else s.band_match_counts(band_keys, limit)
             for i, (s, band_keys, limit) in enumerate(requests)]
 

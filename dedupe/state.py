@@ -683,24 +683,33 @@ class RedisState(EngineState):
         # connection is taken as `Pipeline.watch` takes it, and marked as watching so
         # that `reset()` unwatches it and hands it back.
         conn = pipe.connection = pipe.connection or self.r.connection_pool.get_connection()
-        commands = [("UNWATCH",)] if pipe.watching else []
-        # EVAL, not EVALSHA: a script Redis lost would fail with no retry here.
-        commands += [("EVAL", _ACQUIRE_LUA, len(keys), *keys, *args), ("WATCH", self._k("fence"))]
 
-        def send() -> list:
-            conn.send_packed_command(conn.pack_commands(commands))
-            replies = []
-            for _ in commands:  # every reply is read, errors too: the connection stays in step
-                try:
-                    replies.append(conn.read_response())
-                except redis_errors.ResponseError as error:
-                    replies.append(error)
+        def attempt(script: tuple[str, str]) -> list:
+            commands = [("UNWATCH",)] if pipe.watching else []
+            commands += [(*script, len(keys), *keys, *args), ("WATCH", self._k("fence"))]
+
+            def send() -> list:
+                conn.send_packed_command(conn.pack_commands(commands))
+                replies = []
+                for _ in commands:  # every reply is read, errors too: the connection stays in step
+                    try:
+                        replies.append(conn.read_response())
+                    except redis_errors.ResponseError as error:
+                        replies.append(error)
+                return replies
+
+            # A connection that broke since its last use (Redis restarted) is reconnected and
+            # the attempt sent again, as redis-py's own commands are retried.
+            replies = conn.retry.call_with_retry(send, lambda error: conn.disconnect())
+            pipe.watching = True
             return replies
 
-        # A connection that broke since its last use (Redis restarted) is reconnected and
-        # the attempt sent again, as redis-py's own commands are retried.
-        replies = conn.retry.call_with_retry(send, lambda error: conn.disconnect())
-        pipe.watching = True
+        # EVALSHA: 570 bytes of Lua less an assignment. A script Redis lost (flushed,
+        # restarted) answers NOSCRIPT without running: the attempt is sent again with
+        # its source, which Redis then keeps.
+        replies = attempt(("EVALSHA", self._acquire.sha))
+        if isinstance(replies[-2], redis_errors.NoScriptError):
+            replies = attempt(("EVAL", _ACQUIRE_LUA))
         for reply in replies:
             if isinstance(reply, Exception):
                 raise reply

@@ -199,6 +199,34 @@ def test_event_that_took_in_two_happenings_one_report_at_a_time_splits_in_two(en
     assert {more.event_id} == collapse
 
 
+def test_split_check_multiplies_its_matrices_on_one_blas_thread_and_gives_the_process_its_threads_back(
+        engine, monkeypatch):
+    # OpenBLAS helper threads woken late on a busy machine held a split check 50-100 ms
+    # for a product of 0.5 ms (bench/README round 12).
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import newsagg.dedupe.engine as engine_module
+
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    during: list[set[int]] = []
+    similarities = engine_module.member_similarities
+
+    def recorded(*args, **kwargs):
+        during.append(blas_threads())
+        return similarities(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "member_similarities", recorded)
+    alternating = [r for pair in zip(COLLAPSE_REPORTS, REOPENING_REPORTS) for r in pair]
+    with threadpool_limits(limits=2, user_api="blas"):
+        for i, (title, text) in enumerate(alternating):
+            engine.assign(article(f"site{i}", title, text, published=None))
+        after = blas_threads()
+    assert during and all(threads == {1} for threads in during)
+    assert after == {2}
+
+
 def test_flash_placed_by_the_reports_around_it_not_by_their_arrival_order(tmp_path):
     # Undated reports of three happenings (a crane collapse, the terminal's reopening
     # a week later, a ferry fire) interleaved. The two-line flash of the fire came

@@ -434,3 +434,44 @@ def test_a_lock_kept_by_a_restarted_redis_lapses_within_its_lease(tmp_path):
             waited = time.monotonic() - started
         other.close()
     assert waited <= 3.5, waited  # at most the lease, not the 60 s wait
+
+
+def test_assignments_send_the_lock_and_query_scripts_by_hash_and_again_in_full_after_redis_lost_them(
+        redis_server, monkeypatch):
+    # 2.3 KB of Lua less an assignment; a script Redis no longer holds (SCRIPT FLUSH,
+    # a restart) answers NOSCRIPT, and is sent in full once more.
+    from redis.connection import Connection
+
+    from newsagg.dedupe.lsh_storage import _QUERY_LUA
+    from newsagg.dedupe.state import _ACQUIRE_LUA
+
+    sent: list[bytes] = []
+    send = Connection.send_packed_command
+
+    def recorded(self, command, check_health=True):
+        sent.append(command if isinstance(command, bytes) else b"".join(command))
+        return send(self, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", recorded)
+    client = redis.Redis.from_url(redis_server.url)
+    engine = StoryEngine(RedisState(client, prefix="sha"))
+    articles = stream()
+    scripts = {"query": _QUERY_LUA.encode(), "lock": _ACQUIRE_LUA.encode()}
+
+    def scripts_sent_assigning(a) -> set[str]:
+        sent.clear()
+        engine.assign(a)
+        return {name for name, source in scripts.items() if any(source in b for b in sent)}
+
+    try:
+        first = [scripts_sent_assigning(a) for a in articles[:8]]
+        assert first[0] == {"query", "lock"}  # Redis learns them
+        assert all(names == set() for names in first[1:])
+        client.script_flush()
+        assert scripts_sent_assigning(articles[8]) == {"query", "lock"}
+        assert all(scripts_sent_assigning(a) == set() for a in articles[9:])
+        groups = partition(engine, articles, "group_id")
+        assert sorted(len(g) for g in groups) == [1, 3, 3, 3, 4]
+        assert len(partition(engine, articles, "event_id")) == 4
+    finally:
+        engine.close()

@@ -188,3 +188,29 @@ def test_a_dead_letter_is_settled_when_its_article_later_makes_it_through():
     assert get_runtime().deadletters().get(aid).failures == 2
     assert submit_article({**synthetic_articles(1, seed=15)[0], "url": url}) == aid  # re-crawled, now whole
     assert get_runtime().deadletters().get(aid) is None and _store().get_article(aid).event_id
+
+
+def test_a_worker_process_settles_its_heap_after_its_first_assignment_while_an_embedded_run_leaves_it():
+    # Collections that walked the engine's index and cached candidates stalled
+    # assignments 10-120 ms (bench/README round 12); the caller's process is not ours.
+    import gc
+
+    from celery import signals
+
+    from newsagg.workers import pipeline, tasks  # noqa: F401  (tasks connects the signal)
+
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+    arts = synthetic_articles(3, seed=7)
+    try:
+        submit_article(arts[0])  # embedded: in the caller's process
+        assert gc.get_threshold() == thresholds and gc.get_freeze_count() == frozen
+        signals.worker_process_init.send(sender=None)  # as Celery does in each new worker process
+        submit_article(arts[1])
+        assert gc.get_threshold() == pipeline.WARM_GC_THRESHOLDS and gc.get_freeze_count() > frozen
+        gc.unfreeze()
+        submit_article(arts[2])  # once per process
+        assert gc.get_freeze_count() == 0
+    finally:
+        pipeline.warm_heap.wanted = False
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)

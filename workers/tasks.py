@@ -38,6 +38,7 @@ from newsagg.workers.pipeline import (
     payload_article_id,
     payload_version,
     retry_delay,
+    warm_heap,
 )
 from newsagg.workers.services import services
 
@@ -83,6 +84,12 @@ def _setup_logging(**_: Any) -> None:
         # lines an article at INFO (metrics and Flower count them). Failures still log (WARNING+).
         for name in ("celery.worker.strategy", "celery.app.trace"):
             logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@signals.worker_process_init.connect
+def _settle_heap_when_warm(**_: Any) -> None:
+    # A worker process (prefork child): its heap is the pipeline's (pipeline.warm_heap).
+    warm_heap.wanted = True
 
 
 @signals.before_task_publish.connect
