@@ -85,6 +85,7 @@ from newsagg.dedupe.scoring import (
     stands_out,
     storyline_fits,
     storyline_link,
+    storylines_alike,
     tfidf,
     time_compatible,
     version_hits,
@@ -1063,7 +1064,7 @@ class StoryEngine:
             best, fit = best_fitting({s: r for s, r in storylines.items() if s != own})
             if best is not None and fit >= t.storyline_young_fit and (
                     not t.storyline_young_link
-                    or average_link(storylines[own].centroid, storylines[best].centroid, t)
+                    or storylines_alike(storylines[own].centroid, storylines[best].centroid, t)
                     >= t.storyline_young_link * t.storyline_threshold):
                 chosen.append(best)
                 kept_by_event = own
@@ -1073,7 +1074,7 @@ class StoryEngine:
                 _add_updates(updates, self._merge_storylines(other, keep, storylines))
             bar = t.storyline_threshold * t.storyline_merge_fit
             for other in sorted({survivor_of[s] for s in linked if survivor_of[s] in storylines} - {keep}):
-                if average_link(storylines[keep].centroid, storylines[other].centroid, t) >= bar:
+                if storylines_alike(storylines[keep].centroid, storylines[other].centroid, t) >= bar:
                     _add_updates(updates, self._merge_storylines(other, keep, storylines))
             storyline = storylines[keep]
         else:
@@ -1106,17 +1107,23 @@ class StoryEngine:
         if not 2 <= len(by_event) <= t.storyline_split_max_events:
             return {}
         ids = sorted(by_event)
-        centroids, spans = [], []
+        centroids, spans, by_lang = [], [], []
         for e in ids:
-            c, span = Centroid(), Span()
+            c, span, langs = Centroid(), Span(), {}
             for m in by_event[e]:
                 c.add(feats[m], t.centroid_terms)
                 span.widen(Span.of(feats[m]))
+                langs.setdefault(feats[m].lang, Centroid()).add(feats[m], t.centroid_terms)
             centroids.append(c)
             spans.append(span)
+            by_lang.append(langs)
         bar = t.storyline_threshold * t.storyline_split_fit
-        alike = np.array([[storyline_link(a, b, days_apart(sa, sb), t)
-                           for b, sb in zip(centroids, spans)] for a, sa in zip(centroids, spans)])
+        # Words compare within a language (`storyline_split_within_language`): two
+        # events each reported in many languages are judged by their pairs in one.
+        within = t.storyline_split_within_language
+        alike = np.array([[storyline_link(a, b, days_apart(sa, sb), t, (la, lb) if within else None)
+                           for b, sb, lb in zip(centroids, spans, by_lang)]
+                          for a, sa, la in zip(centroids, spans, by_lang)])
         label = average_linkage(alike, np.array([len(by_event[e]) for e in ids]), bar)
         parts = [[e for e, n in zip(ids, label) if n == part] for part in range(int(label.max()) + 1)]
         if len(parts) < 2:

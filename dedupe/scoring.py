@@ -432,10 +432,46 @@ def days_apart(a: Span, b: Span) -> float:
     return max(0.0, a.anchor_min - b.anchor_max, b.anchor_min - a.anchor_max) / 86400.0
 
 
-def storyline_link(a: Centroid, b: Centroid, days: float, tuning: Tuning) -> float:
+def storyline_link(a: Centroid, b: Centroid, days: float, tuning: Tuning,
+                   by_lang: tuple[dict[str, Centroid], dict[str, Centroid]] | None = None) -> float:
     """`average_link` of two sets of a storyline's articles, divided by 1 + the days
-    between them / `storyline_gap_days`, as a storyline's fit for an article is."""
-    return average_link(a, b, tuning) / (1.0 + days / tuning.storyline_gap_days)
+    between them / `storyline_gap_days`, as a storyline's fit for an article is.
+    `by_lang`: the two sets' articles by language; then, if better, their average
+    likeness over the pairs in one language (`within_language_link`)."""
+    link = average_link(a, b, tuning)
+    if by_lang is not None:
+        link = max(link, within_language_link(*by_lang, tuning))
+    return link / (1.0 + days / tuning.storyline_gap_days)
+
+
+def storylines_alike(a: Centroid, b: Centroid, tuning: Tuning) -> float:
+    """`average_link` of two storylines as wholes, or (`storyline_link_within_language`),
+    if better, their dot products over the pairs of their articles in one language
+    (counted from `Centroid.lang_sizes`), as an article's fit to a storyline is
+    also taken within its language: a storyline reported in six languages is not
+    judged by the pairs of two languages, which share names at most."""
+    link = average_link(a, b, tuning)
+    if not tuning.storyline_link_within_language or a.lang_sizes is None or b.lang_sizes is None:
+        return link
+    pairs = sum(n * b.lang_sizes.get(lang, 0) for lang, n in a.lang_sizes.items())
+    if not 0 < pairs < max(a.size, 1) * max(b.size, 1):
+        return link
+    return max(link, _link(a.terms.dot(b.terms), a.keys.dot(b.keys), pairs, True, tuning, False))
+
+
+def within_language_link(a: dict[str, Centroid], b: dict[str, Centroid], tuning: Tuning) -> float:
+    """Average similarity of two sets' articles over the pairs written in one
+    language (each set given by language): words compare within a language, so
+    two events reported in six languages each are judged by their German reports
+    against each other's German reports, and so on, not diluted by the pairs of
+    two languages, which share names at most. 0 without a language in common."""
+    shared = sorted(set(a) & set(b))
+    pairs = sum(a[lang].size * b[lang].size for lang in shared)
+    if not pairs:
+        return 0.0
+    terms = sum(a[lang].terms.dot(b[lang].terms) for lang in shared)
+    keys = sum(a[lang].keys.dot(b[lang].keys) for lang in shared)
+    return _link(terms, keys, pairs, True, tuning, False)
 
 
 def storyline_fits(f: Features, storylines: dict[str, ClusterRecord], tuning: Tuning) -> dict[str, float]:

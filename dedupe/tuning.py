@@ -147,6 +147,9 @@ class Tuning:
     storyline_split_sizes: tuple = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
     storyline_split_max_events: int = 400
     storyline_split_fit: float = 0.5
+    # ... the likeness of two events there also (if better) their average over the
+    # pairs of their articles written in one language.
+    storyline_split_within_language: bool = True
     storyline_max_gap_days: float = 400.0
     # A storyline's fit for an article days away from its articles' publication
     # times is divided by 1 + days / this: a follow-up months later must be more
@@ -169,6 +172,9 @@ class Tuning:
     # `storyline_young_link` of the bar.
     storyline_young_fit: float = 1.5
     storyline_young_link: float = 0.5
+    # Two storylines' likeness as wholes (the one-event rule above, linked storylines)
+    # is also, if better, their average over the pairs of articles in one language.
+    storyline_link_within_language: bool = True
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with

@@ -300,3 +300,98 @@ def test_a_storyline_of_one_event_joins_the_storyline_its_later_reports_fit(engi
     assert third.updates[first.article_id]["storyline_id"] == storyline
     # Unrelated news of the same days keeps storylines of its own.
     assert storyline not in {engine.lookup(a.id).storyline_id for a in background()}
+
+
+# Two more German reports of our own: the collapse, and the reopening a week later.
+GERMAN_COLLAPSE_TITLE = "Zwei Verletzte nach Kranunfall in Port Ellison"
+GERMAN_COLLAPSE_TEXT = (
+    "Ein Containerkran ist im Hafen von Port Ellison auf einen Frachter gestürzt. Zwei Hafenarbeiter kamen ins "
+    "Krankenhaus St. Brenna.\n\nDie Polizei sperrte den Kai ab; der Betrieb im Terminal ruht, bis alle Kräne geprüft "
+    "sind.")
+GERMAN_REOPENING_TITLE = "Terminal in Port Ellison wieder offen"
+GERMAN_REOPENING_TEXT = (
+    "Das Containerterminal in Port Ellison hat wieder geöffnet, nachdem Prüfer zehn Kräne freigegeben haben. Ein "
+    "durchgerostetes Seil am Hubwerk habe den Einsturz verursacht, erklärte die Untersuchungsbehörde.\n\nDie beiden "
+    "ältesten Kräne bleiben stehen, bis ihre Seile ersetzt sind.")
+
+
+@pytest.mark.parametrize("within_language", [True, False])
+def test_a_storyline_checked_for_a_split_judges_its_events_by_their_reports_in_one_language(
+        tmp_path, within_language):
+    """The crane storyline reaches a checked size (8) holding the collapse (four
+    English and two German reports) and two German reports of the week-later
+    reopening, one founding an event of its own. That report is much like the
+    collapse's German reports, but its likeness averaged over all six of the
+    collapse's reports, English ones included that it cannot share words with, is
+    below the split bar (raised here to twice the storyline bar, where these short
+    texts part): the split compares two events by their pairs of reports in one
+    language (`storyline_split_within_language`), and the storyline stays whole;
+    without it, the report is split off into a storyline of its own."""
+    from dataclasses import replace
+
+    from newsagg.dedupe.tuning import Tuning
+
+    eng = StoryEngine(LocalState(tmp_path / "state"),
+                      tuning=replace(Tuning(), storyline_split_fit=2.0, storyline_split_within_language=within_language))
+    for a in background():
+        eng.assign(a)
+    ids = [eng.assign(article(f"collapse{i}", t, x, DAY + timedelta(hours=i))).article_id
+           for i, (t, x) in enumerate(COLLAPSE_REPORTS)]
+    ids += [eng.assign(article("nordpost", GERMAN_TITLE, GERMAN_TEXT, DAY + timedelta(hours=5), "de")).article_id,
+            eng.assign(article("hafenblatt", GERMAN_COLLAPSE_TITLE, GERMAN_COLLAPSE_TEXT, DAY + timedelta(hours=6),
+                               "de")).article_id]
+    later = DAY + timedelta(days=7)
+    reopening = [eng.assign(article("kuestenpost", GERMAN_REOPENING_TITLE, GERMAN_REOPENING_TEXT, later, "de")),
+                 eng.assign(article("kuestenblatt", GERMAN_FOLLOW_UP_TITLE, GERMAN_FOLLOW_UP_TEXT,
+                                    later + timedelta(hours=1), "de"))]
+    ids += [a.article_id for a in reopening]
+    assert reopening[0].event_id != eng.lookup(ids[0]).event_id  # another event of the storyline
+    storylines = {eng.lookup(a).storyline_id for a in ids}
+    assert (len(storylines) == 1) is within_language, storylines
+    # Unrelated news of the same days keeps storylines of its own.
+    assert not storylines & {eng.lookup(a.id).storyline_id for a in background()}
+    eng.close()
+
+
+GERMAN_REOPENING_REWRITE = ("Containerterminal in Port Ellison geöffnet", (
+    "Prüfer haben zehn Kräne freigegeben, das Containerterminal in Port Ellison ist wieder geöffnet. Die "
+    "Untersuchungsbehörde nennt ein durchgerostetes Seil am Hubwerk als Ursache für den Einsturz des Krans.\n\nBis "
+    "ihre Seile ersetzt sind, bleiben die beiden ältesten Kräne stehen."))
+
+
+@pytest.mark.parametrize("within_language", [True, False])
+def test_a_one_event_storyline_joins_a_storyline_alike_to_it_in_their_shared_language(tmp_path, within_language):
+    """The reopening's first report, German, was put in a storyline of its own (by an
+    engine whose storyline bar nothing clears, on the same state). Its next German
+    report joins the event and fits the crane storyline (four English and two German
+    reports of the collapse), so the one-event rule asks whether the two storylines
+    are alike as wholes: over their pairs of German reports they are, at the bar
+    (raised here to where these short texts part); averaged over the English reports
+    too, which the German storyline shares names with at most, they are not. With
+    `storyline_link_within_language` the storylines become one, without it they stay
+    apart."""
+    from dataclasses import replace
+
+    from newsagg.dedupe.tuning import Tuning
+
+    tuning = replace(Tuning(), storyline_young_link=4.4, storyline_link_within_language=within_language)
+    state = LocalState(tmp_path / "state")
+    eng = StoryEngine(state, tuning=tuning)
+    strict = StoryEngine(state, tuning=replace(tuning, storyline_threshold=100.0))
+    for a in background():
+        eng.assign(a)
+    collapse = [eng.assign(article(f"collapse{i}", t, x, DAY + timedelta(hours=i)))
+                for i, (t, x) in enumerate(COLLAPSE_REPORTS)]
+    eng.assign(article("nordpost", GERMAN_TITLE, GERMAN_TEXT, DAY + timedelta(hours=5), "de"))
+    eng.assign(article("hafenblatt", GERMAN_COLLAPSE_TITLE, GERMAN_COLLAPSE_TEXT, DAY + timedelta(hours=6), "de"))
+    later = DAY + timedelta(days=7)
+    first = strict.assign(article("kuestenpost", GERMAN_REOPENING_TITLE, GERMAN_REOPENING_TEXT, later, "de"))
+    storyline = eng.lookup(collapse[0].article_id).storyline_id
+    assert first.storyline_id != storyline
+    second = eng.assign(article("hafenwelt", *GERMAN_REOPENING_REWRITE, later + timedelta(hours=1), "de"))
+    assert second.event_id == first.event_id
+    assert (second.storyline_id == storyline) is within_language
+    assert (eng.lookup(first.article_id).storyline_id == storyline) is within_language
+    assert storyline not in {eng.lookup(a.id).storyline_id for a in background()}
+    eng.close()
+    strict.close()
