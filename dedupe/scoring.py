@@ -439,9 +439,18 @@ def storyline_link(a: Centroid, b: Centroid, days: float, tuning: Tuning,
     `by_lang`: the two sets' articles by language; then, if better, their average
     likeness over the pairs in one language (`within_language_link`)."""
     link = average_link(a, b, tuning)
-    if by_lang is not None:
+    if by_lang is not None and names_agree(a, b, tuning):
         link = max(link, within_language_link(*by_lang, tuning))
     return link / (1.0 + days / tuning.storyline_gap_days)
+
+
+def names_agree(a: Centroid, b: Centroid, tuning: Tuning) -> bool:
+    """Whether two sets of articles name the same people, places and bodies
+    enough for their likeness within a language to count: their names and numbers
+    (keys), averaged over all pairs of their articles in any language, at least
+    `storyline_within_names`. Two look-alike topics (the ECB's and the Fed's rate
+    cuts, two storms) share a subject's words within each language, not its names."""
+    return a.keys.dot(b.keys) / (max(a.size, 1) * max(b.size, 1)) >= tuning.storyline_within_names
 
 
 def storylines_alike(a: Centroid, b: Centroid, tuning: Tuning) -> float:
@@ -451,7 +460,8 @@ def storylines_alike(a: Centroid, b: Centroid, tuning: Tuning) -> float:
     also taken within its language: a storyline reported in six languages is not
     judged by the pairs of two languages, which share names at most."""
     link = average_link(a, b, tuning)
-    if not tuning.storyline_link_within_language or a.lang_sizes is None or b.lang_sizes is None:
+    if not tuning.storyline_link_within_language or a.lang_sizes is None or b.lang_sizes is None \
+            or not names_agree(a, b, tuning):
         return link
     pairs = sum(n * b.lang_sizes.get(lang, 0) for lang, n in a.lang_sizes.items())
     if not 0 < pairs < max(a.size, 1) * max(b.size, 1):

@@ -175,6 +175,10 @@ class Tuning:
     # Two storylines' likeness as wholes (the one-event rule above, linked storylines)
     # is also, if better, their average over the pairs of articles in one language.
     storyline_link_within_language: bool = True
+    # Both within-language likenesses above (the split's and the wholes') count only
+    # for two sets whose names and numbers agree on average over all their pairs at
+    # least this much (`scoring.names_agree`): look-alike topics share words, not names.
+    storyline_within_names: float = 0.03
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with
