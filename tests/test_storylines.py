@@ -395,3 +395,69 @@ def test_a_one_event_storyline_joins_a_storyline_alike_to_it_in_their_shared_lan
     assert storyline not in {eng.lookup(a.id).storyline_id for a in background()}
     eng.close()
     strict.close()
+
+
+# A look-alike of the crane reopening at another port (our own text): the same kind
+# of news in the same words, other names (port, authority, numbers).
+LOOK_ALIKE_REOPENING = ("Terminal in Varden wieder offen", (
+    "Das Containerterminal von Varden hat wieder geöffnet, nachdem Gutachter acht Kräne freigegeben haben. Ein "
+    "durchgerostetes Seil am Hubwerk habe den Einsturz verursacht, erklärte die Hafenverwaltung Nordmole.\n\nDie "
+    "drei ältesten Kräne bleiben stehen, bis ihre Seile ersetzt sind."))
+LOOK_ALIKE_REWRITE = ("Containerterminal von Varden geöffnet", (
+    "Gutachter haben acht Kräne freigegeben, das Containerterminal von Varden ist wieder geöffnet. Die "
+    "Hafenverwaltung Nordmole nennt ein durchgerostetes Seil am Hubwerk als Ursache für den Einsturz des Krans.\n\n"
+    "Bis ihre Seile ersetzt sind, bleiben die drei ältesten Kräne stehen."))
+
+
+def _one_event_storyline_joins(tmp_path, tuning, reopening, rewrite) -> bool:
+    """The crane storyline (four English, two German reports of the collapse); a
+    German one-event storyline founded by `reopening` a week later (by an engine
+    whose storyline bar nothing clears, on the same state); whether it joins the
+    crane storyline when `rewrite` joins its event (the one-event rule)."""
+    from dataclasses import replace
+
+    state = LocalState(tmp_path / "state")
+    eng = StoryEngine(state, tuning=tuning)
+    strict = StoryEngine(state, tuning=replace(tuning, storyline_threshold=100.0))
+    for a in background():
+        eng.assign(a)
+    collapse = [eng.assign(article(f"collapse{i}", t, x, DAY + timedelta(hours=i)))
+                for i, (t, x) in enumerate(COLLAPSE_REPORTS)]
+    eng.assign(article("nordpost", GERMAN_TITLE, GERMAN_TEXT, DAY + timedelta(hours=5), "de"))
+    eng.assign(article("hafenblatt", GERMAN_COLLAPSE_TITLE, GERMAN_COLLAPSE_TEXT, DAY + timedelta(hours=6), "de"))
+    later = DAY + timedelta(days=7)
+    first = strict.assign(article("first", *reopening, later, "de"))
+    storyline = eng.lookup(collapse[0].article_id).storyline_id
+    assert first.storyline_id != storyline
+    second = eng.assign(article("second", *rewrite, later + timedelta(hours=1), "de"))
+    assert second.event_id == first.event_id
+    joined = second.storyline_id == storyline
+    assert (eng.lookup(first.article_id).storyline_id == storyline) is joined
+    assert storyline not in {eng.lookup(a.id).storyline_id for a in background()}
+    eng.close()
+    strict.close()
+    return joined
+
+
+@pytest.mark.parametrize("names_bar", [None, 0.0])
+def test_a_look_alike_storyline_in_a_shared_language_stays_apart_when_it_names_others(tmp_path, names_bar):
+    """A German one-event storyline of another port's terminal reopening (Varden, not
+    Port Ellison, told in the crane reopening's German words) fits the crane storyline
+    and, over their pairs of German reports, is alike to it as a whole above the bar
+    of the one-event rule (lowered here to where these short texts reach it); but the
+    two share no names, so that likeness within a language does not count
+    (`storyline_within_names`: their names and numbers averaged over all pairs) and
+    they stay apart, as two rate cuts of two central banks should. The crane's own
+    German reopening, naming Port Ellison, still joins under the same bars. Without
+    the names bar (0) the look-alike joins too."""
+    from dataclasses import replace
+
+    from newsagg.dedupe.tuning import Tuning
+
+    tuning = replace(Tuning(), storyline_young_fit=0.9, storyline_young_link=1.0)
+    if names_bar is not None:
+        tuning = replace(tuning, storyline_within_names=names_bar)
+    look_alike = _one_event_storyline_joins(tmp_path / "look-alike", tuning, LOOK_ALIKE_REOPENING, LOOK_ALIKE_REWRITE)
+    assert look_alike is (names_bar == 0.0)
+    assert _one_event_storyline_joins(tmp_path / "own", tuning, (GERMAN_REOPENING_TITLE, GERMAN_REOPENING_TEXT),
+                                      GERMAN_REOPENING_REWRITE)
