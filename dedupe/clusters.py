@@ -36,6 +36,9 @@ class Member:
     day: int | None = None  # day of the year of the latest date it writes, with or without year
     weekday: int | None = None  # the weekday it names most often (Monday = 0)
     ordinal: int | None = None  # the ordinal of a series it names most often ("the fifth eruption")
+    # The ids of the names among its keys (not the numbers), each weighing 1: a
+    # cluster's sum of them counts its members naming each.
+    names: SparseVector = field(default_factory=SparseVector.empty)
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> "Member":
@@ -43,7 +46,7 @@ class Member:
         or from nothing when the state no longer keeps them."""
         return cls(SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
                    stored.get("lang", ""), stored.get("time", 0.0), stored.get("anchor"), stored.get("written"),
-                   stored.get("day"), stored.get("weekday"), stored.get("ordinal"))
+                   stored.get("day"), stored.get("weekday"), stored.get("ordinal"), SparseVector.unpack(stored.get("nm"), "k"))
 
 
 ORDINALS_KEPT = 12  # ordinals 1-12 are counted (`normalize.mentioned_ordinal` reads 2-12)
@@ -112,10 +115,13 @@ class Centroid:
     size: int = 0
     # Members by language (None: a record written before they were counted).
     lang_sizes: dict[str, int] | None = field(default_factory=dict)
+    # Members naming each name (`Member.names`; empty in a record written before).
+    names: SparseVector = field(default_factory=SparseVector.empty)
 
     def add(self, m: Member, limit: int) -> None:
         self.terms = self.terms.plus(m.terms, limit)
         self.keys = self.keys.plus(m.keys, limit)
+        self.names = self.names.plus(m.names, limit)
         self.size += 1
         self.langs = sorted(set(self.langs) | {m.lang})
         if self.lang_sizes is not None:
@@ -125,6 +131,7 @@ class Centroid:
         """Take a member's vectors out (its language stays: others may share it)."""
         self.terms = self.terms.plus(m.terms, limit, -1.0)
         self.keys = self.keys.plus(m.keys, limit, -1.0)
+        self.names = self.names.plus(m.names, limit, -1.0)
         self.size = max(0, self.size - 1)
         if self.lang_sizes is not None and self.lang_sizes.get(m.lang):
             self.lang_sizes[m.lang] -= 1
@@ -132,6 +139,7 @@ class Centroid:
     def absorb(self, other: "Centroid", limit: int) -> None:
         self.terms = self.terms.plus(other.terms, limit)
         self.keys = self.keys.plus(other.keys, limit)
+        self.names = self.names.plus(other.names, limit)
         self.langs = sorted(set(self.langs) | set(other.langs))
         self.size += other.size
         if self.lang_sizes is not None and other.lang_sizes is not None:
@@ -148,7 +156,7 @@ class Centroid:
 
     def clear(self) -> None:
         """Drop the vectors (a closed cluster is never scored again)."""
-        self.terms, self.keys = SparseVector.empty(), SparseVector.empty()
+        self.terms, self.keys, self.names = SparseVector.empty(), SparseVector.empty(), SparseVector.empty()
 
 
 def components(n: int, links: Iterable[tuple[int, int]]) -> np.ndarray:

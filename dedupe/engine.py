@@ -340,6 +340,8 @@ class StoryEngine:
         docs = counted + t.idf_prior_docs
         f.term_vector = tfidf(f.terms, content_ids, df, df.get(lang_docs, 0) + t.lang_prior_docs if lang_docs else docs)
         f.key_vector = tfidf(f.keys, key_ids, df, docs)
+        name_ids = np.array(sorted({key_ids[k] for k in f.keys if not k[0].isdigit()}), dtype=np.int64)
+        f.name_vector = SparseVector(name_ids, np.ones(name_ids.size))
 
         sig = self._signature(f)
         names = self._rarest(f.keys, key_ids, df) if len(f.keys) >= t.cross_lang_min_keys else []
@@ -673,7 +675,8 @@ class StoryEngine:
             changes.model_dump(mode="json") if changes else None)})
         # The features cache holds what the state holds: the heaviest terms only.
         f.term_vector, f.key_vector = f.term_vector.top(t.centroid_terms), f.key_vector.top(t.centroid_terms)
-        st.put("features", aid, {**f.stored(), "tv": f.term_vector.pack(), "kv": f.key_vector.pack()})
+        st.put("features", aid, {**f.stored(), "tv": f.term_vector.pack(), "kv": f.key_vector.pack(),
+                                 "nm": f.name_vector.pack()})
         self._remember(aid, article.content_hash, f)
         if event.size in t.split_sizes:
             _add_updates(updates, self._split_event(event_id, event, aid))

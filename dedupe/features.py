@@ -91,6 +91,7 @@ class Features:
     # Its names and numbers also seen in other languages' reports, as a unit
     # vector (when assigned): what a translation of its happening shares with it.
     cross_vector: SparseVector = field(default_factory=SparseVector.empty)
+    name_vector: SparseVector = field(default_factory=SparseVector.empty)  # its names' ids (`Member.names`)
     _figures: dict | None = None  # numbers written in it (see `figures`)
     # The day of the year of the latest date it writes, with or without its year
     # (`normalize.latest_day`): the day of its happening, as a rule.
@@ -145,7 +146,7 @@ class Features:
     def member(self) -> Member:
         """What an event keeps of this article (its vectors, language and times)."""
         return Member(self.term_vector, self.key_vector, self.lang, self.time, self.anchor, self.written, self.day,
-                      self.weekday, self.ordinal)
+                      self.weekday, self.ordinal, self.name_vector)
 
     def for_cache(self) -> "Features":
         """These features without their term counts, which only their own assignment
@@ -246,6 +247,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
                         sentences_packed=stored["st"],
                         quoted=np.frombuffer(base64.b64decode(stored.get("sq", "")), dtype="<u8").astype(np.uint64),
                         term_vector=SparseVector.unpack(stored.get("tv"), "t"), key_vector=SparseVector.unpack(stored.get("kv"), "k"),
+                        name_vector=SparseVector.unpack(stored.get("nm"), "k"),
                         day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"))
     body = "\n".join(lines)
     # Sentence splits fall on spaces and punctuation, never inside a token: the

@@ -63,6 +63,7 @@ class ClusterRecord:
         out = {"created": self.created, "last": self.last, "tv": self.centroid.terms.pack(),
                "kv": self.centroid.keys.pack(), "langs": list(self.centroid.langs), "size": self.centroid.size,
                **({"lsz": self.centroid.lang_sizes} if self.centroid.lang_sizes is not None else {}),
+               **({"nv": self.centroid.names.pack()} if len(self.centroid.names) else {}),
                "absorbed": list(self.absorbed), **{k: getattr(self.span, k) for k in _SPAN_KEYS
                                                     if k not in _OPTIONAL_SPAN_KEYS or getattr(self.span, k) is not None}}
         if self.closed:
@@ -73,7 +74,8 @@ class ClusterRecord:
     def from_dict(cls, d: dict[str, Any]):
         centroid = Centroid(SparseVector.unpack(d.get("tv"), "t"), SparseVector.unpack(d.get("kv"), "k"),
                             list(d.get("langs", [])), d.get("size", 0),
-                            dict(d["lsz"]) if "lsz" in d else (None if d.get("size") else {}))
+                            dict(d["lsz"]) if "lsz" in d else (None if d.get("size") else {}),
+                            SparseVector.unpack(d.get("nv"), "k"))
         return cls(d.get("created", 0.0), d.get("last", 0.0), centroid, Span(*(d.get(k) for k in _SPAN_KEYS)),
                    list(d.get("absorbed", [])), bool(d.get("closed")), d.get("merged_into"))
 

@@ -450,7 +450,18 @@ def names_agree(a: Centroid, b: Centroid, tuning: Tuning) -> bool:
     (keys), averaged over all pairs of their articles in any language, at least
     `storyline_within_names`. Two look-alike topics (the ECB's and the Fed's rate
     cuts, two storms) share a subject's words within each language, not its names."""
-    return a.keys.dot(b.keys) / (max(a.size, 1) * max(b.size, 1)) >= tuning.storyline_within_names
+    if a.keys.dot(b.keys) / (max(a.size, 1) * max(b.size, 1)) >= tuning.storyline_within_names:
+        return True
+    return bool(tuning.storyline_within_shared_name) and shared_name(a, b) >= tuning.storyline_within_shared_name
+
+
+def shared_name(a: Centroid, b: Centroid) -> float:
+    """The largest share of both sets' articles naming one name (`Centroid.names`):
+    the smaller of its two shares, for the name where that is largest."""
+    common, ia, ib = np.intersect1d(a.names.ids, b.names.ids, assume_unique=True, return_indices=True)
+    if not common.size:
+        return 0.0
+    return float(np.max(np.minimum(a.names.weights[ia] / max(a.size, 1), b.names.weights[ib] / max(b.size, 1))))
 
 
 def storylines_alike(a: Centroid, b: Centroid, tuning: Tuning) -> float:

@@ -179,6 +179,7 @@ class Tuning:
     # for two sets whose names and numbers agree on average over all their pairs at
     # least this much (`scoring.names_agree`): look-alike topics share words, not names.
     storyline_within_names: float = 0.04
+    storyline_within_shared_name: float = 0.0
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with
