@@ -340,7 +340,10 @@ class StoryEngine:
         docs = counted + t.idf_prior_docs
         f.term_vector = tfidf(f.terms, content_ids, df, df.get(lang_docs, 0) + t.lang_prior_docs if lang_docs else docs)
         f.key_vector = tfidf(f.keys, key_ids, df, docs)
-        name_ids = np.array(sorted({key_ids[k] for k in f.keys if not k[0].isdigit()}), dtype=np.int64)
+        # Which of its kept keys are names, not numbers (`Member.names`): look-alike
+        # topics share figures (a quarter point, the year), not names.
+        kept = f.key_vector.top(t.centroid_terms).ids
+        name_ids = kept[np.isin(kept, [key_ids[k] for k in f.keys if not k[0].isdigit()])]
         f.name_vector = SparseVector(name_ids, np.ones(name_ids.size))
 
         sig = self._signature(f)

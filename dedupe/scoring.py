@@ -446,22 +446,22 @@ def storyline_link(a: Centroid, b: Centroid, days: float, tuning: Tuning,
 
 def names_agree(a: Centroid, b: Centroid, tuning: Tuning) -> bool:
     """Whether two sets of articles name the same people, places and bodies
-    enough for their likeness within a language to count: their names and numbers
-    (keys), averaged over all pairs of their articles in any language, at least
-    `storyline_within_names`. Two look-alike topics (the ECB's and the Fed's rate
-    cuts, two storms) share a subject's words within each language, not its names."""
-    if a.keys.dot(b.keys) / (max(a.size, 1) * max(b.size, 1)) >= tuning.storyline_within_names:
-        return True
-    return bool(tuning.storyline_within_shared_name) and shared_name(a, b) >= tuning.storyline_within_shared_name
+    enough for their likeness within a language to count: their names (keys that
+    are not numbers), averaged over all pairs of their articles in any language, at
+    least `storyline_within_names`. Two look-alike topics (the ECB's and the Fed's
+    rate cuts, two storms) share a subject's words within each language and its
+    figures (a quarter point, the year), not its names."""
+    return names_dot(a, b) / (max(a.size, 1) * max(b.size, 1)) >= tuning.storyline_within_names
 
 
-def shared_name(a: Centroid, b: Centroid) -> float:
-    """The largest share of both sets' articles naming one name (`Centroid.names`):
-    the smaller of its two shares, for the name where that is largest."""
-    common, ia, ib = np.intersect1d(a.names.ids, b.names.ids, assume_unique=True, return_indices=True)
+def names_dot(a: Centroid, b: Centroid) -> float:
+    """The dot product of two sets' key sums over their names alone: the keys that
+    either set counts as names (`Centroid.names`), not the numbers."""
+    common, ia, ib = np.intersect1d(a.keys.ids, b.keys.ids, assume_unique=True, return_indices=True)
     if not common.size:
         return 0.0
-    return float(np.max(np.minimum(a.names.weights[ia] / max(a.size, 1), b.names.weights[ib] / max(b.size, 1))))
+    named = np.isin(common, a.names.ids) | np.isin(common, b.names.ids)
+    return float(np.dot(a.keys.weights[ia][named], b.keys.weights[ib][named]))
 
 
 def storylines_alike(a: Centroid, b: Centroid, tuning: Tuning) -> float:

@@ -176,10 +176,10 @@ class Tuning:
     # is also, if better, their average over the pairs of articles in one language.
     storyline_link_within_language: bool = True
     # Both within-language likenesses above (the split's and the wholes') count only
-    # for two sets whose names and numbers agree on average over all their pairs at
-    # least this much (`scoring.names_agree`): look-alike topics share words, not names.
-    storyline_within_names: float = 0.04
-    storyline_within_shared_name: float = 0.0
+    # for two sets whose names (keys, not numbers) agree on average over all their
+    # pairs at least this much (`scoring.names_agree`): look-alike topics share words
+    # and figures, not names.
+    storyline_within_names: float = 0.025
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with
