@@ -399,13 +399,13 @@ def test_a_one_event_storyline_joins_a_storyline_alike_to_it_in_their_shared_lan
 
 # A look-alike of the crane reopening at another port (our own text): the same kind
 # of news in the same words, other names (port, authority, numbers).
-LOOK_ALIKE_REOPENING = ("Terminal in Varden wieder offen", (
-    "Das Containerterminal von Varden hat wieder geöffnet, nachdem Gutachter acht Kräne freigegeben haben. Ein "
-    "durchgerostetes Seil am Hubwerk habe den Einsturz verursacht, erklärte die Hafenverwaltung Nordmole.\n\nDie "
+LOOK_ALIKE_REOPENING = ("Frachthafen von Varden wieder offen", (
+    "Der Frachthafen von Varden hat wieder geöffnet, nachdem Gutachter acht Kräne freigegeben haben. Ein "
+    "durchgerostetes Seil an der Winde habe das Unglück verursacht, erklärte die Hafenverwaltung Nordmole.\n\nDie "
     "drei ältesten Kräne bleiben stehen, bis ihre Seile ersetzt sind."))
-LOOK_ALIKE_REWRITE = ("Containerterminal von Varden geöffnet", (
-    "Gutachter haben acht Kräne freigegeben, das Containerterminal von Varden ist wieder geöffnet. Die "
-    "Hafenverwaltung Nordmole nennt ein durchgerostetes Seil am Hubwerk als Ursache für den Einsturz des Krans.\n\n"
+LOOK_ALIKE_REWRITE = ("Frachthafen von Varden geöffnet", (
+    "Gutachter haben acht Kräne freigegeben, der Frachthafen von Varden ist wieder geöffnet. Die "
+    "Hafenverwaltung Nordmole nennt ein durchgerostetes Seil an der Winde als Ursache für das Unglück.\n\n"
     "Bis ihre Seile ersetzt sind, bleiben die drei ältesten Kräne stehen."))
 
 
