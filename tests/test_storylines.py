@@ -398,7 +398,8 @@ def test_a_one_event_storyline_joins_a_storyline_alike_to_it_in_their_shared_lan
 
 
 # A look-alike of the crane reopening at another port (our own text): the same kind
-# of news in the same words, other names (port, authority, numbers).
+# of news in many of the same words, other names (port, authority; German capitalises
+# its nouns, so "Frachthafen" and "Winde" count as names too).
 LOOK_ALIKE_REOPENING = ("Frachthafen von Varden wieder offen", (
     "Der Frachthafen von Varden hat wieder geöffnet, nachdem Gutachter acht Kräne freigegeben haben. Ein "
     "durchgerostetes Seil an der Winde habe das Unglück verursacht, erklärte die Hafenverwaltung Nordmole.\n\nDie "
@@ -441,12 +442,12 @@ def _one_event_storyline_joins(tmp_path, tuning, reopening, rewrite) -> bool:
 
 @pytest.mark.parametrize("names_bar", [None, 0.0])
 def test_a_look_alike_storyline_in_a_shared_language_stays_apart_when_it_names_others(tmp_path, names_bar):
-    """A German one-event storyline of another port's terminal reopening (Varden, not
-    Port Ellison, told in the crane reopening's German words) fits the crane storyline
-    and, over their pairs of German reports, is alike to it as a whole above the bar
-    of the one-event rule (lowered here to where these short texts reach it); but the
-    two share no names, so that likeness within a language does not count
-    (`storyline_within_names`: their names and numbers averaged over all pairs) and
+    """A German one-event storyline of another port's reopening (Varden, not Port
+    Ellison, told in many of the crane reopening's German words) fits the crane
+    storyline and, over their pairs of German reports, is alike to it as a whole above
+    the bar of the one-event rule (lowered here to where these short texts reach it);
+    but the two share few names, so that likeness within a language does not count
+    (`storyline_within_names`: their names, not numbers, averaged over all pairs) and
     they stay apart, as two rate cuts of two central banks should. The crane's own
     German reopening, naming Port Ellison, still joins under the same bars. Without
     the names bar (0) the look-alike joins too."""
