@@ -66,3 +66,26 @@ def test_an_event_counts_its_members_by_language_and_a_record_from_before_does_n
     older = rec.to_dict()
     del older["lsz"]
     assert EventRecord.from_dict(older).centroid.language_share("en") is None
+
+
+def test_a_storyline_counts_its_members_naming_each_name_and_keeps_the_counts_stored():
+    """`Centroid.names` counts the members naming each name (not the numbers: the
+    engine leaves those out of `Member.names`); the counts survive the stored dict, and
+    a record written before them reads as naming nothing."""
+    from newsagg.dedupe.records import StorylineRecord
+
+    def named(lang, *names):
+        m = member({"crane": 1.0}, {n: 1.0 for n in (*names, "2024")}, lang)
+        return Member(m.terms, m.keys, m.lang, m.time, names=SparseVector.from_terms({n: 1.0 for n in names}, "k"))
+
+    rec = StorylineRecord(created=0.0)
+    for m in (named("en", "ellison"), named("de", "ellison", "nordmole"), named("de", "ellison")):
+        rec.add(m, LIMIT)
+    rec.remove(named("de", "ellison"), LIMIT)
+    back = StorylineRecord.from_dict(json.loads(json.dumps(rec.to_dict())))
+    assert back.centroid.names.dot(SparseVector.from_terms({"ellison": 1.0}, "k")) == pytest.approx(2.0)
+    assert back.centroid.names.dot(SparseVector.from_terms({"nordmole": 1.0}, "k")) == pytest.approx(1.0)
+    assert back.centroid.names.dot(SparseVector.from_terms({"2024": 1.0}, "k")) == 0.0
+    older = rec.to_dict()
+    del older["nv"]
+    assert len(StorylineRecord.from_dict(older).centroid.names) == 0
