@@ -282,11 +282,13 @@ class StoryEngine:
         version an assignment's `updates` of other articles were computed for."""
         return {aid: rec.fetched or 0.0 for aid, rec in self._articles(list(article_ids)).items()}
 
-    def assign(self, article: Article) -> Assignment:
-        """Assign one article; re-assigning an unchanged article returns its assignment."""
+    def assign(self, article: Article, embedding: str | None = None) -> Assignment:
+        """Assign one article; re-assigning an unchanged article returns its assignment.
+        `embedding`: its title-and-lead embedding made ahead (`features.article_embedding`,
+        the enrich stage), used with `Tuning.embedding`; else it is made here."""
         if not isinstance(article, Article):
             raise EngineError(f"assign() takes a newsagg.schema.Article, got {type(article).__name__}")
-        features = featurize(article, self.tuning)
+        features = featurize(article, self.tuning, embedding)
         started = time.perf_counter()
         # What a new article reads first, read with the lock where reads cost a round trip.
         event_base, group_base = _founded_ids(article.id)
@@ -374,6 +376,11 @@ class StoryEngine:
                     del records[c]
         survivor, events = self._resolve_events({r.event_id for r in records.values()})
         live_events = {e: r for e, r in events.items() if not r.closed}
+        nearest: dict[str, EventRecord] = {}
+        if t.embedding and f.embedding is not None:
+            # Events its names did not find: those whose reports say what it says.
+            nearest = self._embedding_neighbours(f, set(events))
+            events, live_events = {**events, **nearest}, {**live_events, **nearest}
         cand_event = {aid: survivor[r.event_id] for aid, r in records.items()}
         cand_features = self._load_features({c: records[c].content_hash for c in records
                                              if cand_event[c] in live_events})
@@ -413,7 +420,24 @@ class StoryEngine:
                                  if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
                             [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()),
-                            event_scores, copied_groups)
+                            event_scores, copied_groups, set(nearest))
+
+    def _embedding_neighbours(self, f: Features, known: set[str]) -> dict[str, EventRecord]:
+        """The open events of the time window (the `embedding_scan_events` touched
+        last) whose members' title-and-lead embeddings are most like the article's
+        on average (`Tuning.embedding_neighbours`, at least `embedding_min_cosine`),
+        leaving out `known` ones: a nearest-neighbour scan of the window's events,
+        the lookup of reports in other languages that share no indexed names."""
+        t = self.tuning
+        gap = t.max_gap_days * 86400.0
+        window = self.state.touched_between("open-events", f.time - gap, float("inf"))[-t.embedding_scan_events:]
+        records = self._resolve_events(set(window) - known)[1]
+        ranked = sorted(((likeness, eid) for eid, rec in records.items() if eid not in known and not rec.closed
+                         and (not t.embedding_other_languages
+                              or (rec.centroid.language_share(f.lang) or 0.0) <= t.cross_lang_max_share)
+                         and (likeness := rec.centroid.embedding_likeness(f.embedding)) is not None
+                         and likeness >= t.embedding_min_cosine), reverse=True)
+        return {eid: records[eid] for _, eid in ranked[: t.embedding_neighbours]}
 
     def _copied_text(self, f: Features, cand_features: dict[str, Features],
                      records: dict[str, ArticleRecord]) -> tuple[str | None, float, list[str]]:
@@ -592,7 +616,8 @@ class StoryEngine:
                 best_copy: str | None,
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
                 candidates: dict[str, ArticleRecord], linked: list[str], near: set[str],
-                fits: dict[str, float] | None = None, copied_groups: list[str] | None = None) -> Assignment:
+                fits: dict[str, float] | None = None, copied_groups: list[str] | None = None,
+                looked_up: set[str] | None = None) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
@@ -614,7 +639,10 @@ class StoryEngine:
             event = EventRecord(created=f.time, last=f.time)
         event.add(f.member(), t.centroid_terms)
         others = self._other_language_events(event, event_id, events, joined)
-        stranded = self._stranded_other_language_events(f, event, event_id, set(events) | set(joined))
+        # Events only the embedding lookup found were not scored by names yet: the
+        # stranded events' rule may still take them.
+        stranded = self._stranded_other_language_events(
+            f, event, event_id, (set(events) - (looked_up or set())) | set(joined) | set(others))
         events = {**events, **stranded}
         done = set(joined) | set(others) | set(stranded)
         for other in others + sorted(stranded) + self._outgrown_events(event, event_id, events, done, fits or {}):
@@ -963,9 +991,21 @@ class StoryEngine:
             if eid in joined or eid == event_id or set(other.centroid.langs) & set(event.centroid.langs):
                 continue
             fit = average_link(event.centroid, other.centroid, t) / t.event_threshold
-            if fit >= t.cross_event_fit and spans_compatible(event.span, other.span, t):
+            if not spans_compatible(event.span, other.span, t):
+                continue
+            if fit >= t.cross_event_fit or self._said_alike(event, other):
                 out.append(eid)
         return out
+
+    def _said_alike(self, a: EventRecord, b: EventRecord) -> bool:
+        """Whether two events' reports say the same on average by their title-and-lead
+        embeddings (`Tuning.embedding_merge`), both with publication times: the names
+        of a happening written in two scripts or languages need not match."""
+        t = self.tuning
+        if not t.embedding or (t.embedding_merge_dated and (a.span.anchor_min is None or b.span.anchor_min is None)):
+            return False
+        likeness = a.centroid.embedding_likeness_of(b.centroid)
+        return likeness is not None and likeness >= t.embedding_merge
 
     def _stranded_other_language_events(self, f: Features, event: EventRecord, event_id: str,
                                         seen: set[str]) -> dict[str, EventRecord]:
