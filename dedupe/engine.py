@@ -380,7 +380,8 @@ class StoryEngine:
         if t.embedding and f.embedding is not None:
             # Events its names did not find: those whose reports say what it says.
             nearest = self._embedding_neighbours(f, set(events))
-            events, live_events = {**events, **nearest}, {**live_events, **nearest}
+            if t.embedding_join:
+                events, live_events = {**events, **nearest}, {**live_events, **nearest}
         cand_event = {aid: survivor[r.event_id] for aid, r in records.items()}
         cand_features = self._load_features({c: records[c].content_hash for c in records
                                              if cand_event[c] in live_events})
@@ -420,7 +421,7 @@ class StoryEngine:
                                  if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
                             [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()),
-                            event_scores, copied_groups, set(nearest))
+                            event_scores, copied_groups, nearest)
 
     def _embedding_neighbours(self, f: Features, known: set[str]) -> dict[str, EventRecord]:
         """The open events of the time window (the `embedding_scan_events` touched
@@ -617,7 +618,7 @@ class StoryEngine:
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
                 candidates: dict[str, ArticleRecord], linked: list[str], near: set[str],
                 fits: dict[str, float] | None = None, copied_groups: list[str] | None = None,
-                looked_up: set[str] | None = None) -> Assignment:
+                nearest: dict[str, EventRecord] | None = None) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
@@ -638,12 +639,13 @@ class StoryEngine:
             event_id = self._fresh_id("event", _founded_ids(aid)[0], article.content_hash)
             event = EventRecord(created=f.time, last=f.time)
         event.add(f.member(), t.centroid_terms)
-        others = self._other_language_events(event, event_id, events, joined)
-        # Events only the embedding lookup found were not scored by names yet: the
-        # stranded events' rule may still take them.
+        # Events only the embedding lookup found (`nearest`) may merge as wholes; the
+        # stranded events' rule, by names, may still take them.
+        nearest = nearest or {}
+        others = self._other_language_events(event, event_id, {**events, **nearest}, joined)
         stranded = self._stranded_other_language_events(
-            f, event, event_id, (set(events) - (looked_up or set())) | set(joined) | set(others))
-        events = {**events, **stranded}
+            f, event, event_id, (set(events) - set(nearest)) | set(joined) | set(others))
+        events = {**nearest, **events, **stranded}
         done = set(joined) | set(others) | set(stranded)
         for other in others + sorted(stranded) + self._outgrown_events(event, event_id, events, done, fits or {}):
             keep, gone = sorted((event_id, other), key=lambda e: ((event if e == event_id else events[e]).created, e))
