@@ -172,6 +172,13 @@ class Centroid:
             return None
         return float(vector @ self.embedding) / self.embedded
 
+    def embedding_cohesion(self) -> float | None:
+        """Average cosine between two different members' embeddings (None below two)."""
+        n = self.embedded
+        if n < 2 or self.embedding is None:
+            return None
+        return (float(self.embedding @ self.embedding) - n) / (n * (n - 1))
+
     def embedding_likeness_of(self, other: "Centroid") -> float | None:
         """Average cosine between this cluster's members' embeddings and another's."""
         if self.embedding is None or other.embedding is None or not self.embedded or not other.embedded:

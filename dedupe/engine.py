@@ -642,7 +642,7 @@ class StoryEngine:
         # Events only the embedding lookup found (`nearest`) may merge as wholes; the
         # stranded events' rule, by names, may still take them.
         nearest = nearest or {}
-        others = self._other_language_events(event, event_id, {**events, **nearest}, joined)
+        others = self._other_language_events(event, event_id, events, joined, nearest)
         stranded = self._stranded_other_language_events(
             f, event, event_id, (set(events) - set(nearest)) | set(joined) | set(others))
         events = {**nearest, **events, **stranded}
@@ -983,31 +983,43 @@ class StoryEngine:
         return out
 
     def _other_language_events(self, event: EventRecord, event_id: str, events: dict[str, EventRecord],
-                               joined: list[str]) -> list[str]:
+                               joined: list[str], nearest: dict[str, EventRecord] | None = None) -> list[str]:
         """Candidate events in other languages only (none shared with this event)
         that report its happening: their names and numbers alike on average
-        (`average_link` across languages) and their times compatible."""
+        (`average_link` across languages) and their times compatible; or, with
+        `Tuning.embedding`, the one whose reports say most alike what this event's
+        say (`_said_alike`): one only, so that no report bridges several events.
+        `nearest`: events the embedding lookup found (not the names indexes), which
+        only that route merges."""
         t = self.tuning
         out = []
-        for eid, other in events.items():
-            if eid in joined or eid == event_id or set(other.centroid.langs) & set(event.centroid.langs):
+        said: list[tuple[float, str]] = []
+        found_by_names = set(events)
+        for eid, other in {**(nearest or {}), **events}.items():
+            if eid in joined or eid == event_id or set(other.centroid.langs) & set(event.centroid.langs) \
+                    or not spans_compatible(event.span, other.span, t):
                 continue
-            fit = average_link(event.centroid, other.centroid, t) / t.event_threshold
-            if not spans_compatible(event.span, other.span, t):
-                continue
-            if fit >= t.cross_event_fit or self._said_alike(event, other):
+            if eid in found_by_names and average_link(event.centroid, other.centroid, t) / t.event_threshold >= t.cross_event_fit:
                 out.append(eid)
-        return out
+            elif (likeness := self._said_alike(event, other)) is not None:
+                said.append((likeness, eid))
+        return out + [max(said)[1]] if said else out
 
-    def _said_alike(self, a: EventRecord, b: EventRecord) -> bool:
-        """Whether two events' reports say the same on average by their title-and-lead
-        embeddings (`Tuning.embedding_merge`), both with publication times: the names
-        of a happening written in two scripts or languages need not match."""
+    def _said_alike(self, a: EventRecord, b: EventRecord) -> float | None:
+        """How alike two events' reports say on average by their title-and-lead
+        embeddings, when enough to merge them (`Tuning.embedding_merge`): the names
+        of a happening written in two scripts or languages need not match. None:
+        not enough, or no embeddings."""
         t = self.tuning
         if not t.embedding or (t.embedding_merge_dated and (a.span.anchor_min is None or b.span.anchor_min is None)):
-            return False
+            return None
         likeness = a.centroid.embedding_likeness_of(b.centroid)
-        return likeness is not None and likeness >= t.embedding_merge
+        if likeness is None or likeness < t.embedding_merge:
+            return None
+        # As alike to each other as (nearly) their own reports are (`mergeable`'s rule):
+        # look-alike happenings of one subject are alike, but less than within each.
+        own = [c for c in (a.centroid.embedding_cohesion(), b.centroid.embedding_cohesion()) if c is not None]
+        return likeness if not own or likeness >= t.embedding_merge_cohesion * min(own) else None
 
     def _stranded_other_language_events(self, f: Features, event: EventRecord, event_id: str,
                                         seen: set[str]) -> dict[str, EventRecord]:
