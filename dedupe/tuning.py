@@ -206,7 +206,7 @@ class Tuning:
     embedding_other_languages: bool = True  # False: any event (tune: d3 shuffled copies -.045)
     embedding_merge: float = 0.6  # above 1: never
     embedding_merge_dated: bool = True  # False: dev tune events F1 -.017 (undated look-alikes merged)
-    embedding_merge_cohesion: float = 0.0  # ... and at least this times the lower of their own average cosines
+    embedding_merge_cohesion: float = 0.0  # ... and at least this times the lower of their own average cosines (0: off; 0.85 left dev tune as it was)
     # The looked-up events scored for joining the article too, not only merged as
     # wholes (round 12: d3 shuffled events and copies lower), and an event in other
     # languages whose reports' average cosine reaches `embedding_cross` fitting at

@@ -23,7 +23,15 @@ from newsagg.dedupe.state import LocalState
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector
 from newsagg.workers import pipeline
-from tests.support.engine_texts import DAY, INDEPENDENT_TEXT, INDEPENDENT_TITLE, WIRE_TEXT, WIRE_TITLE, article
+from tests.support.engine_texts import (
+    DAY,
+    INDEPENDENT_TEXT,
+    INDEPENDENT_TITLE,
+    UNRELATED,
+    WIRE_TEXT,
+    WIRE_TITLE,
+    article,
+)
 
 ON = replace(Tuning(), embedding=True)
 
@@ -97,14 +105,14 @@ def test_without_the_encoder_installed_the_engine_assigns_as_before(monkeypatch,
         off.close()
 
 
-def crane_vectors(monkeypatch):
+def crane_vectors(monkeypatch, alike_words=("crane", "Crane", "크레인")):
     """The encoder stood in for: texts on a crane collapse (any language) say much the
     same (cosine about 0.8 with each other), others nothing alike."""
     happening = unit(10)
 
     def vector(title, lines, chars):
         own = unit(zlib.crc32(title.encode()))
-        alike = any(word in title for word in ("crane", "Crane", "크레인"))
+        alike = any(word in title for word in alike_words)
         v = 0.9 * happening + 0.45 * own if alike else own
         return embedding.quantised(v / np.linalg.norm(v))
 
@@ -129,6 +137,23 @@ def test_a_report_in_another_script_joins_its_event_found_by_what_it_says(monkey
     # With the embedding, the Korean report joins the English reports' event; the
     # look-alike ten days later does not (time bounds it as ever); without, it stays apart.
     assert events == {"on": [True, False], "off": [False, False]}
+
+
+def test_a_lone_report_said_alike_to_two_events_does_not_bridge_them(monkeypatch, tmp_path):
+    # The encoder (stood in for) finds the tram vote as alike as the crane collapse
+    # to the Korean report: one event of the two takes it, they stay apart.
+    crane_vectors(monkeypatch, alike_words=("crane", "Crane", "크레인", "tram"))
+    engine = StoryEngine(LocalState(tmp_path), tuning=ON)
+    try:
+        crane = engine.assign(article("northwire", WIRE_TITLE, WIRE_TEXT)).article_id
+        engine.assign(article("harbourtimes", INDEPENDENT_TITLE, INDEPENDENT_TEXT))
+        tram = engine.assign(article("lindmoorpost", *UNRELATED[0])).article_id
+        korean = engine.assign(article("hangukilbo", KOREAN_TITLE, KOREAN_TEXT, DAY + timedelta(hours=3),
+                                       language="ko")).article_id
+        events = {aid: engine.lookup(aid).event_id for aid in (crane, tram, korean)}
+    finally:
+        engine.close()
+    assert events[crane] != events[tram] and events[korean] in (events[crane], events[tram])
 
 
 def test_the_enrich_step_makes_the_embedding_and_the_stored_article_does_not_hold_it(monkeypatch, tmp_path):
