@@ -48,16 +48,11 @@ def main() -> None:
     parser.add_argument("--gc-threshold", type=int, nargs="+", help="gc.set_threshold(...) before the timed ones")
     parser.add_argument("--profile", metavar="STEP", help="also profile that step's calls (cProfile, by own time)")
     args = parser.parse_args()
-    import newsagg
-
-    if args.tree:
-        tree = str(args.tree.resolve())
-        newsagg.__path__.insert(0, tree)  # as bench/engine_ab.py
-        import newsagg.dedupe.engine
-
-        if not newsagg.dedupe.engine.__file__.startswith(tree):
-            raise SystemExit(f"dedupe came from {newsagg.dedupe.engine.__file__}, not {tree}")
     sys.path.insert(1, str(HERE))
+    if args.tree:
+        from checkout import use_engine_of
+
+        use_engine_of(args.tree)
     import bench_dedupe
 
     from newsagg.dedupe import engine as engine_module

@@ -35,19 +35,14 @@ def main() -> None:
     parser.add_argument("--warm-heap", action="store_true",
                         help="settle the heap after the warm-up as a worker process does (TREE's workers.pipeline)")
     args = parser.parse_args()
-    tree = str(args.tree.resolve())
-    import newsagg
+    sys.path.insert(1, str(HERE))
+    from checkout import use_engine_of
 
-    # The tree's stage folders (dedupe/, ...) are found first as newsagg's subpackages.
-    newsagg.__path__.insert(0, tree)
-    import newsagg.dedupe.engine
+    tree = use_engine_of(args.tree)
+    import bench_dedupe
+
     import newsagg.dedupe.minhash
     import newsagg.dedupe.state  # noqa: F401
-
-    if not newsagg.dedupe.engine.__file__.startswith(tree):
-        raise SystemExit(f"dedupe came from {newsagg.dedupe.engine.__file__}, not {tree}")
-    sys.path.insert(1, str(HERE))
-    import bench_dedupe
 
     load_before = os.getloadavg()[0]
     engine_class, fill = newsagg.dedupe.engine.StoryEngine, bench_dedupe.fill

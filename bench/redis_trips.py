@@ -31,16 +31,11 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=1000, help="articles assigned before the timed ones")
     parser.add_argument("--count", type=int, default=300, help="timed assignments")
     args = parser.parse_args()
-    import newsagg
-
-    if args.tree:
-        tree = str(args.tree.resolve())
-        newsagg.__path__.insert(0, tree)  # as bench/engine_ab.py
-        import newsagg.dedupe.engine
-
-        if not newsagg.dedupe.engine.__file__.startswith(tree):
-            raise SystemExit(f"dedupe came from {newsagg.dedupe.engine.__file__}, not {tree}")
     sys.path.insert(1, str(HERE))
+    if args.tree:
+        from checkout import use_engine_of
+
+        use_engine_of(args.tree)
     import bench_dedupe
     from redis import connection
 
