@@ -1,19 +1,20 @@
-"""Another checkout's engine under this checkout's benchmarks (before/after runs
-on the same machine in one session): one place for the path trick and its check."""
+"""Another checkout's code under this checkout's benchmarks (before/after runs on
+the same machine in one session): one place for the path trick and its check."""
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 
-def use_engine_of(tree: Path) -> str:
-    """Makes TREE's stage folders (dedupe/, ...) newsagg's subpackages, found first,
-    imports its engine and checks it came from there; returns TREE's resolved path."""
+def use_engine_of(tree: Path, module: str = "newsagg.dedupe.engine") -> str:
+    """Makes TREE's stage folders (dedupe/, crawler/, ...) newsagg's subpackages, found
+    first, imports `module` (the engine by default) and checks it came from TREE;
+    returns TREE's resolved path."""
     import newsagg
 
     path = str(tree.resolve())
     newsagg.__path__.insert(0, path)
-    import newsagg.dedupe.engine
-
-    if not newsagg.dedupe.engine.__file__.startswith(path):
-        raise SystemExit(f"dedupe came from {newsagg.dedupe.engine.__file__}, not {path}")
+    loaded = importlib.import_module(module)
+    if not loaded.__file__.startswith(path):
+        raise SystemExit(f"{module} came from {loaded.__file__}, not {path}")
     return path
