@@ -76,15 +76,12 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, help="a dump to compare with: exit 1 when any label differs")
     parser.add_argument("--redis", action="store_true", help="the engine's state in Redis (a redis-server of its own)")
     args = parser.parse_args()
-    import newsagg
-
     if args.tree:
-        tree = str(args.tree.resolve())
-        newsagg.__path__.insert(0, tree)
+        from checkout import use_engine_of  # bench/ is on sys.path: this script's folder
+
+        use_engine_of(args.tree, module="newsagg.dedupe.eval")
     from newsagg.dedupe import eval as ev
 
-    if args.tree and not ev.__file__.startswith(tree):
-        raise SystemExit(f"dedupe came from {ev.__file__}, not {tree}")
     server = client = None
     if args.redis:
         import redis

@@ -29,13 +29,10 @@ def load_eval(tree: Path | None):
     if tree is None:
         from newsagg.dedupe import eval as ev
         return ev
-    import newsagg
+    from checkout import use_engine_of  # bench/ is on sys.path: this script's folder
 
-    newsagg.__path__.insert(0, str(tree.resolve()))
-    import newsagg.dedupe.engine as engine
-
-    if not engine.__file__.startswith(str(tree.resolve())):
-        raise SystemExit(f"engine came from {engine.__file__}, not {tree}")
+    use_engine_of(tree)
+    # The scoring is this checkout's, whatever engine runs: both trees are judged alike.
     source = HERE.parent / "dedupe" / "eval.py"
     spec = importlib.util.spec_from_file_location("eval_of_this_checkout", source)
     module = importlib.util.module_from_spec(spec)
