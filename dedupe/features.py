@@ -48,7 +48,6 @@ from newsagg.dedupe.normalize import (
     mentioned_days,
     mentioned_ordinal,
     mentioned_weekday,
-    name_key,
 )
 from newsagg.dedupe.shingles import word_shingles
 from newsagg.dedupe.tuning import Tuning
@@ -307,11 +306,8 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     # Chinese and Japanese names are written in characters, which `names` cannot tell
     # from other words: their text would give only Latin glosses and clauses led by a
     # figure, so keys come from the title, as when their text was not read at all.
-    found = [w for w in names(title if unspaced_script and tuning.unspaced_title_keys else whole)
-             if w not in stop and (len(w) > 1 or w.isdigit())]
-    keys = Counter([countries.get(w) or _name_key(w, countries, tuning) for w in found])
-    if tuning.names_in_latin:  # a function word in another script may be one in Latin letters ("το": "to")
-        keys = Counter({k: n for k, n in keys.items() if k not in stop})
+    keys = Counter([countries.get(w, w) for w in names(title if unspaced_script and tuning.unspaced_title_keys else whole)
+                    if w not in stop and (len(w) > 1 or w.isdigit())])
     # Copies are compared within a language: a language without a list (written in
     # syllables, perhaps) has shingles of its own length.
     k = tuning.shingle_k_unlisted if unlisted else tuning.shingle_k
@@ -327,17 +323,6 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
                     frozenset(stored.get("slug", ())), terms, keys, unique(shingles), quoted, sentences_packed,
                     Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
                     day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"))
-
-
-def _name_key(name: str, countries: dict[str, str], tuning: Tuning) -> str:
-    """The key of a folded name that is no country name as written: with
-    `names_in_latin`, in Latin letters (a name written in another script, "путин",
-    is the key its Latin reports give, "putin"; "украина" is a country key then too),
-    names are what links reports of one happening across languages."""
-    if not tuning.names_in_latin:
-        return name
-    latin = name_key(name)
-    return countries.get(latin) or name_key(latin, tuning.name_spellings)
 
 
 def featurize(article: Article, tuning: Tuning) -> Features:

@@ -15,7 +15,6 @@ from collections import Counter
 from datetime import datetime, timezone
 
 import regex
-from anyascii import anyascii
 
 from newsagg.core.countries import country_names
 from newsagg.core.text import (
@@ -31,8 +30,7 @@ from newsagg.core.text import (
 )
 
 __all__ = ["article_lines", "canonical_numbers", "capitalised_tokens", "clean_text", "fold", "is_boilerplate",
-           "is_byline", "mentioned_dates", "mentioned_ordinal", "name_key", "page_date", "sentences", "tokens",
-           "url_date"]
+           "is_byline", "mentioned_dates", "mentioned_ordinal", "page_date", "sentences", "tokens", "url_date"]
 
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -204,40 +202,6 @@ def capitalised_names(text: str) -> list[str]:
 
 # What a capitalised syllable after it begins a sentence (or a quotation, a list item) after.
 _SENTENCE_OPENERS = frozenset(".!?:;…\"“”'‘(-–—•")
-
-
-# Spellings of one name in Latin letters that transliterations of it differ by
-# (Zelensky, Selenskyj, Zelenskyy, Zelenskij; Khan, Han; Schewtschenko, Shevchenko),
-# folded to one: applied in this order to a name's letters.
-_SPELLING_VARIANTS = tuple((re.compile(pattern), plain) for pattern, plain in (
-    ("tsch", "ch"), ("sch", "sh"), ("kh", "h"), ("ph", "f"), ("ck", "k"), ("c(?!h)", "k"),
-    ("[yj]", "i"), ("w", "v"), ("z", "s"), (r"(.)\1+", r"\1")))
-# Only the endings transliterations differ by most ("zelensky", "zelenskiy",
-# "zelenskyy", "zelenskij": "zelenski"), and "kh" for "h" ("khamenei").
-_SPELLING_ENDINGS = tuple((re.compile(pattern), plain) for pattern, plain in (
-    ("kh", "h"), ("(?:iy|ij|yj|yy|yi|ii|y)$", "i")))
-
-
-_LATIN_LETTER = regex.compile(r"\p{Latin}")
-
-
-@functools.lru_cache(maxsize=65536)
-def name_key(key: str, spelling: str = "") -> str:
-    """A folded name (a key of `capitalised_tokens`) in Latin letters: one written
-    wholly in another script transliterated (`anyascii`: "путин" -> "putin",
-    "μητσοτακης" -> "mitsotakis"); one with a Latin letter left as written (the
-    letters folding keeps, "đ", "ø", "ð", are its language's own); with `spelling`
-    "variants", a name's transliteration variants folded to one spelling ("zelensky",
-    "selenskyj" -> "selenski"), with "endings" its ending only ("zelenskiy" ->
-    "zelenski"). Numbers are left as they are."""
-    if key[:1].isdigit():
-        return key
-    if not key.isascii() and not _LATIN_LETTER.search(key):
-        key = anyascii(key).lower()
-    if spelling and key.isalpha():
-        for variant, plain in _SPELLING_VARIANTS if spelling == "variants" else _SPELLING_ENDINGS:
-            key = variant.sub(plain, key)
-    return key
 
 
 @functools.lru_cache(maxsize=4)

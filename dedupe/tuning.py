@@ -185,13 +185,6 @@ class Tuning:
     # ("Türkei", "Turquía", "Turkey"); () leaves names as written.
     country_languages: tuple = ("de", "es", "fr", "it", "nl", "pl", "pt")
     names_keys: int = 8  # the rarest names/numbers of an article indexed for other languages' reports
-    # Names written in another script are keys in Latin letters (`normalize.name_key`:
-    # "Путин", "Putin" one key), so they link reports across scripts; with
-    # `name_spellings` "variants", transliteration variants of a name too ("Zelensky",
-    # "Selenskyj", "Zelenskyy": one key, in every language), "endings" their endings
-    # only ("Zelenskiy", "Zelensky"); "" none.
-    names_in_latin: bool = True
-    name_spellings: str = ""
 
     min_key_link: float = 0.1  # least average names-and-numbers similarity to join an event in its language
     per_language_df: bool = True  # content words' document frequencies within their language

@@ -69,8 +69,6 @@ from tests.support.engine_texts import (
     REOPENING_REPORTS,
     REWRITE_TEXT,
     REWRITE_TITLE,
-    RUSSIAN_TEXT,
-    RUSSIAN_TITLE,
     SECOND_COLLAPSE_TEXT,
     SECOND_COLLAPSE_TITLE,
     SECOND_FIRE_VI,
@@ -325,28 +323,6 @@ def test_other_language_never_joins_the_copy_group_but_joins_the_event(engine):
     german = engine.assign(article("nordpost", GERMAN_TITLE, GERMAN_TEXT, DAY + timedelta(hours=3), "de"))
     assert german.group_id != original.group_id
     assert german.event_id == original.event_id
-
-
-@pytest.mark.parametrize("names_in_latin", [True, False])
-def test_report_naming_the_people_and_places_in_cyrillic_joins_the_event_of_the_english_reports(
-        tmp_path, names_in_latin):
-    # Round 13: a Russian report writes "Эллисон", "Маргит", "Томас Рейли" where the English
-    # ones write "Ellison", "Margit", "Tomas Reilly"; its figures alone (60, 7, 40) were too
-    # little to link it, in its own event. Unrelated news naming some of the same names
-    # in Latin letters stays out.
-    engine = StoryEngine(LocalState(tmp_path / "state"), tuning=replace(Tuning(), names_in_latin=names_in_latin))
-    try:
-        for a in background():
-            engine.assign(a)
-        original = engine.assign(wire())
-        engine.assign(article("harbourdaily", INDEPENDENT_TITLE, INDEPENDENT_TEXT, DAY + timedelta(hours=2)))
-        russian = engine.assign(article("vestnik", RUSSIAN_TITLE, RUSSIAN_TEXT, DAY + timedelta(hours=4), "ru"))
-        sold = engine.assign(article("coastnews", SHIP_SOLD_TITLE, SHIP_SOLD_TEXT, published=None))
-        event = engine.lookup(original.article_id).event_id
-        assert (engine.lookup(russian.article_id).event_id == event) is names_in_latin
-        assert engine.lookup(sold.article_id).event_id != event
-    finally:
-        engine.close()
 
 
 def test_report_in_another_language_arriving_first_joins_the_event_of_the_later_reports(engine):

@@ -93,18 +93,6 @@ GERMAN_TEXT = "\n\n".join([
     "Küste von Varn fordert eine unabhängige Untersuchung.",
 ])
 
-# The crane collapse reported in Russian: its names in Cyrillic letters, its figures
-# written as the English report writes them.
-RUSSIAN_TITLE = "В порту Порт Эллисон кран рухнул на грузовое судно"
-RUSSIAN_TEXT = "\n\n".join([
-    "В понедельник утром в гавани Порт Эллисон контейнерный кран упал на сухогруз Маргит Холм. "
-    "Пострадали двое портовых рабочих, сообщила администрация порта.",
-    "По словам начальника гавани Томаса Рейли, перед обрушением 60-метрового крана на причале "
-    "были сильные порывы ветра, но называть причину пока рано. Оператор терминала заявил, что "
-    "кран прошёл проверку в январе.",
-    "К вечеру у входа в гавань на побережье Варн ждали около 40 судов.",
-])
-
 UNRELATED = [
     ("Lindmoor council approves new tram line to the university district",
      "The city council of Lindmoor voted 31 to 12 on Tuesday to build a tram line linking the central "
