@@ -119,7 +119,9 @@ def main() -> None:
 
         from newsagg.dedupe.tuning import Tuning
 
-        tuning = replace(tuning or Tuning(), **json.loads(args.tuning))
+        # JSON lists as tuples: `Tuning`'s sequences are tuples (hashable: some key caches).
+        settings = {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(args.tuning).items()}
+        tuning = replace(tuning or Tuning(), **settings)
     lines = []
     for seed in [None, *range(1, args.shuffles + 1)]:
         try:
