@@ -79,6 +79,7 @@ from newsagg.dedupe.scoring import (
     copy_score,
     days_apart,
     event_fits,
+    lookalike_events,
     member_similarities,
     mergeable,
     outside_quotes,
@@ -420,6 +421,11 @@ class StoryEngine:
         best_copy, best_copy_score, copied_groups = self._copied_text(f, cand_features, records)
 
         event_scores = event_fits(f, live_events, t)
+        # An undated report alike to two happenings of one subject joins neither
+        # (a copy's event it joins all the same: copying is evidence of its happening).
+        withheld = lookalike_events(f, live_events, event_scores, t) if best_copy is None else set()
+        # Its likeness alone, for the events whose reports may move to it (`_reassign_members`).
+        alike = event_fits(f, live_events, t, timed=False) if t.reassign_lookalikes else {}
 
         joined: list[str] = []
         if best_copy is not None:
@@ -431,7 +437,7 @@ class StoryEngine:
         ranked = sorted(event_scores.items(), key=lambda kv: -kv[1])
         linked: list[str] = []  # events it fits but may not merge with: one storyline
         for eid, s in ranked:
-            if eid in joined:
+            if eid in joined or eid in withheld:
                 continue
             if joined and s >= t.storyline_link_fit:
                 linked.append(eid)
@@ -452,7 +458,7 @@ class StoryEngine:
                                  if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
                             [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()),
-                            event_scores, copied_groups)
+                            event_scores, copied_groups, withheld, alike)
 
     def _copied_text(self, f: Features, cand_features: dict[str, Features],
                      records: dict[str, ArticleRecord]) -> tuple[str | None, float, list[str]]:
@@ -631,12 +637,16 @@ class StoryEngine:
                 best_copy: str | None,
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
                 candidates: dict[str, ArticleRecord], linked: list[str], near: set[str],
-                fits: dict[str, float] | None = None, copied_groups: list[str] | None = None) -> Assignment:
+                fits: dict[str, float] | None = None, copied_groups: list[str] | None = None,
+                withheld: set[str] | None = None, alike: dict[str, float] | None = None) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
         updates: dict[str, dict[str, Any]] = {}
         merged: list[tuple[str, str]] = []
+        # The events it may move reports from or merge in after joining: not those
+        # it was kept from as look-alikes (that would join it to one after all).
+        movable = {e: s for e, s in (fits or {}).items() if e not in (withheld or ())}
 
         # Event: join, merge (the oldest event survives) or found.
         joined_storylines = [events[e].storyline_id for e in joined if events[e].storyline_id]
@@ -656,7 +666,7 @@ class StoryEngine:
         stranded = self._stranded_other_language_events(f, event, event_id, set(events) | set(joined))
         events = {**events, **stranded}
         done = set(joined) | set(others) | set(stranded)
-        for other in others + sorted(stranded) + self._outgrown_events(event, event_id, events, done, fits or {}):
+        for other in others + sorted(stranded) + self._outgrown_events(event, event_id, events, done, movable):
             keep, gone = sorted((event_id, other), key=lambda e: ((event if e == event_id else events[e]).created, e))
             both = {event_id: event, other: events[other]}
             merged.append((gone, keep))
@@ -718,11 +728,15 @@ class StoryEngine:
         if storyline_size in t.storyline_split_sizes:
             _add_updates(updates, self._split_storyline(storyline_id))
             storyline_id = updates.get(aid, {}).get("storyline_id", storyline_id)
-        rivals = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.reassign_min_fit),
-                        key=lambda e: (-fits[e], e))
-        _add_updates(updates, self._reassign_members(aid, event_id, rivals[: t.reassign_events]))
-        near_events = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.recluster_min_fit),
-                             key=lambda e: (-fits[e], e))
+        rivals = sorted((e for e in events if e not in joined and movable.get(e, 0.0) >= t.reassign_min_fit),
+                        key=lambda e: (-movable[e], e))[: t.reassign_events]
+        # Look-alikes out of its time that it is alike to: their reports may move to its event only.
+        alike = alike or {}
+        lookalikes = sorted((e for e in alike if e in events and e not in joined and e not in rivals and e in movable
+                             and alike[e] >= t.reassign_min_fit), key=lambda e: (-alike[e], e))[: t.reassign_lookalike_events]
+        _add_updates(updates, self._reassign_members(aid, event_id, rivals, lookalikes))
+        near_events = sorted((e for e in events if e not in joined and movable.get(e, 0.0) >= t.recluster_min_fit),
+                             key=lambda e: (-movable[e], e))
         reclustered, regrouped = self._recluster(event_id, f.lang, near_events)
         _add_updates(updates, reclustered)
         merged += regrouped
@@ -740,19 +754,23 @@ class StoryEngine:
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates, storyline_id=storyline_id)
 
-    def _reassign_members(self, aid: str, event_id: str, rivals: list[str]) -> dict[str, dict]:
+    def _reassign_members(self, aid: str, event_id: str, rivals: list[str],
+                          lookalikes: list[str] | None = None) -> dict[str, dict]:
         """A bounded reassignment step (as in k-means, restricted to candidates):
         after an event changed, a report of it or of a few rival events of the same
         storyline (those the new article fits best) that now fits another of them
-        clearly better than the rest of its own moves there. Reports that arrived
+        clearly better than the rest of its own moves there; a report of a
+        `lookalikes` event (one the article is alike to, out of its time) only to
+        the article's event. Reports that arrived
         before the rest of their happening joined whatever stood then; the
         decision is revisited once the events have grown. A copy group moves
         whole (by its members' average fits); an event is never emptied. Field
         updates for the articles that moved."""
         t = self.tuning
-        if not rivals or not t.reassign_events:
+        if not (rivals or lookalikes) or not t.reassign_events:
             return {}
-        survivor, recs = self._resolve_events({event_id, *rivals})
+        survivor, recs = self._resolve_events({event_id, *rivals, *(lookalikes or [])})
+        pulled = {survivor[e] for e in lookalikes or []} - {survivor[e] for e in (event_id, *rivals)}
         own_sl = recs[survivor[event_id]].storyline_id if survivor[event_id] in recs else None
         recs = {e: r for e, r in recs.items() if not r.closed and r.storyline_id == own_sl and r.size <= t.reassign_max_size}
         if len(recs) < 2:
@@ -779,7 +797,13 @@ class StoryEngine:
                 rest.remove(mf.member(), t.centroid_terms)
             fits = [event_fits(mf, {**recs, eid: rest}, t) for mf in unit_feats]
             mean = {e: sum(f[e] for f in fits) / len(fits) for e in recs}
-            best = max((e for e in recs if e != eid), key=lambda e: (mean[e], e))
+            targets = [survivor[event_id]] if eid in pulled else [e for e in recs if e not in pulled]
+            if eid in pulled and survivor[event_id] not in recs:
+                continue
+            others = [e for e in targets if e != eid]
+            if not others:
+                continue
+            best = max(others, key=lambda e: (mean[e], e))
             if mean[best] < 1.0 or mean[best] < t.reassign_margin * mean[eid]:
                 continue
             for mf in unit_feats:
