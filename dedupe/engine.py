@@ -79,9 +79,9 @@ from newsagg.dedupe.scoring import (
     copy_score,
     days_apart,
     event_fits,
-    lookalike_events,
     member_similarities,
     mergeable,
+    named_as_its_event,
     outside_quotes,
     shingle_containments,
     spans_compatible,
@@ -421,10 +421,7 @@ class StoryEngine:
         best_copy, best_copy_score, copied_groups = self._copied_text(f, cand_features, records)
 
         event_scores = event_fits(f, live_events, t)
-        # An undated report alike to two happenings of one subject joins neither
-        # (a copy's event it joins all the same: copying is evidence of its happening).
-        withheld = lookalike_events(f, live_events, event_scores, t) if best_copy is None else set()
-        # Its likeness alone, for the events whose reports may move to it (`_reassign_members`).
+        # Its likeness alone, out of its time too: look-alike events whose reports may move to it.
         alike = event_fits(f, live_events, t, timed=False) if t.reassign_lookalikes else {}
 
         joined: list[str] = []
@@ -437,7 +434,7 @@ class StoryEngine:
         ranked = sorted(event_scores.items(), key=lambda kv: -kv[1])
         linked: list[str] = []  # events it fits but may not merge with: one storyline
         for eid, s in ranked:
-            if eid in joined or eid in withheld:
+            if eid in joined:
                 continue
             if joined and s >= t.storyline_link_fit:
                 linked.append(eid)
@@ -458,7 +455,7 @@ class StoryEngine:
                                  if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
                             [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()),
-                            event_scores, copied_groups, withheld, alike)
+                            event_scores, copied_groups, alike)
 
     def _copied_text(self, f: Features, cand_features: dict[str, Features],
                      records: dict[str, ArticleRecord]) -> tuple[str | None, float, list[str]]:
@@ -638,15 +635,12 @@ class StoryEngine:
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
                 candidates: dict[str, ArticleRecord], linked: list[str], near: set[str],
                 fits: dict[str, float] | None = None, copied_groups: list[str] | None = None,
-                withheld: set[str] | None = None, alike: dict[str, float] | None = None) -> Assignment:
+                alike: dict[str, float] | None = None) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
         updates: dict[str, dict[str, Any]] = {}
         merged: list[tuple[str, str]] = []
-        # The events it may move reports from or merge in after joining: not those
-        # it was kept from as look-alikes (that would join it to one after all).
-        movable = {e: s for e, s in (fits or {}).items() if e not in (withheld or ())}
 
         # Event: join, merge (the oldest event survives) or found.
         joined_storylines = [events[e].storyline_id for e in joined if events[e].storyline_id]
@@ -666,7 +660,7 @@ class StoryEngine:
         stranded = self._stranded_other_language_events(f, event, event_id, set(events) | set(joined))
         events = {**events, **stranded}
         done = set(joined) | set(others) | set(stranded)
-        for other in others + sorted(stranded) + self._outgrown_events(event, event_id, events, done, movable):
+        for other in others + sorted(stranded) + self._outgrown_events(event, event_id, events, done, fits or {}):
             keep, gone = sorted((event_id, other), key=lambda e: ((event if e == event_id else events[e]).created, e))
             both = {event_id: event, other: events[other]}
             merged.append((gone, keep))
@@ -728,15 +722,16 @@ class StoryEngine:
         if storyline_size in t.storyline_split_sizes:
             _add_updates(updates, self._split_storyline(storyline_id))
             storyline_id = updates.get(aid, {}).get("storyline_id", storyline_id)
-        rivals = sorted((e for e in events if e not in joined and movable.get(e, 0.0) >= t.reassign_min_fit),
-                        key=lambda e: (-movable[e], e))[: t.reassign_events]
-        # Look-alikes out of its time that it is alike to: their reports may move to its event only.
+        rivals = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.reassign_min_fit),
+                        key=lambda e: (-fits[e], e))[: t.reassign_events]
         alike = alike or {}
-        lookalikes = sorted((e for e in alike if e in events and e not in joined and e not in rivals and e in movable
-                             and alike[e] >= t.reassign_min_fit), key=lambda e: (-alike[e], e))[: t.reassign_lookalike_events]
+        lookalikes = sorted((e for e in alike if e in events and e not in joined and e not in rivals
+                             and alike[e] >= t.reassign_min_fit
+                             and days_apart(event.span, events[e].span) >= t.reassign_lookalike_days),
+                            key=lambda e: (-alike[e], e))[: t.reassign_lookalike_events]
         _add_updates(updates, self._reassign_members(aid, event_id, rivals, lookalikes))
-        near_events = sorted((e for e in events if e not in joined and movable.get(e, 0.0) >= t.recluster_min_fit),
-                             key=lambda e: (-movable[e], e))
+        near_events = sorted((e for e in events if e not in joined and fits and fits.get(e, 0.0) >= t.recluster_min_fit),
+                             key=lambda e: (-fits[e], e))
         reclustered, regrouped = self._recluster(event_id, f.lang, near_events)
         _add_updates(updates, reclustered)
         merged += regrouped
@@ -761,7 +756,7 @@ class StoryEngine:
         storyline (those the new article fits best) that now fits another of them
         clearly better than the rest of its own moves there; a report of a
         `lookalikes` event (one the article is alike to, out of its time) only to
-        the article's event. Reports that arrived
+        the article's event (`Tuning.reassign_lookalikes`). Reports that arrived
         before the rest of their happening joined whatever stood then; the
         decision is revisited once the events have grown. A copy group moves
         whole (by its members' average fits); an event is never emptied. Field
@@ -792,19 +787,23 @@ class StoryEngine:
             unit_feats = [feats.get(m) for m in unit]
             if any(mf is None for mf in unit_feats) or own.size <= len(unit):
                 continue
+            if eid in pulled and any(named_as_its_event(mf, own.span) for mf in unit_feats):
+                continue  # it says which happening it is of: its own event's
             rest = EventRecord.from_dict(own.to_dict())
             for mf in unit_feats:
                 rest.remove(mf.member(), t.centroid_terms)
             fits = [event_fits(mf, {**recs, eid: rest}, t) for mf in unit_feats]
             mean = {e: sum(f[e] for f in fits) / len(fits) for e in recs}
-            targets = [survivor[event_id]] if eid in pulled else [e for e in recs if e not in pulled]
-            if eid in pulled and survivor[event_id] not in recs:
+            # A look-alike's report moves only to the article's event, when that fits it
+            # best of all the events here; reports of the others never move to a look-alike.
+            targets = [e for e in recs if e != eid and (eid in pulled or e not in pulled)]
+            if not targets:
                 continue
-            others = [e for e in targets if e != eid]
-            if not others:
+            best = max(targets, key=lambda e: (mean[e], e))
+            if eid in pulled and best != survivor[event_id]:
                 continue
-            best = max(others, key=lambda e: (mean[e], e))
-            if mean[best] < 1.0 or mean[best] < t.reassign_margin * mean[eid]:
+            margin = t.reassign_lookalike_margin if eid in pulled else t.reassign_margin
+            if mean[best] < 1.0 or mean[best] < margin * mean[eid]:
                 continue
             for mf in unit_feats:
                 own.remove(mf.member(), t.centroid_terms)

@@ -46,7 +46,6 @@ from newsagg.dedupe.normalize import (
     latest_day,
     mentioned_dates,
     mentioned_days,
-    mentioned_months,
     mentioned_ordinal,
     mentioned_weekday,
 )
@@ -98,7 +97,6 @@ class Features:
     day: int | None = None
     weekday: int | None = None  # the weekday it names most often (Monday = 0)
     ordinal: int | None = None  # the ordinal of a series its lead names most ("the fifth eruption")
-    months: tuple = ()  # the months its lead writes with a day ("June 17"), January = 1
 
     @property
     def text(self) -> str:
@@ -138,8 +136,7 @@ class Features:
         (shingles, sentence stems), so a candidate read back is not tokenised again."""
         return {"lang": self.lang, "title": self.title, "lines": self.lines, "time": self.time,
                 "anchor": self.anchor, "written": self.written, "day": self.day,
-                "weekday": self.weekday, "ordinal": self.ordinal, "months": list(self.months),
-                "slug": sorted(self.slug),
+                "weekday": self.weekday, "ordinal": self.ordinal, "slug": sorted(self.slug),
                 "sh": base64.b64encode(self.shingles.astype("<u8").tobytes()).decode(),
                 "st": self.sentences_packed,
                 "sq": base64.b64encode(self.quoted.astype("<u8").tobytes()).decode()}
@@ -249,8 +246,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
                         sentences_packed=stored["st"],
                         quoted=np.frombuffer(base64.b64decode(stored.get("sq", "")), dtype="<u8").astype(np.uint64),
                         term_vector=SparseVector.unpack(stored.get("tv"), "t"), key_vector=SparseVector.unpack(stored.get("kv"), "k"),
-                        day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"),
-                        months=tuple(stored.get("months", ())))
+                        day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"))
     body = "\n".join(lines)
     # Sentence splits fall on spaces and punctuation, never inside a token: the
     # text's tokens are its sentences' tokens, end to end (tokenised once).
@@ -326,8 +322,7 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, unique(shingles), quoted, sentences_packed,
                     Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
-                    day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"),
-                        months=tuple(stored.get("months", ())))
+                    day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"))
 
 
 def featurize(article: Article, tuning: Tuning) -> Features:
@@ -351,8 +346,6 @@ def featurize(article: Article, tuning: Tuning) -> Features:
         "weekday": mentioned_weekday(full_text[:tuning.lead_chars]) if tuning.weekdays else None,
         # Which happening of a series ("the fifth eruption since December"), as the lead names it.
         "ordinal": mentioned_ordinal(full_text[:tuning.lead_chars], lang, tuning.ordinal_cues) if tuning.ordinals else None,
-        # The months its happening may be of, as the lead writes them with a day.
-        "months": mentioned_months(full_text[:tuning.lead_chars]) if tuning.written_months else (),
         "slug": url_slug(article.canonical_url or article.url)}, tuning)
 
 

@@ -281,39 +281,6 @@ def mentioned_days(text: str, year: int | None = None) -> list[int]:
     return sorted(out)
 
 
-# Month names (folded) written out, per language, January first: "June 17",
-# "17 de junio", "17. Juni". Only full names (and English "Sept"): short forms are
-# words too ("mar", "may").
-_MONTH_NAMES = {name: n for names in (
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"),
-    ("januar", "februar", "marz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
-     "dezember"),
-    ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-     "noviembre", "diciembre"),
-    ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre",
-     "decembre"),
-    ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre",
-     "novembre", "dicembre"),
-    ("janeiro", "fevereiro", "marco", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
-     "novembro", "dezembro"),
-    ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-     "november", "december"),
-) for n, name in enumerate(names, 1)}
-_MONTH_NAME = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
-# A month name beside a day of it (before or after: "17 June", "June 17th", "le 17 juin").
-_DAY_AND_MONTH = re.compile(r"\b(?:\d{1,2}(?:st|nd|rd|th|er)?\.?\s+(?:de\s+|di\s+)?(" + _MONTH_NAME
-                            + r")\b|(" + _MONTH_NAME + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?![.,]?\d))")
-
-
-def mentioned_months(text: str) -> tuple[int, ...]:
-    """The months (January = 1) a text writes with a day ("June 17", "17. Juni"),
-    each once, in order; () when it writes none. A month name alone ("in June",
-    "the May elections") says less of when its happening was."""
-    found = [_MONTH_NAMES[a or b] for a, b in _DAY_AND_MONTH.findall(fold(text))]
-    return tuple(dict.fromkeys(found))
-
-
 # Weekday names (folded) of the outlets' languages, Monday = 0.
 _WEEKDAYS = {name: n for names in (
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter
-from datetime import datetime, timezone
 from itertools import repeat
 
 import numpy as np
@@ -271,14 +270,6 @@ def ordinals_compatible(a: list[int] | None, b: list[int] | None, tuning: Tuning
     return not oa or not ob or bool(oa & ob)
 
 
-def months_near(months: tuple, lo: float, hi: float, gap: int) -> bool:
-    """Whether one of the months written (January = 1; the year unknown) lies within
-    `gap` months of a month of the publication times from `lo` to `hi`."""
-    first, last = (datetime.fromtimestamp(x, tz=timezone.utc) for x in (lo, hi))
-    published = {(first.month - 1 + i) % 12 for i in range((last.year - first.year) * 12 + last.month - first.month + 1)}
-    return any(min((m - 1 - p) % 12, (p - m + 1) % 12) <= gap for m in months for p in published)
-
-
 def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
     """Whether an article's time fits an event's (its span). Published times
     (anchors) are exact; a date written in a text only says the text is not
@@ -296,9 +287,6 @@ def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
         if f.anchor is None and not weekdays_compatible(named, span.published_weekdays, tuning, article=True):
             return False
     if f.ordinal is not None and not ordinals_compatible(ordinal_counts(f.ordinal), span.ordinals, tuning, article=True):
-        return False
-    if tuning.written_months and f.anchor is None and lo is not None and getattr(f, "months", ()) \
-            and not months_near(f.months, lo, hi, tuning.written_months_gap):
         return False
     if f.anchor is not None:
         if lo is not None and not lo - gap <= f.anchor <= hi + gap:
@@ -323,6 +311,14 @@ def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
         return False
     return True
 
+def named_as_its_event(f: Features, span: Span) -> bool:
+    """Whether a report of an event names the weekday or the ordinal of a series
+    that its event's reports name most, with at least one other of them (the span
+    counts the report too): evidence of that happening, not of a look-alike."""
+    return (f.weekday is not None and f.weekday in _most_named(span.weekdays, 2)) \
+        or (f.ordinal is not None and f.ordinal in _most_named(span.ordinals, 2))
+
+
 def spans_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
     """Whether two events' times allow them to be one happening: the bound an
     article's time must keep to join an event (`time_compatible`), between two
@@ -337,28 +333,6 @@ def spans_compatible(a: Span, b: Span, tuning: Tuning) -> bool:
             return False
     return days_compatible(a, b, tuning) and weekdays_compatible(a.weekdays, b.weekdays, tuning) \
         and ordinals_compatible(a.ordinals, b.ordinals, tuning)
-
-
-def lookalike_events(f: Features, events: dict[str, EventRecord], fits: dict[str, float],
-                     tuning: Tuning) -> set[str]:
-    """The events an undated article (no publication time) may not join: those it fits
-    at the bar while it fits another event apart from them in time (two happenings of
-    one subject) nearly as well (`Tuning.lookalike_margin`). Its time, unknown, cannot
-    say which happening it is of, and its words say it of both."""
-    if tuning.lookalike_margin <= 0 or f.anchor is not None:
-        return set()
-    near = [e for e, s in fits.items() if s >= tuning.lookalike_min_fit]
-    return {e for e in near if 1.0 <= fits[e] < tuning.lookalike_bar and any(
-        r != e and fits[e] < tuning.lookalike_margin * fits[r]
-        and _apart(events[e].span, events[r].span, tuning) for r in near)}
-
-
-def _apart(a: Span, b: Span, tuning: Tuning) -> bool:
-    """Two events of two happenings by their time: published far apart (`lookalike_days`),
-    or else out of each other's time by any bound."""
-    if tuning.lookalike_days > 0:
-        return a.anchor_min is not None and b.anchor_min is not None and days_apart(a, b) >= tuning.lookalike_days
-    return not spans_compatible(a, b, tuning)
 
 
 def _link(terms_dot: float, keys_dot: float, pairs: float, shared_language: bool, tuning: Tuning,
@@ -427,7 +401,7 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning, time
     similarity to the members (average link: a diffuse topic-wide cluster does
     not attract everything) over the bar (higher for an event of few reports:
     `Tuning.small_event_bar`); 0 when out of the event's time (unless not `timed`:
-    its likeness alone). The dot products
+    its likeness alone, for look-alike events). The dot products
     with all events' centroids are taken in one pass."""
     fits = {eid: 0.0 for eid in events}
     timely = [(eid, rec) for eid, rec in events.items() if not timed or time_compatible(f, rec.span, tuning)]

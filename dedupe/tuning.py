@@ -111,11 +111,17 @@ class Tuning:
     reassign_min_fit: float = 0.5
     reassign_max_size: int = 24
     reassign_margin: float = 1.05
-    # ... rival events chosen by the article's likeness alone, out of its time too:
-    # a look-alike happening (months before) holds the reports of this one that
-    # arrived, undated, before it had an event (its dated reports cannot join there).
-    reassign_lookalikes: bool = False
-    reassign_lookalike_events: int = 2  # ... at most this many of them
+    # ... and reports of up to `reassign_lookalike_events` look-alike events (ones the
+    # article is alike to at `reassign_min_fit` but out of its time, published at least
+    # `reassign_lookalike_days` from its event) move to the article's event when it
+    # fits them best of these events and `reassign_lookalike_margin` times better than
+    # the rest of theirs, unless they name the weekday or ordinal their event's reports
+    # name: a report without a publication time of a happening whose event did not
+    # exist yet joined the look-alike (its dated reports cannot). False: none move.
+    reassign_lookalikes: bool = True
+    reassign_lookalike_events: int = 2
+    reassign_lookalike_days: float = 7.0
+    reassign_lookalike_margin: float = 1.4
     # ... and then, when the article's event holds at most `recluster_loose_size`
     # reports (it founded it or joined a lone report: where arrival order decided),
     # the reports in its language of that event and of up to `recluster_events`
@@ -212,21 +218,6 @@ class Tuning:
     ordinals: bool = True
     ordinal_reports: int = 1
     ordinal_cues: bool = True  # only ordinals a few words before a word of a series ("time", "since", "Mal")
-    # An undated report (no publication time) whose likeness to two events apart in
-    # time (`spans_compatible` false: two happenings of one subject, a look-alike)
-    # is close, the better under this many times the other, joins neither: nothing
-    # in it tells which happening it is of (0: off). Only rivals it fits at
-    # `lookalike_min_fit` of their bar count.
-    lookalike_margin: float = 0.0
-    lookalike_min_fit: float = 0.8
-    lookalike_bar: float = 99.0  # ... unless it fits the one this well (1 = the joining bar)
-    # ... and when above 0, only two events published at least this many days apart.
-    lookalike_days: float = 0.0
-    # An undated report whose lead writes days with month names ("June 17"), none
-    # within `written_months_gap` months of an event's publication times, is out of
-    # its time: a look-alike happening months before or after.
-    written_months: bool = False
-    written_months_gap: int = 1
     written_dates_both_ways: bool = True  # also keep apart texts whose latest written dates are far apart
     anchor_after_written: bool = True  # keep a text published well after every date an event's texts write out
     written_before_anchor: bool = True  # keep a text whose dates all lie well before an event's publication out

@@ -74,6 +74,10 @@ from tests.support.engine_texts import (
     SECOND_FIRE_VI,
     SHIP_SOLD_TEXT,
     SHIP_SOLD_TITLE,
+    TARVEL_FIRST,
+    TARVEL_SECOND,
+    TARVEL_SECOND_UNDATED_TEXT,
+    TARVEL_SECOND_UNDATED_TITLE,
     WIRE_PARAGRAPHS,
     WIRE_TEXT,
     WIRE_TITLE,
@@ -883,6 +887,30 @@ def test_undated_reports_of_the_fifth_and_sixth_eruption_of_a_series_are_two_eve
     assert events[other.article_id] == events[fifth.article_id] == events[later.article_id]
     assert (events[sixth.article_id] != events[fifth.article_id]) is ordinals
     assert sixth.storyline_id == fifth.storyline_id
+
+
+@pytest.mark.parametrize("lookalikes", [True, False])
+def test_an_undated_report_of_a_second_eruption_leaves_the_first_eruptions_event(tmp_path, lookalikes):
+    # Two eruptions of one volcano four months apart. A report of the second without
+    # a publication time arrives before the second's dated reports: nothing bounds
+    # its time, so it joins the first's event, the only one of its subject. Once
+    # the second's dated reports found their own event (the first's is out of
+    # their time), it moves there; with `reassign_lookalikes` off it stays a
+    # report of the first eruption.
+    engine = StoryEngine(LocalState(tmp_path / "state"), tuning=Tuning(reassign_lookalikes=lookalikes))
+    for a in background():
+        engine.assign(a)
+    first = [engine.assign(article(f"tarvel{i}", title, text, DAY + timedelta(hours=3 * i)))
+             for i, (title, text) in enumerate(TARVEL_FIRST)]
+    undated = engine.assign(article("sorrewatch", TARVEL_SECOND_UNDATED_TITLE, TARVEL_SECOND_UNDATED_TEXT, None))
+    assert undated.event_id == first[0].event_id
+    second = [engine.assign(article(f"kell{i}", title, text, DAY + timedelta(days=126, hours=3 * i)))
+              for i, (title, text) in enumerate(TARVEL_SECOND)]
+    events = {a.article_id: engine.lookup(a.article_id).event_id for a in (*first, undated, *second)}
+    engine.close()
+    assert len({events[a.article_id] for a in first}) == 1
+    assert events[second[0].article_id] == events[second[1].article_id] != events[first[0].article_id]
+    assert (events[undated.article_id] == events[second[0].article_id]) is lookalikes
 
 
 def test_weekdays_a_report_names_after_its_lead_are_not_its_happenings(engine):

@@ -564,6 +564,51 @@ ERUPTION_FIFTH_LATER_TEXT = (
     "had shortened but magma was still building up beneath the peninsula.")
 
 
+# Two eruptions of one volcano four months apart (written for these tests): the
+# first's dated reports, the second's dated reports, and a report of the second
+# without a publication time that shares the first's words (volcano, ash, alert).
+TARVEL_FIRST = [
+    ("Mount Tarvel erupts, villages on its slopes evacuated",
+     "Mount Tarvel on the island of Sorre erupted on Monday, sending a column of ash four kilometres into the sky, "
+     "the island's volcano observatory said.\n\n"
+     "Police evacuated about 900 people from the villages of Orlen and Bessa on the volcano's eastern slopes, and "
+     "the observatory raised the alert to its highest level.\n\n"
+     "Ash fell on Orlen overnight. No one was hurt, the island's governor said."),
+    ("Tarvel volcano eruption forces 900 from their homes",
+     "About 900 villagers were evacuated from Orlen and Bessa after Mount Tarvel erupted on Monday, throwing ash "
+     "four kilometres high, the Sorre volcano observatory said.\n\n"
+     "The observatory raised its alert to the highest level and closed a zone of five kilometres around the "
+     "crater. Ash covered the roofs of Orlen.\n\n"
+     "The governor of Sorre said shelters in the island's capital were taking in the evacuated families."),
+    ("Ash falls on Orlen as Sorre's Mount Tarvel erupts",
+     "Mount Tarvel erupted on Monday and the Sorre volcano observatory raised the alert to its highest level, "
+     "as a column of ash rose four kilometres above the crater.\n\n"
+     "Orlen and Bessa were evacuated, some 900 people in all, and a zone of five kilometres around the crater was "
+     "closed.\n\n"
+     "No injuries were reported, the governor said."),
+]
+TARVEL_SECOND = [
+    ("Flights to Sorre cancelled as Mount Tarvel erupts again",
+     "Mount Tarvel on the island of Sorre erupted again on Monday, throwing ash twelve kilometres into the sky, "
+     "and airlines cancelled 40 flights to Sorre's Kell airport, the island's volcano observatory said.\n\n"
+     "The observatory raised the alert to its highest level and widened the closed zone around the crater to "
+     "seven kilometres.\n\n"
+     "Kell airport will stay shut until the ash cloud drifts away, its operator said."),
+    ("Tarvel ash cloud shuts Kell airport, 40 flights cancelled",
+     "Kell airport on Sorre was shut and 40 flights were cancelled after Mount Tarvel erupted on Monday, sending "
+     "ash twelve kilometres high, the volcano observatory said.\n\n"
+     "Airlines told passengers bound for Sorre to expect delays for several days. The closed zone around the "
+     "crater was widened to seven kilometres.\n\n"
+     "The airport's operator said it would reopen once the ash cloud had moved away."),
+]
+TARVEL_SECOND_UNDATED_TITLE = "Mount Tarvel erupts, ash cloud disrupts flights to Sorre"
+TARVEL_SECOND_UNDATED_TEXT = (
+    "Mount Tarvel on the island of Sorre erupted, sending a column of ash twelve kilometres into the "
+    "sky, the island's volcano observatory said.\n\n"
+    "Airlines cancelled flights to Kell airport, and the zone closed around the crater was widened to seven "
+    "kilometres.\n\n"
+    "Hundreds of travellers were stranded at Kell, and the ferries to the mainland were fully booked.")
+
 # The crane collapse as a Chinese wire text (written for these tests), its copies, and
 # another outlet's own Chinese report of it. Chinese writes no spaces between words.
 WIRE_ZH_TITLE = "埃利森港码头起重机倒塌 两名工人受伤"
