@@ -311,6 +311,7 @@ def time_compatible(f: Features | Member, span: Span, tuning: Tuning) -> bool:
         return False
     return True
 
+
 def named_as_its_event(f: Features, span: Span) -> bool:
     """Whether a report of an event names the weekday or the ordinal of a series
     that its event's reports name most, with at least one other of them (the span
