@@ -32,6 +32,9 @@ PAGES = [
     ("newspaper-graziadaily", "codelucas/newspaper", f"{NEWSPAPER}/graziadaily.co.uk1.html",
      "38de20b13602114cf2b20fd7a73f9f011653b3a8",
      "http://www.graziadaily.co.uk/2014/12/lady-gaga-shiseido-campaign", "canonical link"),
+    ("newspaper-ok", "codelucas/newspaper", f"{NEWSPAPER}/ok.co.uk1.html",
+     "4d2b68be2d50699ccbd527476530610fbe3fa6e4",
+     "http://www.ok.co.uk/celebrity-news/sean-penn-charlize-theron-engaged", "canonical link"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
