@@ -35,6 +35,9 @@ PAGES = [
     ("newspaper-ok", "codelucas/newspaper", f"{NEWSPAPER}/ok.co.uk1.html",
      "4d2b68be2d50699ccbd527476530610fbe3fa6e4",
      "http://www.ok.co.uk/celebrity-news/sean-penn-charlize-theron-engaged", "canonical link"),
+    ("newspaper-lifebuzz", "codelucas/newspaper", f"{NEWSPAPER}/lifebuzz.com1.html",
+     "4d2b68be2d50699ccbd527476530610fbe3fa6e4",
+     "http://www.lifebuzz.com/colbie-caillat-got-tired-of-being-photoshopped-so-heres-what-she-did-about-it/", "canonical link"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
