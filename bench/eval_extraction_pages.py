@@ -21,6 +21,10 @@ tool's file store (bench/data/extraction-titles-gh; `tune`, and `holdout` kept a
 microlinkhq/metascraper's, mozilla/readability's, adbar/htmldate's and adbar/trafilatura's GitHub test data hold, read
 through the search tool's file store (bench/data/extraction-titles-r12; `tune`, and `holdout` kept aside).
 
+`--set extraction-titles-r13`: title labels only, real pages of more publishers that codelucas/newspaper's
+GitHub test data hold, read through the search tool's file store (bench/data/extraction-titles-r13;
+`tune`, and `holdout` kept aside).
+
 `--set extraction-benchmark`: the title and byline labels of bench/data/extraction-benchmark-titles
 over the 181 pages of ../shared/data/extraction-benchmark (126 publishers; a tune set: no dates,
 bodies from the benchmark's ground truth). Skipped, with a line saying so, when the shared data
@@ -65,7 +69,8 @@ LABEL = {"title_exact": "title", "date_right_day": "published", "authors_f1": "a
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="dataset", choices=("extraction-pages", "extraction-titles", "extraction-titles-more", "extraction-titles-new",
-                                                          "extraction-titles-gh", "extraction-titles-r12", "extraction-benchmark"),
+                                                          "extraction-titles-gh", "extraction-titles-r12", "extraction-titles-r13",
+                                                          "extraction-benchmark"),
                         default="extraction-pages", help="which labelled pages")
     parser.add_argument("--data", type=Path, default=None,
                         help="extraction-pages (or extraction-titles) directory, or the extraction benchmark's (with --set extraction-benchmark)")

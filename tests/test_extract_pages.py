@@ -156,6 +156,37 @@ def test_round_12_title_set_publishers_are_new_and_split_by_their_hash():
     assert result["pages"] == sum(r["split"] == "tune" for r in rows) and result["title_exact"] == 1.0
 
 
+R13 = ROOT / "bench" / "data" / "extraction-titles-r13"
+
+
+@pytest.mark.skipif(not (R13 / "labels.jsonl").exists(), reason="bench/data/extraction-titles-r13 not present")
+def test_round_13_title_set_publishers_are_new_and_split_by_their_hash():
+    """bench/data/extraction-titles-r13: every publisher once and in no earlier labelled set (r12's
+    included), the sha1(publisher) split, title labels only, page files present; the real command on
+    its tune split."""
+    import hashlib
+
+    rows = [json.loads(line) for line in (R13 / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    publishers = [r["publisher"] for r in rows]
+    assert len(rows) >= 4 and len(set(publishers)) == len(publishers)
+    others = {json.loads(line)["publisher"] for name in ("extraction-pages", "extraction-benchmark-titles", "extraction-titles",
+                                                          "extraction-titles-more", "extraction-titles-new", "extraction-titles-gh",
+                                                          "extraction-titles-r12")
+              for line in (ROOT / "bench" / "data" / name / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
+    assert not set(publishers) & others
+    for r in rows:
+        held = int(hashlib.sha1(r["publisher"].encode()).hexdigest(), 16) % 100 < 30
+        assert r["split"] == ("holdout" if held else "tune"), r["id"]
+        assert r["title"] and r["authors"] is r["published"] is r["body"] is None
+        assert (R13 / "pages" / f"{r['id']}.html.gz").exists()
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--set",
+                          "extraction-titles-r13", "--split", "tune", "--json"], capture_output=True, text=True,
+                         timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["pages"] == sum(r["split"] == "tune" for r in rows) and result["title_exact"] == 1.0
+
+
 def test_extraction_benchmark_labels_skip_cleanly_without_the_shared_data(tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--set",
                           "extraction-benchmark", "--data", str(tmp_path / "absent"), "--json"],

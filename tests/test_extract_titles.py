@@ -449,3 +449,21 @@ def test_a_blogs_name_in_a_sidebar_heading_is_not_the_headline(tmp_path):
     text = page(title="Harbour Pilot's random notes - Quay night shift", h1="Quay night shift").replace(
         "</article>", "</article><aside><h1><a href='#'>Ana Ruiz</a></h1><h2><a href='#'>Harbour Pilot's random notes</a></h2></aside>")
     assert cli_title(tmp_path, text, "https://ana.ruiz.example/quay-night-shift.html") == "Quay night shift"
+
+
+# ---------------------------------------------------------------- round 13 (the tune miss of bench/data/extraction-titles)
+
+def test_a_headline_whose_first_word_the_title_leaves_off(tmp_path):
+    """<title> 'Site | Clearer fees for berth changes', no social title, no <article>: the first <h1> is a
+    heading for screen readers (the office's name), the next a portal's name, and the story's own <h1>
+    (a category marked apart before it) says 'New clearer fees for berth changes'. That heading is the
+    headline the <title> shortened, through the CLI; a date before a post's title is no part of it."""
+    def text(lead: str) -> str:
+        return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Harbour Office | Clearer fees "
+                f"for berth changes</title></head><body><h1 class='aural'>Harbour Office of the Port Authority</h1>"
+                f"<nav><a href='/'>Home</a></nav><h1>Portal</h1><div class='content'><h1><span class='category'>"
+                f"<span class='aural'>Topic </span>Berths</span> {lead} clearer fees for berth changes</h1>{BODY}"
+                f"</div></body></html>")
+    url = "https://www.harbour-office.example/berths/fees.html"
+    assert cli_title(tmp_path, text("New"), url) == "New clearer fees for berth changes"
+    assert cli_title(tmp_path, text("Jun 17"), url) == "Clearer fees for berth changes"

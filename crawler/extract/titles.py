@@ -278,6 +278,19 @@ def _same_words(a: str, b: str) -> bool:
     return bool(wa) and wa == _words(b)
 
 
+def _led_in_form_of(title: str, heading: str) -> bool:
+    """`heading` is `title` after one or two words of the same sentence, nothing setting them apart,
+    case aside ('Mehr Transparenz bei Preisanpassungen' / <title> 'BMJV | Transparenz bei
+    Preisanpassungen'): the headline, whose first words a shortened <title> left off. Three words of
+    title or more; the words before it letters only (a date before a post's title, 'Jun 17 Headline',
+    is no part of it)."""
+    title, heading = _plain(title).strip(), _plain(heading).strip()
+    if len(title.split()) < 3 or not heading.lower().endswith(" " + title.lower()):
+        return False
+    lead = heading[: -len(title)].split()
+    return 0 < len(lead) <= 2 and all(word.isalpha() for word in lead)
+
+
 def _visible_form(candidates: list[str], headings: list[str], keys: set[str], host: tuple[str, ...]) -> str | None:
     """The page's own <h1> when it is one of the metadata titles as the reader sees it: the same
     words (the social title's straight quotes or Title Case differ), or the title with a site name
@@ -290,7 +303,10 @@ def _visible_form(candidates: list[str], headings: list[str], keys: set[str], ho
         if any(_decorated_form_of(c, heading) or _site_segment_form_of(c, heading, keys, host, headings[:i])
                for c in candidates if c):
             return heading
-    return None
+    # a headline whose first words the title left off: the form with fewest words before the title (the
+    # heading without its kicker or category, when the markup sets one apart)
+    led = [heading for heading in headings if any(_led_in_form_of(c, heading) for c in candidates if c)]
+    return min(led, key=lambda heading: len(heading.split())) if led else None
 
 
 _SEP = r"(?:[|\-–—:·•»«/~›‹►]|::|--)"
