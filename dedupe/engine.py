@@ -91,8 +91,6 @@ from newsagg.dedupe.scoring import (
     time_compatible,
     version_hits,
     with_event_fits,
-    within_language_cohesion,
-    within_language_link,
     wording_shared,
 )
 from newsagg.dedupe.shingles import word_shingles
@@ -665,16 +663,6 @@ class StoryEngine:
             joined_storylines += [events[other].storyline_id] if events[other].storyline_id else []
             _add_updates(updates, self._merge_events(gone, keep, both))
             event_id, event = keep, both[keep]
-            done.add(other)
-        pieces = self._piece_events(aid, f, event, event_id, events, done)
-        events = {**events, **pieces}
-        for other in pieces:
-            keep, gone = sorted((event_id, other), key=lambda e: ((event if e == event_id else events[e]).created, e))
-            both = {event_id: event, other: events[other]}
-            merged.append((gone, keep))
-            joined_storylines += [events[other].storyline_id] if events[other].storyline_id else []
-            _add_updates(updates, self._merge_events(gone, keep, both))
-            event_id, event = keep, both[keep]
         # The article's best fit to an event of each storyline (events it did not join).
         event_fit_of: dict[str, float] = {}
         for e, fit in (fits or {}).items():
@@ -1003,76 +991,6 @@ class StoryEngine:
                 out.append(eid)
         return out
 
-    def _language_centroids(self, event_id: str, extra: dict[str, Member]) -> dict[str, Centroid]:
-        """An event's members summed by language (its stored members and `extra`)."""
-        arts = self._articles(self.state.members(f"event:{event_id}"))
-        members = {**self._members({m: a.content_hash for m, a in arts.items()}), **extra}
-        out: dict[str, Centroid] = {}
-        for m in members.values():
-            out.setdefault(m.lang, Centroid(lang_sizes=None)).add(m, self.tuning.centroid_terms)
-        return out
-
-    def _piece_events(self, aid: str, f: Features, event: EventRecord, event_id: str,
-                      events: dict[str, EventRecord], done: set[str]) -> dict[str, EventRecord]:
-        """Candidate events that are another piece of this event's happening,
-        sharing a language with it: reports of a happening in several languages
-        that came apart (each piece's other languages joined it through names)
-        stay apart, since `average_link` over reports of all languages dilutes
-        their likeness and the other-language merges look only at events with no
-        language in common. Judged within each shared language (that language's
-        reports of one piece against its reports of the other: content words and
-        names), averaged over those pairs of reports, against each piece's own
-        likeness within its languages: merged when at least `piece_merge_cohesion`
-        of the tighter piece's, and at the joining bar (`piece_merge_fit`), the
-        time bound kept. Look-alike happenings of one topic (the other prizes of a
-        week, successive launches) are less alike than each is within itself."""
-        t = self.tuning
-        gap = t.max_gap_days * 86400.0
-
-        def piece(rec: EventRecord) -> bool:
-            span = rec.span
-            # A piece published over more than the gap already holds two happenings.
-            return rec.size >= t.piece_merge_min_size \
-                and (span.anchor_min is None or span.anchor_max is None or span.anchor_max - span.anchor_min <= gap)
-
-        def dated(rec: EventRecord) -> int:
-            return int(rec.span.anchor_min is not None)
-
-        if not t.piece_merge_cohesion or not piece(event) or dated(event) + 1 < t.piece_merge_dated:
-            return {}
-        own = set(event.centroid.langs)
-        if t.piece_merge_window:  # every open event of the time window, not only the article's candidates
-            window = set(self.state.touched_between("open-events", f.time - gap, float("inf"))) - done - {event_id}
-            events = {**self._resolve_events(window - set(events))[1], **events}
-        candidates = [e for e, rec in events.items()
-                      if e not in done and e != event_id and not rec.closed and rec.merged_into is None
-                      and own & set(rec.centroid.langs) and piece(rec) and dated(event) + dated(rec) >= t.piece_merge_dated
-                      and spans_compatible(event.span, rec.span, t)]
-
-        def words_alike(rec: EventRecord) -> float:
-            # Content words are ids per language: the sums' dot product counts pairs of one language only.
-            sizes, theirs = event.centroid.lang_sizes or {}, rec.centroid.lang_sizes or {}
-            pairs = sum(n * theirs.get(lang, 0) for lang, n in sizes.items()) or event.size * rec.size
-            return event.centroid.terms.dot(rec.centroid.terms) / max(pairs, 1)
-
-        ranked = sorted(candidates, key=lambda e: (-words_alike(events[e]), e))
-        if not ranked:
-            return {}
-        mine = self._language_centroids(event_id, {aid: f.member()})
-        mine_cohesion = within_language_cohesion(mine, t)
-        if mine_cohesion is None:  # no language of it holds two reports: its own likeness is unknown
-            return {}
-        out: dict[str, EventRecord] = {}
-        for eid in ranked[: t.piece_merge_events]:
-            theirs = self._language_centroids(eid, {})
-            link = within_language_link(mine, theirs, t)
-            theirs_cohesion = within_language_cohesion(theirs, t)
-            if link is None or theirs_cohesion is None or link < t.piece_merge_fit * t.event_threshold:
-                continue
-            if link >= t.piece_merge_cohesion * max(mine_cohesion, theirs_cohesion):
-                out[eid] = events[eid]
-        return out
-
     def _other_language_events(self, event: EventRecord, event_id: str, events: dict[str, EventRecord],
                                joined: list[str]) -> list[str]:
         """Candidate events in other languages only (none shared with this event)
@@ -1319,7 +1237,6 @@ class StoryEngine:
         parts = split_parts(grouped, sims, t)
         if len(parts) < 2 and t.bisect_cohesion:
             parts = bisect_parts(grouped, sims, t)
-        parts = self._rejoin_pieces(parts, feats)
         if len(parts) < 2:
             return {}
         updates: dict[str, dict] = {}
@@ -1343,45 +1260,6 @@ class StoryEngine:
             log.info("story engine split event", extra={"event_id": event_id, "new_event_id": new_id,
                                                          "articles": len(part)})
         return updates
-
-    def _rejoin_pieces(self, parts: list, feats: dict[str, Member]) -> list:
-        """Parts of a split that are pieces of one happening told in several
-        languages: the split compares reports of two languages by names alone,
-        so parts that hold different languages look less alike than they are.
-        Two parts whose reports of a language they share are as alike, on
-        average, as `split_language_cohesion` of the tighter part's reports
-        within their languages go back together."""
-        t = self.tuning
-        if not t.split_language_cohesion or len(parts) < 2:
-            return parts
-        given, parts = parts, [set(p) for p in parts]
-
-        def by_language(part: set) -> dict[str, Centroid]:
-            out: dict[str, Centroid] = {}
-            for m in part:
-                out.setdefault(feats[m].lang, Centroid(lang_sizes=None)).add(feats[m], t.centroid_terms)
-            return out
-
-        joined = True
-        while joined and len(parts) > 1:
-            joined = False
-            sums = [by_language(p) for p in parts]
-            own = [within_language_cohesion(c, t) for c in sums]
-            for i in range(len(parts)):
-                for j in range(i + 1, len(parts)):
-                    link = within_language_link(sums[i], sums[j], t)
-                    if link is None or own[i] is None or own[j] is None:
-                        continue
-                    against = max(own[i], own[j]) if t.split_language_tighter else min(own[i], own[j])
-                    if link >= t.split_language_cohesion * against:
-                        parts[i] |= parts.pop(j)
-                        joined = True
-                        break
-                if joined:
-                    break
-        if len(parts) == len(given):
-            return given
-        return [sorted(p) for p in parts]
 
     def _fresh_id(self, kind: str, base: str, content_hash: str) -> str:
         """Id of a new event/group: from the founding article, and its version when

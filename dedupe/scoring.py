@@ -379,30 +379,6 @@ def mergeable(a: Centroid, b: Centroid, tuning: Tuning) -> bool:
     return average_link(a, b, tuning) >= tuning.merge_cohesion * min(own)
 
 
-def within_language_link(a: dict[str, Centroid], b: dict[str, Centroid], tuning: Tuning) -> float | None:
-    """Average likeness of two sets' reports of one language to each other (each
-    set given by language: {language: sums of its reports}), over the pairs of
-    reports in a language both hold (None: no language in common)."""
-    total = pairs = 0.0
-    for lang in set(a) & set(b):
-        n = a[lang].size * b[lang].size
-        total += average_link(a[lang], b[lang], tuning) * n
-        pairs += n
-    return total / pairs if pairs else None
-
-
-def within_language_cohesion(by_language: dict[str, Centroid], tuning: Tuning) -> float | None:
-    """Average likeness of two different reports of one set in one language
-    (None: no language holds two)."""
-    total = pairs = 0.0
-    for c in by_language.values():
-        if c.size >= 2:
-            n = c.size * (c.size - 1)
-            total += (cohesion(c, tuning) or 0.0) * n
-            pairs += n
-    return total / pairs if pairs else None
-
-
 def member_similarities(members: list[Member], tuning: Tuning) -> np.ndarray:
     """Pairwise `average_link` similarity of single articles (an event's members)."""
     terms, keys = (m @ m.T for m in (dense([getattr(x, key) for x in members]) for key in ("terms", "keys")))

@@ -85,11 +85,6 @@ class Tuning:
     merge_cohesion: float = 0.6  # two events merge only if this close to as alike as the looser is within itself
     split_cohesion: float = 0.7  # two parts of an event this much less alike than within themselves are split
     split_min_groups: int = 4  # copy groups each part needs for that
-    # ... unless, compared within the languages they share, the parts are as alike
-    # as this share of the tighter part's likeness within its languages (pieces of
-    # one happening in several languages; 0: off).
-    split_language_cohesion: float = 0.8
-    split_language_tighter: bool = True  # against the tighter part's likeness (else the looser's)
     # The same for a cut of an event in two that average link cannot find
     # (`clusters.bisect_parts`; 0: none).
     bisect_cohesion: float = 0.8
@@ -137,20 +132,6 @@ class Tuning:
     # when out of time with the part it went to.
     recluster_companions: bool = True
     recluster_companion_fit: float = 1.0
-
-    # Pieces of one happening that share a language (`StoryEngine._piece_events`):
-    # a candidate event merges with the article's event when their reports of a
-    # shared language are as alike, on average, as `piece_merge_cohesion` of the
-    # tighter piece's reports within their languages, and at `piece_merge_fit` of
-    # the joining bar; both of `piece_merge_min_size` reports or more, at least
-    # `piece_merge_dated` of the two with publication times, the time bound kept;
-    # the first `piece_merge_events` such candidates. `piece_merge_cohesion` 0: off.
-    piece_merge_cohesion: float = 0.8
-    piece_merge_fit: float = 1.0
-    piece_merge_min_size: int = 3
-    piece_merge_dated: int = 2  # of the two pieces, this many with publication times
-    piece_merge_events: int = 3
-    piece_merge_window: bool = False  # candidates: every open event of the time window (else the article's)
 
     # Storylines: an article that founds an event joins the storyline it fits this
     # well (average similarity to all its articles); an article that fits a second
