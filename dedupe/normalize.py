@@ -34,7 +34,10 @@ __all__ = ["article_lines", "canonical_numbers", "capitalised_tokens", "clean_te
 
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Runs of spaces that become one plain space: two or more, or one that is not a
+# plain space. A plain single space (most of them) is left unmatched: a
+# replacement made for each of a paragraph's hundreds of spaces cost 0.2 ms.
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")
 
 # Whole lines that are site clutter, in the languages of our outlets. Matched
 # against the casefolded, accent-stripped line.
@@ -68,15 +71,23 @@ _BOILERPLATE_ANYWHERE = (
 
 # Chinese and Japanese full stops, full-width marks and closing brackets end sentences too.
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»’)。！？；：」』】》〉）]\s*$")
-_NUMBER_SEPARATOR = re.compile(r"\d[.,\u00a0\u202f]\d")
+# A separator between two digits. Written separator first: `re` then scans for the
+# separators' few characters, where a leading `\d` tests every position (0.06 ms a
+# text of 5,000 characters, in `featurize` and in every `figures`).
+_NUMBER_SEPARATOR = re.compile(r"[.,\u00a0\u202f](?<=\d.)(?=\d)")
 
 
 def clean_line(line: str) -> str:
     """One line with images, URLs, bullets and odd spaces taken out."""
     line = unicodedata.normalize("NFKC", line)
-    line = _MARKDOWN_IMAGE.sub(" ", line)
-    line = _URL.sub(" ", line)
-    line = _SPACES.sub(" ", line).strip()
+    # Each pattern only where a substring test finds what it must start with.
+    if "![" in line:
+        line = _MARKDOWN_IMAGE.sub(" ", line)
+    if "http" in line or "www." in line:
+        line = _URL.sub(" ", line)
+    if not line.isascii() or "  " in line or "\t" in line:  # ASCII: a space or tab is all `_SPACES` holds
+        line = _SPACES.sub(" ", line)
+    line = line.strip()
     return line.lstrip("•·*-–—|>#").strip()
 
 
