@@ -31,14 +31,58 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
 SHUFFLED = {"dev": DATA / "news-events-dev.jsonl", "dated": HERE / "data" / "dated-events" / "dated-events.jsonl",
             "dated-vi": HERE / "data" / "dated-events-vi" / "events.jsonl"}
+# `--tune-sets`: the seven tune sets the engine is tuned on, their tune split only.
+TUNE_SETS = {**SHUFFLED, **{f"dated-{n}": HERE / "data" / f"dated-events-{n}" / "events.jsonl" for n in (3, 4, 5, 6)}}
 
 
-def runs(shuffles: int) -> list[tuple[str, Path, int | None]]:
+def runs(shuffles: int, tune_sets: bool = False) -> list[tuple[str, Path, int | None]]:
     out: list[tuple[str, Path, int | None]] = []
-    for name, path in SHUFFLED.items():
+    for name, path in (TUNE_SETS if tune_sets else SHUFFLED).items():
         out += [(f"{name}-file-order", path, None)] + [(f"{name}-shuffle-{s}", path, s)
                                                          for s in range(1, shuffles + 1)]
-    return out + [("ecbplus-file-order", DATA / "ecbplus-events.jsonl", None)]
+    return out if tune_sets else out + [("ecbplus-file-order", DATA / "ecbplus-events.jsonl", None)]
+
+
+def synthetic_run(articles: int) -> tuple[dict[str, list], str]:
+    """`bench_dedupe.bench_engine`'s stream (3,000 assigned, the index bulk-filled to
+    `articles`, 1,500 timed), its clock fixed: the labels and Assignment digest of
+    every assignment, as `run_labels` keeps them."""
+    from datetime import datetime as real_datetime
+
+    sys.path.insert(1, str(HERE))
+    import bench_dedupe
+
+    from newsagg.dedupe.engine import StoryEngine
+    from newsagg.dedupe.minhash import Signer
+
+    class FixedClock(real_datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real_datetime(2026, 1, 1, 12, tzinfo=tz)
+
+    bench_dedupe.datetime = FixedClock
+    labels: dict[str, list] = {}
+    digest = hashlib.sha256()
+    assign = StoryEngine.assign
+
+    def recorded(self, article):
+        a = assign(self, article)
+        digest.update(repr(a).encode())
+        labels[a.article_id] = [a.group_id, a.event_id, a.storyline_id]
+        for aid, fields in a.updates.items():
+            old = labels.get(aid, [None, None, None])
+            labels[aid] = [fields.get("group_id", old[0]), fields.get("event_id", old[1]),
+                           fields.get("storyline_id", old[2])]
+        return a
+
+    StoryEngine.assign = recorded
+    try:
+        news = bench_dedupe.NewsCorpus(bench_dedupe.Corpus())
+        key_sigs = news.key_signatures(articles, Signer(num_perm=128, seed=1))
+        bench_dedupe.bench_engine(news, key_sigs, articles, warm=3000, count=500, rounds=3)
+    finally:
+        StoryEngine.assign = assign
+    return labels, digest.hexdigest()
 
 
 def run_labels(ev, rows: list[dict], redis_client=None) -> tuple[dict[str, list], str]:
@@ -75,6 +119,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--compare", type=Path, help="a dump to compare with: exit 1 when any label differs")
     parser.add_argument("--redis", action="store_true", help="the engine's state in Redis (a redis-server of its own)")
+    parser.add_argument("--tune-sets", action="store_true",
+                        help="the seven tune sets (their tune split), in file order and shuffled, instead of dev, "
+                             "dated, dated-vi and ECB+")
+    parser.add_argument("--synthetic", type=int, metavar="N",
+                        help="also bench_dedupe's timed stream with N entries in the index")
     args = parser.parse_args()
     if args.tree:
         from checkout import use_engine_of  # bench/ is on sys.path: this script's folder
@@ -94,13 +143,19 @@ def main() -> None:
     dump: dict[str, dict[str, list]] = {}
     digests: dict[str, str] = {}
     try:
-        for name, path, seed in runs(args.shuffles):
+        for name, path, seed in runs(args.shuffles, args.tune_sets):
             rows = ev.load_labelled(path)
+            if args.tune_sets:
+                rows = ev.select_split(rows, "tune")
             if seed is not None:
                 random.Random(seed).shuffle(rows)
             dump[name], digests[name] = run_labels(ev, rows, client)
             print(f"{name}: {len(rows)} articles, {len({v[1] for v in dump[name].values()})} events, "
                   f"{len({v[0] for v in dump[name].values()})} groups", file=sys.stderr)
+        if args.synthetic:
+            name = f"synthetic-{args.synthetic}"
+            dump[name], digests[name] = synthetic_run(args.synthetic)
+            print(f"{name}: {len(dump[name])} articles", file=sys.stderr)
     finally:
         if server is not None:
             client.close()

@@ -147,6 +147,8 @@ ASCII_EDGES = [
     "The U.S. port of Varn-on-Sea said it's closed. 1,200 crates (about 4,5 tonnes) fell! \"Why?\" asked Ana.",
     "x-Ray teams -Ray Mills and O'Neill's crew; 3.5 metres... Then 2026-03-02: snake_case_words and __under__.",
     "Dock workers voted.\nA new line\n\n  (AP) 12 cranes. Next sentence? 'Quoted' start. Ends here",
+    # Capitals inside a token joined by a mark, or after a mark that joins nothing.
+    "abc-Def a.-Bcd x'Yz 9.Zed a..Bob _Cat 7_Up end-.Fin -Ann 'Bo' e.g.Mr Kay.",
 ]
 
 
