@@ -153,6 +153,13 @@ class _OneBlasThread:
 _one_blas_thread = _OneBlasThread()
 
 
+def _versions_either_way(a: Features, b: Features, t: Tuning) -> bool:
+    """Whether two texts are versions of one story (`version_hits`), either way
+    round: it counts only a member of like length or longer than the text, and
+    versions of one story are briefs and write-throughs."""
+    return bool(version_hits(a, [b], t) or version_hits(b, [a], t))
+
+
 def _add_updates(updates: dict[str, dict], more: dict[str, dict]) -> None:
     """Field updates of other articles, merged field by field (an article may both
     move to another event and get a new storyline in one assignment)."""
@@ -512,6 +519,8 @@ class StoryEngine:
             for c, cid in near:
                 best.setdefault(records[cid].group_id, (c, cid))
             versions = [cc for group_id, cc in best.items() if self._versions_of_group(f, group_id, same_language)]
+            if not versions and t.copy_group_mid_lone:
+                versions = self._lone_versions(f, best, same_language)
             if len(versions) == 1:
                 found.append(versions[0])
         if not found:
@@ -523,6 +532,8 @@ class StoryEngine:
         if t.copy_group_mid_containment and t.merge_copy_groups:
             joined = records[found[0][1]].group_id
             bridged += self._versions_joining(f, joined, same_language, containment, records, {joined, *bridged})
+            if t.copy_group_mid_merge:
+                bridged += self._versions_merging(f, same_language, containment, records, {joined, *bridged})
         return found[0][1], found[0][0], bridged
 
     def _rewrite_stands_out(self, f: Features, other: Features, shared: float, group_id: str | None,
@@ -584,6 +595,26 @@ class StoryEngine:
         hits = version_hits(f, list(feats.values()), t)
         return hits >= t.copy_group_mid_members and hits >= t.copy_group_share * len(members)
 
+    def _lone_versions(self, f: Features, best: dict[str, tuple[float, str]],
+                       same_language: dict[str, Features]) -> list[tuple[float, str]]:
+        """The lone candidate (a group of one) to join when the article is a version
+        (`version_hits` at `copy_group_mid_lone`) of it and of another lone candidate
+        that is a version of it too: three versions pairwise, whichever two arrived
+        first. [] when none."""
+        t = replace(self.tuning, copy_group_mid_containment=self.tuning.copy_group_mid_lone)
+
+        def versions(a: Features, b: Features) -> bool:
+            return _versions_either_way(a, b, t)
+
+        groups = self._groups(set(best))
+        lone = sorted((cc for group_id, cc in best.items()
+                       if (g := groups.get(group_id)) is not None and g.size == 1
+                       and versions(f, same_language[cc[1]])), key=lambda cc: -cc[0])
+        for c, cid in lone:
+            if any(other != cid and versions(same_language[cid], same_language[other]) for _, other in lone):
+                return [(c, cid)]
+        return []
+
     def _versions_joining(self, f: Features, group_id: str, same_language: dict[str, Features],
                           containment: dict[str, float], records: dict[str, ArticleRecord],
                           skip: set[str]) -> list[str]:
@@ -605,6 +636,30 @@ class StoryEngine:
         return [records[cid].group_id for cid in lone
                 if (hits := version_hits(same_language[cid], feats, t)) >= t.copy_group_mid_members
                 and hits >= t.copy_group_share * len(feats)]
+
+    def _versions_merging(self, f: Features, same_language: dict[str, Features], containment: dict[str, float],
+                          records: dict[str, ArticleRecord], skip: set[str]) -> list[str]:
+        """Groups of two or more (besides those in `skip`) that the article, joining
+        another group, is a version of every member of (`version_hits` either way
+        round): two groups of one wire story's versions (an early brief with its
+        edits, a write-through with its copies) that a version arriving later
+        bridges. Every member, not half as for joining: a group may hold a report
+        taken in by mistake, and a merge would carry the mistake over. Their ids,
+        to be merged in."""
+        t = self.tuning
+        near = {records[cid].group_id for cid, c in containment.items()
+                if c >= t.copy_group_mid_containment and records[cid].group_id not in skip}
+        if not near:
+            return []
+        groups = self._groups(near)
+        merged = []
+        for gid in near:
+            if (g := groups.get(gid)) is None or g.size < 2:
+                continue
+            members, feats = self._member_features(gid, same_language)
+            if len(feats) == len(members) and all(_versions_either_way(f, m, t) for m in feats.values()):
+                merged.append(gid)
+        return merged
 
     def _group_members(self, f: Features, group_id: str,
                        same_language: dict[str, Features]) -> tuple[list[str], dict[str, Features]]:

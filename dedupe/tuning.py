@@ -64,6 +64,16 @@ class Tuning:
     copy_group_mid_containment: float = 0.25
     copy_group_mid_members: int = 2
     copy_group_mid_quoted: float = 0.4  # ... of which at most this share is inside quotation marks
+    # Versions that arrived before any two of them were grouped each founded a group
+    # of one: an article that shares at least this much of its wording outside
+    # quotation marks with two such lone texts, as they do with each other (versions
+    # of one story, `version_hits` either way round), joins the first (and the other
+    # is merged in): three versions pairwise, in any order. 0: versions join only a
+    # group of two or more. Three reports of one happening can share 0.25-0.28 pairwise.
+    copy_group_mid_lone: float = 0.3
+    # An article that joins a group and is a version (as above) of another group of
+    # two or more merges that group in: two groups of one story's versions.
+    copy_group_mid_merge: bool = True
     # An article that copies two groups of its event (as above) merges them, when it
     # and the copy in the other group are of like length (the shorter at least this
     # share of the longer's shingles: a wire lead both quote is no bridge).

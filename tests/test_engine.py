@@ -30,6 +30,8 @@ from tests.support.engine_texts import (
     ERUPTION_OWN_REPORT_TITLE,
     ERUPTION_SIXTH_TEXT,
     ERUPTION_SIXTH_TITLE,
+    ERUPTION_THIRD_VERSION,
+    ERUPTION_THIRD_VERSION_TITLE,
     ERUPTION_WRITE_THROUGH,
     ERUPTION_WRITE_THROUGH_TITLE,
     EXPANDED_TEXT,
@@ -534,6 +536,75 @@ def test_write_through_that_arrived_before_the_wires_second_copy_joins_the_group
     assert engine.lookup(later.article_id).group_id == brief.group_id
     assert copy.updates[later.article_id]["group_id"] == brief.group_id
     assert engine.lookup(own.article_id).group_id == own.group_id != brief.group_id
+
+
+@pytest.mark.parametrize("lone_versions", [True, False])
+def test_three_versions_that_each_arrived_alone_form_one_group_while_a_report_quoting_the_statement_stays_apart(
+        tmp_path, lone_versions):
+    # The brief and the write-through arrive with no copy of either: each founds a
+    # group of one (a third of their wording shared: two reports of one happening
+    # may share that much). A third version shares as much with each, and they with
+    # each other: three versions pairwise, so one group (`copy_group_mid_lone`; at 0
+    # each keeps its own). The outlet's own report, quoting the statement, stays apart.
+    tuning = Tuning() if lone_versions else Tuning(copy_group_mid_lone=0)
+    eng = StoryEngine(LocalState(tmp_path / "state"), tuning=tuning)
+    try:
+        for a in background():
+            eng.assign(a)
+        brief = eng.assign(article("northwire", ERUPTION_BRIEF_TITLE, "\n\n".join(ERUPTION_BRIEF), DAY))
+        own = eng.assign(article("islandpost", ERUPTION_OWN_REPORT_TITLE, "\n\n".join(ERUPTION_OWN_REPORT),
+                                 DAY + timedelta(hours=1)))
+        later = eng.assign(article("northwire-2", ERUPTION_WRITE_THROUGH_TITLE, "\n\n".join(ERUPTION_WRITE_THROUGH),
+                                   DAY + timedelta(hours=3)))
+        assert later.group_id != brief.group_id
+        third = eng.assign(article("northwire-3", ERUPTION_THIRD_VERSION_TITLE, "\n\n".join(ERUPTION_THIRD_VERSION),
+                                   DAY + timedelta(hours=5)))
+        groups = {a.article_id: eng.lookup(a.article_id).group_id for a in (brief, later, third, own)}
+    finally:
+        eng.close()
+    assert third.event_id == brief.event_id == later.event_id
+    assert groups[own.article_id] == own.group_id
+    if lone_versions:
+        assert groups[brief.article_id] == groups[later.article_id] == groups[third.article_id] != own.group_id
+        # The version that was merged in is reported to the pipeline.
+        moved = [aid for aid in (brief.article_id, later.article_id) if aid in third.updates]
+        assert len(moved) == 1 and third.updates[moved[0]]["group_id"] == third.group_id
+    else:
+        assert len({groups[brief.article_id], groups[later.article_id], groups[third.article_id]}) == 3
+
+
+@pytest.mark.parametrize("merge_versions", [True, False])
+def test_write_through_copying_a_cut_version_merges_the_briefs_group_it_is_a_version_of(tmp_path, merge_versions):
+    # The brief and its copy make one group; a cut write-through (the lead and the
+    # paragraph it shares with the brief left out: a tenth of its wording is the
+    # brief's) and its copy make another. The full write-through copies the cut one
+    # and is a version of every member of the brief's group: the two groups are one
+    # story's versions, merged (`copy_group_mid_merge`; off, they stay two).
+    eng = StoryEngine(LocalState(tmp_path / "state"), tuning=Tuning(copy_group_mid_merge=merge_versions))
+    cut = [ERUPTION_WRITE_THROUGH[0], *ERUPTION_WRITE_THROUGH[2:]]
+    try:
+        for a in background():
+            eng.assign(a)
+        brief = eng.assign(article("northwire", ERUPTION_BRIEF_TITLE, "\n\n".join(ERUPTION_BRIEF), DAY))
+        copy = eng.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "Hallvik evacuated as volcano erupts",
+                                            ERUPTION_BRIEF))
+        short = eng.assign(article("coastline", ERUPTION_WRITE_THROUGH_TITLE, "\n\n".join(cut),
+                                   DAY + timedelta(hours=2)))
+        short_copy = eng.assign(copy_with_clutter("gazette", DAY + timedelta(hours=3), ERUPTION_WRITE_THROUGH_TITLE, cut))
+        assert copy.group_id == brief.group_id and short_copy.group_id == short.group_id != brief.group_id
+        full = eng.assign(article("northwire-2", ERUPTION_WRITE_THROUGH_TITLE, "\n\n".join(ERUPTION_WRITE_THROUGH),
+                                  DAY + timedelta(hours=4)))
+        own = eng.assign(article("islandpost", ERUPTION_OWN_REPORT_TITLE, "\n\n".join(ERUPTION_OWN_REPORT),
+                                 DAY + timedelta(hours=5)))
+        groups = {a.article_id: eng.lookup(a.article_id).group_id for a in (brief, copy, short, short_copy, full)}
+    finally:
+        eng.close()
+    assert full.group_id == short.group_id and own.group_id not in groups.values()
+    if merge_versions:
+        assert set(groups.values()) == {full.group_id}
+        assert full.updates[brief.article_id]["group_id"] == full.group_id
+    else:
+        assert groups[brief.article_id] == groups[copy.article_id] != full.group_id
 
 
 def test_report_quoting_the_wires_statement_and_telling_its_facts_in_order_is_no_copy_while_a_copy_is(engine):

@@ -484,6 +484,19 @@ ERUPTION_WRITE_THROUGH = [
     "Scientists at the university observatory said the magma chamber beneath the peninsula had refilled "
     "within weeks of the last eruption and that more outbreaks were likely through the summer.",
 ]
+# A third version of the wire story (a later write-through): it keeps the
+# write-through's lead, one of the brief's paragraphs and half of another of the
+# write-through's, and adds two of its own: a third to two fifths of its wording
+# shared with each of the other two versions, below a copy's share with either.
+ERUPTION_THIRD_VERSION_TITLE = "Sterna eruption: lava crosses ferry road, Hallvik stays empty"
+ERUPTION_THIRD_VERSION = [
+    ERUPTION_WRITE_THROUGH[0],
+    ERUPTION_BRIEF[2],
+    "Engineers began piling gravel into barriers in the night, as they did during the two earlier eruptions.",
+    "Officials said the evacuation order would stay in place at least until the weekend, when scientists "
+    "will fly over the fissure again.",
+    "The harbour master moved the village's trawlers to a sheltered bay on the mainland as a precaution.",
+]
 ERUPTION_OWN_REPORT_TITLE = "Residents flee Hallvik as Sterna volcano wakes again"
 ERUPTION_OWN_REPORT = [
     "For the third time since January, the people of Hallvik packed their cars in the dark on Tuesday as the "
