@@ -12,15 +12,12 @@ own expected texts (tests/data/text/) are not used.
 """
 from __future__ import annotations
 
-import gzip
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "extraction-titles"))
-sys.path.insert(0, str(HERE.parent / "extraction-benchmark-titles"))
-from candidates import candidates  # noqa: E402  (the same collector as the benchmark's title labels)
-from make_set import _DOMAIN, labelled_publishers, title_label, title_row, write_labels  # noqa: E402  (extraction-titles' rules)
+from make_set import store_set  # noqa: E402  (extraction-titles' rules, shared by the title sets)
 
 NEWSPAPER = "tests/data/html"
 
@@ -51,23 +48,7 @@ TITLE_SETS = ("extraction-titles", "extraction-titles-more", "extraction-titles-
 
 
 def main(root_dir: str) -> int:
-    root = Path(root_dir)
-    excluded = labelled_publishers(*TITLE_SETS)
-    rows = []
-    (HERE / "pages").mkdir(exist_ok=True)
-    for ident, repo, path, commit, url, _ in PAGES:
-        raw = (root / repo / path).read_bytes()
-        publisher = _DOMAIN(url).top_domain_under_public_suffix
-        assert publisher not in excluded, (ident, publisher)
-        assert publisher not in {r["publisher"] for r in rows}, (ident, publisher)
-        cand = candidates(ident, raw, url)
-        cand["language"] = cand["language"] or LANGUAGE.get(ident, "")
-        title, how = title_label(ident, cand, HAND_TITLES)
-        (HERE / "pages" / f"{ident}.html.gz").write_bytes(gzip.compress(raw, mtime=0))
-        rows.append(title_row(ident, f"{repo}@{commit[:12]}: {path}", url, publisher, cand, title, how))
-    write_labels(HERE, rows)
-    unused = (set(HAND_TITLES) | set(LANGUAGE)) - {p[0] for p in PAGES}
-    assert not unused, unused
+    store_set(HERE, Path(root_dir), PAGES, LANGUAGE, HAND_TITLES, TITLE_SETS)
     return 0
 
 

@@ -155,6 +155,30 @@ def write_labels(directory: Path, rows: list[dict]) -> None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def store_set(directory: Path, root: Path, pages: list[tuple[str, str, str, str, str, str]],
+              language: dict[str, str], hand_titles: dict[str, tuple[str, str]], title_sets: tuple[str, ...]) -> None:
+    """A title set of pages read from the GitHub file store and laid out as ROOT/<owner>/<repo>/<path>
+    (the sets of rounds 12 and 13): each page (id, repository, path, commit, address, why that address)
+    gzipped into DIRECTORY/pages, its label row written to DIRECTORY/labels.jsonl. Publishers must be
+    new to `title_sets` and to the set itself; `language` and `hand_titles` may name only its pages."""
+    excluded = labelled_publishers(*title_sets)
+    rows: list[dict] = []
+    (directory / "pages").mkdir(exist_ok=True)
+    for ident, repo, path, commit, url, _ in pages:
+        raw = (root / repo / path).read_bytes()
+        publisher = _DOMAIN(url).top_domain_under_public_suffix
+        assert publisher not in excluded, (ident, publisher)
+        assert publisher not in {r["publisher"] for r in rows}, (ident, publisher)
+        cand = candidates(ident, raw, url)
+        cand["language"] = cand["language"] or language.get(ident, "")
+        title, how = title_label(ident, cand, hand_titles)
+        (directory / "pages" / f"{ident}.html.gz").write_bytes(gzip.compress(raw, mtime=0))
+        rows.append(title_row(ident, f"{repo}@{commit[:12]}: {path}", url, publisher, cand, title, how))
+    write_labels(directory, rows)
+    unused = (set(hand_titles) | set(language)) - {p[0] for p in pages}
+    assert not unused, unused
+
+
 def main(trafilatura_dir: str, htmldate_dir: str) -> int:
     roots = {"trafilatura": (Path(trafilatura_dir), "trafilatura 1.0.0"), "htmldate": (Path(htmldate_dir), "htmldate 1.3.2")}
     excluded = known_publishers()
