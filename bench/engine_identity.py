@@ -43,6 +43,17 @@ def runs(shuffles: int, tune_sets: bool = False) -> list[tuple[str, Path, int | 
     return out if tune_sets else out + [("ecbplus-file-order", DATA / "ecbplus-events.jsonl", None)]
 
 
+def record(a, labels: dict[str, list], digest) -> None:
+    """One Assignment into the run's record: its repr into the digest, the article's labels and
+    those of every article it moved ({article id: [group, event, storyline]})."""
+    digest.update(repr(a).encode())
+    labels[a.article_id] = [a.group_id, a.event_id, a.storyline_id]
+    for aid, fields in a.updates.items():
+        old = labels.get(aid, [None, None, None])
+        labels[aid] = [fields.get("group_id", old[0]), fields.get("event_id", old[1]),
+                       fields.get("storyline_id", old[2])]
+
+
 def synthetic_run(articles: int) -> tuple[dict[str, list], str]:
     """`bench_dedupe.bench_engine`'s stream (3,000 assigned, the index bulk-filled to
     `articles`, 1,500 timed), its clock fixed: the labels and Assignment digest of
@@ -67,12 +78,7 @@ def synthetic_run(articles: int) -> tuple[dict[str, list], str]:
 
     def recorded(self, article):
         a = assign(self, article)
-        digest.update(repr(a).encode())
-        labels[a.article_id] = [a.group_id, a.event_id, a.storyline_id]
-        for aid, fields in a.updates.items():
-            old = labels.get(aid, [None, None, None])
-            labels[aid] = [fields.get("group_id", old[0]), fields.get("event_id", old[1]),
-                           fields.get("storyline_id", old[2])]
+        record(a, labels, digest)
         return a
 
     StoryEngine.assign = recorded
@@ -100,13 +106,7 @@ def run_labels(ev, rows: list[dict], redis_client=None) -> tuple[dict[str, list]
                              else LocalState(tmp))
         try:
             for row in rows:
-                a = engine.assign(ev.to_article(row, arrival))
-                digest.update(repr(a).encode())
-                labels[a.article_id] = [a.group_id, a.event_id, a.storyline_id]
-                for aid, fields in a.updates.items():
-                    old = labels.get(aid, [None, None, None])
-                    labels[aid] = [fields.get("group_id", old[0]), fields.get("event_id", old[1]),
-                                   fields.get("storyline_id", old[2])]
+                record(engine.assign(ev.to_article(row, arrival)), labels, digest)
         finally:
             engine.close()
     return {r["id"]: labels[r["id"]] for r in rows}, digest.hexdigest()

@@ -500,17 +500,27 @@ def test_write_through_with_added_and_cut_paragraphs_joins_its_wire_copys_group_
     assert own.event_id == later.event_id == brief.event_id
 
 
+def _brief_after_background(eng: StoryEngine):
+    """The background stream, then the wire brief of the eruption: the brief's Assignment."""
+    for a in background():
+        eng.assign(a)
+    return eng.assign(article("northwire", ERUPTION_BRIEF_TITLE, "\n\n".join(ERUPTION_BRIEF), DAY))
+
+
+def _brief_copy(eng: StoryEngine):
+    """An outlet's copy of the brief an hour later, with its own headline and clutter."""
+    return eng.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "Hallvik evacuated as volcano erupts",
+                                        ERUPTION_BRIEF))
+
+
 def test_a_language_written_in_syllables_takes_no_write_through_as_a_version_of_its_wire_copy(tmp_path):
     # In a syllable-written language a quarter of the shingles is what any two
     # reports of one happening share: the version rule is off there, and only
     # outright copies join. The same texts as above, the language so declared.
     eng = StoryEngine(LocalState(tmp_path / "state"), tuning=Tuning(syllable_languages=("en",)))
     try:
-        for a in background():
-            eng.assign(a)
-        brief = eng.assign(article("northwire", ERUPTION_BRIEF_TITLE, "\n\n".join(ERUPTION_BRIEF), DAY))
-        copy = eng.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "Hallvik evacuated as volcano erupts",
-                                            ERUPTION_BRIEF))
+        brief = _brief_after_background(eng)
+        copy = _brief_copy(eng)
         later = eng.assign(article("northwire-2", ERUPTION_WRITE_THROUGH_TITLE, "\n\n".join(ERUPTION_WRITE_THROUGH),
                                    DAY + timedelta(hours=3)))
     finally:
@@ -549,9 +559,7 @@ def test_three_versions_that_each_arrived_alone_form_one_group_while_a_report_qu
     tuning = Tuning() if lone_versions else Tuning(copy_group_mid_lone=0)
     eng = StoryEngine(LocalState(tmp_path / "state"), tuning=tuning)
     try:
-        for a in background():
-            eng.assign(a)
-        brief = eng.assign(article("northwire", ERUPTION_BRIEF_TITLE, "\n\n".join(ERUPTION_BRIEF), DAY))
+        brief = _brief_after_background(eng)
         own = eng.assign(article("islandpost", ERUPTION_OWN_REPORT_TITLE, "\n\n".join(ERUPTION_OWN_REPORT),
                                  DAY + timedelta(hours=1)))
         later = eng.assign(article("northwire-2", ERUPTION_WRITE_THROUGH_TITLE, "\n\n".join(ERUPTION_WRITE_THROUGH),
@@ -583,11 +591,8 @@ def test_write_through_copying_a_cut_version_merges_the_briefs_group_it_is_a_ver
     eng = StoryEngine(LocalState(tmp_path / "state"), tuning=Tuning(copy_group_mid_merge=merge_versions))
     cut = [ERUPTION_WRITE_THROUGH[0], *ERUPTION_WRITE_THROUGH[2:]]
     try:
-        for a in background():
-            eng.assign(a)
-        brief = eng.assign(article("northwire", ERUPTION_BRIEF_TITLE, "\n\n".join(ERUPTION_BRIEF), DAY))
-        copy = eng.assign(copy_with_clutter("herald", DAY + timedelta(hours=1), "Hallvik evacuated as volcano erupts",
-                                            ERUPTION_BRIEF))
+        brief = _brief_after_background(eng)
+        copy = _brief_copy(eng)
         short = eng.assign(article("coastline", ERUPTION_WRITE_THROUGH_TITLE, "\n\n".join(cut),
                                    DAY + timedelta(hours=2)))
         short_copy = eng.assign(copy_with_clutter("gazette", DAY + timedelta(hours=3), ERUPTION_WRITE_THROUGH_TITLE, cut))

@@ -126,62 +126,37 @@ def test_title_labels_of_more_publishers_tune_split():
     assert all((TITLES / "pages" / f"{r['id']}.html.gz").exists() for r in rows)
 
 
-R12 = ROOT / "bench" / "data" / "extraction-titles-r12"
+EARLIER_SETS = ("extraction-pages", "extraction-benchmark-titles", "extraction-titles", "extraction-titles-more",
+                "extraction-titles-new", "extraction-titles-gh", "extraction-titles-r12", "extraction-titles-r13")
 
 
-@pytest.mark.skipif(not (R12 / "labels.jsonl").exists(), reason="bench/data/extraction-titles-r12 not present")
-def test_round_12_title_set_publishers_are_new_and_split_by_their_hash():
-    """bench/data/extraction-titles-r12: every publisher once, in no other labelled set, its split by
-    sha1(publisher) % 100 < 30 (held out) as the other title sets; the real command on its tune split
-    (11 of 14 before round 12's rules)."""
+@pytest.mark.parametrize("name, minimum", [
+    ("extraction-titles-r12", 18),  # 11 of its 14 tune titles right before round 12's rules
+    ("extraction-titles-r13", 4),
+])
+def test_file_store_title_sets_have_new_publishers_split_by_their_hash(name, minimum):
+    """bench/data/extraction-titles-r12 and -r13 (pages read from the GitHub file store): every
+    publisher once and in no set labelled before it, the split by sha1(publisher) % 100 < 30 (held
+    out) as the other title sets, title labels only, page files present; the real command on the
+    tune split."""
     import hashlib
 
-    rows = [json.loads(line) for line in (R12 / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    directory = ROOT / "bench" / "data" / name
+    if not (directory / "labels.jsonl").exists():
+        pytest.skip(f"bench/data/{name} not present")
+    rows = [json.loads(line) for line in (directory / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
     publishers = [r["publisher"] for r in rows]
-    assert len(rows) >= 18 and len(set(publishers)) == len(publishers)
-    others = {json.loads(line)["publisher"] for name in ("extraction-pages", "extraction-benchmark-titles", "extraction-titles",
-                                                          "extraction-titles-more", "extraction-titles-new", "extraction-titles-gh")
-              for line in (ROOT / "bench" / "data" / name / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
+    assert len(rows) >= minimum and len(set(publishers)) == len(publishers)
+    others = {json.loads(line)["publisher"] for earlier in EARLIER_SETS[:EARLIER_SETS.index(name)]
+              for line in (ROOT / "bench" / "data" / earlier / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
     assert not set(publishers) & others
     for r in rows:
         held = int(hashlib.sha1(r["publisher"].encode()).hexdigest(), 16) % 100 < 30
         assert r["split"] == ("holdout" if held else "tune"), r["id"]
         assert r["title"] and r["authors"] is r["published"] is r["body"] is None
-        assert (R12 / "pages" / f"{r['id']}.html.gz").exists()
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--set",
-                          "extraction-titles-r12", "--split", "tune", "--json"], capture_output=True, text=True,
-                         timeout=300, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    result = json.loads(out.stdout)
-    assert result["pages"] == sum(r["split"] == "tune" for r in rows) and result["title_exact"] == 1.0
-
-
-R13 = ROOT / "bench" / "data" / "extraction-titles-r13"
-
-
-@pytest.mark.skipif(not (R13 / "labels.jsonl").exists(), reason="bench/data/extraction-titles-r13 not present")
-def test_round_13_title_set_publishers_are_new_and_split_by_their_hash():
-    """bench/data/extraction-titles-r13: every publisher once and in no earlier labelled set (r12's
-    included), the sha1(publisher) split, title labels only, page files present; the real command on
-    its tune split."""
-    import hashlib
-
-    rows = [json.loads(line) for line in (R13 / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
-    publishers = [r["publisher"] for r in rows]
-    assert len(rows) >= 4 and len(set(publishers)) == len(publishers)
-    others = {json.loads(line)["publisher"] for name in ("extraction-pages", "extraction-benchmark-titles", "extraction-titles",
-                                                          "extraction-titles-more", "extraction-titles-new", "extraction-titles-gh",
-                                                          "extraction-titles-r12")
-              for line in (ROOT / "bench" / "data" / name / "labels.jsonl").read_text(encoding="utf-8").splitlines()}
-    assert not set(publishers) & others
-    for r in rows:
-        held = int(hashlib.sha1(r["publisher"].encode()).hexdigest(), 16) % 100 < 30
-        assert r["split"] == ("holdout" if held else "tune"), r["id"]
-        assert r["title"] and r["authors"] is r["published"] is r["body"] is None
-        assert (R13 / "pages" / f"{r['id']}.html.gz").exists()
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--set",
-                          "extraction-titles-r13", "--split", "tune", "--json"], capture_output=True, text=True,
-                         timeout=300, cwd=ROOT)
+        assert (directory / "pages" / f"{r['id']}.html.gz").exists()
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_extraction_pages.py"), "--set", name,
+                          "--split", "tune", "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["pages"] == sum(r["split"] == "tune" for r in rows) and result["title_exact"] == 1.0
