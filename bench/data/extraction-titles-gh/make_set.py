@@ -11,7 +11,6 @@ titles and metadata are not used.
 """
 from __future__ import annotations
 
-import gzip
 import importlib.util
 import sys
 from pathlib import Path
@@ -19,8 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "extraction-titles"))
 sys.path.insert(0, str(HERE.parent / "extraction-benchmark-titles"))
-from candidates import candidates  # noqa: E402  (the same collector as the benchmark's title labels)
-from make_set import _DOMAIN, labelled_publishers, title_label, title_row, write_labels  # noqa: E402  (extraction-titles' rules)
+from make_set import store_set  # noqa: E402  (extraction-titles' rules, shared by the title sets)
 
 
 def _mercury_restore_meta():
@@ -71,25 +69,13 @@ HAND_TITLES = {
 
 
 def main(root_dir: str) -> int:
-    root = Path(root_dir)
     restore_meta = _mercury_restore_meta()
-    excluded = labelled_publishers("extraction-titles", "extraction-titles-more", "extraction-titles-new")
-    rows = []
-    (HERE / "pages").mkdir(exist_ok=True)
-    for ident, repo, path, commit, url, _ in PAGES:
-        raw = (root / repo / path).read_bytes()
-        if repo == "postlight/parser":
-            raw = restore_meta(raw)  # as ../extraction-pages keeps Mercury's fixtures
-        publisher = _DOMAIN(url).top_domain_under_public_suffix
-        assert publisher not in excluded, (ident, publisher)
-        cand = candidates(ident, raw, url)
-        cand["language"] = cand["language"] or LANGUAGE.get(ident, "")
-        title, how = title_label(ident, cand, HAND_TITLES)
-        (HERE / "pages" / f"{ident}.html.gz").write_bytes(gzip.compress(raw, mtime=0))
-        rows.append(title_row(ident, f"{repo}@{commit[:12]}: {path}", url, publisher, cand, title, how))
-    write_labels(HERE, rows)
-    unused = set(HAND_TITLES) - {p[0] for p in PAGES}
-    assert not unused, unused
+
+    def prepare(repo: str, raw: bytes) -> bytes:
+        return restore_meta(raw) if repo == "postlight/parser" else raw  # as ../extraction-pages keeps Mercury's fixtures
+
+    store_set(HERE, Path(root_dir), PAGES, LANGUAGE, HAND_TITLES,
+              ("extraction-titles", "extraction-titles-more", "extraction-titles-new"), prepare)
     return 0
 
 

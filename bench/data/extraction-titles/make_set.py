@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import tldextract
@@ -156,16 +157,20 @@ def write_labels(directory: Path, rows: list[dict]) -> None:
 
 
 def store_set(directory: Path, root: Path, pages: list[tuple[str, str, str, str, str, str]],
-              language: dict[str, str], hand_titles: dict[str, tuple[str, str]], title_sets: tuple[str, ...]) -> None:
+              language: dict[str, str], hand_titles: dict[str, tuple[str, str]], title_sets: tuple[str, ...],
+              prepare: Callable[[str, bytes], bytes] | None = None) -> None:
     """A title set of pages read from the GitHub file store and laid out as ROOT/<owner>/<repo>/<path>
-    (the sets of rounds 12 and 13): each page (id, repository, path, commit, address, why that address)
-    gzipped into DIRECTORY/pages, its label row written to DIRECTORY/labels.jsonl. Publishers must be
-    new to `title_sets` and to the set itself; `language` and `hand_titles` may name only its pages."""
+    (the sets of rounds 10, 12 and 13): each page (id, repository, path, commit, address, why that
+    address), after `prepare(repository, page)` where given, gzipped into DIRECTORY/pages, its label
+    row written to DIRECTORY/labels.jsonl. Publishers must be new to `title_sets` and to the set
+    itself; `language` and `hand_titles` may name only its pages."""
     excluded = labelled_publishers(*title_sets)
     rows: list[dict] = []
     (directory / "pages").mkdir(exist_ok=True)
     for ident, repo, path, commit, url, _ in pages:
         raw = (root / repo / path).read_bytes()
+        if prepare is not None:
+            raw = prepare(repo, raw)
         publisher = _DOMAIN(url).top_domain_under_public_suffix
         assert publisher not in excluded, (ident, publisher)
         assert publisher not in {r["publisher"] for r in rows}, (ident, publisher)
