@@ -158,10 +158,6 @@ class Features:
         """These features without their term counts, which only their own assignment
         reads: a cached candidate is tens of KB lighter (features read back from
         the state have none either)."""
-        if self.terms is _NO_COUNTS and self.keys is _NO_COUNTS:
-            # Read back from the state: nothing to drop, and what a diff or copy
-            # check works out later (passages, figures) stays with the cached one.
-            return self
         return replace(self, terms=_NO_COUNTS, keys=_NO_COUNTS)
 
 

@@ -41,11 +41,6 @@ def term_ids(terms, space: str, prefix: str = "") -> dict[str, int]:
     known = _KNOWN_IDS.setdefault((space, prefix), {})
     if len(known) > _KNOWN_IDS_LIMIT:
         known.clear()
-    terms = terms if isinstance(terms, (dict, list)) else list(terms)  # read twice if one is new
-    try:  # all known, the common case: a comprehension without the test per term
-        return {term: known[term] for term in terms}
-    except KeyError:
-        pass
     out = {}
     for term in terms:
         i = known.get(term)
