@@ -189,6 +189,8 @@ class StoryEngine:
         self.state = state
         self.tuning = tuning or Tuning()
         self.quiet_seconds = quiet_hours * 3600.0
+        # `_lone_versions`' bar, made once: a frozen Tuning copy costs ~40 us.
+        self._lone_tuning = replace(self.tuning, copy_group_mid_containment=self.tuning.copy_group_mid_lone)
         self.signer = Signer(num_perm=self.tuning.num_perm, seed=1)
         self.lsh = LSHIndex(num_perm=self.tuning.num_perm, bands=self.tuning.lsh_bands,
                             rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.INDEX_NAME))
@@ -531,9 +533,12 @@ class StoryEngine:
                    if min(n, len(same_language[cid].shingles)) >= t.merge_copy_groups_length * max(n, len(same_language[cid].shingles))]
         if t.copy_group_mid_containment and t.merge_copy_groups:
             joined = records[found[0][1]].group_id
-            bridged += self._versions_joining(f, joined, same_language, containment, records, {joined, *bridged})
+            # The candidates' groups near enough to be versions, read once for both checks.
+            near = {records[cid].group_id for cid, c in containment.items() if c >= t.copy_group_mid_containment}
+            groups = self._groups(near) if near else {}
+            bridged += self._versions_joining(f, joined, same_language, containment, records, {joined, *bridged}, groups)
             if t.copy_group_mid_merge:
-                bridged += self._versions_merging(f, same_language, containment, records, {joined, *bridged})
+                bridged += self._versions_merging(f, same_language, containment, records, {joined, *bridged}, groups)
         return found[0][1], found[0][0], bridged
 
     def _rewrite_stands_out(self, f: Features, other: Features, shared: float, group_id: str | None,
@@ -601,33 +606,30 @@ class StoryEngine:
         (`version_hits` at `copy_group_mid_lone`) of it and of another lone candidate
         that is a version of it too: three versions pairwise, whichever two arrived
         first. [] when none."""
-        t = replace(self.tuning, copy_group_mid_containment=self.tuning.copy_group_mid_lone)
-
-        def versions(a: Features, b: Features) -> bool:
-            return _versions_either_way(a, b, t)
-
+        if len(best) < 2:  # two lone candidates are needed: most articles have none (no state read)
+            return []
+        t = self._lone_tuning
         groups = self._groups(set(best))
         lone = sorted((cc for group_id, cc in best.items()
                        if (g := groups.get(group_id)) is not None and g.size == 1
-                       and versions(f, same_language[cc[1]])), key=lambda cc: -cc[0])
+                       and _versions_either_way(f, same_language[cc[1]], t)), key=lambda cc: -cc[0])
         for c, cid in lone:
-            if any(other != cid and versions(same_language[cid], same_language[other]) for _, other in lone):
+            if any(other != cid and _versions_either_way(same_language[cid], same_language[other], t)
+                   for _, other in lone):
                 return [(c, cid)]
         return []
 
     def _versions_joining(self, f: Features, group_id: str, same_language: dict[str, Features],
                           containment: dict[str, float], records: dict[str, ArticleRecord],
-                          skip: set[str]) -> list[str]:
+                          skip: set[str], groups: dict[str, GroupRecord]) -> list[str]:
         """Lone candidates (groups of one) that the article's joining makes versions
         of its group (`version_hits` against the group's members and the article):
         the versions of a wire story that arrived before a second member of its
-        group did found groups of their own. Their group ids, to be merged in."""
+        group did found groups of their own. `groups`: the near candidates' group
+        records. Their group ids, to be merged in."""
         t = self.tuning
         near = [cid for cid, c in containment.items()
                 if c >= t.copy_group_mid_containment and records[cid].group_id not in skip]
-        if not near:
-            return []
-        groups = self._groups({records[cid].group_id for cid in near})
         lone = [cid for cid in near if (g := groups.get(records[cid].group_id)) is not None and g.size == 1]
         if not lone:
             return []
@@ -638,7 +640,8 @@ class StoryEngine:
                 and hits >= t.copy_group_share * len(feats)]
 
     def _versions_merging(self, f: Features, same_language: dict[str, Features], containment: dict[str, float],
-                          records: dict[str, ArticleRecord], skip: set[str]) -> list[str]:
+                          records: dict[str, ArticleRecord], skip: set[str],
+                          groups: dict[str, GroupRecord]) -> list[str]:
         """Groups of two or more (besides those in `skip`) that the article, joining
         another group, is a version of every member of (`version_hits` either way
         round): two groups of one wire story's versions (an early brief with its
@@ -649,9 +652,6 @@ class StoryEngine:
         t = self.tuning
         near = {records[cid].group_id for cid, c in containment.items()
                 if c >= t.copy_group_mid_containment and records[cid].group_id not in skip}
-        if not near:
-            return []
-        groups = self._groups(near)
         merged = []
         for gid in near:
             if (g := groups.get(gid)) is None or g.size < 2:
