@@ -1,8 +1,9 @@
-"""bench/data/dated-events-4, -5 and -6: each dated set is well formed by the rules of its README
+"""bench/data/dated-events-4, -5, -6 and -7: each dated set is well formed by the rules of its README
 and loads as `newsagg eval clusters` loads it (both splits; no engine run here, the held-out
 half is scored once, at the end of a round). dated-events-5 (many languages, rewrites) and
-dated-events-6 (look-alike topics in pairs) also hold what they were built for. Each set is
-skipped where its data folder is absent."""
+dated-events-6 and -7 (look-alike topics in pairs) also hold what they were built for;
+dated-events-7 is kept aside whole (every row held out, no tune half). Each set is skipped where
+its data folder is absent."""
 from __future__ import annotations
 
 import hashlib
@@ -29,6 +30,8 @@ class LabelledSet:
     earlier: tuple[str, ...]  # the sets whose URLs it must not repeat
     # the split is decided per pair of look-alike topics (topic -> pair slug), not per topic
     pair_of_topic: dict[str, str] | None = None
+    # kept aside whole: every row is held out (the round's independent judge; nobody tunes on it)
+    kept_aside: bool = False
 
     @property
     def path(self) -> Path:
@@ -48,6 +51,16 @@ LOOK_ALIKE_PAIRS = {
 DATED_EVENTS_6 = LabelledSet(
     "dated-events-6", (150, 260), (8, 8),
     EARLIER + ("dated-events-4/events.jsonl", "dated-events-5/events.jsonl"), LOOK_ALIKE_PAIRS)
+LOOK_ALIKE_PAIRS_7 = {
+    "azerbaijan-airlines-crash-2024": "plane-crashes-december-2024", "jeju-air-crash-2024": "plane-crashes-december-2024",
+    "uk-general-election-2024": "elections-summer-2024", "iran-presidential-election-2024": "elections-summer-2024",
+    "japan-ldp-and-general-election-2024": "elections-autumn-2024", "sri-lanka-elections-2024": "elections-autumn-2024",
+    "rba-rate-cuts-2025": "central-bank-first-cuts-2025", "rbi-rate-cuts-2025": "central-bank-first-cuts-2025",
+}
+DATED_EVENTS_7 = LabelledSet(
+    "dated-events-7", (150, 250), (0, 15),
+    EARLIER + ("dated-events-4/events.jsonl", "dated-events-5/events.jsonl", "dated-events-6/events.jsonl"),
+    LOOK_ALIKE_PAIRS_7, kept_aside=True)
 
 
 def _present(labelled: LabelledSet):
@@ -55,7 +68,7 @@ def _present(labelled: LabelledSet):
         not labelled.path.exists(), reason=f"bench/data/{labelled.folder} is not in this checkout"))
 
 
-SETS = [_present(DATED_EVENTS_4), _present(DATED_EVENTS_5), _present(DATED_EVENTS_6)]
+SETS = [_present(DATED_EVENTS_4), _present(DATED_EVENTS_5), _present(DATED_EVENTS_6), _present(DATED_EVENTS_7)]
 
 
 def _rows(labelled: LabelledSet) -> list[dict]:
@@ -79,6 +92,9 @@ def test_rows_follow_the_label_rules_of_the_readme(labelled):
     # a copy group never spans two events, and the set has real copy groups
     assert all(len(events) == 1 for events in events_of_group.values())
     assert sum(1 for g in events_of_group if sum(r["group"] == g for r in rows) > 1) >= 15
+    if labelled.kept_aside:
+        assert all(r["split"] == "holdout" for r in rows)
+        return
     # whole topics (or whole pairs of topics) per split, by the SHA-256 rank of the slug: the lower
     # half is tune
     unit = labelled.pair_of_topic.__getitem__ if labelled.pair_of_topic else (lambda topic: topic)
@@ -101,6 +117,8 @@ def test_the_evaluation_loads_both_splits(labelled):
     rows = load_labelled(labelled.path)
     tune, holdout = select_split(rows, "tune"), select_split(rows, "holdout")
     assert len(tune) + len(holdout) == len(rows)
+    if labelled.kept_aside:  # nothing to tune on: the whole set is the held-out judge
+        assert not tune and len(holdout) == len(rows)
     assert {r["topic"] for r in tune}.isdisjoint({r["topic"] for r in holdout})
     assert len({r["event"] for r in tune}) >= labelled.events[0]
     assert len({r["event"] for r in holdout}) >= labelled.events[1]
@@ -123,28 +141,29 @@ def test_events_are_reported_in_many_languages(labelled):
     assert sum(len(texts) > 1 for texts in texts_of_group.values()) >= 15
 
 
-@pytest.mark.parametrize("labelled", [_present(DATED_EVENTS_6)])
+@pytest.mark.parametrize("labelled", [_present(DATED_EVENTS_6), _present(DATED_EVENTS_7)])
 def test_topics_come_in_look_alike_pairs_overlapping_in_time(labelled):
     # the set's purpose: two topics of one kind (two central banks, two elections, two storms, two
-    # criminal cases) in the same weeks, so a storyline that links by kind of subject merges them
+    # criminal cases, two plane crashes) in the same weeks, so a storyline that links by kind of
+    # subject merges them
     rows = _rows(labelled)
     assert {r["topic"] for r in rows} == set(labelled.pair_of_topic)
     topics_of_pair: dict[str, set[str]] = defaultdict(set)
     split_of_pair: dict[str, set[str]] = defaultdict(set)
-    first_day: dict[str, date] = {}
     events_of_topic: dict[str, set[str]] = defaultdict(set)
     for r in rows:
         pair = labelled.pair_of_topic[r["topic"]]
         topics_of_pair[pair].add(r["topic"])
         split_of_pair[pair].add(r["split"])
         events_of_topic[r["topic"]].add(r["event"])
-        day = date.fromisoformat(r["event"][:10])
-        first_day[r["topic"]] = min(first_day.get(r["topic"], day), day)
     assert all(len(topics) == 2 for topics in topics_of_pair.values())
     assert all(len(splits) == 1 for splits in split_of_pair.values())
-    assert sorted(s for splits in split_of_pair.values() for s in splits) == ["holdout", "holdout", "tune", "tune"]
+    expected_splits = ["holdout"] * 4 if labelled.kept_aside else ["holdout", "holdout", "tune", "tune"]
+    assert sorted(s for splits in split_of_pair.values() for s in splits) == expected_splits
+    # the twins run in the same weeks: some event of one is within a month of some event of the other
+    days = {topic: [date.fromisoformat(event[:10]) for event in events] for topic, events in events_of_topic.items()}
     for one, other in topics_of_pair.values():
-        assert abs((first_day[one] - first_day[other]).days) <= 31, (one, other)
+        assert min(abs((a - b).days) for a in days[one] for b in days[other]) <= 31, (one, other)
     # each topic is a storyline of successive events, each event reported in several languages
     assert all(len(events) >= 2 for events in events_of_topic.values())
     langs_of_event: dict[str, set[str]] = defaultdict(set)
