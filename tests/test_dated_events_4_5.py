@@ -1,8 +1,8 @@
-"""bench/data/dated-events-4, -5, -6 and -7: each dated set is well formed by the rules of its README
+"""bench/data/dated-events-4, -5, -6, -7 and -8: each dated set is well formed by the rules of its README
 and loads as `newsagg eval clusters` loads it (both splits; no engine run here, the held-out
 half is scored once, at the end of a round). dated-events-5 (many languages, rewrites) and
-dated-events-6 and -7 (look-alike topics in pairs) also hold what they were built for;
-dated-events-7 is kept aside whole (every row held out, no tune half). Each set is skipped where
+dated-events-6, -7 and -8 (look-alike topics in pairs) also hold what they were built for;
+dated-events-7 and -8 are kept aside whole (every row held out, no tune half). Each set is skipped where
 its data folder is absent."""
 from __future__ import annotations
 
@@ -61,6 +61,18 @@ DATED_EVENTS_7 = LabelledSet(
     "dated-events-7", (150, 250), (0, 15),
     EARLIER + ("dated-events-4/events.jsonl", "dated-events-5/events.jsonl", "dated-events-6/events.jsonl"),
     LOOK_ALIKE_PAIRS_7, kept_aside=True)
+LOOK_ALIKE_PAIRS_8 = {
+    "champions-league-2024-25-final-stages": "european-club-finals-2025",
+    "europa-league-2024-25-final-stages": "european-club-finals-2025",
+    "firefly-blue-ghost-mission-2025": "private-moon-landers-2025",
+    "intuitive-machines-im2-athena-2025": "private-moon-landers-2025",
+    "kamchatka-earthquake-2025": "earthquakes-summer-2025", "afghanistan-earthquakes-2025": "earthquakes-summer-2025",
+    "imamoglu-case-2025": "opposition-leaders-in-court-2025", "le-pen-embezzlement-case-2025": "opposition-leaders-in-court-2025",
+}
+DATED_EVENTS_8 = LabelledSet(
+    "dated-events-8", (150, 250), (0, 15),
+    EARLIER + tuple(f"dated-events-{n}/events.jsonl" for n in (4, 5, 6, 7)),
+    LOOK_ALIKE_PAIRS_8, kept_aside=True)
 
 
 def _present(labelled: LabelledSet):
@@ -68,7 +80,8 @@ def _present(labelled: LabelledSet):
         not labelled.path.exists(), reason=f"bench/data/{labelled.folder} is not in this checkout"))
 
 
-SETS = [_present(DATED_EVENTS_4), _present(DATED_EVENTS_5), _present(DATED_EVENTS_6), _present(DATED_EVENTS_7)]
+SETS = [_present(DATED_EVENTS_4), _present(DATED_EVENTS_5), _present(DATED_EVENTS_6), _present(DATED_EVENTS_7),
+        _present(DATED_EVENTS_8)]
 
 
 def _rows(labelled: LabelledSet) -> list[dict]:
@@ -141,10 +154,11 @@ def test_events_are_reported_in_many_languages(labelled):
     assert sum(len(texts) > 1 for texts in texts_of_group.values()) >= 15
 
 
-@pytest.mark.parametrize("labelled", [_present(DATED_EVENTS_6), _present(DATED_EVENTS_7)])
+@pytest.mark.parametrize("labelled", [_present(DATED_EVENTS_6), _present(DATED_EVENTS_7), _present(DATED_EVENTS_8)])
 def test_topics_come_in_look_alike_pairs_overlapping_in_time(labelled):
     # the set's purpose: two topics of one kind (two central banks, two elections, two storms, two
-    # criminal cases, two plane crashes) in the same weeks, so a storyline that links by kind of
+    # criminal cases, two plane crashes, two club finals, two moon landers, two earthquakes, two opposition
+    # leaders in court) in the same weeks, so a storyline that links by kind of
     # subject merges them
     rows = _rows(labelled)
     assert {r["topic"] for r in rows} == set(labelled.pair_of_topic)
