@@ -201,14 +201,16 @@ def _copy_group_indicator(members: dict[str, tuple[str, Member]]) -> tuple[list[
 def _join_most_alike(csum: np.ndarray, size: np.ndarray, groups: np.ndarray, within: np.ndarray, pairs: np.ndarray,
                      langs: list[set[str]], allowed: np.ndarray, tuning: Tuning,
                      refuses: Callable[[int, int, float], bool] | None = None,
-                     after_join: Callable[[int, int, dict[int, list[int]]], None] | None = None) -> dict[int, list[int]]:
+                     after_join: Callable[[int, int, dict[int, list[int]]], None] | None = None,
+                     together: Callable[[int, int], bool] | None = None) -> dict[int, list[int]]:
     """Average linkage over units (copy groups, or whole events) for `split_parts`
     and `recluster_parts`: the two allowed parts most alike on average join first
     (`csum`: similarity sums between parts, `size`: their articles), unless the
     caller `refuses` the pair or both hold `split_min_groups` copy groups or more,
     share a language and are less alike than `split_cohesion` of their mean
     cohesion (`within` / `pairs`: similarity sums and counts between a part's
-    articles of different copy groups). A pair kept apart is not asked again
+    articles of different copy groups) and the caller does not hold them
+    `together`. A pair kept apart is not asked again
     unless `after_join` allows it anew. The arrays are updated in place; returns
     {part: its units}."""
     parts = {u: [u] for u in range(len(size))}
@@ -219,7 +221,8 @@ def _join_most_alike(csum: np.ndarray, size: np.ndarray, groups: np.ndarray, wit
             break
         parted = groups[a] >= tuning.split_min_groups and groups[b] >= tuning.split_min_groups \
             and bool(langs[a] & langs[b]) and pairs[a] > 0 and pairs[b] > 0 \
-            and link[a, b] < tuning.split_cohesion * ((within[a] / pairs[a] + within[b] / pairs[b]) / 2)
+            and link[a, b] < tuning.split_cohesion * ((within[a] / pairs[a] + within[b] / pairs[b]) / 2) \
+            and not (together is not None and together(a, b))
         if parted or (refuses is not None and refuses(a, b, float(link[a, b]))):
             allowed[a, b] = allowed[b, a] = False
             continue
@@ -265,12 +268,58 @@ def split_parts(members: dict[str, tuple[str, Member]], sims: np.ndarray, tuning
     for m in ids:
         langs[unit_of[members[m][0]]].add(members[m][1].lang)
     allowed = ~np.eye(k, dtype=bool)
+    # The same sums over pairs of one language only (`split_language_cohesion`).
+    lang = np.array([members[m][1].lang for m in ids])
+    same = (lang[:, None] == lang[None, :]).astype(float)
+    csum_one, count_one = ind @ (sims * same) @ ind.T, ind @ same @ ind.T
+    np.fill_diagonal(csum_one, 0.0)  # within a copy group: copies, not evidence of one happening
+    np.fill_diagonal(count_one, 0.0)
+    within_one, pairs_one = np.zeros(k), np.zeros(k)
+    weekdays = np.zeros((k, 7))  # how many of each part's reports name each weekday most
+    for m in ids:
+        if members[m][1].weekday is not None:
+            weekdays[unit_of[members[m][0]], members[m][1].weekday] += 1
+    # Each part's earliest and latest publication time and latest written date (nan: none known).
+    first, last = np.full((2, k), np.nan), np.full((2, k), np.nan)
+    for m in ids:
+        u, member = unit_of[members[m][0]], members[m][1]
+        for row, when in enumerate((member.anchor, member.written if tuning.split_language_written else None)):
+            if when is not None:
+                first[row, u], last[row, u] = np.fmin(first[row, u], when), np.fmax(last[row, u], when)
 
     def reopen(a: int, b: int, parts: dict[int, list[int]]) -> None:
         # A part that grew may now join one it was kept apart from.
         allowed[a, :] = allowed[:, a] = [u in parts and u != a for u in range(k)]
+        weekdays[a] += weekdays[b]
+        first[:, a], last[:, a] = np.fmin(first[:, a], first[:, b]), np.fmax(last[:, a], last[:, b])
+        within_one[a] += within_one[b] + 2 * csum_one[a, b]
+        pairs_one[a] += pairs_one[b] + 2 * count_one[a, b]
+        for sums in (csum_one, count_one):
+            sums[a, :] += sums[b, :]
+            sums[:, a] += sums[:, b]
+            sums[a, a] = 0.0
 
-    parts = _join_most_alike(csum, size, groups, within, pairs, langs, allowed, tuning, after_join=reopen)
+    def alike_within_languages(a: int, b: int) -> bool:
+        # Across languages only names are compared, so parts with different mixes of
+        # languages look less alike than they are: judged again over pairs of one
+        # language, each part's own such pairs the measure.
+        own = [within_one[u] / pairs_one[u] for u in (a, b) if pairs_one[u] > 0]
+        if not tuning.split_language_cohesion or not own or count_one[a, b] <= 0:
+            return False
+        # Reports of one happening are published close together; parts spread wider
+        # hold two happenings already (a cut of them is a step towards parting them).
+        spread = np.fmax(last[:, a], last[:, b]) - np.fmin(first[:, a], first[:, b])
+        if tuning.split_language_days and (spread > tuning.split_language_days * 86400).any():
+            return False
+        if tuning.split_language_weekday and weekdays[a].any() and weekdays[b].any() \
+                and weekdays[a].argmax() != weekdays[b].argmax():
+            return False  # the parts tell of happenings on different weekdays
+        if tuning.split_language_dated and (np.isnan(first[0, a]) or np.isnan(first[0, b])):
+            return False  # an undated part may be a look-alike weeks apart (successive rate decisions)
+        return csum_one[a, b] / count_one[a, b] >= tuning.split_language_cohesion * sum(own) / len(own)
+
+    parts = _join_most_alike(csum, size, groups, within, pairs, langs, allowed, tuning, after_join=reopen,
+                             together=alike_within_languages)
     return _members_of_parts(ids, unit_of, members, parts)
 
 

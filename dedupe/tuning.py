@@ -95,6 +95,14 @@ class Tuning:
     merge_cohesion: float = 0.6  # two events merge only if this close to as alike as the looser is within itself
     split_cohesion: float = 0.7  # two parts of an event this much less alike than within themselves are split
     split_min_groups: int = 4  # copy groups each part needs for that
+    # ... unless, over their pairs of one language, they are at least this share of
+    # their own such pairs' likeness (across languages only names are compared, so
+    # parts of different language mixes look less alike than they are; 0: off).
+    split_language_cohesion: float = 0.0
+    split_language_days: float = 0.0  # ... and both parts' reports published within this many days (0: any)
+    split_language_dated: bool = False  # ... and both parts hold a report with a publication time
+    split_language_written: bool = False  # ... and the latest dates their reports write spread within the days too
+    split_language_weekday: bool = False  # ... and the weekdays the parts name most are the same
     # The same for a cut of an event in two that average link cannot find
     # (`clusters.bisect_parts`; 0: none).
     bisect_cohesion: float = 0.8
