@@ -98,11 +98,11 @@ class Tuning:
     # ... unless, over their pairs of one language, they are at least this share of
     # their own such pairs' likeness (across languages only names are compared, so
     # parts of different language mixes look less alike than they are; 0: off).
-    split_language_cohesion: float = 0.0
-    split_language_days: float = 0.0  # ... and both parts' reports published within this many days (0: any)
+    split_language_cohesion: float = 0.73
+    split_language_days: float = 1.5  # ... and both parts' reports published within this many days (0: any)
     split_language_dated: bool = False  # ... and both parts hold a report with a publication time
-    split_language_written: bool = False  # ... and the latest dates their reports write spread within the days too
-    split_language_weekday: bool = False  # ... and the weekdays the parts name most are the same
+    split_language_written: bool = True  # ... and the latest dates their reports write spread within the days too
+    split_language_weekday: bool = True  # ... and the weekdays the parts name most are the same
     # The same for a cut of an event in two that average link cannot find
     # (`clusters.bisect_parts`; 0: none).
     bisect_cohesion: float = 0.8
@@ -186,7 +186,7 @@ class Tuning:
     # this share of the bar (0: off), when the two storylines are on average alike at
     # `storyline_young_link` of the bar.
     storyline_young_fit: float = 1.5
-    storyline_young_link: float = 0.5
+    storyline_young_link: float = 0.4
     storyline_quiet_days: float = 30.0  # a storyline without a new article this long closes
 
     # Reports of one happening in two languages: an event and a candidate event with
