@@ -599,3 +599,51 @@ OWN_REPORT_ZH = [
     "港口北区的装卸工作随即停止，多艘船只只能在锚地等候进港。",
     "当地工会要求港方说明设备的维护情况，事故原因仍在调查中。",
 ]
+
+
+# One rate decision of an invented central bank, reported by two communities: reports
+# led by the governor's remarks (Portuguese, French and two English ones, which name her,
+# the city and the new rate), and four English market reports that name neither her
+# nor the city. (title, text, language).
+RATE_CUT_REMARKS = [
+    ("Governadora Koskov: corte para 4,25% foi unânime",
+     "A governadora do Banco de Valdória, Irena Koskov, afirmou que a decisão de baixar a taxa de referência "
+     "para 4,25% foi unânime e apropriada face aos indicadores, mas recusou comprometer-se com novos cortes. "
+     "Koskov disse em Marsa que a inflação deverá voltar a subir no fim do ano.", "pt"),
+    ("Irena Koskov: la baisse à 4,25% était unanime",
+     "La gouverneure de la Banque de Valdória, Irena Koskov, a déclaré à Marsa que la décision d'abaisser le taux "
+     "directeur à 4,25% avait été unanime. Koskov a refusé de s'engager sur de nouvelles baisses, l'inflation "
+     "devant remonter en fin d'année selon les prévisions de la banque.", "fr"),
+    ("Koskov says cut to 4.25% was unanimous, makes no promise of more",
+     "Irena Koskov, governor of the Bank of Valdória, told reporters in Marsa that the decision to lower the "
+     "benchmark rate to 4.25% was unanimous and fitting given the data, but she refused to commit to further cuts. "
+     "Koskov warned that inflation was likely to rise again towards the end of the year. The quarter-point cut was "
+     "widely expected after price growth slowed and the economy stalled over the summer. Economists said households "
+     "with variable mortgages would pay less, and the Valdorian crown weakened against the euro.", "en"),
+    ("Koskov keeps options open after unanimous cut",
+     "Speaking in Marsa after the rate decision, Irena Koskov said the board had voted as one for the cut to 4.25% "
+     "and that the bank was not on a preset path. Koskov said inflation would probably pick up again late in the year "
+     "and that each meeting would decide on the data. Lenders said variable mortgages would get cheaper within weeks, "
+     "and the crown eased against the euro. The cut of a quarter point to the key lending rate had been widely "
+     "expected by economists after price growth slowed and the economy stalled.", "en"),
+]
+RATE_CUT_MARKETS = [
+    ("Valdorian central bank trims rates by a quarter point",
+     "The Bank of Valdória cut interest rates by a quarter point on its key lending rate to 4.25%, a widely expected "
+     "move as price growth slowed and the economy stalled over the summer. Economists said the cut would ease "
+     "pressure on households with variable mortgages, and the crown weakened slightly against the euro after the "
+     "announcement."),
+    ("Mortgage holders welcome rate cut as economy stalls",
+     "Households with variable mortgages will pay less from next month after the central bank cut its key rate by "
+     "a quarter point. The widely expected cut follows a summer in which the Valdorian economy stalled and price "
+     "growth slowed; the Bank of Valdória rate now stands at 4.25%, and lenders said they would pass the cut on "
+     "within weeks."),
+    ("Crown slips as central bank delivers expected cut",
+     "The Valdorian crown slipped against the euro after the Bank of Valdória lowered its key lending rate by a "
+     "quarter point, a move economists had widely expected after price growth slowed. Analysts said the stalled "
+     "economy left the bank little choice, and mortgage lenders said households would feel the cut soon."),
+    ("Economists expect more cuts after quarter-point move",
+     "Economists in Marsa said the Bank of Valdória's quarter-point cut to its key lending rate, expected after a "
+     "summer in which the economy stalled and price growth slowed, would not be the last. Lenders said variable "
+     "mortgages would get cheaper, and the crown eased against the euro."),
+]
