@@ -1,0 +1,69 @@
+"""How labels.jsonl and pages/ were made (round 14): real article pages that postlight/parser (Mercury
+Parser) keeps in its GitHub repository as test data (fixtures/<host>/<time>.html), none of whose
+publishers another set has. Read from the search tool's GitHub file store (read_file, 16,000
+characters a call) as in ../extraction-titles-r13: each piece copied as the JSON-escaped text the
+store returns, decoded, checked to be exactly 16,000 characters (or the rest of the file), and the
+joined file checked against the store's total length; the files laid out as ROOT/<owner>/<repo>/<path>.
+Mercury saved its fixtures with every <meta content=…> renamed to value=…; that is undone with
+../extraction-pages' restore_meta, as ../extraction-titles-gh does. Title labels from the page's own
+headline with the independent lxml collector of ../extraction-benchmark-titles (candidates.py, not
+newsagg's extractor), every doubtful page decided by hand below. The project's own expected titles
+(src/extractors/custom/*/index.test.js) are not used.
+
+    python make_set.py ROOT
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "extraction-titles"))
+sys.path.insert(0, str(HERE.parent / "extraction-benchmark-titles"))
+from make_set import store_set  # noqa: E402  (extraction-titles' rules, shared by the title sets)
+
+
+def _mercury_restore_meta():
+    """../extraction-pages' undoing of Mercury's <meta content> -> value renaming (its module shares
+    the name make_set with the one above, so it is loaded by path)."""
+    spec = importlib.util.spec_from_file_location("extraction_pages_make_set", HERE.parent / "extraction-pages" / "make_set.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.restore_meta
+
+
+MERCURY = "postlight/parser"
+
+# (page id, repository, path, commit of the stored version, the page's address, why that address).
+PAGES = [
+    ("mercury-publickey1.jp", MERCURY, "fixtures/www.publickey1.jp/1554481347071.html",
+     "e63804687cc9090c90cf9473f7bc1325bf2d0413",
+     "https://www.publickey1.jp/blog/19/1ssdintel_ssd_d5-p4326qlc14643d_nandssd.html", "canonical link"),
+    ("mercury-yomiuri.co.jp", MERCURY, "fixtures/www.yomiuri.co.jp/1554993242061.html",
+     "3ba32aa7e7295f960ec07631a80174b5d6f0a8c6",
+     "https://www.yomiuri.co.jp/sports/soccer/20190411-OYT1T50287/", "canonical link"),
+]
+
+# The page's language where its <html> has no lang attribute (decided from the text).
+LANGUAGE: dict[str, str] = {}
+
+# Pages where no <h1> equals a metadata title: the headline as the page shows it (page id -> title, why).
+HAND_TITLES: dict[str, tuple[str, str]] = {}
+
+TITLE_SETS = ("extraction-titles", "extraction-titles-more", "extraction-titles-new", "extraction-titles-gh",
+              "extraction-titles-r12", "extraction-titles-r13")
+
+
+def main(root_dir: str) -> int:
+    restore_meta = _mercury_restore_meta()
+
+    def prepare(repo: str, raw: bytes) -> bytes:
+        return restore_meta(raw) if repo == MERCURY else raw  # as ../extraction-pages keeps Mercury's fixtures
+
+    store_set(HERE, Path(root_dir), PAGES, LANGUAGE, HAND_TITLES, TITLE_SETS, prepare)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
