@@ -46,6 +46,9 @@ PAGES = [
     ("mercury-itmedia.co.jp", MERCURY, "fixtures/www.itmedia.co.jp/1550977733079.html",
      "02d9b20f8f70be02558a4a9323697eed84c30715",
      "https://www.itmedia.co.jp/pcuser/articles/1902/22/news089.html", "canonical link"),
+    ("mercury-buzzap.jp", MERCURY, "fixtures/buzzap.jp.html",
+     "d18fd995141cd3a4cb4fcbac4653db3f018e38f2",
+     "https://buzzap.jp/news/20190302-reduced-tax-rate-benefit/", "canonical link"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
