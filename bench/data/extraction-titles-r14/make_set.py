@@ -49,6 +49,9 @@ PAGES = [
     ("mercury-buzzap.jp", MERCURY, "fixtures/buzzap.jp.html",
      "d18fd995141cd3a4cb4fcbac4653db3f018e38f2",
      "https://buzzap.jp/news/20190302-reduced-tax-rate-benefit/", "canonical link"),
+    ("mercury-wired.jp", MERCURY, "fixtures/wired.jp/1556585529692.html",
+     "ab57612f559c30350af65519beb827cb826ec249",
+     "https://wired.jp/2019/04/25/helvetica-now/", "canonical link"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
@@ -60,6 +63,9 @@ HAND_TITLES = {
                               "the <h1>'s <big> headline, without its kicker in <small> ('さらば平成、さらば水冷、いくぜNUC：') and without "
                               "the page counter ' (1/2)' (page 1 of 2; the site's own ranking list on the page names the article "
                               "without it); og:title and <title> keep the counter"),
+    "mercury-wired.jp": ("あの有名フォント「Helvetica」は、こうしてデジタル時代に生まれ変わった",
+                         "the article's <h1 class=post-title> (the other <h1>s are related articles); og:title and <title> add "
+                         "'｜WIRED.jp' after a full-width bar, which the shared separator rule does not split"),
 }
 
 TITLE_SETS = ("extraction-titles", "extraction-titles-more", "extraction-titles-new", "extraction-titles-gh",
