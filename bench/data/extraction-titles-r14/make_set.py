@@ -52,6 +52,9 @@ PAGES = [
     ("mercury-wired.jp", MERCURY, "fixtures/wired.jp/1556585529692.html",
      "ab57612f559c30350af65519beb827cb826ec249",
      "https://wired.jp/2019/04/25/helvetica-now/", "canonical link"),
+    ("mercury-gizmodo.jp", MERCURY, "fixtures/www.gizmodo.jp/1555839535234.html",
+     "ab57612f559c30350af65519beb827cb826ec249",
+     "https://www.gizmodo.jp/2019/04/suica-gashapon-bandai.html", "canonical link"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
