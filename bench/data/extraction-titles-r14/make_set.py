@@ -55,6 +55,10 @@ PAGES = [
     ("mercury-gizmodo.jp", MERCURY, "fixtures/www.gizmodo.jp/1555839535234.html",
      "ab57612f559c30350af65519beb827cb826ec249",
      "https://www.gizmodo.jp/2019/04/suica-gashapon-bandai.html", "canonical link"),
+    ("mercury-med.stanford.edu", MERCURY, "fixtures/med.stanford.edu/1586865924397.html",
+     "5da9abb2b1d0e85d19580e54492cda4394cce08a",
+     "http://med.stanford.edu/news/all-news/2020/04/smart-toilet-monitors-for-signs-of-disease.html",
+     "og:url (no canonical link)"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
