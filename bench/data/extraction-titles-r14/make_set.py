@@ -59,10 +59,13 @@ PAGES = [
      "5da9abb2b1d0e85d19580e54492cda4394cce08a",
      "http://med.stanford.edu/news/all-news/2020/04/smart-toilet-monitors-for-signs-of-disease.html",
      "og:url (no canonical link)"),
+    ("mercury-infoq.com", MERCURY, "fixtures/www.infoq.com/1554555811551.html",
+     "adca6c7b84eb8dd670b7461f6d91c9095d08eeba",
+     "https://www.infoq.com/jp/news/2019/02/chrome-never-slow-mode", "canonical link"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
-LANGUAGE: dict[str, str] = {}
+LANGUAGE = {"mercury-infoq.com": "ja"}  # InfoQ Japan; its <html> has no lang
 
 # Pages where no <h1> equals a metadata title: the headline as the page shows it (page id -> title, why).
 HAND_TITLES = {
