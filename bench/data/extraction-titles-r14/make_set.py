@@ -62,6 +62,9 @@ PAGES = [
     ("mercury-infoq.com", MERCURY, "fixtures/www.infoq.com/1554555811551.html",
      "adca6c7b84eb8dd670b7461f6d91c9095d08eeba",
      "https://www.infoq.com/jp/news/2019/02/chrome-never-slow-mode", "canonical link"),
+    ("mercury-mynavi.jp", MERCURY, "fixtures/news.mynavi.jp/1550913587143.html",
+     "e458feee968c2e1689a38d0a819b9b9db9538967",
+     "https://news.mynavi.jp/article/20190222-775563/", "canonical link"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
