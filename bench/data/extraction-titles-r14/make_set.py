@@ -65,6 +65,9 @@ PAGES = [
     ("mercury-mynavi.jp", MERCURY, "fixtures/news.mynavi.jp/1550913587143.html",
      "e458feee968c2e1689a38d0a819b9b9db9538967",
      "https://news.mynavi.jp/article/20190222-775563/", "canonical link"),
+    ("mercury-asahi.com", MERCURY, "fixtures/www.asahi.com/1551436747155.html",
+     "32f9eb47006c1fa14ea4034373ee8b89c7c4103f",
+     "https://www.asahi.com/articles/ASM2Q5HKNM2QUCVL02D.html", "canonical link"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
@@ -79,6 +82,10 @@ HAND_TITLES = {
     "mercury-wired.jp": ("あの有名フォント「Helvetica」は、こうしてデジタル時代に生まれ変わった",
                          "the article's <h1 class=post-title> (the other <h1>s are related articles); og:title and <title> add "
                          "'｜WIRED.jp' after a full-width bar, which the shared separator rule does not split"),
+    "mercury-asahi.com": ("メディア芸術祭賞、「チコちゃんに叱られる！」が受賞",
+                          "the article's <h1> (equal to the page's <meta name=TITLE>, which the collector does not read); "
+                          "og:title, twitter:title and <title> add '：朝日新聞デジタル' after a full-width colon, which the "
+                          "shared separator rule does not split"),
 }
 
 TITLE_SETS = ("extraction-titles", "extraction-titles-more", "extraction-titles-new", "extraction-titles-gh",
