@@ -68,6 +68,9 @@ PAGES = [
     ("mercury-asahi.com", MERCURY, "fixtures/www.asahi.com/1551436747155.html",
      "32f9eb47006c1fa14ea4034373ee8b89c7c4103f",
      "https://www.asahi.com/articles/ASM2Q5HKNM2QUCVL02D.html", "canonical link"),
+    ("mercury-rbbtoday.com", MERCURY, "fixtures/www.rbbtoday.com/1556596828041.html",
+     "950dd0f93efd4bae6fc4b3951af75832d9cdf3c8",
+     "https://www.rbbtoday.com/article/2019/04/19/169284.html", "canonical link"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
