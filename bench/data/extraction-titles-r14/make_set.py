@@ -71,6 +71,10 @@ PAGES = [
     ("mercury-rbbtoday.com", MERCURY, "fixtures/www.rbbtoday.com/1556596828041.html",
      "950dd0f93efd4bae6fc4b3951af75832d9cdf3c8",
      "https://www.rbbtoday.com/article/2019/04/19/169284.html", "canonical link"),
+    ("mercury-indiatimes.com", MERCURY, "fixtures/timesofindia.indiatimes.com/1570663350014.html",
+     "bc423e493c21bcd1eaf271459c060b9c9da06737",
+     "https://timesofindia.indiatimes.com/india/china-snubs-imran-says-resolve-jk-bilaterally/articleshow/71496416.cms",
+     "canonical link"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
@@ -89,6 +93,10 @@ HAND_TITLES = {
                           "the article's <h1> (equal to the page's <meta name=TITLE>, which the collector does not read); "
                           "og:title, twitter:title and <title> add '：朝日新聞デジタル' after a full-width colon, which the "
                           "shared separator rule does not split"),
+    "mercury-indiatimes.com": ("China snubs Imran Khan, says resolve J&K bilaterally",
+                               "the article's <h1> (the breadcrumb's last item says the same); og:title, twitter:title and "
+                               "<title> carry a longer SEO headline ('Kashmir issue: China snubs Imran Khan, says resolve "
+                               "Jammu and Kashmir bilaterally | India News - Times of India') that the page does not show"),
 }
 
 TITLE_SETS = ("extraction-titles", "extraction-titles-more", "extraction-titles-new", "extraction-titles-gh",
