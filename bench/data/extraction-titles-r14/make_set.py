@@ -75,6 +75,9 @@ PAGES = [
      "bc423e493c21bcd1eaf271459c060b9c9da06737",
      "https://timesofindia.indiatimes.com/india/china-snubs-imran-says-resolve-jk-bilaterally/articleshow/71496416.cms",
      "canonical link"),
+    ("mercury-iij.ad.jp", MERCURY, "fixtures/sect.iij.ad.jp/1556565011470.html",
+     "950dd0f93efd4bae6fc4b3951af75832d9cdf3c8",
+     "https://sect.iij.ad.jp/d/2019/02/134052.html", "the page's own 'この記事のURL' link (no canonical link or og:url)"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
@@ -97,6 +100,9 @@ HAND_TITLES = {
                                "the article's <h1> (the breadcrumb's last item says the same); og:title, twitter:title and "
                                "<title> carry a longer SEO headline ('Kashmir issue: China snubs Imran Khan, says resolve "
                                "Jammu and Kashmir bilaterally | India News - Times of India') that the page does not show"),
+    "mercury-iij.ad.jp": ("Masscan と ZMap によるスキャンの違い",
+                          "the article's own heading (<h3 id=masscanzmap>; the page's only <h1> is the IIJ-SECT logo), also the "
+                          "breadcrumb's last item; og:title and <title> put the blog's name 'IIJ Security Diary: ' before it"),
 }
 
 TITLE_SETS = ("extraction-titles", "extraction-titles-more", "extraction-titles-new", "extraction-titles-gh",
