@@ -467,3 +467,21 @@ def test_a_headline_whose_first_word_the_title_leaves_off(tmp_path):
     url = "https://www.harbour-office.example/berths/fees.html"
     assert cli_title(tmp_path, text("New"), url) == "New clearer fees for berth changes"
     assert cli_title(tmp_path, text("Jun 17"), url) == "Clearer fees for berth changes"
+
+
+def test_a_japanese_sites_name_after_a_full_width_colon(tmp_path):
+    """og:title and <title> 'Headline：Site' with the site's own name (og:site_name) after a full-width
+    colon, no spaces, as Japanese newspapers write it ('…が受賞：朝日新聞デジタル'): the headline without it,
+    with the page's <h1> or without one, through the CLI. A full-width colon inside the headline (a
+    kicker, 'いくぜNUC：…') stays."""
+    def text(title: str, h1: str | None) -> str:
+        heading = f"<h1>{h1}</h1>" if h1 else ""
+        return (f"<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'><title>{title}</title>"
+                f"<meta property='og:title' content='{title}'><meta property='og:site_name' content='湾岸新聞デジタル'>"
+                f"</head><body><nav><a href='/'>湾岸新聞デジタル</a></nav><article>{heading}{BODY}</article></body></html>")
+    url = "https://www.wangan-shimbun.example/articles/AS2019030100.html"
+    headline = "港の新しい桟橋が完成、来月から大型船も"
+    assert cli_title(tmp_path, text(f"{headline}：湾岸新聞デジタル", headline), url) == headline
+    assert cli_title(tmp_path, text(f"{headline}：湾岸新聞デジタル", None), url) == headline
+    kicker = "いくぜ桟橋：港の新しい桟橋が完成"
+    assert cli_title(tmp_path, text(kicker, kicker), url) == kicker

@@ -144,6 +144,11 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
     paren = _IN_PARENS.match(title)
     if paren and _is_site(paren.group(2), keys):
         title = paren.group(1)
+    # 'Headline：Site': a Japanese site's name after a full-width colon, no spaces ('…が受賞：朝日新聞デジタル');
+    # only the site's own name, a colon inside the headline ('さらば平成：Intel NUC…') stays
+    tail = _FULLWIDTH_SITE.match(title)
+    if tail and _is_site(tail.group(2), keys):
+        title = tail.group(1)
     parts = _SEPARATOR.split(title)
     seps = _SEPARATOR.findall(title)
     if len(parts) < 2:
@@ -190,6 +195,7 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
 
 _SITE_LABEL = re.compile(r"^([^:]{3,60}):\s+(\S.*)$")
 _IN_PARENS = re.compile(r"^(.*\S)\s+\(([^()]{2,60})\)$")
+_FULLWIDTH_SITE = re.compile(r"^(.*\S)\s*：\s*([^：]{2,60})$")
 _PAGE = re.compile(r"^(?:page|seite|página|pagina|strona|sida|side)\s+\d+(?:\s+(?:of|von|de|di|sur)\s+\d+)?$", re.I)
 _BARS = {"|", "｜", "│", "»", "›", "/", "::"}
 
