@@ -158,8 +158,9 @@ def write(values: dict[str, object]) -> None:
 
 
 def fit(runs: dict[str, list[list[dict]]], base: Tuning, rounds: int, ridge: float,
-        chances: list[float], label: str = "") -> dict[str, object]:
-    """The fitted `Tuning` values (weights, join and merge chance) on `runs` alone."""
+        chances: list[float], label: str = "", merges_only: bool = False) -> dict[str, object]:
+    """The fitted `Tuning` values (weights, join and merge chance) on `runs` alone;
+    `merges_only`: the chance vetoes only a second event's merge (join_chance 0)."""
     pool: list[tuple[np.ndarray, int]] = []
     tuning = replace(base, event_weights=PLAIN_BAR)
     weights: tuple = PLAIN_BAR
@@ -174,12 +175,13 @@ def fit(runs: dict[str, list[list[dict]]], base: Tuning, rounds: int, ridge: flo
         tuning = replace(base, event_weights=weights)
     best = None
     for chance in chances:
-        score, per_set = mean_f1(runs, replace(tuning, join_chance=chance, merge_chance=chance))
-        print(json.dumps({"fit": label, "join_chance": chance, "mean_events_f1": round(score, 4),
+        join = 0.0 if merges_only else chance
+        score, per_set = mean_f1(runs, replace(tuning, join_chance=join, merge_chance=chance))
+        print(json.dumps({"fit": label, "chance": chance, "mean_events_f1": round(score, 4),
                           "per_set": {k: round(v, 4) for k, v in per_set.items()}}), file=sys.stderr, flush=True)
         if best is None or score > best[0]:
             best = (score, chance)
-    return {"event_weights": weights, "join_chance": best[1], "merge_chance": best[1]}
+    return {"event_weights": weights, "join_chance": 0.0 if merges_only else best[1], "merge_chance": best[1]}
 
 
 def eval_orders(name: str, settings: dict[str, object], out: Path) -> None:
@@ -198,6 +200,8 @@ def main() -> None:
     parser.add_argument("--shuffles", type=int, default=2, help="seeded shuffles of each tune split besides file order")
     parser.add_argument("--ridge", type=float, default=1.0)
     parser.add_argument("--chances", default="0.2,0.3,0.4,0.5", help="join_chance values tried")
+    parser.add_argument("--merges-only", action="store_true",
+                        help="the chance vetoes only merges of a second event (join_chance 0; the grid sets merge_chance)")
     parser.add_argument("--base", default="{}", help="other Tuning values (JSON) to train and compare under")
     parser.add_argument("--sets", default=",".join(TUNE_SETS), help="tune sets to fit on (names of TUNE_SETS)")
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True,
@@ -214,7 +218,8 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown tune sets: {', '.join(unknown)} (use {', '.join(TUNE_SETS)})")
     if args.leave_one_out is None:
-        values = fit(orders(args.shuffles, names), base, args.rounds, args.ridge, chances, "+".join(names))
+        values = fit(orders(args.shuffles, names), base, args.rounds, args.ridge, chances, "+".join(names),
+                     args.merges_only)
         print(json.dumps(values))
         if args.write:
             write(values)
@@ -222,7 +227,8 @@ def main() -> None:
     out = args.leave_one_out
     for left_out in (args.leave_out.split(",") if args.leave_out else names):
         training = [n for n in names if n != left_out]
-        values = fit(orders(args.shuffles, training), base, args.rounds, args.ridge, chances, f"without {left_out}")
+        values = fit(orders(args.shuffles, training), base, args.rounds, args.ridge, chances, f"without {left_out}",
+                     args.merges_only)
         (out / "weights").mkdir(parents=True, exist_ok=True)
         (out / "weights" / f"{left_out}.json").write_text(json.dumps(values) + "\n")
         eval_orders(left_out, base_settings, out / "before" / f"{left_out}.txt")
