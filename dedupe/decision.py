@@ -44,6 +44,11 @@ EVIDENCE = (
     "both_written",
     "lead",  # its fit minus the best other event's fit (the best other's when it is not the best)
     "found_share",  # share of the event's members the lookup found as candidates
+    "same_language",  # the event holds reports in the article's language
+    "day_agrees",  # the latest day of the year it writes lies within the event's (both write one)
+    "both_days",
+    "weekday_share",  # share of the event's weekday-naming reports that name the weekday it names most
+    "both_weekdays",
 )
 
 
@@ -86,6 +91,8 @@ def event_evidence(f: Features, events: dict[str, EventRecord], fits: dict[str, 
             gap = min(abs(f.anchor - span.anchor_min), abs(f.anchor - span.anchor_max)) / 86400.0
         written = f.written is not None and span.written_max is not None
         written_gap = abs(f.written - span.written_max) / 86400.0 if written else 0.0
+        days = f.day is not None and span.day_min is not None
+        weekdays = f.weekday is not None and bool(span.weekdays) and sum(span.weekdays) > 0
         out[e] = np.array([
             math.log(fit + 1e-3),
             float(terms[i]) / size if f.lang in rec.centroid.langs else 0.0,
@@ -100,6 +107,11 @@ def event_evidence(f: Features, events: dict[str, EventRecord], fits: dict[str, 
             float(written),
             fit - (second if fit >= best else best),
             min(found.get(e, 0) / size, 1.0),
+            float(f.lang in rec.centroid.langs),
+            float(days and span.day_min <= f.day <= span.day_max),
+            float(days),
+            span.weekdays[f.weekday] / sum(span.weekdays) if weekdays else 0.0,
+            float(weekdays),
         ])
     return out
 
