@@ -16,7 +16,9 @@ from the candidates the engine really scores; the engine then joins an event
 it fits at the bar only when the chance clears `Tuning.join_chance`. Shipped
 without weights (the plain bar, `fit >= 1`, alone): on the tune splits the
 fitted decision ranked candidates better than the fit but chose no better
-among the joins that matter (bench/README.md, round 6).
+among the joins that matter (bench/README.md, round 6); fitted on six of the
+seven tune sets and scored on the seventh it lost to the plain bar too, with
+five more time and language measures as well (round 14).
 """
 from __future__ import annotations
 
@@ -44,11 +46,6 @@ EVIDENCE = (
     "both_written",
     "lead",  # its fit minus the best other event's fit (the best other's when it is not the best)
     "found_share",  # share of the event's members the lookup found as candidates
-    "same_language",  # the event holds reports in the article's language
-    "day_agrees",  # the latest day of the year it writes lies within the event's (both write one)
-    "both_days",
-    "weekday_share",  # share of the event's weekday-naming reports that name the weekday it names most
-    "both_weekdays",
 )
 
 
@@ -91,8 +88,6 @@ def event_evidence(f: Features, events: dict[str, EventRecord], fits: dict[str, 
             gap = min(abs(f.anchor - span.anchor_min), abs(f.anchor - span.anchor_max)) / 86400.0
         written = f.written is not None and span.written_max is not None
         written_gap = abs(f.written - span.written_max) / 86400.0 if written else 0.0
-        days = f.day is not None and span.day_min is not None
-        weekdays = f.weekday is not None and bool(span.weekdays) and sum(span.weekdays) > 0
         out[e] = np.array([
             math.log(fit + 1e-3),
             float(terms[i]) / size if f.lang in rec.centroid.langs else 0.0,
@@ -107,11 +102,6 @@ def event_evidence(f: Features, events: dict[str, EventRecord], fits: dict[str, 
             float(written),
             fit - (second if fit >= best else best),
             min(found.get(e, 0) / size, 1.0),
-            float(f.lang in rec.centroid.langs),
-            float(days and span.day_min <= f.day <= span.day_max),
-            float(days),
-            span.weekdays[f.weekday] / sum(span.weekdays) if weekdays else 0.0,
-            float(weekdays),
         ])
     return out
 
