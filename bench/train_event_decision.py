@@ -1,8 +1,17 @@
 """Fit the story engine's learned event decision (`newsagg.dedupe.decision`) on the
 tune splits, reproducibly:
 
-    python bench/train_event_decision.py            # print the fitted Tuning values
-    python bench/train_event_decision.py --write    # and write them into dedupe/tuning.py
+    python bench/train_event_decision.py            # fit on the seven tune splits, write dedupe/tuning.py
+    python bench/train_event_decision.py --no-write # print the fitted Tuning values only
+    python bench/train_event_decision.py --leave-one-out /tmp/loso   # seven fits, each set scored unseen
+
+Leave one set out (`--leave-one-out DIR`): for each tune set in turn (or those of
+`--leave-out`), the decision is fitted on the other sets' tune splits only and the
+left-out split is scored by `bench/eval_orders.py` (file order + 5 shuffles) with
+the fitted values (`--tuning`) and with the plain bar (the current defaults), into
+DIR/after/NAME.txt and DIR/before/NAME.txt (weights in DIR/weights/NAME.json); then
+`bench/accept.py --before DIR/before/* --after DIR/after/*` judges the figures of
+sets no fit saw.
 
 Training rows are the candidate events the engine really scores: each tune split
 is streamed through the engine (file order and a few seeded shuffles, publication
@@ -22,6 +31,7 @@ import json
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -39,10 +49,16 @@ from newsagg.dedupe.state import LocalState
 from newsagg.dedupe.tuning import Tuning
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+# The seven tune sets (their tune splits only; dated-events-7 and later are kept aside whole).
 TUNE_SETS = {
     "dev": ROOT.parent / "shared" / "data" / "news-events-dev.jsonl",
-    "dated": ROOT / "bench" / "data" / "dated-events" / "dated-events.jsonl",
-    "vi": ROOT / "bench" / "data" / "dated-events-vi" / "events.jsonl",
+    "dated": DATA / "dated-events" / "dated-events.jsonl",
+    "vi": DATA / "dated-events-vi" / "events.jsonl",
+    "d3": DATA / "dated-events-3" / "events.jsonl",
+    "d4": DATA / "dated-events-4" / "events.jsonl",
+    "d5": DATA / "dated-events-5" / "events.jsonl",
+    "d6": DATA / "dated-events-6" / "events.jsonl",
 }
 # No veto: every chance 1 (the plain bar decides alone).
 PLAIN_BAR = (0.0,) * len(EVIDENCE) + (50.0,)
@@ -89,10 +105,11 @@ def stream(rows: list[dict], tuning: Tuning, pool: list | None) -> float:
     return ev.score([event_of[r["id"]] for r in rows], [gold[r["id"]] for r in rows])["bcubed"]["f1"]
 
 
-def orders(shuffles: int) -> dict[str, list[list[dict]]]:
-    """Each tune split in file order and `shuffles` seeded shuffles (publication order kept)."""
+def orders(shuffles: int, names: list[str]) -> dict[str, list[list[dict]]]:
+    """Each named tune split in file order and `shuffles` seeded shuffles (publication order kept)."""
     out = {}
-    for name, path in TUNE_SETS.items():
+    for name in names:
+        path = TUNE_SETS[name]
         rows = ev.select_split(ev.load_labelled(path), "tune")
         runs = []
         for seed in [None, *range(1, shuffles + 1)]:
@@ -140,39 +157,84 @@ def write(values: dict[str, object]) -> None:
     path.write_text(new)
 
 
+def fit(runs: dict[str, list[list[dict]]], base: Tuning, rounds: int, ridge: float,
+        chances: list[float], label: str = "", merges_only: bool = False) -> dict[str, object]:
+    """The fitted `Tuning` values (weights, join and merge chance) on `runs` alone;
+    `merges_only`: the chance vetoes only a second event's merge (join_chance 0)."""
+    pool: list[tuple[np.ndarray, int]] = []
+    tuning = replace(base, event_weights=PLAIN_BAR)
+    weights: tuple = PLAIN_BAR
+    for round_ in range(rounds):
+        f1 = {name: [round(stream(rows, tuning, pool), 4) for rows in rs] for name, rs in runs.items()}
+        x = np.vstack([r[0] for r in pool])
+        y = np.array([r[1] for r in pool], dtype=np.float64)
+        weights = tuple(round(float(v), 4) for v in fit_logistic(x, y, ridge))
+        print(json.dumps({"fit": label, "round": round_, "rows": len(pool), "positive": int(y.sum()),
+                          "events_f1": f1, "weights": dict(zip([*EVIDENCE, "intercept"], weights))}),
+              file=sys.stderr, flush=True)
+        tuning = replace(base, event_weights=weights)
+    best = None
+    for chance in chances:
+        join = 0.0 if merges_only else chance
+        score, per_set = mean_f1(runs, replace(tuning, join_chance=join, merge_chance=chance))
+        print(json.dumps({"fit": label, "chance": chance, "mean_events_f1": round(score, 4),
+                          "per_set": {k: round(v, 4) for k, v in per_set.items()}}), file=sys.stderr, flush=True)
+        if best is None or score > best[0]:
+            best = (score, chance)
+    return {"event_weights": weights, "join_chance": 0.0 if merges_only else best[1], "merge_chance": best[1]}
+
+
+def eval_orders(name: str, settings: dict[str, object], out: Path) -> None:
+    """`bench/eval_orders.py` on one set's tune split under `settings` (JSON), saved whole to `out`."""
+    command = [sys.executable, str(ROOT / "bench" / "eval_orders.py"), str(TUNE_SETS[name]), "--split", "tune"]
+    if settings:
+        command += ["--tuning", json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()})]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w") as stdout:
+        subprocess.run(command, stdout=stdout, check=True, cwd=ROOT)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of streaming and fitting (the first runs the plain bar)")
     parser.add_argument("--shuffles", type=int, default=2, help="seeded shuffles of each tune split besides file order")
     parser.add_argument("--ridge", type=float, default=1.0)
     parser.add_argument("--chances", default="0.2,0.3,0.4,0.5", help="join_chance values tried")
+    parser.add_argument("--merges-only", action="store_true",
+                        help="the chance vetoes only merges of a second event (join_chance 0; the grid sets merge_chance)")
     parser.add_argument("--base", default="{}", help="other Tuning values (JSON) to train and compare under")
-    parser.add_argument("--write", action="store_true", help="write the values into dedupe/tuning.py")
+    parser.add_argument("--sets", default=",".join(TUNE_SETS), help="tune sets to fit on (names of TUNE_SETS)")
+    parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True,
+                        help="write the values fitted on --sets into dedupe/tuning.py (not with --leave-one-out)")
+    parser.add_argument("--leave-one-out", type=Path, metavar="DIR",
+                        help="fit without each set in turn and score it unseen (plain bar and learned) into DIR")
+    parser.add_argument("--leave-out", default="", help="with --leave-one-out: only these sets in turn (default: all)")
     args = parser.parse_args()
-    base = replace(Tuning(), **json.loads(args.base), event_weights=(), join_chance=0.5, merge_chance=0.5)
-    runs = orders(args.shuffles)
-    pool: list[tuple[np.ndarray, int]] = []
-    tuning = replace(base, event_weights=PLAIN_BAR)
-    weights: tuple = PLAIN_BAR
-    for round_ in range(args.rounds):
-        f1 = {name: [round(stream(rows, tuning, pool), 4) for rows in rs] for name, rs in runs.items()}
-        x = np.vstack([r[0] for r in pool])
-        y = np.array([r[1] for r in pool], dtype=np.float64)
-        weights = tuple(round(float(v), 4) for v in fit_logistic(x, y, args.ridge))
-        print(json.dumps({"round": round_, "rows": len(pool), "positive": int(y.sum()), "events_f1": f1,
-                          "weights": dict(zip([*EVIDENCE, "intercept"], weights))}), file=sys.stderr)
-        tuning = replace(base, event_weights=weights)
-    best = None
-    for chance in [float(c) for c in args.chances.split(",")]:
-        score, per_set = mean_f1(runs, replace(tuning, join_chance=chance, merge_chance=chance))
-        print(json.dumps({"join_chance": chance, "mean_events_f1": round(score, 4),
-                          "per_set": {k: round(v, 4) for k, v in per_set.items()}}), file=sys.stderr)
-        if best is None or score > best[0]:
-            best = (score, chance)
-    values = {"event_weights": weights, "join_chance": best[1], "merge_chance": best[1]}
-    print(json.dumps(values))
-    if args.write:
-        write(values)
+    chances = [float(c) for c in args.chances.split(",")]
+    base_settings = json.loads(args.base)
+    base = replace(Tuning(), **base_settings, event_weights=(), join_chance=0.5, merge_chance=0.5)
+    names = args.sets.split(",")
+    unknown = [n for n in names if n not in TUNE_SETS]
+    if unknown:
+        raise SystemExit(f"unknown tune sets: {', '.join(unknown)} (use {', '.join(TUNE_SETS)})")
+    if args.leave_one_out is None:
+        values = fit(orders(args.shuffles, names), base, args.rounds, args.ridge, chances, "+".join(names),
+                     args.merges_only)
+        print(json.dumps(values))
+        if args.write:
+            write(values)
+        return
+    out = args.leave_one_out
+    for left_out in (args.leave_out.split(",") if args.leave_out else names):
+        training = [n for n in names if n != left_out]
+        values = fit(orders(args.shuffles, training), base, args.rounds, args.ridge, chances, f"without {left_out}",
+                     args.merges_only)
+        (out / "weights").mkdir(parents=True, exist_ok=True)
+        (out / "weights" / f"{left_out}.json").write_text(json.dumps(values) + "\n")
+        eval_orders(left_out, base_settings, out / "before" / f"{left_out}.txt")
+        eval_orders(left_out, {**base_settings, **values}, out / "after" / f"{left_out}.txt")
+        print(json.dumps({"left_out": left_out, **values}), flush=True)
+    print(f"python bench/accept.py --before {out}/before/*.txt --after {out}/after/*.txt")
 
 
 if __name__ == "__main__":
