@@ -11,24 +11,13 @@ titles and metadata are not used.
 """
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "extraction-titles"))
 sys.path.insert(0, str(HERE.parent / "extraction-benchmark-titles"))
-from make_set import store_set  # noqa: E402  (extraction-titles' rules, shared by the title sets)
-
-
-def _mercury_restore_meta():
-    """../extraction-pages' undoing of Mercury's <meta content> -> value renaming (its module shares
-    the name make_set with the one above, so it is loaded by path)."""
-    spec = importlib.util.spec_from_file_location("extraction_pages_make_set", HERE.parent / "extraction-pages" / "make_set.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.restore_meta
-
+from make_set import mercury_restore_meta, store_set  # noqa: E402  (extraction-titles' rules, shared by the title sets)
 
 # (page id, repository, path, commit of the stored version, the page's address, why that address).
 # Addresses from the page's canonical link (or og:url) where it has one.
@@ -69,7 +58,7 @@ HAND_TITLES = {
 
 
 def main(root_dir: str) -> int:
-    restore_meta = _mercury_restore_meta()
+    restore_meta = mercury_restore_meta()
 
     def prepare(repo: str, raw: bytes) -> bytes:
         return restore_meta(raw) if repo == "postlight/parser" else raw  # as ../extraction-pages keeps Mercury's fixtures

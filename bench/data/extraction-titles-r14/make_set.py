@@ -14,24 +14,13 @@ newsagg's extractor), every doubtful page decided by hand below. The project's o
 """
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "extraction-titles"))
 sys.path.insert(0, str(HERE.parent / "extraction-benchmark-titles"))
-from make_set import store_set  # noqa: E402  (extraction-titles' rules, shared by the title sets)
-
-
-def _mercury_restore_meta():
-    """../extraction-pages' undoing of Mercury's <meta content> -> value renaming (its module shares
-    the name make_set with the one above, so it is loaded by path)."""
-    spec = importlib.util.spec_from_file_location("extraction_pages_make_set", HERE.parent / "extraction-pages" / "make_set.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.restore_meta
-
+from make_set import mercury_restore_meta, store_set  # noqa: E402  (extraction-titles' rules, shared by the title sets)
 
 MERCURY = "postlight/parser"
 
@@ -110,7 +99,7 @@ TITLE_SETS = ("extraction-titles", "extraction-titles-more", "extraction-titles-
 
 
 def main(root_dir: str) -> int:
-    restore_meta = _mercury_restore_meta()
+    restore_meta = mercury_restore_meta()
 
     def prepare(repo: str, raw: bytes) -> bytes:
         return restore_meta(raw) if repo == MERCURY else raw  # as ../extraction-pages keeps Mercury's fixtures

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import gzip
 import hashlib
+import importlib.util
 import json
 import sys
 from collections.abc import Callable
@@ -154,6 +155,15 @@ def write_labels(directory: Path, rows: list[dict]) -> None:
     with open(directory / "labels.jsonl", "w", encoding="utf-8") as out:
         for row in sorted(rows, key=lambda r: r["id"]):
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def mercury_restore_meta():
+    """../extraction-pages' undoing of Mercury's <meta content> -> value renaming, for the sets of
+    postlight/parser fixtures (that module is also named make_set, so it is loaded by path)."""
+    spec = importlib.util.spec_from_file_location("extraction_pages_make_set", HERE.parent / "extraction-pages" / "make_set.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.restore_meta
 
 
 def store_set(directory: Path, root: Path, pages: list[tuple[str, str, str, str, str, str]],
