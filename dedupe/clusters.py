@@ -17,6 +17,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from newsagg.dedupe.embedding import unpack as unpack_embedding
 from newsagg.dedupe.tuning import Tuning
 from newsagg.dedupe.vectors import SparseVector
 
@@ -36,6 +37,7 @@ class Member:
     day: int | None = None  # day of the year of the latest date it writes, with or without year
     weekday: int | None = None  # the weekday it names most often (Monday = 0)
     ordinal: int | None = None  # the ordinal of a series it names most often ("the fifth eruption")
+    embedding: np.ndarray | None = None  # title-and-lead sentence embedding (`dedupe.embedding`), if made
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> "Member":
@@ -43,7 +45,8 @@ class Member:
         or from nothing when the state no longer keeps them."""
         return cls(SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
                    stored.get("lang", ""), stored.get("time", 0.0), stored.get("anchor"), stored.get("written"),
-                   stored.get("day"), stored.get("weekday"), stored.get("ordinal"))
+                   stored.get("day"), stored.get("weekday"), stored.get("ordinal"),
+                   unpack_embedding(stored.get("em")))
 
 
 ORDINALS_KEPT = 12  # ordinals 1-12 are counted (`normalize.mentioned_ordinal` reads 2-12)
@@ -112,10 +115,16 @@ class Centroid:
     size: int = 0
     # Members by language (None: a record written before they were counted).
     lang_sizes: dict[str, int] | None = field(default_factory=dict)
+    # The sum of the members' sentence embeddings, and how many members had one.
+    embedding: np.ndarray | None = None
+    embedded: int = 0
 
     def add(self, m: Member, limit: int) -> None:
         self.terms = self.terms.plus(m.terms, limit)
         self.keys = self.keys.plus(m.keys, limit)
+        if m.embedding is not None:
+            self.embedding = m.embedding.copy() if self.embedding is None else self.embedding + m.embedding
+            self.embedded += 1
         self.size += 1
         self.langs = sorted(set(self.langs) | {m.lang})
         if self.lang_sizes is not None:
@@ -126,6 +135,9 @@ class Centroid:
         self.terms = self.terms.plus(m.terms, limit, -1.0)
         self.keys = self.keys.plus(m.keys, limit, -1.0)
         self.size = max(0, self.size - 1)
+        if m.embedding is not None and self.embedding is not None and self.embedded:
+            self.embedding = self.embedding - m.embedding
+            self.embedded -= 1
         if self.lang_sizes is not None and self.lang_sizes.get(m.lang):
             self.lang_sizes[m.lang] -= 1
 
@@ -134,6 +146,9 @@ class Centroid:
         self.keys = self.keys.plus(other.keys, limit)
         self.langs = sorted(set(self.langs) | set(other.langs))
         self.size += other.size
+        if other.embedding is not None:
+            self.embedding = other.embedding.copy() if self.embedding is None else self.embedding + other.embedding
+            self.embedded += other.embedded
         if self.lang_sizes is not None and other.lang_sizes is not None:
             for lang, n in other.lang_sizes.items():
                 self.lang_sizes[lang] = self.lang_sizes.get(lang, 0) + n
@@ -149,6 +164,26 @@ class Centroid:
     def clear(self) -> None:
         """Drop the vectors (a closed cluster is never scored again)."""
         self.terms, self.keys = SparseVector.empty(), SparseVector.empty()
+        self.embedding, self.embedded = None, 0
+
+    def embedding_likeness(self, vector: np.ndarray | None) -> float | None:
+        """Average cosine of a unit embedding with the members' (None: either has none)."""
+        if vector is None or self.embedding is None or not self.embedded:
+            return None
+        return float(vector @ self.embedding) / self.embedded
+
+    def embedding_cohesion(self) -> float | None:
+        """Average cosine between two different members' embeddings (None below two)."""
+        n = self.embedded
+        if n < 2 or self.embedding is None:
+            return None
+        return (float(self.embedding @ self.embedding) - n) / (n * (n - 1))
+
+    def embedding_likeness_of(self, other: "Centroid") -> float | None:
+        """Average cosine between this cluster's members' embeddings and another's."""
+        if self.embedding is None or other.embedding is None or not self.embedded or not other.embedded:
+            return None
+        return float(self.embedding @ other.embedding) / (self.embedded * other.embedded)
 
 
 def components(n: int, links: Iterable[tuple[int, int]]) -> np.ndarray:

@@ -326,15 +326,17 @@ class StoryEngine:
         version an assignment's `updates` of other articles were computed for."""
         return {aid: rec.fetched or 0.0 for aid, rec in self._articles(list(article_ids)).items()}
 
-    def assign(self, article: Article) -> Assignment:
-        """Assign one article; re-assigning an unchanged article returns its assignment."""
+    def assign(self, article: Article, embedding: str | None = None) -> Assignment:
+        """Assign one article; re-assigning an unchanged article returns its assignment.
+        `embedding`: its title-and-lead embedding made ahead (`features.article_embedding`,
+        the enrich stage), used with `Tuning.embedding`; else it is made here."""
         if not isinstance(article, Article):
             raise EngineError(f"assign() takes a newsagg.schema.Article, got {type(article).__name__}")
         with _one_blas_thread:
-            return self._assign(article)
+            return self._assign(article, embedding)
 
-    def _assign(self, article: Article) -> Assignment:
-        features = featurize(article, self.tuning)
+    def _assign(self, article: Article, embedding: str | None = None) -> Assignment:
+        features = featurize(article, self.tuning, embedding)
         started = time.perf_counter()
         # What a new article reads first, read with the lock where reads cost a round trip.
         event_base, group_base = _founded_ids(article.id)
@@ -422,6 +424,12 @@ class StoryEngine:
                     del records[c]
         survivor, events = self._resolve_events({r.event_id for r in records.values()})
         live_events = {e: r for e, r in events.items() if not r.closed}
+        nearest: dict[str, EventRecord] = {}
+        if t.embedding and f.embedding is not None:
+            # Events its names did not find: those whose reports say what it says.
+            nearest = self._embedding_neighbours(f, set(events))
+            if t.embedding_join:
+                events, live_events = {**events, **nearest}, {**live_events, **nearest}
         cand_event = {aid: survivor[r.event_id] for aid, r in records.items()}
         cand_features = self._load_features({c: records[c].content_hash for c in records
                                              if cand_event[c] in live_events})
@@ -461,7 +469,24 @@ class StoryEngine:
                                  if r.storyline_id})
         return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
                             [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()),
-                            event_scores, copied_groups)
+                            event_scores, copied_groups, nearest)
+
+    def _embedding_neighbours(self, f: Features, known: set[str]) -> dict[str, EventRecord]:
+        """The open events of the time window (the `embedding_scan_events` touched
+        last) whose members' title-and-lead embeddings are most like the article's
+        on average (`Tuning.embedding_neighbours`, at least `embedding_min_cosine`),
+        leaving out `known` ones: a nearest-neighbour scan of the window's events,
+        the lookup of reports in other languages that share no indexed names."""
+        t = self.tuning
+        gap = t.max_gap_days * 86400.0
+        window = self.state.touched_between("open-events", f.time - gap, float("inf"))[-t.embedding_scan_events:]
+        records = self._resolve_events(set(window) - known)[1]
+        ranked = sorted(((likeness, eid) for eid, rec in records.items() if eid not in known and not rec.closed
+                         and (not t.embedding_other_languages
+                              or (rec.centroid.language_share(f.lang) or 0.0) <= t.cross_lang_max_share)
+                         and (likeness := rec.centroid.embedding_likeness(f.embedding)) is not None
+                         and likeness >= t.embedding_min_cosine), reverse=True)
+        return {eid: records[eid] for _, eid in ranked[: t.embedding_neighbours]}
 
     def _copied_text(self, f: Features, cand_features: dict[str, Features],
                      records: dict[str, ArticleRecord]) -> tuple[str | None, float, list[str]]:
@@ -686,7 +711,8 @@ class StoryEngine:
                 best_copy: str | None,
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
                 candidates: dict[str, ArticleRecord], linked: list[str], near: set[str],
-                fits: dict[str, float] | None = None, copied_groups: list[str] | None = None) -> Assignment:
+                fits: dict[str, float] | None = None, copied_groups: list[str] | None = None,
+                nearest: dict[str, EventRecord] | None = None) -> Assignment:
         t = self.tuning
         st = self.state
         aid = article.id
@@ -707,9 +733,13 @@ class StoryEngine:
             event_id = self._fresh_id("event", _founded_ids(aid)[0], article.content_hash)
             event = EventRecord(created=f.time, last=f.time)
         event.add(f.member(), t.centroid_terms)
-        others = self._other_language_events(event, event_id, events, joined)
-        stranded = self._stranded_other_language_events(f, event, event_id, set(events) | set(joined))
-        events = {**events, **stranded}
+        # Events only the embedding lookup found (`nearest`) may merge as wholes; the
+        # stranded events' rule, by names, may still take them.
+        nearest = nearest or {}
+        others = self._other_language_events(event, event_id, events, joined, nearest)
+        stranded = self._stranded_other_language_events(
+            f, event, event_id, (set(events) - set(nearest)) | set(joined) | set(others))
+        events = {**nearest, **events, **stranded}
         done = set(joined) | set(others) | set(stranded)
         for other in others + sorted(stranded) + self._outgrown_events(event, event_id, events, done, fits or {}):
             keep, gone = sorted((event_id, other), key=lambda e: ((event if e == event_id else events[e]).created, e))
@@ -1047,19 +1077,43 @@ class StoryEngine:
         return out
 
     def _other_language_events(self, event: EventRecord, event_id: str, events: dict[str, EventRecord],
-                               joined: list[str]) -> list[str]:
+                               joined: list[str], nearest: dict[str, EventRecord] | None = None) -> list[str]:
         """Candidate events in other languages only (none shared with this event)
         that report its happening: their names and numbers alike on average
-        (`average_link` across languages) and their times compatible."""
+        (`average_link` across languages) and their times compatible; or, with
+        `Tuning.embedding`, the one whose reports say most alike what this event's
+        say (`_said_alike`): one only, so that no report bridges several events.
+        `nearest`: events the embedding lookup found (not the names indexes), which
+        only that route merges."""
         t = self.tuning
         out = []
-        for eid, other in events.items():
-            if eid in joined or eid == event_id or set(other.centroid.langs) & set(event.centroid.langs):
+        said: list[tuple[float, str]] = []
+        found_by_names = set(events)
+        for eid, other in {**(nearest or {}), **events}.items():
+            if eid in joined or eid == event_id or set(other.centroid.langs) & set(event.centroid.langs) \
+                    or not spans_compatible(event.span, other.span, t):
                 continue
-            fit = average_link(event.centroid, other.centroid, t) / t.event_threshold
-            if fit >= t.cross_event_fit and spans_compatible(event.span, other.span, t):
+            if eid in found_by_names and average_link(event.centroid, other.centroid, t) / t.event_threshold >= t.cross_event_fit:
                 out.append(eid)
-        return out
+            elif (likeness := self._said_alike(event, other)) is not None:
+                said.append((likeness, eid))
+        return out + [max(said)[1]] if said else out
+
+    def _said_alike(self, a: EventRecord, b: EventRecord) -> float | None:
+        """How alike two events' reports say on average by their title-and-lead
+        embeddings, when enough to merge them (`Tuning.embedding_merge`): the names
+        of a happening written in two scripts or languages need not match. None:
+        not enough, or no embeddings."""
+        t = self.tuning
+        if not t.embedding or (t.embedding_merge_dated and (a.span.anchor_min is None or b.span.anchor_min is None)):
+            return None
+        likeness = a.centroid.embedding_likeness_of(b.centroid)
+        if likeness is None or likeness < t.embedding_merge:
+            return None
+        # As alike to each other as (nearly) their own reports are (`mergeable`'s rule):
+        # look-alike happenings of one subject are alike, but less than within each.
+        own = [c for c in (a.centroid.embedding_cohesion(), b.centroid.embedding_cohesion()) if c is not None]
+        return likeness if not own or likeness >= t.embedding_merge_cohesion * min(own) else None
 
     def _stranded_other_language_events(self, f: Features, event: EventRecord, event_id: str,
                                         seen: set[str]) -> dict[str, EventRecord]:

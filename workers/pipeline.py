@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from newsagg.core.schema import Article, article_id, is_article_id
 from newsagg.core.settings import Settings, get_settings
 from newsagg.core.text import escape_surrogates, find_lone_surrogate
+from newsagg.dedupe.features import article_embedding
 from newsagg.dedupe.state import StateError
 from newsagg.index.base import StoreUnavailable
 from newsagg.workers.enrich import enrich
@@ -167,10 +168,19 @@ warm_heap = _WarmHeap()
 
 # --- the steps
 
+# The enrich step's title-and-lead embedding for the story engine (settings.story_embedding),
+# beside the article's fields: not an Article field, so it is never written to the search store.
+EMBEDDING_KEY = "story_embedding"
+
+
 def enrich_step(payload: Any, settings: Settings) -> dict:
     """Validate and enrich; returns the enriched article as JSON."""
-    article = validate(payload, settings)
-    return enrich(article).to_json()
+    article = enrich(validate(payload, settings))
+    out = article.to_json()
+    if settings.story_embedding:
+        # The encoder's milliseconds are spent here, not in assign (which holds the engine's lock).
+        out[EMBEDDING_KEY] = article_embedding(article)
+    return out
 
 
 def _changes_json(changes: Any) -> Any:
@@ -186,7 +196,7 @@ def assign_step(payload: dict, settings: Settings) -> dict:
     article = Article.model_validate(payload)
     engine, _ = components(settings)
     with _assign_lock:
-        a = engine.assign(article)
+        a = engine.assign(article, embedding=payload.get(EMBEDDING_KEY))
         warm_heap.after_assignment()
     if a.stale:  # a newer version of this article was assigned already: write nothing
         return {"article": payload, "stale": True, "merged": [], "updates": {}}
