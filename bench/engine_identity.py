@@ -27,12 +27,12 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tune_sets import TUNE_SETS  # bench/ is on sys.path: this script's folder; `--tune-sets`
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
 SHUFFLED = {"dev": DATA / "news-events-dev.jsonl", "dated": HERE / "data" / "dated-events" / "dated-events.jsonl",
             "dated-vi": HERE / "data" / "dated-events-vi" / "events.jsonl"}
-# `--tune-sets`: the seven tune sets the engine is tuned on, their tune split only.
-TUNE_SETS = {**SHUFFLED, **{f"dated-{n}": HERE / "data" / f"dated-events-{n}" / "events.jsonl" for n in (3, 4, 5, 6)}}
 
 
 def runs(shuffles: int, tune_sets: bool = False) -> list[tuple[str, Path, int | None]]:

@@ -1,8 +1,8 @@
 """Fit the story engine's learned event decision (`newsagg.dedupe.decision`) on the
 tune splits, reproducibly:
 
-    python bench/train_event_decision.py            # fit on the seven tune splits, write dedupe/tuning.py
-    python bench/train_event_decision.py --no-write # print the fitted Tuning values only
+    python bench/train_event_decision.py            # fit on the seven tune splits, print the Tuning values
+    python bench/train_event_decision.py --write    # and write them into dedupe/tuning.py
     python bench/train_event_decision.py --leave-one-out /tmp/loso   # seven fits, each set scored unseen
 
 Leave one set out (`--leave-one-out DIR`): for each tune set in turn (or those of
@@ -40,6 +40,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from tune_sets import TUNE_SETS  # bench/ is on sys.path: this script's folder
 
 from newsagg.dedupe import engine as engine_module
 from newsagg.dedupe import eval as ev
@@ -49,17 +50,6 @@ from newsagg.dedupe.state import LocalState
 from newsagg.dedupe.tuning import Tuning
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / "data"
-# The seven tune sets (their tune splits only; dated-events-7 and later are kept aside whole).
-TUNE_SETS = {
-    "dev": ROOT.parent / "shared" / "data" / "news-events-dev.jsonl",
-    "dated": DATA / "dated-events" / "dated-events.jsonl",
-    "vi": DATA / "dated-events-vi" / "events.jsonl",
-    "d3": DATA / "dated-events-3" / "events.jsonl",
-    "d4": DATA / "dated-events-4" / "events.jsonl",
-    "d5": DATA / "dated-events-5" / "events.jsonl",
-    "d6": DATA / "dated-events-6" / "events.jsonl",
-}
 # No veto: every chance 1 (the plain bar decides alone).
 PLAIN_BAR = (0.0,) * len(EVIDENCE) + (50.0,)
 
@@ -204,7 +194,7 @@ def main() -> None:
                         help="the chance vetoes only merges of a second event (join_chance 0; the grid sets merge_chance)")
     parser.add_argument("--base", default="{}", help="other Tuning values (JSON) to train and compare under")
     parser.add_argument("--sets", default=",".join(TUNE_SETS), help="tune sets to fit on (names of TUNE_SETS)")
-    parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True,
+    parser.add_argument("--write", action="store_true",
                         help="write the values fitted on --sets into dedupe/tuning.py (not with --leave-one-out)")
     parser.add_argument("--leave-one-out", type=Path, metavar="DIR",
                         help="fit without each set in turn and score it unseen (plain bar and learned) into DIR")
