@@ -70,15 +70,20 @@ def title_lead_vector(title: str, lines: list[str], chars: int) -> np.ndarray | 
     return quantised(vector / (float(np.linalg.norm(vector)) or 1.0))
 
 
+def _as_bytes(vector: np.ndarray) -> np.ndarray:
+    """A unit vector as it is stored: signed bytes (x 127)."""
+    return np.clip(np.rint(vector * _SCALE), -127, 127).astype(np.int8)
+
+
 def quantised(vector: np.ndarray) -> np.ndarray:
     """The vector as stored (signed bytes), back as float32: what every reader sees."""
-    return np.clip(np.rint(vector * _SCALE), -127, 127).astype(np.int8).astype(np.float32) / _SCALE
+    return _as_bytes(vector).astype(np.float32) / _SCALE
 
 
 def pack(vector: np.ndarray | None) -> str | None:
     if vector is None:
         return None
-    return base64.b64encode(np.clip(np.rint(vector * _SCALE), -127, 127).astype(np.int8).tobytes()).decode()
+    return base64.b64encode(_as_bytes(vector).tobytes()).decode()
 
 
 def unpack(packed: str | None) -> np.ndarray | None:
