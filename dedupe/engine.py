@@ -558,12 +558,13 @@ class StoryEngine:
                    if min(n, len(same_language[cid].shingles)) >= t.merge_copy_groups_length * max(n, len(same_language[cid].shingles))]
         if t.copy_group_mid_containment and t.merge_copy_groups:
             joined = records[found[0][1]].group_id
-            # The candidates' groups near enough to be versions, read once for both checks.
-            near = {records[cid].group_id for cid, c in containment.items() if c >= t.copy_group_mid_containment}
-            groups = self._groups(near) if near else {}
-            bridged += self._versions_joining(f, joined, same_language, containment, records, {joined, *bridged}, groups)
+            # The candidates near enough to be versions, and their groups: found and read
+            # once for both checks.
+            near = [cid for cid, c in containment.items() if c >= t.copy_group_mid_containment]
+            groups = self._groups({records[cid].group_id for cid in near}) if near else {}
+            bridged += self._versions_joining(f, joined, same_language, near, records, {joined, *bridged}, groups)
             if t.copy_group_mid_merge:
-                bridged += self._versions_merging(f, same_language, containment, records, {joined, *bridged}, groups)
+                bridged += self._versions_merging(f, same_language, near, records, {joined, *bridged}, groups)
         return found[0][1], found[0][0], bridged
 
     def _rewrite_stands_out(self, f: Features, other: Features, shared: float, group_id: str | None,
@@ -645,17 +646,17 @@ class StoryEngine:
         return []
 
     def _versions_joining(self, f: Features, group_id: str, same_language: dict[str, Features],
-                          containment: dict[str, float], records: dict[str, ArticleRecord],
+                          near: list[str], records: dict[str, ArticleRecord],
                           skip: set[str], groups: dict[str, GroupRecord]) -> list[str]:
         """Lone candidates (groups of one) that the article's joining makes versions
         of its group (`version_hits` against the group's members and the article):
         the versions of a wire story that arrived before a second member of its
-        group did found groups of their own. `groups`: the near candidates' group
+        group did found groups of their own. `near`: the candidates that share
+        `copy_group_mid_containment` of the article's wording; `groups`: their group
         records. Their group ids, to be merged in."""
         t = self.tuning
-        near = [cid for cid, c in containment.items()
-                if c >= t.copy_group_mid_containment and records[cid].group_id not in skip]
-        lone = [cid for cid in near if (g := groups.get(records[cid].group_id)) is not None and g.size == 1]
+        lone = [cid for cid in near if records[cid].group_id not in skip
+                and (g := groups.get(records[cid].group_id)) is not None and g.size == 1]
         if not lone:
             return []
         _, kept = self._member_features(group_id, same_language)
@@ -664,7 +665,7 @@ class StoryEngine:
                 if (hits := version_hits(same_language[cid], feats, t)) >= t.copy_group_mid_members
                 and hits >= t.copy_group_share * len(feats)]
 
-    def _versions_merging(self, f: Features, same_language: dict[str, Features], containment: dict[str, float],
+    def _versions_merging(self, f: Features, same_language: dict[str, Features], near: list[str],
                           records: dict[str, ArticleRecord], skip: set[str],
                           groups: dict[str, GroupRecord]) -> list[str]:
         """Groups of two or more (besides those in `skip`) that the article, joining
@@ -672,13 +673,12 @@ class StoryEngine:
         round): two groups of one wire story's versions (an early brief with its
         edits, a write-through with its copies) that a version arriving later
         bridges. Every member, not half as for joining: a group may hold a report
-        taken in by mistake, and a merge would carry the mistake over. Their ids,
-        to be merged in."""
+        taken in by mistake, and a merge would carry the mistake over. `near` and
+        `groups` as for `_versions_joining`. Their ids, to be merged in."""
         t = self.tuning
-        near = {records[cid].group_id for cid, c in containment.items()
-                if c >= t.copy_group_mid_containment and records[cid].group_id not in skip}
         merged = []
-        for gid in near:
+        # Each group once, in the candidates' order (not a set's: the same order in every process).
+        for gid in dict.fromkeys(records[cid].group_id for cid in near if records[cid].group_id not in skip):
             if (g := groups.get(gid)) is None or g.size < 2:
                 continue
             members, feats = self._member_features(gid, same_language)
