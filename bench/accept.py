@@ -143,6 +143,10 @@ def judge(pairs: list[tuple[SetScores, SetScores]], measure: str = "events_f1",
     return clauses
 
 
+def _shown(value: float | None) -> str:
+    return "-" if value is None else str(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", nargs="+", type=Path, required=True, help="the base engine's outputs")
@@ -163,8 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                           "clauses": [{"clause": c.name, "holds": c.holds, "detail": c.detail} for c in clauses]}))
     else:
         for base, candidate in pairs:
-            cells = "  ".join(f"{m} {o} {base.get(o, m) if base.get(o, m) is not None else '-'}"
-                              f" -> {candidate.get(o, m) if candidate.get(o, m) is not None else '-'}"
+            cells = "  ".join(f"{m} {o} {_shown(base.get(o, m))} -> {_shown(candidate.get(o, m))}"
                               for m in ("events_f1", "events_precision") for o in ORDERS)
             print(f"{candidate.name}: {cells}")
         for clause in clauses:
