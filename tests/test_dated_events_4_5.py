@@ -1,8 +1,9 @@
-"""bench/data/dated-events-4, -5, -6, -7 and -8: each dated set is well formed by the rules of its README
+"""bench/data/dated-events-4, -5, -6, -7, -8 and -9: each dated set is well formed by the rules of its README
 and loads as `newsagg eval clusters` loads it (both splits; no engine run here, the held-out
 half is scored once, at the end of a round). dated-events-5 (many languages, rewrites) and
-dated-events-6, -7 and -8 (look-alike topics in pairs) also hold what they were built for;
-dated-events-7 and -8 are kept aside whole (every row held out, no tune half). Each set is skipped where
+dated-events-6, -7, -8 and -9 (look-alike topics in pairs) also hold what they were built for;
+dated-events-7, -8 and -9 are kept aside whole (every row held out, no tune half); -9 is mostly written
+in caseless, non-Latin scripts. Each set is skipped where
 its data folder is absent."""
 from __future__ import annotations
 
@@ -73,6 +74,18 @@ DATED_EVENTS_8 = LabelledSet(
     "dated-events-8", (150, 250), (0, 15),
     EARLIER + tuple(f"dated-events-{n}/events.jsonl" for n in (4, 5, 6, 7)),
     LOOK_ALIKE_PAIRS_8, kept_aside=True)
+# (pair, twin topic, twin topic): the same kind of subject, other actors or places, in the same weeks
+PAIRS_9 = (
+    ("wars-and-ceasefires-summer-2025", "israel-iran-war-2025", "thailand-cambodia-border-conflict-2025"),
+    ("typhoons-november-2025", "typhoon-kalmaegi-2025", "typhoon-fung-wong-2025"),
+    ("governments-fall-september-2025", "thailand-prime-minister-change-2025", "nepal-gen-z-protests-2025"),
+    ("summits-august-2025", "trump-putin-alaska-summit-2025", "sco-summit-and-beijing-parade-2025"),
+)
+LOOK_ALIKE_PAIRS_9 = {topic: pair for pair, *twins in PAIRS_9 for topic in twins}
+DATED_EVENTS_9 = LabelledSet(
+    "dated-events-9", (200, 250), (0, 17),
+    EARLIER + tuple(f"dated-events-{n}/events.jsonl" for n in (4, 5, 6, 7, 8)),
+    LOOK_ALIKE_PAIRS_9, kept_aside=True)
 
 
 def _present(labelled: LabelledSet):
@@ -81,7 +94,7 @@ def _present(labelled: LabelledSet):
 
 
 SETS = [_present(DATED_EVENTS_4), _present(DATED_EVENTS_5), _present(DATED_EVENTS_6), _present(DATED_EVENTS_7),
-        _present(DATED_EVENTS_8)]
+        _present(DATED_EVENTS_8), _present(DATED_EVENTS_9)]
 
 
 def _rows(labelled: LabelledSet) -> list[dict]:
@@ -154,11 +167,13 @@ def test_events_are_reported_in_many_languages(labelled):
     assert sum(len(texts) > 1 for texts in texts_of_group.values()) >= 15
 
 
-@pytest.mark.parametrize("labelled", [_present(DATED_EVENTS_6), _present(DATED_EVENTS_7), _present(DATED_EVENTS_8)])
+@pytest.mark.parametrize("labelled", [_present(DATED_EVENTS_6), _present(DATED_EVENTS_7), _present(DATED_EVENTS_8),
+                                      _present(DATED_EVENTS_9)])
 def test_topics_come_in_look_alike_pairs_overlapping_in_time(labelled):
     # the set's purpose: two topics of one kind (two central banks, two elections, two storms, two
     # criminal cases, two plane crashes, two club finals, two moon landers, two earthquakes, two opposition
-    # leaders in court) in the same weeks, so a storyline that links by kind of
+    # leaders in court, two wars ended by ceasefires, two typhoons, two falling governments, two summits) in the
+    # same weeks, so a storyline that links by kind of
     # subject merges them
     rows = _rows(labelled)
     assert {r["topic"] for r in rows} == set(labelled.pair_of_topic)
@@ -185,3 +200,29 @@ def test_topics_come_in_look_alike_pairs_overlapping_in_time(labelled):
         langs_of_event[r["event"]].add(r["lang"])
     assert all(len(langs) >= 2 for langs in langs_of_event.values())
     assert sum(len(langs) >= 3 for langs in langs_of_event.values()) >= len(langs_of_event) * 3 // 4
+
+
+def _latin_share(text: str) -> float:
+    # share of the letters written in the Latin alphabet (basic, Latin-1 and Extended-A/B); a row whose text
+    # is mostly CJK, Hangul, Cyrillic, Arabic, Devanagari, Thai, ... letters counts as non-Latin
+    letters = [c for c in text if c.isalpha()]
+    return sum(ord(c) < 0x250 for c in letters) / len(letters) if letters else 1.0
+
+
+@pytest.mark.parametrize("labelled", [_present(DATED_EVENTS_9)])
+def test_most_rows_are_written_in_caseless_non_latin_scripts(labelled):
+    # the set's purpose: judge whether reports in caseless / non-Latin scripts join their event, so it must hold
+    # many of them, in several such languages (zh, ko, ja, ru, ar, hi, th, ...), beside English and Latin scripts
+    rows = _rows(labelled)
+    non_latin = [r for r in rows if _latin_share(r["text"]) < 0.5]
+    assert len(non_latin) >= 100
+    per_lang: dict[str, int] = defaultdict(int)
+    for r in non_latin:
+        per_lang[r["lang"]] += 1
+    assert sum(count >= 10 for count in per_lang.values()) >= 5
+    # every event is reported in at least two languages, and at least a quarter of the rows carry their own date
+    langs_of_event: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        langs_of_event[r["event"]].add(r["lang"])
+    assert all(len(langs) >= 2 for langs in langs_of_event.values())
+    assert sum("published" in r for r in rows) * 4 >= len(rows)
