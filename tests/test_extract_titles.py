@@ -485,3 +485,19 @@ def test_a_japanese_sites_name_after_a_full_width_colon(tmp_path):
     assert cli_title(tmp_path, text(f"{headline}：湾岸新聞デジタル", None), url) == headline
     kicker = "いくぜ桟橋：港の新しい桟橋が完成"
     assert cli_title(tmp_path, text(kicker, kicker), url) == kicker
+
+
+def test_a_japanese_sites_name_in_full_width_angle_brackets_after_the_headline(tmp_path):
+    """<title> 'Headline　＜Site　Section＞' as the only metadata title, the site's name one the host does not
+    spell and no heading on the page (the story's title a centred line of text), as older Japanese sites
+    write it: the headline without the bracketed part, through the CLI. Full-width brackets inside the
+    headline ('＜速報＞…', a kicker before it) stay."""
+    def text(title: str) -> str:
+        return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+                f"<p><a href='/'>みなと童話館</a> &gt; <a href='../'>きょうの昔話</a> &gt; 船をまもる灯台のはなし</p>"
+                f"<p align='center'>船をまもる灯台のはなし</p>{BODY}</body></html>")
+    url = "http://minato-douwa.example/douwa/pc/mukashi/01/01.htm"
+    headline = "船をまもる灯台のはなし"
+    assert cli_title(tmp_path, text(f"{headline}　＜みなと童話館　きょうの昔話＞"), url) == headline
+    kicker = "＜速報＞港の灯台が百年ぶりに点灯"
+    assert cli_title(tmp_path, text(kicker), url) == kicker

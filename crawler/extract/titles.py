@@ -149,6 +149,12 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
     tail = _FULLWIDTH_SITE.match(title)
     if tail and _is_site(tail.group(2), keys):
         title = tail.group(1)
+    # 'Headline　＜Site　Section＞': the site and section in full-width angle brackets after a space, as older
+    # Japanese sites write <title> ('欲張りなイヌ　＜福娘童話集　きょうのイソップ童話＞'); those brackets set off a
+    # decoration, not the headline's words, even where the site's name is one the host does not spell
+    bracketed = _FULLWIDTH_BRACKETED.match(title)
+    if bracketed:
+        title = bracketed.group(1)
     parts = _SEPARATOR.split(title)
     seps = _SEPARATOR.findall(title)
     if len(parts) < 2:
@@ -196,6 +202,7 @@ def strip_site_name(title: str, keys: set[str], host_words: tuple[str, ...] = ()
 _SITE_LABEL = re.compile(r"^([^:]{3,60}):\s+(\S.*)$")
 _IN_PARENS = re.compile(r"^(.*\S)\s+\(([^()]{2,60})\)$")
 _FULLWIDTH_SITE = re.compile(r"^(.*\S)\s*：\s*([^：]{2,60})$")
+_FULLWIDTH_BRACKETED = re.compile(r"^(.*\S)\s+＜[^＜＞]{2,40}＞$")
 _PAGE = re.compile(r"^(?:page|seite|página|pagina|strona|sida|side)\s+\d+(?:\s+(?:of|von|de|di|sur)\s+\d+)?$", re.I)
 _BARS = {"|", "｜", "│", "»", "›", "/", "::"}
 

@@ -144,9 +144,11 @@ def title_label(key: str, cand: dict, hand_titles: dict[str, tuple[str, str]]) -
     return title, f"auto: <h1> = {name}"
 
 
-def title_row(page_id: str, source: str, url: str, publisher: str, cand: dict, title: str, how: str) -> dict:
-    """One labels.jsonl row (title labels only), its split by the publisher's sha1."""
-    split = "holdout" if int(hashlib.sha1(publisher.encode()).hexdigest(), 16) % 100 < HOLDOUT_PERCENT else "tune"
+def title_row(page_id: str, source: str, url: str, publisher: str, cand: dict, title: str, how: str,
+              holdout_percent: int = HOLDOUT_PERCENT) -> dict:
+    """One labels.jsonl row (title labels only), its split by the publisher's sha1 (a set may keep a
+    larger share aside: round 15's keeps about half)."""
+    split = "holdout" if int(hashlib.sha1(publisher.encode()).hexdigest(), 16) % 100 < holdout_percent else "tune"
     return {"id": page_id, "source": source, "url": url, "publisher": publisher, "language": cand["language"] or None,
             "title": title, "title_source": how, "published": None, "authors": None, "body": None, "split": split}
 
@@ -168,7 +170,7 @@ def mercury_restore_meta():
 
 def store_set(directory: Path, root: Path, pages: list[tuple[str, str, str, str, str, str]],
               language: dict[str, str], hand_titles: dict[str, tuple[str, str]], title_sets: tuple[str, ...],
-              prepare: Callable[[str, bytes], bytes] | None = None) -> None:
+              prepare: Callable[[str, bytes], bytes] | None = None, holdout_percent: int = HOLDOUT_PERCENT) -> None:
     """A title set of pages read from the GitHub file store and laid out as ROOT/<owner>/<repo>/<path>
     (the sets of rounds 10, 12 and 13): each page (id, repository, path, commit, address, why that
     address), after `prepare(repository, page)` where given, gzipped into DIRECTORY/pages, its label
@@ -188,7 +190,7 @@ def store_set(directory: Path, root: Path, pages: list[tuple[str, str, str, str,
         cand["language"] = cand["language"] or language.get(ident, "")
         title, how = title_label(ident, cand, hand_titles)
         (directory / "pages" / f"{ident}.html.gz").write_bytes(gzip.compress(raw, mtime=0))
-        rows.append(title_row(ident, f"{repo}@{commit[:12]}: {path}", url, publisher, cand, title, how))
+        rows.append(title_row(ident, f"{repo}@{commit[:12]}: {path}", url, publisher, cand, title, how, holdout_percent))
     write_labels(directory, rows)
     unused = (set(hand_titles) | set(language)) - {p[0] for p in pages}
     assert not unused, unused
