@@ -74,12 +74,13 @@ DATED_EVENTS_8 = LabelledSet(
     EARLIER + tuple(f"dated-events-{n}/events.jsonl" for n in (4, 5, 6, 7)),
     LOOK_ALIKE_PAIRS_8, kept_aside=True)
 
-LOOK_ALIKE_PAIRS_10 = {
-    "india-pakistan-conflict-2025": "ceasefires-may-2025", "us-houthi-conflict-2025": "ceasefires-may-2025",
-    "sheikh-hasina-cases-2025": "former-leaders-sentenced-2025", "bolsonaro-coup-case-2025": "former-leaders-sentenced-2025",
-    "typhoon-ragasa-2025": "typhoons-autumn-2025", "typhoon-matmo-2025": "typhoons-autumn-2025",
-    "air-india-171-crash-2025": "plane-crashes-summer-2025", "angara-an-24-crash-2025": "plane-crashes-summer-2025",
-}
+# written pair -> its two topics, turned into topic -> pair as the sets above hold it
+LOOK_ALIKE_PAIRS_10 = {topic: pair for pair, topics in {
+    "ceasefires-may-2025": ("india-pakistan-conflict-2025", "us-houthi-conflict-2025"),
+    "former-leaders-sentenced-2025": ("sheikh-hasina-cases-2025", "bolsonaro-coup-case-2025"),
+    "typhoons-autumn-2025": ("typhoon-ragasa-2025", "typhoon-matmo-2025"),
+    "plane-crashes-summer-2025": ("air-india-171-crash-2025", "angara-an-24-crash-2025"),
+}.items() for topic in topics}
 # split by pair like dated-events-6 (tune: ceasefires, former leaders; holdout: typhoons, plane crashes)
 DATED_EVENTS_10 = LabelledSet(
     "dated-events-10", (200, 260), (8, 8),
