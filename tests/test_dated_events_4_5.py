@@ -1,9 +1,9 @@
-"""bench/data/dated-events-4, -5, -6, -7, -8 and -9: each dated set is well formed by the rules of its README
+"""bench/data/dated-events-4, -5, -6, -7, -8, -9 and -10: each dated set is well formed by the rules of its README
 and loads as `newsagg eval clusters` loads it (both splits; no engine run here, the held-out
 half is scored once, at the end of a round). dated-events-5 (many languages, rewrites) and
-dated-events-6, -7, -8 and -9 (look-alike topics in pairs) also hold what they were built for;
-dated-events-7, -8 and -9 are kept aside whole (every row held out, no tune half); -9 is mostly written
-in caseless, non-Latin scripts. Each set is skipped where
+dated-events-6 to -10 (look-alike topics in pairs) also hold what they were built for;
+dated-events-7, -8 and -9 are kept aside whole (every row held out, no tune half); -9 and -10 are mostly
+written in caseless, non-Latin scripts. Each set is skipped where
 its data folder is absent."""
 from __future__ import annotations
 
@@ -87,6 +87,19 @@ DATED_EVENTS_9 = LabelledSet(
     EARLIER + tuple(f"dated-events-{n}/events.jsonl" for n in (4, 5, 6, 7, 8)),
     LOOK_ALIKE_PAIRS_9, kept_aside=True)
 
+# written pair -> its two topics, turned into topic -> pair as the sets above hold it
+LOOK_ALIKE_PAIRS_10 = {topic: pair for pair, topics in {
+    "ceasefires-may-2025": ("india-pakistan-conflict-2025", "us-houthi-conflict-2025"),
+    "former-leaders-sentenced-2025": ("sheikh-hasina-cases-2025", "bolsonaro-coup-case-2025"),
+    "typhoons-autumn-2025": ("typhoon-ragasa-2025", "typhoon-matmo-2025"),
+    "plane-crashes-summer-2025": ("air-india-171-crash-2025", "angara-an-24-crash-2025"),
+}.items() for topic in topics}
+# split by pair like dated-events-6 (tune: ceasefires, former leaders; holdout: typhoons, plane crashes)
+DATED_EVENTS_10 = LabelledSet(
+    "dated-events-10", (200, 260), (8, 8),
+    EARLIER + tuple(f"dated-events-{n}/events.jsonl" for n in (4, 5, 6, 7, 8, 9)),
+    LOOK_ALIKE_PAIRS_10)
+
 
 def _present(labelled: LabelledSet):
     return pytest.param(labelled, id=labelled.folder, marks=pytest.mark.skipif(
@@ -94,7 +107,7 @@ def _present(labelled: LabelledSet):
 
 
 SETS = [_present(DATED_EVENTS_4), _present(DATED_EVENTS_5), _present(DATED_EVENTS_6), _present(DATED_EVENTS_7),
-        _present(DATED_EVENTS_8), _present(DATED_EVENTS_9)]
+        _present(DATED_EVENTS_8), _present(DATED_EVENTS_9), _present(DATED_EVENTS_10)]
 
 
 def _rows(labelled: LabelledSet) -> list[dict]:
@@ -168,7 +181,7 @@ def test_events_are_reported_in_many_languages(labelled):
 
 
 @pytest.mark.parametrize("labelled", [_present(DATED_EVENTS_6), _present(DATED_EVENTS_7), _present(DATED_EVENTS_8),
-                                      _present(DATED_EVENTS_9)])
+                                      _present(DATED_EVENTS_9), _present(DATED_EVENTS_10)])
 def test_topics_come_in_look_alike_pairs_overlapping_in_time(labelled):
     # the set's purpose: two topics of one kind (two central banks, two elections, two storms, two
     # criminal cases, two plane crashes, two club finals, two moon landers, two earthquakes, two opposition
