@@ -66,3 +66,39 @@ def test_an_event_counts_its_members_by_language_and_a_record_from_before_does_n
     older = rec.to_dict()
     del older["lsz"]
     assert EventRecord.from_dict(older).centroid.language_share("en") is None
+
+
+def test_the_embedding_lookups_view_of_stored_events_gives_the_records_own_figures():
+    # The lookup scans hundreds of stored events an assignment without building their
+    # records: what it reads must be what the records would say.
+    import numpy as np
+
+    from newsagg.dedupe.embedding import quantised
+    from newsagg.dedupe.records import stored_embedding_summaries
+
+    rng = np.random.default_rng(3)
+
+    def unit():
+        v = rng.normal(size=512)
+        return quantised(v / np.linalg.norm(v))
+
+    def embedded_member(lang):
+        m = member({"flood": 1.0}, {"valencia": 1.0}, lang)
+        m.embedding = unit()
+        return m
+
+    two, one, closed, bare = (EventRecord(created=1.0) for _ in range(4))
+    for event, langs in ((two, ("en", "ko")), (one, ("ko",)), (closed, ("en",)), (bare, ("en",))):
+        for lang in langs:
+            event.add(embedded_member(lang) if event is not bare else member({"a": 1.0}, {}, lang), LIMIT)
+    closed.close()
+    stored = {name: json.loads(json.dumps(e.to_dict()))
+              for name, e in (("two", two), ("one", one), ("closed", closed), ("bare", bare))}
+    article = unit()
+    ids, sums, counts, shares = stored_embedding_summaries(stored, "ko")
+    assert ids == ["two", "one"]  # closed and embedding-less events are not scanned
+    for eid, row, n, share in zip(ids, sums, counts, shares):
+        centroid = EventRecord.from_dict(stored[eid]).centroid
+        assert float(article @ row) / n == centroid.embedding_likeness(article)
+        assert share == centroid.language_share("ko")
+    assert stored_embedding_summaries({"bare": stored["bare"]}, "en")[0] == []
