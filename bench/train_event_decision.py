@@ -1,9 +1,9 @@
 """Fit the story engine's learned event decision (`newsagg.dedupe.decision`) on the
 tune splits, reproducibly:
 
-    python bench/train_event_decision.py            # fit on the seven tune splits, print the Tuning values
+    python bench/train_event_decision.py            # fit on the tune splits of bench/tune_sets.py, print the Tuning values
     python bench/train_event_decision.py --write    # and write them into dedupe/tuning.py
-    python bench/train_event_decision.py --leave-one-out /tmp/loso   # seven fits, each set scored unseen
+    python bench/train_event_decision.py --leave-one-out /tmp/loso   # one fit a tune set, each scored unseen
 
 Leave one set out (`--leave-one-out DIR`): for each tune set in turn (or those of
 `--leave-out`), the decision is fitted on the other sets' tune splits only and the
