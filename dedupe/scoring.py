@@ -422,9 +422,7 @@ def event_fits(f: Features, events: dict[str, EventRecord], tuning: Tuning) -> d
         bar = tuning.event_threshold * (1 + tuning.small_event_bar / max(rec.size, 1))
         fits[eid] = _link(terms_dot if shared else 0.0, keys_dot, max(rec.size, 1), shared,
                           tuning, across, None if cross is None else float(cross[i])) / bar
-        said_share = tuning.cross_lang_max_share if tuning.embedding_cross_max_share is None \
-            else tuning.embedding_cross_max_share
-        if tuning.embedding and fits[eid] < 1.0 and (share is None or share <= said_share):
+        if tuning.embedding and fits[eid] < 1.0 and (share is None or share <= tuning.cross_lang_max_share):
             # Across languages, what the title and lead say stands in for the names they
             # may not share (another script, translated names): up to the bar, no further.
             likeness = rec.centroid.embedding_likeness(f.embedding)

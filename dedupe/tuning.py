@@ -223,11 +223,6 @@ class Tuning:
     # the bar, never above it (no merge through one report). Above 1: never.
     embedding_join: bool = False
     embedding_cross: float = 2.0
-    # ... for events where the article's language holds at most this share (None:
-    # `cross_lang_max_share`, which also gates the names route: 1.0 there moved the
-    # seven tune sets, round 15 xtune10; here it lets one caseless-script report
-    # join its own language's event by what it says).
-    embedding_cross_max_share: float | None = None
 
     min_key_link: float = 0.1  # least average names-and-numbers similarity to join an event in its language
     per_language_df: bool = True  # content words' document frequencies within their language
