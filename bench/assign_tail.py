@@ -22,6 +22,7 @@ import pstats
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,8 @@ def main() -> None:
     parser.add_argument("--freeze", action="store_true", help="gc.collect() then gc.freeze() before the timed ones")
     parser.add_argument("--gc-threshold", type=int, nargs="+", help="gc.set_threshold(...) before the timed ones")
     parser.add_argument("--profile", metavar="STEP", help="also profile that step's calls (cProfile, by own time)")
+    parser.add_argument("--tuning", type=json.loads, default={},
+                        help='the engine\'s Tuning fields changed, as JSON (e.g. \'{"embedding": true}\')')
     args = parser.parse_args()
     sys.path.insert(1, str(HERE))
     if args.tree:
@@ -134,7 +137,8 @@ def main() -> None:
     news = bench_dedupe.NewsCorpus(bench_dedupe.Corpus())
     key_sigs = news.key_signatures(args.articles, Signer(num_perm=128, seed=1))
     run = bench_dedupe.bench_engine_redis if args.redis else bench_dedupe.bench_engine
-    run(news, key_sigs, args.articles, warm=3000, count=500, rounds=args.rounds)
+    tuning = replace(engine_module.Tuning(), **args.tuning) if args.tuning else None
+    run(news, key_sigs, args.articles, warm=3000, count=500, rounds=args.rounds, tuning=tuning)
 
     def ms(values, q):
         return round(1e3 * float(np.percentile(values, q)), 2)
@@ -148,7 +152,8 @@ def main() -> None:
         return round(1e3 * sum(rows[i]["steps"].get(name, 0.0) for i in idx) / len(idx), 2)
 
     print(json.dumps({
-        "tree": str(args.tree or HERE.parent), "articles": args.articles, "redis": args.redis, "timed": len(rows),
+        "tree": str(args.tree or HERE.parent), "articles": args.articles, "redis": args.redis, "tuning": args.tuning,
+        "timed": len(rows),
         "wall_ms": {"p50": ms(wall, 50), "p90": ms(wall, 90), "p99": ms(wall, 99), "mean": round(1e3 * np.mean(wall), 2)},
         "cpu_ms": {"p50": ms(cpu, 50), "p90": ms(cpu, 90), "p99": ms(cpu, 99), "mean": round(1e3 * np.mean(cpu), 2)},
         # each step's mean CPU ms: over all timed assignments, and over the slowest 2% by CPU time

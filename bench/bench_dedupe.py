@@ -382,8 +382,28 @@ def bench_redis(sigs: np.ndarray, n: int, queries: list[dict], signer: Signer, b
     return out
 
 
+def fill_embedding(index: LSHIndex, warm: list[str], n: int, bits: int, rows: int, batch: int = 20_000) -> None:
+    """The embedding index bulk-filled to n entries as `fill` fills the names index:
+    unrelated articles' hyperplane bands, of random unit vectors drawn around the
+    warm articles' mean direction as real ones lie (on the tune sets the mean of
+    the title-and-lead embeddings has norm .45, and two unrelated reports a cosine
+    of .16 at the median)."""
+    from newsagg.dedupe.embedding import hyperplane_bands, unpack
+
+    mean = np.mean([unpack(e) for e in warm if e], axis=0)
+    mean /= np.linalg.norm(mean)
+    rng = np.random.default_rng(11)
+    for lo in range(0, n, batch):
+        hi = min(n, lo + batch)
+        noise = rng.standard_normal((hi - lo, mean.size)).astype(np.float32)
+        noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+        vectors = 0.45 * mean + 0.89 * noise
+        codes = np.vstack([hyperplane_bands(v, bits, rows) for v in vectors])
+        index.insert_many([article_key(i) for i in range(lo, hi)], codes, np.arange(lo, hi, dtype=np.float64))
+
+
 def bench_engine(news: NewsCorpus, key_sigs: np.ndarray, n: int, warm: int, count: int, redis_client=None,
-                 rounds: int = 3) -> dict:
+                 rounds: int = 3, tuning=None) -> dict:
     """`StoryEngine.assign` latency with n entries in the engine's LSH index:
     the embedded state (SQLite records, in-memory LSH), or with `redis_client`
     the distributed one (records and LSH in Redis, lock and MULTI/EXEC included).
@@ -397,7 +417,8 @@ def bench_engine(news: NewsCorpus, key_sigs: np.ndarray, n: int, warm: int, coun
     articles, a quarter new reports of warm stories, a quarter new stories.
     That is done `rounds` times: the figures are over all of them, with each
     round's p50/p99 beside them (on a shared 2-core machine one round's p99 can
-    double when another process wakes). `unrelated_match_share`: the share of
+    double when another process wakes). `tuning`: the engine's (default `Tuning()`);
+    with its embedding lookup on, the embedding index is bulk-filled too (`fill_embedding`). `unrelated_match_share`: the share of
     the bulk entries a timed article's query reads (1.8% of them share a band
     with it; at 1M, band keys of common names answer with their newest 1,024
     entries only, `LSHStorage.HOT_BAND_ENTRIES`, and it reads 0.3%).
@@ -430,13 +451,19 @@ def bench_engine(news: NewsCorpus, key_sigs: np.ndarray, n: int, warm: int, coun
         return article_embedding(a) if engine.tuning.embedding else None
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine = StoryEngine(RedisState(redis_client, prefix="bench:engine") if redis_client else LocalState(tmp))
+        engine = StoryEngine(RedisState(redis_client, prefix="bench:engine") if redis_client else LocalState(tmp),
+                             tuning=tuning)
         t0 = time.perf_counter()
+        warm_embeddings = []
         for j, row in enumerate(warm_rows):
             a = article(j, row)
-            engine.assign(a, embedding=made_ahead(a))
+            warm_embeddings.append(made_ahead(a))
+            engine.assign(a, embedding=warm_embeddings[-1])
         warm_s = time.perf_counter() - t0
         bulk = n - warm
+        if getattr(engine, "embedding_lsh", None) is not None:  # before `fill`: assign_tail times what follows it
+            fill_embedding(engine.embedding_lsh, warm_embeddings, bulk, engine.tuning.embedding_lsh_bits,
+                           engine.tuning.embedding_lsh_rows)
         fill(engine.lsh, key_sigs, bulk)
         lat, featurize_lat, embedding_lat, joined, matched = [], [], [], 0, []
         for j, row in enumerate(timed_rows):  # rounds one after another: j // count
@@ -467,7 +494,7 @@ def bench_engine(news: NewsCorpus, key_sigs: np.ndarray, n: int, warm: int, coun
 
 
 def bench_engine_redis(news: NewsCorpus, key_sigs: np.ndarray, n: int, warm: int, count: int,
-                       rounds: int = 3) -> dict:
+                       rounds: int = 3, tuning=None) -> dict:
     """`bench_engine` on the distributed state: a real redis-server on loopback."""
     import redis
 
@@ -476,7 +503,7 @@ def bench_engine_redis(news: NewsCorpus, key_sigs: np.ndarray, n: int, warm: int
     with RedisServer(appendonly=False) as server:  # as bench_redis: no fsync in the bulk fill
         client = redis.Redis.from_url(server.url)
         try:
-            return bench_engine(news, key_sigs, n, warm, count, redis_client=client, rounds=rounds)
+            return bench_engine(news, key_sigs, n, warm, count, redis_client=client, rounds=rounds, tuning=tuning)
         finally:
             client.close()
 

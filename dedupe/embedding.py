@@ -14,6 +14,7 @@ dimensions, rounding errors of 1/254 each).
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import threading
 
@@ -25,6 +26,8 @@ DIMENSIONS = 512
 # The languages the encoder was trained on (its cosines are on one scale in them).
 LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"})
 _SCALE = 127.0
+# Fixed, so that every process cuts the same hyperplanes for a shared index.
+_HYPERPLANE_SEED = 0x51B_4A5E
 _lock = threading.Lock()
 _encoder = None
 _missing = False
@@ -103,3 +106,24 @@ def unpack_sum(packed: str | None) -> np.ndarray | None:
     if not packed:
         return None
     return np.frombuffer(base64.b64decode(packed), dtype="<f2").astype(np.float32)
+
+
+@functools.lru_cache(maxsize=4)
+def _hyperplanes(bits: int) -> np.ndarray:
+    """`bits` random hyperplanes through the origin (normals, float32 (bits, DIMENSIONS)),
+    the same in every process."""
+    return np.random.default_rng(_HYPERPLANE_SEED).standard_normal((bits, DIMENSIONS)).astype(np.float32)
+
+
+def hyperplane_bands(vector: np.ndarray, bits: int, rows: int) -> np.ndarray:
+    """Random-hyperplane (SimHash) bits of an embedding, `rows` bits packed into each
+    band's code: (bits // rows,) uint32, one value per band for `dedupe.lsh.LSHIndex`
+    (rows=1: a band matches when all its bits agree). Two vectors at angle a agree on
+    a bit with probability 1 - a / pi (cosine .5: .667, .6: .705, 0: .5), so a band
+    matches with that to the power `rows`."""
+    if not 1 <= rows <= 32 or bits < rows:
+        raise ValueError(f"rows must be in 1..32 and at most bits: {rows}, {bits}")
+    bands = bits // rows
+    signs = (_hyperplanes(bits)[: bands * rows] @ np.asarray(vector, dtype=np.float32)) > 0
+    weights = np.left_shift(np.uint32(1), np.arange(rows, dtype=np.uint32))
+    return (signs.reshape(bands, rows).astype(np.uint32) * weights).sum(axis=1, dtype=np.uint32)

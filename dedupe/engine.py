@@ -69,6 +69,7 @@ from newsagg.dedupe.clusters import (
     split_parts,
 )
 from newsagg.dedupe.decision import event_evidence, join_chances
+from newsagg.dedupe.embedding import hyperplane_bands
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex, query_each
 from newsagg.dedupe.minhash import Signer
@@ -191,6 +192,9 @@ class StoryEngine:
     # Each event's founding names, kept as long as storylines stay open (weeks, where
     # the article indexes keep days): how a follow-up finds its storyline.
     EVENTS_INDEX = "event-names"
+    # With `Tuning.embedding`, the LSH index of each article's title-and-lead embedding
+    # (random-hyperplane bits): how a report finds the events that say what it says.
+    EMBEDDING_INDEX = "embedding"
     FEATURES_CACHE = 2048
 
     def __init__(self, state: EngineState, tuning: Tuning | None = None, quiet_hours: float = 72.0):
@@ -206,12 +210,16 @@ class StoryEngine:
                                   rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.NAMES_INDEX))
         self.events_lsh = LSHIndex(num_perm=self.tuning.num_perm, bands=self.tuning.lsh_bands,
                                    rows=self.tuning.lsh_rows, storage=state.lsh_storage(self.EVENTS_INDEX))
+        # One value per band (its bits packed: `embedding.hyperplane_bands`), so rows=1.
+        bands = self.tuning.embedding_lsh_bits // self.tuning.embedding_lsh_rows
+        self.embedding_lsh = LSHIndex(num_perm=bands, bands=bands, rows=1,
+                                      storage=state.lsh_storage(self.EMBEDDING_INDEX)) if self.tuning.embedding else None
         # Parsed features of recent articles by (id, content hash): scoring reads
         # the same candidates again and again. Bounded; the state has them all.
         self._features_cache: OrderedDict[tuple[str, str], Features] = OrderedDict()
         # The in-process LSH of the local state starts empty: refill it from the
         # signatures kept on disk (the Redis LSH persists itself).
-        self._seen = {self.INDEX_NAME: 0, self.NAMES_INDEX: 0, self.EVENTS_INDEX: 0}
+        self._seen = {self.INDEX_NAME: 0, self.NAMES_INDEX: 0, self.EVENTS_INDEX: 0, self.EMBEDDING_INDEX: 0}
         self._catch_up_index()
 
     def close(self) -> None:
@@ -240,7 +248,12 @@ class StoryEngine:
                 self._seen[name] = rows[-1][0]
 
     def _indexes(self) -> tuple[tuple[str, LSHIndex], ...]:
-        return ((self.INDEX_NAME, self.lsh), (self.NAMES_INDEX, self.names_lsh), (self.EVENTS_INDEX, self.events_lsh))
+        return (*self._article_indexes(), (self.EVENTS_INDEX, self.events_lsh))
+
+    def _article_indexes(self) -> tuple[tuple[str, LSHIndex], ...]:
+        """The indexes of articles (kept as long as their events stay open), not of events."""
+        embedding = ((self.EMBEDDING_INDEX, self.embedding_lsh),) if self.embedding_lsh is not None else ()
+        return ((self.INDEX_NAME, self.lsh), (self.NAMES_INDEX, self.names_lsh), *embedding)
 
     def _index(self, name: str, lsh: LSHIndex, key: str, sig: np.ndarray, ts: float) -> None:
         lsh.insert(key, sig, ts)
@@ -421,6 +434,10 @@ class StoryEngine:
                 word_shingles(self._rarest(shared, key_ids, df), 1)), t.max_candidates + 1)
         if names_sig is not None:  # events of weeks ago, whose articles the indexes no longer hold
             queries["founding names"] = (self.events_lsh, names_sig, t.max_candidates)
+        said = hyperplane_bands(f.embedding, t.embedding_lsh_bits, t.embedding_lsh_rows) \
+            if self.embedding_lsh is not None and f.embedding is not None else None
+        if said is not None:  # the articles whose embeddings share the most bands with its own
+            queries["said alike"] = (self.embedding_lsh, said, t.embedding_lsh_candidates)
         answers = dict(zip(queries, query_each(list(queries.values()))))
         candidate_ids = [c for c in answers.get("candidates", []) if c != article.id][: t.max_candidates]
         other_language = [c for c in answers.get("other languages", [])
@@ -440,7 +457,7 @@ class StoryEngine:
         nearest: dict[str, EventRecord] = {}
         if t.embedding and f.embedding is not None:
             # Events its names did not find: those whose reports say what it says.
-            nearest = self._embedding_neighbours(f, set(events))
+            nearest = self._embedding_neighbours(f, set(events), answers.get("said alike", []))
             if t.embedding_join:
                 events, live_events = {**events, **nearest}, {**live_events, **nearest}
         cand_event = {aid: survivor[r.event_id] for aid, r in records.items()}
@@ -480,24 +497,24 @@ class StoryEngine:
             earlier = [e for e in answers["founding names"] if e not in events]
             storyline_of.update({e: r.storyline_id for e, r in self._resolve_events(set(earlier))[1].items()
                                  if r.storyline_id})
-        return self._record(article, f, (sig, names_sig), best_copy, best_copy_score, joined, live_events, records,
+        return self._record(article, f, (sig, names_sig, said), best_copy, best_copy_score, joined, live_events, records,
                             [storyline_of[e] for e in linked if e in storyline_of], set(storyline_of.values()),
                             event_scores, copied_groups, nearest)
 
-    def _embedding_neighbours(self, f: Features, known: set[str]) -> dict[str, EventRecord]:
-        """The open events of the time window (the `embedding_scan_events` touched
-        last) whose members' title-and-lead embeddings are most like the article's
-        on average (`Tuning.embedding_neighbours`, at least `embedding_min_cosine`),
-        leaving out `known` ones: a nearest-neighbour scan of the window's events,
-        the lookup of reports in other languages that share no indexed names."""
+    def _embedding_neighbours(self, f: Features, known: set[str], found: list[str]) -> dict[str, EventRecord]:
+        """The open events of the time window whose members' title-and-lead embeddings
+        are most like the article's on average (`Tuning.embedding_neighbours`, at least
+        `embedding_min_cosine`), leaving out `known` ones, among the events of the
+        articles `found` through the embedding index (`EMBEDDING_INDEX`): the lookup
+        of reports in other languages that share no indexed names."""
         t = self.tuning
-        gap = t.max_gap_days * 86400.0
-        window = self.state.touched_between("open-events", f.time - gap, float("inf"))[-t.embedding_scan_events:]
-        # Hundreds of events a scan: read as stored (building their records took ~50 us
-        # each, most of the lookup's time), then the nearest few built.
-        stored = self._resolve_stored("event", set(window) - known)[1]
+        since = f.time - t.max_gap_days * 86400.0
+        records = self._articles([a for a in found if a != f.id])
+        # Dozens of events: read as stored (building their records costs ~50 us each),
+        # then the nearest few built.
+        stored = self._resolve_stored("event", {r.event_id for r in records.values()})[1]
         ids, sums, counts, shares = stored_embedding_summaries(
-            {k: d for k, d in stored.items() if k not in known}, f.lang)
+            {k: d for k, d in stored.items() if k not in known and d.get("last", 0.0) >= since}, f.lang)
         ranked = sorted(((likeness, eid) for eid, row, n, share in zip(ids, sums, counts, shares)
                          if (not t.embedding_other_languages or (share or 0.0) <= t.cross_lang_max_share)
                          and (likeness := float(f.embedding @ row) / n) >= t.embedding_min_cosine), reverse=True)
@@ -723,7 +740,7 @@ class StoryEngine:
                          **self._load_features({m: r.content_hash for m, r in self._articles(missing).items()})}
 
     # ------------------------------------------------------------------ record
-    def _record(self, article: Article, f: Features, sigs: tuple[np.ndarray, np.ndarray | None],
+    def _record(self, article: Article, f: Features, sigs: tuple[np.ndarray, np.ndarray | None, np.ndarray | None],
                 best_copy: str | None,
                 copy_sim: float, joined: list[str], events: dict[str, EventRecord],
                 candidates: dict[str, ArticleRecord], linked: list[str], near: set[str],
@@ -829,7 +846,7 @@ class StoryEngine:
         merged += regrouped
         placed = event_id
         event_id = updates.get(aid, {}).get("event_id", event_id)
-        sig, names_sig = sigs
+        sig, names_sig, said = sigs
         if f.keys or f.terms:
             self._index(self.INDEX_NAME, self.lsh, aid, sig, f.time)
         if names_sig is not None:
@@ -838,6 +855,8 @@ class StoryEngine:
             # another, whose entry holds its own founding names).
             if not joined and event_id == placed:
                 self._index(self.EVENTS_INDEX, self.events_lsh, event_id, names_sig, f.time)
+        if said is not None and self.embedding_lsh is not None:
+            self._index(self.EMBEDDING_INDEX, self.embedding_lsh, aid, said, f.time)
         return Assignment(aid, event_id, group_id, copies_of, similarity, is_originator, changes,
                           merged, updates, storyline_id=storyline_id)
 
@@ -1452,7 +1471,7 @@ class StoryEngine:
         re-assigning it; field updates for a member that becomes originator."""
         st = self.state
         updates: dict[str, dict] = {}
-        for name, lsh in self._indexes()[:2]:
+        for name, lsh in self._article_indexes():
             lsh.remove(aid)
             st.forget_signatures(name, [aid])
         member = Member.from_stored(st.get("features", aid) or {})
@@ -1517,7 +1536,7 @@ class StoryEngine:
             self.state.untouch("open-events", quiet)
             # Every entry older than the quiet period goes: closed events lose all
             # of theirs, open ones keep their recent articles to be found by.
-            for name, lsh in self._indexes()[:2]:
+            for name, lsh in self._article_indexes():
                 lsh.expire(before)
                 self.state.forget_signatures_before(name, before)
             long_before = now_ts - self.tuning.storyline_quiet_days * 86400.0

@@ -200,9 +200,10 @@ class Tuning:
     # the `embed` extra, made in the enrich step; round 8 measured it as a term in
     # the decision, round 12 as a lookup). Reports in other languages share few
     # names with an event's, so the names indexes miss its events: the
-    # `embedding_neighbours` open events of the time window (the
-    # `embedding_scan_events` last touched) whose members' average cosine with the
-    # article is highest, at least `embedding_min_cosine`, are looked up, among the
+    # `embedding_neighbours` open events of the time window whose members' average
+    # cosine with the article is highest, at least `embedding_min_cosine`, among the
+    # events of the `embedding_lsh_candidates` articles found through an LSH index of
+    # the embeddings' random-hyperplane bits (those sharing the most bands), are looked up, among the
     # events where its language holds at most `cross_lang_max_share`
     # (`embedding_other_languages`). They merge with the article's event as wholes
     # when neither holds a language of the other and their reports' average cosine
@@ -212,7 +213,13 @@ class Tuning:
     embedding_lead_chars: int = 300
     embedding_neighbours: int = 3
     embedding_min_cosine: float = 0.5
-    embedding_scan_events: int = 500
+    # The index: `embedding_lsh_bits` bits in bands of `embedding_lsh_rows` (256 / 8:
+    # 32 bands; a pair at cosine .5 shares a band with probability .72, at .6 .87, at
+    # .16, two unrelated reports' median, .24; tune sets: 99.5% of the events at an
+    # average cosine of .5 or more have a member found).
+    embedding_lsh_bits: int = 256
+    embedding_lsh_rows: int = 8
+    embedding_lsh_candidates: int = 100
     embedding_other_languages: bool = True  # False: any event (tune: d3 shuffled copies -.045)
     embedding_merge: float = 0.6  # above 1: never
     embedding_merge_dated: bool = True  # False: dev tune events F1 -.017 (undated look-alikes merged)

@@ -177,3 +177,32 @@ def test_the_enrich_step_makes_the_embedding_and_the_stored_article_does_not_hol
     stored = [store.get_article(i) for i in ids]
     assert len({a.event_id for a in stored}) == 1  # the Korean report in the English reports' event
     assert "story_embedding" not in stored[2].model_dump()
+
+
+def made_up_report(rng: np.random.Generator) -> tuple[str, str]:
+    """A title and text of made-up words: a happening of its own, like no other."""
+    def word() -> str:
+        return "".join(rng.choice(list("bdfgklmnprstvz")) + rng.choice(list("aeiou")) for _ in range(3))
+    sentence = lambda n: " ".join(word() for _ in range(n)).capitalize() + "."  # noqa: E731
+    return sentence(8), "\n\n".join(" ".join(sentence(12) for _ in range(3)) for _ in range(2))
+
+
+def test_a_report_finds_its_event_through_the_index_behind_hundreds_of_newer_events(monkeypatch, tmp_path):
+    # The crane collapse, then 520 unrelated happenings reported after it (each its own
+    # open event, touched later): the lookup once scanned the 500 events touched last
+    # and missed the crane event; the embedding index finds it by what the Korean says.
+    crane_vectors(monkeypatch)
+    rng = np.random.default_rng(7)
+    engine = StoryEngine(LocalState(tmp_path), tuning=ON)
+    try:
+        first = engine.assign(article("northwire", WIRE_TITLE, WIRE_TEXT))
+        engine.assign(article("harbourtimes", INDEPENDENT_TITLE, INDEPENDENT_TEXT))
+        for n in range(520):
+            engine.assign(article(f"site{n}", *made_up_report(rng), DAY + timedelta(minutes=60 + n // 10)))
+        assert len(engine.state.touched_between("open-events", 0.0, float("inf"))) > 500
+        korean = engine.assign(article("hangukilbo", KOREAN_TITLE, KOREAN_TEXT, DAY + timedelta(hours=3),
+                                       language="ko"))
+        assert len(engine.embedding_lsh) == 523
+    finally:
+        engine.close()
+    assert korean.event_id == first.event_id
