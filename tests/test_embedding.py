@@ -206,3 +206,44 @@ def test_a_report_finds_its_event_through_the_index_behind_hundreds_of_newer_eve
     finally:
         engine.close()
     assert korean.event_id == first.event_id
+
+
+def test_hyperplane_bands_are_the_same_everywhere_and_agree_for_alike_vectors():
+    a = unit(20)
+    near = embedding.quantised((a + 0.3 * unit(21)) / np.linalg.norm(a + 0.3 * unit(21)))
+    bands = embedding.hyperplane_bands(a, 256, 8)
+    assert bands.shape == (32,) and bands.dtype == np.uint32 and int(bands.max()) < 256
+    assert np.array_equal(bands, embedding.hyperplane_bands(a.copy(), 256, 8))  # seeded: every process alike
+    # Cosine .96: most bands agree; an unrelated vector (cosine near 0) shares few.
+    assert (bands == embedding.hyperplane_bands(near, 256, 8)).sum() >= 8
+    assert (bands == embedding.hyperplane_bands(unit(22), 256, 8)).sum() <= 4
+
+
+@pytest.mark.parametrize("backend", ["local", "redis"])
+def test_another_worker_finds_the_event_through_the_index_the_first_wrote(monkeypatch, tmp_path, request, backend):
+    # Two workers on one Redis, or a restart on one data dir (the in-memory index
+    # refilled from SQLite): the English reports indexed by one, the Korean by the other.
+    import redis
+
+    from newsagg.dedupe.state import RedisState
+
+    crane_vectors(monkeypatch)
+    if backend == "redis":
+        url = request.getfixturevalue("redis_server").url
+        first_engine, second_engine = (StoryEngine(RedisState(redis.Redis.from_url(url), prefix="emb"), tuning=ON)
+                                       for _ in range(2))
+    else:
+        first_engine, second_engine = StoryEngine(LocalState(tmp_path), tuning=ON), None
+    try:
+        first = first_engine.assign(article("northwire", WIRE_TITLE, WIRE_TEXT))
+        first_engine.assign(article("harbourtimes", INDEPENDENT_TITLE, INDEPENDENT_TEXT))
+        if second_engine is None:
+            first_engine.close()
+            second_engine = StoryEngine(LocalState(tmp_path), tuning=ON)
+        korean = second_engine.assign(article("hangukilbo", KOREAN_TITLE, KOREAN_TEXT, DAY + timedelta(hours=3),
+                                              language="ko"))
+        assert len(second_engine.embedding_lsh) == 3
+    finally:
+        first_engine.close()
+        second_engine.close()
+    assert korean.event_id == first.event_id
