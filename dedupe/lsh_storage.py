@@ -120,6 +120,12 @@ def _check_config(stored: dict | None, config: dict) -> dict:
 _OFFSETS = np.arange(1 << 12, dtype=np.int64)
 
 
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The positions start .. start + count - 1 of each (start, count), one range after another."""
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(starts, counts) + within
+
+
 class _SortedRun:
     """Band entries sorted by band key, with a directory on the keys' top bits.
 
@@ -179,13 +185,14 @@ class _SortedRun:
         found, owners = [], []
         which = np.arange(band_keys.size)
         if hot.any():
-            # A bucket holding a popular band key (near-duplicates share bands):
-            # binary search in it rather than widening every key's window to it.
-            for j, key, lo, hi in zip(which[hot].tolist(), band_keys[hot], start[hot].tolist(), end[hot].tolist()):
-                run = self.keys[lo:hi]
-                first, last = (lo + int(np.searchsorted(run, key, side=side)) for side in ("left", "right"))
-                found.append(self.ids[first:last])
-                owners.append(np.full(last - first, j))
+            # A bucket holding a popular band key (near-duplicates share bands; every
+            # band of an embedding index): binary search for all of them at once
+            # rather than widening every key's window to it.
+            keys = band_keys[hot]
+            first = np.searchsorted(self.keys, keys, side="left")
+            counts = np.searchsorted(self.keys, keys, side="right") - first
+            found.append(self.ids[_ranges(first, counts)])
+            owners.append(np.repeat(which[hot], counts))
             band_keys, start, end, which = band_keys[~hot], start[~hot], end[~hot], which[~hot]
             widths = widths[~hot]
         width = int(widths.max()) if widths.size else 0
@@ -427,11 +434,18 @@ class MemoryLSHStorage(LSHStorage):
         hot = np.bincount(owner, minlength=band_keys.size) > self.HOT_BAND_ENTRIES
         if not hot.any():
             return ids
-        parts = [ids[~hot[owner]]]
-        for j in np.flatnonzero(hot).tolist():
-            mine = ids[owner == j]  # ascending: oldest first
-            parts.append(mine[self._alive[mine]][-self.HOT_BAND_ENTRIES:])
-        return np.concatenate(parts)
+        # Of each hot band key, its newest live entries: grouped by band key (each
+        # group ascending, oldest first), counted from the group's end.
+        in_hot = hot[owner]
+        order = np.flatnonzero(in_hot)
+        order = order[np.argsort(owner[order], kind="stable")]
+        mine, their_owner = ids[order], owner[order]
+        alive = self._alive[mine]
+        mine, their_owner = mine[alive], their_owner[alive]
+        after = np.bincount(their_owner, minlength=band_keys.size)  # live entries of each band key
+        ends = np.cumsum(after)[their_owner]
+        newest = ends - np.arange(mine.size) <= self.HOT_BAND_ENTRIES
+        return np.concatenate([ids[~in_hot], mine[newest]])
 
     def _new_ids(self, keys: list[str], ts: np.ndarray) -> np.ndarray:
         first = len(self._key_of)
