@@ -214,6 +214,8 @@ class StoryEngine:
         bands = self.tuning.embedding_lsh_bits // self.tuning.embedding_lsh_rows
         self.embedding_lsh = LSHIndex(num_perm=bands, bands=bands, rows=1,
                                       storage=state.lsh_storage(self.EMBEDDING_INDEX)) if self.tuning.embedding else None
+        if self.embedding_lsh is not None and self.tuning.embedding_lsh_band_entries:
+            self.embedding_lsh.storage.HOT_BAND_ENTRIES = self.tuning.embedding_lsh_band_entries
         # Parsed features of recent articles by (id, content hash): scoring reads
         # the same candidates again and again. Bounded; the state has them all.
         self._features_cache: OrderedDict[tuple[str, str], Features] = OrderedDict()
