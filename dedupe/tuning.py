@@ -208,7 +208,7 @@ class Tuning:
     # when neither holds a language of the other and their reports' average cosine
     # reaches `embedding_merge`, within the time bound (`_other_language_events`);
     # `embedding_merge_dated`: only events with publication times.
-    embedding: bool = False
+    embedding: bool = True
     embedding_lead_chars: int = 300
     embedding_neighbours: int = 3
     embedding_min_cosine: float = 0.5

@@ -116,7 +116,7 @@ class Runtime:
         from newsagg.dedupe.engine import StoryEngine
         from newsagg.dedupe.tuning import Tuning
 
-        tuning = Tuning(embedding=True) if self.settings.story_embedding else None
+        tuning = Tuning(embedding=self.settings.story_embedding)
         return self._once("engine", lambda: StoryEngine(self.engine_state(), tuning=tuning,
                                                         quiet_hours=self.settings.cluster_quiet_hours))
 

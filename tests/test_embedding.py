@@ -33,7 +33,8 @@ from tests.support.engine_texts import (
     article,
 )
 
-ON = replace(Tuning(), embedding=True)
+ON = Tuning()  # the lookup is on by default (round 15)
+OFF = replace(Tuning(), embedding=False)
 
 # The crane collapse of tests/support/engine_texts.py told in Korean: no name or
 # number in Latin letters or digits, so the names indexes cannot find its event.
@@ -85,7 +86,7 @@ def test_an_article_record_keeps_its_embedding_in_bytes(monkeypatch):
     assert len(stored["em"]) < 700  # 512 signed bytes, base64
     back = features_from(f.id, stored, ON)
     assert float(back.embedding @ vec) == pytest.approx(1.0, abs=0.01)
-    assert featurize(article("northwire", WIRE_TITLE, WIRE_TEXT), Tuning()).embedding is None
+    assert featurize(article("northwire", WIRE_TITLE, WIRE_TEXT), OFF).embedding is None
 
 
 def test_without_the_encoder_installed_the_engine_assigns_as_before(monkeypatch, tmp_path):
@@ -95,7 +96,7 @@ def test_without_the_encoder_installed_the_engine_assigns_as_before(monkeypatch,
     f = featurize(article("northwire", WIRE_TITLE, WIRE_TEXT), ON)
     assert f.embedding is None and "em" not in f.stored()
     on = StoryEngine(LocalState(tmp_path / "on"), tuning=ON)
-    off = StoryEngine(LocalState(tmp_path / "off"))
+    off = StoryEngine(LocalState(tmp_path / "off"), tuning=OFF)
     try:
         first = [e.assign(article("northwire", WIRE_TITLE, WIRE_TEXT)) for e in (on, off)]
         second = [e.assign(article("coastnews", WIRE_TITLE, WIRE_TEXT)) for e in (on, off)]
@@ -124,7 +125,7 @@ def test_a_report_in_another_script_joins_its_event_found_by_what_it_says(monkey
     korean = article("hangukilbo", KOREAN_TITLE, KOREAN_TEXT, DAY + timedelta(hours=3), language="ko")
     later = article("busanilbo", LATER_KOREAN_TITLE, LATER_KOREAN_TEXT, DAY + timedelta(days=10), language="ko")
     events = {}
-    for name, tuning in (("on", ON), ("off", Tuning())):
+    for name, tuning in (("on", ON), ("off", OFF)):
         engine = StoryEngine(LocalState(tmp_path / name), tuning=tuning)
         try:
             first = engine.assign(article("northwire", WIRE_TITLE, WIRE_TEXT))
@@ -167,7 +168,7 @@ def test_the_enrich_step_makes_the_embedding_and_the_stored_article_does_not_hol
                "language": "ko", "published": (DAY + timedelta(hours=3)).isoformat()}
     enriched = pipeline.enrich_step(payload, settings)
     assert len(enriched[pipeline.EMBEDDING_KEY]) < 700  # 512 signed bytes, base64
-    assert "story_embedding" not in pipeline.enrich_step(payload, Settings(data_dir=tmp_path / "off"))
+    assert "story_embedding" not in pipeline.enrich_step(payload, Settings(data_dir=tmp_path / "off", story_embedding=False))
     english = [{"url": f"https://{slug}.example.test/news/{slug}", "title": title, "text": text, "language": "en",
                 "published": DAY.isoformat()}
                for slug, title, text in (("northwire", WIRE_TITLE, WIRE_TEXT),
