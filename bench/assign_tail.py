@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 
 # The engine's steps whose CPU time is taken apart (methods of StoryEngine, the state's
 # document counting, and the engine module's scoring functions).
-ENGINE_STEPS = ("_catch_up_index", "_load_features", "_members", "_copied_text", "_record", "_merge_events",
+ENGINE_STEPS = ("_catch_up_index", "_embedding_neighbours", "_load_features", "_members", "_copied_text", "_record", "_merge_events",
                 "_place_in_storyline", "_split_event", "_split_storyline", "_reassign_members", "_recluster",
                 "_outgrown_events", "_stranded_other_language_events", "_index", "_resolve", "_assign_new")
 MODULE_STEPS = ("featurize", "query_each", "event_fits", "event_evidence")
@@ -106,12 +106,12 @@ def main() -> None:
     gc.callbacks.append(on_gc)
     assign = engine_module.StoryEngine.assign
 
-    def traced_assign(self, article):
+    def traced_assign(self, article, embedding=None):
         if not on["timed"]:
-            return assign(self, article)
+            return assign(self, article, embedding)
         steps.clear()
         wall, cpu = time.perf_counter(), time.thread_time()
-        result = assign(self, article)
+        result = assign(self, article, embedding)
         cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
         rows.append({"wall": wall, "cpu": cpu, "steps": dict(steps), "merged": len(result.merged),
                      "updates": len(result.updates), "copy": result.copies_of is not None})

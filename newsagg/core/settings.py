@@ -66,7 +66,7 @@ class Settings(BaseSettings):
 
     # --- story engine (dedupe)
     cluster_quiet_hours: float = Field(72.0, description="An event cluster closes after this many hours without a new article; its LSH entries expire.")
-    story_embedding: bool = Field(True, description="Story engine: a multilingual sentence embedding of each article's title and lead (made in the enrich step) finds events in other languages whose reports say the same, and lets such events merge (needs the `embed` extra; CPU ms and memory per worker: bench/README.md round 12).")
+    story_embedding: bool = Field(True, description="Story engine: a multilingual sentence embedding of each article's title and lead (made in the enrich step) finds events in other languages whose reports say the same, and lets such events merge (on by default since round 15; about 8 ms CPU per article and 120 MB per worker: bench/README.md). false: decide without it.")
     engine_lock_timeout_s: float = Field(60.0, description="Distributed: longest a worker waits for the story engine's Redis lock (then the step is retried), and longest it may hold it.")
     engine_lock_lease_s: float = Field(3.0, gt=0.2, le=60, description="Distributed: lease of the story engine's Redis lock, renewed every third of it while held; a worker that dies holding it stalls assignment at most this long.")
 
