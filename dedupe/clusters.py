@@ -157,9 +157,7 @@ class Centroid:
 
     def language_share(self, lang: str) -> float | None:
         """Share of the members in a language (None: not counted)."""
-        if self.lang_sizes is None or not self.size:
-            return None
-        return self.lang_sizes.get(lang, 0) / self.size
+        return language_share(self.lang_sizes, self.size, lang)
 
     def clear(self) -> None:
         """Drop the vectors (a closed cluster is never scored again)."""
@@ -168,9 +166,7 @@ class Centroid:
 
     def embedding_likeness(self, vector: np.ndarray | None) -> float | None:
         """Average cosine of a unit embedding with the members' (None: either has none)."""
-        if vector is None or self.embedding is None or not self.embedded:
-            return None
-        return float(vector @ self.embedding) / self.embedded
+        return average_cosine(vector, self.embedding, self.embedded)
 
     def embedding_cohesion(self) -> float | None:
         """Average cosine between two different members' embeddings (None below two)."""
@@ -184,6 +180,21 @@ class Centroid:
         if self.embedding is None or other.embedding is None or not self.embedded or not other.embedded:
             return None
         return float(self.embedding @ other.embedding) / (self.embedded * other.embedded)
+
+
+def language_share(lang_sizes: dict[str, int] | None, size: int, lang: str) -> float | None:
+    """Share of a cluster's `size` members written in `lang` (None: not counted)."""
+    if lang_sizes is None or not size:
+        return None
+    return lang_sizes.get(lang, 0) / size
+
+
+def average_cosine(vector: np.ndarray | None, embedding_sum: np.ndarray | None, count: int) -> float | None:
+    """Average cosine of a unit embedding with the `count` members whose embeddings
+    sum to `embedding_sum` (None: either has none)."""
+    if vector is None or embedding_sum is None or not count:
+        return None
+    return float(vector @ embedding_sum) / count
 
 
 def components(n: int, links: Iterable[tuple[int, int]]) -> np.ndarray:

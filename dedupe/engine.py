@@ -79,7 +79,7 @@ from newsagg.dedupe.records import (
     EventRecord,
     GroupRecord,
     StorylineRecord,
-    stored_embedding_summaries,
+    stored_embedding_likeness,
 )
 from newsagg.dedupe.scoring import (
     average_link,
@@ -496,11 +496,10 @@ class StoryEngine:
         # Hundreds of events a scan: read as stored (building their records took ~50 us
         # each, most of the lookup's time), then the nearest few built.
         stored = self._resolve_stored("event", set(window) - known)[1]
-        ids, sums, counts, shares = stored_embedding_summaries(
-            {k: d for k, d in stored.items() if k not in known}, f.lang)
-        ranked = sorted(((likeness, eid) for eid, row, n, share in zip(ids, sums, counts, shares)
+        alike = stored_embedding_likeness({k: d for k, d in stored.items() if k not in known}, f.embedding, f.lang)
+        ranked = sorted(((likeness, eid) for eid, likeness, share in alike
                          if (not t.embedding_other_languages or (share or 0.0) <= t.cross_lang_max_share)
-                         and (likeness := float(f.embedding @ row) / n) >= t.embedding_min_cosine), reverse=True)
+                         and likeness >= t.embedding_min_cosine), reverse=True)
         nearest = [eid for _, eid in ranked[: t.embedding_neighbours]]
         return {eid: EventRecord.from_dict(stored[eid]) for eid in nearest}
 

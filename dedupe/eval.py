@@ -222,7 +222,8 @@ def run_engine(rows: Sequence[dict[str, Any]], tuning=None) -> RunResult:
         try:
             for row in rows:
                 article = to_article(row, arrival)
-                # The embedding as the enrich step makes it, before assignment (not in assign's time).
+                # The embedding as the enrich step makes it, before assignment (not in assign's time);
+                # passed only when made, so an engine of before round 14 (`--tree`) runs as it did.
                 ahead = {"embedding": embed(article, tuning.embedding_lead_chars)} if embed else {}
                 t0 = time.perf_counter()
                 a = engine.assign(article, **ahead)

@@ -7,13 +7,12 @@ data ("tv"/"kv": packed vector sums, ...), so nothing stored migrates. Each
 """
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from newsagg.dedupe.clusters import Centroid, Member, Span
+from newsagg.dedupe.clusters import Centroid, Member, Span, average_cosine, language_share
 from newsagg.dedupe.embedding import pack_sum, unpack_sum
 from newsagg.dedupe.vectors import SparseVector
 
@@ -85,20 +84,21 @@ class ClusterRecord:
                    list(d.get("absorbed", [])), bool(d.get("closed")), d.get("merged_into"))
 
 
-def stored_embedding_summaries(stored: dict[str, dict[str, Any]], lang: str
-                               ) -> tuple[list[str], np.ndarray, list[int], list[float | None]]:
-    """The embedding lookup's view of stored open events, read without building their
+def stored_embedding_likeness(stored: dict[str, dict[str, Any]], vector: np.ndarray, lang: str
+                              ) -> list[tuple[str, float, float | None]]:
+    """The embedding lookup's reading of stored events, without building their
     records (`ClusterRecord.from_dict` costs ~50 us a record, and the lookup scans
-    hundreds an assignment): (ids, their embedding sums as float32 rows, how many
-    members each sum holds, `lang`'s share of their members), for the events that
-    have embeddings and are not closed. The same figures `from_dict` would give."""
-    ids = [k for k, d in stored.items() if d.get("em") and d.get("en") and not d.get("closed")]
-    raw = b"".join(base64.b64decode(stored[k]["em"]) for k in ids)
-    sums = np.frombuffer(raw, dtype="<f2").astype(np.float32).reshape(len(ids), -1) if ids else np.empty((0, 0))
-    counts = [int(stored[k]["en"]) for k in ids]
-    shares = [stored[k]["lsz"].get(lang, 0) / stored[k]["size"] if "lsz" in stored[k] and stored[k].get("size")
-              else None for k in ids]
-    return ids, sums, counts, shares
+    hundreds an assignment): (id, the average cosine of `vector` with its members,
+    `lang`'s share of its members) of each event that is not closed and has
+    embeddings: what the built record's centroid would say."""
+    out = []
+    for eid, d in stored.items():
+        if d.get("closed"):
+            continue
+        likeness = average_cosine(vector, unpack_sum(d.get("em")), int(d.get("en", 0)))
+        if likeness is not None:
+            out.append((eid, likeness, language_share(d.get("lsz"), d.get("size", 0), lang)))
+    return out
 
 
 class StorylineRecord(ClusterRecord):

@@ -74,7 +74,7 @@ def test_the_embedding_lookups_view_of_stored_events_gives_the_records_own_figur
     import numpy as np
 
     from newsagg.dedupe.embedding import quantised
-    from newsagg.dedupe.records import stored_embedding_summaries
+    from newsagg.dedupe.records import stored_embedding_likeness
 
     rng = np.random.default_rng(3)
 
@@ -95,10 +95,10 @@ def test_the_embedding_lookups_view_of_stored_events_gives_the_records_own_figur
     stored = {name: json.loads(json.dumps(e.to_dict()))
               for name, e in (("two", two), ("one", one), ("closed", closed), ("bare", bare))}
     article = unit()
-    ids, sums, counts, shares = stored_embedding_summaries(stored, "ko")
-    assert ids == ["two", "one"]  # closed and embedding-less events are not scanned
-    for eid, row, n, share in zip(ids, sums, counts, shares):
+    alike = stored_embedding_likeness(stored, article, "ko")
+    assert [eid for eid, _, _ in alike] == ["two", "one"]  # closed and embedding-less events are not scanned
+    for eid, likeness, share in alike:
         centroid = EventRecord.from_dict(stored[eid]).centroid
-        assert float(article @ row) / n == centroid.embedding_likeness(article)
+        assert likeness == centroid.embedding_likeness(article)
         assert share == centroid.language_share("ko")
-    assert stored_embedding_summaries({"bare": stored["bare"]}, "en")[0] == []
+    assert stored_embedding_likeness({"bare": stored["bare"]}, article, "en") == []
